@@ -1,0 +1,255 @@
+package model
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+
+	"github.com/kdrec/kdrec/kdlib/nn"
+)
+
+// Checkpointable is a model that can be saved: its kind names the
+// constructor registered with Register, Config returns the hyper-parameters
+// (encoded as JSON) and Params the tensors.
+type Checkpointable interface {
+	Kind() string
+	Config() any
+	Params() []*nn.Param
+}
+
+// Constructor builds an untrained model of one kind from its JSON
+// hyper-parameters; Load then fills in the tensors.
+type Constructor func(config json.RawMessage) (Checkpointable, error)
+
+var (
+	registryMu sync.RWMutex
+	registry   = map[string]Constructor{}
+)
+
+// Register makes a model kind loadable. It panics if kind is registered
+// twice (a programming error, caught at init).
+func Register(kind string, c Constructor) {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	if _, dup := registry[kind]; dup {
+		panic("model: kind registered twice: " + kind)
+	}
+	registry[kind] = c
+}
+
+// Kinds returns the registered model kinds, sorted.
+func Kinds() []string {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	out := make([]string, 0, len(registry))
+	for k := range registry {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func init() {
+	Register("bpr", func(raw json.RawMessage) (Checkpointable, error) {
+		var c BPRConfig
+		if err := json.Unmarshal(raw, &c); err != nil {
+			return nil, err
+		}
+		return NewBPR(c)
+	})
+}
+
+// Checkpoint file layout (all integers little-endian):
+//
+//	magic   "KDRECKPT"                8 bytes
+//	version uint32                    (CheckpointVersion)
+//	hlen    uint32                    length of the JSON header
+//	header  JSON                      {"kind", "config", "tensors":[{"name","rows","cols"}], "meta"}
+//	data    float32 × Σ rows·cols     tensors in header order, row-major
+//	sha256  32 bytes                  of everything above
+const (
+	checkpointMagic = "KDRECKPT"
+	// CheckpointVersion is the format version written by Save.
+	CheckpointVersion = 1
+)
+
+type ckptHeader struct {
+	Kind    string            `json:"kind"`
+	Config  json.RawMessage   `json:"config"`
+	Tensors []ckptTensor      `json:"tensors"`
+	Meta    map[string]string `json:"meta,omitempty"`
+}
+
+type ckptTensor struct {
+	Name string `json:"name"`
+	Rows int    `json:"rows"`
+	Cols int    `json:"cols"`
+}
+
+// ErrCorrupt is wrapped by every error about a malformed checkpoint file.
+var ErrCorrupt = errors.New("corrupt checkpoint")
+
+// Save writes m to path atomically (a temporary file in the same directory,
+// synced, then renamed), so a crash never leaves a half-written checkpoint
+// under path. meta is free-form (data set, split, epochs, metrics).
+func Save(path string, m Checkpointable, meta map[string]string) error {
+	var buf bytes.Buffer
+	if err := Encode(&buf, m, meta); err != nil {
+		return err
+	}
+	return WriteFileAtomic(path, buf.Bytes())
+}
+
+// Encode writes m in the checkpoint format to w.
+func Encode(w io.Writer, m Checkpointable, meta map[string]string) error {
+	cfg, err := json.Marshal(m.Config())
+	if err != nil {
+		return fmt.Errorf("checkpoint: encode %s config: %w", m.Kind(), err)
+	}
+	h := ckptHeader{Kind: m.Kind(), Config: cfg, Meta: meta}
+	for _, p := range m.Params() {
+		h.Tensors = append(h.Tensors, ckptTensor{p.Name, p.Rows, p.Cols})
+	}
+	hj, err := json.Marshal(h)
+	if err != nil {
+		return err
+	}
+	sum := sha256.New()
+	out := io.MultiWriter(w, sum)
+	var head [16]byte
+	copy(head[:8], checkpointMagic)
+	binary.LittleEndian.PutUint32(head[8:], CheckpointVersion)
+	binary.LittleEndian.PutUint32(head[12:], uint32(len(hj)))
+	if _, err := out.Write(head[:]); err != nil {
+		return err
+	}
+	if _, err := out.Write(hj); err != nil {
+		return err
+	}
+	for _, p := range m.Params() {
+		b := make([]byte, 4*len(p.W))
+		for k, x := range p.W {
+			binary.LittleEndian.PutUint32(b[4*k:], math.Float32bits(x))
+		}
+		if _, err := out.Write(b); err != nil {
+			return err
+		}
+	}
+	_, err = w.Write(sum.Sum(nil))
+	return err
+}
+
+// Load reads a checkpoint written by Save and rebuilds the model. Truncated
+// files, checksum mismatches, unknown kinds and tensors whose shapes do not
+// match the model's configuration give errors naming the file.
+func Load(path string) (Checkpointable, map[string]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, meta, err := Decode(b)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, meta, nil
+}
+
+// Decode parses a checkpoint held in memory.
+func Decode(b []byte) (Checkpointable, map[string]string, error) {
+	if len(b) < 16+32 {
+		return nil, nil, fmt.Errorf("%w: truncated: %d bytes is shorter than any checkpoint", ErrCorrupt, len(b))
+	}
+	if string(b[:8]) != checkpointMagic {
+		return nil, nil, fmt.Errorf("%w: not a kdrec checkpoint (bad magic %q)", ErrCorrupt, b[:8])
+	}
+	if v := binary.LittleEndian.Uint32(b[8:]); v != CheckpointVersion {
+		return nil, nil, fmt.Errorf("%w: format version %d, this build reads version %d", ErrCorrupt, v, CheckpointVersion)
+	}
+	hlen := int(binary.LittleEndian.Uint32(b[12:]))
+	if hlen > len(b)-16-32 {
+		return nil, nil, fmt.Errorf("%w: truncated: header of %d bytes does not fit in %d bytes", ErrCorrupt, hlen, len(b))
+	}
+	var h ckptHeader
+	if err := json.Unmarshal(b[16:16+hlen], &h); err != nil {
+		return nil, nil, fmt.Errorf("%w: header: %v", ErrCorrupt, err)
+	}
+	want := 16 + hlen + 32
+	for _, t := range h.Tensors {
+		if t.Rows < 0 || t.Cols < 0 || t.Rows*t.Cols > (len(b)-want)/4 {
+			return nil, nil, fmt.Errorf("%w: truncated: tensor %s (%d×%d) exceeds the file", ErrCorrupt, t.Name, t.Rows, t.Cols)
+		}
+		want += 4 * t.Rows * t.Cols
+	}
+	if len(b) != want {
+		return nil, nil, fmt.Errorf("%w: size %d bytes, header implies %d (truncated or trailing data)", ErrCorrupt, len(b), want)
+	}
+	sum := sha256.Sum256(b[:len(b)-32])
+	if !bytes.Equal(sum[:], b[len(b)-32:]) {
+		return nil, nil, fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
+	}
+	registryMu.RLock()
+	ctor, ok := registry[h.Kind]
+	registryMu.RUnlock()
+	if !ok {
+		return nil, nil, fmt.Errorf("%w: unknown model kind %q (known: %v)", ErrCorrupt, h.Kind, Kinds())
+	}
+	m, err := ctor(h.Config)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %s config: %v", ErrCorrupt, h.Kind, err)
+	}
+	params := m.Params()
+	if len(params) != len(h.Tensors) {
+		return nil, nil, fmt.Errorf("%w: %s has %d tensors, file has %d", ErrCorrupt, h.Kind, len(params), len(h.Tensors))
+	}
+	off := 16 + hlen
+	for k, p := range params {
+		t := h.Tensors[k]
+		if t.Name != p.Name || t.Rows != p.Rows || t.Cols != p.Cols {
+			return nil, nil, fmt.Errorf("%w: tensor %d is %s %d×%d in the file, the model expects %s %d×%d",
+				ErrCorrupt, k, t.Name, t.Rows, t.Cols, p.Name, p.Rows, p.Cols)
+		}
+		for j := range p.W {
+			p.W[j] = math.Float32frombits(binary.LittleEndian.Uint32(b[off+4*j:]))
+		}
+		off += 4 * len(p.W)
+	}
+	return m, h.Meta, nil
+}
+
+// WriteFileAtomic writes data to path through a temporary file in the same
+// directory that is synced and then renamed over path.
+func WriteFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,173 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+)
+
+// Adam is the Adam optimizer with PyTorch's coupled L2 weight decay
+// (torch.optim.Adam(weight_decay=wd), not AdamW): for every scalar θ with
+// gradient g,
+//
+//	g  ← g + wd·θ
+//	m  ← β₁m + (1−β₁)g
+//	v  ← β₂v + (1−β₂)g²
+//	θ  ← θ − (lr/(1−β₁ᵗ)) · m / (√v/√(1−β₂ᵗ) + ε)
+//
+// By default (Lazy false) every scalar of every parameter is updated at every
+// step, including embedding rows absent from the batch, whose gradient is
+// then wd·θ alone: this is what PyTorch does with dense embedding tables and
+// what the reference DE-RRD, TD and HetComp code relies on [methods.md §2.2].
+// The pass is fused (one sweep reads θ, m, v and, only for rows that were
+// touched, g) and split over GOMAXPROCS goroutines; each scalar's update is
+// independent, so results do not depend on the number of workers.
+//
+// Lazy true updates only the rows touched since the last step (like
+// torch.optim.SparseAdam with coupled decay on those rows). It is faster for
+// large tables but changes the optimisation; it is an option, not the
+// reference behaviour.
+type Adam struct {
+	// LR is the learning rate, Beta1/Beta2 the moment decays, Eps the
+	// denominator constant and WeightDecay the coupled L2 coefficient.
+	LR, Beta1, Beta2, Eps, WeightDecay float64
+	// Lazy restricts updates to touched rows (see the type comment).
+	Lazy bool
+	// Workers is the number of goroutines; 0 means GOMAXPROCS.
+	Workers int
+
+	step int
+}
+
+// NewAdam returns Adam with PyTorch's defaults (β₁=0.9, β₂=0.999, ε=1e-8) and
+// the given learning rate and weight decay.
+func NewAdam(lr, weightDecay float64) *Adam {
+	return &Adam{LR: lr, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: weightDecay}
+}
+
+// Steps returns the number of steps taken.
+func (a *Adam) Steps() int { return a.step }
+
+// Validate reports an option out of range.
+func (a *Adam) Validate() error {
+	switch {
+	case !(a.LR > 0) || math.IsInf(a.LR, 0):
+		return fmt.Errorf("adam: lr must be > 0, got %v", a.LR)
+	case !(a.Beta1 >= 0 && a.Beta1 < 1):
+		return fmt.Errorf("adam: beta1 must be in [0,1), got %v", a.Beta1)
+	case !(a.Beta2 >= 0 && a.Beta2 < 1):
+		return fmt.Errorf("adam: beta2 must be in [0,1), got %v", a.Beta2)
+	case !(a.Eps > 0):
+		return fmt.Errorf("adam: eps must be > 0, got %v", a.Eps)
+	case !(a.WeightDecay >= 0):
+		return fmt.Errorf("adam: weight decay must be >= 0, got %v", a.WeightDecay)
+	}
+	return nil
+}
+
+// Step applies one update to every parameter and clears their gradients.
+func (a *Adam) Step(params []*Param) {
+	a.step++
+	t := float64(a.step)
+	bc1 := 1 - math.Pow(a.Beta1, t)
+	bc2 := 1 - math.Pow(a.Beta2, t)
+	k := adamKernel{
+		stepSize: float32(a.LR / bc1),
+		invBC2:   float32(1 / math.Sqrt(bc2)),
+		b1:       float32(a.Beta1), b2: float32(a.Beta2),
+		c1: float32(1 - a.Beta1), c2: float32(1 - a.Beta2),
+		eps: float32(a.Eps), wd: float32(a.WeightDecay),
+	}
+	workers := a.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	for _, p := range params {
+		if p.m == nil {
+			p.m = make([]float32, len(p.W))
+			p.v = make([]float32, len(p.W))
+		}
+		if a.Lazy && !p.allTouched {
+			for _, r := range p.touchedIdx {
+				lo, hi := int(r)*p.Cols, (int(r)+1)*p.Cols
+				k.rows(p, lo, hi, true)
+			}
+		} else {
+			k.parallel(p, workers)
+		}
+		p.ZeroGrad()
+	}
+}
+
+type adamKernel struct {
+	stepSize, invBC2, b1, b2, c1, c2, eps, wd float32
+}
+
+// parallel updates all rows of p, splitting rows over workers.
+func (k adamKernel) parallel(p *Param, workers int) {
+	const minRowsPerWorker = 256
+	if workers <= 1 || p.Rows < 2*minRowsPerWorker {
+		k.span(p, 0, p.Rows)
+		return
+	}
+	chunk := (p.Rows + workers - 1) / workers
+	var wg sync.WaitGroup
+	for lo := 0; lo < p.Rows; lo += chunk {
+		hi := min(lo+chunk, p.Rows)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			k.span(p, lo, hi)
+		}()
+	}
+	wg.Wait()
+}
+
+// span updates rows [r0, r1) of p, handing maximal runs of rows with the
+// same touched state to the kernel at once.
+func (k adamKernel) span(p *Param, r0, r1 int) {
+	if p.allTouched {
+		k.rows(p, r0*p.Cols, r1*p.Cols, true)
+		return
+	}
+	for r := r0; r < r1; {
+		t := p.touched[r]
+		e := r + 1
+		for e < r1 && p.touched[e] == t {
+			e++
+		}
+		k.rows(p, r*p.Cols, e*p.Cols, t)
+		r = e
+	}
+}
+
+// rows updates the scalars [lo, hi); withGrad says whether G may be non-zero.
+func (k adamKernel) rows(p *Param, lo, hi int, withGrad bool) {
+	lo = k.vecRows(p, lo, hi, withGrad)
+	w, m, v := p.W[lo:hi], p.m[lo:hi], p.v[lo:hi]
+	m, v = m[:len(w)], v[:len(w)]
+	if withGrad {
+		g := p.G[lo:hi]
+		g = g[:len(w)]
+		for j := range w {
+			gj := g[j] + k.wd*w[j]
+			mj := k.b1*m[j] + k.c1*gj
+			vj := k.b2*v[j] + k.c2*gj*gj
+			m[j], v[j] = mj, vj
+			w[j] -= k.stepSize * mj / (float32(math.Sqrt(float64(vj)))*k.invBC2 + k.eps)
+		}
+		return
+	}
+	for j := range w {
+		gj := k.wd * w[j]
+		mj := k.b1*m[j] + k.c1*gj
+		vj := k.b2*v[j] + k.c2*gj*gj
+		m[j], v[j] = mj, vj
+		w[j] -= k.stepSize * mj / (float32(math.Sqrt(float64(vj)))*k.invBC2 + k.eps)
+	}
+}
+
+// State returns the optimizer's moment buffers of p (nil before the first
+// step), for checkpointing a run mid-way.
+func (p *Param) State() (m, v []float32) { return p.m, p.v }

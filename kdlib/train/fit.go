@@ -1,0 +1,379 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/kdrec/kdrec/kdlib/data"
+	"github.com/kdrec/kdrec/kdlib/nn"
+)
+
+// Examples selects what one training example is.
+type Examples int
+
+const (
+	// Pairwise examples are triples (u, i, j), one per training positive per
+	// epoch, with j drawn uniformly among the items u did not interact with
+	// (redrawn until it is not a positive) — the reference's num_ns = 1.
+	Pairwise Examples = iota
+	// UserWise examples are users (autoencoders); Batch.Pos/Neg stay empty.
+	UserWise
+)
+
+// EvalFunc evaluates the model after an epoch and returns named validation
+// and test metrics (e.g. "HR@5"). Test may be nil.
+type EvalFunc func(ctx context.Context, epoch int) (valid, test map[string]float64, err error)
+
+// Config holds the options of one training run. The zero value is not
+// usable; start from Defaults.
+type Config struct {
+	// Epochs is the maximum number of epochs.
+	Epochs int
+	// BatchSize is the number of examples per mini-batch.
+	BatchSize int
+	// Seed makes the run deterministic: the same seed, data, model
+	// initialisation and worker count give the same numbers.
+	Seed uint64
+	// LR and WeightDecay configure Adam (coupled L2 on every parameter).
+	LR, WeightDecay float64
+	// LazyAdam updates only the embedding rows touched by a batch (faster,
+	// not the reference semantics; see nn.Adam).
+	LazyAdam bool
+	// Examples selects pairwise triples (default) or user batches.
+	Examples Examples
+
+	// Eval, if set, runs after every EvalEvery-th epoch (1-based count:
+	// EvalEvery=10 evaluates after epochs 10, 20, …) and after the last.
+	Eval      EvalFunc
+	EvalEvery int
+	// EvalAtStart also evaluates the untrained model (reported as epoch 0,
+	// as in the TD notebook's curves).
+	EvalAtStart bool
+	// Patience stops training after this many evaluations without
+	// improvement (0 disables early stopping).
+	Patience int
+	// StopMetrics are the validation metrics watched for improvement. An
+	// evaluation improves if ANY of them reaches a new best, as in the
+	// reference LOO code (HR@5, HR@10, HR@20). Empty means all metrics.
+	StopMetrics []string
+	// RestoreBest puts back the parameters of the best evaluation of
+	// StopMetrics[0] when training ends (otherwise the last ones are kept).
+	RestoreBest bool
+
+	// OnBatch and OnEpoch are progress hooks; they must be cheap.
+	OnBatch func(BatchEvent)
+	OnEpoch func(EpochEvent)
+}
+
+// Defaults returns the reference hyper-parameters of the DE-RRD / TD code:
+// Adam lr 1e-3, weight decay 1e-3, batch 1024, up to 1000 epochs,
+// evaluation every epoch, patience 20, watching HR@{5,10,20}.
+func Defaults() Config {
+	return Config{Epochs: 1000, BatchSize: 1024, LR: 1e-3, WeightDecay: 1e-3, EvalEvery: 1, Patience: 20,
+		StopMetrics: []string{"HR@5", "HR@10", "HR@20"}}
+}
+
+// Validate reports the first invalid option, naming it.
+func (c *Config) Validate() error {
+	switch {
+	case c.Epochs <= 0:
+		return fmt.Errorf("train: epochs must be > 0, got %d", c.Epochs)
+	case c.BatchSize <= 0:
+		return fmt.Errorf("train: batch size must be > 0, got %d", c.BatchSize)
+	case c.EvalEvery < 0:
+		return fmt.Errorf("train: eval-every must be >= 0, got %d", c.EvalEvery)
+	case c.Patience < 0:
+		return fmt.Errorf("train: patience must be >= 0, got %d", c.Patience)
+	case c.Examples != Pairwise && c.Examples != UserWise:
+		return fmt.Errorf("train: unknown examples mode %d", c.Examples)
+	}
+	opt := nn.NewAdam(c.LR, c.WeightDecay)
+	return opt.Validate()
+}
+
+// BatchEvent reports a finished batch.
+type BatchEvent struct {
+	Epoch, Batch, Batches int
+	Loss                  float64
+}
+
+// EpochEvent reports a finished epoch (and its evaluation, if one ran).
+type EpochEvent struct {
+	Point
+	MaxEpochs int
+	// Improved says whether this evaluation improved a watched metric.
+	Improved bool
+}
+
+// Point is one epoch of a training history.
+type Point struct {
+	// Epoch is the 1-based number of completed epochs (0 = before training).
+	Epoch int
+	// Loss is the summed loss of the epoch, and TermLoss its split by term.
+	Loss     float64
+	TermLoss map[string]float64
+	// Valid and Test are set when the epoch was evaluated.
+	Valid, Test map[string]float64
+	// Seconds is the wall time of the epoch's training (not evaluation).
+	Seconds float64
+}
+
+// Best records, for one validation metric, the evaluation where it peaked
+// and the test metrics measured there.
+type Best struct {
+	Epoch int
+	Valid float64
+	Test  map[string]float64
+}
+
+// Result is the outcome of Fit.
+type Result struct {
+	// History has one point per epoch (plus epoch 0 with EvalAtStart).
+	History []Point
+	// Best maps each validation metric to its best evaluation. The
+	// reference's "best epoch per cut-off" report takes, for metric M@N,
+	// Best["HR@N"].Test["M@N"].
+	Best map[string]Best
+	// Epochs is the number of epochs run; StoppedEarly says why it ended.
+	Epochs       int
+	StoppedEarly bool
+}
+
+// BestTest returns the reference's per-cut-off report: for every test
+// metric "X@N", its value at the epoch with the best validation value of
+// watch+"@N" (e.g. watch "HR"), so different cut-offs may come from
+// different epochs.
+func (r *Result) BestTest(watch string) map[string]float64 {
+	out := map[string]float64{}
+	for name, b := range r.Best {
+		if len(name) <= len(watch) || name[:len(watch)] != watch || name[len(watch)] != '@' {
+			continue
+		}
+		cut := name[len(watch):]
+		for tn, tv := range b.Test {
+			if len(tn) > len(cut) && tn[len(tn)-len(cut):] == cut {
+				out[tn] = tv
+			}
+		}
+	}
+	return out
+}
+
+// ErrNonFinite is wrapped by the error Fit returns when a loss or a
+// parameter becomes NaN or infinite.
+var ErrNonFinite = errors.New("non-finite loss")
+
+// Fit trains m on train with the sum of terms. It returns the history even
+// when it stops with an error; on cancellation (ctx) or a non-finite loss
+// the parameters are put back to the end of the last completed epoch (or the
+// best snapshot if RestoreBest), so the model is always in a good state.
+func Fit(ctx context.Context, m Model, train *data.Interactions, terms []Term, cfg Config) (*Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if len(terms) == 0 {
+		return nil, fmt.Errorf("train: no loss terms")
+	}
+	if train == nil || train.NNZ() == 0 {
+		return nil, fmt.Errorf("train: %w", data.ErrEmpty)
+	}
+	params := collectParams(m, terms)
+	opt := nn.NewAdam(cfg.LR, cfg.WeightDecay)
+	opt.Lazy = cfg.LazyAdam
+	res := &Result{Best: map[string]Best{}}
+	lastGood := snapshot(params, nil)
+	var best []*nn.Param
+	primary := ""
+	if len(cfg.StopMetrics) > 0 {
+		primary = cfg.StopMetrics[0]
+	}
+	restore := func() {
+		if cfg.RestoreBest && best != nil {
+			load(params, best)
+		} else {
+			load(params, lastGood)
+		}
+	}
+	sinceImprove := 0
+	evaluate := func(p *Point) (improved bool, err error) {
+		p.Valid, p.Test, err = cfg.Eval(ctx, p.Epoch)
+		if err != nil {
+			return false, err
+		}
+		for name, v := range p.Valid {
+			b, ok := res.Best[name]
+			if !ok || v > b.Valid {
+				res.Best[name] = Best{Epoch: p.Epoch, Valid: v, Test: p.Test}
+				if len(cfg.StopMetrics) == 0 || contains(cfg.StopMetrics, name) {
+					improved = true
+				}
+				if name == primary && cfg.RestoreBest {
+					best = snapshot(params, best)
+				}
+			}
+		}
+		return improved, nil
+	}
+	if cfg.EvalAtStart && cfg.Eval != nil {
+		p := Point{Epoch: 0}
+		if _, err := evaluate(&p); err != nil {
+			return res, err
+		}
+		res.History = append(res.History, p)
+	}
+
+	ex, err := newExamples(train, cfg.Examples)
+	if err != nil {
+		return nil, err
+	}
+	for epoch := 0; epoch < cfg.Epochs; epoch++ {
+		if err := ctx.Err(); err != nil {
+			restore()
+			return res, err
+		}
+		start := time.Now()
+		ex.resample(nn.NewRand(cfg.Seed, uint64(epoch)<<8|1))
+		for k, t := range terms {
+			e := &Epoch{Index: epoch, MaxEpochs: cfg.Epochs, Train: train, Rand: nn.NewRand(cfg.Seed, uint64(epoch)<<8|uint64(16+k))}
+			if err := t.BeginEpoch(e); err != nil {
+				restore()
+				return res, fmt.Errorf("epoch %d: %s: %w", epoch+1, t.Name(), err)
+			}
+		}
+		p := Point{Epoch: epoch + 1, TermLoss: map[string]float64{}}
+		batches := ex.batches(cfg.BatchSize)
+		for bi := 0; bi < batches; bi++ {
+			if bi%8 == 0 {
+				if err := ctx.Err(); err != nil {
+					restore()
+					return res, err
+				}
+			}
+			b := ex.batch(bi, cfg.BatchSize)
+			b.Epoch, b.Index, b.Train = epoch, bi, train
+			b.Rand = nn.NewRand(cfg.Seed, uint64(epoch)<<32|uint64(bi)<<8|2)
+			loss, err := step(m, terms, b, p.TermLoss)
+			if err != nil {
+				restore()
+				return res, fmt.Errorf("epoch %d batch %d: %w", epoch+1, bi+1, err)
+			}
+			opt.Step(params)
+			p.Loss += loss
+			if cfg.OnBatch != nil {
+				cfg.OnBatch(BatchEvent{Epoch: epoch + 1, Batch: bi + 1, Batches: batches, Loss: loss})
+			}
+		}
+		p.Seconds = time.Since(start).Seconds()
+		for _, q := range params {
+			if err := q.CheckFinite(); err != nil {
+				restore()
+				return res, fmt.Errorf("epoch %d: %w: %v", epoch+1, ErrNonFinite, err)
+			}
+		}
+		lastGood = snapshot(params, lastGood)
+		res.Epochs = epoch + 1
+		improved := false
+		last := epoch+1 == cfg.Epochs
+		if cfg.Eval != nil && cfg.EvalEvery > 0 && ((epoch+1)%cfg.EvalEvery == 0 || last) {
+			var err error
+			if improved, err = evaluate(&p); err != nil {
+				res.History = append(res.History, p)
+				restore()
+				return res, fmt.Errorf("epoch %d: evaluation: %w", epoch+1, err)
+			}
+			if improved {
+				sinceImprove = 0
+			} else {
+				sinceImprove++
+			}
+		}
+		res.History = append(res.History, p)
+		if cfg.OnEpoch != nil {
+			cfg.OnEpoch(EpochEvent{Point: p, MaxEpochs: cfg.Epochs, Improved: improved})
+		}
+		if cfg.Patience > 0 && sinceImprove >= cfg.Patience {
+			res.StoppedEarly = true
+			break
+		}
+	}
+	if cfg.RestoreBest && best != nil {
+		load(params, best)
+	}
+	return res, nil
+}
+
+// step runs one batch through the model and all terms.
+func step(m Model, terms []Term, b *Batch, termLoss map[string]float64) (float64, error) {
+	fw, _ := m.(Forwarder)
+	if fw != nil {
+		if err := fw.Forward(b); err != nil {
+			return 0, fmt.Errorf("forward: %w", err)
+		}
+	}
+	total := 0.0
+	for _, t := range terms {
+		l := t.Batch(b)
+		if math.IsNaN(l) || math.IsInf(l, 0) {
+			return 0, fmt.Errorf("%w: term %s gave %v", ErrNonFinite, t.Name(), l)
+		}
+		termLoss[t.Name()] += l
+		total += l
+	}
+	if fw != nil {
+		if err := fw.Backward(b); err != nil {
+			return 0, fmt.Errorf("backward: %w", err)
+		}
+	}
+	return total, nil
+}
+
+func collectParams(m Model, terms []Term) []*nn.Param {
+	seen := map[*nn.Param]bool{}
+	var out []*nn.Param
+	add := func(ps []*nn.Param) {
+		for _, p := range ps {
+			if !seen[p] {
+				seen[p] = true
+				out = append(out, p)
+			}
+		}
+	}
+	add(m.Params())
+	for _, t := range terms {
+		add(t.Params())
+	}
+	return out
+}
+
+// snapshot copies the values of params into dst (allocated if nil).
+func snapshot(params, dst []*nn.Param) []*nn.Param {
+	if dst == nil {
+		dst = make([]*nn.Param, len(params))
+		for k, p := range params {
+			dst[k] = p.Clone()
+		}
+		return dst
+	}
+	for k, p := range params {
+		copy(dst[k].W, p.W)
+	}
+	return dst
+}
+
+func load(params, src []*nn.Param) {
+	for k, p := range params {
+		copy(p.W, src[k].W)
+	}
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
