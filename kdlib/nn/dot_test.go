@@ -1,0 +1,30 @@
+package nn
+
+import (
+	"math"
+	"testing"
+)
+
+func TestDot4(t *testing.T) {
+	for _, d := range []int{1, 7, 8, 16, 20, 200, 203} {
+		rng := NewRand(uint64(d), 1)
+		a, b := make([]float32, 4*d), make([]float32, d)
+		for k := range a {
+			a[k] = float32(rng.NormFloat64())
+		}
+		for k := range b {
+			b[k] = float32(rng.NormFloat64())
+		}
+		var out [4]float32
+		Dot4(a, b, &out)
+		for r := 0; r < 4; r++ {
+			want := 0.0
+			for k := 0; k < d; k++ {
+				want += float64(a[r*d+k]) * float64(b[k])
+			}
+			if math.Abs(float64(out[r])-want) > 1e-4*math.Sqrt(float64(d)) {
+				t.Fatalf("d=%d row %d: %v, want %v", d, r, out[r], want)
+			}
+		}
+	}
+}

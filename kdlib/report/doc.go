@@ -1,0 +1,4 @@
+// Package report turns results into things people read: tables (plain
+// text, Markdown, CSV, HTML), progress bars for the terminal, and figures.
+// It knows nothing about training internals; the trainer's hooks feed it.
+package report

@@ -1,0 +1,163 @@
+package report
+
+import (
+	"encoding/csv"
+	"fmt"
+	"html"
+	"io"
+	"strings"
+	"unicode/utf8"
+)
+
+// Table is a titled grid of strings with a header row, rendered as aligned
+// text, Markdown, CSV or HTML.
+type Table struct {
+	// Title is printed above the table (not part of CSV).
+	Title string
+	// Header names the columns; every row has len(Header) cells.
+	Header []string
+	// Rows holds the cells.
+	Rows [][]string
+	// Notes are printed below the table.
+	Notes []string
+}
+
+// AddRow appends a row, formatting each value: float64 with 4 decimals,
+// ints as is, strings verbatim.
+func (t *Table) AddRow(cells ...any) {
+	row := make([]string, len(cells))
+	for k, c := range cells {
+		row[k] = Cell(c)
+	}
+	t.Rows = append(t.Rows, row)
+}
+
+// Cell formats one value the way AddRow does.
+func Cell(c any) string {
+	switch v := c.(type) {
+	case float64:
+		return fmt.Sprintf("%.4f", v)
+	case float32:
+		return fmt.Sprintf("%.4f", v)
+	case string:
+		return v
+	default:
+		return fmt.Sprint(v)
+	}
+}
+
+// widths returns the display width of every column.
+func (t *Table) widths() []int {
+	w := make([]int, len(t.Header))
+	for k, h := range t.Header {
+		w[k] = utf8.RuneCountInString(h)
+	}
+	for _, r := range t.Rows {
+		for k, c := range r {
+			if k < len(w) {
+				w[k] = max(w[k], utf8.RuneCountInString(c))
+			}
+		}
+	}
+	return w
+}
+
+// WriteText writes the table as aligned plain text.
+func (t *Table) WriteText(out io.Writer) error {
+	w := t.widths()
+	var b strings.Builder
+	if t.Title != "" {
+		b.WriteString(t.Title + "\n")
+	}
+	line := func(cells []string) {
+		for k, c := range cells {
+			if k > 0 {
+				b.WriteString("  ")
+			}
+			pad := w[k] - utf8.RuneCountInString(c)
+			if k == 0 {
+				b.WriteString(c + strings.Repeat(" ", pad))
+			} else {
+				b.WriteString(strings.Repeat(" ", pad) + c)
+			}
+		}
+		b.WriteString("\n")
+	}
+	line(t.Header)
+	total := 0
+	for _, x := range w {
+		total += x + 2
+	}
+	b.WriteString(strings.Repeat("-", max(total-2, 0)) + "\n")
+	for _, r := range t.Rows {
+		line(r)
+	}
+	for _, n := range t.Notes {
+		b.WriteString(n + "\n")
+	}
+	_, err := io.WriteString(out, b.String())
+	return err
+}
+
+// Markdown returns the table in GitHub Markdown.
+func (t *Table) Markdown() string {
+	var b strings.Builder
+	if t.Title != "" {
+		b.WriteString("**" + t.Title + "**\n\n")
+	}
+	b.WriteString("| " + strings.Join(t.Header, " | ") + " |\n|")
+	for k := range t.Header {
+		if k == 0 {
+			b.WriteString("---|")
+		} else {
+			b.WriteString("---:|")
+		}
+	}
+	b.WriteString("\n")
+	for _, r := range t.Rows {
+		b.WriteString("| " + strings.Join(r, " | ") + " |\n")
+	}
+	for _, n := range t.Notes {
+		b.WriteString("\n" + n + "\n")
+	}
+	return b.String()
+}
+
+// HTML returns the table as an HTML fragment (for notebooks).
+func (t *Table) HTML() string {
+	var b strings.Builder
+	b.WriteString("<table>")
+	if t.Title != "" {
+		b.WriteString("<caption>" + html.EscapeString(t.Title) + "</caption>")
+	}
+	b.WriteString("<thead><tr>")
+	for _, h := range t.Header {
+		b.WriteString("<th>" + html.EscapeString(h) + "</th>")
+	}
+	b.WriteString("</tr></thead><tbody>")
+	for _, r := range t.Rows {
+		b.WriteString("<tr>")
+		for _, c := range r {
+			b.WriteString("<td>" + html.EscapeString(c) + "</td>")
+		}
+		b.WriteString("</tr>")
+	}
+	b.WriteString("</tbody></table>")
+	for _, n := range t.Notes {
+		b.WriteString("<p>" + html.EscapeString(n) + "</p>")
+	}
+	return b.String()
+}
+
+// WriteCSV writes the header and rows as CSV.
+func (t *Table) WriteCSV(out io.Writer) error {
+	w := csv.NewWriter(out)
+	if err := w.Write(t.Header); err != nil {
+		return err
+	}
+	if err := w.WriteAll(t.Rows); err != nil {
+		return err
+	}
+	w.Flush()
+	return w.Error()
+}

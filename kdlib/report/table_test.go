@@ -1,0 +1,47 @@
+package report
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestTableRenderings(t *testing.T) {
+	tb := &Table{Title: "T", Header: []string{"model", "HR@5"}}
+	tb.AddRow("teacher <200>", 0.52861)
+	tb.AddRow("student", 0.4)
+	var txt bytes.Buffer
+	if err := tb.WriteText(&txt); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(txt.String()), "\n")
+	if len(lines) != 5 || !strings.HasSuffix(lines[3], "0.5286") || !strings.HasSuffix(lines[4], "0.4000") {
+		t.Fatalf("text:\n%s", txt.String())
+	}
+	if md := tb.Markdown(); !strings.Contains(md, "| teacher <200> | 0.5286 |") || !strings.Contains(md, "|---|---:|") {
+		t.Fatalf("markdown:\n%s", md)
+	}
+	if h := tb.HTML(); !strings.Contains(h, "<td>teacher &lt;200&gt;</td>") {
+		t.Fatalf("html: %s", h)
+	}
+	var c bytes.Buffer
+	tb.WriteCSV(&c)
+	if c.String() != "model,HR@5\nteacher <200>,0.5286\nstudent,0.4000\n" {
+		t.Fatalf("csv: %q", c.String())
+	}
+}
+
+func TestProgressPlainAndNil(t *testing.T) {
+	var b bytes.Buffer
+	p := NewProgress(&b, "train", 20, true)
+	for k := 1; k <= 20; k++ {
+		p.Set(k, "")
+	}
+	p.Done("ok")
+	if n := strings.Count(b.String(), "\n"); n < 10 || n > 13 {
+		t.Fatalf("plain progress printed %d lines:\n%s", n, b.String())
+	}
+	var q *Progress
+	q.Set(1, "") // quiet mode: a nil bar is a no-op
+	q.Done("")
+}
