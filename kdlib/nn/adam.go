@@ -168,6 +168,10 @@ func (k adamKernel) rows(p *Param, lo, hi int, withGrad bool) {
 	}
 }
 
+// ResetState drops p's optimizer moments, as creating a new PyTorch
+// optimizer does; the next Step starts them from zero.
+func (p *Param) ResetState() { p.m, p.v = nil, nil }
+
 // State returns the optimizer's moment buffers of p (nil before the first
 // step), for checkpointing a run mid-way.
 func (p *Param) State() (m, v []float32) { return p.m, p.v }

@@ -181,6 +181,11 @@ func Fit(ctx context.Context, m Model, train *data.Interactions, terms []Term, c
 		return nil, fmt.Errorf("train: %w", data.ErrEmpty)
 	}
 	params := collectParams(m, terms)
+	for _, p := range params {
+		p.ResetState() // a new optimizer per run, as in the reference
+		p.TouchAll()
+		p.ZeroGrad()
+	}
 	opt := nn.NewAdam(cfg.LR, cfg.WeightDecay)
 	opt.Lazy = cfg.LazyAdam
 	res := &Result{Best: map[string]Best{}}

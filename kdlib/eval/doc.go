@@ -1,0 +1,88 @@
+// Package eval implements the evaluation protocols of kdrec (methods.md
+// §2.4), paired significance tests between two evaluations, efficiency
+// measurements, and the top-K selection that other packages reuse for
+// teacher ranking lists.
+//
+// # Protocols
+//
+// Both protocols evaluate one part of a data.Split, Valid or Test, for every
+// user with at least one held-out item in that part (others are skipped),
+// and keep every metric per user in a Result. Means are plain averages over
+// the evaluated users. Scoring runs on runtime.GOMAXPROCS goroutines with
+// per-worker buffers; each user's values depend only on the model and the
+// split, never on scheduling or the number of workers.
+//
+// Sampled leave-one-out (LOO, §2.4a, DE-RRD / IR-RRD / PHR code). User u has
+// one held-out target t in the evaluated part, at most one held-out item o
+// in the other part, and sampled unobserved candidates C_u (499 per user,
+// shared by both parts). The target is ranked among itself and C_u; o is
+// removed from the ranking. With s(u,i) the model's score, the 1-based rank
+// of the target is
+//
+//	p = 1 + |{c ∈ C_u : s(u,c) > s(u,t)}|
+//
+// (ties go to the target by default; see Ties), and at each cut-off N
+// (default 5, 10, 20):
+//
+//	HR@N   = 1[p ≤ N]
+//	NDCG@N = 1[p ≤ N] / log₂(p + 1)
+//	MRR@N  = 1[p ≤ N] / p
+//
+// Full ranking (FullRanking, §2.4b, TD / HetComp code). User u has the
+// held-out set G_u in the evaluated part. Every item is scored; the user's
+// training items and held-out items of the other part are excluded (the
+// valid items when evaluating test, the test items when evaluating valid).
+// The remaining items are ordered by descending score, equal scores by
+// ascending item index, giving the list π_u(1), π_u(2), …. With
+// hit_r = 1[π_u(r) ∈ G_u], at each cut-off K (default 10, 20, 50):
+//
+//	Recall@K = Σ_{r=1..K} hit_r / |G_u|
+//	DCG@K    = Σ_{r=1..K} hit_r / log₂(r + 1)
+//	IDCG@K   = Σ_{r=1..min(|G_u|,K)} 1 / log₂(r + 1)
+//	NDCG@K   = DCG@K / IDCG@K
+//
+// Only the top max(K) items are selected (TopK, a bounded heap), never a
+// full sort of the catalogue. With a single held-out item per part, as in
+// the TD split, Recall@K equals HR@K over the full catalogue.
+//
+// # Results
+//
+// A Result lists the metric names in table order (cut-off major: HR@5,
+// NDCG@5, MRR@5, HR@10, …; or Recall@10, NDCG@10, Recall@20, …), the
+// evaluated users ascending, and the per-user values. Mean and Means give
+// the averages; SortMetrics orders names taken from a map; Filter restricts
+// a result to a user group; Merge joins the results of user shards.
+//
+// # Significance
+//
+// Compare runs two paired two-sided tests on the per-user values of one
+// metric in two Results over the same users; PairedT and WilcoxonSignedRank
+// work on plain vectors. With d_k = a_k − b_k over n users:
+//
+//	paired t:   t = d̄ / (s_d / √n),  df = n − 1,  p = 2·F_t(−|t|; df)
+//
+// where s_d is the sample standard deviation (divisor n − 1). The Wilcoxon
+// signed-rank test drops zero differences (N remain), ranks |d_k| with
+// average ranks for ties, and uses V = W⁺ = Σ_{d_k > 0} rank_k; it is exact
+// for N < 50 without ties or zeros, and otherwise
+//
+//	μ = N(N+1)/4,  σ² = N(N+1)(2N+1)/24 − Σ_j (t_j³ − t_j)/48
+//	z = (V − μ − ½·sign(V − μ)) / σ,  p = 2·Φ(−|z|)
+//
+// with t_j the sizes of the tie groups, matching R's wilcox.test defaults.
+// Per-user HR values take only the values 0 and 1, so their differences are
+// heavily tied: the normal approximation with tie correction is the
+// relevant one at the scale of real data sets.
+//
+// # Efficiency
+//
+// Latency measures the mean time of one ScoreAll call per user; models that
+// implement ParamCounter report their parameter counts (NumParams).
+//
+// # Top-K selection
+//
+// TopK and TopKFunc return the indices of the k best scores, best first,
+// with excluded indices skipped, equal scores ordered by lower index and NaN
+// ranked last. They are what FullRanking uses and what the teacher ranking
+// lists of the distillation methods should use.
+package eval
