@@ -139,3 +139,22 @@ func bprBatch(m *BPR, users, pos, neg []int32) float64 {
 	}
 	return loss
 }
+
+// ScorePairs writes p_u·q_i for every (users[k], items[k]).
+func (m *BPR) ScorePairs(users, items []int32, out []float32) {
+	for k := range users {
+		out[k] = nn.Dot(m.P.Row(int(users[k])), m.Q.Row(int(items[k])))
+	}
+}
+
+// AddScoreGrad adds g[k]·q_i to ∂p_u and g[k]·p_u to ∂q_i for every pair.
+func (m *BPR) AddScoreGrad(users, items []int32, g []float32) {
+	for k := range users {
+		if g[k] == 0 {
+			continue
+		}
+		u, i := int(users[k]), int(items[k])
+		nn.Axpy(g[k], m.Q.Row(i), m.P.GradRow(u))
+		nn.Axpy(g[k], m.P.Row(u), m.Q.GradRow(i))
+	}
+}

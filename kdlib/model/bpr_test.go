@@ -41,3 +41,24 @@ func TestNewBPRRejectsBadSizes(t *testing.T) {
 		}
 	}
 }
+
+func TestBPRScoreGradient(t *testing.T) {
+	m, _ := NewBPR(BPRConfig{Users: 3, Items: 4, Dim: 3, InitStd: 0.7, Seed: 2})
+	users, items := []int32{0, 2, 2, 1}, []int32{3, 0, 3, 1}
+	w := []float32{0.5, -1.5, 2, 0.25}
+	loss := func() float64 {
+		s := make([]float32, len(users))
+		m.ScorePairs(users, items, s)
+		l := 0.0
+		for k := range s {
+			l += float64(w[k] * s[k])
+		}
+		m.AddScoreGrad(users, items, w)
+		return l
+	}
+	if err := gradcheck.Check(m.Params(), loss, 1e-3, 1e-4, 1e-2); err != nil {
+		t.Fatal(err)
+	}
+	var _ Representer = m
+	var _ PairScorer = m
+}

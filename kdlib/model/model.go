@@ -31,3 +31,28 @@ type Embedder interface {
 	// ItemVecs writes the representations of items into out, row after row.
 	ItemVecs(items []int32, out []float32)
 }
+
+// Representer is implemented by student models whose user and item
+// representations take gradients from latent distillation terms (hint,
+// DE, PHR, FTD, HTD). Rep returns the current representation (read-only);
+// RepGrad returns the accumulator into which a term adds ∂L/∂rep. For
+// models whose representation is a computed quantity (LightGCN) the model
+// propagates these gradients into its parameters in train.Forwarder.Backward.
+type Representer interface {
+	Embedder
+	UserRep(u int32) []float32
+	ItemRep(i int32) []float32
+	UserRepGrad(u int32) []float32
+	ItemRepGrad(i int32) []float32
+}
+
+// PairScorer is implemented by student models trained by ranking
+// distillation (RD, CD, RRD, IR-RRD, DCD, HetComp): they score arbitrary
+// (user, item) pairs and back-propagate gradients given on those scores.
+type PairScorer interface {
+	// ScorePairs writes s(users[k], items[k]) into out[k].
+	ScorePairs(users, items []int32, out []float32)
+	// AddScoreGrad adds Σ_k g[k]·∂s(users[k], items[k])/∂θ into the
+	// gradients of the model's parameters.
+	AddScoreGrad(users, items []int32, g []float32)
+}
