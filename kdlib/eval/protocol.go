@@ -174,10 +174,28 @@ func FullRanking(ctx context.Context, m model.Scorer, s *data.Split, part string
 		inGT := make([]bool, numItems)
 		top := make([]int32, maxK)
 		var excl []int32
+		// Models that score a block of users at once (one pass over the item
+		// table per block) are asked for aligned blocks of userBlock users.
+		bs, blocked := m.(UsersScorer)
+		var block []float32
+		blockLo := -1
+		if blocked {
+			block = make([]float32, userBlock*modelItems)
+		}
 		return func(k int) {
 			u := users[k]
 			g := gt[u]
-			m.ScoreAll(int(u), scores)
+			if blocked {
+				lo := k - k%userBlock
+				if lo != blockLo {
+					hi := min(lo+userBlock, len(users))
+					bs.ScoreUsers(users[lo:hi], block[:(hi-lo)*modelItems])
+					blockLo = lo
+				}
+				scores = block[(k-lo)*modelItems : (k-lo+1)*modelItems]
+			} else {
+				m.ScoreAll(int(u), scores)
+			}
 			excl = mergeSorted(excl[:0], s.Train.Items(int(u)), other[u])
 			if !slices.IsSorted(other[u]) { // not from a valid split; stay correct
 				slices.Sort(excl)
@@ -209,6 +227,20 @@ func FullRanking(ctx context.Context, m model.Scorer, s *data.Split, part string
 	}
 	return res, nil
 }
+
+// UsersScorer is implemented by models that score several users against
+// every item in one call (out holds len(users) rows of NumItems scores),
+// typically faster than as many ScoreAll calls because the item table is
+// read once per block. FullRanking uses it when available; the values must
+// equal what ScoreAll would give up to floating-point rounding.
+type UsersScorer interface {
+	ScoreUsers(users []int32, out []float32)
+}
+
+// userBlock is the number of users FullRanking scores per UsersScorer call;
+// it divides the work chunks of parallel (64), so blocks never straddle
+// two workers.
+const userBlock = 8
 
 // prepare validates the common arguments and returns the held-out lists of
 // the evaluated and the other part, the evaluated users (ascending, each
