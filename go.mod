@@ -7,3 +7,8 @@ require (
 	golang.org/x/term v0.48.0
 	gonum.org/v1/gonum v0.17.0
 )
+
+require (
+	github.com/ergochat/readline v0.1.3 // indirect
+	golang.org/x/text v0.23.0 // indirect
+)

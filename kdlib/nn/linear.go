@@ -97,7 +97,9 @@ func gemm(ta, tb bool, m, n, k int, a, b, c []float32, beta float32) {
 
 // Gemm computes c = op(a)·op(b) + beta·c for row-major float32 matrices,
 // where op transposes when ta/tb is set, op(a) is m×k and op(b) is k×n.
-func Gemm(ta, tb bool, m, n, k int, a, b, c []float32, beta float32) { gemm(ta, tb, m, n, k, a, b, c, beta) }
+func Gemm(ta, tb bool, m, n, k int, a, b, c []float32, beta float32) {
+	gemm(ta, tb, m, n, k, a, b, c, beta)
+}
 
 // MLP is a stack of Linear layers with ReLU between them (none after the
 // last), the experts and bridges of the distillation methods.
