@@ -44,3 +44,16 @@ func scoreDotUsers(p, q *nn.Param, users []int32, out []float32) {
 		}
 	}
 }
+
+// scoreDotItems writes pu·q_i for the listed items, four at a time.
+func scoreDotItems(pu []float32, q *nn.Param, items []int32, out []float32) {
+	var s [4]float32
+	k := 0
+	for ; k+4 <= len(items); k += 4 {
+		nn.DotRows4(pu, q.Row(int(items[k])), q.Row(int(items[k+1])), q.Row(int(items[k+2])), q.Row(int(items[k+3])), &s)
+		out[k], out[k+1], out[k+2], out[k+3] = s[0], s[1], s[2], s[3]
+	}
+	for ; k < len(items); k++ {
+		out[k] = nn.Dot(pu, q.Row(int(items[k])))
+	}
+}

@@ -23,3 +23,24 @@ func Dot4(a, b []float32, out *[4]float32) {
 		out[r] = dotScalar(a[r*d:(r+1)*d], b)
 	}
 }
+
+//go:noescape
+func dotRows4AVX2(b, r0, r1, r2, r3 []float32, out *[4]float32)
+
+// DotRows4 computes the dot products of b with four vectors of the same
+// length (e.g. four item embeddings scored for one user).
+func DotRows4(b, r0, r1, r2, r3 []float32, out *[4]float32) {
+	d := len(b)
+	d8 := d &^ 7
+	if !useFMA || d8 == 0 {
+		out[0], out[1], out[2], out[3] = dotScalar(r0, b), dotScalar(r1, b), dotScalar(r2, b), dotScalar(r3, b)
+		return
+	}
+	dotRows4AVX2(b, r0[:d], r1[:d], r2[:d], r3[:d], out)
+	for j := d8; j < d; j++ {
+		out[0] += r0[j] * b[j]
+		out[1] += r1[j] * b[j]
+		out[2] += r2[j] * b[j]
+		out[3] += r3[j] * b[j]
+	}
+}

@@ -44,3 +44,44 @@ reduce:
 	VMOVUPS X0, (AX)
 	VZEROUPPER
 	RET
+
+// func dotRows4AVX2(b, r0, r1, r2, r3 []float32, out *[4]float32)
+// out[k] = Σ_j rk[j]·b[j] over the first len(b)&^7 values.
+TEXT ·dotRows4AVX2(SB), NOSPLIT, $0-128
+	MOVQ b_base+0(FP), DI
+	MOVQ b_len+8(FP), CX
+	MOVQ r0_base+24(FP), SI
+	MOVQ r1_base+48(FP), R8
+	MOVQ r2_base+72(FP), R9
+	MOVQ r3_base+96(FP), R10
+	MOVQ out+120(FP), AX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	SHRQ $3, CX
+	JZ   rreduce
+
+rloop:
+	VMOVUPS     (DI), Y4
+	VFMADD231PS (SI), Y4, Y0
+	VFMADD231PS (R8), Y4, Y1
+	VFMADD231PS (R9), Y4, Y2
+	VFMADD231PS (R10), Y4, Y3
+	ADDQ $32, DI
+	ADDQ $32, SI
+	ADDQ $32, R8
+	ADDQ $32, R9
+	ADDQ $32, R10
+	DECQ CX
+	JNZ  rloop
+
+rreduce:
+	VHADDPS Y1, Y0, Y0
+	VHADDPS Y3, Y2, Y2
+	VHADDPS Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS  X1, X0, X0
+	VMOVUPS X0, (AX)
+	VZEROUPPER
+	RET

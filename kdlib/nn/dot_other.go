@@ -10,3 +10,8 @@ func Dot4(a, b []float32, out *[4]float32) {
 		out[r] = dotScalar(a[r*d:(r+1)*d], b)
 	}
 }
+
+// DotRows4 computes the dot products of b with four vectors of the same length.
+func DotRows4(b, r0, r1, r2, r3 []float32, out *[4]float32) {
+	out[0], out[1], out[2], out[3] = dotScalar(r0, b), dotScalar(r1, b), dotScalar(r2, b), dotScalar(r3, b)
+}

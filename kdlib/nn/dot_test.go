@@ -28,3 +28,31 @@ func TestDot4(t *testing.T) {
 		}
 	}
 }
+
+func TestDotRows4(t *testing.T) {
+	for _, d := range []int{1, 7, 8, 20, 200, 203} {
+		rng := NewRand(uint64(d), 2)
+		b := make([]float32, d)
+		rows := make([][]float32, 4)
+		for k := range b {
+			b[k] = float32(rng.NormFloat64())
+		}
+		for r := range rows {
+			rows[r] = make([]float32, d)
+			for k := range rows[r] {
+				rows[r][k] = float32(rng.NormFloat64())
+			}
+		}
+		var out [4]float32
+		DotRows4(b, rows[0], rows[1], rows[2], rows[3], &out)
+		for r := 0; r < 4; r++ {
+			want := 0.0
+			for k := 0; k < d; k++ {
+				want += float64(rows[r][k]) * float64(b[k])
+			}
+			if math.Abs(float64(out[r])-want) > 1e-4*math.Sqrt(float64(d)) {
+				t.Fatalf("d=%d row %d: %v, want %v", d, r, out[r], want)
+			}
+		}
+	}
+}
