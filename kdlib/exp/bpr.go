@@ -27,6 +27,10 @@ type BPROptions struct {
 	Epochs, EvalEvery, Patience int
 	// EvalAtStart also evaluates the untrained model (epoch 0 of the TD curves).
 	EvalAtStart bool
+	// LR, WeightDecay and BatchSize override the reference values
+	// (1e-3, 1e-3, 1024) when non-zero.
+	LR, WeightDecay float64
+	BatchSize       int
 	// LazyAdam selects the touched-rows Adam variant (not the reference).
 	LazyAdam bool
 	// Log receives a progress bar (nil: quiet); Plain draws it as lines.
@@ -54,6 +58,15 @@ func TrainBPR(ctx context.Context, split *data.Split, o BPROptions) (*BPRRun, er
 	cfg := train.Defaults()
 	cfg.Seed, cfg.Epochs, cfg.EvalEvery, cfg.Patience = o.Seed, o.Epochs, o.EvalEvery, o.Patience
 	cfg.EvalAtStart, cfg.LazyAdam = o.EvalAtStart, o.LazyAdam
+	if o.LR != 0 {
+		cfg.LR = o.LR
+	}
+	if o.WeightDecay != 0 {
+		cfg.WeightDecay = o.WeightDecay
+	}
+	if o.BatchSize != 0 {
+		cfg.BatchSize = o.BatchSize
+	}
 	cfg.Eval = EvalFunc(m, split, o.Protocol)
 	cfg.StopMetrics = StopMetrics(o.Protocol)
 	cfg.RestoreBest = o.Patience > 0

@@ -66,6 +66,7 @@ func TestReproduceBPRLOO(t *testing.T) {
 			fmt.Fprintf(&md, " %.4f |", bt[k])
 		}
 		fmt.Fprintf(&md, " %.4f / %.4f | %.3f |\n", c.hr5, c.ndcg5, meanEpochSeconds(run.Result))
+		t.Logf("%s: best-per-cut-off test %v", name, bt)
 		if !c.lazy && (abs(bt["HR@5"]-c.hr5) > 0.02 || abs(bt["NDCG@5"]-c.ndcg5) > 0.02) {
 			t.Errorf("%s: H@5 %.4f N@5 %.4f, authors %.4f %.4f (tolerance 0.02)", name, bt["HR@5"], bt["NDCG@5"], c.hr5, c.ndcg5)
 		}

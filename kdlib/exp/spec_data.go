@@ -1,0 +1,153 @@
+package exp
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/kdrec/kdrec/datasets"
+	"github.com/kdrec/kdrec/kdlib/data"
+)
+
+// splitMemoCap bounds the splits an Env keeps in memory.
+const splitMemoCap = 8
+
+// Split returns the split a run trains and evaluates on, memoised per
+// (data set, split, protocol): the data set is loaded (or generated), then
+// split by kind — leave-one-out with Candidates sampled candidates, a
+// 60/20/20 or 80/10/10 ratio split, or a split shipped with the data set,
+// which gets Candidates sampled candidates when the protocol is LOO. The
+// split seed must be resolved (RunSpec.Normalize). Env.DataDir, then
+// DatasetSpec.Dir, then KDREC_DATASETS locate the files of data sets that
+// are not embedded.
+func (e *Env) Split(ds DatasetSpec, sp SplitSpec, p Protocol) (*data.Split, error) {
+	if sp.Seed == nil {
+		return nil, fmt.Errorf("split %s: seed not resolved (normalise the run first)", sp.Kind)
+	}
+	dir := ds.Dir
+	if e != nil && e.DataDir != "" {
+		dir = e.DataDir
+	}
+	ds.Dir = dir
+	kb, err := json.Marshal(struct {
+		D DatasetSpec
+		S SplitSpec
+		P Protocol
+	}{ds, sp, p})
+	if err != nil {
+		return nil, err
+	}
+	key := string(kb)
+	if e != nil {
+		e.mu.Lock()
+		for _, m := range e.splits {
+			if m.key == key {
+				e.mu.Unlock()
+				return m.split, nil
+			}
+		}
+		e.mu.Unlock()
+	}
+	s, err := buildSplit(ds, sp, p)
+	if err != nil {
+		return nil, err
+	}
+	if e != nil {
+		e.logf("split: %s (%s)", s.Name, s.Train.Stats())
+		e.mu.Lock()
+		e.splits = append(e.splits, memoSplit{key, s})
+		if len(e.splits) > splitMemoCap {
+			e.splits = e.splits[len(e.splits)-splitMemoCap:]
+		}
+		e.mu.Unlock()
+	}
+	return s, nil
+}
+
+func buildSplit(ds DatasetSpec, sp SplitSpec, p Protocol) (*data.Split, error) {
+	seed := *sp.Seed
+	var opts []datasets.Option
+	if ds.Dir != "" {
+		opts = append(opts, datasets.Dir(ds.Dir))
+	}
+	if sp.Kind == SplitImport {
+		if ds.Name == SyntheticName {
+			return nil, fmt.Errorf("split import: the synthetic data set ships no split")
+		}
+		s, err := datasets.LoadSplit(ds.Name, append(opts, datasets.SplitName(sp.Name))...)
+		if err != nil {
+			return nil, err
+		}
+		if p == LOO && s.Candidates == nil {
+			n := sp.Candidates
+			if n == 0 {
+				n = data.DefaultNumCandidates
+			}
+			if err := data.SampleCandidates(s, seed, n); err != nil {
+				return nil, err
+			}
+		}
+		return s, nil
+	}
+	var x *data.Interactions
+	var err error
+	if ds.Name == SyntheticName {
+		x, err = Synthetic(*ds.Synthetic)
+	} else {
+		x, err = datasets.Load(ds.Name, opts...)
+	}
+	if err != nil {
+		return nil, err
+	}
+	switch sp.Kind {
+	case SplitLOO:
+		n := sp.Candidates
+		if n == 0 {
+			n = data.DefaultNumCandidates
+		}
+		return data.LeaveOneOut(x, seed, n)
+	case SplitRatio602020:
+		return data.RatioSplit602020(x, seed)
+	case SplitRatio801010:
+		return data.RatioSplit801010(x, seed)
+	}
+	return nil, fmt.Errorf("unknown split kind %q", sp.Kind)
+}
+
+// Synthetic generates the data set described by g (see SyntheticSpec):
+// user u and item i belong to groups u mod C and i mod C; each of the
+// PerUser draws of a user is an item of its group with probability
+// 1 − Noise, else any item. Deterministic in g.
+func Synthetic(g SyntheticSpec) (*data.Interactions, error) {
+	c := g.Clusters
+	if c == 0 {
+		c = 8
+	}
+	noise := g.Noise
+	if noise == 0 {
+		noise = 0.1
+	}
+	if g.Users <= 0 || g.Items < c || g.PerUser <= 0 || noise < 0 || noise > 1 {
+		return nil, fmt.Errorf("synthetic: need users > 0, items >= clusters, per_user > 0, noise in [0,1]; got %+v", g)
+	}
+	rng := rand.New(rand.NewPCG(g.Seed, 0x73796e7468))
+	perGroup := g.Items / c
+	pairs := make([]data.Pair, 0, g.Users*g.PerUser)
+	for u := 0; u < g.Users; u++ {
+		grp := u % c
+		for k := 0; k < g.PerUser; k++ {
+			var i int
+			if rng.Float64() < noise {
+				i = rng.IntN(g.Items)
+			} else {
+				// Items of group grp are grp, grp+c, grp+2c, …; skew towards
+				// the first ones so that popularity varies.
+				r := rng.IntN(perGroup)
+				r = r * rng.IntN(perGroup) / perGroup
+				i = grp + c*r
+			}
+			pairs = append(pairs, data.Pair{User: int32(u), Item: int32(i)})
+		}
+	}
+	return data.FromPairs(g.Users, g.Items, pairs)
+}

@@ -1,0 +1,746 @@
+package exp
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kdrec/kdrec/kdlib/data"
+	"github.com/kdrec/kdrec/kdlib/eval"
+	"github.com/kdrec/kdrec/kdlib/model"
+	"github.com/kdrec/kdrec/kdlib/train"
+)
+
+// Env is what runners share within a process: the artefact cache, where
+// the data live, a log, and in-memory memos of loaded splits and models.
+// It is safe for concurrent use.
+type Env struct {
+	// Cache stores teachers and other artefacts; nil keeps nothing on disk.
+	Cache *Cache
+	// DataDir overrides DatasetSpec.Dir and KDREC_DATASETS (a cluster
+	// mounts the data elsewhere than a laptop).
+	DataDir string
+	// Log receives progress and notes; nil is quiet.
+	Log io.Writer
+	// KeepModels also saves the students of runs without distillation in
+	// the cache (they may serve as teachers of later sweeps); teachers are
+	// always saved.
+	KeepModels bool
+
+	mu     sync.Mutex
+	splits []memoSplit
+	models []*TrainedModel
+}
+
+type memoSplit struct {
+	key   string
+	split *data.Split
+}
+
+// NewEnv returns an Env whose cache is rooted at cacheDir ("" for no disk
+// cache), logging to log.
+func NewEnv(cacheDir string, log io.Writer) (*Env, error) {
+	e := &Env{Log: log}
+	if cacheDir != "" {
+		c, err := NewCache(cacheDir)
+		if err != nil {
+			return nil, err
+		}
+		c.Log = log
+		e.Cache = c
+	}
+	return e, nil
+}
+
+func (e *Env) logf(format string, a ...any) {
+	if e != nil && e.Log != nil {
+		fmt.Fprintf(e.Log, format+"\n", a...)
+	}
+}
+
+// Runner executes one run and returns its result. Runners are registered
+// per student model kind and set of distillation methods (RegisterRunner);
+// they get the teacher(s) from env.Teacher, the split from env.Split, and
+// build the result with NewRunResult.
+type Runner func(ctx context.Context, run *Run, env *Env) (*RunResult, error)
+
+// Trainer trains a model of one kind without distillation, for a ModelKey:
+// teachers, and the students of plain runs. It returns the trained model
+// (restored to its best validation state when the budget has patience)
+// and its RunResult (NewRunResult).
+type Trainer func(ctx context.Context, split *data.Split, key ModelKey, env *Env) (model.Checkpointable, *RunResult, error)
+
+// AnyMethods, as the only element of the methods of RegisterRunner,
+// registers a runner for every combination of distillation methods of a
+// student kind (a generic driver that composes terms and reports unknown
+// methods itself). Exact registrations take precedence.
+const AnyMethods = "*"
+
+var (
+	sweepRegMu    sync.RWMutex
+	sweepRunners  = map[string]map[string]Runner{} // kind → method-set key → runner
+	sweepTrainers = map[string]Trainer{}
+)
+
+// ErrNotAvailable is wrapped by the errors about models and distillation
+// methods that no runner or trainer handles (yet).
+var ErrNotAvailable = errors.New("not available yet")
+
+// RegisterRunner registers r for students of kind modelKind trained with
+// exactly the distillation methods listed (in any order; nil for none, or
+// AnyMethods). Typical use, in an init function of a KD driver:
+//
+//	exp.RegisterRunner("bpr", []string{"de", "rrd"}, runDERRD)
+//
+// It panics if the combination is registered twice.
+func RegisterRunner(modelKind string, methods []string, r Runner) {
+	sweepRegMu.Lock()
+	defer sweepRegMu.Unlock()
+	key := methodSetKey(methods)
+	m := sweepRunners[modelKind]
+	if m == nil {
+		m = map[string]Runner{}
+		sweepRunners[modelKind] = m
+	}
+	if _, dup := m[key]; dup {
+		panic(fmt.Sprintf("exp: runner for %s registered twice", runnerName(modelKind, key)))
+	}
+	m[key] = r
+}
+
+// RegisterTrainer registers the Trainer of a model kind. A kind with a
+// trainer can be a teacher, and its plain runs (no distillation) need no
+// runner. It panics if kind is registered twice.
+func RegisterTrainer(kind string, t Trainer) {
+	sweepRegMu.Lock()
+	defer sweepRegMu.Unlock()
+	if _, dup := sweepTrainers[kind]; dup {
+		panic("exp: trainer registered twice: " + kind)
+	}
+	sweepTrainers[kind] = t
+}
+
+// Runners lists what can run, sorted: "bpr" (plain runs of a kind with a
+// trainer), "bpr+rrd", "bpr+de+rrd", "bpr+*".
+func Runners() []string {
+	sweepRegMu.RLock()
+	defer sweepRegMu.RUnlock()
+	set := map[string]bool{}
+	for kind := range sweepTrainers {
+		set[kind] = true
+	}
+	for kind, m := range sweepRunners {
+		for key := range m {
+			set[runnerName(kind, key)] = true
+		}
+	}
+	out := make([]string, 0, len(set))
+	for k := range set {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func runnerName(kind, key string) string {
+	if key == "" {
+		return kind
+	}
+	return kind + "+" + key
+}
+
+// methodSetKey returns the registry key of a set of methods: sorted and
+// joined by "+".
+func methodSetKey(methods []string) string {
+	s := slices.Clone(methods)
+	sort.Strings(s)
+	return strings.Join(s, "+")
+}
+
+func lookupTrainer(kind string) (Trainer, error) {
+	sweepRegMu.RLock()
+	t, ok := sweepTrainers[kind]
+	sweepRegMu.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("model %q %w (trainable models: %s)", kind, ErrNotAvailable, strings.Join(trainerKinds(), ", "))
+	}
+	return t, nil
+}
+
+func trainerKinds() []string {
+	sweepRegMu.RLock()
+	defer sweepRegMu.RUnlock()
+	out := make([]string, 0, len(sweepTrainers))
+	for k := range sweepTrainers {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// LookupRunner returns the runner of a student kind and set of methods:
+// the exact registration, else the plain runner when there are no methods
+// and the kind has a Trainer, else the kind's AnyMethods runner. Otherwise
+// the error (wrapping ErrNotAvailable) names the first method no runner of
+// that kind knows — `kd method "de" not available yet for a bpr student
+// (registered: bpr, bpr+rrd)` — or the missing combination.
+func LookupRunner(modelKind string, methods []string) (Runner, error) {
+	key := methodSetKey(methods)
+	sweepRegMu.RLock()
+	m := sweepRunners[modelKind]
+	r, ok := m[key]
+	wild, hasWild := m[AnyMethods]
+	_, hasTrainer := sweepTrainers[modelKind]
+	sweepRegMu.RUnlock()
+	switch {
+	case ok:
+		return r, nil
+	case key == "" && hasTrainer:
+		return PlainRunner, nil
+	case hasWild:
+		return wild, nil
+	}
+	reg := strings.Join(Runners(), ", ")
+	if len(m) == 0 && !hasTrainer {
+		return nil, fmt.Errorf("student model %q %w (registered: %s)", modelKind, ErrNotAvailable, reg)
+	}
+	known := map[string]bool{}
+	for k := range m {
+		for _, x := range strings.Split(k, "+") {
+			known[x] = true
+		}
+	}
+	for _, x := range methods {
+		if !known[x] {
+			return nil, fmt.Errorf("kd method %q %w for a %s student (registered: %s)", x, ErrNotAvailable, modelKind, reg)
+		}
+	}
+	return nil, fmt.Errorf("kd combination %s %w for a %s student (registered: %s)", key, ErrNotAvailable, modelKind, reg)
+}
+
+// Check reports why the run cannot run with what is registered: no runner
+// for its student and methods, or no trainer for a teacher's kind.
+func (r *Run) Check() error {
+	if _, err := LookupRunner(r.Spec.Student.Kind, r.Spec.Methods()); err != nil {
+		return err
+	}
+	check := func(t *TeacherSpec) error {
+		if _, err := lookupTrainer(t.Kind); err != nil {
+			return fmt.Errorf("teacher: %w", err)
+		}
+		return nil
+	}
+	if r.Spec.Teacher != nil {
+		if err := check(r.Spec.Teacher); err != nil {
+			return err
+		}
+	}
+	for k := range r.Spec.Teachers {
+		if err := check(&r.Spec.Teachers[k]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PlainRunner runs a student without distillation: the model of the run's
+// StudentKey, trained by its kind's Trainer or loaded from the cache (so a
+// "Teacher" row and the teacher of the KD rows are trained once).
+func PlainRunner(ctx context.Context, run *Run, env *Env) (*RunResult, error) {
+	if len(run.Spec.KD) > 0 {
+		return nil, fmt.Errorf("plain runner: run has distillation terms %v", run.Spec.Methods())
+	}
+	tm, err := env.Model(ctx, run.Spec.StudentKey(), env.KeepModels)
+	if err != nil {
+		return nil, err
+	}
+	res := *tm.Result
+	res.Cached = tm.Cached
+	return &res, nil
+}
+
+func init() {
+	RegisterTrainer("bpr", trainBPR)
+}
+
+// trainBPR is the Trainer of "bpr": exp.TrainBPR with the key's dimension,
+// seed, protocol and budget. TrainBPR uses the reference optimiser
+// settings only, so other lr/wd/batch values are refused.
+func trainBPR(ctx context.Context, split *data.Split, key ModelKey, env *Env) (model.Checkpointable, *RunResult, error) {
+	m := key.Model
+	if err := m.Params.Check(); err != nil {
+		return nil, nil, fmt.Errorf("bpr params: %w", err)
+	}
+	wd := defaultWD
+	if m.WeightDecay != nil {
+		wd = *m.WeightDecay
+	}
+	if m.LR != defaultLR || wd != defaultWD || m.BatchSize != defaultBatch {
+		return nil, nil, fmt.Errorf("bpr: lr/wd/batch other than 1e-3/1e-3/1024 need BPROptions fields that exp.TrainBPR lacks (got %v/%v/%d)",
+			m.LR, wd, m.BatchSize)
+	}
+	if m.Dim <= 0 {
+		return nil, nil, fmt.Errorf("bpr: dim must be > 0, got %d", m.Dim)
+	}
+	b := key.Budget
+	var log io.Writer
+	if env != nil {
+		log = env.Log
+	}
+	run, err := TrainBPR(ctx, split, BPROptions{Label: fmt.Sprintf("bpr d=%d seed=%d", m.Dim, key.Seed), Dim: m.Dim, Seed: key.Seed,
+		Protocol: key.Protocol, Epochs: b.Epochs, EvalEvery: b.EvalEvery, Patience: b.Patience, EvalAtStart: b.EvalAtStart,
+		LazyAdam: m.LazyAdam, Log: log, Plain: true})
+	if err != nil {
+		return nil, nil, err
+	}
+	res, err := NewRunResult(key.Protocol, run.Result, run.Test, run.Model)
+	if err != nil {
+		return nil, nil, err
+	}
+	return run.Model, res, nil
+}
+
+// RunResult is what a run produces: its metrics, curves, timings and the
+// per-user test values that paired significance tests need.
+type RunResult struct {
+	// Protocol is the evaluation protocol.
+	Protocol Protocol `json:"protocol"`
+	// Epochs is the number of epochs trained.
+	Epochs int `json:"epochs"`
+	// StoppedEarly says whether early stopping ended training.
+	StoppedEarly bool `json:"stopped_early,omitempty"`
+	// Best holds the reference report: for every test metric X@N, its
+	// value at the evaluation with the best validation HR@N (LOO) or
+	// Recall@N (full ranking), so cut-offs may come from different epochs
+	// (train.Result.BestTest).
+	Best map[string]float64 `json:"best"`
+	// BestEpoch gives, per validation metric, the epoch of its best value.
+	BestEpoch map[string]int `json:"best_epoch,omitempty"`
+	// BestValid gives, per validation metric, its best value.
+	BestValid map[string]float64 `json:"best_valid,omitempty"`
+	// Final holds the test means of the returned model (best state of the
+	// first stop metric with patience, else the last epoch).
+	Final map[string]float64 `json:"final"`
+	// PerUser holds the evaluation of Final per user.
+	PerUser *PerUser `json:"per_user,omitempty"`
+	// Curve has one point per epoch (losses, and metrics where evaluated).
+	Curve []CurvePoint `json:"curve,omitempty"`
+	// Params is the number of parameters of the trained model (0 if unknown).
+	Params int `json:"params,omitempty"`
+	// TrainSeconds is the training time without evaluation.
+	TrainSeconds float64 `json:"train_seconds"`
+	// Teachers lists the hashes of the teacher models the run used.
+	Teachers []string `json:"teachers,omitempty"`
+	// Cached reports that the model was loaded from the cache.
+	Cached bool `json:"cached,omitempty"`
+	// Extra holds method-specific outcomes (JSON values).
+	Extra map[string]any `json:"extra,omitempty"`
+}
+
+// CurvePoint is one epoch of a run's history.
+type CurvePoint struct {
+	// Epoch is the number of completed epochs (0: before training).
+	Epoch int `json:"epoch"`
+	// Loss is the summed training loss of the epoch.
+	Loss float64 `json:"loss,omitempty"`
+	// TermLoss splits Loss by term.
+	TermLoss map[string]float64 `json:"term_loss,omitempty"`
+	// Valid holds the validation metrics when the epoch was evaluated.
+	Valid map[string]float64 `json:"valid,omitempty"`
+	// Test holds the test metrics when the epoch was evaluated.
+	Test map[string]float64 `json:"test,omitempty"`
+	// Seconds is the epoch's training time.
+	Seconds float64 `json:"seconds,omitempty"`
+}
+
+// NewRunResult builds a RunResult from a training history, the per-user
+// test evaluation of the returned model and the model (for its parameter
+// count; may be nil). Non-finite values are dropped (JSON cannot hold them).
+func NewRunResult(p Protocol, res *train.Result, test *eval.Result, m any) (*RunResult, error) {
+	watch := eval.HR
+	if p == Full {
+		watch = eval.Recall
+	}
+	r := &RunResult{Protocol: p, Epochs: res.Epochs, StoppedEarly: res.StoppedEarly,
+		Best: finite(res.BestTest(watch)), BestEpoch: map[string]int{}, BestValid: map[string]float64{}}
+	for name, b := range res.Best {
+		if !math.IsNaN(b.Valid) && !math.IsInf(b.Valid, 0) {
+			r.BestEpoch[name], r.BestValid[name] = b.Epoch, b.Valid
+		}
+	}
+	for _, pt := range res.History {
+		r.Curve = append(r.Curve, CurvePoint{Epoch: pt.Epoch, Loss: finiteOr0(pt.Loss), TermLoss: finite(pt.TermLoss),
+			Valid: finite(pt.Valid), Test: finite(pt.Test), Seconds: pt.Seconds})
+		if pt.Epoch > 0 {
+			r.TrainSeconds += pt.Seconds
+		}
+	}
+	if test != nil {
+		r.Final = finite(test.Means())
+		pu, err := PackPerUser(test)
+		if err != nil {
+			return nil, err
+		}
+		r.PerUser = pu
+	}
+	if n, ok := eval.NumParams(m); ok && m != nil {
+		r.Params = n
+	}
+	return r, nil
+}
+
+func finite(m map[string]float64) map[string]float64 {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]float64, len(m))
+	for k, v := range m {
+		if !math.IsNaN(v) && !math.IsInf(v, 0) {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func finiteOr0(v float64) float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0
+	}
+	return v
+}
+
+// SweepOptions configures RunSweep.
+type SweepOptions struct {
+	// Out is the output directory: results/ (one JSON-lines file per
+	// shard, plus event logs) and sweeps/ (manifests).
+	Out string
+	// Shard selects the slice of the sweep this process runs (zero value:
+	// everything).
+	Shard Shard
+	// Env holds the cache and data location; nil means NewEnv("", Log).
+	Env *Env
+	// Log receives progress; nil is quiet.
+	Log io.Writer
+	// KeepGoing runs what can run and reports the rest, instead of
+	// refusing the sweep when some runs need unavailable methods or models,
+	// and continues after a failed run.
+	KeepGoing bool
+	// OnRun, if set, is called as runs are skipped, start, finish or fail.
+	OnRun func(RunEvent)
+}
+
+// RunEvent reports progress of a sweep.
+type RunEvent struct {
+	// Run is the run concerned.
+	Run *Run
+	// Phase is "skip", "start", "done" or "fail".
+	Phase string
+	// Err is the failure of a "fail" event.
+	Err error
+	// Seconds is the wall time of a "done" run.
+	Seconds float64
+}
+
+// SweepReport summarises what RunSweep did.
+type SweepReport struct {
+	// Sweep is the sweep key.
+	Sweep string
+	// Runs is the number of runs of the sweep.
+	Runs int
+	// Owned is the number of runs in this shard.
+	Owned int
+	// Skipped counts owned runs already stored.
+	Skipped int
+	// Ran counts the runs executed now.
+	Ran int
+	// Unavailable lists owned runs that cannot run (with KeepGoing).
+	Unavailable []RunFailure
+	// Failed lists the runs that failed.
+	Failed []RunFailure
+	// Problems lists the damaged lines found in the store.
+	Problems []Problem
+}
+
+// RunFailure is a run that could not be executed, and why.
+type RunFailure struct {
+	// Run is the run.
+	Run *Run
+	// Err says why it did not run.
+	Err error
+}
+
+// String summarises the report in one line.
+func (r *SweepReport) String() string {
+	s := fmt.Sprintf("sweep %s: %d runs, %d in this shard: %d already stored, %d ran", r.Sweep, r.Runs, r.Owned, r.Skipped, r.Ran)
+	if n := len(r.Unavailable); n > 0 {
+		s += fmt.Sprintf(", %d unavailable", n)
+	}
+	if n := len(r.Failed); n > 0 {
+		s += fmt.Sprintf(", %d failed", n)
+	}
+	if n := len(r.Problems); n > 0 {
+		s += fmt.Sprintf(", %d damaged store lines", n)
+	}
+	return s
+}
+
+// Manifest is the expansion of a sweep, written to <out>/sweeps/<key>.json
+// by every shard (identical contents, written atomically), so that merge
+// and table know every run, its order and its coordinates.
+type Manifest struct {
+	// Sweep is the sweep key.
+	Sweep string `json:"sweep"`
+	// Spec is the spec with its budget applied.
+	Spec *Spec `json:"spec"`
+	// Runs is the expansion of Spec.
+	Runs []Run `json:"runs"`
+}
+
+// ManifestPath returns where the manifest of sweep key lives under out.
+func ManifestPath(out, key string) string {
+	return filepath.Join(out, "sweeps", key+".json")
+}
+
+// LoadManifests reads every manifest under out, keyed by sweep key.
+func LoadManifests(out string) (map[string]*Manifest, error) {
+	files, err := filepath.Glob(filepath.Join(out, "sweeps", "*.json"))
+	if err != nil {
+		return nil, err
+	}
+	ms := map[string]*Manifest{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		var m Manifest
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		ms[m.Sweep] = &m
+	}
+	return ms, nil
+}
+
+// RunSweep executes the runs of spec that belong to o.Shard and are not
+// yet in the store under o.Out, in expansion order, appending one result
+// line per finished run. Interrupted (ctx cancelled, process killed), it
+// resumes where it stopped when called again: stored runs are skipped,
+// a partial last line of this shard's file is reported and dropped, and
+// the interrupted run is executed again.
+//
+// Before running anything it checks that every owned run has a runner and
+// its teachers a trainer; unless o.KeepGoing, a missing one refuses the
+// whole sweep with an error naming the methods not available yet.
+func RunSweep(ctx context.Context, spec *Spec, o SweepOptions) (*SweepReport, error) {
+	if o.Out == "" {
+		return nil, errors.New("sweep: no output directory")
+	}
+	if err := o.Shard.Validate(); err != nil {
+		return nil, err
+	}
+	runs, err := spec.Expand()
+	if err != nil {
+		return nil, err
+	}
+	env := o.Env
+	if env == nil {
+		if env, err = NewEnv("", o.Log); err != nil {
+			return nil, err
+		}
+	}
+	logf := func(format string, a ...any) {
+		if o.Log != nil {
+			fmt.Fprintf(o.Log, format+"\n", a...)
+		}
+	}
+	event := func(ev RunEvent) {
+		if o.OnRun != nil {
+			o.OnRun(ev)
+		}
+	}
+	rep := &SweepReport{Sweep: spec.SweepKey(), Runs: len(runs)}
+	owned := o.Shard.Select(runs)
+	rep.Owned = len(owned)
+
+	st, err := OpenStore(o.Out, o.Shard, o.Log)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	rep.Problems = st.Problems()
+
+	var todo []*Run
+	var unavailable []string
+	for k := range owned {
+		r := &owned[k]
+		if st.Has(r.ID) {
+			rep.Skipped++
+			event(RunEvent{Run: r, Phase: "skip"})
+			continue
+		}
+		if err := r.Check(); err != nil {
+			rep.Unavailable = append(rep.Unavailable, RunFailure{r, err})
+			if msg := err.Error(); !slices.Contains(unavailable, msg) {
+				unavailable = append(unavailable, msg)
+			}
+			continue
+		}
+		todo = append(todo, r)
+	}
+	if len(rep.Unavailable) > 0 && !o.KeepGoing {
+		return rep, fmt.Errorf("sweep %s: %d of %d runs to do cannot run: %s", rep.Sweep, len(rep.Unavailable),
+			len(rep.Unavailable)+len(todo), strings.Join(unavailable, "; "))
+	}
+	for _, f := range rep.Unavailable {
+		logf("skip %s (%s): %v", f.Run.ID, f.Run.Name(), f.Err)
+	}
+	man := &Manifest{Sweep: rep.Sweep, Spec: spec, Runs: runs}
+	mb, err := json.MarshalIndent(man, "", " ")
+	if err != nil {
+		return rep, err
+	}
+	if err := model.WriteFileAtomic(ManifestPath(o.Out, rep.Sweep), mb); err != nil {
+		return rep, fmt.Errorf("sweep: manifest: %w", err)
+	}
+	logf("sweep %s: %d runs, shard %s owns %d, %d stored, %d to run", rep.Sweep, len(runs), o.Shard, len(owned), rep.Skipped, len(todo))
+	code := CurrentCodeVersion()
+	host, _ := os.Hostname()
+	for n, r := range todo {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		logf("[%d/%d] run %s #%d %s", n+1, len(todo), r.ID, r.Index, r.Name())
+		if err := st.LogEvent("start", r, ""); err != nil {
+			return rep, err
+		}
+		event(RunEvent{Run: r, Phase: "start"})
+		runner, err := LookupRunner(r.Spec.Student.Kind, r.Spec.Methods())
+		started := time.Now()
+		var res *RunResult
+		if err == nil {
+			res, err = runner(ctx, r, env)
+		}
+		if err == nil && res == nil {
+			err = errors.New("runner returned no result")
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				st.LogEvent("interrupted", r, err.Error())
+				return rep, fmt.Errorf("run %s (%s): %w", r.ID, r.Name(), err)
+			}
+			st.LogEvent("fail", r, err.Error())
+			event(RunEvent{Run: r, Phase: "fail", Err: err})
+			rep.Failed = append(rep.Failed, RunFailure{r, err})
+			logf("run %s (%s) failed: %v", r.ID, r.Name(), err)
+			if !o.KeepGoing {
+				return rep, fmt.Errorf("run %s (%s): %w", r.ID, r.Name(), err)
+			}
+			continue
+		}
+		rec := &Record{ID: r.ID, Hash: r.Hash, Sweep: rep.Sweep, Index: r.Index, Label: r.Label, Point: r.Point, Spec: r.Spec,
+			Code: code, Host: host, Shard: o.Shard.String(), Started: started.UTC(), Finished: time.Now().UTC(), Result: *res}
+		if err := st.Append(rec); err != nil {
+			return rep, err
+		}
+		st.LogEvent("done", r, "")
+		rep.Ran++
+		secs := time.Since(started).Seconds()
+		event(RunEvent{Run: r, Phase: "done", Seconds: secs})
+		logf("run %s done in %.1fs: %s", r.ID, secs, summary(res))
+	}
+	if len(rep.Failed) > 0 {
+		return rep, fmt.Errorf("sweep %s: %d runs failed (first: %s: %v)", rep.Sweep, len(rep.Failed), rep.Failed[0].Run.Name(), rep.Failed[0].Err)
+	}
+	return rep, nil
+}
+
+// summary formats a few headline metrics of a result.
+func summary(r *RunResult) string {
+	var parts []string
+	for _, k := range []string{"HR@5", "NDCG@5", "Recall@50", "NDCG@50"} {
+		if v, ok := r.Best[k]; ok {
+			parts = append(parts, fmt.Sprintf("%s %.4f", k, v))
+		}
+	}
+	return fmt.Sprintf("%d epochs, %s", r.Epochs, strings.Join(parts, " "))
+}
+
+// RunBuiltin runs the built-in spec name with budget (see BuiltinSpec):
+// the call behind `kdsweep run name` and the REPL's and notebooks'
+// reproduction cells.
+func RunBuiltin(ctx context.Context, name, budget string, o SweepOptions) (*SweepReport, error) {
+	s, err := BuiltinSpec(name, budget)
+	if err != nil {
+		return nil, err
+	}
+	return RunSweep(ctx, s, o)
+}
+
+// PrepareTeachers trains (or finds in the cache) the distinct teachers of
+// spec's runs, so that the runs of a later sweep find them ready — the
+// first phase of a cluster reproduction when the cache is on a store
+// without reliable locks. The distinct teachers, in order of first
+// appearance, are split over shards by position (i = position mod N). It
+// returns the number of teachers this shard handled.
+func PrepareTeachers(ctx context.Context, spec *Spec, shard Shard, env *Env) (int, error) {
+	if err := shard.Validate(); err != nil {
+		return 0, err
+	}
+	runs, err := spec.Expand()
+	if err != nil {
+		return 0, err
+	}
+	var keys []ModelKey
+	seen := map[string]bool{}
+	for k := range runs {
+		r := &runs[k].Spec
+		idx := []int{}
+		if r.Teacher != nil {
+			idx = append(idx, -1)
+		}
+		for i := range r.Teachers {
+			idx = append(idx, i)
+		}
+		for _, i := range idx {
+			key, err := r.TeacherKey(i)
+			if err != nil {
+				return 0, err
+			}
+			h, err := key.Hash()
+			if err != nil {
+				return 0, err
+			}
+			if !seen[h] {
+				seen[h] = true
+				keys = append(keys, key)
+			}
+		}
+	}
+	n := 0
+	for pos, key := range keys {
+		if pos%shard.count() != shard.Index {
+			continue
+		}
+		if _, err := lookupTrainer(key.Model.Kind); err != nil {
+			return n, fmt.Errorf("teacher %d (%s d=%d seed=%d): %w", pos, key.Model.Kind, key.Model.Dim, key.Seed, err)
+		}
+		tm, err := env.Model(ctx, key, true)
+		if err != nil {
+			return n, err
+		}
+		n++
+		env.logf("teacher %d/%d: %s d=%d seed=%d → %s (cached %v)", pos+1, len(keys), key.Model.Kind, key.Model.Dim, key.Seed, tm.Path, tm.Cached)
+	}
+	return n, nil
+}
