@@ -1,0 +1,30 @@
+// Package repl is the command layer of kdrepl, kdrec's research shell: a
+// small, regular command language over the library's steps (load a data
+// set, split it, train teachers and students, evaluate, compare, plot,
+// save), a session workspace of named objects, tab completion, and the
+// loops that run commands from a terminal, a script or a string.
+//
+// A command line is a sequence of statements separated by ';'. A statement
+// is a command name, positional arguments and key=value options:
+//
+//	load citeulike-t
+//	split loo seed=1
+//	train teacher bpr dim=200 epochs=200
+//	train student bpr dim=20 kd=de,rrd lambda.de=0.01
+//	eval student full
+//	compare teacher student
+//
+// Words may be quoted with '…' or "…"; '#' starts a comment.
+//
+// The shell adds no machine-learning logic of its own: every command calls
+// the library (datasets, kdlib/data, kdlib/model, kdlib/train, kdlib/eval,
+// kdlib/exp, kdlib/report). Model kinds, distillation methods and split
+// methods are entries of a Registry: a name, a constructor and an option
+// schema (types, defaults, valid ranges). The parser, the help text and the
+// completer read the schemas, so adding a model is one call,
+//
+//	registerModel("neumf", ModelSpec{Doc: …, Options: …, New: …})
+//
+// in models.go, and adding a distillation method one registerMethod call in
+// methods.go.
+package repl
