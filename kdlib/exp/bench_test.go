@@ -2,6 +2,7 @@ package exp
 
 import (
 	"context"
+	"github.com/kdrec/kdrec/kdlib/internal/benchutil"
 	"testing"
 
 	"github.com/kdrec/kdrec/datasets"
@@ -34,11 +35,13 @@ func BenchmarkEvalLOOD200(b *testing.B) {
 	s, m := benchSetup(b, 200)
 	b.ReportAllocs()
 	b.ResetTimer()
+	done := benchutil.CPU(b)
 	for n := 0; n < b.N; n++ {
 		if _, err := Evaluate(context.Background(), m, s, LOO, "test"); err != nil {
 			b.Fatal(err)
 		}
 	}
+	done()
 }
 
 // BenchmarkEvalFullD200 is one full-ranking evaluation (test part, 5,219
@@ -47,9 +50,11 @@ func BenchmarkEvalFullD200(b *testing.B) {
 	s, m := benchSetup(b, 200)
 	b.ReportAllocs()
 	b.ResetTimer()
+	done := benchutil.CPU(b)
 	for n := 0; n < b.N; n++ {
 		if _, err := Evaluate(context.Background(), m, s, Full, "test"); err != nil {
 			b.Fatal(err)
 		}
 	}
+	done()
 }

@@ -2,6 +2,7 @@ package train_test
 
 import (
 	"context"
+	"github.com/kdrec/kdrec/kdlib/internal/benchutil"
 	"testing"
 
 	"github.com/kdrec/kdrec/datasets"
@@ -36,12 +37,14 @@ func benchEpoch(b *testing.B, dim int, lazy bool) {
 	cfg.Epochs, cfg.LazyAdam = 1, lazy
 	b.ReportAllocs()
 	b.ResetTimer()
+	done := benchutil.CPU(b)
 	for n := 0; n < b.N; n++ {
 		cfg.Seed = uint64(n)
 		if _, err := train.Fit(context.Background(), m, x, []train.Term{m.Loss()}, cfg); err != nil {
 			b.Fatal(err)
 		}
 	}
+	done()
 }
 
 // BenchmarkBPREpochD20 is one epoch of the BPR student (d=20) on CiteULike.
