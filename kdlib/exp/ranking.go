@@ -11,12 +11,18 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kdrec/kdrec/kdlib/data"
+	"github.com/kdrec/kdrec/kdlib/distill"
+	"github.com/kdrec/kdrec/kdlib/eval"
 	"github.com/kdrec/kdrec/kdlib/model"
+	"github.com/kdrec/kdrec/kdlib/report"
 	"github.com/kdrec/kdrec/kdlib/train"
+	"gonum.org/v1/gonum/stat"
 )
 
 // CacheDir returns kdrec's artifact cache directory: $KDREC_CACHE when set,
@@ -194,3 +200,422 @@ func FileHash(path string) (string, error) {
 }
 
 var errNoSplit = errors.New("ranking: no split")
+
+// RankingMethods lists the methods RankingKD knows, in table order:
+// "student" (no distillation), "rd", "cd", "rrd", "rrd-topk" (RRD with the
+// teacher's top-K instead of sampling), "ir-rrd", "de" and "de-rrd".
+var RankingMethods = []string{"student", "rd", "cd", "rrd", "rrd-topk", "ir-rrd", "de", "de-rrd"}
+
+// RankingOptions configures RankingKD, the ranking-distillation comparison
+// of DE-RRD / IR-RRD (methods.md §4.2a). Zero fields take the defaults.
+type RankingOptions struct {
+	// Split is the leave-one-out split with candidates (required), e.g. the
+	// authors' DE-RRD split with data.SampleCandidates(split, 0, 499).
+	Split *data.Split
+	// Teacher configures the BPR teacher (defaults: d = 200, seed 0, up to
+	// 1000 epochs, patience 20).
+	Teacher TeacherOptions
+	// StudentDim is the student's BPR size (default 20).
+	StudentDim int
+	// Seeds are the student seeds (default 0, 1, 2); each method runs once
+	// per seed, and significance is tested per seed against the student of
+	// the same seed.
+	Seeds []uint64
+	// Methods selects rows of RankingMethods (default all).
+	Methods []string
+	// Epochs caps student training (default 1000) and Patience stops it
+	// after that many evaluations without improvement of validation
+	// HR@{5,10,20} (default 20).
+	Epochs, Patience int
+	// ListN is the teacher lists' length (default 500).
+	ListN int
+	// CacheDir holds the teacher, its lists and every finished run (JSON),
+	// so an interrupted comparison resumes where it stopped; "" means
+	// CacheDir().
+	CacheDir string
+	// Log receives progress; nil is quiet.
+	Log io.Writer
+}
+
+// RankingRun is one trained student.
+type RankingRun struct {
+	Method string `json:"method"`
+	Seed   uint64 `json:"seed"`
+	// BestTest holds the LOO test metrics at the best validation epoch per
+	// cut-off (train.Result.BestTest("HR")), the authors' report.
+	BestTest map[string]float64 `json:"best_test"`
+	// BestEpoch is the epoch of the best validation HR@N per cut-off.
+	BestEpoch map[string]int `json:"best_epoch"`
+	// Epochs is the number of epochs run; SecondsPerEpoch the mean training
+	// time of one (without evaluation).
+	Epochs          int     `json:"epochs"`
+	SecondsPerEpoch float64 `json:"seconds_per_epoch"`
+	// LOO and Full are the per-user test results (sampled LOO and full
+	// ranking) of the parameters restored at the best validation HR@5; the
+	// paired significance tests use them.
+	LOO  *eval.Result `json:"loo"`
+	Full *eval.Result `json:"full"`
+}
+
+// RankingReport is the outcome of RankingKD.
+type RankingReport struct {
+	// Teacher is the BPR teacher; TeacherLOO and TeacherFull its per-user
+	// test results.
+	Teacher                 *Teacher
+	TeacherLOO, TeacherFull *eval.Result
+	// ListsSeconds is the time to build (or load) the teacher's user and
+	// item lists; ListsSource says which ("built", "cache", "rebuilt: …").
+	ListsSeconds float64
+	ListsSource  string
+	// Runs holds one entry per (method, seed), methods in RankingMethods
+	// order, seeds ascending.
+	Runs []*RankingRun
+}
+
+func (o *RankingOptions) defaults() error {
+	if o.Split == nil {
+		return errNoSplit
+	}
+	if o.Split.Candidates == nil {
+		return fmt.Errorf("ranking: split %q has no LOO candidates (use data.SampleCandidates)", o.Split.Name)
+	}
+	if o.Teacher.Dim == 0 {
+		o.Teacher.Dim = 200
+	}
+	if o.Teacher.Epochs == 0 {
+		o.Teacher.Epochs = 1000
+	}
+	if o.Teacher.Patience == 0 {
+		o.Teacher.Patience = 20
+	}
+	if o.StudentDim == 0 {
+		o.StudentDim = 20
+	}
+	if o.Seeds == nil {
+		o.Seeds = []uint64{0, 1, 2}
+	}
+	if o.Methods == nil {
+		o.Methods = RankingMethods
+	}
+	for _, m := range o.Methods {
+		if !slices.Contains(RankingMethods, m) {
+			return fmt.Errorf("ranking: unknown method %q (known: %v)", m, RankingMethods)
+		}
+	}
+	if o.Epochs == 0 {
+		o.Epochs = 1000
+	}
+	if o.Patience == 0 {
+		o.Patience = 20
+	}
+	if o.ListN == 0 {
+		o.ListN = 500
+	}
+	if o.CacheDir == "" {
+		o.CacheDir = CacheDir()
+	}
+	if o.Teacher.CacheDir == "" {
+		o.Teacher.CacheDir = o.CacheDir
+	}
+	if o.Teacher.Log == nil {
+		o.Teacher.Log = o.Log
+	}
+	return nil
+}
+
+// RankingKD trains (or loads) the BPR teacher, builds (or loads) its user
+// and item ranking lists, then trains a BPR student per method and seed with
+// the reference protocol: train.Defaults() (Adam lr 1e-3, coupled L2 1e-3,
+// batch 1024), sampled-LOO evaluation every epoch, early stopping after
+// Patience evaluations without improvement of validation HR@{5,10,20},
+// test metrics at the best validation epoch per cut-off. Each finished run
+// is stored in the cache and reused. Methods run in RankingMethods order.
+func RankingKD(ctx context.Context, o RankingOptions) (*RankingReport, error) {
+	if err := o.defaults(); err != nil {
+		return nil, err
+	}
+	logf := func(format string, a ...any) {
+		if o.Log != nil {
+			fmt.Fprintf(o.Log, format, a...)
+		}
+	}
+	s := o.Split
+	teacher, err := CachedTeacher(ctx, s, o.Teacher)
+	if err != nil {
+		return nil, err
+	}
+	rep := &RankingReport{Teacher: teacher}
+	if rep.TeacherLOO, err = Evaluate(ctx, teacher.Model, s, LOO, "test"); err != nil {
+		return nil, err
+	}
+	if rep.TeacherFull, err = Evaluate(ctx, teacher.Model, s, Full, "test"); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	lists, err := distill.BuildLists(ctx, teacher.Model, s.Train, distill.ListOptions{N: o.ListN, ItemSide: true,
+		CacheDir: filepath.Join(o.CacheDir, "lists"), Key: teacher.Hash, Log: o.Log})
+	if err != nil {
+		return nil, err
+	}
+	rep.ListsSeconds, rep.ListsSource = time.Since(start).Seconds(), lists.Source
+	logf("ranking: teacher lists %s in %.2fs\n", lists.Source, rep.ListsSeconds)
+	for _, method := range RankingMethods {
+		if !slices.Contains(o.Methods, method) {
+			continue
+		}
+		for _, seed := range o.Seeds {
+			run, err := rankingRun(ctx, &o, teacher, lists, method, seed, logf)
+			if err != nil {
+				return rep, fmt.Errorf("ranking: %s seed %d: %w", method, seed, err)
+			}
+			rep.Runs = append(rep.Runs, run)
+		}
+	}
+	return rep, nil
+}
+
+// RankingTerms returns the distillation terms of method for student st (nil
+// for "student").
+func RankingTerms(method string, teacher *model.BPR, lists *distill.TeacherLists, st *model.BPR, seed uint64) ([]train.Term, error) {
+	one := func(t train.Term, err error) ([]train.Term, error) {
+		if err != nil {
+			return nil, err
+		}
+		return []train.Term{t}, nil
+	}
+	switch method {
+	case "student":
+		return nil, nil
+	case "rd":
+		return one(distill.RD(lists, st, distill.RDOptions{}))
+	case "cd":
+		return one(distill.CD(lists, teacher, st, distill.CDOptions{}))
+	case "rrd":
+		return one(distill.RRD(lists, st, distill.RRDOptions{}))
+	case "rrd-topk":
+		return one(distill.RRD(lists, st, distill.RRDOptions{TopK: true}))
+	case "ir-rrd":
+		return one(distill.IRRRD(lists, st, distill.IRRRDOptions{}))
+	case "de":
+		o := distill.DefaultDE()
+		o.Seed = seed
+		return one(distill.DE(teacher, st, o))
+	case "de-rrd":
+		o := distill.DefaultDE()
+		o.Seed = seed
+		return distill.DERRD(teacher, lists, st, o, distill.RRDOptions{})
+	}
+	return nil, fmt.Errorf("unknown method %q", method)
+}
+
+func rankingRun(ctx context.Context, o *RankingOptions, teacher *Teacher, lists *distill.TeacherLists, method string, seed uint64,
+	logf func(string, ...any)) (*RankingRun, error) {
+	s := o.Split
+	path := filepath.Join(o.CacheDir, "runs", fmt.Sprintf("%s-t%s-%s-d%d-seed%d-ep%d-pat%d.json",
+		SplitFingerprint(s), teacher.Hash[:12], method, o.StudentDim, seed, o.Epochs, o.Patience))
+	if b, err := os.ReadFile(path); err == nil {
+		var run RankingRun
+		if err := json.Unmarshal(b, &run); err == nil && run.LOO != nil && run.Full != nil {
+			logf("ranking: %s seed %d loaded from %s\n", method, seed, path)
+			return &run, nil
+		}
+		logf("ranking: %s unusable, re-running\n", path)
+	}
+	st, err := model.NewBPR(model.BPRConfig{Users: s.NumUsers(), Items: s.NumItems(), Dim: o.StudentDim, Seed: seed})
+	if err != nil {
+		return nil, err
+	}
+	kd, err := RankingTerms(method, teacher.Model, lists, st, seed)
+	if err != nil {
+		return nil, err
+	}
+	cfg := train.Defaults()
+	cfg.Seed, cfg.Epochs, cfg.Patience = seed, o.Epochs, o.Patience
+	cfg.Eval = EvalFunc(st, s, LOO)
+	cfg.StopMetrics = StopMetrics(LOO)
+	cfg.RestoreBest = true
+	res, err := FitWithProgress(ctx, fmt.Sprintf("%s seed %d", method, seed), st, s.Train, append([]train.Term{st.Loss()}, kd...), cfg, o.Log, true)
+	if err != nil {
+		return nil, err
+	}
+	run := &RankingRun{Method: method, Seed: seed, BestTest: res.BestTest("HR"), BestEpoch: map[string]int{},
+		Epochs: res.Epochs, SecondsPerEpoch: meanEpochSeconds(res)}
+	for name, b := range res.Best {
+		run.BestEpoch[name] = b.Epoch
+	}
+	if run.LOO, err = Evaluate(ctx, st, s, LOO, "test"); err != nil {
+		return nil, err
+	}
+	if run.Full, err = Evaluate(ctx, st, s, Full, "test"); err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(run)
+	if err != nil {
+		return nil, err
+	}
+	if err := model.WriteFileAtomic(path, b); err != nil {
+		return nil, err
+	}
+	logf("ranking: %s seed %d: %d epochs, %.3fs/epoch, H@5 %.4f N@5 %.4f\n", method, seed, run.Epochs, run.SecondsPerEpoch,
+		run.BestTest["HR@5"], run.BestTest["NDCG@5"])
+	return run, nil
+}
+
+// rankingAuthors holds the authors' logged test values (methods.md §4.2a,
+// CiteULike LOO seed 0, BPR 200 → 20) for the comparison column.
+var rankingAuthors = map[string][2]float64{
+	"student": {.4486, .3353}, "de": {.4773, .3595}, "rrd": {.4698, .3554}, "ir-rrd": {.4947, .3747},
+}
+
+// RankingTables renders a RankingReport: (1) sampled-LOO test metrics at the
+// best validation epoch per cut-off, mean ± standard deviation over seeds,
+// next to the authors' logged H@5 / N@5; (2) paired significance tests of
+// each method against the student of the same seed on the per-user test
+// values of the parameters restored at the best validation HR@5; (3) the
+// full-ranking metrics of the same parameters with their tests; (4) the
+// method order under both protocols.
+func RankingTables(r *RankingReport) []*report.Table {
+	methods := []string{}
+	byMethod := map[string][]*RankingRun{}
+	for _, run := range r.Runs {
+		if _, ok := byMethod[run.Method]; !ok {
+			methods = append(methods, run.Method)
+		}
+		byMethod[run.Method] = append(byMethod[run.Method], run)
+	}
+	ms := func(vals []float64) string {
+		if len(vals) == 0 {
+			return "–"
+		}
+		m, sd := stat.MeanStdDev(vals, nil)
+		if len(vals) == 1 {
+			return fmt.Sprintf("%.4f", m)
+		}
+		return fmt.Sprintf("%.4f ± %.4f", m, sd)
+	}
+	collect := func(runs []*RankingRun, f func(*RankingRun) float64) []float64 {
+		var v []float64
+		for _, run := range runs {
+			v = append(v, f(run))
+		}
+		return v
+	}
+	looCols := []string{"HR@5", "NDCG@5", "MRR@5", "HR@10", "NDCG@10", "MRR@10", "HR@20", "NDCG@20", "MRR@20"}
+	loo := &report.Table{Title: "Sampled LOO (499 candidates), test at the best validation epoch per cut-off; mean ± sd over seeds",
+		Header: append(append([]string{"method", "seeds"}, looCols...), "best ep. (H@5)", "epochs", "s/epoch", "authors H@5 / N@5")}
+	if t := r.Teacher; t != nil {
+		row := []string{fmt.Sprintf("teacher (BPR d=%d)", t.Model.Dim()), "1"}
+		for _, c := range looCols {
+			row = append(row, fmt.Sprintf("%.4f", t.BestTest[c]))
+		}
+		row = append(row, "–", strconv.Itoa(t.Epochs), fmt.Sprintf("%.2f", t.SecondsPerEpoch), "–")
+		loo.Rows = append(loo.Rows, row)
+	}
+	for _, m := range methods {
+		runs := byMethod[m]
+		row := []string{m, strconv.Itoa(len(runs))}
+		for _, c := range looCols {
+			row = append(row, ms(collect(runs, func(x *RankingRun) float64 { return x.BestTest[c] })))
+		}
+		row = append(row, ms(collect(runs, func(x *RankingRun) float64 { return float64(x.BestEpoch["HR@5"]) })),
+			ms(collect(runs, func(x *RankingRun) float64 { return float64(x.Epochs) })),
+			ms(collect(runs, func(x *RankingRun) float64 { return x.SecondsPerEpoch })))
+		if a, ok := rankingAuthors[m]; ok {
+			row = append(row, fmt.Sprintf("%.4f / %.4f", a[0], a[1]))
+		} else {
+			row = append(row, "–")
+		}
+		loo.Rows = append(loo.Rows, row)
+	}
+	fullCols := []string{"Recall@10", "NDCG@10", "Recall@20", "NDCG@20", "Recall@50", "NDCG@50"}
+	full := &report.Table{Title: "Full ranking (train and valid items excluded), test, parameters of the best validation HR@5; mean ± sd over seeds",
+		Header: append([]string{"method", "seeds"}, fullCols...)}
+	if r.TeacherFull != nil {
+		row := []string{"teacher", "1"}
+		for _, c := range fullCols {
+			row = append(row, fmt.Sprintf("%.4f", r.TeacherFull.Mean(c)))
+		}
+		full.Rows = append(full.Rows, row)
+	}
+	for _, m := range methods {
+		runs := byMethod[m]
+		row := []string{m, strconv.Itoa(len(runs))}
+		for _, c := range fullCols {
+			row = append(row, ms(collect(runs, func(x *RankingRun) float64 { return x.Full.Mean(c) })))
+		}
+		full.Rows = append(full.Rows, row)
+	}
+	sig := &report.Table{Title: "Paired tests against the student of the same seed (per-user test values; two-sided p of the paired t-test / Wilcoxon signed-rank)",
+		Header: []string{"method", "seed", "ΔHR@5 (LOO)", "p (t / W)", "ΔNDCG@10 (LOO)", "p (t / W)", "ΔRecall@50 (full)", "p (t / W)", "ΔNDCG@20 (full)", "p (t / W)"}}
+	students := map[uint64]*RankingRun{}
+	for _, run := range byMethod["student"] {
+		students[run.Seed] = run
+	}
+	for _, m := range methods {
+		if m == "student" {
+			continue
+		}
+		for _, run := range byMethod[m] {
+			base, ok := students[run.Seed]
+			if !ok {
+				continue
+			}
+			row := []string{m, strconv.FormatUint(run.Seed, 10)}
+			for _, c := range []struct {
+				a, b   *eval.Result
+				metric string
+			}{{run.LOO, base.LOO, "HR@5"}, {run.LOO, base.LOO, "NDCG@10"}, {run.Full, base.Full, "Recall@50"}, {run.Full, base.Full, "NDCG@20"}} {
+				cmp, err := eval.Compare(c.a, c.b, c.metric)
+				if err != nil {
+					row = append(row, "–", err.Error())
+					continue
+				}
+				row = append(row, fmt.Sprintf("%+.4f", cmp.MeanA-cmp.MeanB), fmt.Sprintf("%.2g / %.2g", cmp.T.P, cmp.Wilcoxon.P))
+			}
+			sig.Rows = append(sig.Rows, row)
+		}
+	}
+	order := &report.Table{Title: "Method order (best first) under each protocol, by the seed-mean",
+		Header: []string{"protocol / metric", "order"}}
+	rankBy := func(f func(*RankingRun) float64) string {
+		type mv struct {
+			m string
+			v float64
+		}
+		var xs []mv
+		for _, m := range methods {
+			xs = append(xs, mv{m, stat.Mean(collect(byMethod[m], f), nil)})
+		}
+		slices.SortStableFunc(xs, func(a, b mv) int {
+			if a.v > b.v {
+				return -1
+			}
+			if a.v < b.v {
+				return 1
+			}
+			return 0
+		})
+		var parts []string
+		for _, x := range xs {
+			parts = append(parts, fmt.Sprintf("%s (%.4f)", x.m, x.v))
+		}
+		return strings.Join(parts, " > ")
+	}
+	order.AddRow("LOO HR@5", rankBy(func(x *RankingRun) float64 { return x.BestTest["HR@5"] }))
+	order.AddRow("LOO NDCG@10", rankBy(func(x *RankingRun) float64 { return x.BestTest["NDCG@10"] }))
+	order.AddRow("full Recall@50", rankBy(func(x *RankingRun) float64 { return x.Full.Mean("Recall@50") }))
+	order.AddRow("full NDCG@20", rankBy(func(x *RankingRun) float64 { return x.Full.Mean("NDCG@20") }))
+	lists := &report.Table{Title: "Teacher lists", Header: []string{"source", "seconds"}}
+	lists.AddRow(r.ListsSource, fmt.Sprintf("%.2f", r.ListsSeconds))
+	return []*report.Table{loo, sig, full, order, lists}
+}
+
+// RankingMarkdown renders RankingTables as Markdown.
+func RankingMarkdown(r *RankingReport) string {
+	var b strings.Builder
+	for _, t := range RankingTables(r) {
+		b.WriteString(t.Markdown())
+		b.WriteString("\n")
+	}
+	return b.String()
+}
