@@ -1,0 +1,391 @@
+// Package notebooks holds kdrec's GoNB notebooks (*.ipynb) and the tests
+// that check them:
+//
+//   - TestNotebookSources (always): every notebook is nbformat 4 for the
+//     gonb kernel, starts with the module-replace cell, declares the figures
+//     it saves (metadata.kdrec.figures) and is stored without outputs.
+//   - TestRenderedNotebooks (always, when rendered/ exists): the committed
+//     rendered copies have the sources' code, show no failure, and
+//     their figures exist and are valid images.
+//   - TestExecutedNotebooks (when KDREC_NB_EXECUTED names a directory of
+//     notebooks executed by scripts/run-notebooks.sh): no cell failed and
+//     every declared figure was written (PNG, SVG and PDF) and is valid.
+//
+// A cell has failed when it has an output of type error (compile errors),
+// stderr containing "exit status " or "panic:" (runtime failures and
+// failing ! commands, which nbconvert does not report), or HTML containing
+// "gonb-err-location" (GoNB's HTML error report).
+package notebooks
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"image/png"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// ReplaceCell is the first cell of every notebook: it points the
+// notebook's Go module at this repository.
+const ReplaceCell = "!*go mod edit -replace github.com/kdrec/kdrec=$GONB_DIR/.. -require github.com/kdrec/kdrec@v0.0.0-00010101000000-000000000000"
+
+// text is a notebook string: JSON string or list of strings.
+type text string
+
+func (t *text) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*t = text(s)
+		return nil
+	}
+	var parts []string
+	if err := json.Unmarshal(b, &parts); err != nil {
+		return err
+	}
+	*t = text(strings.Join(parts, ""))
+	return nil
+}
+
+type notebook struct {
+	NBFormat int `json:"nbformat"`
+	Metadata struct {
+		Kernelspec struct {
+			Name     string `json:"name"`
+			Language string `json:"language"`
+		} `json:"kernelspec"`
+		Kdrec *struct {
+			Figures []string `json:"figures"`
+		} `json:"kdrec"`
+	} `json:"metadata"`
+	Cells []cell `json:"cells"`
+}
+
+type cell struct {
+	CellType       string   `json:"cell_type"`
+	Source         text     `json:"source"`
+	ExecutionCount *int     `json:"execution_count"`
+	Outputs        []output `json:"outputs"`
+}
+
+type output struct {
+	OutputType string          `json:"output_type"`
+	Name       string          `json:"name"`
+	Text       text            `json:"text"`
+	Data       map[string]text `json:"data"`
+	Ename      string          `json:"ename"`
+	Evalue     string          `json:"evalue"`
+	Traceback  []string        `json:"traceback"`
+}
+
+func readNotebook(t *testing.T, path string) *notebook {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nb notebook
+	if err := json.Unmarshal(b, &nb); err != nil {
+		t.Fatalf("%s: not a notebook: %v", path, err)
+	}
+	return &nb
+}
+
+// sources returns the notebooks of this directory, by base name without
+// extension, restricted to KDREC_NB_ONLY (space-separated names) if set.
+func sources(t *testing.T) map[string]*notebook {
+	t.Helper()
+	paths, err := filepath.Glob("*.ipynb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) == 0 {
+		t.Fatal("no notebooks found")
+	}
+	only := strings.Fields(os.Getenv("KDREC_NB_ONLY"))
+	out := map[string]*notebook{}
+	for _, p := range paths {
+		name := strings.TrimSuffix(p, ".ipynb")
+		if len(only) > 0 && !slices.Contains(only, name) {
+			continue
+		}
+		out[name] = readNotebook(t, p)
+	}
+	return out
+}
+
+var figureName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+func TestNotebookSources(t *testing.T) {
+	for name, nb := range sources(t) {
+		if nb.NBFormat != 4 {
+			t.Errorf("%s: nbformat %d, want 4", name, nb.NBFormat)
+		}
+		if ks := nb.Metadata.Kernelspec; ks.Name != "gonb" || ks.Language != "go" {
+			t.Errorf("%s: kernelspec %+v, want name gonb, language go", name, ks)
+		}
+		if len(nb.Cells) == 0 || nb.Cells[0].CellType != "code" || strings.TrimSpace(string(nb.Cells[0].Source)) != ReplaceCell {
+			t.Errorf("%s: the first cell must be exactly\n\t%s", name, ReplaceCell)
+		}
+		if nb.Metadata.Kdrec == nil {
+			t.Errorf(`%s: metadata has no "kdrec": {"figures": [...]} (the figures the notebook saves)`, name)
+		} else {
+			for _, f := range nb.Metadata.Kdrec.Figures {
+				if !figureName.MatchString(f) || filepath.Ext(f) == ".png" || filepath.Ext(f) == ".svg" || filepath.Ext(f) == ".pdf" {
+					t.Errorf("%s: figure %q: give a base name without directory or extension", name, f)
+				}
+			}
+		}
+		for k, c := range nb.Cells {
+			if c.CellType == "code" && (len(c.Outputs) > 0 || c.ExecutionCount != nil) {
+				t.Errorf("%s: cell %d has outputs: store notebooks without them "+
+					"(jupyter nbconvert --clear-output --inplace notebooks/%s.ipynb); rendered copies go to rendered/", name, k, name)
+				break
+			}
+		}
+	}
+}
+
+func TestRenderedNotebooks(t *testing.T) {
+	if _, err := os.Stat("rendered"); os.IsNotExist(err) {
+		t.Skip("no rendered/ notebooks")
+	}
+	for name, src := range sources(t) {
+		path := filepath.Join("rendered", name+".ipynb")
+		if _, err := os.Stat(path); err != nil {
+			t.Logf("%s: no rendered copy yet (scripts/run-notebooks.sh --render %s)", name, name)
+			continue
+		}
+		nb := readNotebook(t, path)
+		if code(nb) != code(src) {
+			t.Errorf("%s: rendered/%s.ipynb is stale (its code differs from the source's): scripts/run-notebooks.sh --render %s", name, name, name)
+		}
+		checkOutputs(t, name, nb)
+		checkFigures(t, name, src, filepath.Join("rendered", "figures"), time.Time{})
+	}
+}
+
+func TestExecutedNotebooks(t *testing.T) {
+	dir := os.Getenv("KDREC_NB_EXECUTED")
+	if dir == "" {
+		t.Skip("KDREC_NB_EXECUTED not set: run scripts/run-notebooks.sh")
+	}
+	figs := os.Getenv("KDREC_FIGURES")
+	if figs == "" {
+		figs = "figures"
+	}
+	var since time.Time
+	if s := os.Getenv("KDREC_NB_SINCE"); s != "" {
+		sec, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			t.Fatalf("KDREC_NB_SINCE=%q: %v", s, err)
+		}
+		since = time.Unix(sec, 0)
+	}
+	for name, src := range sources(t) {
+		path := filepath.Join(dir, name+".ipynb")
+		if _, err := os.Stat(path); err != nil {
+			t.Errorf("%s: not executed: %v", name, err)
+			continue
+		}
+		nb := readNotebook(t, path)
+		if len(nb.Cells) != len(src.Cells) {
+			t.Errorf("%s: executed copy has %d cells, source %d", name, len(nb.Cells), len(src.Cells))
+		}
+		for k, c := range nb.Cells {
+			if c.CellType == "code" && c.ExecutionCount == nil && strings.TrimSpace(string(c.Source)) != "" {
+				t.Errorf("%s: cell %d was not executed", name, k)
+			}
+		}
+		checkOutputs(t, name, nb)
+		checkFigures(t, name, src, figs, since)
+	}
+}
+
+// code returns the code cells of nb, joined.
+func code(nb *notebook) string {
+	var b strings.Builder
+	for _, c := range nb.Cells {
+		if c.CellType == "code" {
+			b.WriteString(string(c.Source) + "\n\x00")
+		}
+	}
+	return b.String()
+}
+
+var ansi = regexp.MustCompile(`\x1b\[[0-9;]*[A-Za-z]`)
+
+// reporter is the part of *testing.T the checks use.
+type reporter interface {
+	Helper()
+	Errorf(format string, args ...any)
+}
+
+// recorder is a reporter that keeps the messages (for testing the checker).
+type recorder struct{ msgs []string }
+
+func (r *recorder) Helper() {}
+func (r *recorder) Errorf(format string, args ...any) {
+	r.msgs = append(r.msgs, fmt.Sprintf(format, args...))
+}
+
+// checkOutputs reports every failed cell of nb, quoting the cell's first
+// line and the failure.
+func checkOutputs(t reporter, name string, nb *notebook) {
+	t.Helper()
+	for k, c := range nb.Cells {
+		if c.CellType != "code" {
+			continue
+		}
+		for _, o := range c.Outputs {
+			var why string
+			switch {
+			case o.OutputType == "error":
+				why = fmt.Sprintf("error output %s: %s\n%s", o.Ename, o.Evalue, ansi.ReplaceAllString(strings.Join(o.Traceback, "\n"), ""))
+			case o.OutputType == "stream" && o.Name == "stderr" &&
+				(strings.Contains(string(o.Text), "exit status ") || strings.Contains(string(o.Text), "panic:")):
+				why = "stderr:\n" + string(o.Text)
+			case strings.Contains(string(o.Data["text/html"]), "gonb-err-location"):
+				why = "GoNB error report:\n" + string(o.Data["text/plain"])
+			}
+			if why != "" {
+				t.Errorf("%s: cell %d (%s) failed: %s", name, k, firstLine(string(c.Source)), clip(why, 3000))
+			}
+		}
+	}
+}
+
+// checkFigures checks that every figure declared by src exists in dir as
+// PNG, SVG and PDF, was written after since (if not zero), and is valid.
+func checkFigures(t *testing.T, name string, src *notebook, dir string, since time.Time) {
+	t.Helper()
+	if src.Metadata.Kdrec == nil {
+		return
+	}
+	for _, f := range src.Metadata.Kdrec.Figures {
+		for _, ext := range []string{".png", ".svg", ".pdf"} {
+			path := filepath.Join(dir, f+ext)
+			st, err := os.Stat(path)
+			if err != nil {
+				t.Errorf("%s: figure %s not written: %v", name, f+ext, err)
+				continue
+			}
+			if !since.IsZero() && st.ModTime().Before(since) {
+				t.Errorf("%s: figure %s is older than this run (%v < %v)", name, path, st.ModTime().Format(time.RFC3339), since.Format(time.RFC3339))
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Error(err)
+				continue
+			}
+			if err := validImage(ext, b); err != nil {
+				t.Errorf("%s: figure %s: %v", name, path, err)
+			}
+		}
+	}
+}
+
+// validImage checks that b is a decodable PNG, an XML document with an
+// <svg> root, or a PDF, according to ext.
+func validImage(ext string, b []byte) error {
+	switch ext {
+	case ".png":
+		img, err := png.Decode(bytes.NewReader(b))
+		if err != nil {
+			return err
+		}
+		if img.Bounds().Empty() {
+			return fmt.Errorf("empty image")
+		}
+	case ".svg":
+		d := xml.NewDecoder(bytes.NewReader(b))
+		root := ""
+		for {
+			tok, err := d.Token()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return fmt.Errorf("not XML: %w", err)
+			}
+			if se, ok := tok.(xml.StartElement); ok && root == "" {
+				root = se.Name.Local
+			}
+		}
+		if root != "svg" {
+			return fmt.Errorf("root element <%s>, want <svg>", root)
+		}
+	case ".pdf":
+		if !bytes.HasPrefix(b, []byte("%PDF-")) {
+			return fmt.Errorf("does not start with %%PDF-")
+		}
+		if !bytes.Contains(b[max(0, len(b)-1024):], []byte("%%EOF")) {
+			return fmt.Errorf("truncated PDF (no %%%%EOF)")
+		}
+	default:
+		return fmt.Errorf("unknown figure format %s", ext)
+	}
+	return nil
+}
+
+func firstLine(s string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" && l != "%%" {
+			return clip(l, 80)
+		}
+	}
+	return "empty"
+}
+
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+// TestCheckerCatchesFailures feeds the checker the three kinds of failure
+// and a benign stderr line.
+func TestCheckerCatchesFailures(t *testing.T) {
+	nb := &notebook{Cells: []cell{
+		{CellType: "code", Source: "%%\nok()", Outputs: []output{{OutputType: "stream", Name: "stderr", Text: "go: added github.com/x/y v1.0.0\n"}}},
+		{CellType: "code", Source: "%%\nboom()", Outputs: []output{{OutputType: "stream", Name: "stderr", Text: "panic: boom\n\ngoroutine 1\nexit status 2\n"}}},
+		{CellType: "code", Source: "x := ", Outputs: []output{{OutputType: "error", Ename: "ERROR", Evalue: "syntax error"}}},
+		{CellType: "code", Source: "y", Outputs: []output{{OutputType: "display_data", Data: map[string]text{"text/html": `<span class="gonb-err-location">x</span>`}}}},
+		{CellType: "code", Source: "!false", Outputs: []output{{OutputType: "stream", Name: "stderr", Text: "exit status 1\n"}}},
+	}}
+	rec := &recorder{}
+	checkOutputs(rec, "t", nb)
+	if len(rec.msgs) != 4 {
+		t.Fatalf("checker reported %d failures, want 4:\n%s", len(rec.msgs), strings.Join(rec.msgs, "\n"))
+	}
+	for k, want := range []string{"cell 1 (boom())", "cell 2 (x :=)", "cell 3 (y)", "cell 4 (!false)"} {
+		if !strings.Contains(rec.msgs[k], want) {
+			t.Errorf("failure %d: %s, want %s", k, rec.msgs[k], want)
+		}
+	}
+	for _, e := range []struct {
+		ext  string
+		data string
+		ok   bool
+	}{
+		{".svg", `<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"></svg>`, true},
+		{".svg", `<html></html>`, false},
+		{".svg", `<svg><g></svg>`, false},
+		{".pdf", "%PDF-1.3\n...\n%%EOF\n", true},
+		{".pdf", "%PDF-1.3\n...", false},
+		{".png", "not a png", false},
+	} {
+		if err := validImage(e.ext, []byte(e.data)); (err == nil) != e.ok {
+			t.Errorf("validImage(%s, %q) = %v", e.ext, e.data, err)
+		}
+	}
+}

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Executes kdrec's notebooks headless and checks them.
+#
+#   scripts/run-notebooks.sh [--full | --render] [--html] [NAME...]
+#
+# NAME is a notebook of notebooks/ without .ipynb (default: all of them).
+# Each one runs under `jupyter nbconvert --execute --allow-errors` (so an
+# executed copy is always written), then the Go checker
+# (go test ./notebooks -run TestExecutedNotebooks) fails on any failed cell
+# or missing/invalid figure. nbconvert's own exit status says nothing about
+# failed cells; the checker does.
+#
+#   (default)  reduced scale (KDREC_QUICK=1); executed copies in
+#              $KDREC_NB_OUT (default ${TMPDIR:-/tmp}/kdrec-nb-out), figures in
+#              notebooks/figures (or $KDREC_FIGURES), both ignored by git.
+#   --full     full scale, same places.
+#   --render   full scale, commit-ready: executed copies in notebooks/rendered/,
+#              figures in notebooks/rendered/figures/ (this is the one command
+#              that rebuilds the rendered notebooks).
+#   --html     also write an HTML page per executed notebook.
+#
+# Needs scripts/install-notebooks.sh to have run. Per-cell timeout:
+# NB_TIMEOUT seconds (default 1200 at reduced scale, 10800 at full scale).
+set -euo pipefail
+source "$(dirname "$0")/nb-env.sh"
+
+mode=quick html=0 names=()
+for a in "$@"; do
+  case "$a" in
+  --full) mode=full ;;
+  --render) mode=render ;;
+  --html) html=1 ;;
+  -h | --help) sed -n '2,25p' "$0"; exit 0 ;;
+  -*) echo "run-notebooks: unknown option $a" >&2; exit 2 ;;
+  *) names+=("${a%.ipynb}") ;;
+  esac
+done
+
+nbdir="$KDREC_ROOT/notebooks"
+if [ ${#names[@]} -eq 0 ]; then
+  for f in "$nbdir"/*.ipynb; do names+=("$(basename "$f" .ipynb)"); done
+fi
+for n in "${names[@]}"; do
+  [ -f "$nbdir/$n.ipynb" ] || { echo "run-notebooks: no notebook $nbdir/$n.ipynb" >&2; exit 2; }
+done
+
+if ! command -v jupyter >/dev/null || [ ! -f "$JUPYTER_DATA_DIR/kernels/gonb/kernel.json" ]; then
+  echo "run-notebooks: Jupyter or the gonb kernel is missing: run scripts/install-notebooks.sh" >&2
+  exit 1
+fi
+
+case $mode in
+quick)
+  export KDREC_QUICK=1
+  out="${KDREC_NB_OUT:-${TMPDIR:-/tmp}/kdrec-nb-out}"
+  timeout="${NB_TIMEOUT:-1200}"
+  ;;
+full)
+  unset KDREC_QUICK
+  out="${KDREC_NB_OUT:-${TMPDIR:-/tmp}/kdrec-nb-out}"
+  timeout="${NB_TIMEOUT:-10800}"
+  ;;
+render)
+  unset KDREC_QUICK
+  out="$nbdir/rendered"
+  export KDREC_FIGURES="$nbdir/rendered/figures"
+  timeout="${NB_TIMEOUT:-10800}"
+  ;;
+esac
+mkdir -p "$out"
+out="$(cd "$out" && pwd)"
+if [ -n "${KDREC_FIGURES:-}" ]; then
+  mkdir -p "$KDREC_FIGURES"
+  KDREC_FIGURES="$(cd "$KDREC_FIGURES" && pwd)"
+  export KDREC_FIGURES
+fi
+
+since=$(date +%s)
+total=$SECONDS
+for n in "${names[@]}"; do
+  nb_log "execute $n ($mode scale) -> $out/$n.ipynb"
+  t=$SECONDS
+  # --allow-errors: always write the executed notebook; the checker decides.
+  # record_timing off: no timestamps in the rendered copies.
+  (cd "$nbdir" && jupyter nbconvert --to notebook --execute --allow-errors \
+    --ExecutePreprocessor.timeout="$timeout" \
+    --ExecutePreprocessor.kernel_name=gonb \
+    --ExecutePreprocessor.record_timing=False \
+    --output-dir "$out" --output "$n" "$n.ipynb" 2>"$out/$n.nbconvert.log") || {
+    echo "run-notebooks: nbconvert failed on $n:" >&2
+    tail -n 30 "$out/$n.nbconvert.log" >&2
+    exit 1
+  }
+  if [ $html -eq 1 ]; then
+    jupyter nbconvert --to html --output-dir "$out" "$out/$n.ipynb" 2>>"$out/$n.nbconvert.log"
+  fi
+  nb_log "executed $n in $((SECONDS - t))s"
+done
+rm -f "$out"/*.nbconvert.log
+
+nb_log "check outputs and figures"
+(cd "$KDREC_ROOT" && KDREC_NB_EXECUTED="$out" KDREC_NB_SINCE="$since" KDREC_NB_ONLY="${names[*]}" \
+  go test -count=1 -run 'TestExecutedNotebooks|TestRenderedNotebooks' -v ./notebooks/ 2>&1 |
+  grep -v '^=== RUN' )
+nb_log "notebooks ok: ${names[*]} in $((SECONDS - total))s"
