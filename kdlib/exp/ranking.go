@@ -199,12 +199,12 @@ func FileHash(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-var errNoSplit = errors.New("ranking: no split")
+var errNoSplit = errors.New("ranking: no split (RankingOptions.Split is required)")
 
 // RankingMethods lists the methods RankingKD knows, in table order:
 // "student" (no distillation), "rd", "cd", "rrd", "rrd-topk" (RRD with the
-// teacher's top-K instead of sampling), "ir-rrd", "de" and "de-rrd".
-var RankingMethods = []string{"student", "rd", "cd", "rrd", "rrd-topk", "ir-rrd", "de", "de-rrd"}
+// teacher's top-K instead of sampling), "ir-rrd", "de", "de-rrd" and "dcd".
+var RankingMethods = []string{"student", "rd", "cd", "rrd", "rrd-topk", "ir-rrd", "de", "de-rrd", "dcd"}
 
 // RankingOptions configures RankingKD, the ranking-distillation comparison
 // of DE-RRD / IR-RRD (methods.md §4.2a). Zero fields take the defaults.
@@ -221,7 +221,9 @@ type RankingOptions struct {
 	// per seed, and significance is tested per seed against the student of
 	// the same seed.
 	Seeds []uint64
-	// Methods selects rows of RankingMethods (default all).
+	// Methods selects rows of RankingMethods (default all but "dcd", a
+	// HetComp baseline that ranks the whole catalogue with the student every
+	// epoch).
 	Methods []string
 	// Epochs caps student training (default 1000) and Patience stops it
 	// after that many evaluations without improvement of validation
@@ -239,6 +241,8 @@ type RankingOptions struct {
 
 // RankingRun is one trained student.
 type RankingRun struct {
+	// Method is a name of RankingMethods and Seed the student's seed
+	// (initialisation, negative sampling and the terms' sampling).
 	Method string `json:"method"`
 	Seed   uint64 `json:"seed"`
 	// BestTest holds the LOO test metrics at the best validation epoch per
@@ -295,7 +299,7 @@ func (o *RankingOptions) defaults() error {
 		o.Seeds = []uint64{0, 1, 2}
 	}
 	if o.Methods == nil {
-		o.Methods = RankingMethods
+		o.Methods = RankingMethods[:len(RankingMethods)-1]
 	}
 	for _, m := range o.Methods {
 		if !slices.Contains(RankingMethods, m) {
@@ -404,6 +408,8 @@ func RankingTerms(method string, teacher *model.BPR, lists *distill.TeacherLists
 		o := distill.DefaultDE()
 		o.Seed = seed
 		return distill.DERRD(teacher, lists, st, o, distill.RRDOptions{})
+	case "dcd":
+		return one(distill.DCD(lists, st, distill.DCDOptions{}))
 	}
 	return nil, fmt.Errorf("unknown method %q", method)
 }

@@ -1,0 +1,175 @@
+package distill
+
+import (
+	"context"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kdrec/kdrec/datasets"
+	"github.com/kdrec/kdrec/kdlib/data"
+	"github.com/kdrec/kdrec/kdlib/model"
+	"github.com/kdrec/kdrec/kdlib/nn"
+	"github.com/kdrec/kdrec/kdlib/train"
+)
+
+// The benchmarks use the embedded CiteULike-t data (5,219 users × 25,181
+// items, the sizes of the DE-RRD split) with a leave-one-out split, an
+// untrained BPR d=200 teacher (list building costs the same for any weights)
+// and a BPR d=20 student, as in the reproduction.
+var (
+	benchOnce  sync.Once
+	benchSplit *data.Split
+	benchTeach *model.BPR
+	benchLists *TeacherLists
+	benchErr   error
+)
+
+// cpuTime returns the CPU time (user + system) the process has used. The
+// benchmarks report it per op next to the wall time, because the machines
+// they run on are shared and the wall time also counts waiting for a core.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// loop runs f under b.Loop and reports the CPU seconds per op.
+func loop(b *testing.B, f func()) {
+	b.Helper()
+	var c0 time.Duration
+	n := 0
+	for b.Loop() {
+		if n == 0 {
+			c0 = cpuTime()
+		}
+		f()
+		n++
+	}
+	b.ReportMetric((cpuTime()-c0).Seconds()/float64(n), "cpu-s/op")
+}
+
+func benchSetup(b *testing.B, withLists bool) {
+	b.Helper()
+	benchOnce.Do(func() {
+		x, err := datasets.Load("citeulike-t")
+		if err != nil {
+			benchErr = err
+			return
+		}
+		if benchSplit, err = data.LeaveOneOut(x, 0, data.DefaultNumCandidates); err != nil {
+			benchErr = err
+			return
+		}
+		benchTeach, benchErr = model.NewBPR(model.BPRConfig{Users: x.NumUsers, Items: x.NumItems, Dim: 200, InitStd: 0.1, Seed: 1})
+	})
+	if benchErr != nil {
+		b.Fatal(benchErr)
+	}
+	if withLists && benchLists == nil {
+		var err error
+		benchLists, err = BuildLists(context.Background(), benchTeach, benchSplit.Train, ListOptions{N: 500, ItemSide: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkBuildUserLists times the teacher's top-500 item lists of every
+// user (reference: 19 s in the authors' code).
+func BenchmarkBuildUserLists(b *testing.B) {
+	benchSetup(b, false)
+	loop(b, func() {
+		if _, err := BuildLists(context.Background(), benchTeach, benchSplit.Train, ListOptions{N: 500}); err != nil {
+			b.Fatal(err)
+		}
+	})
+}
+
+// BenchmarkBuildUserItemLists times both sides in one pass (reference:
+// IR-RRD's 66 s of set-up).
+func BenchmarkBuildUserItemLists(b *testing.B) {
+	benchSetup(b, false)
+	loop(b, func() {
+		if _, err := BuildLists(context.Background(), benchTeach, benchSplit.Train, ListOptions{N: 500, ItemSide: true}); err != nil {
+			b.Fatal(err)
+		}
+	})
+}
+
+// benchEpoch times one training epoch (negative sampling, BeginEpoch of
+// every term, 113 batches, Adam) of a BPR d=20 student with the given
+// distillation term; one op is one epoch.
+func benchEpoch(b *testing.B, mk func(st *model.BPR) (train.Term, error)) {
+	benchSetup(b, true)
+	x := benchSplit.Train
+	st, _ := model.NewBPR(model.BPRConfig{Users: x.NumUsers, Items: x.NumItems, Dim: 20, Seed: 2})
+	terms := []train.Term{st.Loss()}
+	if mk != nil {
+		t, err := mk(st)
+		if err != nil {
+			b.Fatal(err)
+		}
+		terms = append(terms, t)
+	}
+	cfg := train.Defaults()
+	cfg.Epochs, cfg.Patience = 1, 0
+	loop(b, func() {
+		if _, err := train.Fit(context.Background(), st, x, terms, cfg); err != nil {
+			b.Fatal(err)
+		}
+	})
+}
+
+func BenchmarkEpochStudent(b *testing.B) { benchEpoch(b, nil) }
+
+func BenchmarkEpochRD(b *testing.B) {
+	benchEpoch(b, func(st *model.BPR) (train.Term, error) {
+		return RD(benchLists, st, RDOptions{DynamicStart: 0, Static: false})
+	})
+}
+
+func BenchmarkEpochCD(b *testing.B) {
+	benchEpoch(b, func(st *model.BPR) (train.Term, error) { return CD(benchLists, benchTeach, st, CDOptions{}) })
+}
+
+// BenchmarkEpochRRD: reference 6.4 s per epoch.
+func BenchmarkEpochRRD(b *testing.B) {
+	benchEpoch(b, func(st *model.BPR) (train.Term, error) { return RRD(benchLists, st, RRDOptions{}) })
+}
+
+func BenchmarkEpochRRDTopK(b *testing.B) {
+	benchEpoch(b, func(st *model.BPR) (train.Term, error) { return RRD(benchLists, st, RRDOptions{TopK: true}) })
+}
+
+// BenchmarkEpochIRRRD: reference 26.8 s per epoch.
+func BenchmarkEpochIRRRD(b *testing.B) {
+	benchEpoch(b, func(st *model.BPR) (train.Term, error) { return IRRRD(benchLists, st, IRRRDOptions{}) })
+}
+
+// BenchmarkListwiseBatch times one RRD-sized batch (700 users × (40 + 40)
+// pairs) on a BPR d=20 student of CiteULike's size: scoring, Listwise and
+// gradients. One op is one batch (an epoch has 113).
+func BenchmarkListwiseBatch(b *testing.B) {
+	m, _ := model.NewBPR(model.BPRConfig{Users: 5220, Items: 25182, Dim: 20, Seed: 1})
+	lb := &listBatch{}
+	r := nn.NewRand(1, 1)
+	lb.reset()
+	for g := 0; g < 700; g++ {
+		ord, below := make([]int32, 40), make([]int32, 40)
+		for k := range ord {
+			ord[k] = int32(r.IntN(25182))
+			below[k] = int32(r.IntN(25182))
+		}
+		lb.addUser(int32(g*7), ord, below, 1e-3)
+	}
+	loop(b, func() {
+		lb.run(m)
+		for _, p := range m.Params() {
+			p.ZeroGrad()
+		}
+	})
+}

@@ -1,0 +1,212 @@
+package distill
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/kdrec/kdrec/kdlib/model"
+	"github.com/kdrec/kdrec/kdlib/nn"
+	"github.com/kdrec/kdrec/kdlib/train"
+)
+
+// DEOptions configures DE. Start from DefaultDE.
+type DEOptions struct {
+	// Lambda is the weight λ_DE of the term (reference 0.01).
+	Lambda float64
+	// Experts is the number M of experts per side (reference 30).
+	Experts int
+	// Hidden is the hidden width of an expert; 0 means ⌊(d_t+d_s)/2⌋
+	// (⌊d_s/2⌋ when d_t = d_s), the reference.
+	Hidden int
+	// Tau is the annealed Gumbel-softmax temperature (reference
+	// DefaultTau: 1 → 1e−10 over the run's maximum number of epochs).
+	Tau TauSchedule
+	// Prune skips, for each entity, the experts whose selection weight is
+	// below Prune times the entity's largest weight. The default 2^−24 is
+	// float32's unit roundoff: such an expert changes the entity's
+	// reconstruction by less than float32 rounding of the dominant expert's
+	// contribution, so skipping it gives the same numbers up to rounding,
+	// and its parameter and gate gradients are of the same negligible
+	// relative size. Once τ has annealed the selection is (numerically)
+	// one-hot and one expert per entity is evaluated instead of M. 0
+	// evaluates every expert (the literal reference computation).
+	Prune float64
+	// Seed drives the initialisation of the experts and the gates.
+	Seed uint64
+}
+
+// DefaultDE returns the reference settings of DE-RRD's main_DE.py: M = 30,
+// λ = 0.01, τ 1 → 1e−10, pruning at float32 resolution.
+func DefaultDE() DEOptions {
+	return DEOptions{Lambda: 0.01, Experts: 30, Tau: DefaultTau(), Prune: 0x1p-24}
+}
+
+// DETerm is the Distillation Experts term; see DE.
+type DETerm struct {
+	opts    DEOptions
+	teacher *latTeacher
+	student model.Representer
+	banks   [2]*latBank
+	gates   [2]*latGate
+	tau     float64
+
+	sides   [2]latSide
+	set     latSet
+	scratch []latScratch
+
+	rows, evaluated int64
+}
+
+// DE returns the Distillation Experts term of DE-RRD (S. Kang, J. Hwang,
+// W. Kweon, H. Yu, "DE-RRD: A Knowledge Distillation Framework for
+// Recommender System", CIKM 2020) [methods.md §3.3], following the
+// authors' Models/DE.py and run.py:LOO_DE_run.
+//
+// For each side (users, items) there are M experts E_m : ℝ^{d_s} → ℝ^{d_t},
+// each Linear(d_s→⌊(d_t+d_s)/2⌋)→ReLU→Linear(→d_t), and a selection network
+// α_e = softmax(W_g h^t_e + b_g) read from the teacher's representation.
+// Every entity row draws Gumbel noise g from the batch's generator and
+// reconstructs the teacher's representation from the student's,
+//
+//	s_e = softmax((log(α_e + 1e−10) + g)/τ)      (soft, no straight-through)
+//	ĥ^t_e = Σ_m s_{e,m} E_m(h^s_e)
+//
+// with the loss, over the unique ids of each role of the batch B,
+//
+//	L_DE = Σ_{u∈uniq(B_u)} ‖h^t_u − ĥ^t_u‖² + ½[Σ_{i∈uniq(B_pos)} ‖h^t_i − ĥ^t_i‖² + Σ_{j∈uniq(B_neg)} ‖h^t_j − ĥ^t_j‖²]
+//
+// and Batch returns λ·L_DE. As in the reference, positives and negatives are
+// separate rows with their own noise, so an item that is both is counted in
+// both halves [§5.1]. The user noise is drawn first, then the positives',
+// then the negatives', M values per row. τ follows Options.Tau (epochs 0
+// and 1 both use τ_0). With M = 1 the selection is identically 1 and DE is
+// the FitNet/hint baseline with an MLP bridge.
+//
+// The experts and gates are Params of the term (optimised, with the
+// coupled L2 of Adam, together with the student) and are not part of the
+// student: the distilled model is the plain student. Experts whose weight is
+// below float32 resolution are skipped (Options.Prune).
+func DE(teacher model.Embedder, student model.Representer, o DEOptions) (*DETerm, error) {
+	if err := latCheckPair("de", teacher, student); err != nil {
+		return nil, err
+	}
+	if err := latCheckWeight("de", o.Lambda); err != nil {
+		return nil, err
+	}
+	if o.Experts < 1 || o.Hidden < 0 || !(o.Prune >= 0 && o.Prune < 1) {
+		return nil, fmt.Errorf("distill: de: need Experts >= 1, Hidden >= 0 and 0 <= Prune < 1, got %d, %d, %v", o.Experts, o.Hidden, o.Prune)
+	}
+	if err := o.Tau.validate("de"); err != nil {
+		return nil, err
+	}
+	ds, dt := student.Dim(), teacher.Dim()
+	if o.Hidden == 0 {
+		o.Hidden = latHidden(ds, dt)
+	}
+	d := &DETerm{opts: o, teacher: latNewTeacher(teacher), student: student, tau: o.Tau.Start}
+	sizes := []int{ds, o.Hidden, dt}
+	for side, name := range []string{"user", "item"} {
+		d.banks[side] = latNewBank("de."+name+".expert", o.Experts, sizes, o.Seed, uint64(0xde10+side))
+		if o.Experts > 1 {
+			d.gates[side] = latNewGate("de."+name+".gate", dt, o.Experts, o.Seed, uint64(0xde20+side))
+		}
+		d.sides[side].side = side
+		d.sides[side].job.bank = d.banks[side]
+	}
+	shared := &latStack{}
+	d.sides[latUser].job.stack, d.sides[latItem].job.stack = shared, shared
+	d.scratch = make([]latScratch, latWorkers())
+	return d, nil
+}
+
+// Name returns "de".
+func (d *DETerm) Name() string { return "de" }
+
+// Params returns the experts and the selection networks of both sides.
+func (d *DETerm) Params() []*nn.Param {
+	var ps []*nn.Param
+	for side := range d.banks {
+		ps = append(ps, d.banks[side].params()...)
+		if d.gates[side] != nil {
+			ps = append(ps, d.gates[side].lin.Params()...)
+		}
+	}
+	return ps
+}
+
+// BeginEpoch sets the temperature of the epoch.
+func (d *DETerm) BeginEpoch(e *train.Epoch) error {
+	d.tau = d.opts.Tau.At(e.Index, e.MaxEpochs)
+	return nil
+}
+
+// Tau returns the temperature in use.
+func (d *DETerm) Tau() float64 { return d.tau }
+
+// ExpertsPerRow returns the mean number of experts evaluated per entity row
+// since the last call (M without pruning, 1 when the selection is one-hot),
+// and resets the count.
+func (d *DETerm) ExpertsPerRow() float64 {
+	r := 0.0
+	if d.rows > 0 {
+		r = float64(d.evaluated) / float64(d.rows)
+	}
+	d.rows, d.evaluated = 0, 0
+	return r
+}
+
+// Batch adds the gradient of λ·L_DE and returns it.
+func (d *DETerm) Batch(b *train.Batch) float64 {
+	if d.opts.Lambda == 0 || len(b.Users) == 0 {
+		return 0
+	}
+	us, is := &d.sides[latUser], &d.sides[latItem]
+	d.set.reset()
+	for _, u := range b.Users {
+		d.set.add(u, 0)
+	}
+	us.ids = append(us.ids[:0], d.set.ids...)
+	us.w = us.w[:0]
+	for range us.ids {
+		us.w = append(us.w, 1)
+	}
+	is.ids, is.w = is.ids[:0], is.w[:0]
+	for _, role := range [][]int32{b.Pos, b.Neg} {
+		d.set.reset()
+		for _, i := range role {
+			d.set.add(i, 0)
+		}
+		is.ids = append(is.ids, d.set.ids...)
+		for range d.set.ids {
+			is.w = append(is.w, 0.5)
+		}
+	}
+	jobs := []*latBankJob{&us.job, &is.job}
+	for side := range d.sides {
+		s := &d.sides[side]
+		s.load(d.teacher, d.student)
+		s.job.scale = d.opts.Lambda
+		if g := d.gates[side]; g != nil {
+			g.logitsOf(s.t, s.job.n)
+			g.sample(b.Rand, d.tau, d.opts.Prune, &s.job)
+		} else {
+			s.selectAll()
+		}
+		d.rows += int64(s.job.n)
+		d.evaluated += int64(s.job.selPtr[s.job.n])
+	}
+	latRunBanks(jobs, d.scratch)
+	loss := 0.0
+	for side := range d.sides {
+		s := &d.sides[side]
+		if g := d.gates[side]; g != nil {
+			g.backward(s.t, d.tau, &s.job)
+		}
+		s.scatter(d.student)
+		loss += s.job.loss
+	}
+	if math.IsNaN(loss) {
+		return loss
+	}
+	return d.opts.Lambda * loss
+}

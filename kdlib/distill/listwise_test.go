@@ -1,0 +1,259 @@
+package distill
+
+import (
+	"context"
+	"math"
+	"testing"
+
+	"github.com/kdrec/kdrec/kdlib/data"
+	"github.com/kdrec/kdrec/kdlib/internal/gradcheck"
+	"github.com/kdrec/kdrec/kdlib/model"
+	"github.com/kdrec/kdrec/kdlib/nn"
+	"github.com/kdrec/kdrec/kdlib/train"
+)
+
+// listwiseRef is the loss written directly from its definition.
+func listwiseRef(ord, below []float64) float64 {
+	l := 0.0
+	for k := range ord {
+		z := 0.0
+		for _, v := range ord[k:] {
+			z += math.Exp(v)
+		}
+		for _, v := range below {
+			z += math.Exp(v)
+		}
+		l -= ord[k] - math.Log(z)
+	}
+	return l
+}
+
+func TestListwiseMatchesDefinition(t *testing.T) {
+	rng := nn.NewRand(1, 1)
+	for trial := 0; trial < 50; trial++ {
+		K, L := 1+rng.IntN(8), rng.IntN(8)
+		ord, below := make([]float32, K), make([]float32, L)
+		o64, b64 := make([]float64, K), make([]float64, L)
+		for k := range ord {
+			ord[k] = float32(rng.NormFloat64() * 3)
+			o64[k] = float64(ord[k])
+		}
+		for k := range below {
+			below[k] = float32(rng.NormFloat64() * 3)
+			b64[k] = float64(below[k])
+		}
+		got := Listwise(ord, below, make([]float32, K), make([]float32, L), nil)
+		if want := listwiseRef(o64, b64); math.Abs(got-want) > 1e-9*math.Max(1, math.Abs(want)) {
+			t.Fatalf("K=%d L=%d: Listwise %v, definition %v", K, L, got, want)
+		}
+	}
+}
+
+func TestListwiseGradient(t *testing.T) {
+	for _, c := range []struct{ K, L int }{{1, 0}, {1, 3}, {5, 0}, {4, 6}, {10, 10}} {
+		p := nn.NewParam("scores", 1, c.K+c.L)
+		rng := nn.NewRand(uint64(c.K), uint64(c.L))
+		nn.InitNormal(p, rng, 0, 2)
+		gO, gB := make([]float32, c.K), make([]float32, c.L)
+		loss := func() float64 {
+			l := Listwise(p.W[:c.K], p.W[c.K:], gO, gB, nil)
+			copy(p.G, gO)
+			copy(p.G[c.K:], gB)
+			return l
+		}
+		if err := gradcheck.Check([]*nn.Param{p}, loss, 1e-3, 1e-4, 1e-2); err != nil {
+			t.Errorf("K=%d L=%d: %v", c.K, c.L, err)
+		}
+	}
+}
+
+func TestListwiseExtremeScoresFinite(t *testing.T) {
+	cases := []struct{ ord, below []float32 }{
+		{[]float32{1000, -1000, 1000, -1000}, []float32{-1000, 1000, 0}},
+		{[]float32{-1000, -1000}, []float32{1000}},
+		{[]float32{1000, 1000}, []float32{-1000, -1000}},
+		{[]float32{-1000}, nil},
+		{[]float32{1000, -1000}, nil},
+	}
+	for _, c := range cases {
+		gO, gB := make([]float32, len(c.ord)), make([]float32, len(c.below))
+		l := Listwise(c.ord, c.below, gO, gB, nil)
+		if math.IsNaN(l) || math.IsInf(l, 0) || l < 0 {
+			t.Errorf("%v above %v: loss %v", c.ord, c.below, l)
+		}
+		sum := 0.0
+		for _, g := range append(append([]float32{}, gO...), gB...) {
+			if math.IsNaN(float64(g)) || math.IsInf(float64(g), 0) {
+				t.Errorf("%v above %v: gradient %v", c.ord, c.below, g)
+			}
+			sum += float64(g)
+		}
+		// Each of the K softmax factors sums to one over its suffix, so the
+		// gradient sums to zero.
+		if math.Abs(sum) > 1e-4 {
+			t.Errorf("%v above %v: gradient sums to %v, want 0", c.ord, c.below, sum)
+		}
+	}
+	// The worst ordering costs about 2000 per inverted pair; the best, nothing.
+	if l := Listwise([]float32{1000, -1000}, []float32{-2000}, make([]float32, 2), make([]float32, 1), nil); l > 1e-6 {
+		t.Errorf("perfect order: loss %v", l)
+	}
+	if l := Listwise([]float32{-1000, 1000}, nil, make([]float32, 2), nil, nil); math.Abs(l-2000) > 1e-6 {
+		t.Errorf("inverted pair: loss %v, want 2000", l)
+	}
+}
+
+// fixture is a tiny problem for the gradient tests of the terms.
+type fixture struct {
+	train   *data.Interactions
+	teacher *model.BPR
+	student *model.BPR
+	lists   *TeacherLists
+}
+
+func newFixture(t testing.TB, nu, ni, n int, itemSide bool) *fixture {
+	t.Helper()
+	rng := nn.NewRand(7, 7)
+	var pairs []data.Pair
+	for u := 0; u < nu; u++ {
+		for k := 0; k < 2+rng.IntN(3); k++ {
+			pairs = append(pairs, data.Pair{User: int32(u), Item: int32(rng.IntN(ni))})
+		}
+	}
+	x, err := data.FromPairs(nu, ni, pairs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	teacher, _ := model.NewBPR(model.BPRConfig{Users: nu, Items: ni, Dim: 8, InitStd: 1, Seed: 1})
+	student, _ := model.NewBPR(model.BPRConfig{Users: nu, Items: ni, Dim: 3, InitStd: 0.5, Seed: 2})
+	lists, err := BuildLists(context.Background(), teacher, x, ListOptions{N: n, ItemSide: itemSide})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{train: x, teacher: teacher, student: student, lists: lists}
+}
+
+// batch returns a training batch over the first users of the data.
+func (f *fixture) batch() *train.Batch {
+	b := &train.Batch{Train: f.train}
+	for u := 0; u < min(5, f.train.NumUsers); u++ {
+		for _, i := range f.train.Items(u) {
+			b.Users = append(b.Users, int32(u))
+			b.Pos = append(b.Pos, i)
+			b.Neg = append(b.Neg, int32((int(i)+1)%f.train.NumItems))
+		}
+	}
+	return b
+}
+
+// checkTerm runs BeginEpoch for the given epoch index and checks the
+// gradient of Batch against finite differences.
+func checkTerm(t *testing.T, f *fixture, term train.Term, epoch int) {
+	t.Helper()
+	if err := term.BeginEpoch(&train.Epoch{Index: epoch, MaxEpochs: 100, Train: f.train, Rand: nn.NewRand(3, uint64(epoch))}); err != nil {
+		t.Fatal(err)
+	}
+	b := f.batch()
+	loss := func() float64 { return term.Batch(b) }
+	if l := loss(); !(l > 0) {
+		t.Fatalf("%s: loss %v, want > 0", term.Name(), l)
+	}
+	if err := gradcheck.Check(f.student.Params(), loss, 1e-3, 1e-4, 1e-2); err != nil {
+		t.Fatalf("%s: %v", term.Name(), err)
+	}
+}
+
+// TestRunBPRParallelMatchesGeneric compares the BPR fast path on several
+// workers with ScorePairs + Listwise + AddScoreGrad.
+func TestRunBPRParallelMatchesGeneric(t *testing.T) {
+	const nu, ni = 600, 700
+	m, _ := model.NewBPR(model.BPRConfig{Users: nu, Items: ni, Dim: 6, InitStd: 0.5, Seed: 4})
+	build := func(lb *listBatch) {
+		lb.reset()
+		r := nn.NewRand(6, 6)
+		for g := 0; g < 1200; g++ {
+			ord, below := make([]int32, 5+r.IntN(10)), make([]int32, 10)
+			if g%2 == 0 {
+				for k := range ord {
+					ord[k] = int32(r.IntN(ni))
+				}
+				for k := range below {
+					below[k] = int32(r.IntN(ni))
+				}
+				lb.addUser(int32(g/2), ord, below, 0.5)
+			} else {
+				for k := range ord {
+					ord[k] = int32(r.IntN(nu))
+				}
+				for k := range below {
+					below[k] = int32(r.IntN(nu))
+				}
+				lb.addItem(int32(g/2), ord, below, 0.25)
+			}
+		}
+	}
+	grads := func(st model.PairScorer, workers int) (float64, []float32, []float32) {
+		for _, p := range m.Params() {
+			p.TouchAll()
+			p.ZeroGrad()
+		}
+		lb := &listBatch{workers: workers}
+		build(lb)
+		l := lb.run(st)
+		return l, append([]float32{}, m.P.G...), append([]float32{}, m.Q.G...)
+	}
+	l0, p0, q0 := grads(struct{ model.PairScorer }{m}, 1)
+	for _, w := range []int{1, 2, 3} {
+		l, p, q := grads(m, w)
+		if math.Abs(l-l0) > 1e-6*math.Abs(l0) {
+			t.Errorf("workers=%d: loss %v, generic %v", w, l, l0)
+		}
+		for k := range p0 {
+			if math.Abs(float64(p[k]-p0[k])) > 1e-4 {
+				t.Fatalf("workers=%d: ∂P[%d] %v, generic %v", w, k, p[k], p0[k])
+			}
+		}
+		for k := range q0 {
+			if math.Abs(float64(q[k]-q0[k])) > 1e-4 {
+				t.Fatalf("workers=%d: ∂Q[%d] %v, generic %v", w, k, q[k], q0[k])
+			}
+		}
+	}
+}
+
+// TestListwiseShiftedMatchesLogSpace compares the two evaluations on
+// spreads up to the shifted path's limit.
+func TestListwiseShiftedMatchesLogSpace(t *testing.T) {
+	rng := nn.NewRand(3, 3)
+	for trial := 0; trial < 200; trial++ {
+		K, L := 1+rng.IntN(30), rng.IntN(30)
+		spread := []float64{1, 10, 30}[trial%3]
+		ord, below := make([]float32, K), make([]float32, L)
+		for k := range ord {
+			ord[k] = float32(rng.NormFloat64() * spread)
+		}
+		for k := range below {
+			below[k] = float32(rng.NormFloat64() * spread)
+		}
+		g1, b1 := make([]float32, K), make([]float32, L)
+		g2, b2 := make([]float32, K), make([]float32, L)
+		l1, ok := listwiseShifted(ord, below, g1, b1, make([]float64, K))
+		l2 := listwiseLog(ord, below, g2, b2, make([]float64, K))
+		if !ok {
+			continue
+		}
+		if math.Abs(l1-l2) > 1e-9*math.Max(1, math.Abs(l2)) {
+			t.Fatalf("loss %v vs %v", l1, l2)
+		}
+		for k := range g1 {
+			if math.Abs(float64(g1[k]-g2[k])) > 1e-5 {
+				t.Fatalf("ordered grad %d: %v vs %v", k, g1[k], g2[k])
+			}
+		}
+		for k := range b1 {
+			if math.Abs(float64(b1[k]-b2[k])) > 1e-5 {
+				t.Fatalf("below grad %d: %v vs %v", k, b1[k], b2[k])
+			}
+		}
+	}
+}
