@@ -75,7 +75,9 @@ func (m *BPR) NumItems() int { return m.cfg.Items }
 func (m *BPR) Dim() int { return m.cfg.Dim }
 
 // ScoreItems writes p_u·q_i for every listed item.
-func (m *BPR) ScoreItems(u int, items []int32, out []float32) { scoreDotItems(m.P.Row(u), m.Q, items, out) }
+func (m *BPR) ScoreItems(u int, items []int32, out []float32) {
+	scoreDotItems(m.P.Row(u), m.Q, items, out)
+}
 
 // ScoreAll writes p_u·q_i for every item.
 func (m *BPR) ScoreAll(u int, out []float32) { nn.MatVec(m.Q.W, m.cfg.Items, m.P.Row(u), out) }
