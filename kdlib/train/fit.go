@@ -201,6 +201,7 @@ func Fit(ctx context.Context, m Model, train *data.Interactions, terms []Term, c
 		} else {
 			load(params, lastGood)
 		}
+		invalidate(m)
 	}
 	sinceImprove := 0
 	evaluate := func(p *Point) (improved bool, err error) {
@@ -306,8 +307,18 @@ func Fit(ctx context.Context, m Model, train *data.Interactions, terms []Term, c
 	}
 	if cfg.RestoreBest && best != nil {
 		load(params, best)
+		invalidate(m)
 	}
 	return res, nil
+}
+
+// invalidate tells a model that caches values derived from its parameters
+// (LightGCN's propagated embeddings, NeuMF's item tower halves) that the
+// parameters were overwritten.
+func invalidate(m Model) {
+	if inv, ok := m.(interface{ Invalidate() }); ok {
+		inv.Invalidate()
+	}
 }
 
 // step runs one batch through the model and all terms.
