@@ -116,7 +116,7 @@ func (f *FTDTerm) Batch(b *train.Batch) float64 {
 // reusable scratch.
 func latTopologyGram(u, tu []float32, n, ds, dt int, withConst bool, sT, tT, gss, gts, gtt, gssP, gtsP, tmp, du *[]float32) (float64, []float32) {
 	ps, pt, np := latPad(ds), latPad(dt), latPad(n)
-	*sT = latTransPad(*sT, u, n, ds, ps)  // ds × np
+	*sT = latTransPad(*sT, u, n, ds, ps)     // ds × np
 	*tT = latTransPadPar(*tT, tu, n, dt, pt) // dt × np
 	*gss = latGrow(*gss, ds*ds)
 	*gts = latGrow(*gts, dt*ds)

@@ -489,16 +489,17 @@ func RankingTables(r *RankingReport) []*report.Table {
 		}
 		byMethod[run.Method] = append(byMethod[run.Method], run)
 	}
-	ms := func(vals []float64) string {
+	msf := func(vals []float64, prec int) string {
 		if len(vals) == 0 {
 			return "–"
 		}
 		m, sd := stat.MeanStdDev(vals, nil)
 		if len(vals) == 1 {
-			return fmt.Sprintf("%.4f", m)
+			return strconv.FormatFloat(m, 'f', prec, 64)
 		}
-		return fmt.Sprintf("%.4f ± %.4f", m, sd)
+		return strconv.FormatFloat(m, 'f', prec, 64) + " ± " + strconv.FormatFloat(sd, 'f', prec, 64)
 	}
+	ms := func(vals []float64) string { return msf(vals, 4) }
 	collect := func(runs []*RankingRun, f func(*RankingRun) float64) []float64 {
 		var v []float64
 		for _, run := range runs {
@@ -523,9 +524,9 @@ func RankingTables(r *RankingReport) []*report.Table {
 		for _, c := range looCols {
 			row = append(row, ms(collect(runs, func(x *RankingRun) float64 { return x.BestTest[c] })))
 		}
-		row = append(row, ms(collect(runs, func(x *RankingRun) float64 { return float64(x.BestEpoch["HR@5"]) })),
-			ms(collect(runs, func(x *RankingRun) float64 { return float64(x.Epochs) })),
-			ms(collect(runs, func(x *RankingRun) float64 { return x.SecondsPerEpoch })))
+		row = append(row, msf(collect(runs, func(x *RankingRun) float64 { return float64(x.BestEpoch["HR@5"]) }), 0),
+			msf(collect(runs, func(x *RankingRun) float64 { return float64(x.Epochs) }), 0),
+			msf(collect(runs, func(x *RankingRun) float64 { return x.SecondsPerEpoch }), 2))
 		if a, ok := rankingAuthors[m]; ok {
 			row = append(row, fmt.Sprintf("%.4f / %.4f", a[0], a[1]))
 		} else {
