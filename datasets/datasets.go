@@ -21,6 +21,7 @@ import (
 	"compress/gzip"
 	_ "embed"
 	"fmt"
+	"github.com/kdrec/kdrec/internal/textdist"
 	"io"
 	"os"
 	"path/filepath"
@@ -368,29 +369,8 @@ func Lookup(name string) (Dataset, error) {
 		names[k] = d.Name
 	}
 	key := strings.ToLower(name)
-	slices.SortStableFunc(names, func(a, b string) int { return distance(key, a) - distance(key, b) })
+	slices.SortStableFunc(names, func(a, b string) int { return textdist.Levenshtein(key, a) - textdist.Levenshtein(key, b) })
 	return Dataset{}, fmt.Errorf("datasets: unknown data set %q; known: %s", name, strings.Join(names, ", "))
-}
-
-// distance is the Levenshtein distance of a and b.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			sub := prev[j-1]
-			if a[i-1] != b[j-1] {
-				sub++
-			}
-			cur[j] = min(sub, prev[j]+1, cur[j-1]+1)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // Option configures Load, LoadLog, LoadDir and LoadSplit.

@@ -2,30 +2,10 @@ package repl
 
 import (
 	"fmt"
+	"github.com/kdrec/kdrec/internal/textdist"
 	"slices"
 	"strings"
 )
-
-// editDistance is the Levenshtein distance of a and b (bytes).
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			sub := prev[j-1]
-			if a[i-1] != b[j-1] {
-				sub++
-			}
-			cur[j] = min(sub, prev[j]+1, cur[j-1]+1)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
 
 // nearest returns up to three of names closest to s by edit distance (or
 // having s as a prefix), nearest first; names too far away are left out.
@@ -38,7 +18,7 @@ func nearest(s string, names []string) []string {
 	key := strings.ToLower(s)
 	limit := max(2, len(key)/3)
 	for _, n := range names {
-		d := editDistance(key, strings.ToLower(n))
+		d := textdist.Levenshtein(key, strings.ToLower(n))
 		if strings.HasPrefix(strings.ToLower(n), key) && key != "" {
 			d = min(d, 1)
 		}
