@@ -110,9 +110,13 @@ type cd struct {
 	s, g    []float32
 }
 
-func (t *cd) Name() string        { return "cd" }
+// Name identifies the term in logs.
+func (t *cd) Name() string { return "cd" }
+
+// Params returns nil: the term has no parameters of its own.
 func (t *cd) Params() []*nn.Param { return nil }
 
+// BeginEpoch draws the epoch's items and their soft labels.
 func (t *cd) BeginEpoch(e *train.Epoch) error {
 	if err := checkTrain(e.Train, t.lists); err != nil {
 		return err
@@ -154,6 +158,7 @@ func (t *cd) BeginEpoch(e *train.Epoch) error {
 	return nil
 }
 
+// Batch adds the term's gradients for the batch's unique users and returns its weighted loss.
 func (t *cd) Batch(b *train.Batch) float64 {
 	K := t.o.K
 	t.us = t.us[:0]

@@ -141,9 +141,13 @@ type dcd struct {
 	batchItems           []int32
 }
 
-func (t *dcd) Name() string        { return "dcd" }
+// Name identifies the term in logs.
+func (t *dcd) Name() string { return "dcd" }
+
+// Params returns nil: the term has no parameters of its own.
 func (t *dcd) Params() []*nn.Param { return nil }
 
+// BeginEpoch ranks the catalogue with the student and draws the epoch's corrections.
 func (t *dcd) BeginEpoch(e *train.Epoch) error {
 	if err := checkTrain(e.Train, t.lists); err != nil {
 		return err
@@ -258,6 +262,7 @@ func (t *dcd) setUnintLen(dst *sideSample, n []int32) {
 	}
 }
 
+// Batch adds the term's gradients for the batch's unique users and returns its weighted loss.
 func (t *dcd) Batch(b *train.Batch) float64 {
 	t.lb.reset()
 	t.gen++

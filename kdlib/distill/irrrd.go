@@ -80,9 +80,13 @@ type irrrd struct {
 	batchItems []int32
 }
 
-func (t *irrrd) Name() string        { return "ir-rrd" }
+// Name identifies the term in logs.
+func (t *irrrd) Name() string { return "ir-rrd" }
+
+// Params returns nil: the term has no parameters of its own.
 func (t *irrrd) Params() []*nn.Param { return nil }
 
+// BeginEpoch draws the epoch's samples from the epoch's generator.
 func (t *irrrd) BeginEpoch(e *train.Epoch) error {
 	if err := checkTrain(e.Train, t.lists); err != nil {
 		return err
@@ -96,6 +100,7 @@ func (t *irrrd) BeginEpoch(e *train.Epoch) error {
 	return nil
 }
 
+// Batch adds the term's gradients for the batch's unique users and returns its weighted loss.
 func (t *irrrd) Batch(b *train.Batch) float64 {
 	t.lb.reset()
 	t.gen++

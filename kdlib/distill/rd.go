@@ -121,12 +121,16 @@ type rd struct {
 	s, g   []float32
 }
 
-func (t *rd) Name() string        { return "rd" }
+// Name identifies the term in logs.
+func (t *rd) Name() string { return "rd" }
+
+// Params returns nil: the term has no parameters of its own.
 func (t *rd) Params() []*nn.Param { return nil }
 
-// Weights returns the current weights of user u's teacher items (a view).
+// weights returns the current weights of user u's teacher items (a view).
 func (t *rd) weights(u int) []float32 { return t.w[u*t.o.K : (u+1)*t.o.K] }
 
+// BeginEpoch sets the epoch's weights (hybrid from DynamicStart on).
 func (t *rd) BeginEpoch(e *train.Epoch) error {
 	if err := checkTrain(e.Train, t.lists); err != nil {
 		return err
@@ -188,6 +192,7 @@ func (t *rd) BeginEpoch(e *train.Epoch) error {
 	return nil
 }
 
+// Batch adds the term's gradients for the batch's unique users and returns its weighted loss.
 func (t *rd) Batch(b *train.Batch) float64 {
 	if t.count == nil {
 		t.count = make([]int32, t.lists.Users.Rows())

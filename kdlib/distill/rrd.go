@@ -158,9 +158,13 @@ type rrd struct {
 	lb    listBatch
 }
 
-func (t *rrd) Name() string        { return t.name }
+// Name identifies the term in logs.
+func (t *rrd) Name() string { return t.name }
+
+// Params returns nil: the term has no parameters of its own.
 func (t *rrd) Params() []*nn.Param { return nil }
 
+// BeginEpoch draws the epoch's samples from the epoch's generator.
 func (t *rrd) BeginEpoch(e *train.Epoch) error {
 	if err := checkTrain(e.Train, t.lists); err != nil {
 		return err
@@ -168,6 +172,7 @@ func (t *rrd) BeginEpoch(e *train.Epoch) error {
 	return t.user.resample(e.Rand.Uint64(), e.Train.Items)
 }
 
+// Batch adds the term's gradients for the batch's unique users and returns its weighted loss.
 func (t *rrd) Batch(b *train.Batch) float64 {
 	t.lb.reset()
 	for _, u := range b.UniqueUsers() {
