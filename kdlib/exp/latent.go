@@ -69,6 +69,14 @@ type LatentOptions struct {
 	// that is after e+1 epochs (its epoch-0 values already differ between
 	// the student and the distilled models). Use Epochs = 101 with it.
 	EvalFromFirst bool
+	// Kind is the base model of the student: "bpr" (or "", BPR-MF) or
+	// "lightgcn" (LightGCN with L = 3; the terms distil its final
+	// representations and LightGCN's Backward carries the gradient into
+	// the layer-0 embeddings). The teacher may be of any kind.
+	Kind string
+	// LR and BatchSize override train.Defaults() (0 keeps 1e-3 and 1024).
+	LR        float64
+	BatchSize int
 	// Per-method options; nil means the distill package's defaults.
 	Hint *distill.HintOptions
 	DE   *distill.DEOptions
@@ -114,6 +122,33 @@ type LatentRun struct {
 	ExpertsPerRow []float64 `json:"experts_per_row,omitempty"`
 	// Cached says the run was loaded from the cache.
 	Cached bool `json:"-"`
+}
+
+// Base model kinds of LatentOptions.Kind and FullTeacherOptions.Kind.
+const (
+	LatentBPR      = "bpr"      // BPR-MF (the default)
+	LatentLightGCN = "lightgcn" // LightGCN, L = 3
+)
+
+// LatentModel is what TrainLatent needs of a student, and what
+// CachedFullTeacher returns: a model with per-entity representations that
+// scores, trains and has its own loss term.
+type LatentModel interface {
+	model.Representer
+	model.Scorer
+	model.Checkpointable
+	Loss() train.Term
+}
+
+// newLatentModel builds a model of kind ("" is BPR) for split.
+func newLatentModel(kind string, split *data.Split, dim int, seed uint64) (LatentModel, error) {
+	switch kind {
+	case "", LatentBPR:
+		return model.NewBPR(model.BPRConfig{Users: split.NumUsers(), Items: split.NumItems(), Dim: dim, Seed: seed})
+	case LatentLightGCN:
+		return model.NewLightGCN(model.LightGCNConfig{Users: split.NumUsers(), Items: split.NumItems(), Dim: dim, Seed: seed}, split.Train)
+	}
+	return nil, fmt.Errorf("latent: unknown model kind %q (want bpr or lightgcn)", kind)
 }
 
 // LatentTerm builds the distillation term of method for student (nil for
@@ -175,8 +210,17 @@ func latentKey(split *data.Split, teacherID string, o LatentOptions) string {
 		PHR                         *distill.PHROptions
 		FTD                         *distill.FTDOptions
 		HTD                         *distill.HTDOptions
+		// Fields added later are omitted when zero, so that the keys of
+		// earlier BPR runs do not change.
+		Kind      string  `json:",omitempty"`
+		LR        float64 `json:",omitempty"`
+		BatchSize int     `json:",omitempty"`
 	}
-	b, _ := json.Marshal(opts{o.Method, o.Dim, o.Seed, o.Protocol, o.Epochs, o.EvalEvery, o.Patience, o.EvalAtStart, o.EvalFromFirst, o.Hint, o.DE, o.PHR, o.FTD, o.HTD})
+	kind := o.Kind
+	if kind == LatentBPR {
+		kind = ""
+	}
+	b, _ := json.Marshal(opts{o.Method, o.Dim, o.Seed, o.Protocol, o.Epochs, o.EvalEvery, o.Patience, o.EvalAtStart, o.EvalFromFirst, o.Hint, o.DE, o.PHR, o.FTD, o.HTD, kind, o.LR, o.BatchSize})
 	h := sha256.New()
 	h.Write([]byte(SplitFingerprint(split)))
 	h.Write([]byte{0})
@@ -209,7 +253,11 @@ func TrainLatent(ctx context.Context, split *data.Split, teacher model.Embedder,
 	if dir == "" {
 		dir = CacheDir()
 	}
-	path := filepath.Join(dir, "latent", fmt.Sprintf("%s-d%d-seed%d-%s.json", o.Method, o.Dim, o.Seed, latentKey(split, teacherID, o)))
+	prefix := ""
+	if o.Kind != "" && o.Kind != LatentBPR {
+		prefix = o.Kind + "-"
+	}
+	path := filepath.Join(dir, "latent", fmt.Sprintf("%s%s-d%d-seed%d-%s.json", prefix, o.Method, o.Dim, o.Seed, latentKey(split, teacherID, o)))
 	if !o.NoCache {
 		if b, err := os.ReadFile(path); err == nil {
 			var r LatentRun
@@ -222,7 +270,7 @@ func TrainLatent(ctx context.Context, split *data.Split, teacher model.Embedder,
 	if o.CachedOnly {
 		return nil, fmt.Errorf("latent %s d=%d seed=%d: %w", o.Method, o.Dim, o.Seed, ErrNotCached)
 	}
-	st, err := model.NewBPR(model.BPRConfig{Users: split.NumUsers(), Items: split.NumItems(), Dim: o.Dim, Seed: o.Seed})
+	st, err := newLatentModel(o.Kind, split, o.Dim, o.Seed)
 	if err != nil {
 		return nil, err
 	}
@@ -240,6 +288,12 @@ func TrainLatent(ctx context.Context, split *data.Split, teacher model.Embedder,
 	}
 	cfg := train.Defaults()
 	cfg.Seed, cfg.Epochs, cfg.EvalEvery, cfg.Patience, cfg.EvalAtStart = o.Seed, o.Epochs, o.EvalEvery, o.Patience, o.EvalAtStart
+	if o.LR > 0 {
+		cfg.LR = o.LR
+	}
+	if o.BatchSize > 0 {
+		cfg.BatchSize = o.BatchSize
+	}
 	cfg.Eval = EvalFunc(st, split, o.Protocol)
 	if o.EvalFromFirst {
 		every, inner := o.EvalEvery, cfg.Eval
@@ -302,6 +356,11 @@ func TrainLatent(ctx context.Context, split *data.Split, teacher model.Embedder,
 
 // FullTeacherOptions configures CachedFullTeacher.
 type FullTeacherOptions struct {
+	// Kind is the teacher's base model, LatentBPR ("" too) or
+	// LatentLightGCN; LR and BatchSize override train.Defaults() when > 0.
+	Kind      string
+	LR        float64
+	BatchSize int
 	// Dim, Seed and Epochs define the teacher (TD notebook: 200, 0, 100).
 	Dim    int
 	Seed   uint64
@@ -318,7 +377,7 @@ type FullTeacherOptions struct {
 // full-ranking evaluation (the TD notebook's teacher).
 type FullTeacher struct {
 	// Model is the teacher after the last epoch.
-	Model *model.BPR
+	Model LatentModel
 	// Path is the checkpoint and Hash its SHA-256, the teacher's identity.
 	Path, Hash string
 	// Curve is the test Recall@50 at epochs 0, EvalEvery, 2·EvalEvery, …
@@ -341,11 +400,21 @@ func CachedFullTeacher(ctx context.Context, s *data.Split, o FullTeacherOptions)
 	if dir == "" {
 		dir = CacheDir()
 	}
-	path := filepath.Join(dir, "teachers", fmt.Sprintf("bpr-%s-d%d-seed%d-ep%d-full.ckpt", SplitFingerprint(s), o.Dim, o.Seed, o.Epochs))
+	kind, extra := o.Kind, ""
+	if kind == "" {
+		kind = LatentBPR
+	}
+	if o.LR > 0 {
+		extra += "-lr" + strconv.FormatFloat(o.LR, 'g', -1, 64)
+	}
+	if o.BatchSize > 0 {
+		extra += "-b" + strconv.Itoa(o.BatchSize)
+	}
+	path := filepath.Join(dir, "teachers", fmt.Sprintf("%s-%s-d%d-seed%d-ep%d%s-full.ckpt", kind, SplitFingerprint(s), o.Dim, o.Seed, o.Epochs, extra))
 	if _, err := os.Stat(path); err == nil {
 		c, meta, err := model.Load(path)
 		if err == nil {
-			if m, ok := c.(*model.BPR); ok {
+			if m, ok := c.(LatentModel); ok {
 				t := &FullTeacher{Model: m, Path: path, Cached: true}
 				_ = json.Unmarshal([]byte(meta["curve"]), &t.Curve)
 				t.SecondsPerEpoch, _ = strconv.ParseFloat(meta["seconds_per_epoch"], 64)
@@ -359,15 +428,21 @@ func CachedFullTeacher(ctx context.Context, s *data.Split, o FullTeacherOptions)
 			fmt.Fprintf(o.Log, "teacher: cached checkpoint %s unusable, retraining: %v\n", path, err)
 		}
 	}
-	m, err := model.NewBPR(model.BPRConfig{Users: s.NumUsers(), Items: s.NumItems(), Dim: o.Dim, Seed: o.Seed})
+	m, err := newLatentModel(o.Kind, s, o.Dim, o.Seed)
 	if err != nil {
 		return nil, err
 	}
 	cfg := train.Defaults()
 	cfg.Seed, cfg.Epochs, cfg.EvalEvery, cfg.Patience, cfg.EvalAtStart = o.Seed, o.Epochs, o.EvalEvery, 0, true
+	if o.LR > 0 {
+		cfg.LR = o.LR
+	}
+	if o.BatchSize > 0 {
+		cfg.BatchSize = o.BatchSize
+	}
 	cfg.Eval = EvalFunc(m, s, Full)
 	cfg.StopMetrics = StopMetrics(Full)
-	res, err := FitWithProgress(ctx, fmt.Sprintf("teacher bpr d=%d (full)", o.Dim), m, s.Train, []train.Term{m.Loss()}, cfg, o.Log, true)
+	res, err := FitWithProgress(ctx, fmt.Sprintf("teacher %s d=%d (full)", kind, o.Dim), m, s.Train, []train.Term{m.Loss()}, cfg, o.Log, true)
 	if err != nil {
 		return nil, fmt.Errorf("teacher: %w", err)
 	}
@@ -523,6 +598,13 @@ var DERRDLog = map[string]map[string]float64{
 // same size and seed. runs[d][method] lists the runs, seeds in the same
 // order for every method.
 func TDCurveTable(runs map[int]map[string][]*LatentRun) (*report.Table, error) {
+	return TDCurveTableRef(runs, TDNotebookRecall50)
+}
+
+// TDCurveTableRef is TDCurveTable with the reference final values taken
+// from ref (same layout as TDNotebookRecall50; nil leaves the column empty,
+// for settings the notebook did not run).
+func TDCurveTableRef(runs map[int]map[string][]*LatentRun, ref map[int]map[string][]float64) (*report.Table, error) {
 	header := []string{"d", "method", "seeds"}
 	for e := 0; e <= 100; e += 10 {
 		header = append(header, fmt.Sprintf("ep%d", e))
@@ -561,7 +643,7 @@ func TDCurveTable(runs map[int]map[string][]*LatentRun) (*report.Table, error) {
 				}
 			}
 			nb := ""
-			if c, ok := TDNotebookRecall50[d][m]; ok {
+			if c, ok := ref[d][m]; ok {
 				nb = fmt.Sprintf("%.4f", c[len(c)-1])
 			}
 			var finals, deltas, secs []float64

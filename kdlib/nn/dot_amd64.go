@@ -44,3 +44,24 @@ func DotRows4(b, r0, r1, r2, r3 []float32, out *[4]float32) {
 		out[3] += r3[j] * b[j]
 	}
 }
+
+//go:noescape
+func dot4x3AVX2(a, b []float32, d int, out *[12]float32)
+
+// Dot4x3 computes the dot products of four consecutive rows of a with
+// three consecutive rows of b (all d = len(b)/3 long): out[4j+r] =
+// a_r·b_j. Every element is bit-identical to the one Dot4(a, b_j) computes,
+// so blocked matrix products may mix the two freely; Dot4x3 loads each
+// vector once for three or four multiply-adds instead of once for one.
+func Dot4x3(a, b []float32, out *[12]float32) {
+	d := len(b) / 3
+	if useFMA && d > 0 && d&7 == 0 {
+		dot4x3AVX2(a[:4*d], b[:3*d], d, out)
+		return
+	}
+	var s [4]float32
+	for j := 0; j < 3; j++ {
+		Dot4(a, b[j*d:(j+1)*d], &s)
+		copy(out[4*j:4*j+4], s[:])
+	}
+}

@@ -85,3 +85,84 @@ rreduce:
 	VMOVUPS X0, (AX)
 	VZEROUPPER
 	RET
+
+// func dot4x3AVX2(a, b []float32, d int, out *[12]float32)
+// a holds 4 rows and b 3 rows of d values each (d a multiple of 8),
+// contiguous. out[4j+r] = Σ_k a[r*d+k]·b[j*d+k]: the accumulation of every
+// element (lane-wise FMA over k, then the same horizontal sum tree) is the
+// one of dot4AVX2, so the results are bit-identical to three dot4AVX2 calls
+// while each loaded vector is used three or four times.
+TEXT ·dot4x3AVX2(SB), NOSPLIT, $0-64
+	MOVQ a_base+0(FP), SI
+	MOVQ b_base+24(FP), DI
+	MOVQ d+48(FP), CX
+	MOVQ out+56(FP), AX
+	MOVQ CX, DX
+	SHLQ $2, DX              // DX = row stride in bytes
+	LEAQ (SI)(DX*1), R8      // a row 1
+	LEAQ (R8)(DX*1), R9      // a row 2
+	LEAQ (R9)(DX*1), R10     // a row 3
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	SHRQ $3, CX
+	JZ   reduce3
+
+loop3:
+	VMOVUPS     (DI), Y12
+	VMOVUPS     (DI)(DX*1), Y13
+	VMOVUPS     (DI)(DX*2), Y14
+	VMOVUPS     (SI), Y15
+	VFMADD231PS Y15, Y12, Y0
+	VFMADD231PS Y15, Y13, Y4
+	VFMADD231PS Y15, Y14, Y8
+	VMOVUPS     (R8), Y15
+	VFMADD231PS Y15, Y12, Y1
+	VFMADD231PS Y15, Y13, Y5
+	VFMADD231PS Y15, Y14, Y9
+	VMOVUPS     (R9), Y15
+	VFMADD231PS Y15, Y12, Y2
+	VFMADD231PS Y15, Y13, Y6
+	VFMADD231PS Y15, Y14, Y10
+	VMOVUPS     (R10), Y15
+	VFMADD231PS Y15, Y12, Y3
+	VFMADD231PS Y15, Y13, Y7
+	VFMADD231PS Y15, Y14, Y11
+	ADDQ $32, DI
+	ADDQ $32, SI
+	ADDQ $32, R8
+	ADDQ $32, R9
+	ADDQ $32, R10
+	DECQ CX
+	JNZ  loop3
+
+reduce3:
+	VHADDPS Y1, Y0, Y0
+	VHADDPS Y3, Y2, Y2
+	VHADDPS Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS  X1, X0, X0
+	VMOVUPS X0, (AX)
+	VHADDPS Y5, Y4, Y4
+	VHADDPS Y7, Y6, Y6
+	VHADDPS Y6, Y4, Y4
+	VEXTRACTF128 $1, Y4, X5
+	VADDPS  X5, X4, X4
+	VMOVUPS X4, 16(AX)
+	VHADDPS Y9, Y8, Y8
+	VHADDPS Y11, Y10, Y10
+	VHADDPS Y10, Y8, Y8
+	VEXTRACTF128 $1, Y8, X9
+	VADDPS  X9, X8, X8
+	VMOVUPS X8, 32(AX)
+	VZEROUPPER
+	RET

@@ -56,3 +56,29 @@ func TestDotRows4(t *testing.T) {
 		}
 	}
 }
+
+// TestDot4x3 checks that every element of Dot4x3 is bit-identical to the
+// Dot4 of the same pair of rows, for aligned and unaligned lengths.
+func TestDot4x3(t *testing.T) {
+	for _, d := range []int{1, 7, 8, 16, 24, 112, 203, 3360} {
+		rng := NewRand(uint64(d), 3)
+		a, b := make([]float32, 4*d), make([]float32, 3*d)
+		for k := range a {
+			a[k] = float32(rng.NormFloat64())
+		}
+		for k := range b {
+			b[k] = float32(rng.NormFloat64())
+		}
+		var out [12]float32
+		Dot4x3(a, b, &out)
+		for j := 0; j < 3; j++ {
+			var want [4]float32
+			Dot4(a, b[j*d:(j+1)*d], &want)
+			for r := 0; r < 4; r++ {
+				if math.Float32bits(out[4*j+r]) != math.Float32bits(want[r]) {
+					t.Fatalf("d=%d row %d col %d: %v, Dot4 gives %v", d, r, j, out[4*j+r], want[r])
+				}
+			}
+		}
+	}
+}
