@@ -105,11 +105,20 @@ func runTrain(ctx context.Context, sh *Shell, c *Call) error {
 			if err != nil {
 				return err
 			}
-			t, err := ms.New(MethodEnv{Teacher: teacher.M, Student: build.Model, Split: se.S, Seed: seed}, c.Opts.scoped(m))
+			t, err := ms.New(MethodEnv{Teacher: teacher.M, Student: build.Model, Split: se.S, Seed: seed,
+				Lists: sh.listsFunc(ctx, teacher, se.S.Train)}, c.Opts.scoped(m))
 			if err != nil {
+				if ctx.Err() != nil {
+					return &Interrupted{Msg: fmt.Sprintf("train %s: interrupted while building the distillation terms; nothing was stored%s",
+						name, keptNote(sh, name))}
+				}
 				return fmt.Errorf("kd %s: %w", m, err)
 			}
-			terms = append(terms, t)
+			if g, ok := t.(*TermGroup); ok {
+				terms = append(terms, g.Terms...)
+			} else {
+				terms = append(terms, t)
+			}
 		}
 	}
 

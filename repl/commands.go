@@ -437,6 +437,7 @@ func buildCommands() []*Command {
 			},
 			Run: runQuickstart,
 		},
+		reproduceCommand(),
 		{
 			Name:     "help",
 			Args:     []Arg{{Name: "command", Optional: true, Variadic: true, Complete: completeHelp}},

@@ -32,6 +32,7 @@ var fuzzSeeds = []string{
 	"drop m; show", "drop loo; train z bpr", "quickstart teacher-epochs=1", "quit", "exit; show",
 	`load "tiny" as='t 2'`, `show "a\"b"`, "train s bpr dim=2 dim=3", "train = =", "a=b c=d", "eval m ful",
 	"train x bpr dim=3 epochs=2 eval-every=1 protocol=loo; plot curves x m2",
+	"reproduce derrd-curves quick out=sw", "reproduce td-params full shard=1/3 keep-going=true", "reproduce x fast shard=a",
 }
 
 // fuzzShell returns a shell in a sandbox with cheap commands: a synthetic
@@ -51,6 +52,7 @@ func fuzzShell(t testing.TB, dir string) *Shell {
 	sh.quickstart = func(ctx context.Context, o exp.QuickstartOptions) (*report.Table, error) {
 		return &report.Table{Header: []string{"model"}, Rows: [][]string{{"teacher"}}}, nil
 	}
+	sh.builtinSpec = smallSpec
 	if err := sh.Exec(context.Background(), "load tiny; split loo candidates=10; train m bpr dim=4; train m2 bpr dim=2"); err != nil {
 		t.Fatal(err)
 	}

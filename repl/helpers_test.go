@@ -165,10 +165,10 @@ func withoutMethods() *Registry {
 	return r
 }
 
-// withFakeMethod returns a copy of Default with a distillation method
-// "fake" (options lambda and mode) and "other".
+// withFakeMethod returns a copy of Default whose only distillation
+// methods are "fake" (options lambda and mode) and "other".
 func withFakeMethod() *Registry {
-	r := Default.Clone()
+	r := withoutMethods()
 	spec := MethodSpec{
 		Doc: "test method: score matching on positives",
 		Options: []Option{

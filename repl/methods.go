@@ -1,20 +1,179 @@
 package repl
 
-// The knowledge-distillation methods of `train <student> <kind> kd=…`.
-// None is registered yet: kdlib/distill is being written. Each method will
-// be one registerMethod call, for example
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kdrec/kdrec/kdlib/data"
+	"github.com/kdrec/kdrec/kdlib/distill"
+	"github.com/kdrec/kdrec/kdlib/exp"
+	"github.com/kdrec/kdrec/kdlib/nn"
+	"github.com/kdrec/kdrec/kdlib/train"
+)
+
+// The knowledge-distillation methods of `train <student> <kind> kd=…`: one
+// registerMethod call per method of exp.KDMethods, the catalogue the
+// experiment runners use too, so a method's options — names, defaults,
+// valid ranges — are the same on the train line (<option>.<method>=value)
+// and in a spec's KDTerm. Parts of a combined method (ir, the item side of
+// IR-RRD) are left out: the shell offers the combination (ir-rrd).
 //
-//	registerMethod("de", MethodSpec{
-//		Doc: "DE: distillation experts (Kang et al., KDD 2020), latent knowledge",
-//		Options: []Option{
-//			FloatOpt("lambda", 0.01, 0, math.Inf(1), "weight of the DE loss"),
-//			IntOpt("experts", 5, 1, 64, "number of experts"),
-//		},
-//		New: func(env MethodEnv, o Values) (train.Term, error) {
-//			return distill.DE(env.Teacher, env.Student, o.Float("lambda"), …)
-//		},
-//	})
-//
-// after which `train student bpr dim=20 kd=de lambda.de=0.01 experts.de=5`
-// parses, completes and shows in `help train` and `list methods`.
-func init() {}
+// Every method takes lambda, its loss weight. Ranking methods build the
+// teacher's lists (MethodEnv.Lists) once per teacher, data and list length
+// n; kd=de,rrd adds both terms, which is DE-RRD.
+func init() {
+	for _, m := range exp.KDMethods() {
+		if m.With != "" {
+			continue
+		}
+		registerMethod(m.Name, methodSpec(m))
+	}
+}
+
+// methodSpec turns a catalogue entry into a registry entry.
+func methodSpec(m exp.KDMethod) MethodSpec {
+	opts := []Option{{Name: "lambda", Kind: KindFloat, Default: formatFloat(m.Lambda), Min: 0, Max: 1e6, ExclusiveMin: true,
+		Doc: "weight λ of the term in the loss"}}
+	for _, o := range m.Options {
+		opts = append(opts, replOption(o))
+	}
+	doc := m.Doc + ", " + m.Kind + " knowledge"
+	return MethodSpec{
+		Doc:     doc,
+		Options: opts,
+		New: func(env MethodEnv, o Values) (train.Term, error) {
+			t := exp.KDTerm{Method: m.Name, Lambda: o.Float("lambda"), Options: exp.Options{}}
+			for _, x := range m.Options {
+				t.Options[x.Name] = o.vals[x.Name]
+			}
+			terms, err := exp.KDTerms([]exp.KDTerm{t}, exp.KDEnv{Teacher: env.Teacher, Student: env.Student, Seed: env.Seed, Lists: env.Lists})
+			if err != nil {
+				return nil, methodError(m.Name, err)
+			}
+			if len(terms) == 1 {
+				return terms[0], nil
+			}
+			return &TermGroup{Label: m.Name, Terms: terms}, nil
+		},
+	}
+}
+
+// replOption converts a catalogue option to the shell's schema.
+func replOption(o exp.KDOption) Option {
+	switch o.Type {
+	case exp.KDInt:
+		return IntOpt(o.Name, o.Default.(int), int(o.Min), int(o.Max), o.Doc)
+	case exp.KDFloat:
+		return Option{Name: o.Name, Kind: KindFloat, Default: formatFloat(o.Default.(float64)), Min: o.Min, Max: o.Max,
+			ExclusiveMin: o.ExclusiveMin, Doc: o.Doc}
+	case exp.KDBool:
+		return BoolOpt(o.Name, o.Default.(bool), o.Doc)
+	}
+	return EnumOpt(o.Name, o.Default.(string), o.Choices, o.Doc)
+}
+
+// methodError words an error of exp.KDTerms for the train line: a bad
+// option is named as written there (k.rrd=600), and the "kd <method>: "
+// prefix is left to the caller.
+func methodError(method string, err error) error {
+	var oe *exp.OptionError
+	if errors.As(err, &oe) {
+		return fmt.Errorf("%s.%s=%s %s", oe.Option, method, oe.Value, oe.Problem)
+	}
+	msg, ok := strings.CutPrefix(err.Error(), "kd "+method+": ")
+	if !ok {
+		return err
+	}
+	return errors.New(msg)
+}
+
+// TermGroup is a distillation method made of several train.Terms (DE-RRD's
+// DE and RRD). The train command gives the trainer its members, so each
+// term's loss is recorded under its own name; used as a single Term it
+// runs them all.
+type TermGroup struct {
+	// Label names the group.
+	Label string
+	// Terms are the members.
+	Terms []train.Term
+}
+
+// Name returns the label.
+func (g *TermGroup) Name() string { return g.Label }
+
+// BeginEpoch calls every member's BeginEpoch.
+func (g *TermGroup) BeginEpoch(e *train.Epoch) error {
+	for _, t := range g.Terms {
+		if err := t.BeginEpoch(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Batch returns the sum of the members' losses.
+func (g *TermGroup) Batch(b *train.Batch) float64 {
+	s := 0.0
+	for _, t := range g.Terms {
+		s += t.Batch(b)
+	}
+	return s
+}
+
+// Params returns the members' parameters.
+func (g *TermGroup) Params() []*nn.Param {
+	var out []*nn.Param
+	for _, t := range g.Terms {
+		out = append(out, t.Params()...)
+	}
+	return out
+}
+
+// teacherLists are ranking lists built from a teacher, remembered with it.
+type teacherLists struct {
+	train    *data.Interactions
+	n        int
+	itemSide bool
+	lists    *distill.TeacherLists
+}
+
+// maxTeacherLists bounds the lists kept per teacher.
+const maxTeacherLists = 2
+
+// listsFunc returns MethodEnv.Lists for teacher te and training data x:
+// lists are reused from te when they match, otherwise built with
+// distill.BuildLists (cancelled by ctx) and remembered, with a note on the
+// progress writer.
+func (sh *Shell) listsFunc(ctx context.Context, te *ModelEntry, x *data.Interactions) func(int, bool) (*distill.TeacherLists, error) {
+	return func(n int, itemSide bool) (*distill.TeacherLists, error) {
+		for _, l := range te.lists {
+			if l.train == x && l.n == n && (l.itemSide || !itemSide) {
+				return l.lists, nil
+			}
+		}
+		log, _ := sh.progress()
+		side := "users"
+		if itemSide {
+			side = "users and items"
+		}
+		if log != nil {
+			fmt.Fprintf(log, "teacher lists of %s: top %d for %s …\n", te.Name, n, side)
+		}
+		start := time.Now()
+		l, err := distill.BuildLists(ctx, te.M, x, distill.ListOptions{N: n, ItemSide: itemSide})
+		if err != nil {
+			return nil, err
+		}
+		if log != nil {
+			fmt.Fprintf(log, "teacher lists of %s: built in %.1fs\n", te.Name, time.Since(start).Seconds())
+		}
+		te.lists = append(te.lists, teacherLists{train: x, n: n, itemSide: itemSide, lists: l})
+		if len(te.lists) > maxTeacherLists {
+			te.lists = te.lists[1:]
+		}
+		return l, nil
+	}
+}

@@ -342,7 +342,13 @@ func unknownOption(what, key string, schema []Option) error {
 	if len(names) == 0 {
 		return fmt.Errorf("%s: unknown option %s: %s takes no options", what, key, what)
 	}
-	return fmt.Errorf("%s: unknown option %s%s; valid: %s", what, key, didYouMean(key, names), strings.Join(names, ", "))
+	// Method-scoped options (<option>.<method>) are too many to list.
+	plain := slices.DeleteFunc(slices.Clone(names), func(n string) bool { return strings.Contains(n, ".") })
+	valid := strings.Join(plain, ", ")
+	if len(plain) < len(names) {
+		valid += ", and the <option>.<method> options of the kd methods (help " + what + " lists them)"
+	}
+	return fmt.Errorf("%s: unknown option %s%s; valid: %s", what, key, didYouMean(key, names), valid)
 }
 
 // checkSchema panics if a schema is malformed: duplicate or badly formed

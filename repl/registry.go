@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/kdrec/kdrec/kdlib/data"
+	"github.com/kdrec/kdrec/kdlib/distill"
 	"github.com/kdrec/kdrec/kdlib/model"
 	"github.com/kdrec/kdrec/kdlib/train"
 )
@@ -62,6 +63,11 @@ type MethodEnv struct {
 	Split *data.Split
 	// Seed is the training seed.
 	Seed uint64
+	// Lists returns the teacher's ranking lists over the split's training
+	// data: the top n unobserved items per user (and the top n users per
+	// item when itemSide), built once per teacher, data and n and kept with
+	// the teacher in the workspace. Ranking methods call it.
+	Lists func(n int, itemSide bool) (*distill.TeacherLists, error)
 }
 
 // MethodSpec is a registry entry for a knowledge-distillation method:
@@ -73,7 +79,9 @@ type MethodSpec struct {
 	// on the train line (lambda.de=0.01). Declare the loss weight as
 	// "lambda" with the method's default.
 	Options []Option
-	// New builds the method's loss term for one training run.
+	// New builds the method's loss term for one training run. A method made
+	// of several terms (de-rrd) returns them as one TermGroup; the trainer
+	// gets its members.
 	New func(env MethodEnv, opts Values) (train.Term, error)
 }
 

@@ -85,6 +85,7 @@ type Shell struct {
 	sandbox     bool // confine every path to dir
 	loadDataset func(name string, opts ...datasets.Option) (*data.Interactions, error)
 	quickstart  func(ctx context.Context, o exp.QuickstartOptions) (*report.Table, error)
+	builtinSpec func(name, budget string) (*exp.Spec, error) // nil: exp.BuiltinSpec
 }
 
 // New returns a shell with an empty workspace.

@@ -70,6 +70,7 @@ type ModelEntry struct {
 	Meta map[string]string
 
 	evals []*EvalEntry
+	lists []teacherLists // ranking lists built from this model as a teacher
 }
 
 // EvalEntry is one evaluation result of a model.

@@ -287,10 +287,10 @@ func TestUnavailableMethod(t *testing.T) {
 	spec := filepath.Join(dir, "kd.json")
 	os.WriteFile(spec, []byte(`{"name":"kd","dataset":{"name":"synthetic","synthetic":{"users":50,"items":80,"per_user":10}},
  "split":{"kind":"loo","candidates":20},"teacher":{"kind":"bpr","dim":16},"student":{"kind":"bpr","dim":4},
- "kd":[{"method":"htd","lambda":0.001,"options":{"groups":30}}],"protocol":"loo","budget":{"epochs":1}}`), 0o644)
+ "kd":[{"method":"nokd","lambda":0.001,"options":{"groups":30}}],"protocol":"loo","budget":{"epochs":1}}`), 0o644)
 	cmd := exec.Command(bin, "run", spec, "--out", filepath.Join(dir, "out"))
 	b, err := cmd.CombinedOutput()
-	if err == nil || !strings.Contains(string(b), `kd method "htd" not available yet for a bpr student`) {
+	if err == nil || !strings.Contains(string(b), `kd method "nokd" not available yet for a bpr student`) {
 		t.Fatalf("err %v:\n%s", err, b)
 	}
 	if s := kdsweep(t, "list"); !strings.Contains(s, "td-student-size") || !strings.Contains(s, "ready(4)") {

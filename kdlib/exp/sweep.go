@@ -228,9 +228,36 @@ func LookupRunner(modelKind string, methods []string) (Runner, error) {
 	return nil, fmt.Errorf("kd combination %s %w for a %s student (registered: %s)", key, ErrNotAvailable, modelKind, reg)
 }
 
-// Check reports why the run cannot run with what is registered: no runner
-// for its student and methods, or no trainer for a teacher's kind.
+// RunCheck is an extra availability check of runs (RegisterCheck): it
+// returns nil, or why the run cannot run — an error wrapping
+// ErrNotAvailable for what is not implemented yet, any other error for an
+// invalid run (a misspelt option).
+type RunCheck func(r *RunSpec) error
+
+var sweepChecks []RunCheck
+
+// RegisterCheck adds a check that Run.Check applies, in registration order,
+// before it looks up runners and trainers: KD drivers use it to refuse
+// runs they cannot serve (bad options, several teachers) before anything
+// trains.
+func RegisterCheck(c RunCheck) {
+	sweepRegMu.Lock()
+	defer sweepRegMu.Unlock()
+	sweepChecks = append(sweepChecks, c)
+}
+
+// Check reports why the run cannot run with what is registered: a failed
+// RegisterCheck check, no runner for its student and methods, or no
+// trainer for a teacher's kind.
 func (r *Run) Check() error {
+	sweepRegMu.RLock()
+	checks := slices.Clone(sweepChecks)
+	sweepRegMu.RUnlock()
+	for _, c := range checks {
+		if err := c(&r.Spec); err != nil {
+			return err
+		}
+	}
 	if _, err := LookupRunner(r.Spec.Student.Kind, r.Spec.Methods()); err != nil {
 		return err
 	}

@@ -87,10 +87,10 @@ func TestSweepRunResumeAndShards(t *testing.T) {
 func TestSweepUnavailableMethod(t *testing.T) {
 	s := tinySpec()
 	s.Teacher = &TeacherSpec{ModelSpec: bpr(16)}
-	s.Variants = append(s.Variants, Variant{Label: "DE", Set: map[string]any{"kd": []KDTerm{{Method: "de", Lambda: 0.01}}}})
+	s.Variants = append(s.Variants, Variant{Label: "KD", Set: map[string]any{"kd": []KDTerm{{Method: "nokd", Lambda: 0.01}}}})
 	out := t.TempDir()
 	_, err := RunSweep(context.Background(), s, SweepOptions{Out: out})
-	if err == nil || !strings.Contains(err.Error(), `kd method "de" not available yet for a bpr student`) {
+	if err == nil || !strings.Contains(err.Error(), `kd method "nokd" not available yet for a bpr student`) {
 		t.Fatalf("error %v", err)
 	}
 	// Nothing ran.

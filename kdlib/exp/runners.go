@@ -1,0 +1,349 @@
+package exp
+
+// Runners and trainers of the sweep machinery for the model zoo and the
+// distillation methods of the catalogue (kdmethods.go): the built-in specs
+// of the dissertation's tables run through them. HetComp (its ensemble
+// teacher, MTD, CL-DRD and HetComp itself) lands with issue 6; runs that
+// need it are reported as not available yet.
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kdrec/kdrec/kdlib/data"
+	"github.com/kdrec/kdrec/kdlib/distill"
+	"github.com/kdrec/kdrec/kdlib/model"
+	"github.com/kdrec/kdrec/kdlib/train"
+)
+
+// KDStudentKinds are the student model kinds the KD runners train: the
+// kinds with trainable representations (latent methods) and pair scores
+// (ranking methods). The autoencoders (cdae, iae) train only without
+// distillation.
+var KDStudentKinds = []string{"bpr", "neumf", "mlp", "cml", "lightgcn"}
+
+// KDMethodSets returns the combinations of distillation methods the KD
+// runners are registered for: every method of the catalogue alone (except
+// parts such as ir), DE + RRD and RRD + IR (IR-RRD as the DE-RRD specs
+// write it).
+func KDMethodSets() [][]string {
+	var out [][]string
+	for _, m := range kdMethods {
+		if m.With == "" {
+			out = append(out, []string{m.Name})
+		}
+	}
+	return append(out, []string{"de", "rrd"}, []string{"rrd", "ir"})
+}
+
+// hetcompNote ends the messages about what HetComp brings.
+const hetcompNote = "HetComp lands with issue 6"
+
+// hetcompParts are the methods and model kinds that come with HetComp.
+var hetcompParts = map[string]string{
+	"hetcomp":  "kd method",
+	"mtd":      "kd method",
+	"cldrd":    "kd method",
+	"ensemble": "model",
+}
+
+var kdRunnerKeys = map[string]bool{}
+
+func init() {
+	for _, kind := range []string{"neumf", "mlp", "cml", "lightgcn", "cdae", "iae", "item-ae"} {
+		RegisterTrainer(kind, TrainModel)
+	}
+	for _, kind := range KDStudentKinds {
+		for _, set := range KDMethodSets() {
+			RegisterRunner(kind, set, RunKD)
+			kdRunnerKeys[kind+"|"+methodSetKey(set)] = true
+		}
+	}
+	RegisterCheck(checkKDRun)
+}
+
+// checkKDRun refuses, before anything trains, the runs the KD runners
+// cannot serve: HetComp's pieces (not available yet), distillation from
+// several teachers (HetComp's ensemble), and invalid options or
+// combinations of the catalogue's methods or of the zoo's models.
+func checkKDRun(r *RunSpec) error {
+	methods := r.Methods()
+	if what := hetcompPart(r); what != "" {
+		if _, err := LookupRunner(r.Student.Kind, methods); err != nil {
+			return fmt.Errorf("%s %w: %s", what, ErrNotAvailable, hetcompNote)
+		}
+	}
+	if err := checkModelParams("student", r.Student); err != nil {
+		return err
+	}
+	if r.Teacher != nil {
+		if err := checkModelParams("teacher", r.Teacher.ModelSpec); err != nil {
+			return err
+		}
+	}
+	if len(methods) > 0 && !slices.ContainsFunc(methods, func(m string) bool { _, err := LookupKDMethod(m); return err != nil }) {
+		if err := CheckKDCombination(methods); err != nil {
+			return err
+		}
+	}
+	if !kdRunnerKeys[r.Student.Kind+"|"+methodSetKey(methods)] {
+		return nil
+	}
+	if len(r.Teachers) > 0 || r.Teacher == nil {
+		return fmt.Errorf("kd %s from %d teachers (HetComp's baselines distil the teachers' ensemble) %w: %s",
+			strings.Join(methods, "+"), len(r.Teachers), ErrNotAvailable, hetcompNote)
+	}
+	for k, t := range r.KD {
+		if err := CheckKDTerm(t); err != nil {
+			return fmt.Errorf("kd[%d]: %w", k, err)
+		}
+	}
+	return nil
+}
+
+// hetcompPart names the first piece of HetComp a run needs ("" if none).
+func hetcompPart(r *RunSpec) string {
+	if what, ok := hetcompParts[r.Student.Kind]; ok && what == "model" {
+		return fmt.Sprintf("student model %q (the teachers' ensemble)", r.Student.Kind)
+	}
+	for _, m := range r.Methods() {
+		if what, ok := hetcompParts[m]; ok && what == "kd method" {
+			return fmt.Sprintf("kd method %q", m)
+		}
+	}
+	return ""
+}
+
+// modelParams lists the ModelSpec.Params each kind of the zoo accepts.
+var modelParams = map[string][]string{
+	"bpr":      {"init-std"},
+	"neumf":    {"layers", "init-std"},
+	"mlp":      {"layers", "init-std"},
+	"cml":      {"margin", "init-std"},
+	"lightgcn": {"layers", "reg", "init-std"},
+	"cdae":     {"hidden", "dropout", "init-std"},
+	"iae":      {"hidden", "dropout", "init-std"},
+}
+
+// checkModelParams checks the kind-specific parameters of a zoo model
+// (other kinds are left to their own trainers).
+func checkModelParams(role string, m ModelSpec) error {
+	allowed, ok := modelParams[model.CanonicalKind(m.Kind)]
+	if !ok {
+		return nil
+	}
+	if err := m.Params.Check(allowed...); err != nil {
+		return fmt.Errorf("%s %s params: %w", role, m.Kind, err)
+	}
+	return nil
+}
+
+// buildModel constructs the untrained model of m on split s through
+// model.Build: Dim is the embedding size (the code size of the
+// autoencoders unless params.hidden is set); params give layers, margin,
+// reg, dropout, init-std.
+func buildModel(m ModelSpec, s *data.Split, seed uint64) (*model.Built, error) {
+	if err := checkModelParams("model", m); err != nil {
+		return nil, err
+	}
+	c := model.BuildConfig{Kind: m.Kind, Users: s.NumUsers(), Items: s.NumItems(), Dim: m.Dim, Seed: seed}
+	var err error
+	get := func(key string, dst *float64) {
+		if err == nil {
+			*dst, err = m.Params.Float(key, *dst)
+		}
+	}
+	geti := func(key string, dst *int) {
+		if err == nil {
+			*dst, err = m.Params.Int(key, *dst)
+		}
+	}
+	geti("layers", &c.Layers)
+	geti("hidden", &c.Dim)
+	get("margin", &c.Margin)
+	get("reg", &c.Reg)
+	get("dropout", &c.Dropout)
+	get("init-std", &c.InitStd)
+	if err != nil {
+		return nil, fmt.Errorf("%s params: %w", m.Kind, err)
+	}
+	if c.Dim <= 0 {
+		return nil, fmt.Errorf("%s: dim must be > 0, got %d", m.Kind, c.Dim)
+	}
+	return model.Build(c, s.Train)
+}
+
+// fitModel trains b (its base loss plus extra terms) on split s with the
+// optimiser settings of m, the budget, seed and protocol of the key, and
+// returns its RunResult (evaluation of the returned model included).
+func fitModel(ctx context.Context, label string, b *model.Built, extra []train.Term, s *data.Split, m ModelSpec, key ModelKey, env *Env) (*RunResult, error) {
+	cfg := train.Defaults()
+	cfg.Seed, cfg.Examples, cfg.LR, cfg.BatchSize, cfg.LazyAdam = key.Seed, b.Examples, m.LR, m.BatchSize, m.LazyAdam
+	if m.WeightDecay != nil {
+		cfg.WeightDecay = *m.WeightDecay
+	}
+	bu := key.Budget
+	cfg.Epochs, cfg.EvalEvery, cfg.Patience, cfg.EvalAtStart = bu.Epochs, bu.EvalEvery, bu.Patience, bu.EvalAtStart
+	cfg.Eval = EvalFunc(b.Model, s, key.Protocol)
+	cfg.StopMetrics = StopMetrics(key.Protocol)
+	cfg.RestoreBest = bu.Patience > 0
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	res, err := FitWithProgress(ctx, label, b.Model, s.Train, append([]train.Term{b.Loss}, extra...), cfg, env.logWriter(), true)
+	if err != nil {
+		return nil, err
+	}
+	test, err := Evaluate(ctx, b.Model, s, key.Protocol, "test")
+	if err != nil {
+		return nil, err
+	}
+	return NewRunResult(key.Protocol, res, test, b.Model)
+}
+
+// logWriter returns the Env's log (nil for a nil Env).
+func (e *Env) logWriter() io.Writer {
+	if e == nil {
+		return nil
+	}
+	return e.Log
+}
+
+// TrainModel is the Trainer of the zoo's kinds (neumf, mlp, cml, lightgcn,
+// cdae, iae and its alias item-ae): the model built by model.Build from
+// key.Model, trained on its base loss with the key's optimiser settings
+// (Adam lr, coupled weight decay, batch), seed, budget and protocol, early
+// stopping and restoring the best validation state when the budget has
+// patience. Autoencoders train on batches of users.
+func TrainModel(ctx context.Context, s *data.Split, key ModelKey, env *Env) (model.Checkpointable, *RunResult, error) {
+	b, err := buildModel(key.Model, s, key.Seed)
+	if err != nil {
+		return nil, nil, err
+	}
+	label := fmt.Sprintf("%s d=%d seed=%d", key.Model.Kind, key.Model.Dim, key.Seed)
+	res, err := fitModel(ctx, label, b, nil, s, key.Model, key, env)
+	if err != nil {
+		return nil, nil, err
+	}
+	return b.Model, res, nil
+}
+
+// RunKD is the Runner of distillation runs with one teacher: the teacher
+// (trained once per ModelKey and shared through env's cache), the student
+// of run.Spec.Student built by model.Build, and the run's terms built by
+// KDTerms — latent terms by LatentTerm, ranking terms from the teacher's
+// lists (built by distill.BuildLists once per teacher and list length,
+// cached on disk under the Env's cache and in memory) — trained with the
+// student's base loss on the run's budget. The result records the
+// teacher's hash and, in Extra, the number of parameters of the
+// distillation terms (discarded after training).
+func RunKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) {
+	spec := &run.Spec
+	if spec.Teacher == nil || len(spec.Teachers) > 0 {
+		return nil, fmt.Errorf("kd %s needs exactly one teacher (distilling several teachers %w: %s)",
+			strings.Join(spec.Methods(), "+"), ErrNotAvailable, hetcompNote)
+	}
+	tm, err := env.Teacher(ctx, spec, -1)
+	if err != nil {
+		return nil, err
+	}
+	teacher, err := tm.Scorer()
+	if err != nil {
+		return nil, err
+	}
+	s, err := env.Split(spec.Dataset, spec.Split, spec.Protocol)
+	if err != nil {
+		return nil, err
+	}
+	b, err := buildModel(spec.Student, s, spec.Seed)
+	if err != nil {
+		return nil, err
+	}
+	listsSource := ""
+	terms, err := KDTerms(spec.KD, KDEnv{Teacher: teacher, Student: b.Model, Seed: spec.Seed,
+		Lists: func(n int, itemSide bool) (*distill.TeacherLists, error) {
+			l, err := envLists(ctx, env, tm, teacher, s.Train, n, itemSide)
+			if l != nil {
+				listsSource = l.Source
+			}
+			return l, err
+		}})
+	if err != nil {
+		return nil, err
+	}
+	aux := 0
+	for _, t := range terms {
+		for _, p := range t.Params() {
+			aux += p.Size()
+		}
+	}
+	label := fmt.Sprintf("%s %s d=%d seed=%d", run.Label, spec.Student.Kind, spec.Student.Dim, spec.Seed)
+	res, err := fitModel(ctx, strings.TrimSpace(label), b, terms, s, spec.Student, spec.StudentKey(), env)
+	if err != nil {
+		return nil, err
+	}
+	res.Teachers = []string{tm.Hash}
+	res.Extra = map[string]any{"kd": spec.Methods(), "kd_params": aux}
+	if listsSource != "" {
+		res.Extra["lists"] = listsSource
+	}
+	return res, nil
+}
+
+// listsMemo keeps the last teacher lists built in this process: the runs of
+// a table share one teacher, so its lists are built (or read) once.
+type listsMemo struct {
+	hash     string
+	n        int
+	itemSide bool
+	lists    *distill.TeacherLists
+}
+
+// listsMemos holds the memoised lists, guarded by listsMu.
+var (
+	listsMu    sync.Mutex
+	listsMemos []listsMemo
+)
+
+// listsMemoCap bounds the lists kept in memory (CiteULike's n = 500 lists
+// of both sides take about 60 MB).
+const listsMemoCap = 2
+
+// envLists returns the ranking lists of teacher tm (scored by sc) over
+// train: from memory, from env's cache (distill.BuildLists' own file cache
+// under <cache>/lists/teacher, keyed by the teacher's hash) or built.
+func envLists(ctx context.Context, env *Env, tm *TrainedModel, sc model.Scorer, x *data.Interactions, n int, itemSide bool) (*distill.TeacherLists, error) {
+	listsMu.Lock()
+	for _, m := range listsMemos {
+		if m.hash == tm.Hash && m.n == n && (m.itemSide || !itemSide) && m.lists.Train == x {
+			listsMu.Unlock()
+			return m.lists, nil
+		}
+	}
+	listsMu.Unlock()
+	o := distill.ListOptions{N: n, ItemSide: itemSide}
+	if env != nil {
+		o.Log = env.Log
+		if env.Cache != nil {
+			o.CacheDir, o.Key = env.Cache.Path("lists/teacher"), tm.Hash
+		}
+	}
+	start := time.Now()
+	l, err := distill.BuildLists(ctx, sc, x, o)
+	if err != nil {
+		return nil, err
+	}
+	env.logf("lists: teacher %s n=%d item-side=%v %s in %.1fs", tm.Hash[:min(16, len(tm.Hash))], n, itemSide, l.Source, time.Since(start).Seconds())
+	listsMu.Lock()
+	listsMemos = append(listsMemos, listsMemo{hash: tm.Hash, n: n, itemSide: itemSide, lists: l})
+	if len(listsMemos) > listsMemoCap {
+		listsMemos = slices.Clone(listsMemos[len(listsMemos)-listsMemoCap:])
+	}
+	listsMu.Unlock()
+	return l, nil
+}
