@@ -191,37 +191,24 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		log = nil
 	}
 	switch c.mode {
-	case "td":
-		s, t, err := tdSetup(ctx, c, log)
+	case "td", "gcn":
+		setup, opts, dims := tdSetup, tdOptions, c.dims
+		if c.mode == "gcn" {
+			setup, opts, dims = gcnSetup, gcnOptions, c.gcnDims
+		}
+		s, t, err := setup(ctx, c, log)
 		if err != nil {
 			return err
 		}
 		for _, seed := range c.seeds {
-			for _, d := range c.dims {
+			for _, d := range dims {
 				for _, m := range c.methods {
-					r, err := exp.TrainLatent(ctx, s, t.Model, t.Hash, tdOptions(c, m, d, seed, log))
+					r, err := exp.TrainLatent(ctx, s, t.Model, t.Hash, opts(c, m, d, seed, log))
 					if err != nil {
 						return err
 					}
 					_, curve := exp.Curve(r.Result, "Recall@50")
-					fmt.Fprintf(stdout, "RESULT td %s d=%d seed=%d cached=%v s/epoch=%.2f Recall@50 %.4f\n", m, d, seed, r.Cached, r.SecondsPerEpoch, curve)
-				}
-			}
-		}
-	case "gcn":
-		s, t, err := gcnSetup(ctx, c, log)
-		if err != nil {
-			return err
-		}
-		for _, seed := range c.seeds {
-			for _, d := range c.gcnDims {
-				for _, m := range c.methods {
-					r, err := exp.TrainLatent(ctx, s, t.Model, t.Hash, gcnOptions(c, m, d, seed, log))
-					if err != nil {
-						return err
-					}
-					_, curve := exp.Curve(r.Result, "Recall@50")
-					fmt.Fprintf(stdout, "RESULT gcn %s d=%d seed=%d cached=%v s/epoch=%.2f Recall@50 %.4f\n", m, d, seed, r.Cached, r.SecondsPerEpoch, curve)
+					fmt.Fprintf(stdout, "RESULT %s %s d=%d seed=%d cached=%v s/epoch=%.2f Recall@50 %.4f\n", c.mode, m, d, seed, r.Cached, r.SecondsPerEpoch, curve)
 				}
 			}
 		}
@@ -312,7 +299,7 @@ func gcnSetup(ctx context.Context, c *config, log io.Writer) (*data.Split, *exp.
 		return nil, nil, err
 	}
 	t, err := exp.CachedFullTeacher(ctx, s, exp.FullTeacherOptions{Kind: exp.LatentLightGCN, Dim: c.gcnTeacherDim, Epochs: c.gcnEpochs,
-		EvalEvery: 10, LR: c.gcnLR, BatchSize: c.gcnBatch, Log: log})
+		EvalEvery: 10, LR: c.gcnLR, BatchSize: c.gcnBatch, Log: log, CachedOnly: c.mode == "tables"})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -338,6 +325,33 @@ func deOptions(c *config, method string, seed uint64, log io.Writer) exp.LatentO
 	return exp.LatentOptions{Method: method, Dim: c.deDim, Seed: seed, Protocol: exp.LOO, Epochs: c.deEpochs, EvalEvery: 1, Patience: 20, Log: log, Plain: true}
 }
 
+// optionsFunc gives the options of one run of a curve protocol.
+type optionsFunc func(c *config, method string, dim int, seed uint64, log io.Writer) exp.LatentOptions
+
+// cachedCurves collects the cached runs of every size, method and seed
+// (seeds in order, stopping at the first missing one).
+func cachedCurves(ctx context.Context, c *config, s *data.Split, t *exp.FullTeacher, dims []int, opts optionsFunc) (map[int]map[string][]*exp.LatentRun, error) {
+	runs := map[int]map[string][]*exp.LatentRun{}
+	for _, d := range dims {
+		runs[d] = map[string][]*exp.LatentRun{}
+		for _, m := range c.methods {
+			for _, seed := range c.seeds {
+				o := opts(c, m, d, seed, nil)
+				o.CachedOnly = true
+				r, err := exp.TrainLatent(ctx, s, t.Model, t.Hash, o)
+				if errors.Is(err, exp.ErrNotCached) {
+					break
+				}
+				if err != nil {
+					return nil, err
+				}
+				runs[d][m] = append(runs[d][m], r)
+			}
+		}
+	}
+	return runs, nil
+}
+
 // tables builds the Markdown report from the cached runs only.
 func tables(ctx context.Context, c *config) (string, error) {
 	var b strings.Builder
@@ -346,23 +360,9 @@ func tables(ctx context.Context, c *config) (string, error) {
 		return "", err
 	}
 	fmt.Fprintf(&b, "TD teacher (BPR d=%d, %d epochs), test Recall@50 after 0, 10, …, %d epochs: %.4f\n\n", c.tdTeacherDim, c.tdEpochs, c.tdEpochs, t.Curve)
-	runs := map[int]map[string][]*exp.LatentRun{}
-	for _, d := range c.dims {
-		runs[d] = map[string][]*exp.LatentRun{}
-		for _, m := range c.methods {
-			for _, seed := range c.seeds {
-				o := tdOptions(c, m, d, seed, nil)
-				o.CachedOnly = true
-				r, err := exp.TrainLatent(ctx, s, t.Model, t.Hash, o)
-				if errors.Is(err, exp.ErrNotCached) {
-					break // seeds are run in order: stop at the first missing one
-				}
-				if err != nil {
-					return "", err
-				}
-				runs[d][m] = append(runs[d][m], r)
-			}
-		}
+	runs, err := cachedCurves(ctx, c, s, t, c.dims, tdOptions)
+	if err != nil {
+		return "", err
 	}
 	tb, err := exp.TDCurveTable(runs)
 	if err != nil {
@@ -370,27 +370,13 @@ func tables(ctx context.Context, c *config) (string, error) {
 	}
 	b.WriteString(tb.Markdown())
 	b.WriteString("\n")
-	if gs, gt, err := gcnSetup(ctx, c, nil); err != nil {
+	if gs, gt, err := gcnSetup(ctx, c, nil); err != nil && !errors.Is(err, exp.ErrNotCached) {
 		return "", err
-	} else {
+	} else if err == nil {
 		fmt.Fprintf(&b, "LightGCN teacher (d=%d, %d epochs, lr %g, batch %d), test Recall@50 every 10 epochs: %.4f\n\n", c.gcnTeacherDim, c.gcnEpochs, c.gcnLR, c.gcnBatch, gt.Curve)
-		gruns := map[int]map[string][]*exp.LatentRun{}
-		for _, d := range c.gcnDims {
-			gruns[d] = map[string][]*exp.LatentRun{}
-			for _, m := range c.methods {
-				for _, seed := range c.seeds {
-					o := gcnOptions(c, m, d, seed, nil)
-					o.CachedOnly = true
-					r, err := exp.TrainLatent(ctx, gs, gt.Model, gt.Hash, o)
-					if errors.Is(err, exp.ErrNotCached) {
-						break
-					}
-					if err != nil {
-						return "", err
-					}
-					gruns[d][m] = append(gruns[d][m], r)
-				}
-			}
+		gruns, err := cachedCurves(ctx, c, gs, gt, c.gcnDims, gcnOptions)
+		if err != nil {
+			return "", err
 		}
 		gtb, err := exp.TDCurveTableRef(gruns, nil)
 		if err != nil {

@@ -367,8 +367,10 @@ type FullTeacherOptions struct {
 	Epochs int
 	// EvalEvery is the period of the recorded test curve (10 in the notebook).
 	EvalEvery int
-	// CacheDir holds the checkpoint ("" means CacheDir()).
-	CacheDir string
+	// CacheDir holds the checkpoint ("" means CacheDir()); CachedOnly
+	// makes CachedFullTeacher fail with ErrNotCached instead of training.
+	CacheDir   string
+	CachedOnly bool
 	// Log receives progress (nil: quiet).
 	Log io.Writer
 }
@@ -427,6 +429,9 @@ func CachedFullTeacher(ctx context.Context, s *data.Split, o FullTeacherOptions)
 		if o.Log != nil {
 			fmt.Fprintf(o.Log, "teacher: cached checkpoint %s unusable, retraining: %v\n", path, err)
 		}
+	}
+	if o.CachedOnly {
+		return nil, fmt.Errorf("teacher %s: %w", path, ErrNotCached)
 	}
 	m, err := newLatentModel(o.Kind, s, o.Dim, o.Seed)
 	if err != nil {
