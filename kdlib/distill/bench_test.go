@@ -37,9 +37,22 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// loop runs f under b.Loop and reports the CPU seconds per op.
+// peakRSS returns the peak resident set size of the process in MiB.
+func peakRSS() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Maxrss) / 1024 // kilobytes on Linux
+}
+
+// loop runs f under b.Loop and reports the CPU seconds per op, and the
+// process's peak resident memory ("peak-MiB": since the process started,
+// so run one benchmark per process for a per-method figure; it includes
+// the data, the teacher and its lists).
 func loop(b *testing.B, f func()) {
 	b.Helper()
+	b.ReportAllocs()
 	var c0 time.Duration
 	n := 0
 	for b.Loop() {
@@ -50,6 +63,7 @@ func loop(b *testing.B, f func()) {
 		n++
 	}
 	b.ReportMetric((cpuTime()-c0).Seconds()/float64(n), "cpu-s/op")
+	b.ReportMetric(peakRSS(), "peak-MiB")
 }
 
 func benchSetup(b *testing.B, withLists bool) {
@@ -103,7 +117,8 @@ func BenchmarkBuildUserItemLists(b *testing.B) {
 // benchEpoch times one training epoch (negative sampling, BeginEpoch of
 // every term, 113 batches, Adam) of a BPR d=20 student with the given
 // distillation term; one op is one epoch.
-func benchEpoch(b *testing.B, mk func(st *model.BPR) (train.Term, error)) {
+// extra, if given, returns further terms made by mk (DE-RRD's DE).
+func benchEpoch(b *testing.B, mk func(st *model.BPR) (train.Term, error), extra ...func() train.Term) {
 	benchSetup(b, true)
 	x := benchSplit.Train
 	st, _ := model.NewBPR(model.BPRConfig{Users: x.NumUsers, Items: x.NumItems, Dim: 20, Seed: 2})
@@ -115,6 +130,9 @@ func benchEpoch(b *testing.B, mk func(st *model.BPR) (train.Term, error)) {
 		}
 		terms = append(terms, t)
 	}
+	for _, e := range extra {
+		terms = append(terms, e())
+	}
 	cfg := train.Defaults()
 	cfg.Epochs, cfg.Patience = 1, 0
 	loop(b, func() {
@@ -124,11 +142,31 @@ func benchEpoch(b *testing.B, mk func(st *model.BPR) (train.Term, error)) {
 	})
 }
 
+// BenchmarkEpochStudent: the plain BPR student, the yardstick of the terms.
 func BenchmarkEpochStudent(b *testing.B) { benchEpoch(b, nil) }
 
+// BenchmarkEpochRD: RD with its position weights (a one-epoch Fit is epoch
+// 0, before DynamicStart); BenchmarkRDDynamicWeights adds the per-epoch
+// rank estimation of the later epochs.
 func BenchmarkEpochRD(b *testing.B) {
-	benchEpoch(b, func(st *model.BPR) (train.Term, error) {
-		return RD(benchLists, st, RDOptions{DynamicStart: 0, Static: false})
+	benchEpoch(b, func(st *model.BPR) (train.Term, error) { return RD(benchLists, st, RDOptions{}) })
+}
+
+// BenchmarkRDDynamicWeights times RD's BeginEpoch from DynamicStart on:
+// the student's rank of the K = 10 teacher items of every user estimated
+// from 100 random items.
+func BenchmarkRDDynamicWeights(b *testing.B) {
+	benchSetup(b, true)
+	x := benchSplit.Train
+	st, _ := model.NewBPR(model.BPRConfig{Users: x.NumUsers, Items: x.NumItems, Dim: 20, Seed: 2})
+	t, err := RD(benchLists, st, RDOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	loop(b, func() {
+		if err := t.BeginEpoch(&train.Epoch{Index: 10, Train: x, Rand: nn.NewRand(1, 1)}); err != nil {
+			b.Fatal(err)
+		}
 	})
 }
 
@@ -150,10 +188,37 @@ func BenchmarkEpochIRRRD(b *testing.B) {
 	benchEpoch(b, func(st *model.BPR) (train.Term, error) { return IRRRD(benchLists, st, IRRRDOptions{}) })
 }
 
+// BenchmarkEpochDERRD: DE (the other engineer's term, teacher d = 200)
+// plus RRD.
+func BenchmarkEpochDERRD(b *testing.B) {
+	benchSetup(b, true)
+	var de train.Term
+	benchEpoch(b, func(st *model.BPR) (train.Term, error) {
+		terms, err := DERRD(benchTeach, benchLists, st, DefaultDE(), RRDOptions{})
+		if err != nil {
+			return nil, err
+		}
+		de = terms[0]
+		return terms[1], nil
+	}, func() train.Term { return de })
+}
+
+// BenchmarkEpochDCD: DCD, whose BeginEpoch ranks the catalogue with the
+// student (top-200 per user and per item).
+func BenchmarkEpochDCD(b *testing.B) {
+	benchEpoch(b, func(st *model.BPR) (train.Term, error) { return DCD(benchLists, st, DCDOptions{}) })
+}
+
 // BenchmarkListwiseBatch times one RRD-sized batch (700 users × (40 + 40)
 // pairs) on a BPR d=20 student of CiteULike's size: scoring, Listwise and
 // gradients. One op is one batch (an epoch has 113).
-func BenchmarkListwiseBatch(b *testing.B) {
+func BenchmarkListwiseBatch(b *testing.B) { benchListBatch(b, 0) }
+
+// BenchmarkListwiseBatchIR times one IR-RRD-sized batch: the RRD groups
+// plus 17,000 item groups of 20 + 20 users.
+func BenchmarkListwiseBatchIR(b *testing.B) { benchListBatch(b, 17000) }
+
+func benchListBatch(b *testing.B, itemGroups int) {
 	m, _ := model.NewBPR(model.BPRConfig{Users: 5220, Items: 25182, Dim: 20, Seed: 1})
 	lb := &listBatch{}
 	r := nn.NewRand(1, 1)
@@ -165,6 +230,14 @@ func BenchmarkListwiseBatch(b *testing.B) {
 			below[k] = int32(r.IntN(25182))
 		}
 		lb.addUser(int32(g*7), ord, below, 1e-3)
+	}
+	for _, i := range r.Perm(25182)[:itemGroups] {
+		ord, below := make([]int32, 20), make([]int32, 20)
+		for k := range ord {
+			ord[k] = int32(r.IntN(5220))
+			below[k] = int32(r.IntN(5220))
+		}
+		lb.addItem(int32(i), ord, below, 5e-4)
 	}
 	loop(b, func() {
 		lb.run(m)

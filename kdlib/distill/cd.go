@@ -3,8 +3,7 @@ package distill
 import (
 	"fmt"
 	"math"
-	"runtime"
-	"sync"
+	"math/rand/v2"
 
 	"github.com/kdrec/kdrec/kdlib/model"
 	"github.com/kdrec/kdrec/kdlib/nn"
@@ -106,7 +105,8 @@ type cd struct {
 	rs      *RankSampler
 	items   []int32   // user u's sample at [u·K, (u+1)·K)
 	q       []float32 // soft labels, same layout
-	us      []int32
+	us, is  []int32   // the batch's pairs
+	qs      []float32 // their soft labels
 	s, g    []float32
 }
 
@@ -123,54 +123,39 @@ func (t *cd) BeginEpoch(e *train.Epoch) error {
 	}
 	K, n := t.o.K, t.lists.Users.Rows()
 	seed := e.Rand.Uint64()
-	workers := t.o.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
+	type scratch struct {
+		pos  []int32
+		heap []float64
 	}
-	const chunk = 256
-	chunks := (n + chunk - 1) / chunk
-	var wg sync.WaitGroup
-	for w := 0; w < min(workers, chunks); w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			pos := make([]int32, 0, K)
-			heap := make([]float64, K)
-			for c := w; c < chunks; c += workers {
-				rng := nn.NewRand(seed, uint64(c))
-				for u := c * chunk; u < min((c+1)*chunk, n); u++ {
-					row := t.lists.Users.Row(u)
-					pos = t.rs.Sample(rng, len(row), pos, heap)
-					it := t.items[u*K : (u+1)*K]
-					for k, p := range pos {
-						it[k] = row[p]
-					}
-					q := t.q[u*K : (u+1)*K]
-					t.teacher.ScoreItems(u, it, q)
-					for k := range q {
-						q[k] = float32(nn.Sigmoid((float64(q[k]) + t.o.Shift) / t.o.Temp))
-					}
-				}
-			}
-		}(w)
-	}
-	wg.Wait()
-	return nil
+	newScratch := func() *scratch { return &scratch{pos: make([]int32, 0, K), heap: make([]float64, K)} }
+	return forRows(n, t.o.Workers, seed, newScratch, func(s *scratch, rng *rand.Rand, u int) error {
+		row := t.lists.Users.Row(u)
+		s.pos = t.rs.Sample(rng, len(row), s.pos, s.heap)
+		it := t.items[u*K : (u+1)*K]
+		for k, p := range s.pos {
+			it[k] = row[p]
+		}
+		q := t.q[u*K : (u+1)*K]
+		t.teacher.ScoreItems(u, it, q)
+		for k := range q {
+			q[k] = float32(nn.Sigmoid((float64(q[k]) + t.o.Shift) / t.o.Temp))
+		}
+		return nil
+	})
 }
 
 // Batch adds the term's gradients for the batch's unique users and returns its weighted loss.
 func (t *cd) Batch(b *train.Batch) float64 {
 	K := t.o.K
-	t.us = t.us[:0]
-	is := make([]int32, 0, len(b.UniqueUsers())*K)
-	qs := make([]float32, 0, cap(is))
+	t.us, t.is, t.qs = t.us[:0], t.is[:0], t.qs[:0]
 	for _, u := range b.UniqueUsers() {
 		for k := 0; k < K; k++ {
 			t.us = append(t.us, u)
 		}
-		is = append(is, t.items[int(u)*K:(int(u)+1)*K]...)
-		qs = append(qs, t.q[int(u)*K:(int(u)+1)*K]...)
+		t.is = append(t.is, t.items[int(u)*K:(int(u)+1)*K]...)
+		t.qs = append(t.qs, t.q[int(u)*K:(int(u)+1)*K]...)
 	}
+	is, qs := t.is, t.qs
 	n := len(t.us)
 	if cap(t.s) < n {
 		t.s, t.g = make([]float32, n), make([]float32, n)

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"runtime"
-	"sync"
+	"math/rand/v2"
+	"slices"
 
 	"github.com/kdrec/kdrec/kdlib/model"
 	"github.com/kdrec/kdrec/kdlib/nn"
@@ -124,7 +124,7 @@ func DCD(lists *TeacherLists, student ScoringStudent, o DCDOptions) (train.Term,
 		return nil, fmt.Errorf("distill: dcd: student covers %d × %d, the lists %d × %d",
 			student.NumUsers(), student.NumItems(), lists.Train.NumUsers, lists.Train.NumItems)
 	}
-	return &dcd{o: o, lists: lists, st: student, lb: listBatch{workers: o.Workers}, stamp: make([]int32, lists.Train.NumItems)}, nil
+	return &dcd{o: o, lists: lists, st: student, lb: listBatch{workers: o.Workers}, batch: newBatchSet(lists.Train.NumItems)}, nil
 }
 
 type dcd struct {
@@ -136,9 +136,7 @@ type dcd struct {
 	// than L when an entry was both under- and over-estimated).
 	userBelow, itemBelow []int32
 	lb                   listBatch
-	stamp                []int32
-	gen                  int32
-	batchItems           []int32
+	batch                batchSet // B_I
 }
 
 // Name identifies the term in logs.
@@ -170,85 +168,64 @@ func (t *dcd) correct(dst *sideSample, tl, sl *Lists, pool, k, l int, seed uint6
 		*dst = sideSample{K: k, L: l, Inter: make([]int32, rows*k), InterLen: make([]int32, rows), Unint: make([]int32, rows*l)}
 	}
 	unLen := make([]int32, rows)
-	workers := t.o.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
+	type scratch struct {
+		tpos, spos []int32 // position+1 in the teacher's (student's) row, 0 if absent
+		wt, keys   []float64
+		pick       []int32
 	}
-	const chunk = 256
-	chunks := (rows + chunk - 1) / chunk
-	var wg sync.WaitGroup
-	for w := 0; w < min(workers, chunks); w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			tpos := make([]int32, tl.Cols) // position+1 in the teacher's row, 0 if absent
-			spos := make([]int32, tl.Cols)
-			wt := make([]float64, pool)
-			keys := make([]float64, pool)
-			var pick []int32
-			for c := w; c < chunks; c += workers {
-				rng := nn.NewRand(seed, uint64(c))
-				for r := c * chunk; r < min((c+1)*chunk, rows); r++ {
-					trow, srow := tl.Row(r), sl.Row(r)
-					for p, x := range trow {
-						tpos[x] = int32(p + 1)
-					}
-					for p, x := range srow {
-						spos[x] = int32(p + 1)
-					}
-					rank := func(pos []int32, x int32, absent int) float64 {
-						if p := pos[x]; p > 0 {
-							return float64(p - 1)
-						}
-						return float64(absent)
-					}
-					// Under-estimated: the teacher's top-pool.
-					top := trow[:min(pool, len(trow))]
-					for p, x := range top {
-						d := (rank(spos, x, sl.N) - float64(p)) / t.o.T
-						wt[p] = math.Max(math.Tanh(math.Max(d, 0)), 1e-5)
-					}
-					pick = sampleWeighted(rng, wt[:len(top)], k, keys, pick)
-					in := dst.Inter[r*k : (r+1)*k]
-					for j, p := range pick {
-						in[j] = top[p]
-					}
-					dst.InterLen[r] = int32(len(pick))
-					// Over-estimated: the student's top-pool, minus the list.
-					stop := srow[:min(pool, len(srow))]
-					for p, x := range stop {
-						d := (rank(tpos, x, tl.N) - float64(p)) / t.o.T
-						wt[p] = math.Max(math.Tanh(math.Max(d, 0)), 1e-5)
-					}
-					pick = sampleWeighted(rng, wt[:len(stop)], l, keys, pick)
-					n := 0
-					un := dst.Unint[r*l : (r+1)*l]
-					for _, p := range pick {
-						x := stop[p]
-						dup := false
-						for _, y := range in[:dst.InterLen[r]] {
-							if y == x {
-								dup = true
-								break
-							}
-						}
-						if !dup {
-							un[n] = x
-							n++
-						}
-					}
-					unLen[r] = int32(n)
-					for _, x := range trow {
-						tpos[x] = 0
-					}
-					for _, x := range srow {
-						spos[x] = 0
-					}
-				}
+	newScratch := func() *scratch {
+		return &scratch{tpos: make([]int32, tl.Cols), spos: make([]int32, tl.Cols), wt: make([]float64, pool), keys: make([]float64, pool)}
+	}
+	rank := func(pos []int32, x int32, absent int) float64 {
+		if p := pos[x]; p > 0 {
+			return float64(p - 1)
+		}
+		return float64(absent)
+	}
+	_ = forRows(rows, t.o.Workers, seed, newScratch, func(s *scratch, rng *rand.Rand, r int) error {
+		trow, srow := tl.Row(r), sl.Row(r)
+		for p, x := range trow {
+			s.tpos[x] = int32(p + 1)
+		}
+		for p, x := range srow {
+			s.spos[x] = int32(p + 1)
+		}
+		// Under-estimated: the teacher's top-pool.
+		top := trow[:min(pool, len(trow))]
+		for p, x := range top {
+			d := (rank(s.spos, x, sl.N) - float64(p)) / t.o.T
+			s.wt[p] = math.Max(math.Tanh(math.Max(d, 0)), 1e-5)
+		}
+		s.pick = sampleWeighted(rng, s.wt[:len(top)], k, s.keys, s.pick)
+		in := dst.Inter[r*k : (r+1)*k]
+		for j, p := range s.pick {
+			in[j] = top[p]
+		}
+		dst.InterLen[r] = int32(len(s.pick))
+		// Over-estimated: the student's top-pool, minus the list.
+		stop := srow[:min(pool, len(srow))]
+		for p, x := range stop {
+			d := (rank(s.tpos, x, tl.N) - float64(p)) / t.o.T
+			s.wt[p] = math.Max(math.Tanh(math.Max(d, 0)), 1e-5)
+		}
+		s.pick = sampleWeighted(rng, s.wt[:len(stop)], l, s.keys, s.pick)
+		n := 0
+		un := dst.Unint[r*l : (r+1)*l]
+		for _, p := range s.pick {
+			if x := stop[p]; !slices.Contains(in[:dst.InterLen[r]], x) {
+				un[n] = x
+				n++
 			}
-		}(w)
-	}
-	wg.Wait()
+		}
+		unLen[r] = int32(n)
+		for _, x := range trow {
+			s.tpos[x] = 0
+		}
+		for _, x := range srow {
+			s.spos[x] = 0
+		}
+		return nil
+	})
 	t.setUnintLen(dst, unLen)
 }
 
@@ -265,27 +242,14 @@ func (t *dcd) setUnintLen(dst *sideSample, n []int32) {
 // Batch adds the term's gradients for the batch's unique users and returns its weighted loss.
 func (t *dcd) Batch(b *train.Batch) float64 {
 	t.lb.reset()
-	t.gen++
-	if t.gen == 0 {
-		clear(t.stamp)
-		t.gen = 1
-	}
-	t.batchItems = t.batchItems[:0]
-	add := func(xs []int32) {
-		for _, i := range xs {
-			if t.stamp[i] != t.gen {
-				t.stamp[i] = t.gen
-				t.batchItems = append(t.batchItems, i)
-			}
-		}
-	}
+	t.batch.reset()
 	for _, u := range b.UniqueUsers() {
 		in, below := t.user.inter(int(u)), t.user.Unint[int(u)*t.user.L:int(u)*t.user.L+int(t.userBelow[u])]
 		t.lb.addUser(u, in, below, t.o.Lambda)
-		add(in)
-		add(below)
+		t.batch.add(in)
+		t.batch.add(below)
 	}
-	for _, i := range t.batchItems {
+	for _, i := range t.batch.items {
 		in, below := t.item.inter(int(i)), t.item.Unint[int(i)*t.item.L:int(i)*t.item.L+int(t.itemBelow[i])]
 		t.lb.addItem(i, in, below, t.o.ItemLambda)
 	}

@@ -67,7 +67,7 @@ func IRRRD(lists *TeacherLists, student model.PairScorer, o IRRRDOptions) (train
 		return nil, fmt.Errorf("distill: ir-rrd: item side: %w", err)
 	}
 	return &irrrd{user: us, item: is, lists: lists, st: student, lb: listBatch{workers: o.User.Workers},
-		stamp: make([]int32, lists.Train.NumItems)}, nil
+		batch: newBatchSet(lists.Train.NumItems)}, nil
 }
 
 type irrrd struct {
@@ -75,9 +75,7 @@ type irrrd struct {
 	lists      *TeacherLists
 	st         model.PairScorer
 	lb         listBatch
-	stamp      []int32 // stamp[i] == gen when item i is already in B_I
-	gen        int32
-	batchItems []int32
+	batch      batchSet // B_I
 }
 
 // Name identifies the term in logs.
@@ -103,26 +101,13 @@ func (t *irrrd) BeginEpoch(e *train.Epoch) error {
 // Batch adds the term's gradients for the batch's unique users and returns its weighted loss.
 func (t *irrrd) Batch(b *train.Batch) float64 {
 	t.lb.reset()
-	t.gen++
-	if t.gen == 0 { // wrapped: start the stamps afresh
-		clear(t.stamp)
-		t.gen = 1
-	}
-	t.batchItems = t.batchItems[:0]
-	add := func(xs []int32) {
-		for _, i := range xs {
-			if t.stamp[i] != t.gen {
-				t.stamp[i] = t.gen
-				t.batchItems = append(t.batchItems, i)
-			}
-		}
-	}
+	t.batch.reset()
 	for _, u := range b.UniqueUsers() {
 		t.user.addGroups(&t.lb, u)
-		add(t.user.cur.inter(int(u)))
-		add(t.user.cur.unint(int(u)))
+		t.batch.add(t.user.cur.inter(int(u)))
+		t.batch.add(t.user.cur.unint(int(u)))
 	}
-	for _, i := range t.batchItems {
+	for _, i := range t.batch.items {
 		t.lb.addItem(i, t.item.cur.inter(int(i)), t.item.cur.unint(int(i)), t.item.o.Lambda)
 	}
 	return t.lb.run(t.st)

@@ -6,7 +6,6 @@ import (
 	"sync"
 
 	"github.com/kdrec/kdrec/kdlib/model"
-	"github.com/kdrec/kdrec/kdlib/nn"
 )
 
 // Listwise returns the relaxed Plackett–Luce negative log-likelihood of an
@@ -112,14 +111,19 @@ func listwiseLog(ordered, below []float32, gOrdered, gBelow []float32, S []float
 // range; Listwise then uses the log-space recurrence. Z is scratch of
 // len(ordered).
 func listwiseShifted(ordered, below, gOrdered, gBelow []float32, Z []float64) (loss float64, ok bool) {
-	mx, mn := float64(ordered[0]), float64(ordered[0])
+	// The largest and smallest score. Plain comparisons give the values
+	// math.Max and math.Min would (a signed zero aside, which changes no
+	// result below); a NaN makes the spread NaN.
+	hi, lo := ordered[0], ordered[0]
+	nan := false
 	for _, v := range ordered {
-		mx, mn = math.Max(mx, float64(v)), math.Min(mn, float64(v))
+		hi, lo, nan = max32(hi, v), min32(lo, v), nan || v != v
 	}
 	for _, v := range below {
-		mx, mn = math.Max(mx, float64(v)), math.Min(mn, float64(v))
+		hi, lo, nan = max32(hi, v), min32(lo, v), nan || v != v
 	}
-	if !(mx-mn <= 80) { // also rejects NaN and ±Inf
+	mx, mn := float64(hi), float64(lo)
+	if nan || !(mx-mn <= 80) { // also rejects ±Inf
 		return 0, false
 	}
 	K := len(ordered)
@@ -148,6 +152,20 @@ func listwiseShifted(ordered, below, gOrdered, gBelow []float32, Z []float64) (l
 	return loss, true
 }
 
+func max32(a, b float32) float32 {
+	if b > a {
+		return b
+	}
+	return a
+}
+
+func min32(a, b float32) float32 {
+	if b < a {
+		return b
+	}
+	return a
+}
+
 // logAddExp returns log(e^a + e^b) without overflow; either may be −Inf.
 func logAddExp(a, b float64) float64 {
 	if a < b {
@@ -161,22 +179,37 @@ func logAddExp(a, b float64) float64 {
 
 // listBatch gathers the listwise groups of one mini-batch — each a ranked
 // list above a "below" set, all pairs of one user (user side) or of one
-// item (item side) — scores all their pairs with one ScorePairs call per
-// worker, applies Listwise per group, and pushes the weighted gradients
-// back with one AddScoreGrad call.
+// item (item side) — scores their pairs, applies Listwise per group and
+// pushes the weighted gradients back to the student.
+//
+// Its sums over groups run in a fixed order that does not depend on the
+// number of workers: the groups are cut into slabs (slabCount, by pair
+// count), a slab's contributions are summed in group order, and the slabs'
+// partial sums are added in slab order — the loss, and on the BPR path the
+// gradient of every row that is not a group's own row. With two slabs this
+// is exactly the arithmetic of the earlier implementation on two cores.
 type listBatch struct {
 	us, is  []int32   // pairs
 	off     []int32   // group g spans pairs [off[g], off[g+1])
 	nOrd    []int32   // the first nOrd[g] pairs of group g are the ordered list
 	weight  []float32 // λ of group g
 	byItem  []bool    // group g holds the pairs of one item (else of one user)
-	scores  []float32
-	grads   []float32
+	scores  []float32 // per pair
+	grads   []float32 // per pair, weighted by the group's λ
+	gloss   []float64 // weighted loss of each group
 	workers int
-	scratch [][]float64
-	loss    []float64
-	bw      []*bprWorker // runBPR's per-worker buffers
+	scratch [][]float64 // per worker, Listwise's scratch
+	bpr     bprPlan     // runBPR's buffers
 }
+
+// maxSlabs is the number of slabs of a large batch (see listBatch). More
+// slabs would let the BPR path's group pass use more cores, at the price of
+// a different float32 summation order.
+const maxSlabs = 2
+
+// slabCount returns the number of slabs of a batch of n pairs: one per
+// 4096 pairs, at most maxSlabs.
+func slabCount(n int) int { return max(1, min(maxSlabs, n/4096)) }
 
 func (lb *listBatch) reset() {
 	lb.us, lb.is = lb.us[:0], lb.is[:0]
@@ -213,6 +246,77 @@ func (lb *listBatch) close(nOrd int, w float64, byItem bool) {
 	lb.weight = append(lb.weight, float32(w))
 }
 
+// prepare sizes the per-pair and per-group buffers and returns the number
+// of workers for n pairs: small batches are not worth the goroutines.
+func (lb *listBatch) prepare(n int) int {
+	lb.scores = grow(lb.scores, n)
+	lb.grads = grow(lb.grads, n)
+	lb.gloss = grow(lb.gloss, len(lb.nOrd))
+	w := lb.workers
+	if w <= 0 {
+		w = runtime.GOMAXPROCS(0)
+	}
+	w = max(1, min(w, n/4096))
+	for len(lb.scratch) < w {
+		lb.scratch = append(lb.scratch, nil)
+	}
+	return w
+}
+
+// grow returns b resized to n, reallocated only when too short.
+func grow[T any](b []T, n int) []T {
+	if cap(b) < n {
+		return make([]T, n, n+n/4)
+	}
+	return b[:n]
+}
+
+// parallel runs f(0) … f(w−1), on w goroutines when w > 1.
+func parallel(w int, f func(k int)) {
+	if w == 1 {
+		f(0)
+		return
+	}
+	var wg sync.WaitGroup
+	for k := 0; k < w; k++ {
+		wg.Add(1)
+		go func(k int) { defer wg.Done(); f(k) }(k)
+	}
+	wg.Wait()
+}
+
+// groupLoss evaluates Listwise on group g from lb.scores, writes the
+// gradients multiplied by the group's weight to lb.grads and returns the
+// weighted loss; scratch is Listwise's scratch.
+func (lb *listBatch) groupLoss(g int, scratch *[]float64) float64 {
+	lo, hi, mid := lb.off[g], lb.off[g+1], lb.off[g]+lb.nOrd[g]
+	if cap(*scratch) < int(mid-lo) {
+		*scratch = make([]float64, mid-lo)
+	}
+	l := Listwise(lb.scores[lo:mid], lb.scores[mid:hi], lb.grads[lo:mid], lb.grads[mid:hi], (*scratch)[:mid-lo])
+	wt := lb.weight[g]
+	for j := lo; j < hi; j++ {
+		lb.grads[j] *= wt
+	}
+	return float64(wt) * l
+}
+
+// sumLoss returns the groups' weighted losses summed in group order within
+// each slab, and the slabs' sums in slab order.
+func (lb *listBatch) sumLoss(slabs int) float64 {
+	groups := len(lb.nOrd)
+	total := 0.0
+	for s := 0; s < slabs; s++ {
+		g0, g1 := groupRange(lb.off, groups, s, slabs)
+		part := 0.0
+		for _, l := range lb.gloss[g0:g1] {
+			part += l
+		}
+		total += part
+	}
+	return total
+}
+
 // run scores the pairs, evaluates every group's weighted listwise loss, adds
 // the gradients to the student and returns the summed weighted loss.
 func (lb *listBatch) run(st model.PairScorer) float64 {
@@ -223,73 +327,39 @@ func (lb *listBatch) run(st model.PairScorer) float64 {
 	if m, ok := st.(*model.BPR); ok {
 		return lb.runBPR(m)
 	}
-	if cap(lb.scores) < n {
-		lb.scores = make([]float32, n, n+n/4)
-		lb.grads = make([]float32, n, n+n/4)
-	}
-	lb.scores, lb.grads = lb.scores[:n], lb.grads[:n]
+	w := lb.prepare(n)
 	groups := len(lb.nOrd)
-	w := lb.workers
-	if w <= 0 {
-		w = runtime.GOMAXPROCS(0)
-	}
-	// Small batches are not worth the goroutines.
-	w = max(1, min(w, n/4096))
-	for len(lb.scratch) < w {
-		lb.scratch = append(lb.scratch, nil)
-	}
-	if cap(lb.loss) < w {
-		lb.loss = make([]float64, w)
-	}
-	lb.loss = lb.loss[:w]
-	work := func(k int) {
+	parallel(w, func(k int) {
 		// Worker k takes the groups [g0, g1) covering about n/w pairs.
 		g0, g1 := groupRange(lb.off, groups, k, w)
 		a, b := lb.off[g0], lb.off[g1]
 		st.ScorePairs(lb.us[a:b], lb.is[a:b], lb.scores[a:b])
-		loss := 0.0
 		for g := g0; g < g1; g++ {
-			lo, hi, mid := lb.off[g], lb.off[g+1], lb.off[g]+lb.nOrd[g]
-			if cap(lb.scratch[k]) < int(mid-lo) {
-				lb.scratch[k] = make([]float64, mid-lo)
-			}
-			l := Listwise(lb.scores[lo:mid], lb.scores[mid:hi], lb.grads[lo:mid], lb.grads[mid:hi], lb.scratch[k][:mid-lo])
-			wt := lb.weight[g]
-			loss += float64(wt) * l
-			for j := lo; j < hi; j++ {
-				lb.grads[j] *= wt
-			}
+			lb.gloss[g] = lb.groupLoss(g, &lb.scratch[k])
 		}
-		lb.loss[k] = loss
-	}
-	if w == 1 {
-		work(0)
-	} else {
-		var wg sync.WaitGroup
-		for k := 0; k < w; k++ {
-			wg.Add(1)
-			go func(k int) { defer wg.Done(); work(k) }(k)
-		}
-		wg.Wait()
-	}
+	})
 	st.AddScoreGrad(lb.us, lb.is, lb.grads)
-	total := 0.0
-	for _, l := range lb.loss {
-		total += l
-	}
-	return total
+	return lb.sumLoss(slabCount(n))
 }
 
 // groupRange splits groups [0, groups) into w consecutive ranges of about
 // equal numbers of pairs and returns range k.
 func groupRange(off []int32, groups, k, w int) (int, int) {
-	n := int(off[groups])
+	return splitRange(off[:groups+1], k, w)
+}
+
+// splitRange splits the index range [0, len(start)−1), whose entry x owns
+// the items [start[x], start[x+1]), into w consecutive ranges of about
+// equal numbers of items and returns range k.
+func splitRange(start []int32, k, w int) (int, int) {
+	rows := len(start) - 1
+	n := int(start[rows])
 	find := func(target int) int {
-		// First group starting at or after target.
-		lo, hi := 0, groups
+		// First entry starting at or after target.
+		lo, hi := 0, rows
 		for lo < hi {
 			mid := (lo + hi) / 2
-			if int(off[mid]) < target {
+			if int(start[mid]) < target {
 				lo = mid + 1
 			} else {
 				hi = mid
@@ -297,134 +367,233 @@ func groupRange(off []int32, groups, k, w int) (int, int) {
 		}
 		return lo
 	}
-	g0 := find(k * n / w)
-	g1 := groups
+	r0 := find(k * n / w)
+	r1 := rows
 	if k+1 < w {
-		g1 = find((k + 1) * n / w)
+		r1 = find((k + 1) * n / w)
 	}
-	return g0, g1
+	return r0, r1
 }
 
-// bprWorker holds one worker's private gradient buffers for runBPR.
-type bprWorker struct {
-	gP, gQ       []float32 // dense gradients of P and Q rows written as "other" rows
-	markP, markQ []bool
-	rowsP, rowsQ []int32 // rows with a non-zero private gradient
-	sc, gr, acc  []float32
-	scratch      []float64
-	loss         float64
+// bprPlan holds runBPR's per-batch index and buffers.
+type bprPlan struct {
+	// The pairs of the user groups ordered by item: item x's pairs are
+	// ordQ[startQ[x]:startQ[x+1]], in pair order (a stable counting sort).
+	startQ, ordQ []int32
+	// slab s of the item groups adds Σ g·q_i to user x's private row
+	// gP[s][x·d:(x+1)·d], marked in markP[s] and listed in rowsP[s].
+	gP           [maxSlabs][]float32
+	markP        [maxSlabs][]bool
+	rowsP        [maxSlabs][]int32
+	seenP, seenQ []uint32 // seen[x] == gen: x is the key of a group already
+	gen          uint32
+	acc          [][]float32 // per worker, one embedding row
 }
 
-// runBPR is run for BPR-MF students. Each group is scored, its Listwise
-// gradient computed and pushed back while the group's rows are still in
-// cache (the loop is bound by memory traffic). The groups are split among
-// the workers by pair count. The gradient of a group's shared row (p_u of a
-// user group, q_i of an item group; each appears in one group per batch) is
-// summed locally and added to the model directly; the other rows get
-// g·(shared row) in the worker's private buffer, and the buffers are added
-// to the model at the end. The values equal ScorePairs + Listwise +
-// AddScoreGrad up to float32 summation order, which depends on the number
-// of workers.
-func (lb *listBatch) runBPR(m *model.BPR) float64 {
-	n := len(lb.us)
-	groups := len(lb.nOrd)
-	w := lb.workers
-	if w <= 0 {
-		w = runtime.GOMAXPROCS(0)
+// index orders the user groups' pairs by item and marks the groups' own
+// rows and those items as touched. It reports whether every group key is
+// unique on its side, so that the groups may add to their own rows
+// concurrently.
+func (pl *bprPlan) index(lb *listBatch, m *model.BPR) (uniqueKeys bool) {
+	nu, ni := m.P.Rows, m.Q.Rows
+	pl.startQ = grow(pl.startQ, ni+1)
+	clear(pl.startQ)
+	if len(pl.seenP) != nu || len(pl.seenQ) != ni {
+		pl.seenP, pl.seenQ, pl.gen = make([]uint32, nu), make([]uint32, ni), 0
 	}
-	w = max(1, min(w, n/4096))
-	d := m.Dim()
-	for len(lb.bw) < w {
-		lb.bw = append(lb.bw, &bprWorker{
-			gP: make([]float32, m.P.Rows*d), gQ: make([]float32, m.Q.Rows*d),
-			markP: make([]bool, m.P.Rows), markQ: make([]bool, m.Q.Rows), acc: make([]float32, d)})
+	pl.gen++
+	if pl.gen == 0 {
+		clear(pl.seenP)
+		clear(pl.seenQ)
+		pl.gen = 1
 	}
-	// Mark the shared rows as touched before the workers write them.
-	for g := 0; g < groups; g++ {
-		if lb.off[g] == lb.off[g+1] {
+	uniqueKeys = true
+	nq := 0
+	for g := range lb.nOrd {
+		lo, hi := lb.off[g], lb.off[g+1]
+		if lo == hi {
 			continue
 		}
+		own, seen, key := m.P, pl.seenP, lb.us[lo]
 		if lb.byItem[g] {
-			m.Q.GradRow(int(lb.is[lb.off[g]]))
-		} else {
-			m.P.GradRow(int(lb.us[lb.off[g]]))
+			own, seen, key = m.Q, pl.seenQ, lb.is[lo]
+		}
+		if seen[key] == pl.gen {
+			uniqueKeys = false
+		}
+		seen[key] = pl.gen
+		own.GradRow(int(key))
+		if !lb.byItem[g] {
+			for _, i := range lb.is[lo:hi] {
+				pl.startQ[i+1]++
+			}
+			nq += int(hi - lo)
 		}
 	}
-	work := func(k int) {
-		bw := lb.bw[k]
-		bw.loss = 0
-		g0, g1 := groupRange(lb.off, groups, k, w)
-		for g := g0; g < g1; g++ {
-			lo, hi, mid := int(lb.off[g]), int(lb.off[g+1]), int(lb.off[g]+lb.nOrd[g])
-			if lo == hi {
+	for x := range ni {
+		if pl.startQ[x+1] > 0 {
+			m.Q.GradRow(x)
+		}
+		pl.startQ[x+1] += pl.startQ[x]
+	}
+	// Place the pairs, with startQ[x] as the cursor of item x, then shift
+	// the cursors back to the starts.
+	pl.ordQ = grow(pl.ordQ, nq)
+	for g := range lb.nOrd {
+		if lb.byItem[g] {
+			continue
+		}
+		for p := lb.off[g]; p < lb.off[g+1]; p++ {
+			i := lb.is[p]
+			pl.ordQ[pl.startQ[i]] = p
+			pl.startQ[i]++
+		}
+	}
+	copy(pl.startQ[1:], pl.startQ[:ni])
+	pl.startQ[0] = 0
+	return uniqueKeys
+}
+
+// runBPR is run for BPR-MF students, in two passes over the batch.
+//
+// Pass 1, by group, one goroutine per slab: score the group's pairs against
+// its own row (p_u of a user group, q_i of an item group), evaluate
+// Listwise, keep the weighted gradient g of every pair, and add
+// Σ_j g_j·(other row j) to the own row's gradient. An item group also adds
+// g_j·q_i to user j's row in its slab's private buffer (the user table is
+// small, so the buffer stays in cache).
+//
+// Pass 2, by row, split among the workers: every item row q_x gets, slab
+// by slab, Σ g·p_u over the user-group pairs (u, x), in pair order through
+// the index of bprPlan.index (one sequential write per row, reading the
+// batch users' rows); every user row gets its slabs' private sums in slab
+// order.
+//
+// The values are those of ScorePairs + Listwise + AddScoreGrad with the
+// rows' gradients summed in the order of listBatch.
+func (lb *listBatch) runBPR(m *model.BPR) float64 {
+	n := len(lb.us)
+	w := lb.prepare(n)
+	slabs := slabCount(n)
+	pl := &lb.bpr
+	pw := min(w, slabs) // pass 1 workers
+	if !pl.index(lb, m) {
+		pw = 1 // a row is the key of two groups: add its parts in group order
+	}
+	d := m.Dim()
+	for len(pl.acc) < w {
+		pl.acc = append(pl.acc, make([]float32, d))
+	}
+	groups := len(lb.nOrd)
+	parallel(pw, func(k int) {
+		for s := k; s < slabs; s += pw {
+			g0, g1 := groupRange(lb.off, groups, s, slabs)
+			lb.pass1(m, g0, g1, s, pl.acc[k][:d], &lb.scratch[k])
+		}
+	})
+	for s := range slabs {
+		for _, x := range pl.rowsP[s] {
+			m.P.GradRow(int(x))
+		}
+	}
+	// The first pair of slab 1 (slabs end on group boundaries).
+	slabEnd := int32(n)
+	if slabs > 1 {
+		_, g1 := groupRange(lb.off, groups, 0, slabs)
+		slabEnd = lb.off[g1]
+	}
+	parallel(w, func(k int) {
+		acc := pl.acc[k][:d]
+		// Item rows: Σ g·p_u over the user-group pairs, slab by slab.
+		x0, x1 := splitRange(pl.startQ, k, w)
+		for x := x0; x < x1; x++ {
+			a, b := pl.startQ[x], pl.startQ[x+1]
+			if a == b {
 				continue
 			}
-			shared, other := m.P, m.Q
-			key, keys := lb.us[lo], lb.is[lo:hi]
-			og, mark, rows := bw.gQ, bw.markQ, &bw.rowsQ
-			if lb.byItem[g] {
-				shared, other = m.Q, m.P
-				key, keys = lb.is[lo], lb.us[lo:hi]
-				og, mark, rows = bw.gP, bw.markP, &bw.rowsP
-			}
-			row := shared.Row(int(key))[:d]
-			if cap(bw.sc) < hi-lo {
-				bw.sc, bw.gr, bw.scratch = make([]float32, hi-lo), make([]float32, hi-lo), make([]float64, hi-lo)
-			}
-			sc, gr := bw.sc[:hi-lo], bw.gr[:hi-lo]
-			for j, x := range keys {
-				sc[j] = nn.Dot(row, other.Row(int(x)))
-			}
-			wt := lb.weight[g]
-			bw.loss += float64(wt) * Listwise(sc[:mid-lo], sc[mid-lo:], gr[:mid-lo], gr[mid-lo:], bw.scratch)
-			acc := bw.acc
+			row := m.Q.G[x*d : x*d+d]
 			clear(acc)
+			inFirst := pl.ordQ[a] < slabEnd
+			for _, p := range pl.ordQ[a:b] {
+				if inFirst && p >= slabEnd {
+					addTo(row, acc)
+					clear(acc)
+					inFirst = false
+				}
+				if gk := lb.grads[p]; gk != 0 {
+					axpy(gk, m.P.Row(int(lb.us[p]))[:d], acc)
+				}
+			}
+			addTo(row, acc)
+		}
+		// User rows: the slabs' private sums, in slab order.
+		u0, u1 := k*m.P.Rows/w, (k+1)*m.P.Rows/w
+		for s := range slabs {
+			mark, gp := pl.markP[s], pl.gP[s]
+			if mark == nil {
+				continue
+			}
+			for x := u0; x < u1; x++ {
+				if mark[x] {
+					src := gp[x*d : x*d+d]
+					addTo(m.P.G[x*d:x*d+d], src)
+					clear(src)
+					mark[x] = false
+				}
+			}
+		}
+	})
+	for s := range slabs {
+		pl.rowsP[s] = pl.rowsP[s][:0]
+	}
+	return lb.sumLoss(slabs)
+}
+
+// pass1 is runBPR's first pass over the groups [g0, g1) of slab s, with
+// acc (one row) and scratch of the calling worker.
+func (lb *listBatch) pass1(m *model.BPR, g0, g1, s int, acc []float32, scratch *[]float64) {
+	pl := &lb.bpr
+	d := len(acc)
+	for g := g0; g < g1; g++ {
+		lo, hi := int(lb.off[g]), int(lb.off[g+1])
+		if lo == hi {
+			lb.gloss[g] = 0
+			continue
+		}
+		own, other := m.P, m.Q
+		key, keys := lb.us[lo], lb.is[lo:hi]
+		if lb.byItem[g] {
+			own, other = m.Q, m.P
+			key, keys = lb.is[lo], lb.us[lo:hi]
+		}
+		row := own.Row(int(key))[:d]
+		dotRows(row, other.W, keys, lb.scores[lo:hi])
+		lb.gloss[g] = lb.groupLoss(g, scratch)
+		gr := lb.grads[lo:hi]
+		clear(acc)
+		if !lb.byItem[g] {
 			for j, x := range keys {
-				gk := wt * gr[j]
+				if gk := gr[j]; gk != 0 {
+					axpy(gk, other.Row(int(x))[:d], acc)
+				}
+			}
+		} else {
+			if pl.gP[s] == nil {
+				pl.gP[s], pl.markP[s] = make([]float32, m.P.Rows*d), make([]bool, m.P.Rows)
+			}
+			gp, mark := pl.gP[s], pl.markP[s]
+			for j, x := range keys {
+				gk := gr[j]
 				if gk == 0 {
 					continue
 				}
 				if !mark[x] {
 					mark[x] = true
-					*rows = append(*rows, x)
+					pl.rowsP[s] = append(pl.rowsP[s], x)
 				}
-				orow := other.Row(int(x))[:d]
-				ograd := og[int(x)*d : int(x)*d+d]
-				for t := range acc {
-					acc[t] += gk * orow[t]
-					ograd[t] += gk * row[t]
-				}
+				axpy2(gk, other.Row(int(x))[:d], acc, row, gp[int(x)*d:int(x)*d+d])
 			}
-			nn.Axpy(1, acc, shared.G[int(key)*d:int(key)*d+d])
 		}
+		addTo(own.G[int(key)*d:int(key)*d+d], acc)
 	}
-	if w == 1 {
-		work(0)
-	} else {
-		var wg sync.WaitGroup
-		for k := 0; k < w; k++ {
-			wg.Add(1)
-			go func(k int) { defer wg.Done(); work(k) }(k)
-		}
-		wg.Wait()
-	}
-	loss := 0.0
-	for _, bw := range lb.bw[:w] {
-		loss += bw.loss
-		for _, side := range []struct {
-			p    *nn.Param
-			g    []float32
-			mark []bool
-			rows *[]int32
-		}{{m.P, bw.gP, bw.markP, &bw.rowsP}, {m.Q, bw.gQ, bw.markQ, &bw.rowsQ}} {
-			for _, r := range *side.rows {
-				src := side.g[int(r)*d : int(r)*d+d]
-				nn.Axpy(1, src, side.p.GradRow(int(r)))
-				clear(src)
-				side.mark[r] = false
-			}
-			*side.rows = (*side.rows)[:0]
-		}
-	}
-	return loss
 }

@@ -3,6 +3,7 @@ package distill
 import (
 	"context"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/kdrec/kdrec/kdlib/data"
@@ -203,8 +204,17 @@ func TestRunBPRParallelMatchesGeneric(t *testing.T) {
 		return l, append([]float32{}, m.P.G...), append([]float32{}, m.Q.G...)
 	}
 	l0, p0, q0 := grads(struct{ model.PairScorer }{m}, 1)
+	l1, p1, q1 := grads(m, 1)
 	for _, w := range []int{1, 2, 3} {
 		l, p, q := grads(m, w)
+		// The fast path sums in a fixed order: bit-identical for any
+		// number of workers (so is the generic path's loss).
+		if lg, _, _ := grads(struct{ model.PairScorer }{m}, w); lg != l0 {
+			t.Errorf("workers=%d: generic loss %v, with one worker %v", w, lg, l0)
+		}
+		if l != l1 || !slices.Equal(p, p1) || !slices.Equal(q, q1) {
+			t.Errorf("workers=%d: BPR path differs from one worker", w)
+		}
 		if math.Abs(l-l0) > 1e-6*math.Abs(l0) {
 			t.Errorf("workers=%d: loss %v, generic %v", w, l, l0)
 		}
@@ -254,6 +264,49 @@ func TestListwiseShiftedMatchesLogSpace(t *testing.T) {
 			if math.Abs(float64(b1[k]-b2[k])) > 1e-5 {
 				t.Fatalf("below grad %d: %v vs %v", k, b1[k], b2[k])
 			}
+		}
+	}
+}
+
+// TestRunBPRRepeatedKeys: a user (item) with two groups in one batch gets
+// both groups' gradients, as on the generic path.
+func TestRunBPRRepeatedKeys(t *testing.T) {
+	m, _ := model.NewBPR(model.BPRConfig{Users: 50, Items: 60, Dim: 4, InitStd: 0.5, Seed: 4})
+	run := func(st model.PairScorer) (float64, []float32, []float32) {
+		for _, p := range m.Params() {
+			p.TouchAll()
+			p.ZeroGrad()
+		}
+		lb := &listBatch{workers: 3}
+		lb.reset()
+		r := nn.NewRand(2, 2)
+		for g := 0; g < 3000; g++ {
+			ord, below := make([]int32, 3), make([]int32, 3)
+			for k := range ord {
+				ord[k], below[k] = int32(r.IntN(50)), int32(r.IntN(50))
+			}
+			if g%2 == 0 {
+				lb.addUser(int32(g%7), ord, below, 0.5)
+			} else {
+				lb.addItem(int32(g%5), ord, below, 0.25)
+			}
+		}
+		l := lb.run(st)
+		return l, append([]float32{}, m.P.G...), append([]float32{}, m.Q.G...)
+	}
+	l0, p0, q0 := run(struct{ model.PairScorer }{m})
+	l, p, q := run(m)
+	if math.Abs(l-l0) > 1e-9*math.Abs(l0) {
+		t.Errorf("loss %v, generic %v", l, l0)
+	}
+	for k := range p0 {
+		if math.Abs(float64(p[k]-p0[k])) > 1e-3*math.Max(1, math.Abs(float64(p0[k]))) {
+			t.Fatalf("∂P[%d] %v, generic %v", k, p[k], p0[k])
+		}
+	}
+	for k := range q0 {
+		if math.Abs(float64(q[k]-q0[k])) > 1e-3*math.Max(1, math.Abs(float64(q0[k]))) {
+			t.Fatalf("∂Q[%d] %v, generic %v", k, q[k], q0[k])
 		}
 	}
 }

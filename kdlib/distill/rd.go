@@ -3,8 +3,7 @@ package distill
 import (
 	"fmt"
 	"math"
-	"runtime"
-	"sync"
+	"math/rand/v2"
 
 	"github.com/kdrec/kdrec/kdlib/model"
 	"github.com/kdrec/kdrec/kdlib/nn"
@@ -147,49 +146,36 @@ func (t *rd) BeginEpoch(e *train.Epoch) error {
 	S := t.o.DynamicSamples
 	m := t.lists.Users.Cols
 	seed := e.Rand.Uint64()
-	workers := t.o.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
+	type scratch struct {
+		us, is []int32
+		sc     []float32
 	}
-	const chunk = 256
-	chunks := (n + chunk - 1) / chunk
-	var wg sync.WaitGroup
-	for w := 0; w < min(workers, chunks); w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			us := make([]int32, K+S)
-			is := make([]int32, K+S)
-			sc := make([]float32, K+S)
-			for c := w; c < chunks; c += workers {
-				rng := nn.NewRand(seed, uint64(c))
-				for u := c * chunk; u < min((c+1)*chunk, n); u++ {
-					for k := range us {
-						us[k] = int32(u)
-					}
-					copy(is, t.lists.Users.Row(u)[:K])
-					for k := K; k < K+S; k++ {
-						is[k] = int32(rng.IntN(m))
-					}
-					t.st.ScorePairs(us, is, sc)
-					wu := t.weights(u)
-					for r := 0; r < K; r++ {
-						above := 0
-						for _, v := range sc[K:] {
-							if v > sc[r] {
-								above++
-							}
-						}
-						rhat := math.Floor(float64(m) * float64(above) / float64(S))
-						wb := math.Max(math.Tanh(t.o.Mu*(rhat-float64(r))), 0)
-						wu[r] = t.wa[r] * float32(wb)
-					}
+	newScratch := func() *scratch {
+		return &scratch{us: make([]int32, K+S), is: make([]int32, K+S), sc: make([]float32, K+S)}
+	}
+	return forRows(n, t.o.Workers, seed, newScratch, func(s *scratch, rng *rand.Rand, u int) error {
+		for k := range s.us {
+			s.us[k] = int32(u)
+		}
+		copy(s.is, t.lists.Users.Row(u)[:K])
+		for k := K; k < K+S; k++ {
+			s.is[k] = int32(rng.IntN(m))
+		}
+		t.st.ScorePairs(s.us, s.is, s.sc)
+		wu := t.weights(u)
+		for r := 0; r < K; r++ {
+			above := 0
+			for _, v := range s.sc[K:] {
+				if v > s.sc[r] {
+					above++
 				}
 			}
-		}(w)
-	}
-	wg.Wait()
-	return nil
+			rhat := math.Floor(float64(m) * float64(above) / float64(S))
+			wb := math.Max(math.Tanh(t.o.Mu*(rhat-float64(r))), 0)
+			wu[r] = t.wa[r] * float32(wb)
+		}
+		return nil
+	})
 }
 
 // Batch adds the term's gradients for the batch's unique users and returns its weighted loss.

@@ -5,11 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"slices"
-	"sync"
-
-	"github.com/kdrec/kdrec/kdlib/nn"
 )
 
 // RankSampler draws K distinct positions out of the first N positions of a
@@ -181,65 +177,42 @@ func (s *sideSample) unint(r int) []int32 { return s.Unint[r*s.L : (r+1)*s.L] }
 // sampleSide draws, for every row r of lists, K positions with the rank
 // sampler (or the first K when rs is nil: the deterministic top-K variant)
 // mapped to entries of row r, and L entries uniformly outside observed(r) ∪
-// lists.Row(r). Rows are processed in chunks of 256 on up to workers
-// goroutines, chunk c drawing from its own generator seeded by (seed, c),
-// so the samples do not depend on the number of workers.
+// lists.Row(r). Rows go through forRows, so the samples do not depend on
+// the number of workers.
 func sampleSide(dst *sideSample, lists *Lists, rs *RankSampler, k, l int, observed func(r int) []int32, seed uint64, workers int) error {
 	rows := lists.Rows()
 	if dst.Inter == nil || len(dst.InterLen) != rows || dst.K != k || dst.L != l {
 		*dst = sideSample{K: k, L: l, Inter: make([]int32, rows*k), InterLen: make([]int32, rows), Unint: make([]int32, rows*l)}
 	}
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
+	type scratch struct {
+		mark     bitset
+		pos, buf []int32
+		heap     []float64
 	}
-	const chunk = 256
-	chunks := (rows + chunk - 1) / chunk
-	var (
-		wg      sync.WaitGroup
-		mu      sync.Mutex
-		firstEr error
-	)
-	for w := 0; w < min(workers, chunks); w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			mark := newBitset(lists.Cols)
-			pos := make([]int32, 0, k)
-			heap := make([]float64, k)
-			buf := make([]int32, 0, l)
-			for c := w; c < chunks; c += workers {
-				rng := nn.NewRand(seed, uint64(c))
-				for r := c * chunk; r < min((c+1)*chunk, rows); r++ {
-					row := lists.Row(r)
-					in := dst.Inter[r*k : (r+1)*k]
-					var nIn int
-					if rs == nil {
-						nIn = copy(in, row[:min(k, len(row))])
-					} else {
-						pos = rs.Sample(rng, len(row), pos, heap)
-						for j, p := range pos {
-							in[j] = row[p]
-						}
-						nIn = len(pos)
-					}
-					dst.InterLen[r] = int32(nIn)
-					var err error
-					buf, err = sampleOutside(rng, lists.Cols, l, mark, buf, observed(r), row)
-					if err != nil {
-						mu.Lock()
-						if firstEr == nil {
-							firstEr = fmt.Errorf("row %d: %w", r, err)
-						}
-						mu.Unlock()
-						return
-					}
-					copy(dst.Unint[r*l:(r+1)*l], buf)
-				}
+	newScratch := func() *scratch {
+		return &scratch{mark: newBitset(lists.Cols), pos: make([]int32, 0, k), heap: make([]float64, k), buf: make([]int32, 0, l)}
+	}
+	return forRows(rows, workers, seed, newScratch, func(s *scratch, rng *rand.Rand, r int) error {
+		row := lists.Row(r)
+		in := dst.Inter[r*k : (r+1)*k]
+		var nIn int
+		if rs == nil {
+			nIn = copy(in, row[:min(k, len(row))])
+		} else {
+			s.pos = rs.Sample(rng, len(row), s.pos, s.heap)
+			for j, p := range s.pos {
+				in[j] = row[p]
 			}
-		}(w)
-	}
-	wg.Wait()
-	return firstEr
+			nIn = len(s.pos)
+		}
+		dst.InterLen[r] = int32(nIn)
+		var err error
+		if s.buf, err = sampleOutside(rng, lists.Cols, l, s.mark, s.buf, observed(r), row); err != nil {
+			return fmt.Errorf("row %d: %w", r, err)
+		}
+		copy(dst.Unint[r*l:(r+1)*l], s.buf)
+		return nil
+	})
 }
 
 var errNoItemLists = errors.New("the teacher lists have no item side: build them with ListOptions.ItemSide")

@@ -1,0 +1,89 @@
+//go:build amd64 && !noasm && !gccgo && !safe
+
+package distill
+
+import (
+	"unsafe"
+
+	"github.com/kdrec/kdrec/kdlib/nn"
+)
+
+//go:noescape
+func dot4SSE(x []float32, r0, r1, r2, r3 *float32, out *[4]float32)
+
+// dotRows sets out[j] = dot(x, other.Row(keys[j])) for the rows of a
+// row-major table w with len(x) columns, four rows at a time when the
+// table's rows are 16-byte aligned.
+func dotRows(x, w []float32, keys []int32, out []float32) {
+	d := len(x)
+	out = out[:len(keys)]
+	if !useAVX || d&3 != 0 || uintptr(unsafe.Pointer(unsafe.SliceData(w)))&15 != 0 {
+		for j, k := range keys {
+			out[j] = dot(x, w[int(k)*d:int(k)*d+d])
+		}
+		return
+	}
+	j := 0
+	var o [4]float32
+	for ; j+4 <= len(keys); j += 4 {
+		k := keys[j : j+4 : j+4]
+		r0, r1, r2, r3 := w[int(k[0])*d:int(k[0])*d+d], w[int(k[1])*d:int(k[1])*d+d], w[int(k[2])*d:int(k[2])*d+d], w[int(k[3])*d:int(k[3])*d+d]
+		dot4SSE(x, &r0[0], &r1[0], &r2[0], &r3[0], &o)
+		copy(out[j:j+4], o[:])
+	}
+	for ; j < len(keys); j++ {
+		out[j] = dot(x, w[int(keys[j])*d:int(keys[j])*d+d])
+	}
+}
+
+// dot returns Σ x[t]·y[t] with exactly the rounding of nn.Dot (gonum's
+// SSE kernel), without its call overhead. For a y aligned to 16 bytes and
+// a length divisible by 4 — embedding rows of a dimension divisible by 4 —
+// that kernel keeps four lane sums: over each block of 16 elements, lanes
+// j += x·y at offsets j and 8+j, a second set of lanes at 4+j and 12+j;
+// the second set is added to the first after the blocks, then every
+// remaining group of 4 elements is added lane by lane, and the result is
+// (l0+l1)+(l2+l3). Other cases call nn.Dot.
+func dot(x, y []float32) float32 {
+	n := len(x)
+	if n&3 != 0 || uintptr(unsafe.Pointer(unsafe.SliceData(y)))&15 != 0 {
+		return nn.Dot(x, y)
+	}
+	y = y[:n]
+	var s0, s1, s2, s3 float32
+	t := 0
+	if n >= 16 {
+		var p0, p1, p2, p3 float32
+		for ; t+16 <= n; t += 16 {
+			a, b := x[t:t+16:t+16], y[t:t+16:t+16]
+			s0 += a[0] * b[0]
+			s1 += a[1] * b[1]
+			s2 += a[2] * b[2]
+			s3 += a[3] * b[3]
+			p0 += a[4] * b[4]
+			p1 += a[5] * b[5]
+			p2 += a[6] * b[6]
+			p3 += a[7] * b[7]
+			s0 += a[8] * b[8]
+			s1 += a[9] * b[9]
+			s2 += a[10] * b[10]
+			s3 += a[11] * b[11]
+			p0 += a[12] * b[12]
+			p1 += a[13] * b[13]
+			p2 += a[14] * b[14]
+			p3 += a[15] * b[15]
+		}
+		s0 += p0
+		s1 += p1
+		s2 += p2
+		s3 += p3
+	}
+	for ; t+4 <= n; t += 4 {
+		a, b := x[t:t+4:t+4], y[t:t+4:t+4]
+		s0 += a[0] * b[0]
+		s1 += a[1] * b[1]
+		s2 += a[2] * b[2]
+		s3 += a[3] * b[3]
+	}
+	return (s0 + s1) + (s2 + s3)
+}

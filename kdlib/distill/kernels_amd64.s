@@ -1,0 +1,224 @@
+//go:build amd64 && !noasm && !gccgo && !safe
+
+#include "textflag.h"
+
+// func axpyAVX(a float32, x, y []float32)
+// y[t] += a*x[t], t < len(x): VMULPS then VADDPS, no FMA.
+TEXT ·axpyAVX(SB), NOSPLIT, $0-56
+	VBROADCASTSS a+0(FP), Y0
+	MOVQ x_base+8(FP), SI
+	MOVQ x_len+16(FP), CX
+	MOVQ y_base+32(FP), DI
+
+loop8:
+	CMPQ CX, $8
+	JL   tail4
+	VMOVUPS (SI), Y1
+	VMULPS  Y0, Y1, Y1
+	VADDPS  (DI), Y1, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JMP     loop8
+
+tail4:
+	CMPQ CX, $4
+	JL   tail1
+	VMOVUPS (SI), X1
+	VMULPS  X0, X1, X1
+	VADDPS  (DI), X1, X1
+	VMOVUPS X1, (DI)
+	ADDQ    $16, SI
+	ADDQ    $16, DI
+	SUBQ    $4, CX
+
+tail1:
+	CMPQ CX, $0
+	JE   done
+	VMOVSS (SI), X1
+	VMULSS X0, X1, X1
+	VADDSS (DI), X1, X1
+	VMOVSS X1, (DI)
+	ADDQ   $4, SI
+	ADDQ   $4, DI
+	DECQ   CX
+	JMP    tail1
+
+done:
+	VZEROUPPER
+	RET
+
+// func axpy2AVX(a float32, x, y, u, v []float32)
+// y[t] += a*x[t] and v[t] += a*u[t], t < len(x).
+TEXT ·axpy2AVX(SB), NOSPLIT, $0-104
+	VBROADCASTSS a+0(FP), Y0
+	MOVQ x_base+8(FP), SI
+	MOVQ x_len+16(FP), CX
+	MOVQ y_base+32(FP), DI
+	MOVQ u_base+56(FP), R8
+	MOVQ v_base+80(FP), R9
+
+loop8:
+	CMPQ CX, $8
+	JL   tail4
+	VMOVUPS (SI), Y1
+	VMULPS  Y0, Y1, Y1
+	VADDPS  (DI), Y1, Y1
+	VMOVUPS Y1, (DI)
+	VMOVUPS (R8), Y2
+	VMULPS  Y0, Y2, Y2
+	VADDPS  (R9), Y2, Y2
+	VMOVUPS Y2, (R9)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	ADDQ    $32, R8
+	ADDQ    $32, R9
+	SUBQ    $8, CX
+	JMP     loop8
+
+tail4:
+	CMPQ CX, $4
+	JL   tail1
+	VMOVUPS (SI), X1
+	VMULPS  X0, X1, X1
+	VADDPS  (DI), X1, X1
+	VMOVUPS X1, (DI)
+	VMOVUPS (R8), X2
+	VMULPS  X0, X2, X2
+	VADDPS  (R9), X2, X2
+	VMOVUPS X2, (R9)
+	ADDQ    $16, SI
+	ADDQ    $16, DI
+	ADDQ    $16, R8
+	ADDQ    $16, R9
+	SUBQ    $4, CX
+
+tail1:
+	CMPQ CX, $0
+	JE   done
+	VMOVSS (SI), X1
+	VMULSS X0, X1, X1
+	VADDSS (DI), X1, X1
+	VMOVSS X1, (DI)
+	VMOVSS (R8), X2
+	VMULSS X0, X2, X2
+	VADDSS (R9), X2, X2
+	VMOVSS X2, (R9)
+	ADDQ   $4, SI
+	ADDQ   $4, DI
+	ADDQ   $4, R8
+	ADDQ   $4, R9
+	DECQ   CX
+	JMP    tail1
+
+done:
+	VZEROUPPER
+	RET
+
+// func dot4SSE(x []float32, r0, r1, r2, r3 *float32, out *[4]float32)
+// out[k] = Σ x[t]·rk[t] for len(x) divisible by 4, with the lane order of
+// gonum's DotUnitary on 16-byte aligned rows: per 16-block lanes S += x·r
+// at offsets 0 and 8, P += x·r at 4 and 12; S += P; S += x·r per
+// remaining 4-block; then (S0+S1)+(S2+S3). No FMA.
+TEXT ·dot4SSE(SB), NOSPLIT, $0-64
+	MOVQ x_base+0(FP), SI
+	MOVQ x_len+8(FP), CX
+	MOVQ r0+24(FP), R8
+	MOVQ r1+32(FP), R9
+	MOVQ r2+40(FP), R10
+	MOVQ r3+48(FP), R11
+	VXORPS X0, X0, X0
+	VXORPS X1, X1, X1
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	VXORPS X4, X4, X4
+	VXORPS X5, X5, X5
+	VXORPS X6, X6, X6
+	VXORPS X7, X7, X7
+
+loop16:
+	CMPQ CX, $16
+	JL   sumlanes
+	VMOVUPS (SI), X8
+	VMOVUPS 16(SI), X9
+	VMOVUPS 32(SI), X10
+	VMOVUPS 48(SI), X11
+
+	VMULPS (R8), X8, X12
+	VADDPS X12, X0, X0
+	VMULPS 16(R8), X9, X12
+	VADDPS X12, X4, X4
+	VMULPS 32(R8), X10, X12
+	VADDPS X12, X0, X0
+	VMULPS 48(R8), X11, X12
+	VADDPS X12, X4, X4
+
+	VMULPS (R9), X8, X13
+	VADDPS X13, X1, X1
+	VMULPS 16(R9), X9, X13
+	VADDPS X13, X5, X5
+	VMULPS 32(R9), X10, X13
+	VADDPS X13, X1, X1
+	VMULPS 48(R9), X11, X13
+	VADDPS X13, X5, X5
+
+	VMULPS (R10), X8, X14
+	VADDPS X14, X2, X2
+	VMULPS 16(R10), X9, X14
+	VADDPS X14, X6, X6
+	VMULPS 32(R10), X10, X14
+	VADDPS X14, X2, X2
+	VMULPS 48(R10), X11, X14
+	VADDPS X14, X6, X6
+
+	VMULPS (R11), X8, X15
+	VADDPS X15, X3, X3
+	VMULPS 16(R11), X9, X15
+	VADDPS X15, X7, X7
+	VMULPS 32(R11), X10, X15
+	VADDPS X15, X3, X3
+	VMULPS 48(R11), X11, X15
+	VADDPS X15, X7, X7
+
+	ADDQ $64, SI
+	ADDQ $64, R8
+	ADDQ $64, R9
+	ADDQ $64, R10
+	ADDQ $64, R11
+	SUBQ $16, CX
+	JMP  loop16
+
+sumlanes:
+	VADDPS X4, X0, X0
+	VADDPS X5, X1, X1
+	VADDPS X6, X2, X2
+	VADDPS X7, X3, X3
+
+tail4:
+	CMPQ CX, $4
+	JL   hsum
+	VMOVUPS (SI), X8
+	VMULPS  (R8), X8, X12
+	VADDPS  X12, X0, X0
+	VMULPS  (R9), X8, X13
+	VADDPS  X13, X1, X1
+	VMULPS  (R10), X8, X14
+	VADDPS  X14, X2, X2
+	VMULPS  (R11), X8, X15
+	VADDPS  X15, X3, X3
+	ADDQ    $16, SI
+	ADDQ    $16, R8
+	ADDQ    $16, R9
+	ADDQ    $16, R10
+	ADDQ    $16, R11
+	SUBQ    $4, CX
+	JMP     tail4
+
+hsum:
+	VHADDPS X1, X0, X8
+	VHADDPS X3, X2, X9
+	VHADDPS X9, X8, X10
+	MOVQ    out+56(FP), DI
+	VMOVUPS X10, (DI)
+	RET
