@@ -67,6 +67,7 @@ type config struct {
 	gcnTeacherDim, gcnEpochs   int
 	gcnBatch                   int
 	gcnLR                      float64
+	gcnScaleLambda             bool
 }
 
 func parse(args []string) (*config, error) {
@@ -91,6 +92,7 @@ func parse(args []string) (*config, error) {
 	fs.IntVar(&c.gcnEpochs, "gcn-epochs", 60, "gcn: epochs of the teacher and the students (students train one more)")
 	fs.IntVar(&c.gcnBatch, "gcn-batch", 4096, "gcn: batch size")
 	fs.Float64Var(&c.gcnLR, "gcn-lr", 0.005, "gcn: learning rate")
+	fs.BoolVar(&c.gcnScaleLambda, "gcn-scale-lambda", true, "gcn: scale λ_TD by 1024/batch")
 	methods := fs.String("methods", "", "methods (td: student,ftd,htd; de: student,hint,de)")
 	deMethods := fs.String("de-methods", "student,hint,de", "methods of the DE-RRD table (tables mode)")
 	seeds := fs.String("seeds", "0", "seeds")
@@ -307,13 +309,33 @@ func gcnSetup(ctx context.Context, c *config, log io.Writer) (*data.Split, *exp.
 }
 
 // gcnOptions is tdOptions for LightGCN students with the -gcn-* budget.
+//
+// With -gcn-scale-lambda (the default) the topology weights are rescaled
+// to the batch size: λ_TD = 0.001 was set for batches of 1024, and FTD's
+// loss sums |V_B|² cosine pairs against BPR's sum over the batch, so a
+// batch B times larger makes the topology term B times heavier relative
+// to BPR; λ_FTD is multiplied by 1024/B. HTD's terms are linear (group
+// level, assignment) or quadratic within groups in |V_B|, and get the same
+// factor. Without it the notebook's λ is used unchanged.
 func gcnOptions(c *config, method string, dim int, seed uint64, log io.Writer) exp.LatentOptions {
 	o := exp.LatentOptions{Kind: exp.LatentLightGCN, Method: method, Dim: dim, Seed: seed, Protocol: exp.Full, Epochs: c.gcnEpochs + 1, EvalEvery: 10,
 		EvalFromFirst: true, LR: c.gcnLR, BatchSize: c.gcnBatch, Log: log, Plain: true}
-	if method == exp.LatentHTD {
+	scale := 1.0
+	if c.gcnScaleLambda {
+		scale = 1024 / float64(c.gcnBatch)
+	}
+	switch method {
+	case exp.LatentHTD:
 		h := distill.DefaultHTD()
 		h.Tau.Epochs = c.gcnEpochs
+		h.Lambda *= scale
 		o.HTD = &h
+	case exp.LatentFTD:
+		if scale != 1 {
+			f := distill.DefaultFTD()
+			f.Lambda *= scale
+			o.FTD = &f
+		}
 	}
 	return o
 }
