@@ -8,8 +8,14 @@
 //     rendered copies have the sources' code, show no failure, and
 //     their figures exist and are valid images.
 //   - TestExecutedNotebooks (when KDREC_NB_EXECUTED names a directory of
-//     notebooks executed by scripts/run-notebooks.sh): no cell failed and
-//     every declared figure was written (PNG, SVG and PDF) and is valid.
+//     notebooks executed by scripts/run-notebooks.sh): no cell failed,
+//     every declared figure was written (PNG, SVG and PDF) and is a valid,
+//     non-blank image with its fonts, and every declared table
+//     (metadata.kdrec.tables) was written as CSV and Markdown.
+//   - TestChapterNotebooks (always): the chapter notebooks of the
+//     dissertation (ch1-de, ch1-phr, ch2-topology, ch3-rrd, ch4-hetcomp)
+//     exist and declare at least their expected figures, so a chapter or a
+//     figure cannot silently drop out of CI.
 //
 // A cell has failed when it has an output of type error (compile errors),
 // stderr containing "exit status " or "panic:" (runtime failures and
@@ -19,9 +25,12 @@ package notebooks
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"image"
+	"image/color"
 	"image/png"
 	"io"
 	"os"
@@ -64,6 +73,7 @@ type notebook struct {
 		} `json:"kernelspec"`
 		Kdrec *struct {
 			Figures []string `json:"figures"`
+			Tables  []string `json:"tables"`
 		} `json:"kdrec"`
 	} `json:"metadata"`
 	Cells []cell `json:"cells"`
@@ -143,6 +153,11 @@ func TestNotebookSources(t *testing.T) {
 					t.Errorf("%s: figure %q: give a base name without directory or extension", name, f)
 				}
 			}
+			for _, f := range nb.Metadata.Kdrec.Tables {
+				if !figureName.MatchString(f) || filepath.Ext(f) == ".csv" || filepath.Ext(f) == ".md" {
+					t.Errorf("%s: table %q: give a base name without directory or extension", name, f)
+				}
+			}
 		}
 		for k, c := range nb.Cells {
 			if c.CellType == "code" && (len(c.Outputs) > 0 || c.ExecutionCount != nil) {
@@ -170,6 +185,7 @@ func TestRenderedNotebooks(t *testing.T) {
 		}
 		checkOutputs(t, name, nb)
 		checkFigures(t, name, src, filepath.Join("rendered", "figures"), time.Time{})
+		checkTables(t, name, src, filepath.Join("rendered", "figures"), time.Time{})
 	}
 }
 
@@ -207,6 +223,45 @@ func TestExecutedNotebooks(t *testing.T) {
 		}
 		checkOutputs(t, name, nb)
 		checkFigures(t, name, src, figs, since)
+		checkTables(t, name, src, figs, since)
+		if k := src.Metadata.Kdrec; k != nil {
+			t.Logf("%s: %d cells, figures %v (PNG, SVG, PDF), tables %v", name, len(nb.Cells), k.Figures, k.Tables)
+		}
+	}
+}
+
+// chapterFigures lists the dissertation's chapter notebooks and the figures
+// each must declare (and so produce in CI): a notebook may add figures, not
+// drop these.
+var chapterFigures = map[string][]string{
+	"ch1-de":       {"ch1-de-curves", "ch1-de-experts", "ch1-de-selection"},
+	"ch1-phr":      {"ch1-phr-curves", "ch1-phr-grid", "ch1-phr-activity"},
+	"ch2-topology": {"ch2-topology-curves", "ch2-topology-size", "ch2-topology-params", "ch2-topology-preservation"},
+	"ch3-rrd":      {"ch3-rrd-curves", "ch3-rrd-kl"},
+	"ch4-hetcomp":  {"ch4-hetcomp-curves", "ch4-hetcomp-stages"},
+}
+
+func TestChapterNotebooks(t *testing.T) {
+	only := strings.Fields(os.Getenv("KDREC_NB_ONLY"))
+	for name, want := range chapterFigures {
+		if len(only) > 0 && !slices.Contains(only, name) {
+			continue
+		}
+		path := name + ".ipynb"
+		if _, err := os.Stat(path); err != nil {
+			t.Errorf("chapter notebook %s is missing: %v", path, err)
+			continue
+		}
+		nb := readNotebook(t, path)
+		var have []string
+		if nb.Metadata.Kdrec != nil {
+			have = nb.Metadata.Kdrec.Figures
+		}
+		for _, f := range want {
+			if !slices.Contains(have, f) {
+				t.Errorf("%s: figure %s is not declared in metadata.kdrec.figures (declared: %v)", name, f, have)
+			}
+		}
 	}
 }
 
@@ -293,8 +348,66 @@ func checkFigures(t *testing.T, name string, src *notebook, dir string, since ti
 	}
 }
 
-// validImage checks that b is a decodable PNG, an XML document with an
-// <svg> root, or a PDF, according to ext.
+// checkTables checks that every table declared by src exists in dir as CSV
+// (a header and at least one row, every row as wide as the header) and
+// Markdown, written after since (if not zero).
+func checkTables(t *testing.T, name string, src *notebook, dir string, since time.Time) {
+	t.Helper()
+	if src.Metadata.Kdrec == nil {
+		return
+	}
+	for _, f := range src.Metadata.Kdrec.Tables {
+		for _, ext := range []string{".csv", ".md"} {
+			path := filepath.Join(dir, f+ext)
+			st, err := os.Stat(path)
+			if err != nil {
+				t.Errorf("%s: table %s not written: %v", name, f+ext, err)
+				continue
+			}
+			if !since.IsZero() && st.ModTime().Before(since) {
+				t.Errorf("%s: table %s is older than this run", name, path)
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Error(err)
+				continue
+			}
+			if err := validTable(ext, b); err != nil {
+				t.Errorf("%s: table %s: %v", name, path, err)
+			}
+		}
+	}
+}
+
+// validTable checks a saved table: CSV with a header and rows of its width,
+// or Markdown with a header rule.
+func validTable(ext string, b []byte) error {
+	switch ext {
+	case ".csv":
+		rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+		if err != nil {
+			return err
+		}
+		if len(rows) < 2 {
+			return fmt.Errorf("%d rows, want a header and at least one row", len(rows))
+		}
+	case ".md":
+		if !bytes.Contains(b, []byte("|---")) && !bytes.Contains(b, []byte("| ---")) {
+			return fmt.Errorf("no Markdown table")
+		}
+	default:
+		return fmt.Errorf("unknown table format %s", ext)
+	}
+	return nil
+}
+
+// minFigurePixels is the smallest width of a figure's PNG: 2 in at the
+// 300 dpi of report.Save.
+const minFigurePixels = 600
+
+// validImage checks that b is a decodable, non-blank PNG of at least
+// minFigurePixels width, an XML document with an <svg> root that embeds its
+// fonts, or a PDF, according to ext.
 func validImage(ext string, b []byte) error {
 	switch ext {
 	case ".png":
@@ -302,8 +415,27 @@ func validImage(ext string, b []byte) error {
 		if err != nil {
 			return err
 		}
-		if img.Bounds().Empty() {
+		r := img.Bounds()
+		if r.Empty() {
 			return fmt.Errorf("empty image")
+		}
+		if r.Dx() < minFigurePixels {
+			return fmt.Errorf("%d px wide, want at least %d", r.Dx(), minFigurePixels)
+		}
+		// Blank (one colour) figures: an empty plot or a failed render.
+		ink, total := 0, 0
+		step := max(1, r.Dx()/200)
+		first := color.RGBAModel.Convert(img.At(r.Min.X, r.Min.Y))
+		for y := r.Min.Y; y < r.Max.Y; y += step {
+			for x := r.Min.X; x < r.Max.X; x += step {
+				total++
+				if color.RGBAModel.Convert(img.At(x, y)) != first {
+					ink++
+				}
+			}
+		}
+		if float64(ink) < 0.005*float64(total) {
+			return fmt.Errorf("blank image (%d of %d sampled pixels differ from the background)", ink, total)
 		}
 	case ".svg":
 		d := xml.NewDecoder(bytes.NewReader(b))
@@ -322,6 +454,9 @@ func validImage(ext string, b []byte) error {
 		}
 		if root != "svg" {
 			return fmt.Errorf("root element <%s>, want <svg>", root)
+		}
+		if bytes.Contains(b, []byte("<text")) && !bytes.Contains(b, []byte("@font-face")) {
+			return fmt.Errorf("text without embedded fonts (@font-face)")
 		}
 	case ".pdf":
 		if !bytes.HasPrefix(b, []byte("%PDF-")) {
@@ -383,9 +518,50 @@ func TestCheckerCatchesFailures(t *testing.T) {
 		{".pdf", "%PDF-1.3\n...\n%%EOF\n", true},
 		{".pdf", "%PDF-1.3\n...", false},
 		{".png", "not a png", false},
+		{".png", pngOf(700, 300, false), false}, // blank
+		{".png", pngOf(100, 80, true), false},   // too small
+		{".png", pngOf(700, 300, true), true},
+		{".svg", `<svg xmlns="http://www.w3.org/2000/svg"><text>x</text></svg>`, false}, // fonts not embedded
+		{".svg", `<svg xmlns="http://www.w3.org/2000/svg"><style>@font-face{}</style><text>x</text></svg>`, true},
 	} {
 		if err := validImage(e.ext, []byte(e.data)); (err == nil) != e.ok {
 			t.Errorf("validImage(%s, %q) = %v", e.ext, e.data, err)
+		}
+	}
+}
+
+// pngOf encodes a white w×h PNG, with a black diagonal band when ink is set.
+func pngOf(w, h int, ink bool) string {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			c := color.RGBA{255, 255, 255, 255}
+			if ink && (x-y*w/h+w)%(w/5) < w/25 {
+				c = color.RGBA{0, 0, 0, 255}
+			}
+			img.SetRGBA(x, y, c)
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		panic(err)
+	}
+	return b.String()
+}
+
+func TestValidTable(t *testing.T) {
+	for _, e := range []struct {
+		ext, data string
+		ok        bool
+	}{
+		{".csv", "a,b\n1,2\n", true},
+		{".csv", "a,b\n", false},
+		{".csv", "a,b\n1,2,3\n", false},
+		{".md", "| a | b |\n|---|---|\n| 1 | 2 |\n", true},
+		{".md", "no table", false},
+	} {
+		if err := validTable(e.ext, []byte(e.data)); (err == nil) != e.ok {
+			t.Errorf("validTable(%s, %q) = %v", e.ext, e.data, err)
 		}
 	}
 }

@@ -4,8 +4,9 @@
 #   scripts/new-notebook.sh ch3-rrd "Chapter 3 — RRD: relaxed ranking distillation"
 #
 # writes notebooks/ch3-rrd.ipynb: the template with the title replaced, its
-# figures renamed ch0-… -> ch3-… (in the code and in metadata.kdrec.figures)
-# and no outputs. Then edit the experiment and run
+# figures renamed ch0-… -> ch3-rrd-… (the whole notebook name, so ch1-de and
+# ch1-phr do not share figure names; in the code and in
+# metadata.kdrec.figures) and no outputs. Then edit the experiment and run
 # scripts/run-notebooks.sh ch3-rrd (see docs/notebooks.md).
 set -euo pipefail
 source "$(dirname "$0")/nb-env.sh"
@@ -21,7 +22,7 @@ esac
 src="$KDREC_ROOT/notebooks/ch0-bpr-baselines.ipynb"
 dst="$KDREC_ROOT/notebooks/$name.ipynb"
 [ -e "$dst" ] && { echo "new-notebook: $dst exists" >&2; exit 1; }
-prefix="${name%%-*}"
+prefix="$name"
 python3 - "$src" "$dst" "$prefix" "$title" <<'PY'
 import json, sys
 src, dst, prefix, title = sys.argv[1:]
@@ -37,7 +38,7 @@ for k, c in enumerate(nb["cells"]):
     if c["cell_type"] == "markdown" and s.startswith("# "):
         s = "# " + title + s[s.index("\n"):] if "\n" in s else "# " + title
     c["source"] = lines(s)
-    c["id"] = f"{prefix[:6]}-{k:02d}"
+    c["id"] = f"{prefix[:24]}-{k:02d}"
     if c["cell_type"] == "code":
         c["outputs"], c["execution_count"] = [], None
 nb["metadata"]["kdrec"]["figures"] = [f.replace("ch0-", prefix + "-", 1) for f in nb["metadata"]["kdrec"]["figures"]]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Executes kdrec's notebooks headless and checks them.
 #
-#   scripts/run-notebooks.sh [--full | --render] [--html] [NAME...]
+#   scripts/run-notebooks.sh [--full | --render [--quick]] [--html] [NAME...]
 #
 # NAME is a notebook of notebooks/ without .ipynb (default: all of them).
 # Each one runs under `jupyter nbconvert --execute --allow-errors` (so an
@@ -17,6 +17,10 @@
 #   --render   full scale, commit-ready: executed copies in notebooks/rendered/,
 #              figures in notebooks/rendered/figures/ (this is the one command
 #              that rebuilds the rendered notebooks).
+#   --render --quick
+#              the same at reduced scale (KDREC_QUICK=1), for notebooks whose
+#              full scale takes hours: each such notebook says in its output
+#              that its numbers are not results.
 #   --html     also write an HTML page per executed notebook.
 #
 # Needs scripts/install-notebooks.sh to have run. Per-cell timeout:
@@ -24,13 +28,14 @@
 set -euo pipefail
 source "$(dirname "$0")/nb-env.sh"
 
-mode=quick html=0 names=()
+mode=quick html=0 reduced=0 names=()
 for a in "$@"; do
   case "$a" in
   --full) mode=full ;;
   --render) mode=render ;;
+  --quick) reduced=1 ;;
   --html) html=1 ;;
-  -h | --help) sed -n '2,25p' "$0"; exit 0 ;;
+  -h | --help) sed -n '2,27p' "$0"; exit 0 ;;
   -*) echo "run-notebooks: unknown option $a" >&2; exit 2 ;;
   *) names+=("${a%.ipynb}") ;;
   esac
@@ -43,6 +48,10 @@ fi
 for n in "${names[@]}"; do
   [ -f "$nbdir/$n.ipynb" ] || { echo "run-notebooks: no notebook $nbdir/$n.ipynb" >&2; exit 2; }
 done
+if [ $reduced -eq 1 ] && [ $mode != render ]; then
+  echo "run-notebooks: --quick goes with --render (the default is already reduced scale)" >&2
+  exit 2
+fi
 
 if ! command -v jupyter >/dev/null || [ ! -f "$JUPYTER_DATA_DIR/kernels/gonb/kernel.json" ]; then
   echo "run-notebooks: Jupyter or the gonb kernel is missing: run scripts/install-notebooks.sh" >&2
@@ -61,10 +70,10 @@ full)
   timeout="${NB_TIMEOUT:-10800}"
   ;;
 render)
-  unset KDREC_QUICK
+  if [ $reduced -eq 1 ]; then export KDREC_QUICK=1; else unset KDREC_QUICK; fi
   out="$nbdir/rendered"
   export KDREC_FIGURES="$nbdir/rendered/figures"
-  timeout="${NB_TIMEOUT:-10800}"
+  timeout="${NB_TIMEOUT:-$([ $reduced -eq 1 ] && echo 1200 || echo 10800)}"
   ;;
 esac
 mkdir -p "$out"
@@ -75,13 +84,27 @@ if [ -n "${KDREC_FIGURES:-}" ]; then
   export KDREC_FIGURES
 fi
 
+# cpu_mark sets CPU to the user+system CPU seconds of this shell's finished
+# children (bash's `times`, second line; `times` must run in this shell, not
+# in a command substitution).
+times_file="$(mktemp)"
+trap 'rm -f "$times_file"' EXIT
+cpu_mark() {
+  times >"$times_file"
+  CPU=$(awk 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%.1f", 60*u[1] + u[2] + 60*s[1] + s[2] }' "$times_file")
+}
+
 since=$(date +%s)
 total=$SECONDS
 for n in "${names[@]}"; do
-  nb_log "execute $n ($mode scale) -> $out/$n.ipynb"
+  nb_log "execute $n ($([ $reduced -eq 1 ] && echo "render, reduced" || echo $mode) scale) -> $out/$n.ipynb"
   t=$SECONDS
+  cpu_mark
+  cpu0=$CPU
   # --allow-errors: always write the executed notebook; the checker decides.
   # record_timing off: no timestamps in the rendered copies.
+  # The kernel and every cell are children of nbconvert, so their CPU time
+  # is counted when they exit (cpu_mark).
   (cd "$nbdir" && jupyter nbconvert --to notebook --execute --allow-errors \
     --ExecutePreprocessor.timeout="$timeout" \
     --ExecutePreprocessor.kernel_name=gonb \
@@ -94,12 +117,13 @@ for n in "${names[@]}"; do
   if [ $html -eq 1 ]; then
     jupyter nbconvert --to html --output-dir "$out" "$out/$n.ipynb" 2>>"$out/$n.nbconvert.log"
   fi
-  nb_log "executed $n in $((SECONDS - t))s"
+  cpu_mark
+  nb_log "executed $n in $((SECONDS - t))s ($(awk -v a="$cpu0" -v b="$CPU" 'BEGIN{printf "%.0f", b-a}')s of CPU, compilation included)"
 done
 rm -f "$out"/*.nbconvert.log
 
 nb_log "check outputs and figures"
 (cd "$KDREC_ROOT" && KDREC_NB_EXECUTED="$out" KDREC_NB_SINCE="$since" KDREC_NB_ONLY="${names[*]}" \
-  go test -count=1 -run 'TestExecutedNotebooks|TestRenderedNotebooks' -v ./notebooks/ 2>&1 |
+  go test -count=1 -run 'TestExecutedNotebooks|TestRenderedNotebooks|TestChapterNotebooks' -v ./notebooks/ 2>&1 |
   grep -v '^=== RUN' )
 nb_log "notebooks ok: ${names[*]} in $((SECONDS - total))s"
