@@ -11,6 +11,7 @@ import (
 	"github.com/kdrec/kdrec/kdlib/distill"
 	"github.com/kdrec/kdrec/kdlib/exp"
 	"github.com/kdrec/kdrec/kdlib/nn"
+	"github.com/kdrec/kdrec/kdlib/report"
 	"github.com/kdrec/kdrec/kdlib/train"
 )
 
@@ -154,22 +155,27 @@ func (sh *Shell) listsFunc(ctx context.Context, te *ModelEntry, x *data.Interact
 				return l.lists, nil
 			}
 		}
-		log, _ := sh.progress()
+		log, plain := sh.progress()
 		side := "users"
 		if itemSide {
 			side = "users and items"
 		}
-		if log != nil {
-			fmt.Fprintf(log, "teacher lists of %s: top %d for %s …\n", te.Name, n, side)
-		}
 		start := time.Now()
-		l, err := distill.BuildLists(ctx, te.M, x, distill.ListOptions{N: n, ItemSide: itemSide})
+		// A progress bar over the users ranked (report.Progress is quiet
+		// when log is nil).
+		var bar *report.Progress
+		if log != nil {
+			bar = report.NewProgress(log, fmt.Sprintf("teacher lists of %s (top %d, %s)", te.Name, n, side), x.NumUsers, plain)
+		}
+		l, err := distill.BuildLists(ctx, te.M, x, distill.ListOptions{N: n, ItemSide: itemSide,
+			Progress: func(done, total int) { bar.Set(done, "") }})
 		if err != nil {
+			if bar != nil && !plain {
+				fmt.Fprintln(log) // end the bar's line; the error follows
+			}
 			return nil, err
 		}
-		if log != nil {
-			fmt.Fprintf(log, "teacher lists of %s: built in %.1fs\n", te.Name, time.Since(start).Seconds())
-		}
+		bar.Done(fmt.Sprintf("built in %.1fs", time.Since(start).Seconds()))
 		te.lists = append(te.lists, teacherLists{train: x, n: n, itemSide: itemSide, lists: l})
 		if len(te.lists) > maxTeacherLists {
 			te.lists = te.lists[1:]

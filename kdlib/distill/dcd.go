@@ -150,7 +150,7 @@ func (t *dcd) BeginEpoch(e *train.Epoch) error {
 	if err := checkTrain(e.Train, t.lists); err != nil {
 		return err
 	}
-	su, si, err := rankAll(context.Background(), t.st, e.Train, t.o.Depth, t.o.Depth, t.o.Workers)
+	su, si, err := rankAll(context.Background(), t.st, e.Train, t.o.Depth, t.o.Depth, t.o.Workers, nil)
 	if err != nil {
 		return err
 	}

@@ -92,6 +92,10 @@ type ListOptions struct {
 	Key string
 	// Log, if set, receives one line per cache event.
 	Log io.Writer
+	// Progress, if set, is called after every block of users is ranked
+	// with the number of users done and the total (not when the lists are
+	// loaded from the cache).
+	Progress func(done, total int)
 }
 
 // BuildLists computes the teacher's ranking lists over train's index
@@ -173,7 +177,7 @@ func BuildLists(ctx context.Context, teacher model.Scorer, train *data.Interacti
 			return tl, nil
 		}
 	}
-	users, items, err := rankAll(ctx, teacher, train, nu, ni, o.Workers)
+	users, items, err := rankAll(ctx, teacher, train, nu, ni, o.Workers, o.Progress)
 	if err != nil {
 		return nil, fmt.Errorf("distill: lists: %w", err)
 	}
@@ -233,7 +237,7 @@ const rankBlock = 128
 // train's index spaces, the top-nUser items of every user (nUser = 0: none)
 // and the top-nItem users of every item (nItem = 0: none), excluding the
 // training pairs.
-func rankAll(ctx context.Context, sc model.Scorer, train *data.Interactions, nUser, nItem, workers int) (users, items *Lists, err error) {
+func rankAll(ctx context.Context, sc model.Scorer, train *data.Interactions, nUser, nItem, workers int, progress func(done, total int)) (users, items *Lists, err error) {
 	n, m := train.NumUsers, train.NumItems
 	mm := sc.NumItems()
 	if workers <= 0 {
@@ -306,6 +310,9 @@ func rankAll(ctx context.Context, sc model.Scorer, train *data.Interactions, nUs
 		}
 		wg.Wait()
 		if items == nil {
+			if progress != nil {
+				progress(hiU, n)
+			}
 			continue
 		}
 		// Phase 2: append the block's candidates to the per-item buffers,
@@ -335,6 +342,9 @@ func rankAll(ctx context.Context, sc model.Scorer, train *data.Interactions, nUs
 			}(a, b)
 		}
 		wg.Wait()
+		if progress != nil {
+			progress(hiU, n)
+		}
 	}
 	if items != nil {
 		// Sort every buffer best first and keep the first N.

@@ -211,3 +211,36 @@ func TestBuildListsErrors(t *testing.T) {
 		t.Errorf("cancelled build: %v", err)
 	}
 }
+
+// TestBuildListsProgress checks that Progress reports every block of users
+// in increasing order up to the total, on one side and on both, and that
+// the lists do not depend on it.
+func TestBuildListsProgress(t *testing.T) {
+	sc := randomTable(300, 70, 0, 4)
+	x := randomTrain(t, 300, 70, 5, 4)
+	for _, itemSide := range []bool{false, true} {
+		var calls []int
+		got, err := BuildLists(context.Background(), sc, x, ListOptions{N: 10, ItemSide: itemSide,
+			Progress: func(done, total int) {
+				if total != 300 {
+					t.Errorf("total %d, want 300", total)
+				}
+				calls = append(calls, done)
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(calls) != 3 || calls[0] != 128 || calls[1] != 256 || calls[2] != 300 {
+			t.Errorf("item side %v: progress calls %v, want [128 256 300]", itemSide, calls)
+		}
+		plain, err := BuildLists(context.Background(), sc, x, ListOptions{N: 10, ItemSide: itemSide})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for u := 0; u < 300; u++ {
+			if !slices.Equal(got.Users.Row(u), plain.Users.Row(u)) {
+				t.Fatalf("user %d: lists differ with a progress callback", u)
+			}
+		}
+	}
+}
