@@ -20,14 +20,16 @@ import (
 // experiment runners use too, so a method's options — names, defaults,
 // valid ranges — are the same on the train line (<option>.<method>=value)
 // and in a spec's KDTerm. Parts of a combined method (ir, the item side of
-// IR-RRD) are left out: the shell offers the combination (ir-rrd).
+// IR-RRD) are left out: the shell offers the combination (ir-rrd). So are
+// the methods that distil an ensemble of teachers' trajectories (hetcomp):
+// a shell session trains one teacher; `reproduce hetcomp-table` runs them.
 //
 // Every method takes lambda, its loss weight. Ranking methods build the
 // teacher's lists (MethodEnv.Lists) once per teacher, data and list length
 // n; kd=de,rrd adds both terms, which is DE-RRD.
 func init() {
 	for _, m := range exp.KDMethods() {
-		if m.With != "" {
+		if m.With != "" || m.Kind == exp.KDEnsemble {
 			continue
 		}
 		registerMethod(m.Name, methodSpec(m))

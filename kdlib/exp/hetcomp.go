@@ -211,24 +211,11 @@ func HetCompReproduce(ctx context.Context, s *data.Split, o HetCompOptions) (*He
 		teacherKey.WriteString(tt.Dir + ";")
 	}
 	// The ensemble: temperature on validation.
-	var ens *distill.Ensemble
-	best := -1.0
-	for _, T := range o.Temperatures {
-		e, err := distill.NewEnsemble(s.Train, trs, T)
-		if err != nil {
-			return nil, err
-		}
-		sc, _ := e.Scorer(e.NumStages() - 1)
-		v, err := eval.FullRanking(ctx, sc, s, eval.Valid, eval.Options{Cutoffs: []int{50}})
-		if err != nil {
-			return nil, err
-		}
-		r := v.Mean("Recall@50")
-		rep.TValid[fmt.Sprint(T)] = r
-		if r > best {
-			best, ens, rep.T = r, e, T
-		}
+	ens, T, tValid, err := chooseEnsemble(ctx, s, trs, o.Temperatures)
+	if err != nil {
+		return nil, err
 	}
+	rep.T, rep.TValid = T, tValid
 	sc, _ := ens.Scorer(ens.NumStages() - 1)
 	te, err := eval.FullRanking(ctx, sc, s, eval.Test, eval.Options{Cutoffs: []int{10, 50}})
 	if err != nil {
@@ -290,10 +277,7 @@ func HetCompReproduce(ctx context.Context, s *data.Split, o HetCompOptions) (*He
 		}
 		if (method == "rrd" || method == "dcd") && lists == nil {
 			start := time.Now()
-			dense := &distill.LiveEnsemble{Teachers: conv, Train: s.Train, T: rep.T, N: ens.N, Dense: true}
-			lsum := sha256.Sum256([]byte(fmt.Sprintf("%s|T=%v", teacherKey.String(), rep.T)))
-			lists, err = distill.BuildLists(ctx, dense, s.Train, distill.ListOptions{N: o.ListN, ItemSide: true,
-				CacheDir: filepath.Join(root, "lists"), Key: fmt.Sprintf("%x", lsum), Log: o.Log})
+			lists, err = ensembleLists(ctx, s, conv, rep.T, ens.N, o.ListN, filepath.Join(root, "lists"), teacherKey.String(), o.Log)
 			if err != nil {
 				return nil, err
 			}
@@ -528,4 +512,52 @@ func (r *HetCompReport) Markdown() string {
 		}
 	}
 	return b.String()
+}
+
+// chooseEnsemble builds the ensemble of trajectories trs at each
+// temperature and returns the one whose converged stage has the best
+// validation Recall@50 (the first on ties), its temperature, and the
+// validation Recall@50 of every candidate keyed by fmt.Sprint(T).
+func chooseEnsemble(ctx context.Context, s *data.Split, trs []*distill.Trajectory, temps []float64) (*distill.Ensemble, float64, map[string]float64, error) {
+	var (
+		ens    *distill.Ensemble
+		bestT  float64
+		best   = -1.0
+		tValid = map[string]float64{}
+	)
+	for _, T := range temps {
+		e, err := distill.NewEnsemble(s.Train, trs, T)
+		if err != nil {
+			return nil, 0, nil, err
+		}
+		sc, err := e.Scorer(e.NumStages() - 1)
+		if err != nil {
+			return nil, 0, nil, err
+		}
+		v, err := eval.FullRanking(ctx, sc, s, eval.Valid, eval.Options{Cutoffs: []int{50}})
+		if err != nil {
+			return nil, 0, nil, err
+		}
+		r := v.Mean("Recall@50")
+		tValid[fmt.Sprint(T)] = r
+		if r > best {
+			best, ens, bestT = r, e, T
+		}
+	}
+	if ens == nil {
+		return nil, 0, nil, fmt.Errorf("hetcomp: no ensemble temperature to choose from")
+	}
+	return ens, bestT, tValid, nil
+}
+
+// ensembleLists returns the user and item ranking lists of length n of the
+// dense LiveEnsemble of the converged teachers conv (temperature T, stage
+// lists of length stageN), cached under dir with a key of teacherKey and T
+// — the teacher lists of the baselines (RRD, DCD) that distil the
+// ensemble.
+func ensembleLists(ctx context.Context, s *data.Split, conv []model.Scorer, T float64, stageN, n int, dir, teacherKey string, log io.Writer) (*distill.TeacherLists, error) {
+	dense := &distill.LiveEnsemble{Teachers: conv, Train: s.Train, T: T, N: stageN, Dense: true}
+	lsum := sha256.Sum256([]byte(fmt.Sprintf("%s|T=%v", teacherKey, T)))
+	return distill.BuildLists(ctx, dense, s.Train, distill.ListOptions{N: n, ItemSide: true,
+		CacheDir: dir, Key: fmt.Sprintf("%x", lsum), Log: log})
 }

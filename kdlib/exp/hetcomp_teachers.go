@@ -39,6 +39,10 @@ type HetCompTeacherSpec struct {
 	// LR and BatchSize override the model's reference settings when > 0.
 	LR        float64
 	BatchSize int
+	// WeightDecay, when set, overrides the model's reference coupled L2
+	// weight (absent from the cache key when nil, so older trajectories
+	// keep their digests).
+	WeightDecay *float64 `json:",omitempty"`
 }
 
 // HetCompTeachers returns the six teachers of the reference's list (MF,
@@ -210,6 +214,9 @@ func newHetCompTeacher(sp HetCompTeacherSpec, s *data.Split, seed uint64) (hetco
 	}
 	if sp.BatchSize > 0 {
 		cfg.BatchSize = sp.BatchSize
+	}
+	if sp.WeightDecay != nil {
+		cfg.WeightDecay = *sp.WeightDecay
 	}
 	return m, term, cfg, nil
 }

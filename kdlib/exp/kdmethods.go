@@ -30,6 +30,11 @@ const (
 	KDRanking = "ranking"
 	// KDBoth methods combine the two (DE-RRD).
 	KDBoth = "latent+ranking"
+	// KDEnsemble methods distil the trajectories of several teachers
+	// (HetComp): KDEnv.Ensemble must be set and the student is a BPR model.
+	// The REPL, which trains with one teacher, leaves them out; the sweeps
+	// (RunEnsembleKD) and exp.HetCompReproduce run them.
+	KDEnsemble = "ensemble"
 )
 
 // Option types of KDOption.Type.
@@ -199,6 +204,17 @@ var kdMethods = []KDMethod{
 			kdInt("item-k", 20, 1, kdMaxN, "under-estimated users per item"), kdInt("item-l", 20, 1, kdMaxN, "over-estimated users per item"),
 			kdPos("t", 10, kdMaxTau, "discrepancy temperature"), kdInt("depth", 0, 0, kdMaxN, "depth of the student's exact rankings (0: 2 × the larger pool)"),
 			kdPos("item-lambda", 0.0005, kdBig, "weight of the item side")}},
+	{Name: "hetcomp", Kind: KDEnsemble, Lambda: 1, Doc: "HetComp: easy-to-hard distillation of a heterogeneous ensemble's trajectories (Kang et al., WWW 2023); lambda scales lambda1 and lambda2",
+		Options: []KDOption{kdInt("k", 100, 1, kdMaxN, "ensemble top items π^ens_u per user"),
+			kdInt("observed-k", 0, 0, kdMaxN, "|P_u|, the ensemble's first observed items (0: k/10)"),
+			kdInt("long-k", 0, 0, kdMaxN, "length of phase 2's long listwise target (0: min(50, k))"),
+			kdInt("short-k", 0, 0, kdMaxN, "length of phase 2's short listwise target (0: min(10, long-k))"),
+			kdPos("lambda1", 0.01, kdBig, "weight of phase 1's set-wise loss"), kdPos("lambda2", 0.005, kdBig, "weight of phase 2's listwise loss"),
+			kdFloat("clamp", 40, 1e-6, 80, "bound of the student's scores in the loss"),
+			kdInt("period", 10, 1, kdBig, "epochs between knowledge-construction steps"), kdInt("start", 10, 1, kdBig, "first epoch of a knowledge-construction step"),
+			kdPos("alpha", 1.05, kdBig, "threshold th(e) = alpha·decay^⌊e/period⌋ of the stage rule"), kdPos("decay", 0.995, 1, "decay of the threshold"),
+			kdInt("dist-k", 50, 1, kdMaxN, "cut-off of the wNDCG distance between rankings"),
+			kdBool("with-bpr", false, "add the student's BPR loss (the authors' code trains with the KD loss only)")}},
 }
 
 // KDMethods returns the catalogue of distillation methods KDTerms builds,
@@ -370,6 +386,9 @@ type KDEnv struct {
 	// item-side lists when itemSide), typically cached per teacher; ranking
 	// methods call it.
 	Lists func(n int, itemSide bool) (*distill.TeacherLists, error)
+	// Ensemble is the teachers' ensemble with its trajectories, for
+	// KDEnsemble methods (nil otherwise).
+	Ensemble *distill.Ensemble
 }
 
 // KDTerms builds the distillation terms of a run: one train.Term per
@@ -712,6 +731,15 @@ func buildKD(env KDEnv, v kdValues) ([]train.Term, error) {
 		}
 		return one(distill.DCD(lists, st, distill.DCDOptions{Pool: v.int("pool"), ItemPool: v.int("item-pool"), K: v.int("k"), L: v.int("l"),
 			ItemK: v.int("item-k"), ItemL: v.int("item-l"), T: v.float("t"), Depth: v.int("depth"), Lambda: lambda, ItemLambda: v.float("item-lambda")}))
+	case "hetcomp":
+		if env.Ensemble == nil {
+			return nil, fmt.Errorf("kd hetcomp distils an ensemble of teachers' trajectories: give the run a list of teachers (spec field teachers)")
+		}
+		st, ok := env.Student.(*model.BPR)
+		if !ok {
+			return nil, kdModelError(v.method, "student", "a BPR matrix factorisation (the student of HetComp's reference)", env.Student)
+		}
+		return one(distill.HetComp(env.Ensemble, st, hetcompTermOptions(v)))
 	}
 	return nil, fmt.Errorf("kd %s: not a method KDTerms builds on its own", v.method)
 }
@@ -747,4 +775,13 @@ func userRows(l *distill.TeacherLists) func(int) int {
 
 func itemRows(l *distill.TeacherLists) func(int) int {
 	return func(r int) int { return len(l.Train.Users(r)) }
+}
+
+// hetcompTermOptions converts checked hetcomp options; λ scales both
+// phases' weights.
+func hetcompTermOptions(v kdValues) distill.HetCompOptions {
+	l := v.float("lambda")
+	return distill.HetCompOptions{K: v.int("k"), ObservedK: v.int("observed-k"), LongK: v.int("long-k"), ShortK: v.int("short-k"),
+		Lambda1: l * v.float("lambda1"), Lambda2: l * v.float("lambda2"), Clamp: v.float("clamp"), Period: v.int("period"),
+		Start: v.int("start"), Alpha: v.float("alpha"), Decay: v.float("decay"), DistK: v.int("dist-k")}
 }

@@ -2,9 +2,10 @@ package exp
 
 // Runners and trainers of the sweep machinery for the model zoo and the
 // distillation methods of the catalogue (kdmethods.go): the built-in specs
-// of the dissertation's tables run through them. HetComp (its ensemble
-// teacher, MTD, CL-DRD and HetComp itself) lands with issue 6; runs that
-// need it are reported as not available yet.
+// of the dissertation's tables run through them. Runs with several
+// teachers (HetComp's table: the ensemble, the baselines distilling it,
+// HetComp itself) go to RunEnsembleKD (runners_ensemble.go). MTD and
+// CL-DRD are reported as not available.
 
 import (
 	"context"
@@ -29,28 +30,24 @@ var KDStudentKinds = []string{"bpr", "neumf", "mlp", "cml", "lightgcn"}
 
 // KDMethodSets returns the combinations of distillation methods the KD
 // runners are registered for: every method of the catalogue alone (except
-// parts such as ir), DE + RRD and RRD + IR (IR-RRD as the DE-RRD specs
-// write it).
+// parts such as ir, and hetcomp, which RunEnsembleKD serves), DE + RRD and
+// RRD + IR (IR-RRD as the DE-RRD specs write it).
 func KDMethodSets() [][]string {
 	var out [][]string
 	for _, m := range kdMethods {
-		if m.With == "" {
+		if m.With == "" && m.Kind != KDEnsemble {
 			out = append(out, []string{m.Name})
 		}
 	}
 	return append(out, []string{"de", "rrd"}, []string{"rrd", "ir"})
 }
 
-// hetcompNote ends the messages about what HetComp brings.
-const hetcompNote = "HetComp lands with issue 6"
+// unbuiltNote ends the messages about the baselines that are not built.
+const unbuiltNote = "methods.md §3.9 names MTD and CL-DRD as HetComp's baselines but does not give their losses"
 
-// hetcompParts are the methods and model kinds that come with HetComp.
-var hetcompParts = map[string]string{
-	"hetcomp":  "kd method",
-	"mtd":      "kd method",
-	"cldrd":    "kd method",
-	"ensemble": "model",
-}
+// unbuiltMethods are the methods of the dissertation's tables that are not
+// built (see unbuiltNote).
+var unbuiltMethods = []string{"mtd", "cldrd"}
 
 var kdRunnerKeys = map[string]bool{}
 
@@ -68,14 +65,15 @@ func init() {
 }
 
 // checkKDRun refuses, before anything trains, the runs the KD runners
-// cannot serve: HetComp's pieces (not available yet), distillation from
-// several teachers (HetComp's ensemble), and invalid options or
-// combinations of the catalogue's methods or of the zoo's models.
+// cannot serve: the baselines that are not built (MTD, CL-DRD), latent
+// methods with several teachers, HetComp or the ensemble without them, and
+// invalid options or combinations of the catalogue's methods or of the
+// zoo's models.
 func checkKDRun(r *RunSpec) error {
 	methods := r.Methods()
-	if what := hetcompPart(r); what != "" {
-		if _, err := LookupRunner(r.Student.Kind, methods); err != nil {
-			return fmt.Errorf("%s %w: %s", what, ErrNotAvailable, hetcompNote)
+	for _, m := range methods {
+		if slices.Contains(unbuiltMethods, m) {
+			return fmt.Errorf("kd method %q %w: %s", m, ErrNotAvailable, unbuiltNote)
 		}
 	}
 	if err := checkModelParams("student", r.Student); err != nil {
@@ -91,12 +89,14 @@ func checkKDRun(r *RunSpec) error {
 			return err
 		}
 	}
+	if err := checkEnsembleRun(r); err != nil {
+		return err
+	}
 	if !kdRunnerKeys[r.Student.Kind+"|"+methodSetKey(methods)] {
 		return nil
 	}
-	if len(r.Teachers) > 0 || r.Teacher == nil {
-		return fmt.Errorf("kd %s from %d teachers (HetComp's baselines distil the teachers' ensemble) %w: %s",
-			strings.Join(methods, "+"), len(r.Teachers), ErrNotAvailable, hetcompNote)
+	if r.Teacher == nil && len(r.Teachers) == 0 {
+		return fmt.Errorf("kd %s needs a teacher (or, for ranking methods, the teachers of an ensemble)", strings.Join(methods, "+"))
 	}
 	for k, t := range r.KD {
 		if err := CheckKDTerm(t); err != nil {
@@ -104,19 +104,6 @@ func checkKDRun(r *RunSpec) error {
 		}
 	}
 	return nil
-}
-
-// hetcompPart names the first piece of HetComp a run needs ("" if none).
-func hetcompPart(r *RunSpec) string {
-	if what, ok := hetcompParts[r.Student.Kind]; ok && what == "model" {
-		return fmt.Sprintf("student model %q (the teachers' ensemble)", r.Student.Kind)
-	}
-	for _, m := range r.Methods() {
-		if what, ok := hetcompParts[m]; ok && what == "kd method" {
-			return fmt.Sprintf("kd method %q", m)
-		}
-	}
-	return ""
 }
 
 // modelParams lists the ModelSpec.Params each kind of the zoo accepts.
@@ -178,10 +165,21 @@ func buildModel(m ModelSpec, s *data.Split, seed uint64) (*model.Built, error) {
 	return model.Build(c, s.Train)
 }
 
+// fitHooks adjusts fitModel for the methods that need it: HetComp trains
+// without the student's base loss and advances its stages after the
+// evaluations.
+type fitHooks struct {
+	// noBase drops b.Loss from the terms.
+	noBase bool
+	// onEpoch becomes train.Config.OnEpoch.
+	onEpoch func(train.EpochEvent)
+}
+
 // fitModel trains b (its base loss plus extra terms) on split s with the
 // optimiser settings of m, the budget, seed and protocol of the key, and
-// returns its RunResult (evaluation of the returned model included).
-func fitModel(ctx context.Context, label string, b *model.Built, extra []train.Term, s *data.Split, m ModelSpec, key ModelKey, env *Env) (*RunResult, error) {
+// returns its RunResult (evaluation of the returned model included). hooks
+// may be nil.
+func fitModel(ctx context.Context, label string, b *model.Built, extra []train.Term, s *data.Split, m ModelSpec, key ModelKey, env *Env, hooks *fitHooks) (*RunResult, error) {
 	cfg := train.Defaults()
 	cfg.Seed, cfg.Examples, cfg.LR, cfg.BatchSize, cfg.LazyAdam = key.Seed, b.Examples, m.LR, m.BatchSize, m.LazyAdam
 	if m.WeightDecay != nil {
@@ -192,10 +190,17 @@ func fitModel(ctx context.Context, label string, b *model.Built, extra []train.T
 	cfg.Eval = EvalFunc(b.Model, s, key.Protocol)
 	cfg.StopMetrics = StopMetrics(key.Protocol)
 	cfg.RestoreBest = bu.Patience > 0
+	terms := append([]train.Term{b.Loss}, extra...)
+	if hooks != nil {
+		cfg.OnEpoch = hooks.onEpoch
+		if hooks.noBase {
+			terms = terms[1:]
+		}
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	res, err := FitWithProgress(ctx, label, b.Model, s.Train, append([]train.Term{b.Loss}, extra...), cfg, env.logWriter(), true)
+	res, err := FitWithProgress(ctx, label, b.Model, s.Train, terms, cfg, env.logWriter(), true)
 	if err != nil {
 		return nil, err
 	}
@@ -226,7 +231,7 @@ func TrainModel(ctx context.Context, s *data.Split, key ModelKey, env *Env) (mod
 		return nil, nil, err
 	}
 	label := fmt.Sprintf("%s d=%d seed=%d", key.Model.Kind, key.Model.Dim, key.Seed)
-	res, err := fitModel(ctx, label, b, nil, s, key.Model, key, env)
+	res, err := fitModel(ctx, label, b, nil, s, key.Model, key, env, nil)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -241,12 +246,15 @@ func TrainModel(ctx context.Context, s *data.Split, key ModelKey, env *Env) (mod
 // cached on disk under the Env's cache and in memory) — trained with the
 // student's base loss on the run's budget. The result records the
 // teacher's hash and, in Extra, the number of parameters of the
-// distillation terms (discarded after training).
+// distillation terms (discarded after training). Runs with a list of
+// teachers go to RunEnsembleKD.
 func RunKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) {
 	spec := &run.Spec
-	if spec.Teacher == nil || len(spec.Teachers) > 0 {
-		return nil, fmt.Errorf("kd %s needs exactly one teacher (distilling several teachers %w: %s)",
-			strings.Join(spec.Methods(), "+"), ErrNotAvailable, hetcompNote)
+	if len(spec.Teachers) > 0 {
+		return RunEnsembleKD(ctx, run, env)
+	}
+	if spec.Teacher == nil {
+		return nil, fmt.Errorf("kd %s needs a teacher", strings.Join(spec.Methods(), "+"))
 	}
 	tm, err := env.Teacher(ctx, spec, -1)
 	if err != nil {
@@ -283,7 +291,7 @@ func RunKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) {
 		}
 	}
 	label := fmt.Sprintf("%s %s d=%d seed=%d", run.Label, spec.Student.Kind, spec.Student.Dim, spec.Seed)
-	res, err := fitModel(ctx, strings.TrimSpace(label), b, terms, s, spec.Student, spec.StudentKey(), env)
+	res, err := fitModel(ctx, strings.TrimSpace(label), b, terms, s, spec.Student, spec.StudentKey(), env, nil)
 	if err != nil {
 		return nil, err
 	}

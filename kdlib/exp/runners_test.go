@@ -42,7 +42,7 @@ func onSynthetic(t *testing.T, name string) *Spec {
 }
 
 // TestBuiltinsRunnable checks that every built-in spec can run with the
-// registered runners except HetComp's, which say when they come.
+// registered runners.
 func TestBuiltinsRunnable(t *testing.T) {
 	for _, b := range Builtins() {
 		for _, budget := range []string{"full", "quick"} {
@@ -53,17 +53,6 @@ func TestBuiltinsRunnable(t *testing.T) {
 			missing, err := s.Unavailable()
 			if err != nil {
 				t.Fatalf("%s@%s: %v", b.Name, budget, err)
-			}
-			if strings.HasPrefix(b.Name, "hetcomp") {
-				if len(missing) == 0 {
-					t.Errorf("%s: runnable before HetComp exists?", b.Name)
-				}
-				for _, m := range missing {
-					if !strings.Contains(m, "not available yet: "+hetcompNote) {
-						t.Errorf("%s: %s", b.Name, m)
-					}
-				}
-				continue
 			}
 			if len(missing) > 0 {
 				t.Errorf("%s@%s cannot run: %v", b.Name, budget, missing)

@@ -217,8 +217,7 @@ func TestSpecBuiltins(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", b.Name, err)
 		}
-		runnable := !strings.HasPrefix(b.Name, "hetcomp") // HetComp lands with issue 6
-		if runnable != (len(missing) == 0) {
+		if len(missing) > 0 {
 			t.Errorf("%s: unavailable %v", b.Name, missing)
 		}
 	}
@@ -235,11 +234,12 @@ func TestSpecBuiltins(t *testing.T) {
 	if len(dims) != 4 || dims[0] != 10 || dims[3] != 200 {
 		t.Fatalf("dims %v", dims)
 	}
-	// A table needing HetComp names what is not available yet.
+	// A table naming a baseline that is not built says why.
 	s, _ = BuiltinSpec("hetcomp-table", "quick")
+	s.Variants = append(s.Variants, kdRow("MTD", kd("mtd", 0.001)))
 	missing, _ := s.Unavailable()
-	if len(missing) == 0 || !strings.Contains(strings.Join(missing, "\n"), `not available yet: HetComp lands with issue 6`) {
-		t.Fatalf("hetcomp-table unavailable: %v", missing)
+	if len(missing) != 1 || !strings.Contains(missing[0], `kd method "mtd" not available yet: methods.md §3.9 names MTD and CL-DRD`) {
+		t.Fatalf("hetcomp-table with MTD: unavailable %v", missing)
 	}
 	if _, err := BuiltinSpec("no-such-table", ""); err == nil || !strings.Contains(err.Error(), "derrd-table") {
 		t.Fatalf("unknown built-in: %v", err)

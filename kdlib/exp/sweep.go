@@ -302,7 +302,8 @@ func init() {
 
 // trainBPR is the Trainer of "bpr": exp.TrainBPR with the key's dimension,
 // seed, protocol and budget. TrainBPR uses the reference optimiser
-// settings only, so other lr/wd/batch values are refused.
+// settings only; other lr/wd/batch values (HetComp's student trains with
+// L2 1e-5) go to TrainModel, the zoo's generic trainer.
 func trainBPR(ctx context.Context, split *data.Split, key ModelKey, env *Env) (model.Checkpointable, *RunResult, error) {
 	m := key.Model
 	if err := m.Params.Check(); err != nil {
@@ -313,8 +314,7 @@ func trainBPR(ctx context.Context, split *data.Split, key ModelKey, env *Env) (m
 		wd = *m.WeightDecay
 	}
 	if m.LR != defaultLR || wd != defaultWD || m.BatchSize != defaultBatch {
-		return nil, nil, fmt.Errorf("bpr: lr/wd/batch other than 1e-3/1e-3/1024 need BPROptions fields that exp.TrainBPR lacks (got %v/%v/%d)",
-			m.LR, wd, m.BatchSize)
+		return TrainModel(ctx, split, key, env)
 	}
 	if m.Dim <= 0 {
 		return nil, nil, fmt.Errorf("bpr: dim must be > 0, got %d", m.Dim)

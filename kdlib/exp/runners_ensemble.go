@@ -1,0 +1,410 @@
+package exp
+
+// The sweep runner of the runs with several teachers: HetComp's table and
+// curves (methods.md §4.3–4.4) as specs. A run lists its teachers in
+// RunSpec.Teachers; their trajectories, the ensemble and its lists are the
+// ones exp.HetCompReproduce builds (same code, same cache), so a sweep and
+// the driver share the teachers' training and give the same students.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/kdrec/kdrec/kdlib/data"
+	"github.com/kdrec/kdrec/kdlib/distill"
+	"github.com/kdrec/kdrec/kdlib/eval"
+	"github.com/kdrec/kdrec/kdlib/model"
+)
+
+// EnsembleKind is the student kind of the rows that evaluate the teachers'
+// ensemble (no parameters) or one of its members (Params "member": the
+// teacher's role, "MF", "ML", "DL", "GNN", "AE" or "I-AE", with "-2", "-3"
+// appended to repeated roles, in the order of RunSpec.Teachers).
+const EnsembleKind = "ensemble"
+
+// ensembleTemperatures are the candidate importance temperatures of the
+// ensemble; the one with the best validation Recall@50 is used, as in
+// HetCompReproduce.
+var ensembleTemperatures = []float64{2, 5, 10, 20}
+
+// hetcompRoles names the teacher families of HetComp's reference list by
+// model kind.
+var hetcompRoles = map[string]string{"bpr": "MF", "cml": "ML", "mlp": "DL", "neumf": "DL", "lightgcn": "GNN", "cdae": "AE", "iae": "I-AE"}
+
+func init() {
+	RegisterRunner(EnsembleKind, nil, RunEnsembleKD)
+	RegisterRunner("bpr", []string{"hetcomp"}, RunEnsembleKD)
+	kdRunnerKeys["bpr|"+methodSetKey([]string{"hetcomp"})] = true
+	modelParams[EnsembleKind] = []string{"member"}
+}
+
+// teacherRoles returns the role name of each of r's teachers ("MF", "DL",
+// "DL-2", …), or an error naming a teacher that is not a HetComp family or
+// has parameters the trajectory builder does not take.
+func teacherRoles(r *RunSpec) ([]string, error) {
+	used := map[string]int{}
+	var names []string
+	for k, t := range r.Teachers {
+		role, ok := hetcompRoles[model.CanonicalKind(t.Kind)]
+		if !ok {
+			return nil, fmt.Errorf("teachers[%d]: kind %q is not one of HetComp's teacher families (bpr, cml, mlp, neumf, lightgcn, cdae, iae)", k, t.Kind)
+		}
+		if len(t.Params) > 0 || t.LazyAdam {
+			return nil, fmt.Errorf("teachers[%d] (%s): params and lazy_adam are not supported: HetComp's teachers train with their reference architecture", k, t.Kind)
+		}
+		if t.Dim <= 0 {
+			return nil, fmt.Errorf("teachers[%d] (%s): dim must be > 0, got %d", k, t.Kind, t.Dim)
+		}
+		used[role]++
+		if used[role] > 1 {
+			role = fmt.Sprintf("%s-%d", role, used[role])
+		}
+		names = append(names, role)
+	}
+	return names, nil
+}
+
+// checkEnsembleRun refuses the runs with several teachers that
+// RunEnsembleKD cannot serve, and HetComp or the ensemble rows without
+// teachers.
+func checkEnsembleRun(r *RunSpec) error {
+	methods := r.Methods()
+	hetcomp := slices.Contains(methods, "hetcomp")
+	ensemble := r.Student.Kind == EnsembleKind
+	if len(r.Teachers) == 0 {
+		if hetcomp || ensemble {
+			what := "kd hetcomp"
+			if ensemble {
+				what = "student kind " + EnsembleKind
+			}
+			return fmt.Errorf("%s needs the teachers of the ensemble (spec field teachers)", what)
+		}
+		return nil
+	}
+	if r.Teacher != nil {
+		return fmt.Errorf("a run has either a teacher or a list of teachers, not both")
+	}
+	if r.Protocol != Full {
+		return fmt.Errorf("runs with several teachers (HetComp) are evaluated by full ranking: protocol %q, want %q", r.Protocol, Full)
+	}
+	roles, err := teacherRoles(r)
+	if err != nil {
+		return err
+	}
+	if ensemble {
+		if len(r.KD) > 0 {
+			return fmt.Errorf("student kind %s evaluates the teachers' ensemble: it takes no kd terms", EnsembleKind)
+		}
+		member, err := r.Student.Params.String("member", "")
+		if err != nil {
+			return fmt.Errorf("student %s params: %w", EnsembleKind, err)
+		}
+		if member != "" && !slices.Contains(roles, member) {
+			return fmt.Errorf("student %s: member %q is not a teacher of the run (teachers: %s)", EnsembleKind, member, strings.Join(roles, ", "))
+		}
+		return nil
+	}
+	for _, m := range methods {
+		km, err := LookupKDMethod(m)
+		if err != nil {
+			return err
+		}
+		if km.Kind != KDRanking && km.Kind != KDEnsemble {
+			return fmt.Errorf("kd %s distils one teacher's representations (%s knowledge): with several teachers only ranking methods and hetcomp apply", m, km.Kind)
+		}
+	}
+	if hetcomp && len(methods) > 1 {
+		return fmt.Errorf("kd hetcomp trains on its own loss (with-bpr=true adds the student's BPR loss); it does not combine with %s", strings.Join(methods, "+"))
+	}
+	if hetcomp && r.Student.Kind != "bpr" {
+		return fmt.Errorf("kd hetcomp trains a bpr student, got %q", r.Student.Kind)
+	}
+	return nil
+}
+
+// ensembleTrajectoryOptions turns the run's teachers into the trajectory
+// builder's specs. Each teacher keeps its own budget (epochs, evaluation
+// period, patience), capped by the run's epochs so that a quick budget
+// makes quick teachers; LR, batch size and weight decay that equal the
+// model's reference training settings are written as "reference" (zero or
+// nil), so a spec that spells them out shares its trajectories with
+// HetCompReproduce's. All teachers must share one seed.
+func ensembleTrajectoryOptions(r *RunSpec, s *data.Split, cacheDir string, log io.Writer) (TrajectoryOptions, error) {
+	roles, err := teacherRoles(r)
+	if err != nil {
+		return TrajectoryOptions{}, err
+	}
+	o := TrajectoryOptions{CacheDir: cacheDir, Log: log, Plain: true}
+	for k, t := range r.Teachers {
+		seed := r.Seed
+		if t.Seed != nil {
+			seed = *t.Seed
+		}
+		if k == 0 {
+			o.Seed = seed
+		} else if seed != o.Seed {
+			return o, fmt.Errorf("teachers[%d]: seed %d, but the teachers of an ensemble share one seed (teachers[0]: %d)", k, seed, o.Seed)
+		}
+		b := r.Budget
+		if t.Budget != nil {
+			b = *t.Budget
+		}
+		epochs := min(b.Epochs, r.Budget.Epochs)
+		sp := HetCompTeacherSpec{Name: roles[k], Kind: model.CanonicalKind(t.Kind), Dim: t.Dim, Epochs: epochs,
+			EvalEvery: max(1, min(b.EvalEvery, epochs)), Patience: b.Patience}
+		_, _, ref, err := newHetCompTeacher(sp, s, seed)
+		if err != nil {
+			return o, fmt.Errorf("teachers[%d]: %w", k, err)
+		}
+		if t.LR > 0 && t.LR != ref.LR {
+			sp.LR = t.LR
+		}
+		if t.BatchSize > 0 && t.BatchSize != ref.BatchSize {
+			sp.BatchSize = t.BatchSize
+		}
+		if t.WeightDecay != nil && *t.WeightDecay != ref.WeightDecay {
+			wd := *t.WeightDecay
+			sp.WeightDecay = &wd
+		}
+		o.Teachers = append(o.Teachers, sp)
+	}
+	return o, nil
+}
+
+// ensembleSet is a built ensemble: the teachers' trajectories, their
+// converged models, the ensemble at its chosen temperature and the lists
+// of its dense form, built on demand per length.
+type ensembleSet struct {
+	key    string
+	tts    []*TeacherTrajectory
+	conv   []model.Scorer
+	ens    *distill.Ensemble
+	T      float64
+	tValid map[string]float64
+	root   string
+
+	mu    sync.Mutex
+	lists map[int]*distill.TeacherLists
+}
+
+// The last ensemble built in this process: the rows of a HetComp table
+// share it.
+var (
+	ensembleMu   sync.Mutex
+	ensembleLast *ensembleSet
+)
+
+// runEnsemble returns the ensemble of r's teachers on s, from memory or
+// built (BuildTrajectories reads the trajectories from env's cache or
+// trains them).
+func runEnsemble(ctx context.Context, r *RunSpec, s *data.Split, env *Env) (*ensembleSet, error) {
+	if env == nil || env.Cache == nil {
+		return nil, fmt.Errorf("runs with several teachers keep the teachers' trajectories on disk: give the sweep a cache directory")
+	}
+	o, err := ensembleTrajectoryOptions(r, s, env.Cache.Dir, env.Log)
+	if err != nil {
+		return nil, err
+	}
+	k, _ := json.Marshal(struct {
+		Split    string
+		Teachers []HetCompTeacherSpec
+		Seed     uint64
+		Dir      string
+		Temps    []float64
+	}{SplitFingerprint(s), o.Teachers, o.Seed, o.CacheDir, ensembleTemperatures})
+	key := string(k)
+	ensembleMu.Lock()
+	defer ensembleMu.Unlock()
+	if e := ensembleLast; e != nil && e.key == key {
+		return e, nil
+	}
+	tts, err := BuildTrajectories(ctx, s, o)
+	if err != nil {
+		return nil, err
+	}
+	e := &ensembleSet{key: key, tts: tts, root: filepath.Join(o.CacheDir, "hetcomp", SplitFingerprint(s)), lists: map[int]*distill.TeacherLists{}}
+	var trs []*distill.Trajectory
+	for _, tt := range tts {
+		trs = append(trs, tt.Traj)
+		m, err := tt.Converged()
+		if err != nil {
+			return nil, err
+		}
+		e.conv = append(e.conv, m)
+	}
+	e.ens, e.T, e.tValid, err = chooseEnsemble(ctx, s, trs, ensembleTemperatures)
+	if err != nil {
+		return nil, err
+	}
+	env.logf("hetcomp: ensemble of %d teachers, T=%v (valid Recall@50 by T: %v)", len(tts), e.T, e.tValid)
+	ensembleLast = e
+	return e, nil
+}
+
+// teacherKey identifies the trajectories (as HetCompReproduce keys its
+// lists).
+func (e *ensembleSet) teacherKey() string {
+	var b strings.Builder
+	for _, tt := range e.tts {
+		b.WriteString(tt.Dir + ";")
+	}
+	return b.String()
+}
+
+// hashes are the trajectories' directory names, the teachers' identity in
+// a RunResult.
+func (e *ensembleSet) hashes() []string {
+	out := make([]string, len(e.tts))
+	for k, tt := range e.tts {
+		out[k] = filepath.Base(tt.Dir)
+	}
+	return out
+}
+
+// listsOf returns the ensemble's user and item lists of length n.
+func (e *ensembleSet) listsOf(ctx context.Context, s *data.Split, n int, log io.Writer) (*distill.TeacherLists, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if l := e.lists[n]; l != nil {
+		return l, nil
+	}
+	l, err := ensembleLists(ctx, s, e.conv, e.T, e.ens.N, n, filepath.Join(e.root, "lists"), e.teacherKey(), log)
+	if err != nil {
+		return nil, err
+	}
+	e.lists[n] = l
+	return l, nil
+}
+
+// RunEnsembleKD is the Runner of the runs with a list of teachers
+// (RunSpec.Teachers, HetComp's experiment), evaluated by full ranking:
+//
+//   - student kind "ensemble": the converged ensemble itself (no member
+//     param) or one of its teachers (param member), evaluated on the test
+//     part; no training;
+//   - kd hetcomp: HetComp on the ensemble's trajectories, a BPR student
+//     trained on the KD loss only (with-bpr=true adds the BPR loss), the
+//     stage rule run after the evaluations;
+//   - ranking methods (rrd, dcd, …): the method with the ensemble as its
+//     teacher — the lists of the dense ensemble of the converged teachers.
+//
+// The teachers' trajectories are BuildTrajectories' (cached under the
+// Env's cache, shared with HetCompReproduce), each teacher with its own
+// budget capped by the run's epochs; the ensemble's temperature is chosen
+// on validation Recall@50 among 2, 5, 10 and 20.
+func RunEnsembleKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) {
+	spec := &run.Spec
+	if err := checkEnsembleRun(spec); err != nil {
+		return nil, err
+	}
+	if len(spec.Teachers) == 0 {
+		return nil, fmt.Errorf("kd %s: no teachers", strings.Join(spec.Methods(), "+"))
+	}
+	s, err := env.Split(spec.Dataset, spec.Split, spec.Protocol)
+	if err != nil {
+		return nil, err
+	}
+	e, err := runEnsemble(ctx, spec, s, env)
+	if err != nil {
+		return nil, err
+	}
+	if spec.Student.Kind == EnsembleKind {
+		return ensembleRow(ctx, spec, s, e)
+	}
+	b, err := buildModel(spec.Student, s, spec.Seed)
+	if err != nil {
+		return nil, err
+	}
+	live := &distill.LiveEnsemble{Teachers: e.conv, Train: s.Train, T: e.T, N: e.ens.N, Dense: true}
+	listsSource := ""
+	terms, err := KDTerms(spec.KD, KDEnv{Teacher: live, Student: b.Model, Seed: spec.Seed, Ensemble: e.ens,
+		Lists: func(n int, _ bool) (*distill.TeacherLists, error) {
+			l, err := e.listsOf(ctx, s, n, env.logWriter())
+			if l != nil {
+				listsSource = l.Source
+			}
+			return l, err
+		}})
+	if err != nil {
+		return nil, err
+	}
+	hooks := &fitHooks{}
+	var hc *distill.HetCompTerm
+	for k, t := range terms {
+		if h, ok := t.(*distill.HetCompTerm); ok {
+			hc = h
+			hooks.onEpoch = h.Hook(nil)
+			v, err := kdCheck(spec.KD[k])
+			if err != nil {
+				return nil, err
+			}
+			hooks.noBase = !v.bool("with-bpr")
+		}
+	}
+	label := fmt.Sprintf("%s %s d=%d seed=%d", run.Label, spec.Student.Kind, spec.Student.Dim, spec.Seed)
+	res, err := fitModel(ctx, strings.TrimSpace(label), b, terms, s, spec.Student, spec.StudentKey(), env, hooks)
+	if err != nil {
+		return nil, err
+	}
+	res.Teachers = e.hashes()
+	res.Extra = map[string]any{"kd": spec.Methods(), "ensemble_t": e.T}
+	if listsSource != "" {
+		res.Extra["lists"] = listsSource
+	}
+	if hc != nil {
+		res.Extra["dkc"] = hc.History()
+	}
+	return res, nil
+}
+
+// ensembleRow evaluates the ensemble, or one member, on the test part.
+func ensembleRow(ctx context.Context, spec *RunSpec, s *data.Split, e *ensembleSet) (*RunResult, error) {
+	member, _ := spec.Student.Params.String("member", "")
+	var (
+		sc     model.Scorer
+		params int
+		extra  = map[string]any{}
+		epochs int
+	)
+	if member == "" {
+		var err error
+		if sc, err = e.ens.Scorer(e.ens.NumStages() - 1); err != nil {
+			return nil, err
+		}
+		for _, tt := range e.tts {
+			params += tt.Params
+		}
+		extra["ensemble_t"], extra["t_valid"] = e.T, e.tValid
+	} else {
+		roles, _ := teacherRoles(spec)
+		k := slices.Index(roles, member)
+		tt := e.tts[k]
+		sc, params, epochs = e.conv[k], tt.Params, tt.Epochs
+		extra["member"], extra["stage_epochs"], extra["ms_per_user"] = member, tt.StageEpochs, tt.MsPerUser
+	}
+	test, err := Evaluate(ctx, sc, s, Full, "test")
+	if err != nil {
+		return nil, err
+	}
+	res := &RunResult{Protocol: Full, Epochs: epochs, Best: finite(test.Means()), Final: finite(test.Means()), Params: params,
+		Teachers: e.hashes(), Extra: extra}
+	if res.PerUser, err = PackPerUser(test); err != nil {
+		return nil, err
+	}
+	if member == "" {
+		// Serving the ensemble runs every teacher and aggregates their lists.
+		live := &distill.LiveEnsemble{Teachers: e.conv, Train: s.Train, T: e.T, N: e.ens.N}
+		lat, err := eval.Latency(ctx, live, eval.SampleUsers(s.NumUsers(), 50, 0))
+		if err != nil {
+			return nil, err
+		}
+		extra["ms_per_user"] = float64(lat) / 1e6
+	}
+	return res, nil
+}

@@ -1,0 +1,221 @@
+package exp
+
+import (
+	"context"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// ensembleSpec is a small HetComp table on generated data: two teachers
+// (MF and I-AE) with their own short budgets, the member and ensemble
+// rows, the student without KD, RRD, DCD and HetComp.
+func ensembleSpec() *Spec {
+	wd := 1e-5
+	teachers := []TeacherSpec{
+		{ModelSpec: ModelSpec{Kind: "bpr", Dim: 8, LR: 0.01}, Budget: &Budget{Epochs: 4, EvalEvery: 1, Patience: 2}},
+		{ModelSpec: ModelSpec{Kind: "item-ae", Dim: 8}, Budget: &Budget{Epochs: 3, EvalEvery: 1, Patience: 2}},
+	}
+	return &Spec{
+		Name: "hetcomp-small",
+		RunSpec: RunSpec{Dataset: DatasetSpec{Name: SyntheticName, Synthetic: &SyntheticSpec{Users: 300, Items: 400, PerUser: 20, Seed: 3}},
+			Split: SplitSpec{Kind: SplitRatio602020}, Teachers: teachers, Student: ModelSpec{Kind: "bpr", Dim: 4, LR: 0.01, WeightDecay: &wd},
+			Protocol: Full, Budget: Budget{Epochs: 3, EvalEvery: 1, Patience: 5, EvalAtStart: true}},
+		Seeds: []uint64{0},
+		Variants: []Variant{
+			{Label: "MF", Set: map[string]any{"student": ModelSpec{Kind: EnsembleKind, Params: Options{"member": "MF"}}}},
+			{Label: "Ensemble", Set: map[string]any{"student": ModelSpec{Kind: EnsembleKind}}},
+			{Label: "w/o KD", Set: map[string]any{"teachers": nil}},
+			kdRow("RRD", kd("rrd", 0.001, "n", 60, "k", 10, "l", 10, "sample", false)),
+			kdRow("DCD", kd("dcd", 0.001, "n", 60, "pool", 20, "item-pool", 20, "k", 10, "l", 10, "item-k", 5, "item-l", 5)),
+			kdRow("HetComp", kd("hetcomp", 1, "k", 20, "period", 1, "start", 1)),
+		},
+		Report: ReportSpec{Metrics: []string{"Recall@10", "Recall@50"}, Baseline: "w/o KD"},
+	}
+}
+
+// TestEnsembleSweep runs a small HetComp table through the sweep machinery
+// and checks each row against HetCompReproduce on the same split and
+// cache: the member row is the trajectory's converged teacher, and the
+// HetComp student is exactly the driver's.
+func TestEnsembleSweep(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains two teachers and four students")
+	}
+	ctx := context.Background()
+	s := ensembleSpec()
+	if missing, err := s.Unavailable(); err != nil || len(missing) > 0 {
+		t.Fatalf("unavailable %v, %v", missing, err)
+	}
+	cache := t.TempDir()
+	env, err := NewEnv(cache, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	rep, err := RunSweep(ctx, s, SweepOptions{Out: out, Env: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Ran != 6 {
+		t.Fatalf("%+v", rep)
+	}
+	sr, err := LoadSweep(out, s.SweepKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	byLabel := map[string]*RunResult{}
+	for _, e := range sr.Entries {
+		if e.Record == nil {
+			t.Fatalf("%s: no record", e.Run.Name())
+		}
+		res := e.Record.Result
+		if r := res.Final["Recall@50"]; !(r > 0 && r <= 1) || res.PerUser == nil {
+			t.Errorf("%s: Recall@50 %v, per-user %v", e.Run.Label, r, res.PerUser != nil)
+		}
+		byLabel[e.Run.Label] = &e.Record.Result
+	}
+	for _, l := range []string{"MF", "Ensemble", "RRD", "DCD", "HetComp"} {
+		if len(byLabel[l].Teachers) != 2 {
+			t.Errorf("%s: teachers %v", l, byLabel[l].Teachers)
+		}
+	}
+	if len(byLabel["HetComp"].Extra["dkc"].([]any)) == 0 {
+		t.Errorf("HetComp ran no knowledge-construction step: %v", byLabel["HetComp"].Extra)
+	}
+	if byLabel["Ensemble"].Params <= byLabel["MF"].Params {
+		t.Errorf("ensemble params %d, MF %d", byLabel["Ensemble"].Params, byLabel["MF"].Params)
+	}
+
+	// The driver on the same split and cache reuses the trajectories and
+	// trains the same HetComp student.
+	runs, err := s.Expand()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hc *RunSpec
+	for k := range runs {
+		if runs[k].Label == "HetComp" {
+			hc = &runs[k].Spec
+		}
+	}
+	split, err := env.Split(hc.Dataset, hc.Split, Full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	to, err := ensembleTrajectoryOptions(hc, split, cache, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dr, err := HetCompReproduce(ctx, split, HetCompOptions{Trajectory: to, Methods: []string{"hetcomp"}, Dim: 4, Epochs: 3, EvalEvery: 1,
+		Patience: 5, LR: 0.01, WeightDecay: 1e-5, HetComp: hetcompTermOptions(mustKD(t, kd("hetcomp", 1, "k", 20, "period", 1, "start", 1)))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range dr.Teachers {
+		if !tt.Cached {
+			t.Errorf("teacher %s retrained: the sweep and the driver do not share trajectories", tt.Spec.Name)
+		}
+	}
+	if got, want := byLabel["MF"].Final["Recall@50"], dr.Teachers[0].Test["Recall@50"]; got != want {
+		t.Errorf("MF row Recall@50 %v, trajectory's converged teacher %v", got, want)
+	}
+	if got, want := byLabel["Ensemble"].Final["Recall@50"], dr.EnsembleTest["Recall@50"]; got != want {
+		t.Errorf("ensemble row Recall@50 %v, driver %v", got, want)
+	}
+	for _, m := range []string{"Recall@10", "Recall@50"} {
+		if got, want := byLabel["HetComp"].Final[m], dr.Runs[0].Test[m]; got != want {
+			t.Errorf("HetComp %s: sweep %v, driver %v", m, got, want)
+		}
+	}
+	// The summary table has every row, with the significance test against
+	// the student without KD.
+	sum, err := Aggregate(sr, TableOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if md := sum.Table().Markdown(); len(sum.Table().Rows) != 6 || !strings.Contains(md, "HetComp") {
+		t.Errorf("table:\n%s", md)
+	}
+}
+
+// mustKD checks a term and returns its values.
+func mustKD(t *testing.T, term KDTerm) kdValues {
+	t.Helper()
+	v, err := kdCheck(term)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// TestEnsembleRunChecks checks the errors of the runs RunEnsembleKD cannot
+// serve.
+func TestEnsembleRunChecks(t *testing.T) {
+	base := ensembleSpec()
+	for _, c := range []struct {
+		set  map[string]any
+		want string
+	}{
+		{map[string]any{"teachers": nil, "kd": []KDTerm{kd("hetcomp", 1)}}, "needs a teacher"},
+		{map[string]any{"teachers": nil, "student": ModelSpec{Kind: EnsembleKind}}, "student kind ensemble needs the teachers"},
+		{map[string]any{"kd": []KDTerm{kd("de", 0.01)}}, "kd de distils one teacher's representations"},
+		{map[string]any{"kd": []KDTerm{kd("mtd", 0.001)}}, "not available yet: methods.md §3.9 names MTD and CL-DRD"},
+		{map[string]any{"kd": []KDTerm{kd("hetcomp", 1, "clamp", 100)}}, "option clamp=100 is out of range"},
+		{map[string]any{"kd": []KDTerm{kd("hetcomp", 1), kd("rrd", 0.001)}}, "kd hetcomp trains on its own loss"},
+		{map[string]any{"student": ModelSpec{Kind: EnsembleKind, Params: Options{"member": "GNN"}}}, `member "GNN" is not a teacher of the run (teachers: MF, I-AE)`},
+		{map[string]any{"protocol": LOO, "split": SplitSpec{Kind: SplitLOO, Candidates: 50}, "kd": []KDTerm{kd("rrd", 0.001)}}, "evaluated by full ranking"},
+		{map[string]any{"teachers": []TeacherSpec{{ModelSpec: ModelSpec{Kind: "bpr", Dim: 8, Params: Options{"init-std": 0.1}}}}, "kd": []KDTerm{kd("rrd", 0.001)}},
+			"params and lazy_adam are not supported"},
+	} {
+		s := *base
+		s.Variants = []Variant{{Label: "x", Set: c.set}}
+		runs, err := s.Expand()
+		if err == nil {
+			err = runs[0].Check()
+		}
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: got %v, want …%s…", c.set, err, c.want)
+		}
+	}
+}
+
+// TestHetCompSpecMatchesDriver checks that the built-in HetComp specs train
+// the driver's teachers (HetCompTeachers), so that a sweep and
+// HetCompReproduce share one cache of trajectories, and that the quick
+// budget caps the teachers at its epoch.
+func TestHetCompSpecMatchesDriver(t *testing.T) {
+	env, _ := NewEnv("", nil)
+	for _, budget := range []string{"full", "quick"} {
+		s, err := BuiltinSpec("hetcomp-table", budget)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs, err := s.Expand()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := &runs[len(runs)-1].Spec
+		if r.Methods()[0] != "hetcomp" {
+			t.Fatalf("last run %v", r.Methods())
+		}
+		split, err := env.Split(DatasetSpec{Name: SyntheticName, Synthetic: &SyntheticSpec{Users: 100, Items: 120, PerUser: 10, Seed: 1}},
+			SplitSpec{Kind: SplitRatio602020, Seed: new(uint64(0))}, Full)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err := ensembleTrajectoryOptions(r, split, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := HetCompTeachers("")
+		if budget == "quick" {
+			for k := range want {
+				want[k].Epochs, want[k].EvalEvery = 1, 1
+			}
+		}
+		if !reflect.DeepEqual(o.Teachers, want) {
+			t.Errorf("%s: teachers\n %+v\nwant\n %+v", budget, o.Teachers, want)
+		}
+	}
+}
