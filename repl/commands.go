@@ -168,8 +168,15 @@ func trainSchema(sh *Shell, args []string) ([]Option, error) {
 	if len(methods) == 0 {
 		return schema, nil
 	}
-	schema = append(schema,
-		ListOpt("kd", methods, "distillation methods whose terms are added to the base loss"),
+	kd := ListOpt("kd", methods, "distillation methods whose terms are added to the base loss")
+	kd.Elsewhere = map[string]string{}
+	for _, m := range exp.KDMethods() {
+		if m.Kind == exp.KDEnsemble {
+			kd.Elsewhere[m.Name] = fmt.Sprintf("%s distils an ensemble of several teachers' trajectories, which a shell session (one teacher) does not train; "+
+				"run it with `reproduce hetcomp-table` or exp.HetCompReproduce", m.Name)
+		}
+	}
+	schema = append(schema, kd,
 		StringOpt("teacher", "teacher", completeModelOpt, "the trained model to distil from"))
 	for _, m := range methods {
 		ms, _ := sh.reg.Method(m)

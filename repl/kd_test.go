@@ -226,7 +226,7 @@ func TestReproduce(t *testing.T) {
 		{"reproduce derrd-tabel", `unknown built-in spec "derrd-tabel" (did you mean derrd-table?)`},
 		{"reproduce derrd-table fast", `unknown budget "fast"; want quick or full`},
 		{"reproduce derrd-table shard=3/2", "shard=3/2"},
-		{"train s bpr kd=hetcomp", `unknown "hetcomp"; want a comma-separated list of cd, dcd, de`}, // reproduce hetcomp-table runs it
+		{"train s bpr kd=hetcomp", "kd=hetcomp: hetcomp distils an ensemble of several teachers' trajectories, which a shell session (one teacher) does not train; run it with `reproduce hetcomp-table`"},
 	} {
 		if msg := execErr(t, sh, c.line); !strings.Contains(msg, c.want) {
 			t.Errorf("%s:\n got %s\nwant …%s…", c.line, msg, c.want)

@@ -51,6 +51,10 @@ type Option struct {
 	// Choices lists the valid values of KindEnum and KindList options (and
 	// completions of KindString ones).
 	Choices []string
+	// Elsewhere explains values of a KindEnum or KindList option that are
+	// not choices here but are offered elsewhere (kd=hetcomp: by the
+	// reproduce command); the error of such a value gives the explanation.
+	Elsewhere map[string]string
 	// Complete, if set, returns completions of a KindString value (data set
 	// names, workspace objects, files); it does not restrict the value.
 	Complete func(sh *Shell, prefix string) []string
@@ -193,6 +197,9 @@ func (o *Option) parse(s string) (any, error) {
 		}
 		return nil, bad()
 	case KindEnum:
+		if why, ok := o.Elsewhere[s]; ok {
+			return nil, fmt.Errorf("%s=%s: %s", o.Name, s, why)
+		}
 		if !slices.Contains(o.Choices, s) {
 			return nil, fmt.Errorf("%s=%s: want %s%s", o.Name, s, o.Expect(), didYouMean(s, o.Choices))
 		}
@@ -205,6 +212,9 @@ func (o *Option) parse(s string) (any, error) {
 		for k, p := range parts {
 			if p == "" {
 				return nil, fmt.Errorf("%s=%s: empty element; want %s", o.Name, s, o.Expect())
+			}
+			if why, ok := o.Elsewhere[p]; ok {
+				return nil, fmt.Errorf("%s=%s: %s", o.Name, s, why)
 			}
 			if !slices.Contains(o.Choices, p) {
 				return nil, fmt.Errorf("%s=%s: unknown %q; want %s%s", o.Name, s, p, o.Expect(), didYouMean(p, o.Choices))
