@@ -130,8 +130,8 @@ func checkEnsembleRun(r *RunSpec) error {
 
 // ensembleTrajectoryOptions turns the run's teachers into the trajectory
 // builder's specs. Each teacher keeps its own budget (epochs, evaluation
-// period, patience), capped by the run's epochs so that a quick budget
-// makes quick teachers; LR, batch size and weight decay that equal the
+// period, patience; a named budget may replace them all, see
+// NamedBudget.Teachers); LR, batch size and weight decay that equal the
 // model's reference training settings are written as "reference" (zero or
 // nil), so a spec that spells them out shares its trajectories with
 // HetCompReproduce's. All teachers must share one seed.
@@ -155,9 +155,8 @@ func ensembleTrajectoryOptions(r *RunSpec, s *data.Split, cacheDir string, log i
 		if t.Budget != nil {
 			b = *t.Budget
 		}
-		epochs := min(b.Epochs, r.Budget.Epochs)
-		sp := HetCompTeacherSpec{Name: roles[k], Kind: model.CanonicalKind(t.Kind), Dim: t.Dim, Epochs: epochs,
-			EvalEvery: max(1, min(b.EvalEvery, epochs)), Patience: b.Patience}
+		sp := HetCompTeacherSpec{Name: roles[k], Kind: model.CanonicalKind(t.Kind), Dim: t.Dim, Epochs: b.Epochs,
+			EvalEvery: max(1, min(b.EvalEvery, b.Epochs)), Patience: b.Patience}
 		_, _, ref, err := newHetCompTeacher(sp, s, seed)
 		if err != nil {
 			return o, fmt.Errorf("teachers[%d]: %w", k, err)
@@ -296,7 +295,7 @@ func (e *ensembleSet) listsOf(ctx context.Context, s *data.Split, n int, log io.
 //
 // The teachers' trajectories are BuildTrajectories' (cached under the
 // Env's cache, shared with HetCompReproduce), each teacher with its own
-// budget capped by the run's epochs; the ensemble's temperature is chosen
+// budget; the ensemble's temperature is chosen
 // on validation Recall@50 among 2, 5, 10 and 20.
 func RunEnsembleKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) {
 	spec := &run.Spec

@@ -232,6 +232,10 @@ type NamedBudget struct {
 	Budget
 	// Seeds replaces Spec.Seeds when set.
 	Seeds []uint64 `json:"seeds,omitempty"`
+	// Teachers, when set, replaces the budget of every teacher (Teacher and
+	// Teachers): the quick budget of a spec whose teachers have budgets of
+	// their own (HetComp's) makes quick teachers too.
+	Teachers *Budget `json:"teachers,omitempty"`
 }
 
 // Variant is a named set of overrides applied to the base run: one row of
@@ -515,6 +519,16 @@ func (s *Spec) WithBudget(name string) (*Spec, error) {
 	c.Budget = nb.Budget
 	if len(nb.Seeds) > 0 {
 		c.Seeds = slices.Clone(nb.Seeds)
+	}
+	if nb.Teachers != nil {
+		if c.Teacher != nil {
+			b := *nb.Teachers
+			c.Teacher.Budget = &b
+		}
+		for k := range c.Teachers {
+			b := *nb.Teachers
+			c.Teachers[k].Budget = &b
+		}
 	}
 	c.BudgetName = name
 	return c, nil

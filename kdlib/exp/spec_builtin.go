@@ -227,9 +227,10 @@ func hetcompBase() *Spec {
 	return &Spec{
 		RunSpec: RunSpec{Dataset: citeULike, Split: hetcompSplit, Teachers: ts,
 			Student: ModelSpec{Kind: "bpr", Dim: 6, WeightDecay: &wd}, Protocol: Full, Budget: hetcompFull},
-		Seeds:   []uint64{0},
-		Budgets: map[string]NamedBudget{"full": {Budget: hetcompFull, Seeds: []uint64{0}}, "quick": looQuick},
-		Report:  ReportSpec{Metrics: []string{"Recall@10", "NDCG@10", "Recall@50", "NDCG@50"}, Baseline: "w/o KD"},
+		Seeds: []uint64{0},
+		Budgets: map[string]NamedBudget{"full": {Budget: hetcompFull, Seeds: []uint64{0}},
+			"quick": {Budget: looQuick.Budget, Seeds: looQuick.Seeds, Teachers: &Budget{Epochs: 1, EvalEvery: 1}}},
+		Report: ReportSpec{Metrics: []string{"Recall@10", "NDCG@10", "Recall@50", "NDCG@50"}, Baseline: "w/o KD"},
 	}
 }
 
