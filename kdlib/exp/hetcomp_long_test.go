@@ -10,6 +10,7 @@ import (
 
 	"github.com/kdrec/kdrec/datasets"
 	"github.com/kdrec/kdrec/kdlib/data"
+	"github.com/kdrec/kdrec/kdlib/distill"
 	"github.com/kdrec/kdrec/kdlib/report"
 )
 
@@ -103,6 +104,41 @@ func TestHetCompReproduceLong(t *testing.T) {
 		}
 		if _, err := report.Save(f, base, report.SVG|report.PNG); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// TestHetCompStageTargetsLong prints HetCompStageTargets for the cached
+// trajectories of KDREC_HETCOMP_DATA (default citeulike-t) and the
+// ensemble temperatures 2, 5, 10, 20 and 50 (KDREC_LONG=1).
+func TestHetCompStageTargetsLong(t *testing.T) {
+	long(t)
+	name := os.Getenv("KDREC_HETCOMP_DATA")
+	if name == "" {
+		name = "citeulike-t"
+	}
+	s := hcSplit(t, name)
+	tts, err := BuildTrajectories(context.Background(), s, TrajectoryOptions{Teachers: HetCompTeachers(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var trs []*distill.Trajectory
+	for _, tt := range tts {
+		trs = append(trs, tt.Traj)
+	}
+	for _, T := range []float64{2, 5, 10, 20, 50} {
+		ens, err := distill.NewEnsemble(s.Train, trs, T)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, pop, err := HetCompStageTargets(context.Background(), s, ens, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("T=%v: popularity Recall@50 %.4f", T, pop)
+		for _, r := range st {
+			t.Logf("T=%v stage %d: ensemble %.4f, top-100 set %.4f, targets among the 500 most popular %.3f, distinct %d",
+				T, r.Stage, r.Ensemble, r.Set, r.Popular, r.Distinct)
 		}
 	}
 }

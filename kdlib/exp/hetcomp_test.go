@@ -159,3 +159,39 @@ func TestPickStages(t *testing.T) {
 		t.Errorf("fast learner: stages %v, want [5 10 15 20]", got)
 	}
 }
+
+// TestHetCompStageTargets checks the stage-target diagnostics on tiny
+// trajectories: one row per stage, values in range, reproducible, and a
+// clear error for k < 1.
+func TestHetCompStageTargets(t *testing.T) {
+	s := hcTinySplit(t)
+	tts, err := BuildTrajectories(context.Background(), s, TrajectoryOptions{Teachers: hcTinyTeachers()[:2], N: 20, CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ens, err := distill.NewEnsemble(s.Train, []*distill.Trajectory{tts[0].Traj, tts[1].Traj}, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const k = 10
+	st, pop, err := HetCompStageTargets(context.Background(), s, ens, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st) != ens.NumStages() || !(pop > 0 && pop <= 1) {
+		t.Fatalf("%d rows for %d stages, popularity recall %v", len(st), ens.NumStages(), pop)
+	}
+	for v, r := range st {
+		if r.Stage != v || r.Distinct < k || r.Distinct > s.NumItems() || r.Popular < 0 || r.Popular > 1 ||
+			!(r.Ensemble > 0 && r.Ensemble <= 1) || r.Set < 0 || r.Set > 1 {
+			t.Errorf("stage %d: %+v", v, r)
+		}
+	}
+	again, _, _ := HetCompStageTargets(context.Background(), s, ens, k)
+	if !slices.Equal(st, again) {
+		t.Errorf("not reproducible: %v then %v", st, again)
+	}
+	if _, _, err := HetCompStageTargets(context.Background(), s, ens, 0); err == nil || !strings.Contains(err.Error(), "k must be >= 1") {
+		t.Errorf("k=0: %v", err)
+	}
+}
