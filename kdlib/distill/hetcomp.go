@@ -690,39 +690,62 @@ func (t *HetCompTerm) userRow(u int, grow, dp []float32, w *hcWorker) float64 {
 
 // restMass replaces every score s of row by e = exp(clamp(s, ±C)), negated
 // when s was clamped (no gradient), and returns Σ |e| over the entries
-// whose mark is 0, summed in float32 blocks of 256 into a float64.
+// whose mark is 0, summed in float32 blocks of 256 into a float64. The
+// exponentials are vectorised (expClamp); the sum keeps its sequential
+// order, so the results are those of the scalar code bit for bit.
 func restMass(row []float32, mark []uint8, C float32) float64 {
+	expClamp(row, C)
 	var z float64
 	for lo := 0; lo < len(row); lo += 256 {
 		hi := min(lo+256, len(row))
 		blk, mk := row[lo:hi], mark[lo:hi]
 		var zc float32
-		for j, s := range blk {
-			c := s
-			if c > C {
-				c = C
-			}
-			if c < -C {
-				c = -C
-			}
-			e := fastExp(c)
+		for j, e := range blk {
 			if mk[j] == 0 {
-				zc += e
+				zc += abs32(e)
 			}
-			if c != s {
-				e = -e
-			}
-			blk[j] = e
 		}
 		z += float64(zc)
 	}
 	return z
 }
 
-// restGrad turns the exponentials left by restMass into gradients:
-// c·e for the rest (mark 0, not clamped), 0 elsewhere (the listed items
-// are set by the caller).
-func restGrad(row []float32, mark []uint8, c float32) {
+// expClampGo is the scalar expClamp.
+func expClampGo(row []float32, C float32) {
+	for j, s := range row {
+		c := s
+		if c > C {
+			c = C
+		}
+		if c < -C {
+			c = -C
+		}
+		e := fastExp(c)
+		if c != s {
+			e = -e
+		}
+		row[j] = e
+	}
+}
+
+// expK holds the constants of the vectorised fastExp (layout read by
+// expClampAVX).
+type expK struct {
+	log2e, half, ln2             float64
+	c, negC                      float32
+	p720, p120, p24, p6, p2, one float32
+	bias128, bias127, sign       uint32
+}
+
+// newExpK returns fastExp's constants with the clamp bound C.
+func newExpK(C float32) expK {
+	return expK{log2e: 1.4426950408889634, half: 128.5, ln2: 0.6931471805599453, c: C, negC: -C,
+		p720: 1.0 / 720, p120: 1.0 / 120, p24: 1.0 / 24, p6: 1.0 / 6, p2: 0.5, one: 1,
+		bias128: 128, bias127: 127, sign: 0x80000000}
+}
+
+// restGradGo is the scalar restGrad.
+func restGradGo(row []float32, mark []uint8, c float32) {
 	for j, e := range row {
 		if mark[j] != 0 || e < 0 {
 			row[j] = 0

@@ -12,6 +12,41 @@ func axpyAVX(a float32, x, y []float32)
 //go:noescape
 func axpy2AVX(a float32, x, y, u, v []float32)
 
+//go:noescape
+func expClampAVX(row []float32, k *expK)
+
+//go:noescape
+func restGradAVX(row []float32, mark []uint8, c float32)
+
+// expClamp replaces every score s of row by e = fastExp(clamp(s, ±C)),
+// negated when s was clamped; groups of four go through AVX, with the
+// same results as the scalar code for finite scores.
+func expClamp(row []float32, C float32) {
+	n := 0
+	if useAVX {
+		n = len(row) &^ 3
+		if n > 0 {
+			k := newExpK(C)
+			expClampAVX(row[:n], &k)
+		}
+	}
+	expClampGo(row[n:], C)
+}
+
+// restGrad turns the exponentials left by restMass into gradients:
+// c·e for the rest (mark 0, not clamped), 0 elsewhere (the listed items
+// are set by the caller); groups of four go through AVX.
+func restGrad(row []float32, mark []uint8, c float32) {
+	n := 0
+	if useAVX {
+		n = len(row) &^ 3
+		if n > 0 {
+			restGradAVX(row[:n], mark[:n], c)
+		}
+	}
+	restGradGo(row[n:], mark[n:], c)
+}
+
 // axpy computes y += a·x (len(y) ≥ len(x)).
 func axpy(a float32, x, y []float32) {
 	if useAVX {

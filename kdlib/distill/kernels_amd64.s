@@ -222,3 +222,96 @@ hsum:
 	MOVQ    out+56(FP), DI
 	VMOVUPS X10, (DI)
 	RET
+
+// func expClampAVX(row []float32, k *expK)
+// For len(row)/4 groups of 4: c = max(min(s, C), −C), e = fastExp(c)
+// (range reduction in float64, degree-6 Horner polynomial in float32, no
+// fused multiply-adds: the same operations as fastExp), row = c ≠ s ? −e : e.
+TEXT ·expClampAVX(SB), NOSPLIT, $0-32
+	MOVQ row_base+0(FP), SI
+	MOVQ row_len+8(FP), CX
+	MOVQ k+24(FP), AX
+	VBROADCASTSD 0(AX), Y8   // log2e
+	VBROADCASTSD 8(AX), Y9   // 128.5
+	VBROADCASTSD 16(AX), Y10 // ln2
+	VBROADCASTSS 24(AX), X11 // C
+	VBROADCASTSS 28(AX), X12 // −C
+	VBROADCASTSS 56(AX), X13 // int32 128
+	VBROADCASTSS 60(AX), X14 // int32 127
+	VBROADCASTSS 64(AX), X15 // sign bit
+
+loop4:
+	CMPQ CX, $4
+	JL   done
+	VMOVUPS (SI), X1
+	VMINPS  X11, X1, X2
+	VMAXPS  X12, X2, X2      // c
+	VCVTPS2PD X2, Y3
+	VMULPD  Y8, Y3, Y3       // t = c·log2e
+	VADDPD  Y9, Y3, Y4
+	VCVTTPD2DQY Y4, X4
+	VPSUBD  X13, X4, X4      // n
+	VCVTDQ2PD X4, Y5
+	VSUBPD  Y5, Y3, Y5       // t − n
+	VMULPD  Y10, Y5, Y5
+	VCVTPD2PSY Y5, X5        // f
+	VBROADCASTSS 32(AX), X6  // 1/720
+	VMULPS  X5, X6, X6
+	VBROADCASTSS 36(AX), X7  // 1/120
+	VADDPS  X7, X6, X6
+	VMULPS  X5, X6, X6
+	VBROADCASTSS 40(AX), X7  // 1/24
+	VADDPS  X7, X6, X6
+	VMULPS  X5, X6, X6
+	VBROADCASTSS 44(AX), X7  // 1/6
+	VADDPS  X7, X6, X6
+	VMULPS  X5, X6, X6
+	VBROADCASTSS 48(AX), X7  // 0.5
+	VADDPS  X7, X6, X6
+	VMULPS  X5, X6, X6
+	VBROADCASTSS 52(AX), X7  // 1
+	VADDPS  X7, X6, X6
+	VMULPS  X5, X6, X6
+	VADDPS  X7, X6, X6       // p
+	VPADDD  X14, X4, X4
+	VPSLLD  $23, X4, X4      // 2^n
+	VMULPS  X4, X6, X6       // e
+	VCMPPS  $4, X1, X2, X0   // c ≠ s (NEQ_UQ)
+	VANDPS  X15, X0, X0
+	VXORPS  X0, X6, X6
+	VMOVUPS X6, (SI)
+	ADDQ    $16, SI
+	SUBQ    $4, CX
+	JMP     loop4
+
+done:
+	VZEROUPPER
+	RET
+
+// func restGradAVX(row []float32, mark []uint8, c float32)
+// For len(row)/4 groups of 4: row = mark ≠ 0 or row < 0 ? 0 : c·row.
+TEXT ·restGradAVX(SB), NOSPLIT, $0-52
+	MOVQ row_base+0(FP), SI
+	MOVQ row_len+8(FP), CX
+	MOVQ mark_base+24(FP), DI
+	VBROADCASTSS c+48(FP), X8
+	VXORPS X9, X9, X9
+
+grad4:
+	CMPQ CX, $4
+	JL   gdone
+	VMOVUPS (SI), X1
+	VPMOVZXBD (DI), X2
+	VPCMPEQD X9, X2, X2      // mark == 0
+	VCMPPS $0x0D, X9, X1, X3 // row ≥ 0 (GE_OS)
+	VANDPS X3, X2, X2
+	VMULPS X8, X1, X1
+	VANDPS X2, X1, X1
+	VMOVUPS X1, (SI)
+	ADDQ $16, SI
+	ADDQ $4, DI
+	SUBQ $4, CX
+	JMP  grad4
+
+gdone:
+	RET
