@@ -300,6 +300,12 @@ func checkOutputs(t reporter, name string, nb *notebook) {
 		if c.CellType != "code" {
 			continue
 		}
+		// A program cell (%%) shows something: an empty output means its
+		// displays were lost (e.g. the program ended before GoNB sent them;
+		// report.Flush waits for them).
+		if strings.HasPrefix(strings.TrimSpace(string(c.Source)), "%%") && len(c.Outputs) == 0 {
+			t.Errorf("%s: cell %d (%s) has no output", name, k, firstLine(string(c.Source)))
+		}
 		for _, o := range c.Outputs {
 			var why string
 			switch {
@@ -496,13 +502,15 @@ func TestCheckerCatchesFailures(t *testing.T) {
 		{CellType: "code", Source: "x := ", Outputs: []output{{OutputType: "error", Ename: "ERROR", Evalue: "syntax error"}}},
 		{CellType: "code", Source: "y", Outputs: []output{{OutputType: "display_data", Data: map[string]text{"text/html": `<span class="gonb-err-location">x</span>`}}}},
 		{CellType: "code", Source: "!false", Outputs: []output{{OutputType: "stream", Name: "stderr", Text: "exit status 1\n"}}},
+		{CellType: "code", Source: "%%\nreport.DisplayTable(tb)"},
+		{CellType: "code", Source: "func helper() {}"},
 	}}
 	rec := &recorder{}
 	checkOutputs(rec, "t", nb)
-	if len(rec.msgs) != 4 {
-		t.Fatalf("checker reported %d failures, want 4:\n%s", len(rec.msgs), strings.Join(rec.msgs, "\n"))
+	if len(rec.msgs) != 5 {
+		t.Fatalf("checker reported %d failures, want 5:\n%s", len(rec.msgs), strings.Join(rec.msgs, "\n"))
 	}
-	for k, want := range []string{"cell 1 (boom())", "cell 2 (x :=)", "cell 3 (y)", "cell 4 (!false)"} {
+	for k, want := range []string{"cell 1 (boom())", "cell 2 (x :=)", "cell 3 (y)", "cell 4 (!false)", "cell 5 (report.DisplayTable(tb)) has no output"} {
 		if !strings.Contains(rec.msgs[k], want) {
 			t.Errorf("failure %d: %s, want %s", k, rec.msgs[k], want)
 		}
