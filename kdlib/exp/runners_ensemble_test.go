@@ -52,6 +52,24 @@ func TestEnsembleSweep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The teachers can be prepared first (a cluster's first phase): one
+	// trajectory per teacher, which the sweep then finds in the cache.
+	if n, err := PrepareTeachers(ctx, s, Shard{Index: 1, Count: 2}, env); err != nil || n != 1 {
+		t.Fatalf("prepare shard 1/2: %d teachers, %v", n, err)
+	}
+	if n, err := PrepareTeachers(ctx, s, Shard{}, env); err != nil || n != 2 {
+		t.Fatalf("prepare: %d teachers, %v", n, err)
+	}
+	{
+		runs, _ := s.Expand()
+		r := &runs[len(runs)-1].Spec
+		split, _ := env.Split(r.Dataset, r.Split, Full)
+		o, _ := ensembleTrajectoryOptions(r, split, cache, nil)
+		tts, err := BuildTrajectories(ctx, split, o)
+		if err != nil || !tts[0].Cached || !tts[1].Cached {
+			t.Fatalf("after PrepareTeachers the trajectories are not cached: %v", err)
+		}
+	}
 	out := t.TempDir()
 	rep, err := RunSweep(ctx, s, SweepOptions{Out: out, Env: env})
 	if err != nil {

@@ -719,7 +719,9 @@ func RunBuiltin(ctx context.Context, name, budget string, o SweepOptions) (*Swee
 // first phase of a cluster reproduction when the cache is on a store
 // without reliable locks. The distinct teachers, in order of first
 // appearance, are split over shards by position (i = position mod N). It
-// returns the number of teachers this shard handled.
+// returns the number of teachers this shard handled. The teachers of an
+// ensemble (RunSpec.Teachers) are prepared as their trajectories, one
+// teacher per job, exactly as RunEnsembleKD builds them.
 func PrepareTeachers(ctx context.Context, spec *Spec, shard Shard, env *Env) (int, error) {
 	if err := shard.Validate(); err != nil {
 		return 0, err
@@ -728,37 +730,75 @@ func PrepareTeachers(ctx context.Context, spec *Spec, shard Shard, env *Env) (in
 	if err != nil {
 		return 0, err
 	}
-	var keys []ModelKey
+	// A job is one teacher: a ModelKey, or one trajectory of the teachers
+	// of an ensemble (RunSpec.Teachers, built as RunEnsembleKD builds them).
+	type job struct {
+		key   *ModelKey
+		split *data.Split
+		traj  TrajectoryOptions
+	}
+	var jobs []job
 	seen := map[string]bool{}
 	for k := range runs {
 		r := &runs[k].Spec
-		idx := []int{}
-		if r.Teacher != nil {
-			idx = append(idx, -1)
-		}
-		for i := range r.Teachers {
-			idx = append(idx, i)
-		}
-		for _, i := range idx {
-			key, err := r.TeacherKey(i)
+		if len(r.Teachers) > 0 {
+			if env == nil || env.Cache == nil {
+				return 0, fmt.Errorf("preparing the teachers of an ensemble needs a cache directory")
+			}
+			s, err := env.Split(r.Dataset, r.Split, r.Protocol)
 			if err != nil {
 				return 0, err
 			}
-			h, err := key.Hash()
+			o, err := ensembleTrajectoryOptions(r, s, env.Cache.Dir, env.Log)
 			if err != nil {
 				return 0, err
 			}
-			if !seen[h] {
-				seen[h] = true
-				keys = append(keys, key)
+			for _, sp := range o.Teachers {
+				one := o
+				one.Teachers = []HetCompTeacherSpec{sp}
+				id, _ := json.Marshal(struct {
+					Split, Dir string
+					Teacher    HetCompTeacherSpec
+					Seed       uint64
+				}{SplitFingerprint(s), one.CacheDir, sp, one.Seed})
+				if !seen[string(id)] {
+					seen[string(id)] = true
+					jobs = append(jobs, job{split: s, traj: one})
+				}
 			}
+			continue
+		}
+		if r.Teacher == nil {
+			continue
+		}
+		key, err := r.TeacherKey(-1)
+		if err != nil {
+			return 0, err
+		}
+		h, err := key.Hash()
+		if err != nil {
+			return 0, err
+		}
+		if !seen[h] {
+			seen[h] = true
+			jobs = append(jobs, job{key: &key})
 		}
 	}
 	n := 0
-	for pos, key := range keys {
+	for pos, j := range jobs {
 		if pos%shard.count() != shard.Index {
 			continue
 		}
+		if j.key == nil {
+			tts, err := BuildTrajectories(ctx, j.split, j.traj)
+			if err != nil {
+				return n, err
+			}
+			n++
+			env.logf("teacher %d/%d: trajectory %s → %s (cached %v)", pos+1, len(jobs), j.traj.Teachers[0].Name, tts[0].Dir, tts[0].Cached)
+			continue
+		}
+		key := *j.key
 		if _, err := lookupTrainer(key.Model.Kind); err != nil {
 			return n, fmt.Errorf("teacher %d (%s d=%d seed=%d): %w", pos, key.Model.Kind, key.Model.Dim, key.Seed, err)
 		}
@@ -767,7 +807,7 @@ func PrepareTeachers(ctx context.Context, spec *Spec, shard Shard, env *Env) (in
 			return n, err
 		}
 		n++
-		env.logf("teacher %d/%d: %s d=%d seed=%d → %s (cached %v)", pos+1, len(keys), key.Model.Kind, key.Model.Dim, key.Seed, tm.Path, tm.Cached)
+		env.logf("teacher %d/%d: %s d=%d seed=%d → %s (cached %v)", pos+1, len(jobs), key.Model.Kind, key.Model.Dim, key.Seed, tm.Path, tm.Cached)
 	}
 	return n, nil
 }
