@@ -14,6 +14,14 @@ import (
 	"github.com/kdrec/kdrec/kdlib/report"
 )
 
+// hcDataName is KDREC_HETCOMP_DATA, by default citeulike-t.
+func hcDataName() string {
+	if name := os.Getenv("KDREC_HETCOMP_DATA"); name != "" {
+		return name
+	}
+	return "citeulike-t"
+}
+
 // hcSplit loads a data set by name (citeulike-t is embedded; the
 // others need KDREC_DATASETS) and makes HetComp's 60/20/20 split, seed 0.
 func hcSplit(t testing.TB, name string) *data.Split {
@@ -41,10 +49,7 @@ func hcSplit(t testing.TB, name string) *data.Split {
 // of KDREC_HETCOMP_DATA (default citeulike-t).
 func TestHetCompTeachersLong(t *testing.T) {
 	long(t)
-	name := os.Getenv("KDREC_HETCOMP_DATA")
-	if name == "" {
-		name = "citeulike-t"
-	}
+	name := hcDataName()
 	s := hcSplit(t, name)
 	tts, err := BuildTrajectories(context.Background(), s, TrajectoryOptions{Teachers: HetCompTeachers(name), Log: os.Stderr, Plain: true})
 	if err != nil {
@@ -64,10 +69,7 @@ func TestHetCompTeachersLong(t *testing.T) {
 // KDREC_HETCOMP_FIG the base path of the curve figure (.svg and .png).
 func TestHetCompReproduceLong(t *testing.T) {
 	long(t)
-	name := os.Getenv("KDREC_HETCOMP_DATA")
-	if name == "" {
-		name = "citeulike-t"
-	}
+	name := hcDataName()
 	s := hcSplit(t, name)
 	o := HetCompOptions{Dataset: name, Trajectory: TrajectoryOptions{Teachers: HetCompTeachers(name), Log: os.Stderr, Plain: true},
 		Log: os.Stderr, Plain: true}
@@ -113,10 +115,7 @@ func TestHetCompReproduceLong(t *testing.T) {
 // ensemble temperatures 2, 5, 10, 20 and 50 (KDREC_LONG=1).
 func TestHetCompStageTargetsLong(t *testing.T) {
 	long(t)
-	name := os.Getenv("KDREC_HETCOMP_DATA")
-	if name == "" {
-		name = "citeulike-t"
-	}
+	name := hcDataName()
 	s := hcSplit(t, name)
 	tts, err := BuildTrajectories(context.Background(), s, TrajectoryOptions{Teachers: HetCompTeachers(name)})
 	if err != nil {
