@@ -41,6 +41,7 @@ func Display(d Drawable) error {
 	}
 	_, size, _ := d.Plot()
 	gonbui.DisplayHTML(imgHTML(b, size))
+	gonbui.Sync()
 	return nil
 }
 
@@ -64,6 +65,7 @@ func DisplaySVG(d Drawable) error {
 		svg = svg[i:] // drop the XML prolog: the SVG is embedded in HTML
 	}
 	gonbui.DisplaySvg(svg)
+	gonbui.Sync()
 	return nil
 }
 
@@ -89,19 +91,28 @@ func DisplayTable(t *Table) {
 		return
 	}
 	gonbui.DisplayHTML(TableHTML(t))
+	gonbui.Sync()
 }
 
 // DisplayHTML shows an HTML fragment in the notebook; outside a notebook
 // it does nothing.
-func DisplayHTML(h string) { gonbui.DisplayHTML(h) }
+func DisplayHTML(h string) {
+	gonbui.DisplayHTML(h)
+	gonbui.Sync()
+}
 
 // DisplayMarkdown shows Markdown (with $…$ math) in the notebook; outside a
 // notebook it does nothing.
-func DisplayMarkdown(md string) { gonbui.DisplayMarkdown(md) }
+func DisplayMarkdown(md string) {
+	gonbui.DisplayMarkdown(md)
+	gonbui.Sync()
+}
 
-// Flush waits until everything sent to the notebook has been displayed;
-// call it (or defer it) before a cell's program ends. Outside a notebook it
-// returns at once.
+// Flush waits until everything sent to the notebook has been displayed.
+// The Display functions of this package already wait for their own
+// output (GoNB sends displays asynchronously, and a cell whose program
+// ended right after a display could lose it); Flush is for gonbui calls
+// made directly. Outside a notebook it returns at once.
 func Flush() { gonbui.Sync() }
 
 // Bar is a progress bar: *Progress (terminal) and *NotebookProgress both
