@@ -302,9 +302,6 @@ func RunEnsembleKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) 
 	if err := checkEnsembleRun(spec); err != nil {
 		return nil, err
 	}
-	if len(spec.Teachers) == 0 {
-		return nil, fmt.Errorf("kd %s: no teachers", strings.Join(spec.Methods(), "+"))
-	}
 	s, err := env.Split(spec.Dataset, spec.Split, spec.Protocol)
 	if err != nil {
 		return nil, err
@@ -335,16 +332,19 @@ func RunEnsembleKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) 
 	}
 	hooks := &fitHooks{}
 	var hc *distill.HetCompTerm
-	for k, t := range terms {
+	for _, t := range terms {
 		if h, ok := t.(*distill.HetCompTerm); ok {
 			hc = h
 			hooks.onEpoch = h.Hook(nil)
-			v, err := kdCheck(spec.KD[k])
-			if err != nil {
-				return nil, err
-			}
-			hooks.noBase = !v.bool("with-bpr")
 		}
+	}
+	if hc != nil {
+		// checkEnsembleRun allows hetcomp only alone, so it is the run's one term.
+		v, err := kdCheck(spec.KD[0])
+		if err != nil {
+			return nil, err
+		}
+		hooks.noBase = !v.bool("with-bpr")
 	}
 	label := fmt.Sprintf("%s %s d=%d seed=%d", run.Label, spec.Student.Kind, spec.Student.Dim, spec.Seed)
 	res, err := fitModel(ctx, strings.TrimSpace(label), b, terms, s, spec.Student, spec.StudentKey(), env, hooks)
