@@ -3,6 +3,7 @@ package distill
 import (
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/kdrec/kdrec/kdlib/model"
@@ -219,24 +220,29 @@ func (lb *listBatch) reset() {
 
 // addUser adds the group of user u: ordered items above below items.
 func (lb *listBatch) addUser(u int32, ordered, below []int32, w float64) {
-	for _, i := range ordered {
-		lb.us, lb.is = append(lb.us, u), append(lb.is, i)
-	}
-	for _, i := range below {
-		lb.us, lb.is = append(lb.us, u), append(lb.is, i)
-	}
+	lb.us, lb.is = addPairs(lb.us, lb.is, u, ordered, below)
 	lb.close(len(ordered), w, false)
 }
 
 // addItem adds the group of item i: ordered users above below users.
 func (lb *listBatch) addItem(i int32, ordered, below []int32, w float64) {
-	for _, u := range ordered {
-		lb.us, lb.is = append(lb.us, u), append(lb.is, i)
-	}
-	for _, u := range below {
-		lb.us, lb.is = append(lb.us, u), append(lb.is, i)
-	}
+	lb.is, lb.us = addPairs(lb.is, lb.us, i, ordered, below)
 	lb.close(len(ordered), w, true)
+}
+
+// addPairs appends one group's pairs: the group's key to keys, once per
+// entry, and the entries (ordered, then below) to others. One copy per
+// list instead of an append per pair: IR-RRD builds ~680,000 pairs per
+// batch on one core, and the per-pair appends were 8% of its epoch.
+func addPairs(keys, others []int32, key int32, ordered, below []int32) ([]int32, []int32) {
+	n0, n := len(keys), len(ordered)+len(below)
+	keys, others = slices.Grow(keys, n)[:n0+n], slices.Grow(others, n)[:n0+n]
+	k := keys[n0:]
+	for j := range k {
+		k[j] = key
+	}
+	copy(others[n0+copy(others[n0:], ordered):], below)
+	return keys, others
 }
 
 func (lb *listBatch) close(nOrd int, w float64, byItem bool) {
