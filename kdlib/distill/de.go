@@ -5,7 +5,6 @@ import (
 	"math"
 
 	"github.com/kdrec/kdrec/kdlib/model"
-	"github.com/kdrec/kdrec/kdlib/nn"
 	"github.com/kdrec/kdrec/kdlib/train"
 )
 
@@ -43,18 +42,8 @@ func DefaultDE() DEOptions {
 
 // DETerm is the Distillation Experts term; see DE.
 type DETerm struct {
-	opts    DEOptions
-	teacher *latTeacher
-	student model.Representer
-	banks   [2]*latBank
-	gates   [2]*latGate
-	tau     float64
-
-	sides   [2]latSide
-	set     latSet
-	scratch []latScratch
-
-	rows, evaluated int64
+	opts DEOptions
+	latMixture
 }
 
 // DE returns the Distillation Experts term of DE-RRD (S. Kang, J. Hwang,
@@ -103,7 +92,7 @@ func DE(teacher model.Embedder, student model.Representer, o DEOptions) (*DETerm
 	if o.Hidden == 0 {
 		o.Hidden = latHidden(ds, dt)
 	}
-	d := &DETerm{opts: o, teacher: latNewTeacher(teacher), student: student, tau: o.Tau.Start}
+	d := &DETerm{opts: o, latMixture: newLatMixture(teacher, student, o.Tau)}
 	sizes := []int{ds, o.Hidden, dt}
 	for side, name := range []string{"user", "item"} {
 		d.banks[side] = latNewBank("de."+name+".expert", o.Experts, sizes, o.Seed, uint64(0xde10+side))
@@ -121,39 +110,6 @@ func DE(teacher model.Embedder, student model.Representer, o DEOptions) (*DETerm
 
 // Name returns "de".
 func (d *DETerm) Name() string { return "de" }
-
-// Params returns the experts and the selection networks of both sides.
-func (d *DETerm) Params() []*nn.Param {
-	var ps []*nn.Param
-	for side := range d.banks {
-		ps = append(ps, d.banks[side].params()...)
-		if d.gates[side] != nil {
-			ps = append(ps, d.gates[side].lin.Params()...)
-		}
-	}
-	return ps
-}
-
-// BeginEpoch sets the temperature of the epoch.
-func (d *DETerm) BeginEpoch(e *train.Epoch) error {
-	d.tau = d.opts.Tau.At(e.Index, e.MaxEpochs)
-	return nil
-}
-
-// Tau returns the temperature in use.
-func (d *DETerm) Tau() float64 { return d.tau }
-
-// ExpertsPerRow returns the mean number of experts evaluated per entity row
-// since the last call (M without pruning, 1 when the selection is one-hot),
-// and resets the count.
-func (d *DETerm) ExpertsPerRow() float64 {
-	r := 0.0
-	if d.rows > 0 {
-		r = float64(d.evaluated) / float64(d.rows)
-	}
-	d.rows, d.evaluated = 0, 0
-	return r
-}
 
 // Batch adds the gradient of λ·L_DE and returns it.
 func (d *DETerm) Batch(b *train.Batch) float64 {

@@ -64,18 +64,8 @@ func DefaultHTD() HTDOptions {
 
 // HTDTerm is the Hierarchical Topology Distillation term; see HTD.
 type HTDTerm struct {
-	opts    HTDOptions
-	teacher *latTeacher
-	student model.Representer
-	banks   [2]*latBank
-	gates   [2]*latGate
-	tau     float64
-
-	sides   [2]latSide
-	set     latSet
-	scratch []latScratch
-
-	rows, evaluated int64
+	opts HTDOptions
+	latMixture
 
 	// topology scratch (V_B = users then items)
 	group    []int32   // group of each row of V_B (items offset by K)
@@ -169,7 +159,7 @@ func HTD(teacher model.Embedder, student model.Representer, o HTDOptions) (*HTDT
 	if o.Hidden == 0 {
 		o.Hidden = latHidden(ds, dt)
 	}
-	h := &HTDTerm{opts: o, teacher: latNewTeacher(teacher), student: student, tau: o.Tau.Start}
+	h := &HTDTerm{opts: o, latMixture: newLatMixture(teacher, student, o.Tau)}
 	sizes := []int{ds, o.Hidden, dt}
 	for side, name := range []string{"user", "item"} {
 		h.banks[side] = latNewBank("htd."+name+".map", o.Groups, sizes, o.Seed, uint64(0x47d10+side))
@@ -186,37 +176,6 @@ func HTD(teacher model.Embedder, student model.Representer, o HTDOptions) (*HTDT
 
 // Name returns "htd".
 func (h *HTDTerm) Name() string { return "htd" }
-
-// Params returns the mapping nets and the gates of both sides.
-func (h *HTDTerm) Params() []*nn.Param {
-	var ps []*nn.Param
-	for side := range h.banks {
-		ps = append(ps, h.banks[side].params()...)
-		ps = append(ps, h.gates[side].lin.Params()...)
-	}
-	return ps
-}
-
-// BeginEpoch sets the temperature of the epoch.
-func (h *HTDTerm) BeginEpoch(e *train.Epoch) error {
-	h.tau = h.opts.Tau.At(e.Index, e.MaxEpochs)
-	return nil
-}
-
-// Tau returns the temperature in use.
-func (h *HTDTerm) Tau() float64 { return h.tau }
-
-// ExpertsPerRow returns the mean number of mapping nets evaluated per
-// entity since the last call (K without pruning, 1 once the assignment is
-// one-hot), and resets the count.
-func (h *HTDTerm) ExpertsPerRow() float64 {
-	r := 0.0
-	if h.rows > 0 {
-		r = float64(h.evaluated) / float64(h.rows)
-	}
-	h.rows, h.evaluated = 0, 0
-	return r
-}
 
 // Batch adds the gradient of λ·L_HTD and returns it.
 func (h *HTDTerm) Batch(b *train.Batch) float64 {

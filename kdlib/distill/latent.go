@@ -1230,3 +1230,61 @@ func latBatchEntities(b *train.Batch, set *latSet, users, items *latSide, perTri
 		items.w = append(items.w, 0.5*(p+q))
 	}
 }
+
+// latMixture is the part DE and HTD share: per side (users, items) a bank
+// of mapping networks and a Gumbel-softmax gate read from the teacher's
+// representation, the annealed temperature, the batch buffers and the
+// count of networks evaluated per row. DE's M experts and HTD's K group
+// mappings are the same machinery; DETerm and HTDTerm embed it.
+type latMixture struct {
+	teacher *latTeacher
+	student model.Representer
+	banks   [2]*latBank
+	gates   [2]*latGate // nil for a one-network bank (DE with M = 1)
+	sched   TauSchedule
+	tau     float64
+
+	sides   [2]latSide
+	set     latSet
+	scratch []latScratch
+
+	rows, evaluated int64
+}
+
+func newLatMixture(teacher model.Embedder, student model.Representer, sched TauSchedule) latMixture {
+	return latMixture{teacher: latNewTeacher(teacher), student: student, sched: sched, tau: sched.Start}
+}
+
+// Params returns the mapping networks (DE's experts, HTD's group
+// mappings) and the gates of both sides.
+func (m *latMixture) Params() []*nn.Param {
+	var ps []*nn.Param
+	for side := range m.banks {
+		ps = append(ps, m.banks[side].params()...)
+		if m.gates[side] != nil {
+			ps = append(ps, m.gates[side].lin.Params()...)
+		}
+	}
+	return ps
+}
+
+// BeginEpoch sets the temperature of the epoch.
+func (m *latMixture) BeginEpoch(e *train.Epoch) error {
+	m.tau = m.sched.At(e.Index, e.MaxEpochs)
+	return nil
+}
+
+// Tau returns the temperature in use.
+func (m *latMixture) Tau() float64 { return m.tau }
+
+// ExpertsPerRow returns the mean number of mapping networks evaluated per
+// entity row since the last call (all of them without pruning, 1 once the
+// selection is one-hot), and resets the count.
+func (m *latMixture) ExpertsPerRow() float64 {
+	r := 0.0
+	if m.rows > 0 {
+		r = float64(m.evaluated) / float64(m.rows)
+	}
+	m.rows, m.evaluated = 0, 0
+	return r
+}
