@@ -38,7 +38,8 @@ import (
 //
 // gOrdered and gBelow receive the gradients (their previous contents are
 // overwritten); they must be at least as long as ordered and below. scratch,
-// if at least len(ordered) long, avoids an allocation. An empty ordered list
+// if its capacity is at least 2·len(ordered)+len(below), avoids an
+// allocation. An empty ordered list
 // has loss 0. RRD, IR-RRD, DCD and HetComp's fine-grained phase all use this
 // one function.
 func Listwise(ordered, below []float32, gOrdered, gBelow []float32, scratch []float64) float64 {
@@ -49,11 +50,12 @@ func Listwise(ordered, below []float32, gOrdered, gBelow []float32, scratch []fl
 		}
 		return 0
 	}
-	S := scratch
-	if len(S) < K {
-		S = make([]float64, K)
+	need := 2*K + len(below)
+	if cap(scratch) < need {
+		scratch = make([]float64, need)
 	}
-	if l, ok := listwiseShifted(ordered, below, gOrdered, gBelow, S); ok {
+	S := scratch[:K]
+	if l, ok := listwiseShifted(ordered, below, gOrdered, gBelow, S, scratch[K:need]); ok {
 		return l
 	}
 	return listwiseLog(ordered, below, gOrdered, gBelow, S)
@@ -110,8 +112,14 @@ func listwiseLog(ordered, below []float32, gOrdered, gBelow []float32, S []float
 // float32 gradient slices, so it declines (ok = false) when the scores
 // spread over more than 80 nats, where e_j could leave float32's normal
 // range; Listwise then uses the log-space recurrence. Z is scratch of
-// len(ordered).
-func listwiseShifted(ordered, below, gOrdered, gBelow []float32, Z []float64) (loss float64, ok bool) {
+// len(ordered), buf of len(ordered)+len(below).
+//
+// The exponentials and the logarithms are computed a slice at a time
+// (expSlice, logSlice: math.Exp and math.Log bit for bit, four at a time
+// with AVX2) and consumed in the same order as one call per element would,
+// so the loss and the gradients are those of the scalar loop to the last
+// bit; only the sums' order matters, and it is unchanged.
+func listwiseShifted(ordered, below, gOrdered, gBelow []float32, Z, buf []float64) (loss float64, ok bool) {
 	// The largest and smallest score. Plain comparisons give the values
 	// math.Max and math.Min would (a signed zero aside, which changes no
 	// result below); a NaN makes the spread NaN.
@@ -127,20 +135,32 @@ func listwiseShifted(ordered, below, gOrdered, gBelow []float32, Z []float64) (l
 	if nan || !(mx-mn <= 80) { // also rejects ±Inf
 		return 0, false
 	}
-	K := len(ordered)
-	zb := 0.0
+	K, L := len(ordered), len(below)
+	// buf = e^{below − M}, then e^{ordered − M}.
+	eb, eo := buf[:L], buf[L:L+K]
 	for j, v := range below {
-		e := math.Exp(float64(v) - mx)
+		eb[j] = float64(v) - mx
+	}
+	for k, v := range ordered {
+		eo[k] = float64(v) - mx
+	}
+	expSlice(buf[:L+K], buf[:L+K])
+	zb := 0.0
+	for j, e := range eb {
 		gBelow[j] = float32(e)
 		zb += e
 	}
 	z := zb
 	for k := K - 1; k >= 0; k-- {
-		e := math.Exp(float64(ordered[k]) - mx)
+		e := eo[k]
 		gOrdered[k] = float32(e)
 		z += e
 		Z[k] = z
-		loss += mx + math.Log(z) - float64(ordered[k])
+	}
+	logZ := buf[:K] // the exponentials are consumed
+	logSlice(logZ, Z)
+	for k := K - 1; k >= 0; k-- {
+		loss += mx + logZ[k] - float64(ordered[k])
 	}
 	inv := 0.0
 	for k := 0; k < K; k++ {
@@ -296,10 +316,10 @@ func parallel(w int, f func(k int)) {
 // weighted loss; scratch is Listwise's scratch.
 func (lb *listBatch) groupLoss(g int, scratch *[]float64) float64 {
 	lo, hi, mid := lb.off[g], lb.off[g+1], lb.off[g]+lb.nOrd[g]
-	if cap(*scratch) < int(mid-lo) {
-		*scratch = make([]float64, mid-lo)
+	if need := int(2*(mid-lo) + (hi - mid)); cap(*scratch) < need {
+		*scratch = make([]float64, need, need+need/2)
 	}
-	l := Listwise(lb.scores[lo:mid], lb.scores[mid:hi], lb.grads[lo:mid], lb.grads[mid:hi], (*scratch)[:mid-lo])
+	l := Listwise(lb.scores[lo:mid], lb.scores[mid:hi], lb.grads[lo:mid], lb.grads[mid:hi], *scratch)
 	wt := lb.weight[g]
 	for j := lo; j < hi; j++ {
 		lb.grads[j] *= wt

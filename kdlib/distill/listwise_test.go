@@ -247,7 +247,7 @@ func TestListwiseShiftedMatchesLogSpace(t *testing.T) {
 		}
 		g1, b1 := make([]float32, K), make([]float32, L)
 		g2, b2 := make([]float32, K), make([]float32, L)
-		l1, ok := listwiseShifted(ord, below, g1, b1, make([]float64, K))
+		l1, ok := listwiseShifted(ord, below, g1, b1, make([]float64, K), make([]float64, K+len(below)))
 		l2 := listwiseLog(ord, below, g2, b2, make([]float64, K))
 		if !ok {
 			continue
