@@ -25,6 +25,7 @@ var tinyKD = map[string]string{
 	"rrd":    "n.rrd=20 k.rrd=5 l.rrd=5",
 	"ir-rrd": "n.ir-rrd=20 k.ir-rrd=5 l.ir-rrd=5 item-k.ir-rrd=3 item-l.ir-rrd=3",
 	"de-rrd": "experts.de-rrd=4 n.de-rrd=20 k.de-rrd=5 l.de-rrd=5",
+	"cl-drd": "n.cl-drd=20 list.cl-drd=6 hard-depth.cl-drd=10 semi-depth.cl-drd=20",
 	"dcd":    "n.dcd=20 pool.dcd=10 item-pool.dcd=10 k.dcd=5 l.dcd=5 item-k.dcd=5 item-l.dcd=5",
 }
 
@@ -99,7 +100,7 @@ func TestKDOptionErrors(t *testing.T) {
 		{"train s bpr kd=rrd n.rrd=20 k.rrd=5 l.rrd=45", "l.rrd=45 is out of range"},
 		{"train s bpr kd=dcd n.dcd=20 pool.dcd=30", "kd dcd: pool.dcd=30 is out of range: want an integer in [1, n=20]"},
 		{"train s bpr kd=rrd k.rd=5", "k.rd is given but rd is not in kd=rrd"},
-		{"train s bpr kd=ir", `unknown "ir"; want a comma-separated list of cd, dcd, de`},
+		{"train s bpr kd=ir", `unknown "ir"; want a comma-separated list of cd, cl-drd, dcd, de`},
 		{"train s bpr kd=de experts=4", "unknown option experts"},
 		{"train s bpr kd=de teacher=nobody", `kd needs a trained teacher: unknown model "nobody"`},
 	}

@@ -203,6 +203,12 @@ func BenchmarkEpochDERRD(b *testing.B) {
 	}, func() train.Term { return de })
 }
 
+// BenchmarkEpochCLDRD: CL-DRD at its first stage (5 + 12 + 13 items per
+// user, 291 pairs).
+func BenchmarkEpochCLDRD(b *testing.B) {
+	benchEpoch(b, func(st *model.BPR) (train.Term, error) { return CLDRD(benchLists, st, CLDRDOptions{}) })
+}
+
 // BenchmarkEpochDCD: DCD, whose BeginEpoch ranks the catalogue with the
 // student (top-200 per user and per item).
 func BenchmarkEpochDCD(b *testing.B) {

@@ -32,8 +32,8 @@ type HetCompOptions struct {
 	// ensemble is used [2, 5, 10, 20]. Each must be > 0.
 	Temperatures []float64
 	// Methods are the student runs, in order, among "student" (w/o KD),
-	// "rrd" (RRD with the ensemble's deterministic top-K), "dcd" and
-	// "hetcomp" [all four].
+	// "rrd" (RRD with the ensemble's deterministic top-K), "cl-drd", "dcd"
+	// and "hetcomp" [all five].
 	Methods []string
 	// Dim is the student's size [6].
 	Dim int
@@ -46,11 +46,12 @@ type HetCompOptions struct {
 	BatchSize       int
 	// HetComp configures the HetComp term (zero: reference values).
 	HetComp distill.HetCompOptions
-	// ListN is the length of the baselines' ensemble lists [200]; RRD and
-	// DCD configure the baselines (zero: their defaults; RRD always uses
-	// the deterministic top-K).
+	// ListN is the length of the baselines' ensemble lists [200]; RRD,
+	// CLDRD and DCD configure the baselines (zero: their defaults; RRD
+	// always uses the deterministic top-K).
 	ListN int
 	RRD   distill.RRDOptions
+	CLDRD distill.CLDRDOptions
 	DCD   distill.DCDOptions
 	// WithBPR adds the student's BPR loss to HetComp's KD loss (the
 	// third-party variant; the authors' code trains with the KD loss only).
@@ -71,7 +72,7 @@ func (o *HetCompOptions) defaults() error {
 		o.Temperatures = []float64{2, 5, 10, 20}
 	}
 	if o.Methods == nil {
-		o.Methods = []string{"student", "rrd", "dcd", "hetcomp"}
+		o.Methods = []string{"student", "rrd", "cl-drd", "dcd", "hetcomp"}
 	}
 	def := func(p *int, v int) {
 		if *p == 0 {
@@ -98,9 +99,9 @@ func (o *HetCompOptions) defaults() error {
 	}
 	for _, m := range o.Methods {
 		switch m {
-		case "student", "rrd", "dcd", "hetcomp":
+		case "student", "rrd", "cl-drd", "dcd", "hetcomp":
 		default:
-			return fmt.Errorf("hetcomp: unknown method %q (want student, rrd, dcd or hetcomp)", m)
+			return fmt.Errorf("hetcomp: unknown method %q (want student, rrd, cl-drd, dcd or hetcomp)", m)
 		}
 	}
 	if o.Dim < 1 || o.Epochs < 1 || o.EvalEvery < 1 || o.Patience < 0 || o.BatchSize < 1 {
@@ -112,7 +113,7 @@ func (o *HetCompOptions) defaults() error {
 
 // HetCompRun is one student run.
 type HetCompRun struct {
-	// Method is "student", "rrd", "dcd" or "hetcomp".
+	// Method is "student", "rrd", "cl-drd", "dcd" or "hetcomp".
 	Method string
 	// Test holds the full-ranking test metrics at the best validation
 	// Recall@50 evaluation (parameters restored there).
@@ -173,12 +174,13 @@ type HetCompReport struct {
 // HetCompReproduce runs the HetComp experiment on split s (methods.md
 // §3.9, §4.3): the six teachers' trajectories (BuildTrajectories), the
 // ensemble (its temperature chosen on validation), and the students — w/o
-// KD, RRD and DCD on the converged ensemble's ranking, and HetComp — each
+// KD, RRD, CL-DRD and DCD on the converged ensemble's ranking, and HetComp — each
 // trained with Adam (lr 1e-3, coupled L2 1e-5, batches of 1024 training
 // pairs), evaluated by full ranking every EvalEvery epochs (validation and
 // test), early-stopped on validation Recall@50 with Patience and restored
-// to its best evaluation. RRD (TopK, K = L = 40, λ = 1e-3) and DCD (its
-// defaults) are added to the BPR loss, as in their papers; HetComp is
+// to its best evaluation. RRD (TopK, K = L = 40, λ = 1e-3), CL-DRD and
+// DCD (their defaults) are added to the BPR loss, as in their papers
+// (CL-DRD's dense retrievers train on their own labels too); HetComp is
 // trained by its KD loss only unless WithBPR. The baselines' teacher
 // lists are the top-200 users and items of the dense LiveEnsemble of the
 // converged teachers (DCD needs the item side).
@@ -263,7 +265,8 @@ func HetCompReproduce(ctx context.Context, s *data.Split, o HetCompOptions) (*He
 			WithBPR                          bool
 			Seed                             uint64
 			Version                          int
-		}{method, teacherKey.String(), rep.T, o.Dim, o.Epochs, o.EvalEvery, o.Patience, o.LR, o.WeightDecay, o.BatchSize, o.HetComp, o.ListN, o.RRD, o.DCD, o.WithBPR, o.Seed, 1})
+			CLDRD                            *distill.CLDRDOptions `json:",omitempty"` // CL-DRD's runs only: the others' keys predate it
+		}{method, teacherKey.String(), rep.T, o.Dim, o.Epochs, o.EvalEvery, o.Patience, o.LR, o.WeightDecay, o.BatchSize, o.HetComp, o.ListN, o.RRD, o.DCD, o.WithBPR, o.Seed, 1, cldrdKey(method, o.CLDRD)})
 		sum := sha256.Sum256(key)
 		path := filepath.Join(root, "runs", fmt.Sprintf("%s-%x.json", method, sum[:8]))
 		if b, err := os.ReadFile(path); err == nil {
@@ -275,7 +278,7 @@ func HetCompReproduce(ctx context.Context, s *data.Split, o HetCompOptions) (*He
 				continue
 			}
 		}
-		if (method == "rrd" || method == "dcd") && lists == nil {
+		if (method == "rrd" || method == "cl-drd" || method == "dcd") && lists == nil {
 			start := time.Now()
 			lists, err = ensembleLists(ctx, s, conv, rep.T, ens.N, o.ListN, filepath.Join(root, "lists"), teacherKey.String(), o.Log)
 			if err != nil {
@@ -294,6 +297,15 @@ func HetCompReproduce(ctx context.Context, s *data.Split, o HetCompOptions) (*He
 		rep.Runs = append(rep.Runs, run)
 	}
 	return rep, nil
+}
+
+// cldrdKey is the CL-DRD part of a run's cache key: its options for
+// "cl-drd", nothing for the other methods.
+func cldrdKey(method string, o distill.CLDRDOptions) *distill.CLDRDOptions {
+	if method != "cl-drd" {
+		return nil
+	}
+	return &o
 }
 
 // hetcompStudent trains one student.
@@ -322,6 +334,12 @@ func hetcompStudent(ctx context.Context, s *data.Split, ens *distill.Ensemble, l
 		terms = []train.Term{st.Loss()}
 	case "rrd":
 		t, err := distill.RRD(lists, st, o.RRD)
+		if err != nil {
+			return nil, err
+		}
+		terms = []train.Term{st.Loss(), t}
+	case "cl-drd":
+		t, err := distill.CLDRD(lists, st, o.CLDRD)
 		if err != nil {
 			return nil, err
 		}
@@ -415,7 +433,7 @@ func cpuLatency(m model.Scorer, users []int32) float64 {
 }
 
 // hetcompLabels are the table labels of the methods.
-var hetcompLabels = map[string]string{"student": "Student w/o KD", "rrd": "RRD (top-K)", "dcd": "DCD", "hetcomp": "HetComp"}
+var hetcompLabels = map[string]string{"student": "Student w/o KD", "rrd": "RRD (top-K)", "cl-drd": "CL-DRD", "dcd": "DCD", "hetcomp": "HetComp"}
 
 // Table returns the report's main table: every teacher, the ensemble and
 // every student with full-ranking test Recall/NDCG@{10,50}, parameter

@@ -59,12 +59,13 @@ func TestHetCompPipelineTiny(t *testing.T) {
 	o := HetCompOptions{Dataset: "tiny", Trajectory: TrajectoryOptions{Teachers: hcTinyTeachers(), N: 20, CacheDir: dir},
 		Epochs: 20, EvalEvery: 2, Patience: 3, LR: 0.01, BatchSize: 64, Temperatures: []float64{2, 5},
 		HetComp: hcTinyOptions(), ListN: 20, RRD: distill.RRDOptions{K: 5, L: 5},
-		DCD: distill.DCDOptions{Pool: 10, ItemPool: 5, K: 4, L: 4, ItemK: 2, ItemL: 2}}
+		CLDRD: distill.CLDRDOptions{Stages: []distill.CLDRDStage{{Top: 2, Hard: 3, Semi: 3}, {Top: 4, Hard: 2, Semi: 2}, {Top: 8}}, HardDepth: 10, SemiDepth: 20},
+		DCD:   distill.DCDOptions{Pool: 10, ItemPool: 5, K: 4, L: 4, ItemK: 2, ItemL: 2}}
 	rep, err := HetCompReproduce(context.Background(), s, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Teachers) != 6 || len(rep.Runs) != 4 {
+	if len(rep.Teachers) != 6 || len(rep.Runs) != 5 {
 		t.Fatalf("%d teachers, %d runs", len(rep.Teachers), len(rep.Runs))
 	}
 	for _, tt := range rep.Teachers {
@@ -85,7 +86,7 @@ func TestHetCompPipelineTiny(t *testing.T) {
 			t.Errorf("%s: test %v curve %v", r.Method, r.Test, r.CurveEpochs)
 		}
 	}
-	hc := rep.Runs[3]
+	hc := rep.Runs[4]
 	if hc.Method != "hetcomp" || len(hc.DKC) == 0 {
 		t.Errorf("hetcomp run without DKC history: %+v", hc)
 	}
@@ -106,7 +107,7 @@ func TestHetCompPipelineTiny(t *testing.T) {
 		t.Error("ensemble differs on reload")
 	}
 	md := rep.Markdown()
-	for _, want := range []string{"Ensemble (T=", "HetComp (MF d=6)", "DCD", "RRD (top-K)", "Student w/o KD", "I-AE (iae d=8)"} {
+	for _, want := range []string{"Ensemble (T=", "HetComp (MF d=6)", "DCD", "CL-DRD", "RRD (top-K)", "Student w/o KD", "I-AE (iae d=8)"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q:\n%s", want, md)
 		}

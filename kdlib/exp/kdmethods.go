@@ -198,6 +198,10 @@ var kdMethods = []KDMethod{
 	{Name: "de-rrd", Kind: KDBoth, Lambda: 0.01, Doc: "DE-RRD: DE (weight lambda) plus RRD (weight rrd-lambda) (Kang et al., CIKM 2020)",
 		Options: append([]KDOption{kdInt("experts", 30, 1, 1024, "number M of DE experts per side"), optHidden,
 			kdPos("rrd-lambda", 0.001, kdBig, "weight λ_RRD of the RRD term")}, rrdOpts(40, 40)...)},
+	{Name: "cl-drd", Kind: KDRanking, Lambda: 1, Doc: "CL-DRD: a curriculum of ever finer teacher orders, LambdaRank-MRR pairs (Zeng et al., SIGIR 2022)",
+		Options: []KDOption{optN, kdInt("list", 30, 3, kdMaxN, "items per user list; the stages order list/6, list/3, then all of them"),
+			kdInt("hard-depth", 50, 1, kdMaxN, "deepest teacher rank of the hard group (≥ list)"),
+			kdInt("semi-depth", 200, 2, kdMaxN, "deepest teacher rank of the semi-hard group (≤ n)")}},
 	{Name: "dcd", Kind: KDRanking, Lambda: 0.001, Doc: "DCD: dual correction of the student's under- and over-estimated items (Lee & Kim, CIKM 2021)",
 		Options: []KDOption{optN, kdInt("pool", 100, 1, kdMaxN, "teacher-top and student-top entries sampled from (users)"),
 			kdInt("item-pool", 100, 1, kdMaxN, "the same for items"), optK(40, "under-estimated items per user"), optL(40, "over-estimated items per user"),
@@ -691,6 +695,23 @@ func buildKD(env KDEnv, v kdValues) ([]train.Term, error) {
 		d.Lambda, d.Experts, d.Hidden, d.Seed = lambda, v.int("experts"), v.int("hidden"), env.Seed
 		ts, err := distill.DERRD(teacher, lists, rs, d, ro)
 		return ts, kdWrap(v.method, err)
+	case "cl-drd":
+		st, err := pairStudent(env, v.method)
+		if err != nil {
+			return nil, err
+		}
+		n, list, hard, semi := v.int("n"), v.int("list"), v.int("hard-depth"), v.int("semi-depth")
+		if hard < list {
+			return nil, v.outOfRange("hard-depth", fmt.Sprintf("an integer >= list=%d", list))
+		}
+		if semi > n || semi <= hard {
+			return nil, v.outOfRange("semi-depth", fmt.Sprintf("an integer in (hard-depth=%d, n=%d]", hard, n))
+		}
+		lists, err := listsOf(env, v, n, false)
+		if err != nil {
+			return nil, err
+		}
+		return one(distill.CLDRD(lists, st, distill.CLDRDOptions{Stages: distill.CLDRDStages(list), HardDepth: hard, SemiDepth: semi, Lambda: lambda}))
 	case "dcd":
 		st, ok := env.Student.(distill.ScoringStudent)
 		if !ok {

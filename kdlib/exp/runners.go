@@ -4,8 +4,8 @@ package exp
 // distillation methods of the catalogue (kdmethods.go): the built-in specs
 // of the dissertation's tables run through them. Runs with several
 // teachers (HetComp's table: the ensemble, the baselines distilling it,
-// HetComp itself) go to RunEnsembleKD (runners_ensemble.go). MTD and
-// CL-DRD are reported as not available.
+// HetComp itself) go to RunEnsembleKD (runners_ensemble.go). MTD is
+// reported as not available.
 
 import (
 	"context"
@@ -43,11 +43,11 @@ func KDMethodSets() [][]string {
 }
 
 // unbuiltNote ends the messages about the baselines that are not built.
-const unbuiltNote = "methods.md §3.9 names MTD and CL-DRD as HetComp's baselines but does not give their losses"
+const unbuiltNote = "methods.md §3.9 names MTD as a HetComp baseline, but neither it nor the authors' public code says which multi-teacher method that is or gives its loss"
 
 // unbuiltMethods are the methods of the dissertation's tables that are not
 // built (see unbuiltNote).
-var unbuiltMethods = []string{"mtd", "cldrd"}
+var unbuiltMethods = []string{"mtd"}
 
 var kdRunnerKeys = map[string]bool{}
 
@@ -65,7 +65,7 @@ func init() {
 }
 
 // checkKDRun refuses, before anything trains, the runs the KD runners
-// cannot serve: the baselines that are not built (MTD, CL-DRD), latent
+// cannot serve: the baseline that is not built (MTD), latent
 // methods with several teachers, HetComp or the ensemble without them, and
 // invalid options or combinations of the catalogue's methods or of the
 // zoo's models.

@@ -178,7 +178,7 @@ func TestEnsembleRunChecks(t *testing.T) {
 		{map[string]any{"teachers": nil, "kd": []KDTerm{kd("hetcomp", 1)}}, "needs a teacher"},
 		{map[string]any{"teachers": nil, "student": ModelSpec{Kind: EnsembleKind}}, "student kind ensemble needs the teachers"},
 		{map[string]any{"kd": []KDTerm{kd("de", 0.01)}}, "kd de distils one teacher's representations"},
-		{map[string]any{"kd": []KDTerm{kd("mtd", 0.001)}}, "not available yet: methods.md §3.9 names MTD and CL-DRD"},
+		{map[string]any{"kd": []KDTerm{kd("mtd", 0.001)}}, "not available yet: methods.md §3.9 names MTD as a HetComp baseline"},
 		{map[string]any{"kd": []KDTerm{kd("hetcomp", 1, "clamp", 100)}}, "option clamp=100 is out of range"},
 		{map[string]any{"kd": []KDTerm{kd("hetcomp", 1), kd("rrd", 0.001)}}, "kd hetcomp trains on its own loss"},
 		{map[string]any{"student": ModelSpec{Kind: EnsembleKind, Params: Options{"member": "GNN"}}}, `member "GNN" is not a teacher of the run (teachers: MF, I-AE)`},

@@ -142,8 +142,9 @@ var (
 	termHet  = kd("hetcomp", 1)
 	// HetComp's baselines distil the ensemble's top-200 lists, as in
 	// HetCompReproduce; RRD with the deterministic top-K (HetComp README).
-	termRRDHC = kd("rrd", 0.001, "n", 200, "k", 40, "l", 40, "sample", false)
-	termDCDHC = kd("dcd", 0.001, "n", 200)
+	termRRDHC   = kd("rrd", 0.001, "n", 200, "k", 40, "l", 40, "sample", false)
+	termDCDHC   = kd("dcd", 0.001, "n", 200)
+	termCLDRDHC = kd("cl-drd", 1, "n", 200)
 )
 
 // plainRow is a variant without distillation (and without a teacher).
@@ -446,8 +447,8 @@ var builtinSpecs = []builtin{
 		name: "hetcomp-table", title: "HetComp: six teachers, ensemble, and ranking-KD methods (CiteULike, 60/20/20)",
 		source: "methods.md §4.3 HetComp tables",
 		desc: "Teacher sizes and the ensemble's importance (Eq. 8) are unverified. A-music and Foursquare are not available. " +
-			"Ranking baselines use the ensemble's top-K without sampling (HetComp README). MTD and CL-DRD are not built: " +
-			"methods.md names them without their losses. The teacher rows evaluate the ensemble's members (no retraining).",
+			"Ranking baselines use the ensemble's top-K without sampling (HetComp README). MTD is not built: " +
+			"neither methods.md nor the authors' code says which method it is. The teacher rows evaluate the ensemble's members (no retraining).",
 		build: func() *Spec {
 			s := hetcompBase()
 			var vs []Variant
@@ -456,7 +457,7 @@ var builtinSpecs = []builtin{
 			}
 			vs = append(vs, Variant{Label: "Ensemble", Set: map[string]any{"student": ModelSpec{Kind: EnsembleKind}}},
 				Variant{Label: "w/o KD", Set: map[string]any{"teachers": nil}},
-				kdRow("RRD", termRRDHC), kdRow("DCD", termDCDHC), kdRow("HetComp", termHet))
+				kdRow("RRD", termRRDHC), kdRow("CL-DRD", termCLDRDHC), kdRow("DCD", termDCDHC), kdRow("HetComp", termHet))
 			s.Variants = vs
 			return s
 		},

@@ -238,7 +238,7 @@ func TestSpecBuiltins(t *testing.T) {
 	s, _ = BuiltinSpec("hetcomp-table", "quick")
 	s.Variants = append(s.Variants, kdRow("MTD", kd("mtd", 0.001)))
 	missing, _ := s.Unavailable()
-	if len(missing) != 1 || !strings.Contains(missing[0], `kd method "mtd" not available yet: methods.md §3.9 names MTD and CL-DRD`) {
+	if len(missing) != 1 || !strings.Contains(missing[0], `kd method "mtd" not available yet: methods.md §3.9 names MTD as a HetComp baseline`) {
 		t.Fatalf("hetcomp-table with MTD: unavailable %v", missing)
 	}
 	if _, err := BuiltinSpec("no-such-table", ""); err == nil || !strings.Contains(err.Error(), "derrd-table") {
