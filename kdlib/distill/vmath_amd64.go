@@ -96,26 +96,7 @@ func vmathSelfCheck() (expOK, logOK bool) {
 // (roughly x < -708.743 or x >= 709.436: overflow to +Inf, denormal or
 // zero results), is evaluated with math.Exp, as is the tail of len%4
 // elements. Without the kernel every element goes through math.Exp.
-func expSlice(dst, src []float64) {
-	dst = dst[:len(src)]
-	i := 0
-	if vmathExpOK {
-		n := len(src) &^ 3
-		for i < n {
-			i += expAVX2(dst[i:n], src[i:n])
-			if i < n {
-				d, s := dst[i:i+4:i+4], src[i:i+4:i+4]
-				for j, x := range s {
-					d[j] = math.Exp(x)
-				}
-				i += 4
-			}
-		}
-	}
-	for ; i < len(src); i++ {
-		dst[i] = math.Exp(src[i])
-	}
-}
+func expSlice(dst, src []float64) { vmapSlice(dst, src, vmathExpOK, expAVX2, math.Exp) }
 
 // logSlice sets dst[i] = math.Log(src[i]) for every i, bit for bit.
 // len(dst) must equal len(src); dst may be the same slice as src (other
@@ -128,23 +109,28 @@ func expSlice(dst, src []float64) {
 // bit-level frexp is replayed exactly. A block containing ±0, a negative
 // number, NaN or +Inf is evaluated with math.Log, as is the tail of len%4
 // elements. Without the kernel every element goes through math.Log.
-func logSlice(dst, src []float64) {
+func logSlice(dst, src []float64) { vmapSlice(dst, src, vmathLogOK, logAVX2, math.Log) }
+
+// vmapSlice sets dst[i] = f(src[i]): through kernel, which writes the
+// blocks of four it can and returns how many elements it wrote, when ok;
+// the block it stopped at (a lane off its path) and the tail through f.
+func vmapSlice(dst, src []float64, ok bool, kernel func(dst, src []float64) int, f func(float64) float64) {
 	dst = dst[:len(src)]
 	i := 0
-	if vmathLogOK {
+	if ok {
 		n := len(src) &^ 3
 		for i < n {
-			i += logAVX2(dst[i:n], src[i:n])
+			i += kernel(dst[i:n], src[i:n])
 			if i < n {
 				d, s := dst[i:i+4:i+4], src[i:i+4:i+4]
 				for j, x := range s {
-					d[j] = math.Log(x)
+					d[j] = f(x)
 				}
 				i += 4
 			}
 		}
 	}
 	for ; i < len(src); i++ {
-		dst[i] = math.Log(src[i])
+		dst[i] = f(src[i])
 	}
 }
