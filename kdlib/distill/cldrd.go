@@ -43,10 +43,11 @@ type CLDRDOptions struct {
 var DefaultCLDRDStages = CLDRDStages(30)
 
 // CLDRDStages scales the authors' three-stage curriculum to lists of n
-// items (n ≥ 3): Top n/6 (at least 1) with Hard ⌊12n/30⌋ and the rest Semi;
-// then n/3 ordered, n/3 Hard, the rest Semi; then all n ordered. n = 30
-// gives the authors' 5+12+13, 10+10+10, 30.
+// items (n below 3 counts as 3): Top n/6 (at least 1) with Hard ⌊12n/30⌋
+// and the rest Semi; then n/3 ordered, n/3 Hard, the rest Semi; then all
+// n ordered. n = 30 gives the authors' 5+12+13, 10+10+10, 30.
 func CLDRDStages(n int) []CLDRDStage {
+	n = max(n, 3)
 	t1, h1 := max(1, n/6), 12*n/30
 	t2, h2 := max(1, n/3), n/3
 	return []CLDRDStage{{t1, h1, n - t1 - h1}, {t2, h2, n - t2 - h2}, {n, 0, 0}}
@@ -73,9 +74,10 @@ func CLDRDStages(n int) []CLDRDStage {
 //
 // Choices [I], for recommendation: the list of user u comes from the
 // teacher's unobserved top items (lists.Users); the lower groups are not
-// sampled at random from the rank ranges, as in the authors' data
-// scripts (ranks 11–50 and 51–200), but taken at evenly spaced ranks of
-// those ranges, following HetComp's removal of sampling from every
+// sampled at random from rank ranges, as in the authors' data scripts
+// (ranks 11–50 and 51–200 for their 10 + 10 + 10 lists), but taken at
+// evenly spaced ranks of Top+1 … HardDepth and HardDepth+1 … SemiDepth
+// (the Hard range starts right below each stage's ordered top), following HetComp's removal of sampling from every
 // ranking-matching baseline ("we remove the sampling process", its
 // README); the term is summed over the batch's unique users,
 // λ·Σ_u L_u, as RRD and DCD are; stages switch at fixed epochs (the
@@ -114,6 +116,8 @@ func CLDRD(lists *TeacherLists, student model.PairScorer, o CLDRDOptions) (train
 		switch {
 		case s.Top < 1 || s.Hard < 0 || s.Semi < 0:
 			return nil, fmt.Errorf("cl-drd: stage %d: Top must be >= 1 and Hard, Semi >= 0, got %+v", k+1, s)
+		case s.Top+s.Hard+s.Semi < 2:
+			return nil, fmt.Errorf("cl-drd: stage %d: a list of %d item has no pair to order (want >= 2 items)", k+1, s.Top+s.Hard+s.Semi)
 		case s.Top+s.Hard > o.HardDepth:
 			return nil, fmt.Errorf("cl-drd: stage %d: Top+Hard=%d exceeds HardDepth=%d", k+1, s.Top+s.Hard, o.HardDepth)
 		case s.Semi > 0 && s.Semi > o.SemiDepth-o.HardDepth:
@@ -210,7 +214,9 @@ func (t *cldrd) Stage() int { return t.stage }
 func (t *cldrd) BeginEpoch(e *train.Epoch) error {
 	starts := t.o.Starts
 	if starts == nil && len(t.plans) == 3 {
-		starts = []int{e.MaxEpochs / 2, 3 * e.MaxEpochs / 4}
+		// At least one epoch per stage before the last, however short the run.
+		s1 := max(1, e.MaxEpochs/2)
+		starts = []int{s1, max(s1+1, 3*e.MaxEpochs/4)}
 	}
 	t.stage = 0
 	for _, s := range starts {

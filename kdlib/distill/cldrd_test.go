@@ -191,6 +191,7 @@ func TestCLDRDValidation(t *testing.T) {
 		{CLDRDOptions{SemiDepth: 100, Stages: []CLDRDStage{{0, 1, 1}}}, "stage 1: Top must be >= 1"},
 		{CLDRDOptions{SemiDepth: 100, Stages: []CLDRDStage{{45, 10, 0}}}, "Top+Hard=55 exceeds HardDepth=50"},
 		{CLDRDOptions{SemiDepth: 100, Stages: []CLDRDStage{{5, 5, 60}}}, "Semi=60 exceeds"},
+		{CLDRDOptions{SemiDepth: 100, Stages: []CLDRDStage{{1, 0, 0}}}, "has no pair to order"},
 		{CLDRDOptions{SemiDepth: 100, Stages: []CLDRDStage{{5, 5, 5}, {10, 0, 0}}}, "Starts is required with 2 stages"},
 		{CLDRDOptions{SemiDepth: 100, Starts: []int{5}}, "Starts needs 2 epochs"},
 		{CLDRDOptions{SemiDepth: 100, Starts: []int{5, 5}}, "ascending"},

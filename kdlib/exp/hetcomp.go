@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -102,6 +103,15 @@ func (o *HetCompOptions) defaults() error {
 		case "student", "rrd", "cl-drd", "dcd", "hetcomp":
 		default:
 			return fmt.Errorf("hetcomp: unknown method %q (want student, rrd, cl-drd, dcd or hetcomp)", m)
+		}
+	}
+	if slices.Contains(o.Methods, "cl-drd") {
+		semi := o.CLDRD.SemiDepth
+		if semi == 0 {
+			semi = 200 // distill.CLDRD's default
+		}
+		if semi > o.ListN {
+			return fmt.Errorf("hetcomp: cl-drd reaches ensemble rank %d (CLDRD.SemiDepth) but ListN is %d: lower CLDRD.SemiDepth and HardDepth or raise ListN", semi, o.ListN)
 		}
 	}
 	if o.Dim < 1 || o.Epochs < 1 || o.EvalEvery < 1 || o.Patience < 0 || o.BatchSize < 1 {

@@ -135,6 +135,7 @@ func TestHetCompOptionsErrors(t *testing.T) {
 		{HetCompOptions{Methods: []string{"kd"}}, "unknown method \"kd\""},
 		{HetCompOptions{Temperatures: []float64{-1}}, "Temperatures must be > 0"},
 		{HetCompOptions{Dim: -1}, "need Dim"},
+		{HetCompOptions{ListN: 100}, "cl-drd reaches ensemble rank 200 (CLDRD.SemiDepth) but ListN is 100"},
 		{HetCompOptions{Trajectory: TrajectoryOptions{Fractions: []float64{0.5, 0.2}}}, "Fractions must be increasing"},
 		{HetCompOptions{Trajectory: TrajectoryOptions{Teachers: []HetCompTeacherSpec{{Name: "X", Kind: "svd", Dim: 4, Epochs: 1, EvalEvery: 1}}, CacheDir: t.TempDir()}}, "unknown kind \"svd\""},
 		{HetCompOptions{Trajectory: TrajectoryOptions{Teachers: []HetCompTeacherSpec{{Name: "X", Kind: "bpr"}}}}, "teacher \"X\": need Dim"},
