@@ -38,6 +38,13 @@ type CLDRDOptions struct {
 	Lambda float64
 }
 
+// DefaultCLDRDHardDepth and DefaultCLDRDSemiDepth are the deepest teacher
+// ranks of the hard and semi-hard groups (the authors' ranks 50 and 200).
+const (
+	DefaultCLDRDHardDepth = 50
+	DefaultCLDRDSemiDepth = 200
+)
+
 // DefaultCLDRDStages is the curriculum of the authors' code: label modes
 // 8, 9 and 6 of dataset/nway_dataset.py in HansiZeng/CL-DRD, lists of 30.
 var DefaultCLDRDStages = CLDRDStages(30)
@@ -94,10 +101,10 @@ func CLDRD(lists *TeacherLists, student model.PairScorer, o CLDRDOptions) (train
 		o.Stages = slices.Clone(DefaultCLDRDStages)
 	}
 	if o.HardDepth == 0 {
-		o.HardDepth = 50
+		o.HardDepth = DefaultCLDRDHardDepth
 	}
 	if o.SemiDepth == 0 {
-		o.SemiDepth = 200
+		o.SemiDepth = DefaultCLDRDSemiDepth
 	}
 	if o.Lambda == 0 {
 		o.Lambda = 1
@@ -264,9 +271,7 @@ func (t *cldrd) Batch(b *train.Batch) float64 {
 			t.pos[a] = 1 / float64(p+1)
 		}
 		lu := 0.0
-		for a := range g {
-			g[a] = 0
-		}
+		clear(g)
 		for a := 0; a < n; a++ {
 			for c := a + 1; c < n; c++ {
 				if !cldrdOrdered(pl.group[a], pl.group[c]) {

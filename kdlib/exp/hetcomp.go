@@ -108,7 +108,7 @@ func (o *HetCompOptions) defaults() error {
 	if slices.Contains(o.Methods, "cl-drd") {
 		semi := o.CLDRD.SemiDepth
 		if semi == 0 {
-			semi = 200 // distill.CLDRD's default
+			semi = distill.DefaultCLDRDSemiDepth
 		}
 		if semi > o.ListN {
 			return fmt.Errorf("hetcomp: cl-drd reaches ensemble rank %d (CLDRD.SemiDepth) but ListN is %d: lower CLDRD.SemiDepth and HardDepth or raise ListN", semi, o.ListN)
