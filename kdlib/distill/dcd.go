@@ -249,9 +249,8 @@ func (t *dcd) Batch(b *train.Batch) float64 {
 		t.batch.add(in)
 		t.batch.add(below)
 	}
-	for _, i := range t.batch.items {
-		in, below := t.item.inter(int(i)), t.item.Unint[int(i)*t.item.L:int(i)*t.item.L+int(t.itemBelow[i])]
-		t.lb.addItem(i, in, below, t.o.ItemLambda)
-	}
+	t.lb.addItems(t.batch.items, t.o.ItemLambda, func(i int32) ([]int32, []int32) {
+		return t.item.inter(int(i)), t.item.Unint[int(i)*t.item.L : int(i)*t.item.L+int(t.itemBelow[i])]
+	})
 	return t.lb.run(t.st)
 }

@@ -107,8 +107,8 @@ func (t *irrrd) Batch(b *train.Batch) float64 {
 		t.batch.add(t.user.cur.inter(int(u)))
 		t.batch.add(t.user.cur.unint(int(u)))
 	}
-	for _, i := range t.batch.items {
-		t.lb.addItem(i, t.item.cur.inter(int(i)), t.item.cur.unint(int(i)), t.item.o.Lambda)
-	}
+	t.lb.addItems(t.batch.items, t.item.o.Lambda, func(i int32) ([]int32, []int32) {
+		return t.item.cur.inter(int(i)), t.item.cur.unint(int(i))
+	})
 	return t.lb.run(t.st)
 }

@@ -13,6 +13,18 @@ func axpyAVX(a float32, x, y []float32)
 func axpy2AVX(a float32, x, y, u, v []float32)
 
 //go:noescape
+func prefetchRowsAsm(base *float32, keys []int32, rowBytes int)
+
+// prefetchRows asks the CPU to bring the rows keys[j] of the row-major
+// table w (d columns) into its caches, without waiting for them: a hint
+// that changes no value. Every key must index a row of w.
+func prefetchRows(w []float32, keys []int32, d int) {
+	if len(keys) > 0 && d > 0 && len(w) > 0 {
+		prefetchRowsAsm(&w[0], keys, 4*d)
+	}
+}
+
+//go:noescape
 func expClampAVX(row []float32, k *expK)
 
 //go:noescape

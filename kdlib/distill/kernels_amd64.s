@@ -315,3 +315,28 @@ grad4:
 
 gdone:
 	RET
+
+// func prefetchRowsAsm(base *float32, keys []int32, rowBytes int)
+// Prefetches (PREFETCHT0) the first and the last byte of row keys[j] of
+// the table at base, for every j: a row of 80 bytes spans two cache lines.
+TEXT ·prefetchRowsAsm(SB), NOSPLIT, $0-40
+	MOVQ base+0(FP), SI
+	MOVQ keys_base+8(FP), DI
+	MOVQ keys_len+16(FP), CX
+	MOVQ rowBytes+32(FP), DX
+	LEAQ -1(DX), R8
+	TESTQ CX, CX
+	JEQ  pdone
+
+ploop:
+	MOVLQSX (DI), AX
+	IMULQ   DX, AX
+	ADDQ    SI, AX
+	PREFETCHT0 (AX)
+	PREFETCHT0 (AX)(R8*1)
+	ADDQ    $4, DI
+	DECQ    CX
+	JNE     ploop
+
+pdone:
+	RET

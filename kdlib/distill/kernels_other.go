@@ -15,3 +15,6 @@ func expClamp(row []float32, C float32) { expClampGo(row, C) }
 // restGrad turns the exponentials left by restMass into gradients:
 // c·e for the rest (mark 0, not clamped), 0 elsewhere.
 func restGrad(row []float32, mark []uint8, c float32) { restGradGo(row, mark, c) }
+
+// prefetchRows is a no-op on this platform (a cache hint elsewhere).
+func prefetchRows(w []float32, keys []int32, d int) {}

@@ -310,3 +310,56 @@ func TestRunBPRRepeatedKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestAddItems: the item groups that addItems copies on several workers
+// are those addItem adds one by one, after user groups already in the
+// batch, whatever the number of workers (one batch is large enough for
+// two, one is not) and whatever the batch's buffers held before.
+func TestAddItems(t *testing.T) {
+	r := nn.NewRand(8, 1)
+	lists := map[int32][2][]int32{}
+	var items []int32
+	for i := int32(0); i < 3000; i++ {
+		ord, below := make([]int32, r.IntN(25)), make([]int32, r.IntN(20))
+		for k := range ord {
+			ord[k] = int32(r.IntN(5000))
+		}
+		for k := range below {
+			below[k] = int32(r.IntN(5000))
+		}
+		lists[i] = [2][]int32{ord, below}
+		items = append(items, i)
+	}
+	get := func(i int32) ([]int32, []int32) { return lists[i][0], lists[i][1] }
+	for _, n := range []int{10, len(items)} {
+		want := &listBatch{}
+		want.reset()
+		want.addUser(7, []int32{1, 2, 3}, []int32{4, 5}, 0.5)
+		for _, i := range items[:n] {
+			ord, below := get(i)
+			want.addItem(i, ord, below, 0.25)
+		}
+		for _, w := range []int{1, 2, 3} {
+			got := &listBatch{workers: w, us: make([]int32, 1, 4), is: make([]int32, 99)}
+			got.reset()
+			got.addUser(7, []int32{1, 2, 3}, []int32{4, 5}, 0.5)
+			got.addItems(items[:n], 0.25, get)
+			if !slices.Equal(got.us, want.us) || !slices.Equal(got.is, want.is) || !slices.Equal(got.off, want.off) ||
+				!slices.Equal(got.nOrd, want.nOrd) || !slices.Equal(got.weight, want.weight) || !slices.Equal(got.byItem, want.byItem) {
+				t.Errorf("%d items, %d workers: addItems differs from addItem", n, w)
+			}
+		}
+	}
+}
+
+// TestPrefetchRows: the cache hint accepts the first and the last row of a
+// table (whose last byte ends the slice), row lengths that are not a
+// multiple of the cache line, no keys and an empty table, without a panic.
+func TestPrefetchRows(t *testing.T) {
+	for _, d := range []int{1, 3, 20, 33} {
+		w := make([]float32, 7*d)
+		prefetchRows(w, []int32{0, 6, 3}, d)
+		prefetchRows(w, nil, d)
+	}
+	prefetchRows(nil, []int32{0}, 4)
+}

@@ -56,8 +56,21 @@ func (s *RankSampler) Sample(rng *rand.Rand, n int, out []int32, heap []float64)
 	keys := heap[:k]
 	// Max-heap of the k smallest keys seen, positions in out.
 	inv := 1 / s.T
+	// The log-exponential draws, a block at a time: drawn in position
+	// order, their logarithms taken by logSlice (math.Log bit for bit),
+	// then consumed in the same order, so the keys are those of one
+	// math.Log(rng.ExpFloat64()) per position.
+	var block [64]float64
 	for p := 0; p < n; p++ {
-		key := math.Log(rng.ExpFloat64()) + float64(p+1)*inv
+		b := p % len(block)
+		if b == 0 {
+			blk := block[:min(len(block), n-p)]
+			for j := range blk {
+				blk[j] = rng.ExpFloat64()
+			}
+			logSlice(blk, blk)
+		}
+		key := block[b] + float64(p+1)*inv
 		if len(out) < k {
 			// Sift up.
 			c := len(out)
