@@ -25,6 +25,8 @@
 #
 # Needs scripts/install-notebooks.sh to have run. Per-cell timeout:
 # NB_TIMEOUT seconds (default 1200 at reduced scale, 10800 at full scale).
+# Full scale is the scale of docs/reproduction.md; KDREC_REFERENCE=1 in the
+# environment selects the dissertation's longer protocol (see docs/notebooks.md).
 set -euo pipefail
 source "$(dirname "$0")/nb-env.sh"
 
@@ -35,7 +37,7 @@ for a in "$@"; do
   --render) mode=render ;;
   --quick) reduced=1 ;;
   --html) html=1 ;;
-  -h | --help) sed -n '2,27p' "$0"; exit 0 ;;
+  -h | --help) sed -n '2,29p' "$0"; exit 0 ;;
   -*) echo "run-notebooks: unknown option $a" >&2; exit 2 ;;
   *) names+=("${a%.ipynb}") ;;
   esac
