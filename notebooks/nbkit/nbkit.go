@@ -1,5 +1,6 @@
 // Package nbkit holds the little glue that kdrec's notebooks share: the
-// scale switch (KDREC_QUICK), the notebook's directories (cache, figures),
+// scale switches (KDREC_QUICK for the reduced scale, KDREC_REFERENCE for the
+// dissertation's protocol), the notebook's directories (cache, figures),
 // an on-disk cache of trained runs, and a cancellable context.
 //
 // A GoNB cell runs as a fresh process, so anything expensive is computed

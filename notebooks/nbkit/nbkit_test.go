@@ -34,8 +34,16 @@ func TestScaleAndDirs(t *testing.T) {
 			t.Errorf("KDREC_QUICK=%q KDREC_REFERENCE=%q: Quick %v, Reference %v", c.quick, c.ref, Quick(), Reference())
 		}
 	}
-	if ScaleName() != "reduced scale" {
-		t.Errorf("scale name %q under KDREC_QUICK", ScaleName())
+	for _, c := range []struct{ quick, ref, want string }{
+		{"1", "1", "reduced scale"},
+		{"", "", "full scale (the reproduction report's settings)"},
+		{"", "1", "full scale (the dissertation's protocol)"},
+	} {
+		t.Setenv(EnvQuick, c.quick)
+		t.Setenv(EnvReference, c.ref)
+		if got := ScaleName(); got != c.want {
+			t.Errorf("KDREC_QUICK=%q KDREC_REFERENCE=%q: scale name %q, want %q", c.quick, c.ref, got, c.want)
+		}
 	}
 	t.Setenv("GONB_DIR", "/nb")
 	t.Setenv("KDREC_CACHE", "")
