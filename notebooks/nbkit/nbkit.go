@@ -81,10 +81,10 @@ func PickFull[T any](reference, report, quick T) T {
 }
 
 // ScaleName names the scale the notebook runs at, for its text: "reduced
-// scale", "full scale (the reproduction report's settings)" or "full scale
-// (the dissertation's protocol)".
+// scale", "full scale, the reproduction report's settings" or "full scale,
+// the dissertation's protocol".
 func ScaleName() string {
-	return PickFull("full scale (the dissertation's protocol)", "full scale (the reproduction report's settings)", "reduced scale")
+	return PickFull("full scale, the dissertation's protocol", "full scale, the reproduction report's settings", "reduced scale")
 }
 
 // Dir returns the notebook's directory: $GONB_DIR (set by the GoNB

@@ -36,8 +36,8 @@ func TestScaleAndDirs(t *testing.T) {
 	}
 	for _, c := range []struct{ quick, ref, want string }{
 		{"1", "1", "reduced scale"},
-		{"", "", "full scale (the reproduction report's settings)"},
-		{"", "1", "full scale (the dissertation's protocol)"},
+		{"", "", "full scale, the reproduction report's settings"},
+		{"", "1", "full scale, the dissertation's protocol"},
 	} {
 		t.Setenv(EnvQuick, c.quick)
 		t.Setenv(EnvReference, c.ref)
