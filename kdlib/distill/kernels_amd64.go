@@ -15,9 +15,14 @@ func axpy2AVX(a float32, x, y, u, v []float32)
 //go:noescape
 func prefetchRowsAsm(base *float32, keys []int32, rowBytes int)
 
-// prefetchRows asks the CPU to bring the rows keys[j] of the row-major
-// table w (d columns) into its caches, without waiting for them: a hint
-// that changes no value. Every key must index a row of w.
+// prefetchRows asks the CPU to bring the cache lines that hold the first
+// and the last byte of each row keys[j] of the row-major table w (d
+// columns) into its caches, without waiting for them: a hint that changes
+// no value (a prefetch never faults). That is the whole row when it spans
+// at most two lines: always for rows of up to 64 bytes, and for the
+// 80-byte rows of d = 20 when the table starts on a 64-byte boundary, as
+// Go's large allocations do (such a row starts 0, 16, 32 or 48 bytes into
+// a line). Longer rows get their two ends only.
 func prefetchRows(w []float32, keys []int32, d int) {
 	if len(keys) > 0 && d > 0 && len(w) > 0 {
 		prefetchRowsAsm(&w[0], keys, 4*d)

@@ -317,8 +317,8 @@ gdone:
 	RET
 
 // func prefetchRowsAsm(base *float32, keys []int32, rowBytes int)
-// Prefetches (PREFETCHT0) the first and the last byte of row keys[j] of
-// the table at base, for every j: a row of 80 bytes spans two cache lines.
+// Prefetches (PREFETCHT0) the cache lines of the first and the last byte
+// of row keys[j] of the table at base, for every j (see prefetchRows).
 TEXT ·prefetchRowsAsm(SB), NOSPLIT, $0-40
 	MOVQ base+0(FP), SI
 	MOVQ keys_base+8(FP), DI

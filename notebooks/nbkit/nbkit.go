@@ -1,5 +1,6 @@
 // Package nbkit holds the little glue that kdrec's notebooks share: the
-// scale switch (KDREC_QUICK), the notebook's directories (cache, figures),
+// scale switches (KDREC_QUICK for the reduced scale, KDREC_REFERENCE for the
+// dissertation's protocol), the notebook's directories (cache, figures),
 // an on-disk cache of trained runs, and a cancellable context.
 //
 // A GoNB cell runs as a fresh process, so anything expensive is computed
@@ -49,6 +50,41 @@ func Pick[T any](full, quick T) T {
 		return quick
 	}
 	return full
+}
+
+// EnvReference names the environment variable that selects, at full scale,
+// the dissertation's own protocol (any value but "" and "0") where it is
+// longer than the one docs/reproduction.md reports: students trained up to
+// 1000 epochs with early stopping, where the report caps them at 100.
+const EnvReference = "KDREC_REFERENCE"
+
+// Reference reports whether the full scale is the dissertation's protocol
+// (KDREC_REFERENCE, and not KDREC_QUICK).
+func Reference() bool {
+	v := os.Getenv(EnvReference)
+	return !Quick() && v != "" && v != "0"
+}
+
+// PickFull is Pick for settings whose full scale has two levels: reference
+// under KDREC_REFERENCE (the dissertation's protocol, many hours per
+// chapter on two cores), report by default (the settings of the runs in
+// docs/reproduction.md, so a full-scale notebook loads those runs from the
+// cache and shows the same numbers), quick under KDREC_QUICK.
+func PickFull[T any](reference, report, quick T) T {
+	switch {
+	case Quick():
+		return quick
+	case Reference():
+		return reference
+	}
+	return report
+}
+
+// ScaleName names the scale the notebook runs at, for its text: "reduced
+// scale", "full scale, the reproduction report's settings" or "full scale,
+// the dissertation's protocol".
+func ScaleName() string {
+	return PickFull("full scale, the dissertation's protocol", "full scale, the reproduction report's settings", "reduced scale")
 }
 
 // Dir returns the notebook's directory: $GONB_DIR (set by the GoNB

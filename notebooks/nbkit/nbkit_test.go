@@ -21,6 +21,30 @@ func TestScaleAndDirs(t *testing.T) {
 	if Quick() || Pick(10, 2) != 10 {
 		t.Error("KDREC_QUICK=0 taken as quick")
 	}
+	for _, c := range []struct {
+		quick, ref string
+		want       int
+	}{{"", "", 100}, {"", "1", 1000}, {"", "0", 100}, {"1", "", 20}, {"1", "1", 20}} {
+		t.Setenv(EnvQuick, c.quick)
+		t.Setenv(EnvReference, c.ref)
+		if got := PickFull(1000, 100, 20); got != c.want {
+			t.Errorf("KDREC_QUICK=%q KDREC_REFERENCE=%q: PickFull gave %d, want %d", c.quick, c.ref, got, c.want)
+		}
+		if (c.want == 1000) != Reference() || (c.want == 20) != Quick() {
+			t.Errorf("KDREC_QUICK=%q KDREC_REFERENCE=%q: Quick %v, Reference %v", c.quick, c.ref, Quick(), Reference())
+		}
+	}
+	for _, c := range []struct{ quick, ref, want string }{
+		{"1", "1", "reduced scale"},
+		{"", "", "full scale, the reproduction report's settings"},
+		{"", "1", "full scale, the dissertation's protocol"},
+	} {
+		t.Setenv(EnvQuick, c.quick)
+		t.Setenv(EnvReference, c.ref)
+		if got := ScaleName(); got != c.want {
+			t.Errorf("KDREC_QUICK=%q KDREC_REFERENCE=%q: scale name %q, want %q", c.quick, c.ref, got, c.want)
+		}
+	}
 	t.Setenv("GONB_DIR", "/nb")
 	t.Setenv("KDREC_CACHE", "")
 	t.Setenv(EnvFigures, "")
