@@ -237,14 +237,19 @@ func benchListBatch(b *testing.B, itemGroups int) {
 		}
 		lb.addUser(int32(g*7), ord, below, 1e-3)
 	}
+	// The item groups as IR-RRD adds them (addItems: referenced in place).
+	items := make([]int32, 0, itemGroups)
+	ord, below := map[int32][]int32{}, map[int32][]int32{}
 	for _, i := range r.Perm(25182)[:itemGroups] {
-		ord, below := make([]int32, 20), make([]int32, 20)
-		for k := range ord {
-			ord[k] = int32(r.IntN(5220))
-			below[k] = int32(r.IntN(5220))
+		o, b := make([]int32, 20), make([]int32, 20)
+		for k := range o {
+			o[k] = int32(r.IntN(5220))
+			b[k] = int32(r.IntN(5220))
 		}
-		lb.addItem(int32(i), ord, below, 5e-4)
+		items = append(items, int32(i))
+		ord[int32(i)], below[int32(i)] = o, b
 	}
+	lb.addItems(items, 5e-4, func(i int32) ([]int32, []int32) { return ord[i], below[i] })
 	loop(b, func() {
 		lb.run(m)
 		for _, p := range m.Params() {

@@ -2,7 +2,11 @@
 
 package distill
 
-import "golang.org/x/sys/cpu"
+import (
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
+)
 
 var useAVX = cpu.X86.HasAVX
 
@@ -28,6 +32,17 @@ func prefetchRows(w []float32, keys []int32, d int) {
 		prefetchRowsAsm(&w[0], keys, 4*d)
 	}
 }
+
+// prefetchInts asks for the cache lines of the first and the last entry
+// of s (all of it when s spans at most two lines), like prefetchRows.
+func prefetchInts(s []int32) {
+	if len(s) > 0 {
+		prefetchRowsAsm((*float32)(unsafe.Pointer(&s[0])), zeroKey[:], 4*len(s))
+	}
+}
+
+// zeroKey is prefetchInts' one key: the row at the slice's start.
+var zeroKey = [1]int32{0}
 
 //go:noescape
 func expClampAVX(row []float32, k *expK)

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/kdrec/kdrec/kdlib/model"
+	"github.com/kdrec/kdrec/kdlib/nn"
 )
 
 // Listwise returns the relaxed Plackett–Luce negative log-likelihood of an
@@ -210,14 +211,19 @@ func logAddExp(a, b float64) float64 {
 // gradient of every row that is not a group's own row. With two slabs this
 // is exactly the arithmetic of the earlier implementation on two cores.
 type listBatch struct {
-	us, is  []int32   // pairs
-	off     []int32   // group g spans pairs [off[g], off[g+1])
-	nOrd    []int32   // the first nOrd[g] pairs of group g are the ordered list
-	weight  []float32 // λ of group g
-	byItem  []bool    // group g holds the pairs of one item (else of one user)
-	scores  []float32 // per pair
-	grads   []float32 // per pair, weighted by the group's λ
-	gloss   []float64 // weighted loss of each group
+	us, is []int32   // pairs
+	off    []int32   // group g spans pairs [off[g], off[g+1])
+	nOrd   []int32   // the first nOrd[g] pairs of group g are the ordered list
+	weight []float32 // λ of group g
+	byItem []bool    // group g holds the pairs of one item (else of one user)
+	scores []float32 // per pair
+	grads  []float32 // per pair, weighted by the group's λ
+	gloss  []float64 // weighted loss of each group
+	// The groups added by addItems are referenced in place rather than
+	// copied into us and is: refAt[g] is group g's entry in refs, or −1
+	// when its pairs are in us and is (see pairs and materialize).
+	refs    []groupRef
+	refAt   []int32
 	workers int
 	scratch [][]float64 // per worker, Listwise's scratch
 	bpr     bprPlan     // runBPR's buffers
@@ -232,10 +238,19 @@ const maxSlabs = 2
 // 4096 pairs, at most maxSlabs.
 func slabCount(n int) int { return max(1, min(maxSlabs, n/4096)) }
 
+// groupRef is a group whose pairs live outside the batch: key's ordered
+// entries, then its below entries.
+type groupRef struct {
+	key            int32
+	ordered, below []int32
+}
+
 func (lb *listBatch) reset() {
 	lb.us, lb.is = lb.us[:0], lb.is[:0]
 	lb.off = append(lb.off[:0], 0)
 	lb.nOrd, lb.weight, lb.byItem = lb.nOrd[:0], lb.weight[:0], lb.byItem[:0]
+	clear(lb.refs) // drop the references to the callers' lists
+	lb.refs, lb.refAt = lb.refs[:0], lb.refAt[:0]
 }
 
 // addUser adds the group of user u: ordered items above below items.
@@ -252,40 +267,82 @@ func (lb *listBatch) addItem(i int32, ordered, below []int32, w float64) {
 
 // addItems adds one item group per entry of items, in that order, with the
 // pairs lists(i) returns (ordered users, then below users) and weight w:
-// the batch addItem would build, with the copies made on the batch's
-// workers. IR-RRD's and DCD's item side is ~680,000 pairs per batch, whose
-// copy on one core was ~12 % of the epoch's wall clock, the other core
-// idle. lists is called twice per item, must be safe for concurrent use
-// and must return the same lists both times.
+// the batch addItem would build, except that the lists are referenced, not
+// copied. IR-RRD's and DCD's item side is ~680,000 pairs per batch, whose
+// copy was ~8 % of the epoch's wall clock even on both cores; the BPR path
+// reads the lists where they are (pairs), and the generic path copies them
+// first (materialize). The lists must not change until the batch has run.
 func (lb *listBatch) addItems(items []int32, w float64, lists func(i int32) (ordered, below []int32)) {
-	g0, p0 := len(lb.nOrd), len(lb.us)
-	n := p0
+	n := len(lb.us)
 	for _, i := range items {
 		ord, below := lists(i)
 		n += len(ord) + len(below)
+		lb.refAt = append(lb.refAt, int32(len(lb.refs)))
+		lb.refs = append(lb.refs, groupRef{key: i, ordered: ord, below: below})
 		lb.byItem = append(lb.byItem, true)
 		lb.off = append(lb.off, int32(n))
 		lb.nOrd = append(lb.nOrd, int32(len(ord)))
 		lb.weight = append(lb.weight, float32(w))
 	}
-	lb.us, lb.is = slices.Grow(lb.us, n-p0)[:n], slices.Grow(lb.is, n-p0)[:n]
+	// us and is keep one slot per pair, so that the groups added after
+	// these find their pairs at their offsets; the referenced groups' slots
+	// are filled only by materialize.
+	lb.us, lb.is = slices.Grow(lb.us, n-len(lb.us))[:n], slices.Grow(lb.is, n-len(lb.is))[:n]
+}
+
+// materialize copies the referenced groups' pairs into us and is (on the
+// batch's workers: ~680,000 pairs per IR-RRD batch) and turns them into
+// ordinary groups.
+func (lb *listBatch) materialize() {
+	if len(lb.refs) == 0 {
+		return
+	}
+	var gs []int32
+	for g, r := range lb.refAt {
+		if r >= 0 {
+			gs = append(gs, int32(g))
+		}
+	}
+	n := 0
+	for _, r := range lb.refs {
+		n += len(r.ordered) + len(r.below)
+	}
 	workers := lb.workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	workers = max(1, min(workers, (n-p0)/16384))
+	workers = max(1, min(workers, n/16384))
 	parallel(workers, func(k int) {
-		a, b := k*len(items)/workers, (k+1)*len(items)/workers
-		for x, i := range items[a:b] {
-			ord, below := lists(i)
-			lo, hi := lb.off[g0+a+x], lb.off[g0+a+x+1]
+		for _, g := range gs[k*len(gs)/workers : (k+1)*len(gs)/workers] {
+			r := &lb.refs[lb.refAt[g]]
+			lo, hi := lb.off[g], lb.off[g+1]
 			keys := lb.is[lo:hi]
 			for j := range keys {
-				keys[j] = i
+				keys[j] = r.key
 			}
-			copy(lb.us[int(lo)+copy(lb.us[lo:hi], ord):hi], below)
+			copy(lb.us[int(lo)+copy(lb.us[lo:hi], r.ordered):hi], r.below)
 		}
 	})
+	for _, g := range gs {
+		lb.refAt[g] = -1
+	}
+	clear(lb.refs)
+	lb.refs = lb.refs[:0]
+}
+
+// pairs returns group g's key and the other side's entries of its pairs,
+// in pair order, as one segment (a) or, for a referenced group, two (a,
+// the ordered list, then b); the group must not be empty.
+func (lb *listBatch) pairs(g int) (key int32, a, b []int32) {
+	if r := lb.refAt[g]; r >= 0 {
+		ref := &lb.refs[r]
+		return ref.key, ref.ordered, ref.below
+	}
+	lo, hi := lb.off[g], lb.off[g+1]
+	if lb.byItem[g] {
+		return lb.is[lo], lb.us[lo:hi], nil
+	}
+	return lb.us[lo], lb.is[lo:hi], nil
 }
 
 // addPairs appends one group's pairs: the group's key to keys, once per
@@ -308,6 +365,7 @@ func (lb *listBatch) close(nOrd int, w float64, byItem bool) {
 	lb.off = append(lb.off, int32(len(lb.us)))
 	lb.nOrd = append(lb.nOrd, int32(nOrd))
 	lb.weight = append(lb.weight, float32(w))
+	lb.refAt = append(lb.refAt, -1)
 }
 
 // prepare sizes the per-pair and per-group buffers and returns the number
@@ -391,6 +449,7 @@ func (lb *listBatch) run(st model.PairScorer) float64 {
 	if m, ok := st.(*model.BPR); ok {
 		return lb.runBPR(m)
 	}
+	lb.materialize()
 	w := lb.prepare(n)
 	groups := len(lb.nOrd)
 	parallel(w, func(k int) {
@@ -478,10 +537,11 @@ func (pl *bprPlan) index(lb *listBatch, m *model.BPR) (uniqueKeys bool) {
 		if lo == hi {
 			continue
 		}
-		own, seen, key := m.P, pl.seenP, lb.us[lo]
+		own, seen := m.P, pl.seenP
 		if lb.byItem[g] {
-			own, seen, key = m.Q, pl.seenQ, lb.is[lo]
+			own, seen = m.Q, pl.seenQ
 		}
+		key, _, _ := lb.pairs(g)
 		if seen[key] == pl.gen {
 			uniqueKeys = false
 		}
@@ -622,46 +682,69 @@ func (lb *listBatch) pass1(m *model.BPR, g0, g1, s int, acc []float32, scratch *
 		if g+prefetchAhead < g1 {
 			lb.prefetchGroup(m, g+prefetchAhead, s)
 		}
+		if g+2*prefetchAhead < g1 {
+			if r := lb.refAt[g+2*prefetchAhead]; r >= 0 {
+				prefetchInts(lb.refs[r].ordered)
+				prefetchInts(lb.refs[r].below)
+			}
+		}
 		lo, hi := int(lb.off[g]), int(lb.off[g+1])
 		if lo == hi {
 			lb.gloss[g] = 0
 			continue
 		}
 		own, other := m.P, m.Q
-		key, keys := lb.us[lo], lb.is[lo:hi]
 		if lb.byItem[g] {
 			own, other = m.Q, m.P
-			key, keys = lb.is[lo], lb.us[lo:hi]
 		}
+		key, ka, kb := lb.pairs(g)
 		row := own.Row(int(key))[:d]
-		dotRows(row, other.W, keys, lb.scores[lo:hi])
+		mid := lo + len(ka)
+		dotRows(row, other.W, ka, lb.scores[lo:mid])
+		dotRows(row, other.W, kb, lb.scores[mid:hi])
 		lb.gloss[g] = lb.groupLoss(g, scratch)
-		gr := lb.grads[lo:hi]
 		clear(acc)
 		if !lb.byItem[g] {
-			for j, x := range keys {
-				if gk := gr[j]; gk != 0 {
-					axpy(gk, other.Row(int(x))[:d], acc)
-				}
-			}
+			lb.userRows(other, ka, lb.grads[lo:mid], acc)
+			lb.userRows(other, kb, lb.grads[mid:hi], acc)
 		} else {
 			if pl.gP[s] == nil {
 				pl.gP[s], pl.markP[s] = make([]float32, m.P.Rows*d), make([]bool, m.P.Rows)
 			}
-			gp, mark := pl.gP[s], pl.markP[s]
-			for j, x := range keys {
-				gk := gr[j]
-				if gk == 0 {
-					continue
-				}
-				if !mark[x] {
-					mark[x] = true
-					pl.rowsP[s] = append(pl.rowsP[s], x)
-				}
-				axpy2(gk, other.Row(int(x))[:d], acc, row, gp[int(x)*d:int(x)*d+d])
-			}
+			lb.itemRows(other, ka, lb.grads[lo:mid], acc, row, s)
+			lb.itemRows(other, kb, lb.grads[mid:hi], acc, row, s)
 		}
 		addTo(own.G[int(key)*d:int(key)*d+d], acc)
+	}
+}
+
+// userRows adds Σ_j g_j·(item row keys[j]) to acc (a user group's own
+// gradient row).
+func (lb *listBatch) userRows(q *nn.Param, keys []int32, g, acc []float32) {
+	d := len(acc)
+	for j, x := range keys {
+		if gk := g[j]; gk != 0 {
+			axpy(gk, q.Row(int(x))[:d], acc)
+		}
+	}
+}
+
+// itemRows adds, for an item group with own row row, Σ_j g_j·(user row
+// keys[j]) to acc and g_j·row to user keys[j]'s private row of slab s.
+func (lb *listBatch) itemRows(p *nn.Param, keys []int32, g, acc, row []float32, s int) {
+	pl := &lb.bpr
+	d := len(acc)
+	gp, mark := pl.gP[s], pl.markP[s]
+	for j, x := range keys {
+		gk := g[j]
+		if gk == 0 {
+			continue
+		}
+		if !mark[x] {
+			mark[x] = true
+			pl.rowsP[s] = append(pl.rowsP[s], x)
+		}
+		axpy2(gk, p.Row(int(x))[:d], acc, row, gp[int(x)*d:int(x)*d+d])
 	}
 }
 
@@ -685,16 +768,21 @@ func (lb *listBatch) prefetchGroup(m *model.BPR, g, s int) {
 		return
 	}
 	d := m.Dim()
+	key, a, b := lb.pairs(g)
+	own := []int32{key}
 	if !lb.byItem[g] {
-		prefetchRows(m.P.W, lb.us[lo:lo+1], d)
-		prefetchRows(m.P.G, lb.us[lo:lo+1], d)
-		prefetchRows(m.Q.W, lb.is[lo:hi], d)
+		prefetchRows(m.P.W, own, d)
+		prefetchRows(m.P.G, own, d)
+		prefetchRows(m.Q.W, a, d)
+		prefetchRows(m.Q.W, b, d)
 		return
 	}
-	prefetchRows(m.Q.W, lb.is[lo:lo+1], d)
-	prefetchRows(m.Q.G, lb.is[lo:lo+1], d)
-	prefetchRows(m.P.W, lb.us[lo:hi], d)
+	prefetchRows(m.Q.W, own, d)
+	prefetchRows(m.Q.G, own, d)
+	prefetchRows(m.P.W, a, d)
+	prefetchRows(m.P.W, b, d)
 	if gp := lb.bpr.gP[s]; gp != nil {
-		prefetchRows(gp, lb.us[lo:hi], d)
+		prefetchRows(gp, a, d)
+		prefetchRows(gp, b, d)
 	}
 }

@@ -311,10 +311,12 @@ func TestRunBPRRepeatedKeys(t *testing.T) {
 	}
 }
 
-// TestAddItems: the item groups that addItems copies on several workers
-// are those addItem adds one by one, after user groups already in the
-// batch, whatever the number of workers (one batch is large enough for
-// two, one is not) and whatever the batch's buffers held before.
+// TestAddItems: the item groups that addItems references in place are
+// those addItem copies one by one, between user groups: materialize (the
+// generic path's copy, on several workers when the batch is large enough)
+// gives the same pairs whatever the number of workers and whatever the
+// batch's buffers held before, and the BPR path, which reads the lists
+// where they are, gives the same loss and gradients to the last bit.
 func TestAddItems(t *testing.T) {
 	r := nn.NewRand(8, 1)
 	lists := map[int32][2][]int32{}
@@ -322,32 +324,53 @@ func TestAddItems(t *testing.T) {
 	for i := int32(0); i < 3000; i++ {
 		ord, below := make([]int32, r.IntN(25)), make([]int32, r.IntN(20))
 		for k := range ord {
-			ord[k] = int32(r.IntN(5000))
+			ord[k] = int32(r.IntN(500))
 		}
 		for k := range below {
-			below[k] = int32(r.IntN(5000))
+			below[k] = int32(r.IntN(500))
 		}
 		lists[i] = [2][]int32{ord, below}
 		items = append(items, i)
 	}
 	get := func(i int32) ([]int32, []int32) { return lists[i][0], lists[i][1] }
-	for _, n := range []int{10, len(items)} {
-		want := &listBatch{}
-		want.reset()
-		want.addUser(7, []int32{1, 2, 3}, []int32{4, 5}, 0.5)
-		for _, i := range items[:n] {
-			ord, below := get(i)
-			want.addItem(i, ord, below, 0.25)
+	bprRun := func(lb *listBatch) (float64, []float32, []float32) {
+		m, err := model.NewBPR(model.BPRConfig{Users: 500, Items: 3000, Dim: 20, InitStd: 0.3, Seed: 3})
+		if err != nil {
+			t.Fatal(err)
 		}
+		l := lb.run(m)
+		return l, m.P.G, m.Q.G
+	}
+	for _, n := range []int{10, len(items)} {
+		build := func(lb *listBatch, bulk bool) {
+			lb.reset()
+			lb.addUser(7, []int32{1, 2, 3}, []int32{4, 5}, 0.5)
+			if bulk {
+				lb.addItems(items[:n], 0.25, get)
+			} else {
+				for _, i := range items[:n] {
+					ord, below := get(i)
+					lb.addItem(i, ord, below, 0.25)
+				}
+			}
+			lb.addUser(9, []int32{6, 8}, []int32{10, 11, 12}, 0.5)
+		}
+		want := &listBatch{}
+		build(want, false)
+		wl, wp, wq := bprRun(want)
 		for _, w := range []int{1, 2, 3} {
 			// Buffers holding stale pairs (−1) from an earlier batch.
 			got := &listBatch{workers: w, us: slices.Repeat([]int32{-1}, 4), is: slices.Repeat([]int32{-1}, 99999)}
-			got.reset()
-			got.addUser(7, []int32{1, 2, 3}, []int32{4, 5}, 0.5)
-			got.addItems(items[:n], 0.25, get)
+			build(got, true)
+			l, p, q := bprRun(got)
+			if math.Float64bits(l) != math.Float64bits(wl) || !slices.Equal(p, wp) || !slices.Equal(q, wq) {
+				t.Errorf("%d items, %d workers: the BPR path differs on referenced item groups", n, w)
+			}
+			got.materialize()
 			if !slices.Equal(got.us, want.us) || !slices.Equal(got.is, want.is) || !slices.Equal(got.off, want.off) ||
-				!slices.Equal(got.nOrd, want.nOrd) || !slices.Equal(got.weight, want.weight) || !slices.Equal(got.byItem, want.byItem) {
-				t.Errorf("%d items, %d workers: addItems differs from addItem", n, w)
+				!slices.Equal(got.nOrd, want.nOrd) || !slices.Equal(got.weight, want.weight) || !slices.Equal(got.byItem, want.byItem) ||
+				!slices.Equal(got.refAt, want.refAt) || len(got.refs) != 0 {
+				t.Errorf("%d items, %d workers: addItems + materialize differs from addItem", n, w)
 			}
 		}
 	}
