@@ -14,12 +14,16 @@ func dot4SSE(x []float32, r0, r1, r2, r3 *float32, out *[4]float32)
 // dotRows sets out[j] = dot(x, other.Row(keys[j])) for the rows of a
 // row-major table w with len(x) columns, four rows at a time when the
 // table's rows are 16-byte aligned.
-func dotRows(x, w []float32, keys []int32, out []float32) {
+func dotRows(x, w []float32, keys []int32, out []float32) { dotRowsStride(x, w, len(x), keys, out) }
+
+// dotRowsStride is dotRows for a table whose rows start stride entries
+// apart (stride ≥ len(x)): the rows of runBPR's interleaved user table.
+func dotRowsStride(x, w []float32, stride int, keys []int32, out []float32) {
 	d := len(x)
 	out = out[:len(keys)]
-	if !useAVX || d&3 != 0 || uintptr(unsafe.Pointer(unsafe.SliceData(w)))&15 != 0 {
+	if !useAVX || d&3 != 0 || stride&3 != 0 || uintptr(unsafe.Pointer(unsafe.SliceData(w)))&15 != 0 {
 		for j, k := range keys {
-			out[j] = dot(x, w[int(k)*d:int(k)*d+d])
+			out[j] = dot(x, w[int(k)*stride:int(k)*stride+d])
 		}
 		return
 	}
@@ -27,12 +31,12 @@ func dotRows(x, w []float32, keys []int32, out []float32) {
 	var o [4]float32
 	for ; j+4 <= len(keys); j += 4 {
 		k := keys[j : j+4 : j+4]
-		r0, r1, r2, r3 := w[int(k[0])*d:int(k[0])*d+d], w[int(k[1])*d:int(k[1])*d+d], w[int(k[2])*d:int(k[2])*d+d], w[int(k[3])*d:int(k[3])*d+d]
+		r0, r1, r2, r3 := w[int(k[0])*stride:int(k[0])*stride+d], w[int(k[1])*stride:int(k[1])*stride+d], w[int(k[2])*stride:int(k[2])*stride+d], w[int(k[3])*stride:int(k[3])*stride+d]
 		dot4SSE(x, &r0[0], &r1[0], &r2[0], &r3[0], &o)
 		copy(out[j:j+4], o[:])
 	}
 	for ; j < len(keys); j++ {
-		out[j] = dot(x, w[int(keys[j])*d:int(keys[j])*d+d])
+		out[j] = dot(x, w[int(keys[j])*stride:int(keys[j])*stride+d])
 	}
 }
 

@@ -93,6 +93,21 @@ func TestDotRowsMatchesNN(t *testing.T) {
 					t.Fatalf("d=%d row %d: %v, nn.Dot %v", d, k, out[j], want)
 				}
 			}
+			// Rows of d entries that start stride apart (the interleaved
+			// user table has stride 2d), aligned or not.
+			for _, stride := range []int{d, 2 * d, d + 1} {
+				keys := keys[:0:0]
+				for k := 0; k < 23; k++ {
+					keys = append(keys, int32(rng.IntN((len(tab)-d)/stride+1)))
+				}
+				out := make([]float32, len(keys))
+				dotRowsStride(x, tab, stride, keys, out)
+				for j, k := range keys {
+					if want := nn.Dot(x, tab[int(k)*stride:int(k)*stride+d]); math.Float32bits(out[j]) != math.Float32bits(want) {
+						t.Fatalf("d=%d stride %d row %d: %v, nn.Dot %v", d, stride, k, out[j], want)
+					}
+				}
+			}
 		}
 	}
 }

@@ -17,27 +17,28 @@ func axpyAVX(a float32, x, y []float32)
 func axpy2AVX(a float32, x, y, u, v []float32)
 
 //go:noescape
-func prefetchRowsAsm(base *float32, keys []int32, rowBytes int)
+func prefetchRowsAsm(base *float32, keys []int32, strideBytes, rowBytes int)
 
-// prefetchRows asks the CPU to bring the cache lines that hold the first
-// and the last byte of each row keys[j] of the row-major table w (d
-// columns) into its caches, without waiting for them: a hint that changes
-// no value (a prefetch never faults). That is the whole row when it spans
-// at most two lines: always for rows of up to 64 bytes, and for the
-// 80-byte rows of d = 20 when the table starts on a 64-byte boundary, as
-// Go's large allocations do (such a row starts 0, 16, 32 or 48 bytes into
-// a line). Longer rows get their two ends only.
-func prefetchRows(w []float32, keys []int32, d int) {
+// prefetchRows asks the CPU to bring every cache line of each row keys[j]
+// of the row-major table w (d columns) into its caches, without waiting
+// for them: a hint that changes no value (a prefetch never faults). An
+// 80-byte row of d = 20 is two lines (a table that starts on a 64-byte
+// boundary, as Go's large allocations do, has its rows start 0, 16, 32 or
+// 48 bytes into a line).
+func prefetchRows(w []float32, keys []int32, d int) { prefetchRowsStride(w, keys, d, d) }
+
+// prefetchRowsStride is prefetchRows for the first d entries of rows that
+// start stride entries apart.
+func prefetchRowsStride(w []float32, keys []int32, stride, d int) {
 	if len(keys) > 0 && d > 0 && len(w) > 0 {
-		prefetchRowsAsm(&w[0], keys, 4*d)
+		prefetchRowsAsm(&w[0], keys, 4*stride, 4*d)
 	}
 }
 
-// prefetchInts asks for the cache lines of the first and the last entry
-// of s (all of it when s spans at most two lines), like prefetchRows.
+// prefetchInts asks for every cache line of s, like prefetchRows.
 func prefetchInts(s []int32) {
 	if len(s) > 0 {
-		prefetchRowsAsm((*float32)(unsafe.Pointer(&s[0])), zeroKey[:], 4*len(s))
+		prefetchRowsAsm((*float32)(unsafe.Pointer(&s[0])), zeroKey[:], 0, 4*len(s))
 	}
 }
 

@@ -316,15 +316,16 @@ grad4:
 gdone:
 	RET
 
-// func prefetchRowsAsm(base *float32, keys []int32, rowBytes int)
-// Prefetches (PREFETCHT0) the cache lines of the first and the last byte
-// of row keys[j] of the table at base, for every j (see prefetchRows).
-TEXT ·prefetchRowsAsm(SB), NOSPLIT, $0-40
+// func prefetchRowsAsm(base *float32, keys []int32, strideBytes, rowBytes int)
+// Prefetches (PREFETCHT0) every cache line of the rowBytes bytes at
+// base + keys[j]·strideBytes, for every j (see prefetchRows); rowBytes ≥ 1.
+TEXT ·prefetchRowsAsm(SB), NOSPLIT, $0-48
 	MOVQ base+0(FP), SI
 	MOVQ keys_base+8(FP), DI
 	MOVQ keys_len+16(FP), CX
-	MOVQ rowBytes+32(FP), DX
-	LEAQ -1(DX), R8
+	MOVQ strideBytes+32(FP), DX
+	MOVQ rowBytes+40(FP), R8
+	DECQ R8
 	TESTQ CX, CX
 	JEQ  pdone
 
@@ -332,8 +333,15 @@ ploop:
 	MOVLQSX (DI), AX
 	IMULQ   DX, AX
 	ADDQ    SI, AX
+	LEAQ    (AX)(R8*1), BX
+	ANDQ    $-64, AX
+	ANDQ    $-64, BX
+
+pline:
 	PREFETCHT0 (AX)
-	PREFETCHT0 (AX)(R8*1)
+	ADDQ    $64, AX
+	CMPQ    AX, BX
+	JLS     pline
 	ADDQ    $4, DI
 	DECQ    CX
 	JNE     ploop

@@ -19,5 +19,8 @@ func restGrad(row []float32, mark []uint8, c float32) { restGradGo(row, mark, c)
 // prefetchRows is a no-op on this platform (a cache hint elsewhere).
 func prefetchRows(w []float32, keys []int32, d int) {}
 
+// prefetchRowsStride is a no-op on this platform (a cache hint elsewhere).
+func prefetchRowsStride(w []float32, keys []int32, stride, d int) {}
+
 // prefetchInts is a no-op on this platform (a cache hint elsewhere).
 func prefetchInts(s []int32) {}

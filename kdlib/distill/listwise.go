@@ -503,9 +503,13 @@ type bprPlan struct {
 	// The pairs of the user groups ordered by item: item x's pairs are
 	// ordQ[startQ[x]:startQ[x+1]], in pair order (a stable counting sort).
 	startQ, ordQ []int32
-	// slab s of the item groups adds Σ g·q_i to user x's private row
-	// gP[s][x·d:(x+1)·d], marked in markP[s] and listed in rowsP[s].
-	gP           [maxSlabs][]float32
+	// Slab s of the item groups reads user x's row from its own copy,
+	// uw[s][x·2d : x·2d+d], and adds Σ g·q_i to x's private sum right
+	// after it, uw[s][x·2d+d : (x+1)·2d], marked in markP[s] and listed in
+	// rowsP[s]. Interleaved, a user's row and sum are three cache lines
+	// instead of four: the item groups' pairs are ~90 % of IR-RRD's, and
+	// each reads one user's row and updates its sum.
+	uw           [maxSlabs][]float32
 	markP        [maxSlabs][]bool
 	rowsP        [maxSlabs][]int32
 	seenP, seenQ []uint32 // seen[x] == gen: x is the key of a group already
@@ -583,9 +587,10 @@ func (pl *bprPlan) index(lb *listBatch, m *model.BPR) (uniqueKeys bool) {
 // Pass 1, by group, one goroutine per slab: score the group's pairs against
 // its own row (p_u of a user group, q_i of an item group), evaluate
 // Listwise, keep the weighted gradient g of every pair, and add
-// Σ_j g_j·(other row j) to the own row's gradient. An item group also adds
-// g_j·q_i to user j's row in its slab's private buffer (the user table is
-// small, so the buffer stays in cache).
+// Σ_j g_j·(other row j) to the own row's gradient. An item group reads the
+// user rows from its slab's copy of the user table and adds g_j·q_i to
+// user j's private sum, which sits right after the row in that copy
+// (bprPlan.uw).
 //
 // Pass 2, by row, split among the workers: every item row q_x gets, slab
 // by slab, Σ g·p_u over the user-group pairs (u, x), in pair order through
@@ -609,6 +614,7 @@ func (lb *listBatch) runBPR(m *model.BPR) float64 {
 		pl.acc = append(pl.acc, make([]float32, d))
 	}
 	groups := len(lb.nOrd)
+	lb.copyUserRows(m, slabs, w)
 	parallel(pw, func(k int) {
 		for s := k; s < slabs; s += pw {
 			g0, g1 := groupRange(lb.off, groups, s, slabs)
@@ -653,13 +659,13 @@ func (lb *listBatch) runBPR(m *model.BPR) float64 {
 		// User rows: the slabs' private sums, in slab order.
 		u0, u1 := k*m.P.Rows/w, (k+1)*m.P.Rows/w
 		for s := range slabs {
-			mark, gp := pl.markP[s], pl.gP[s]
+			mark, uw := pl.markP[s], pl.uw[s]
 			if mark == nil {
 				continue
 			}
 			for x := u0; x < u1; x++ {
 				if mark[x] {
-					src := gp[x*d : x*d+d]
+					src := uw[2*x*d+d : 2*x*d+2*d]
 					addTo(m.P.G[x*d:x*d+d], src)
 					clear(src)
 					mark[x] = false
@@ -700,19 +706,21 @@ func (lb *listBatch) pass1(m *model.BPR, g0, g1, s int, acc []float32, scratch *
 		key, ka, kb := lb.pairs(g)
 		row := own.Row(int(key))[:d]
 		mid := lo + len(ka)
-		dotRows(row, other.W, ka, lb.scores[lo:mid])
-		dotRows(row, other.W, kb, lb.scores[mid:hi])
+		if !lb.byItem[g] {
+			dotRows(row, other.W, ka, lb.scores[lo:mid])
+			dotRows(row, other.W, kb, lb.scores[mid:hi])
+		} else {
+			dotRowsStride(row, pl.uw[s], 2*d, ka, lb.scores[lo:mid])
+			dotRowsStride(row, pl.uw[s], 2*d, kb, lb.scores[mid:hi])
+		}
 		lb.gloss[g] = lb.groupLoss(g, scratch)
 		clear(acc)
 		if !lb.byItem[g] {
 			lb.userRows(other, ka, lb.grads[lo:mid], acc)
 			lb.userRows(other, kb, lb.grads[mid:hi], acc)
 		} else {
-			if pl.gP[s] == nil {
-				pl.gP[s], pl.markP[s] = make([]float32, m.P.Rows*d), make([]bool, m.P.Rows)
-			}
-			lb.itemRows(other, ka, lb.grads[lo:mid], acc, row, s)
-			lb.itemRows(other, kb, lb.grads[mid:hi], acc, row, s)
+			lb.itemRows(ka, lb.grads[lo:mid], acc, row, s)
+			lb.itemRows(kb, lb.grads[mid:hi], acc, row, s)
 		}
 		addTo(own.G[int(key)*d:int(key)*d+d], acc)
 	}
@@ -730,11 +738,12 @@ func (lb *listBatch) userRows(q *nn.Param, keys []int32, g, acc []float32) {
 }
 
 // itemRows adds, for an item group with own row row, Σ_j g_j·(user row
-// keys[j]) to acc and g_j·row to user keys[j]'s private row of slab s.
-func (lb *listBatch) itemRows(p *nn.Param, keys []int32, g, acc, row []float32, s int) {
+// keys[j]) to acc and g_j·row to user keys[j]'s private sum of slab s,
+// both in slab s's interleaved table.
+func (lb *listBatch) itemRows(keys []int32, g, acc, row []float32, s int) {
 	pl := &lb.bpr
 	d := len(acc)
-	gp, mark := pl.gP[s], pl.markP[s]
+	uw, mark := pl.uw[s], pl.markP[s]
 	for j, x := range keys {
 		gk := g[j]
 		if gk == 0 {
@@ -744,8 +753,39 @@ func (lb *listBatch) itemRows(p *nn.Param, keys []int32, g, acc, row []float32, 
 			mark[x] = true
 			pl.rowsP[s] = append(pl.rowsP[s], x)
 		}
-		axpy2(gk, p.Row(int(x))[:d], acc, row, gp[int(x)*d:int(x)*d+d])
+		r := uw[2*int(x)*d : 2*int(x)*d+2*d]
+		axpy2(gk, r[:d], acc, row, r[d:])
 	}
+}
+
+// copyUserRows copies the user rows into the interleaved table of every
+// slab that has an item group (allocating it and its marks the first
+// time), on w workers.
+func (lb *listBatch) copyUserRows(m *model.BPR, slabs, w int) {
+	pl := &lb.bpr
+	d, rows := m.Dim(), m.P.Rows
+	var need []int
+	for s := range slabs {
+		g0, g1 := groupRange(lb.off, len(lb.nOrd), s, slabs)
+		if !slices.Contains(lb.byItem[g0:g1], true) {
+			continue
+		}
+		if len(pl.uw[s]) != 2*rows*d {
+			pl.uw[s], pl.markP[s] = make([]float32, 2*rows*d), make([]bool, rows)
+		}
+		need = append(need, s)
+	}
+	if len(need) == 0 {
+		return
+	}
+	parallel(w, func(k int) {
+		for x := k * rows / w; x < (k+1)*rows/w; x++ {
+			src := m.P.W[x*d : x*d+d]
+			for _, s := range need {
+				copy(pl.uw[s][2*x*d:2*x*d+d], src)
+			}
+		}
+	})
 }
 
 // prefetchAhead is how many groups ahead pass1 asks for rows
@@ -779,10 +819,7 @@ func (lb *listBatch) prefetchGroup(m *model.BPR, g, s int) {
 	}
 	prefetchRows(m.Q.W, own, d)
 	prefetchRows(m.Q.G, own, d)
-	prefetchRows(m.P.W, a, d)
-	prefetchRows(m.P.W, b, d)
-	if gp := lb.bpr.gP[s]; gp != nil {
-		prefetchRows(gp, a, d)
-		prefetchRows(gp, b, d)
-	}
+	uw := lb.bpr.uw[s]
+	prefetchRowsStride(uw, a, 2*d, 2*d)
+	prefetchRowsStride(uw, b, 2*d, 2*d)
 }

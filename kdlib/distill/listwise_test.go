@@ -387,4 +387,9 @@ func TestPrefetchRows(t *testing.T) {
 		prefetchRows(w, nil, d)
 	}
 	prefetchRows(nil, []int32{0}, 4)
+	w := make([]float32, 7*40)
+	prefetchRowsStride(w, []int32{0, 6}, 40, 40)
+	prefetchRowsStride(w, []int32{0, 6}, 40, 1)
+	prefetchInts([]int32{1, 2, 3})
+	prefetchInts(nil)
 }
