@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"unsafe"
 
 	"github.com/kdrec/kdrec/kdlib/model"
 	"github.com/kdrec/kdrec/kdlib/nn"
@@ -211,7 +212,7 @@ func logAddExp(a, b float64) float64 {
 // gradient of every row that is not a group's own row. With two slabs this
 // is exactly the arithmetic of the earlier implementation on two cores.
 type listBatch struct {
-	us, is []int32   // pairs
+	us, is []int32   // pairs (a referenced group's slots are stale until materialize)
 	off    []int32   // group g spans pairs [off[g], off[g+1])
 	nOrd   []int32   // the first nOrd[g] pairs of group g are the ordered list
 	weight []float32 // λ of group g
@@ -271,7 +272,8 @@ func (lb *listBatch) addItem(i int32, ordered, below []int32, w float64) {
 // copied. IR-RRD's and DCD's item side is ~680,000 pairs per batch, whose
 // copy was ~8 % of the epoch's wall clock even on both cores; the BPR path
 // reads the lists where they are (pairs), and the generic path copies them
-// first (materialize). The lists must not change until the batch has run.
+// first (materialize). The lists must not change until the batch has run;
+// the batch holds on to them until its next reset.
 func (lb *listBatch) addItems(items []int32, w float64, lists func(i int32) (ordered, below []int32)) {
 	n := len(lb.us)
 	for _, i := range items {
@@ -504,17 +506,26 @@ type bprPlan struct {
 	// ordQ[startQ[x]:startQ[x+1]], in pair order (a stable counting sort).
 	startQ, ordQ []int32
 	// Slab s of the item groups reads user x's row from its own copy,
-	// uw[s][x·2d : x·2d+d], and adds Σ g·q_i to x's private sum right
-	// after it, uw[s][x·2d+d : (x+1)·2d], marked in markP[s] and listed in
-	// rowsP[s]. Interleaved, a user's row and sum are three cache lines
-	// instead of four: the item groups' pairs are ~90 % of IR-RRD's, and
-	// each reads one user's row and updates its sum.
-	uw           [maxSlabs][]float32
-	markP        [maxSlabs][]bool
-	rowsP        [maxSlabs][]int32
-	seenP, seenQ []uint32 // seen[x] == gen: x is the key of a group already
-	gen          uint32
-	acc          [][]float32 // per worker, one embedding row
+	// uw[s][x·st : x·st+d] with st = uwStride, and adds Σ g·q_i to x's
+	// private sum right after it, uw[s][x·st+d : x·st+2d], marked in
+	// markP[s] and listed in rowsP[s]. Interleaved, a user's row and sum
+	// are three cache lines instead of four: the item groups' pairs are
+	// ~90 % of IR-RRD's, and each reads one user's row and updates its sum.
+	// uw[s] is a window of uwBuf[s] chosen so that every row copy sits at
+	// the address that the row has in the weights modulo 16, and
+	// st ≡ d (mod 4) keeps it so: the dot products (nn.Dot's rounding
+	// depends on that alignment) are those of the weights themselves.
+	// uwRows and uwDim are the user table's shape the buffers were made
+	// for, uwOff[s] the window's start.
+	uw, uwBuf     [maxSlabs][]float32
+	uwOff         [maxSlabs]int
+	uwStride      int
+	uwRows, uwDim int
+	markP         [maxSlabs][]bool
+	rowsP         [maxSlabs][]int32
+	seenP, seenQ  []uint32 // seen[x] == gen: x is the key of a group already
+	gen           uint32
+	acc           [][]float32 // per worker, one embedding row
 }
 
 // index orders the user groups' pairs by item and marks the groups' own
@@ -665,7 +676,7 @@ func (lb *listBatch) runBPR(m *model.BPR) float64 {
 			}
 			for x := u0; x < u1; x++ {
 				if mark[x] {
-					src := uw[2*x*d+d : 2*x*d+2*d]
+					src := uw[x*pl.uwStride+d : x*pl.uwStride+2*d]
 					addTo(m.P.G[x*d:x*d+d], src)
 					clear(src)
 					mark[x] = false
@@ -710,8 +721,8 @@ func (lb *listBatch) pass1(m *model.BPR, g0, g1, s int, acc []float32, scratch *
 			dotRows(row, other.W, ka, lb.scores[lo:mid])
 			dotRows(row, other.W, kb, lb.scores[mid:hi])
 		} else {
-			dotRowsStride(row, pl.uw[s], 2*d, ka, lb.scores[lo:mid])
-			dotRowsStride(row, pl.uw[s], 2*d, kb, lb.scores[mid:hi])
+			dotRowsStride(row, pl.uw[s], pl.uwStride, ka, lb.scores[lo:mid])
+			dotRowsStride(row, pl.uw[s], pl.uwStride, kb, lb.scores[mid:hi])
 		}
 		lb.gloss[g] = lb.groupLoss(g, scratch)
 		clear(acc)
@@ -753,26 +764,41 @@ func (lb *listBatch) itemRows(keys []int32, g, acc, row []float32, s int) {
 			mark[x] = true
 			pl.rowsP[s] = append(pl.rowsP[s], x)
 		}
-		r := uw[2*int(x)*d : 2*int(x)*d+2*d]
+		r := uw[int(x)*pl.uwStride : int(x)*pl.uwStride+2*d]
 		axpy2(gk, r[:d], acc, row, r[d:])
 	}
 }
 
 // copyUserRows copies the user rows into the interleaved table of every
 // slab that has an item group (allocating it and its marks the first
-// time), on w workers.
+// time), on w workers. A user table of another shape than the buffers'
+// drops them all first, marks included.
 func (lb *listBatch) copyUserRows(m *model.BPR, slabs, w int) {
 	pl := &lb.bpr
 	d, rows := m.Dim(), m.P.Rows
+	if rows != pl.uwRows || d != pl.uwDim {
+		pl.uw, pl.uwBuf, pl.markP = [maxSlabs][]float32{}, [maxSlabs][]float32{}, [maxSlabs][]bool{}
+		pl.uwRows, pl.uwDim = rows, d
+	}
+	st := 2*d + (4-d%4)%4 // ≥ 2d, ≡ d (mod 4)
+	pl.uwStride = st
 	var need []int
 	for s := range slabs {
 		g0, g1 := groupRange(lb.off, len(lb.nOrd), s, slabs)
 		if !slices.Contains(lb.byItem[g0:g1], true) {
 			continue
 		}
-		if len(pl.uw[s]) != 2*rows*d {
-			pl.uw[s], pl.markP[s] = make([]float32, 2*rows*d), make([]bool, rows)
+		if pl.uwBuf[s] == nil {
+			pl.uwBuf[s], pl.markP[s] = make([]float32, rows*st+3), make([]bool, rows)
+			pl.uwOff[s] = -1
 		}
+		// The window's start: the same address modulo 16 as the weights.
+		off := int((uintptr(unsafe.Pointer(unsafe.SliceData(m.P.W)))-uintptr(unsafe.Pointer(unsafe.SliceData(pl.uwBuf[s]))))&15) / 4
+		if off != pl.uwOff[s] {
+			clear(pl.uwBuf[s]) // the sums must start at zero wherever they now lie
+			pl.uwOff[s] = off
+		}
+		pl.uw[s] = pl.uwBuf[s][off : off+rows*st]
 		need = append(need, s)
 	}
 	if len(need) == 0 {
@@ -782,7 +808,7 @@ func (lb *listBatch) copyUserRows(m *model.BPR, slabs, w int) {
 		for x := k * rows / w; x < (k+1)*rows/w; x++ {
 			src := m.P.W[x*d : x*d+d]
 			for _, s := range need {
-				copy(pl.uw[s][2*x*d:2*x*d+d], src)
+				copy(pl.uw[s][x*st:x*st+d], src)
 			}
 		}
 	})
@@ -797,9 +823,10 @@ func (lb *listBatch) copyUserRows(m *model.BPR, slabs, w int) {
 const prefetchAhead = 4
 
 // prefetchGroup asks for the rows that pass1 will read and update for
-// group g of slab s — the group's own row and its gradient row, the other
-// side's rows of its pairs and, for an item group, the slab's private user
-// rows — while earlier groups are being computed: the batch's streams of
+// group g of slab s — the group's own row and its gradient row, and the
+// other side's rows of its pairs (for an item group, each user's row and
+// private sum in the slab's interleaved table, 2d floats) — while earlier
+// groups are being computed: the batch's streams of
 // pairs evict them from the core's cache between two uses, and pass1
 // otherwise waits for each row in turn. A hint only: no value changes.
 func (lb *listBatch) prefetchGroup(m *model.BPR, g, s int) {
@@ -819,7 +846,7 @@ func (lb *listBatch) prefetchGroup(m *model.BPR, g, s int) {
 	}
 	prefetchRows(m.Q.W, own, d)
 	prefetchRows(m.Q.G, own, d)
-	uw := lb.bpr.uw[s]
-	prefetchRowsStride(uw, a, 2*d, 2*d)
-	prefetchRowsStride(uw, b, 2*d, 2*d)
+	pl := &lb.bpr
+	prefetchRowsStride(pl.uw[s], a, pl.uwStride, 2*d)
+	prefetchRowsStride(pl.uw[s], b, pl.uwStride, 2*d)
 }

@@ -393,3 +393,220 @@ func TestPrefetchRows(t *testing.T) {
 	prefetchInts([]int32{1, 2, 3})
 	prefetchInts(nil)
 }
+
+// refRunBPR is runBPR written out in plain Go for a batch whose pairs are
+// all in lb.us and lb.is (built with addUser and addItem): the loss and the
+// gradients of P and Q (added to copies of m.P.G and m.Q.G) with every
+// float32 operation in the order runBPR documents — pass 1 slab by slab in
+// group order (scores by nn.Dot on the model's own rows, Listwise, the
+// weighted gradients, each group's own-row sum, and for an item group the
+// slab's private sums of its users' rows), then pass 2: every item row
+// gets its user-group pairs' sum slab by slab, every user row its slabs'
+// private sums in slab order. Explicit float32 conversions keep the
+// compiler from fusing multiply-adds.
+func refRunBPR(lb *listBatch, m *model.BPR) (float64, []float32, []float32) {
+	d, groups := m.Dim(), len(lb.nOrd)
+	n := int(lb.off[groups])
+	slabs := slabCount(n)
+	pg, qg := slices.Clone(m.P.G), slices.Clone(m.Q.G)
+	scores, grads := make([]float32, n), make([]float32, n)
+	priv, mark := make([][]float32, slabs), make([][]bool, slabs)
+	slabOf := make([]int, n)
+	loss := 0.0
+	for s := range slabs {
+		priv[s], mark[s] = make([]float32, m.P.Rows*d), make([]bool, m.P.Rows)
+		g0, g1 := groupRange(lb.off, groups, s, slabs)
+		part := 0.0
+		for g := g0; g < g1; g++ {
+			lo, hi := int(lb.off[g]), int(lb.off[g+1])
+			for p := lo; p < hi; p++ {
+				slabOf[p] = s
+			}
+			if lo == hi {
+				continue
+			}
+			ownW, ownG, otherW, key, others := m.P.W, pg, m.Q.W, int(lb.us[lo]), lb.is[lo:hi]
+			if lb.byItem[g] {
+				ownW, ownG, otherW, key, others = m.Q.W, qg, m.P.W, int(lb.is[lo]), lb.us[lo:hi]
+			}
+			row := ownW[key*d : key*d+d]
+			for j, x := range others {
+				scores[lo+j] = nn.Dot(row, otherW[int(x)*d:int(x)*d+d])
+			}
+			mid := lo + int(lb.nOrd[g])
+			l := Listwise(scores[lo:mid], scores[mid:hi], grads[lo:mid], grads[mid:hi], nil)
+			wt := lb.weight[g]
+			for p := lo; p < hi; p++ {
+				grads[p] = float32(grads[p] * wt)
+			}
+			part += float64(wt) * l
+			acc := make([]float32, d)
+			for j, x := range others {
+				gk := grads[lo+j]
+				if gk == 0 {
+					continue
+				}
+				xr := otherW[int(x)*d : int(x)*d+d]
+				for t := range acc {
+					acc[t] = acc[t] + float32(gk*xr[t])
+				}
+				if lb.byItem[g] {
+					mark[s][x] = true
+					pr := priv[s][int(x)*d : int(x)*d+d]
+					for t := range pr {
+						pr[t] = pr[t] + float32(gk*row[t])
+					}
+				}
+			}
+			og := ownG[key*d : key*d+d]
+			for t := range og {
+				og[t] = og[t] + acc[t]
+			}
+		}
+		loss += part
+	}
+	for x := range m.Q.Rows {
+		for s := range slabs {
+			acc, any := make([]float32, d), false
+			for g := range groups {
+				if lb.byItem[g] {
+					continue
+				}
+				for p := lb.off[g]; p < lb.off[g+1]; p++ {
+					if int(lb.is[p]) != x || slabOf[p] != s {
+						continue
+					}
+					any = true
+					if gk := grads[p]; gk != 0 {
+						ur := m.P.W[int(lb.us[p])*d : int(lb.us[p])*d+d]
+						for t := range acc {
+							acc[t] = acc[t] + float32(gk*ur[t])
+						}
+					}
+				}
+			}
+			if any {
+				row := qg[x*d : x*d+d]
+				for t := range row {
+					row[t] = row[t] + acc[t]
+				}
+			}
+		}
+	}
+	for u := range m.P.Rows {
+		for s := range slabs {
+			if mark[s][u] {
+				row, pr := pg[u*d:u*d+d], priv[s][u*d:u*d+d]
+				for t := range row {
+					row[t] = row[t] + pr[t]
+				}
+			}
+		}
+	}
+	return loss, pg, qg
+}
+
+// TestRunBPRBitsMatchReference: runBPR — item groups referenced in place,
+// user rows read from the slabs' interleaved copies, two slabs on one or
+// two workers — gives the loss and the gradients of refRunBPR to the last
+// bit, for dimensions that are and are not multiples of 4, with the user
+// table aligned and misaligned to 16 bytes, with unique group keys and
+// with a key used twice, over two batches on one listBatch with the
+// weights changed in between.
+func TestRunBPRBitsMatchReference(t *testing.T) {
+	const users, items = 300, 700
+	for _, d := range []int{3, 5, 6, 8, 20} {
+		for _, misalign := range []bool{false, true} {
+			for _, dup := range []bool{false, true} {
+				for _, workers := range []int{1, 2} {
+					m, err := model.NewBPR(model.BPRConfig{Users: users, Items: items, Dim: d, InitStd: 0.5, Seed: uint64(d)})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if misalign {
+						w := make([]float32, len(m.P.W)+1)[1:]
+						copy(w, m.P.W)
+						m.P.W = w
+					}
+					r := nn.NewRand(uint64(d), 9)
+					lb := &listBatch{workers: workers}
+					for batch := range 2 {
+						ids := func(k, max int) []int32 {
+							v := make([]int32, k)
+							for j := range v {
+								v[j] = int32(r.IntN(max))
+							}
+							return v
+						}
+						type grp struct {
+							key        int32
+							ord, below []int32
+						}
+						var ug, ig []grp
+						for u := range 60 {
+							ug = append(ug, grp{int32(u), ids(40, items), ids(40, items)})
+						}
+						if dup {
+							ug[7].key = ug[3].key
+						}
+						for i := range 300 {
+							ig = append(ig, grp{int32(2 * i), ids(1+r.IntN(20), users), ids(20, users)})
+						}
+						build := func(lb *listBatch, bulk bool) {
+							lb.reset()
+							for _, g := range ug[:59] {
+								lb.addUser(g.key, g.ord, g.below, 1e-3)
+							}
+							if bulk {
+								keys := make([]int32, len(ig))
+								lists := map[int32]grp{}
+								for k, g := range ig {
+									keys[k], lists[g.key] = g.key, g
+								}
+								lb.addItems(keys, 5e-4, func(i int32) ([]int32, []int32) { return lists[i].ord, lists[i].below })
+							} else {
+								for _, g := range ig {
+									lb.addItem(g.key, g.ord, g.below, 5e-4)
+								}
+							}
+							lb.addUser(ug[59].key, ug[59].ord, ug[59].below, 1e-3)
+						}
+						for _, p := range []*nn.Param{m.P, m.Q} {
+							for k := range p.G {
+								p.G[k] = float32(r.NormFloat64() * 1e-3)
+							}
+						}
+						ref := &listBatch{}
+						build(ref, false)
+						if slabCount(int(ref.off[len(ref.nOrd)])) != 2 {
+							t.Fatal("the batch should have two slabs")
+						}
+						wl, wp, wq := refRunBPR(ref, m)
+						build(lb, true)
+						l := lb.run(m)
+						if math.Float64bits(l) != math.Float64bits(wl) || !bitsEqual(m.P.G, wp) || !bitsEqual(m.Q.G, wq) {
+							t.Fatalf("d=%d misaligned=%v dup=%v workers=%d batch %d: runBPR differs from the reference (loss %v, %v)",
+								d, misalign, dup, workers, batch, l, wl)
+						}
+						for k := range m.P.W {
+							m.P.W[k] += float32(r.NormFloat64() * 0.1)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// bitsEqual reports whether a and b hold the same float32 bit patterns.
+func bitsEqual(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k := range a {
+		if math.Float32bits(a[k]) != math.Float32bits(b[k]) {
+			return false
+		}
+	}
+	return true
+}
