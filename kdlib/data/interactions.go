@@ -33,6 +33,7 @@ type Interactions struct {
 
 // Pair is one observed (user, item) interaction in index space.
 type Pair struct {
+	// User and Item are 0-based indices.
 	User, Item int32
 }
 
@@ -137,11 +138,16 @@ func (x *Interactions) Density() float64 {
 
 // Stats summarises a data set for printing.
 type Stats struct {
+	// Users, Items and Interactions count the index spaces and the pairs.
 	Users, Items, Interactions int
-	Density                    float64
-	MinPerUser, MaxPerUser     int
-	MinPerItem, MaxPerItem     int
-	EmptyUsers, EmptyItems     int
+	// Density is Interactions / (Users·Items).
+	Density float64
+	// MinPerUser and MaxPerUser bound the users' numbers of interactions.
+	MinPerUser, MaxPerUser int
+	// MinPerItem and MaxPerItem bound the items' numbers of interactions.
+	MinPerItem, MaxPerItem int
+	// EmptyUsers and EmptyItems count the users and items with none.
+	EmptyUsers, EmptyItems int
 }
 
 // Stats computes summary statistics.

@@ -306,11 +306,16 @@ func (s *ensembleScorer) ScoreItems(u int, items []int32, out []float32) {
 // Training items get −Inf. The teachers must be safe for concurrent
 // scoring; ScoreAll allocates its buffers per call.
 type LiveEnsemble struct {
+	// Teachers are the converged teachers, each scoring the whole catalogue.
 	Teachers []model.Scorer
-	Train    *data.Interactions
-	T        float64
-	N        int
-	Dense    bool
+	// Train marks the observed items, which get −Inf.
+	Train *data.Interactions
+	// T is the temperature of the rank aggregation exp(−r/T).
+	T float64
+	// N is the length of each teacher's top-N when Dense is false.
+	N int
+	// Dense selects the log-sum over the full rankings (see above).
+	Dense bool
 }
 
 // NumUsers returns the training data's number of users.

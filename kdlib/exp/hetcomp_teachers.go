@@ -98,13 +98,15 @@ type TrajectoryOptions struct {
 
 // TeacherTrajectory is one trained teacher with its trajectory.
 type TeacherTrajectory struct {
+	// Spec is the teacher's model and training settings.
 	Spec HetCompTeacherSpec
 	// StageEpochs are the epochs of the stage checkpoints, the converged
 	// (best validation Recall@50) one last; StageValid their validation
 	// Recall@50.
 	StageEpochs []int
 	StageValid  []float64
-	// Curve is the validation Recall@50 at every evaluation (epoch 0 first).
+	// CurveEpochs are the evaluated epochs (epoch 0 first) and CurveValid
+	// the validation Recall@50 at each of them.
 	CurveEpochs []int
 	CurveValid  []float64
 	// Test holds the converged teacher's full-ranking test metrics.

@@ -77,7 +77,8 @@ type LatentOptions struct {
 	// LR and BatchSize override train.Defaults() (0 keeps 1e-3 and 1024).
 	LR        float64
 	BatchSize int
-	// Per-method options; nil means the distill package's defaults.
+	// Hint, DE, PHR, FTD and HTD are the options of that method (only the
+	// one of Method is read); nil means the distill package's defaults.
 	Hint *distill.HintOptions
 	DE   *distill.DEOptions
 	PHR  *distill.PHROptions

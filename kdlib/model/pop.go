@@ -23,6 +23,7 @@ func init() {
 
 // PopConfig holds the index spaces of a Pop model.
 type PopConfig struct {
+	// Users and Items are the numbers of users and items.
 	Users, Items int
 }
 

@@ -10,7 +10,9 @@ import (
 // Linear is a fully connected layer y = x·Wᵀ + b over a batch of rows, as
 // torch.nn.Linear: W is out×in, b is 1×out.
 type Linear struct {
-	W, B    *Param
+	// W (out×in) and B (1×out) are the weights and the bias.
+	W, B *Param
+	// In and Out are the input and output widths.
 	In, Out int
 }
 
@@ -104,6 +106,7 @@ func Gemm(ta, tb bool, m, n, k int, a, b, c []float32, beta float32) {
 // MLP is a stack of Linear layers with ReLU between them (none after the
 // last), the experts and bridges of the distillation methods.
 type MLP struct {
+	// Layers are the layers in order, input first.
 	Layers []*Linear
 }
 
@@ -133,8 +136,10 @@ func (m *MLP) Params() []*Param {
 	return ps
 }
 
-// In and Out return the input and output widths.
-func (m *MLP) In() int  { return m.Layers[0].In }
+// In returns the input width.
+func (m *MLP) In() int { return m.Layers[0].In }
+
+// Out returns the output width.
 func (m *MLP) Out() int { return m.Layers[len(m.Layers)-1].Out }
 
 // MLPCache keeps the activations of one forward pass for Backward.

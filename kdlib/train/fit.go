@@ -96,13 +96,17 @@ func (c *Config) Validate() error {
 
 // BatchEvent reports a finished batch.
 type BatchEvent struct {
+	// Epoch is the 1-based epoch, Batch the 1-based batch within it and
+	// Batches the number of batches per epoch.
 	Epoch, Batch, Batches int
-	Loss                  float64
+	// Loss is the batch's summed loss.
+	Loss float64
 }
 
 // EpochEvent reports a finished epoch (and its evaluation, if one ran).
 type EpochEvent struct {
 	Point
+	// MaxEpochs is the run's epoch cap.
 	MaxEpochs int
 	// Improved says whether this evaluation improved a watched metric.
 	Improved bool
@@ -124,9 +128,12 @@ type Point struct {
 // Best records, for one validation metric, the evaluation where it peaked
 // and the test metrics measured there.
 type Best struct {
+	// Epoch is the evaluation's epoch.
 	Epoch int
+	// Valid is the metric's validation value there.
 	Valid float64
-	Test  map[string]float64
+	// Test holds every test metric measured there.
+	Test map[string]float64
 }
 
 // Result is the outcome of Fit.

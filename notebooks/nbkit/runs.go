@@ -152,10 +152,11 @@ type RankingCurveOptions struct {
 	// stops it after that many evaluations without improvement of
 	// validation HR@{5,10,20} (0: all epochs). Evaluation is sampled LOO
 	// after every epoch.
-	Dim         int
-	Seed        uint64
-	Epochs      int
-	Patience    int
+	Dim      int
+	Seed     uint64
+	Epochs   int
+	Patience int
+	// EvalAtStart also evaluates the untrained student (epoch 0).
 	EvalAtStart bool
 	// Log receives the progress bar (nil: quiet).
 	Log io.Writer
@@ -164,6 +165,7 @@ type RankingCurveOptions struct {
 // RankingCurve is a ranking-distillation run with its whole history, which
 // exp.RankingRun does not keep.
 type RankingCurve struct {
+	// Name, Method and Seed are the options' (RankingCurveOptions).
 	Name   string `json:"name"`
 	Method string `json:"method"`
 	Seed   uint64 `json:"seed"`

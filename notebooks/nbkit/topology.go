@@ -42,9 +42,11 @@ type TopologyPoint struct {
 
 // TopologyTrace is the topology of one student over its training.
 type TopologyTrace struct {
-	Method string          `json:"method"`
-	Dim    int             `json:"dim"`
-	Seed   uint64          `json:"seed"`
+	// Method, Dim and Seed identify the student.
+	Method string `json:"method"`
+	Dim    int    `json:"dim"`
+	Seed   uint64 `json:"seed"`
+	// Points are the measurements, in the order of training.
 	Points []TopologyPoint `json:"points"`
 	// Cached says the trace was loaded from the cache.
 	Cached bool `json:"-"`
