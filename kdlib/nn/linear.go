@@ -10,7 +10,7 @@ import (
 // Linear is a fully connected layer y = x·Wᵀ + b over a batch of rows, as
 // torch.nn.Linear: W is out×in, b is 1×out.
 type Linear struct {
-	// W (out×in) and B (1×out) are the weights and the bias.
+	// W (out×in) and B (1×out; nil without a bias) are the weights and the bias.
 	W, B *Param
 	// In and Out are the input and output widths.
 	In, Out int
