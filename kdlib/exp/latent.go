@@ -77,8 +77,9 @@ type LatentOptions struct {
 	// LR and BatchSize override train.Defaults() (0 keeps 1e-3 and 1024).
 	LR        float64
 	BatchSize int
-	// Hint, DE, PHR, FTD and HTD are the options of that method (only the
-	// one of Method is read); nil means the distill package's defaults.
+	// Hint, DE, PHR, FTD and HTD are the options of that method; nil means
+	// the distill package's defaults. Only Method's is used for training,
+	// but all five enter the cache key, so leave the others nil.
 	Hint *distill.HintOptions
 	DE   *distill.DEOptions
 	PHR  *distill.PHROptions
