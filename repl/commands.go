@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/kdrec/kdrec/datasets"
+	"github.com/kdrec/kdrec/kdlib/distill"
 	"github.com/kdrec/kdrec/kdlib/exp"
 	"github.com/kdrec/kdrec/kdlib/train"
 )
@@ -170,8 +171,8 @@ func trainSchema(sh *Shell, args []string) ([]Option, error) {
 	}
 	kd := ListOpt("kd", methods, "distillation methods whose terms are added to the base loss")
 	kd.Elsewhere = map[string]string{}
-	for _, m := range exp.KDMethods() {
-		if m.Kind == exp.KDEnsemble {
+	for _, m := range distill.Methods() {
+		if m.Kind == distill.EnsembleKD {
 			kd.Elsewhere[m.Name] = fmt.Sprintf("%s distils an ensemble of several teachers' trajectories, which a shell session (one teacher) does not train; "+
 				"run it with `reproduce hetcomp-table` or exp.HetCompReproduce", m.Name)
 		}

@@ -9,15 +9,14 @@ import (
 
 	"github.com/kdrec/kdrec/kdlib/data"
 	"github.com/kdrec/kdrec/kdlib/distill"
-	"github.com/kdrec/kdrec/kdlib/exp"
 	"github.com/kdrec/kdrec/kdlib/nn"
 	"github.com/kdrec/kdrec/kdlib/report"
 	"github.com/kdrec/kdrec/kdlib/train"
 )
 
 // The knowledge-distillation methods of `train <student> <kind> kd=…`: one
-// registerMethod call per method of exp.KDMethods, the catalogue the
-// experiment runners use too, so a method's options — names, defaults,
+// registerMethod call per method of distill's registry (distill.Methods),
+// which the experiment runners read too, so a method's options — names, defaults,
 // valid ranges — are the same on the train line (<option>.<method>=value)
 // and in a spec's KDTerm. Parts of a combined method (ir, the item side of
 // IR-RRD) are left out: the shell offers the combination (ir-rrd). So are
@@ -28,8 +27,8 @@ import (
 // teacher's lists (MethodEnv.Lists) once per teacher, data and list length
 // n; kd=de,rrd adds both terms, which is DE-RRD.
 func init() {
-	for _, m := range exp.KDMethods() {
-		if m.With != "" || m.Kind == exp.KDEnsemble {
+	for _, m := range distill.Methods() {
+		if m.With != "" || m.Kind == distill.EnsembleKD {
 			continue
 		}
 		registerMethod(m.Name, methodSpec(m))
@@ -37,22 +36,22 @@ func init() {
 }
 
 // methodSpec turns a catalogue entry into a registry entry.
-func methodSpec(m exp.KDMethod) MethodSpec {
+func methodSpec(m distill.Method) MethodSpec {
 	opts := []Option{{Name: "lambda", Kind: KindFloat, Default: formatFloat(m.Lambda), Min: 0, Max: 1e6, ExclusiveMin: true,
 		Doc: "weight λ of the term in the loss"}}
 	for _, o := range m.Options {
 		opts = append(opts, replOption(o))
 	}
-	doc := m.Doc + ", " + m.Kind + " knowledge"
+	doc := m.Doc + ", " + string(m.Kind) + " knowledge"
 	return MethodSpec{
 		Doc:     doc,
 		Options: opts,
 		New: func(env MethodEnv, o Values) (train.Term, error) {
-			t := exp.KDTerm{Method: m.Name, Lambda: o.Float("lambda"), Options: exp.Options{}}
+			t := distill.TermSpec{Method: m.Name, Lambda: o.Float("lambda"), Options: map[string]any{}}
 			for _, x := range m.Options {
 				t.Options[x.Name] = o.vals[x.Name]
 			}
-			terms, err := exp.KDTerms([]exp.KDTerm{t}, exp.KDEnv{Teacher: env.Teacher, Student: env.Student, Seed: env.Seed, Lists: env.Lists})
+			terms, err := distill.Build([]distill.TermSpec{t}, distill.Env{Teacher: env.Teacher, Student: env.Student, Seed: env.Seed, Lists: env.Lists})
 			if err != nil {
 				return nil, methodError(m.Name, err)
 			}
@@ -65,24 +64,24 @@ func methodSpec(m exp.KDMethod) MethodSpec {
 }
 
 // replOption converts a catalogue option to the shell's schema.
-func replOption(o exp.KDOption) Option {
+func replOption(o distill.Option) Option {
 	switch o.Type {
-	case exp.KDInt:
+	case distill.Int:
 		return IntOpt(o.Name, o.Default.(int), int(o.Min), int(o.Max), o.Doc)
-	case exp.KDFloat:
+	case distill.Float:
 		return Option{Name: o.Name, Kind: KindFloat, Default: formatFloat(o.Default.(float64)), Min: o.Min, Max: o.Max,
 			ExclusiveMin: o.ExclusiveMin, Doc: o.Doc}
-	case exp.KDBool:
+	case distill.Bool:
 		return BoolOpt(o.Name, o.Default.(bool), o.Doc)
 	}
 	return EnumOpt(o.Name, o.Default.(string), o.Choices, o.Doc)
 }
 
-// methodError words an error of exp.KDTerms for the train line: a bad
+// methodError words an error of distill.Build for the train line: a bad
 // option is named as written there (k.rrd=600), and the "kd <method>: "
 // prefix is left to the caller.
 func methodError(method string, err error) error {
-	var oe *exp.OptionError
+	var oe *distill.OptionError
 	if errors.As(err, &oe) {
 		return fmt.Errorf("%s.%s=%s %s", oe.Option, method, oe.Value, oe.Problem)
 	}

@@ -172,3 +172,33 @@ func (t *cd) Batch(b *train.Batch) float64 {
 	t.st.AddScoreGrad(t.us, is, t.g)
 	return loss
 }
+
+func init() {
+	Register(Method{Name: "cd", Kind: Ranking, Lambda: 0.1, Order: orderCD,
+		Doc: "CD: collaborative distillation with soft labels on rank-sampled teacher items (Lee et al., ICDM 2019)",
+		Options: []Option{optN, optK(10, "items distilled per user per epoch"), optT, optPool,
+			optPos("temp", 2, maxTau, "soft-label temperature: q = σ((t_ui + shift)/temp)"), optFloat("shift", 0, -maxTau, maxTau, "soft-label shift")},
+		Build: func(env Env, v Values) ([]train.Term, error) {
+			st, err := pairStudent(env, v.Method())
+			if err != nil {
+				return nil, err
+			}
+			n := v.Int("n")
+			lists, err := listsOf(env, v, n, false)
+			if err != nil {
+				return nil, err
+			}
+			pool := v.Int("pool")
+			if pool == 0 {
+				pool = min(500, n)
+			}
+			if pool > n {
+				return nil, v.OutOfRange("pool", fmt.Sprintf("an integer in [0, n=%d]", n))
+			}
+			if k := v.Int("k"); k > min(pool, lists.Users.MinLen()) {
+				return nil, v.OutOfRange("k", fmt.Sprintf("an integer in [1, %d] (the pool and the shortest teacher list)", min(pool, lists.Users.MinLen())))
+			}
+			return one(CD(lists, env.Teacher, st, CDOptions{K: v.Int("k"), T: v.Float("t"), Pool: pool,
+				Temp: v.Float("temp"), Shift: v.Float("shift"), Lambda: v.Float("lambda")}))
+		}})
+}

@@ -296,3 +296,29 @@ func (t *cldrd) Batch(b *train.Batch) float64 {
 	t.st.AddScoreGrad(t.us, t.is, t.g[:m])
 	return loss
 }
+
+func init() {
+	Register(Method{Name: "cl-drd", Kind: Ranking, Lambda: 1, Order: orderCLDRD,
+		Doc: "CL-DRD: a curriculum of ever finer teacher orders, LambdaRank-MRR pairs (Zeng et al., SIGIR 2022)",
+		Options: []Option{optN, optInt("list", 30, 3, maxN, "items per user list; the stages order list/6, list/3, then all of them"),
+			optInt("hard-depth", DefaultCLDRDHardDepth, 1, maxN, "deepest teacher rank of the hard group (≥ list)"),
+			optInt("semi-depth", DefaultCLDRDSemiDepth, 2, maxN, "deepest teacher rank of the semi-hard group (≤ n)")},
+		Build: func(env Env, v Values) ([]train.Term, error) {
+			st, err := pairStudent(env, v.Method())
+			if err != nil {
+				return nil, err
+			}
+			n, list, hard, semi := v.Int("n"), v.Int("list"), v.Int("hard-depth"), v.Int("semi-depth")
+			if hard < list {
+				return nil, v.OutOfRange("hard-depth", fmt.Sprintf("an integer >= list=%d", list))
+			}
+			if semi > n || semi <= hard {
+				return nil, v.OutOfRange("semi-depth", fmt.Sprintf("an integer in (hard-depth=%d, n=%d]", hard, n))
+			}
+			lists, err := listsOf(env, v, n, false)
+			if err != nil {
+				return nil, err
+			}
+			return one(CLDRD(lists, st, CLDRDOptions{Stages: CLDRDStages(list), HardDepth: hard, SemiDepth: semi, Lambda: v.Float("lambda")}))
+		}})
+}

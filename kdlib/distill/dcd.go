@@ -254,3 +254,60 @@ func (t *dcd) Batch(b *train.Batch) float64 {
 	})
 	return t.lb.run(t.st)
 }
+
+func init() {
+	Register(Method{Name: "dcd", Kind: Ranking, Lambda: 0.001, Order: orderDCD,
+		Doc: "DCD: dual correction of the student's under- and over-estimated items (Lee & Kim, CIKM 2021)",
+		Options: []Option{optN, optInt("pool", 0, 0, maxN, "teacher-top and student-top entries sampled from (users; 0: min(100, n))"),
+			optInt("item-pool", 0, 0, maxN, "the same for items (0: min(100, n))"), optK(40, "under-estimated items per user"), optL(40, "over-estimated items per user"),
+			optInt("item-k", 20, 1, maxN, "under-estimated users per item"), optInt("item-l", 20, 1, maxN, "over-estimated users per item"),
+			optPos("t", 10, maxTau, "discrepancy temperature"), optInt("depth", 0, 0, maxN, "depth of the student's exact rankings (0: 2 × the larger pool)"),
+			optPos("item-lambda", 0.0005, maxCount, "weight of the item side")},
+		Build: func(env Env, v Values) ([]train.Term, error) {
+			st, ok := env.Student.(ScoringStudent)
+			if !ok {
+				return nil, modelError(v.Method(), "student", "pair scores with gradients (model.PairScorer)", env.Student)
+			}
+			n := v.Int("n")
+			pools := map[string]int{}
+			for _, p := range []string{"pool", "item-pool"} {
+				pools[p] = v.Int(p)
+				if pools[p] == 0 {
+					pools[p] = min(100, n)
+				}
+				if pools[p] > n {
+					return nil, v.OutOfRange(p, fmt.Sprintf("an integer in [0, n=%d]", n))
+				}
+			}
+			pool, itemPool := pools["pool"], pools["item-pool"]
+			if v.Int("k") > pool || v.Int("l") > pool {
+				name := "k"
+				if v.Int("k") <= pool {
+					name = "l"
+				}
+				return nil, v.OutOfRange(name, fmt.Sprintf("an integer in [1, pool=%d]", pool))
+			}
+			if v.Int("item-k") > itemPool || v.Int("item-l") > itemPool {
+				name := "item-k"
+				if v.Int("item-k") <= itemPool {
+					name = "item-l"
+				}
+				return nil, v.OutOfRange(name, fmt.Sprintf("an integer in [1, item-pool=%d]", itemPool))
+			}
+			if d := v.Int("depth"); d != 0 && d < max(pool, itemPool) {
+				return nil, v.OutOfRange("depth", fmt.Sprintf("0 or an integer >= %d (the larger pool)", max(pool, itemPool)))
+			}
+			lists, err := listsOf(env, v, n, true)
+			if err != nil {
+				return nil, err
+			}
+			if mn := lists.Users.MinLen(); pool > mn {
+				return nil, v.OutOfRange("pool", fmt.Sprintf("an integer in [1, %d] (the shortest teacher list)", mn))
+			}
+			if mn := lists.Items.MinLen(); itemPool > mn {
+				return nil, v.OutOfRange("item-pool", fmt.Sprintf("an integer in [1, %d] (the shortest item list)", mn))
+			}
+			return one(DCD(lists, st, DCDOptions{Pool: pool, ItemPool: itemPool, K: v.Int("k"), L: v.Int("l"),
+				ItemK: v.Int("item-k"), ItemL: v.Int("item-l"), T: v.Float("t"), Depth: v.Int("depth"), Lambda: v.Float("lambda"), ItemLambda: v.Float("item-lambda")}))
+		}})
+}

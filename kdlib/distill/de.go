@@ -166,3 +166,22 @@ func (d *DETerm) Batch(b *train.Batch) float64 {
 	}
 	return d.opts.Lambda * loss
 }
+
+func init() {
+	d := DefaultDE()
+	Register(Method{Name: "de", Kind: Latent, Lambda: d.Lambda, Order: orderDE,
+		Doc:     "DE: distillation experts with Gumbel-softmax expert selection (Kang et al., CIKM 2020)",
+		Options: append([]Option{optInt("experts", d.Experts, 1, 1024, "number M of experts per side"), optHidden}, append(tauOptions(), optPrune)...),
+		Build: func(env Env, v Values) ([]train.Term, error) {
+			teacher, student, err := latentPair(env, v.Method())
+			if err != nil {
+				return nil, err
+			}
+			d := DefaultDE()
+			d.Lambda, d.Experts, d.Hidden, d.Prune, d.Seed = v.Float("lambda"), v.Int("experts"), v.Int("hidden"), v.Float("prune"), env.Seed
+			if d.Tau, err = tauOf(v); err != nil {
+				return nil, err
+			}
+			return one(DE(teacher, student, d))
+		}})
+}

@@ -37,3 +37,39 @@ func DERRD(teacher model.Embedder, lists *TeacherLists, student RepPairScorer, d
 	}
 	return []train.Term{d, r}, nil
 }
+
+func init() {
+	d := DefaultDE()
+	Register(Method{Name: "de-rrd", Kind: Both, Lambda: d.Lambda, Order: orderDERRD,
+		Doc: "DE-RRD: DE (weight lambda) plus RRD (weight rrd-lambda) (Kang et al., CIKM 2020)",
+		Options: append([]Option{optInt("experts", d.Experts, 1, 1024, "number M of DE experts per side"), optHidden,
+			optPos("rrd-lambda", rrdLambda, maxCount, "weight λ_RRD of the RRD term")}, rrdOptionTable()...),
+		Build: func(env Env, v Values) ([]train.Term, error) {
+			if _, err := pairStudent(env, v.Method()); err != nil {
+				return nil, err
+			}
+			n := v.Int("n")
+			if err := rrdPrecheck(v, "", n); err != nil {
+				return nil, err
+			}
+			lists, err := listsOf(env, v, n, false)
+			if err != nil {
+				return nil, err
+			}
+			ro, err := rrdValues(v, "", v.Float("rrd-lambda"), n, true, lists.Users, userRows(lists))
+			if err != nil {
+				return nil, err
+			}
+			teacher, _, err := latentPair(env, v.Method())
+			if err != nil {
+				return nil, err
+			}
+			rs, ok := env.Student.(RepPairScorer)
+			if !ok {
+				return nil, modelError(v.Method(), "student", "trainable representations and pair scores", env.Student)
+			}
+			d := DefaultDE()
+			d.Lambda, d.Experts, d.Hidden, d.Seed = v.Float("lambda"), v.Int("experts"), v.Int("hidden"), env.Seed
+			return DERRD(teacher, lists, rs, d, ro)
+		}})
+}

@@ -171,3 +171,19 @@ func latGramSq(x []float32, r, k int, buf *[]float32) float64 {
 	}
 	return sum
 }
+
+func init() {
+	d := DefaultFTD()
+	Register(Method{Name: "ftd", Kind: Latent, Lambda: d.Lambda, Order: orderFTD,
+		Doc:     "FTD: full topology distillation, all pairwise similarities of the batch (Kang et al., KDD 2021)",
+		Options: []Option{optBool("skip-constant", d.SkipConstant, "drop the teacher-only constant from the reported loss (same gradient, faster)")},
+		Build: func(env Env, v Values) ([]train.Term, error) {
+			teacher, student, err := latentPair(env, v.Method())
+			if err != nil {
+				return nil, err
+			}
+			f := DefaultFTD()
+			f.Lambda, f.SkipConstant = v.Float("lambda"), v.Bool("skip-constant")
+			return one(FTD(teacher, student, f))
+		}})
+}

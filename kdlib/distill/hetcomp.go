@@ -812,3 +812,37 @@ func fastExp(x float32) float32 {
 	p := 1 + f*(1+f*(0.5+f*(1.0/6+f*(1.0/24+f*(1.0/120+f*(1.0/720))))))
 	return p * math.Float32frombits(uint32(n+127)<<23)
 }
+
+func init() {
+	Register(Method{Name: "hetcomp", Kind: EnsembleKD, Lambda: 1, Order: orderHetComp,
+		Doc: "HetComp: easy-to-hard distillation of a heterogeneous ensemble's trajectories (Kang et al., WWW 2023); lambda scales lambda1 and lambda2",
+		Options: []Option{optInt("k", 100, 1, maxN, "ensemble top items π^ens_u per user"),
+			optInt("observed-k", 0, 0, maxN, "|P_u|, the ensemble's first observed items (0: k/10)"),
+			optInt("long-k", 0, 0, maxN, "length of phase 2's long listwise target (0: min(50, k))"),
+			optInt("short-k", 0, 0, maxN, "length of phase 2's short listwise target (0: min(10, long-k))"),
+			optPos("lambda1", 0.01, maxCount, "weight of phase 1's set-wise loss"), optPos("lambda2", 0.005, maxCount, "weight of phase 2's listwise loss"),
+			optFloat("clamp", 40, 1e-6, 80, "bound of the student's scores in the loss"),
+			optInt("period", 10, 1, maxCount, "epochs between knowledge-construction steps"), optInt("start", 10, 1, maxCount, "first epoch of a knowledge-construction step"),
+			optPos("alpha", 1.05, maxCount, "threshold th(e) = alpha·decay^⌊e/period⌋ of the stage rule"), optPos("decay", 0.995, 1, "decay of the threshold"),
+			optInt("dist-k", 50, 1, maxN, "cut-off of the wNDCG distance between rankings"),
+			optBool("with-bpr", false, "add the student's BPR loss (the authors' code trains with the KD loss only)")},
+		Build: func(env Env, v Values) ([]train.Term, error) {
+			if env.Ensemble == nil {
+				return nil, fmt.Errorf("kd hetcomp distils an ensemble of teachers' trajectories: give the run a list of teachers (spec field teachers)")
+			}
+			st, ok := env.Student.(*model.BPR)
+			if !ok {
+				return nil, modelError(v.Method(), "student", "a BPR matrix factorisation (the student of HetComp's reference)", env.Student)
+			}
+			return one(HetComp(env.Ensemble, st, HetCompOptionsOf(v)))
+		}})
+}
+
+// HetCompOptionsOf converts checked hetcomp values (see Check) to
+// HetCompOptions; λ scales both phases' weights.
+func HetCompOptionsOf(v Values) HetCompOptions {
+	l := v.Float("lambda")
+	return HetCompOptions{K: v.Int("k"), ObservedK: v.Int("observed-k"), LongK: v.Int("long-k"), ShortK: v.Int("short-k"),
+		Lambda1: l * v.Float("lambda1"), Lambda2: l * v.Float("lambda2"), Clamp: v.Float("clamp"), Period: v.Int("period"),
+		Start: v.Int("start"), Alpha: v.Float("alpha"), Decay: v.Float("decay"), DistK: v.Int("dist-k")}
+}

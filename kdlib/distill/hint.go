@@ -139,3 +139,22 @@ func (h *HintTerm) Batch(b *train.Batch) float64 {
 	}
 	return h.opts.Lambda * loss
 }
+
+func init() {
+	d := DefaultHint()
+	Register(Method{Name: "hint", Kind: Latent, Lambda: d.Lambda, Order: orderHint,
+		Doc: "FitNet hint regression of the teacher's representations through a bridge (Romero et al., ICLR 2015)",
+		Options: []Option{optChoice("bridge", "mlp", []string{"mlp", "linear"}, "the regressor: an MLP (DE with one expert) or FitNet's linear map"), optHidden},
+		Build: func(env Env, v Values) ([]train.Term, error) {
+			teacher, student, err := latentPair(env, v.Method())
+			if err != nil {
+				return nil, err
+			}
+			h := DefaultHint()
+			h.Lambda, h.Hidden, h.Seed = v.Float("lambda"), v.Int("hidden"), env.Seed
+			if v.Str("bridge") == "linear" {
+				h.Bridge = BridgeLinear
+			}
+			return one(Hint(teacher, student, h))
+		}})
+}

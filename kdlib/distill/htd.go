@@ -476,3 +476,28 @@ func (h *HTDTerm) ppToMembers(c float32, ps int) {
 		}
 	}
 }
+
+func init() {
+	d := DefaultHTD()
+	Register(Method{Name: "htd", Kind: Latent, Lambda: d.Lambda, Order: orderHTD,
+		Doc: "HTD: hierarchical topology distillation over preference groups (Kang et al., KDD 2021)",
+		Options: append([]Option{optFloat("alpha", d.Alpha, 0, 1, "balance α·L_TD + (1−α)·L_GA"),
+			optInt("groups", d.Groups, 1, 1024, "number K of preference groups per side"), optHidden,
+			optChoice("group", "pe", []string{"pe", "pp"}, "group-level topology: Group(P,e) (the reference) or Group(P,P)")},
+			append(tauOptions(), optPrune)...),
+		Build: func(env Env, v Values) ([]train.Term, error) {
+			teacher, student, err := latentPair(env, v.Method())
+			if err != nil {
+				return nil, err
+			}
+			h := DefaultHTD()
+			h.Lambda, h.Alpha, h.Groups, h.Hidden, h.Prune, h.Seed = v.Float("lambda"), v.Float("alpha"), v.Int("groups"), v.Int("hidden"), v.Float("prune"), env.Seed
+			if v.Str("group") == "pp" {
+				h.Group = GroupPP
+			}
+			if h.Tau, err = tauOf(v); err != nil {
+				return nil, err
+			}
+			return one(HTD(teacher, student, h))
+		}})
+}

@@ -47,8 +47,8 @@ func IRRRD(lists *TeacherLists, student model.PairScorer, o IRRRDOptions) (train
 	if student == nil {
 		return nil, fmt.Errorf("distill: ir-rrd: no student")
 	}
-	o.User = o.User.withDefaults(lists.Users.N, 40, 40, 10, 1e-3)
-	o.Item = o.Item.withDefaults(lists.Items.N, 20, 20, 10, 5e-4)
+	o.User = o.User.withDefaults(lists.Users.N, rrdK, rrdL, rrdT, rrdLambda)
+	o.Item = o.Item.withDefaults(lists.Items.N, irK, irL, irT, irLambda)
 	if o.Item.Workers == 0 {
 		o.Item.Workers = o.User.Workers
 	}
@@ -111,4 +111,72 @@ func (t *irrrd) Batch(b *train.Batch) float64 {
 		return t.item.cur.inter(int(i)), t.item.cur.unint(int(i))
 	})
 	return t.lb.run(t.st)
+}
+
+// The reference values of the item side of IR-RRD (the header of the
+// authors' log, methods.md §3.8).
+const (
+	irK      = 20
+	irL      = 20
+	irT      = 10
+	irLambda = 5e-4
+)
+
+func init() {
+	// The item-side regulariser on its own: a part that goes with RRD in a
+	// spec's kd list (rrd + ir), joined into one IR-RRD term.
+	Register(Method{Name: "ir", Kind: Ranking, Lambda: irLambda, Order: orderIR, With: rrdName,
+		Doc: "IR: item-side ranking regulariser of IR-RRD; combine with rrd (Kang et al., Inf. Sci. 2021)",
+		Options: []Option{optK(irK, "interesting users per item"), optL(irL, "uninteresting users per item"), optT, optPool, optSample},
+		Join: func(env Env, rrd, ir Values) (train.Term, error) {
+			st, err := pairStudent(env, ir.Method())
+			if err != nil {
+				return nil, err
+			}
+			n := rrd.Int("n")
+			lists, err := listsOf(env, rrd, n, true)
+			if err != nil {
+				return nil, err
+			}
+			uo, err := rrdValues(rrd, "", rrd.Float("lambda"), n, true, lists.Users, userRows(lists))
+			if err != nil {
+				return nil, err
+			}
+			io, err := rrdValues(ir, "", ir.Float("lambda"), n, false, lists.Items, itemRows(lists))
+			if err != nil {
+				return nil, err
+			}
+			return IRRRD(lists, st, IRRRDOptions{User: uo, Item: io})
+		}})
+	Register(Method{Name: "ir-rrd", Kind: Ranking, Lambda: rrdLambda, Order: orderIRRRD,
+		Doc: "IR-RRD: RRD plus the item-side ranking regulariser (Kang et al., Inf. Sci. 2021)",
+		Options: append(rrdOptionTable(), optPos("item-lambda", irLambda, maxCount, "weight λ_IR of the item-side term"),
+			optInt("item-k", irK, 1, maxN, "interesting users per item"), optInt("item-l", irL, 1, maxN, "uninteresting users per item"),
+			optPos("item-t", irT, maxTau, "item-side sampling temperature"), optInt("item-pool", 0, 0, maxN, "item-side sampling range (0: min(500, n))"),
+			optBool("item-sample", true, "sample the interesting users by rank (false: the teacher's top item-k)")),
+		Build: func(env Env, v Values) ([]train.Term, error) {
+			st, err := pairStudent(env, v.Method())
+			if err != nil {
+				return nil, err
+			}
+			n := v.Int("n")
+			for _, p := range []string{"", "item-"} { // what needs no lists, before building them
+				if err := rrdPrecheck(v, p, n); err != nil {
+					return nil, err
+				}
+			}
+			lists, err := listsOf(env, v, n, true)
+			if err != nil {
+				return nil, err
+			}
+			uo, err := rrdValues(v, "", v.Float("lambda"), n, true, lists.Users, userRows(lists))
+			if err != nil {
+				return nil, err
+			}
+			io, err := rrdValues(v, "item-", v.Float("item-lambda"), n, true, lists.Items, itemRows(lists))
+			if err != nil {
+				return nil, err
+			}
+			return one(IRRRD(lists, st, IRRRDOptions{User: uo, Item: io}))
+		}})
 }

@@ -266,3 +266,20 @@ func (p *PHRTerm) side(net *phrNet, s *latSide) float64 {
 	}
 	return loss
 }
+
+func init() {
+	d := DefaultPHR()
+	Register(Method{Name: "phr", Kind: Latent, Lambda: d.Lambda, Order: orderPHR,
+		Doc: "PHR: personalised hint regression, a mapping generated per entity (Kang et al., KBS 2022)",
+		Options: []Option{optHidden, optBool("shared", d.Shared, "one personalisation network for users and items"),
+			optBool("per-triple", d.PerTriple, "weight entities by their multiplicity in the batch (the re-implementation)")},
+		Build: func(env Env, v Values) ([]train.Term, error) {
+			teacher, student, err := latentPair(env, v.Method())
+			if err != nil {
+				return nil, err
+			}
+			p := DefaultPHR()
+			p.Lambda, p.Hidden, p.Shared, p.PerTriple, p.Seed = v.Float("lambda"), v.Int("hidden"), v.Bool("shared"), v.Bool("per-triple"), env.Seed
+			return one(PHR(teacher, student, p))
+		}})
+}

@@ -218,3 +218,30 @@ func (t *rd) Batch(b *train.Batch) float64 {
 	t.st.AddScoreGrad(t.us, t.is, t.g)
 	return loss
 }
+
+func init() {
+	Register(Method{Name: "rd", Kind: Ranking, Lambda: 1, Order: orderRD,
+		Doc: "RD: ranking distillation, the teacher's top-k as weighted positives (Tang & Wang, KDD 2018)",
+		Options: []Option{optN, optK(10, "teacher top items per user"), optPos("pos-temp", 1, maxTau, "position-weight temperature λ of e^{−r/λ}"),
+			optPos("mu", 0.1, maxTau, "slope μ of the rank-discrepancy weight"), optInt("samples", 100, 1, maxCount, "items the student's rank is estimated from"),
+			optInt("dynamic-start", 10, 0, maxCount, "first epoch using the rank-discrepancy weight"), optBool("static", false, "position weights only")},
+		Build: func(env Env, v Values) ([]train.Term, error) {
+			st, err := pairStudent(env, v.Method())
+			if err != nil {
+				return nil, err
+			}
+			n := v.Int("n")
+			if v.Int("k") > n {
+				return nil, v.OutOfRange("k", fmt.Sprintf("an integer in [1, n=%d]", n))
+			}
+			lists, err := listsOf(env, v, n, false)
+			if err != nil {
+				return nil, err
+			}
+			if mn := lists.Users.MinLen(); v.Int("k") > mn {
+				return nil, v.OutOfRange("k", fmt.Sprintf("an integer in [1, %d] (the shortest teacher list)", mn))
+			}
+			return one(RD(lists, st, RDOptions{K: v.Int("k"), PosTemp: v.Float("pos-temp"), Mu: v.Float("mu"),
+				DynamicSamples: v.Int("samples"), DynamicStart: v.Int("dynamic-start"), Static: v.Bool("static"), Lambda: v.Float("lambda")}))
+		}})
+}

@@ -135,7 +135,7 @@ func RRD(lists *TeacherLists, student model.PairScorer, o RRDOptions) (train.Ter
 	if student == nil {
 		return nil, fmt.Errorf("distill: rrd: no student")
 	}
-	o = o.withDefaults(lists.Users.N, 40, 40, 10, 1e-3)
+	o = o.withDefaults(lists.Users.N, rrdK, rrdL, rrdT, rrdLambda)
 	if err := o.validate("distill: rrd: ", lists.Users, func(r int) int { return len(lists.Train.Items(r)) }); err != nil {
 		return nil, err
 	}
@@ -193,4 +193,114 @@ func checkTrain(x *data.Interactions, lists *TeacherLists) error {
 			x.NumUsers, x.NumItems, lists.Train.NumUsers, lists.Train.NumItems)
 	}
 	return nil
+}
+
+// The reference values of RRD (the header of the authors' CIKM 2020 log,
+// methods.md §3.7): K interesting and L uninteresting items per user,
+// sampling temperature T, weight λ_RRD.
+const (
+	rrdK      = 40
+	rrdL      = 40
+	rrdT      = 10
+	rrdLambda = 1e-3
+)
+
+// rrdName is RRD's name in the registry (the IR part goes with it).
+const rrdName = "rrd"
+
+// rrdOptionTable is the options table of RRD's user side (shared by RRD,
+// IR-RRD and DE-RRD).
+func rrdOptionTable() []Option {
+	return []Option{optN, optK(rrdK, "interesting items per user (ranked above the uninteresting ones)"),
+		optL(rrdL, "uninteresting items per user, uniform outside the teacher's list"), optT, optPool, optSample}
+}
+
+// rrdPrecheck checks the RRD options of v (prefix "" or "item-") that do
+// not depend on the lists: pool ≤ n and k ≤ pool.
+func rrdPrecheck(v Values, prefix string, n int) error {
+	pool := v.Int(prefix + "pool")
+	if pool == 0 {
+		pool = min(500, n)
+	}
+	if pool > n {
+		return v.OutOfRange(prefix+"pool", fmt.Sprintf("an integer in [0, n=%d] (the teacher lists' length)", n))
+	}
+	if v.Int(prefix+"k") > pool {
+		return v.OutOfRange(prefix+"k", fmt.Sprintf("an integer in [1, %d] (the sampling pool)", pool))
+	}
+	return nil
+}
+
+// rrdValues reads the RRD options of v (prefix "" or "item-") against one
+// side of teacher lists of length n; observed(r) is the number of training
+// entries of row r. suggestN lets the error of a too large l suggest a
+// lower n (the values that hold the lists' length).
+func rrdValues(v Values, prefix string, lambda float64, n int, suggestN bool, lists *Lists, observed func(r int) int) (RRDOptions, error) {
+	o := RRDOptions{K: v.Int(prefix + "k"), L: v.Int(prefix + "l"), T: v.Float(prefix + "t"), Pool: v.Int(prefix + "pool"),
+		Lambda: lambda, TopK: !v.Bool(prefix + "sample")}
+	if o.Pool == 0 {
+		o.Pool = min(500, n)
+	}
+	if o.Pool > n {
+		return o, v.OutOfRange(prefix+"pool", fmt.Sprintf("an integer in [0, n=%d] (the teacher lists' length)", n))
+	}
+	if o.K > o.Pool {
+		return o, v.OutOfRange(prefix+"k", fmt.Sprintf("an integer in [1, %d] (the sampling pool)", o.Pool))
+	}
+	if mn := lists.MinLen(); o.K > mn {
+		return o, v.OutOfRange(prefix+"k", fmt.Sprintf("an integer in [1, %d] (the shortest teacher list; the data have few unobserved entries)", mn))
+	}
+	free, open := lists.Cols, lists.Cols
+	for r := 0; r < lists.Rows(); r++ {
+		free = min(free, lists.Cols-int(lists.Len[r])-observed(r))
+		open = min(open, lists.Cols-observed(r))
+	}
+	if o.L > free {
+		// Entries outside a row's training set and teacher list: the lists
+		// must leave l of them in every row.
+		if maxN := open - o.L; maxN >= o.K && suggestN {
+			return o, v.OutOfRange("n", fmt.Sprintf("an integer in [%d, %d], so that %sl=%d entries remain outside every teacher list and training set", o.K, maxN, prefix, o.L))
+		}
+		if free >= 1 {
+			return o, v.OutOfRange(prefix+"l", fmt.Sprintf("an integer in [1, %d] (the entries outside a row's training set and teacher list)", free))
+		}
+		return o, v.OutOfRange(prefix+"l", fmt.Sprintf("an integer in [1, %d] (the entries outside a row's training set and its top %sk teacher items), with a lower n",
+			max(open-o.K, 1), prefix))
+	}
+	return o, nil
+}
+
+// userRows and itemRows count the training entries of a row of the user-
+// and item-side lists.
+func userRows(l *TeacherLists) func(int) int {
+	return func(r int) int { return len(l.Train.Items(r)) }
+}
+
+func itemRows(l *TeacherLists) func(int) int {
+	return func(r int) int { return len(l.Train.Users(r)) }
+}
+
+func init() {
+	Register(Method{Name: rrdName, Kind: Ranking, Lambda: rrdLambda, Order: orderRRD,
+		Doc:     "RRD: relaxed ranking distillation, listwise over sampled teacher items (Kang et al., CIKM 2020)",
+		Options: rrdOptionTable(),
+		Build: func(env Env, v Values) ([]train.Term, error) {
+			st, err := pairStudent(env, v.Method())
+			if err != nil {
+				return nil, err
+			}
+			n := v.Int("n")
+			if err := rrdPrecheck(v, "", n); err != nil {
+				return nil, err
+			}
+			lists, err := listsOf(env, v, n, false)
+			if err != nil {
+				return nil, err
+			}
+			o, err := rrdValues(v, "", v.Float("lambda"), n, true, lists.Users, userRows(lists))
+			if err != nil {
+				return nil, err
+			}
+			return one(RRD(lists, st, o))
+		}})
 }

@@ -379,39 +379,26 @@ func RankingKD(ctx context.Context, o RankingOptions) (*RankingReport, error) {
 }
 
 // RankingTerms returns the distillation terms of method for student st (nil
-// for "student").
+// for "student"), each method at its registered defaults (distill.Build)
+// over the given lists ("rrd-topk" is RRD with sample=false).
 func RankingTerms(method string, teacher *model.BPR, lists *distill.TeacherLists, st *model.BPR, seed uint64) ([]train.Term, error) {
-	one := func(t train.Term, err error) ([]train.Term, error) {
-		if err != nil {
-			return nil, err
-		}
-		return []train.Term{t}, nil
-	}
-	switch method {
-	case "student":
+	if method == LatentStudent {
 		return nil, nil
-	case "rd":
-		return one(distill.RD(lists, st, distill.RDOptions{}))
-	case "cd":
-		return one(distill.CD(lists, teacher, st, distill.CDOptions{}))
-	case "rrd":
-		return one(distill.RRD(lists, st, distill.RRDOptions{}))
-	case "rrd-topk":
-		return one(distill.RRD(lists, st, distill.RRDOptions{TopK: true}))
-	case "ir-rrd":
-		return one(distill.IRRRD(lists, st, distill.IRRRDOptions{}))
-	case "de":
-		o := distill.DefaultDE()
-		o.Seed = seed
-		return one(distill.DE(teacher, st, o))
-	case "de-rrd":
-		o := distill.DefaultDE()
-		o.Seed = seed
-		return distill.DERRD(teacher, lists, st, o, distill.RRDOptions{})
-	case "dcd":
-		return one(distill.DCD(lists, st, distill.DCDOptions{}))
 	}
-	return nil, fmt.Errorf("unknown method %q", method)
+	t := distill.TermSpec{Method: method, Options: map[string]any{"n": lists.Users.N}}
+	if m, ok := strings.CutSuffix(method, "-topk"); ok {
+		t.Method, t.Options["sample"] = m, false
+	}
+	if m, err := distill.Lookup(t.Method); err == nil && m.Kind == distill.Latent {
+		t.Options = nil
+	}
+	return distill.Build([]distill.TermSpec{t}, distill.Env{Teacher: teacher, Student: st, Seed: seed,
+		Lists: func(n int, itemSide bool) (*distill.TeacherLists, error) {
+			if n != lists.Users.N || (itemSide && lists.Items == nil) {
+				return nil, fmt.Errorf("the driver's teacher lists are of length %d (item side: %v), not %d", lists.Users.N, lists.Items != nil, n)
+			}
+			return lists, nil
+		}})
 }
 
 func rankingRun(ctx context.Context, o *RankingOptions, teacher *Teacher, lists *distill.TeacherLists, method string, seed uint64,

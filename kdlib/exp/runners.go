@@ -34,8 +34,8 @@ var KDStudentKinds = []string{"bpr", "neumf", "mlp", "cml", "lightgcn"}
 // RRD + IR (IR-RRD as the DE-RRD specs write it).
 func KDMethodSets() [][]string {
 	var out [][]string
-	for _, m := range kdMethods {
-		if m.With == "" && m.Kind != KDEnsemble {
+	for _, m := range distill.Methods() {
+		if m.With == "" && m.Kind != distill.EnsembleKD {
 			out = append(out, []string{m.Name})
 		}
 	}
@@ -84,8 +84,8 @@ func checkKDRun(r *RunSpec) error {
 			return err
 		}
 	}
-	if len(methods) > 0 && !slices.ContainsFunc(methods, func(m string) bool { _, err := LookupKDMethod(m); return err != nil }) {
-		if err := CheckKDCombination(methods); err != nil {
+	if len(methods) > 0 && !slices.ContainsFunc(methods, func(m string) bool { _, err := distill.Lookup(m); return err != nil }) {
+		if err := distill.CheckCombination(methods); err != nil {
 			return err
 		}
 	}
@@ -273,7 +273,7 @@ func RunKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) {
 		return nil, err
 	}
 	listsSource := ""
-	terms, err := KDTerms(spec.KD, KDEnv{Teacher: teacher, Student: b.Model, Seed: spec.Seed,
+	terms, err := KDTerms(spec.KD, distill.Env{Teacher: teacher, Student: b.Model, Seed: spec.Seed,
 		Lists: func(n int, itemSide bool) (*distill.TeacherLists, error) {
 			l, err := envLists(ctx, env, tm, teacher, s.Train, n, itemSide)
 			if l != nil {

@@ -111,11 +111,11 @@ func checkEnsembleRun(r *RunSpec) error {
 		return nil
 	}
 	for _, m := range methods {
-		km, err := LookupKDMethod(m)
+		km, err := distill.Lookup(m)
 		if err != nil {
 			return err
 		}
-		if km.Kind != KDRanking && km.Kind != KDEnsemble {
+		if km.Kind != distill.Ranking && km.Kind != distill.EnsembleKD {
 			return fmt.Errorf("kd %s distils one teacher's representations (%s knowledge): with several teachers only ranking methods and hetcomp apply", m, km.Kind)
 		}
 	}
@@ -319,7 +319,7 @@ func RunEnsembleKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) 
 	}
 	live := &distill.LiveEnsemble{Teachers: e.conv, Train: s.Train, T: e.T, N: e.ens.N, Dense: true}
 	listsSource := ""
-	terms, err := KDTerms(spec.KD, KDEnv{Teacher: live, Student: b.Model, Seed: spec.Seed, Ensemble: e.ens,
+	terms, err := KDTerms(spec.KD, distill.Env{Teacher: live, Student: b.Model, Seed: spec.Seed, Ensemble: e.ens,
 		Lists: func(n int, _ bool) (*distill.TeacherLists, error) {
 			l, err := e.listsOf(ctx, s, n, env.logWriter())
 			if l != nil {
@@ -344,7 +344,7 @@ func RunEnsembleKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) 
 		if err != nil {
 			return nil, err
 		}
-		hooks.noBase = !v.bool("with-bpr")
+		hooks.noBase = !v.Bool("with-bpr")
 	}
 	label := fmt.Sprintf("%s %s d=%d seed=%d", run.Label, spec.Student.Kind, spec.Student.Dim, spec.Seed)
 	res, err := fitModel(ctx, strings.TrimSpace(label), b, terms, s, spec.Student, spec.StudentKey(), env, hooks)

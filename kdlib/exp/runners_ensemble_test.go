@@ -2,6 +2,7 @@ package exp
 
 import (
 	"context"
+	"github.com/kdrec/kdrec/kdlib/distill"
 	"reflect"
 	"strings"
 	"testing"
@@ -126,7 +127,7 @@ func TestEnsembleSweep(t *testing.T) {
 		t.Fatal(err)
 	}
 	dr, err := HetCompReproduce(ctx, split, HetCompOptions{Trajectory: to, Methods: []string{"hetcomp"}, Dim: 4, Epochs: 3, EvalEvery: 1,
-		Patience: 5, LR: 0.01, WeightDecay: 1e-5, HetComp: hetcompTermOptions(mustKD(t, kd("hetcomp", 1, "k", 20, "period", 1, "start", 1)))})
+		Patience: 5, LR: 0.01, WeightDecay: 1e-5, HetComp: distill.HetCompOptionsOf(mustKD(t, kd("hetcomp", 1, "k", 20, "period", 1, "start", 1)))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +159,7 @@ func TestEnsembleSweep(t *testing.T) {
 }
 
 // mustKD checks a term and returns its values.
-func mustKD(t *testing.T, term KDTerm) kdValues {
+func mustKD(t *testing.T, term KDTerm) distill.Values {
 	t.Helper()
 	v, err := kdCheck(term)
 	if err != nil {

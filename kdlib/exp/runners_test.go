@@ -250,24 +250,11 @@ func TestKDOptionErrors(t *testing.T) {
 	}
 }
 
-// TestKDMethodsCatalogue checks the catalogue's defaults against their own
-// ranges and the option names the built-in specs use.
-func TestKDMethodsCatalogue(t *testing.T) {
-	for _, m := range KDMethods() {
-		if err := CheckKDTerm(KDTerm{Method: m.Name}); err != nil {
-			t.Errorf("%s defaults: %v", m.Name, err)
-		}
-		for _, o := range m.Options {
-			if _, err := kdCheck(KDTerm{Method: m.Name, Options: Options{o.Name: o.Default}}); err != nil {
-				t.Errorf("%s.%s default %v: %v", m.Name, o.Name, o.Default, err)
-			}
-		}
-	}
-	if _, err := LookupKDMethod("nosuch"); err == nil || !strings.Contains(err.Error(), "known: hint, de") {
-		t.Errorf("unknown method: %v", err)
-	}
+// TestKDMethodSets checks that the method sets the runners serve can be
+// combined and that the zoo's runners are registered.
+func TestKDMethodSets(t *testing.T) {
 	for _, set := range KDMethodSets() {
-		if err := CheckKDCombination(set); err != nil {
+		if err := distill.CheckCombination(set); err != nil {
 			t.Errorf("%v: %v", set, err)
 		}
 	}

@@ -1,0 +1,594 @@
+package distill
+
+// The registry of distillation methods. Each method's file registers the
+// method from its own init (as image/png registers its format): its name,
+// kind, reference weight, the table of its options (names, types,
+// defaults, ranges, docs — declared once, next to the method) and the
+// function that builds its terms from checked values. Everything that names
+// a method — the experiment specs and sweeps (exp.KDTerms), the REPL's
+// train line, help and completion, the docs' option tables — reads this
+// registry, so adding a method is writing one file.
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/kdrec/kdrec/kdlib/model"
+	"github.com/kdrec/kdrec/kdlib/train"
+)
+
+// Kind says what a Method distils.
+type Kind string
+
+// Kinds of Method.
+const (
+	// Latent methods match representations (Hint, DE, PHR, FTD, HTD): the
+	// teacher must be a model.Embedder, the student a model.Representer.
+	Latent Kind = "latent"
+	// Ranking methods match the teacher's ranking lists (RD, CD, RRD,
+	// IR-RRD, DCD, CL-DRD): the teacher must be a model.Scorer, the student
+	// a model.PairScorer (DCD: also a model.Scorer).
+	Ranking Kind = "ranking"
+	// Both marks methods that combine the two (DE-RRD).
+	Both Kind = "latent+ranking"
+	// EnsembleKD methods distil the trajectories of several teachers
+	// (HetComp): Env.Ensemble must be set. The REPL, which trains with one
+	// teacher, leaves them out.
+	EnsembleKD Kind = "ensemble"
+)
+
+// OptionType is the type of an Option's values.
+type OptionType string
+
+// Option types.
+const (
+	Int    OptionType = "int"    // an integer in [Min, Max]
+	Float  OptionType = "float"  // a number in [Min, Max] ((Min, Max] with ExclusiveMin)
+	Bool   OptionType = "bool"   // true or false
+	Choice OptionType = "choice" // one of Choices
+)
+
+// Option describes one hyper-parameter of a Method: its name (as written
+// in a spec's options and, suffixed with .<method>, on the REPL's train
+// line), type, default and valid range.
+type Option struct {
+	// Name is the option's key, lower case ("experts", "k", "tau-end").
+	Name string
+	// Type is Int, Float, Bool or Choice.
+	Type OptionType
+	// Default is the reference value: an int, float64, bool or string.
+	Default any
+	// Min and Max bound Int and Float values (inclusive).
+	Min, Max float64
+	// ExclusiveMin excludes Min itself.
+	ExclusiveMin bool
+	// Choices are the values of a Choice option.
+	Choices []string
+	// Doc is a one-line description.
+	Doc string
+}
+
+// Expect describes the valid values: "an integer in [1, 1024]", "a number
+// in (0, 1e+06]", "true or false", "one of mlp, linear".
+func (o *Option) Expect() string {
+	switch o.Type {
+	case Int:
+		return fmt.Sprintf("an integer in [%s, %s]", fmtNum(o.Min), fmtNum(o.Max))
+	case Float:
+		left := "["
+		if o.ExclusiveMin {
+			left = "("
+		}
+		return fmt.Sprintf("a number in %s%s, %s]", left, fmtNum(o.Min), fmtNum(o.Max))
+	case Bool:
+		return "true or false"
+	case Choice:
+		return "one of " + strings.Join(o.Choices, ", ")
+	}
+	return "a value"
+}
+
+func fmtNum(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+
+// Env is what a Method's terms are built against.
+type Env struct {
+	// Teacher is the trained, frozen teacher: a model.Embedder for latent
+	// methods, a model.Scorer for ranking ones (its lists come from Lists).
+	Teacher model.Scorer
+	// Student is the model being trained: a model.Representer for latent
+	// methods, a model.PairScorer for ranking ones (DCD: also a Scorer).
+	Student model.Scorer
+	// Seed seeds the terms' own initialisation (experts, gates, bridges).
+	Seed uint64
+	// Lists returns the teacher's ranking lists of length n (with the
+	// item-side lists when itemSide), typically cached per teacher; ranking
+	// methods call it.
+	Lists func(n int, itemSide bool) (*TeacherLists, error)
+	// Ensemble is the teachers' ensemble with its trajectories, for
+	// EnsembleKD methods (nil otherwise).
+	Ensemble *Ensemble
+}
+
+// Method is a distillation method of the registry.
+type Method struct {
+	// Name is the method's name in specs and in the REPL's kd= list.
+	Name string
+	// Doc is a one-line description: the paper and what is distilled.
+	Doc string
+	// Kind is what the method distils.
+	Kind Kind
+	// Lambda is the reference weight λ of the term (the default of the
+	// REPL's lambda.<method> and of a TermSpec whose Lambda is 0).
+	Lambda float64
+	// Options are the method's other hyper-parameters.
+	Options []Option
+	// Build builds the method's terms from checked values (defaults
+	// filled in, λ under "lambda"). It may return several terms (DE-RRD).
+	Build func(env Env, v Values) ([]train.Term, error)
+	// With, if set, names the method this one is a part of and must be
+	// combined with in one run: the item-side regulariser "ir" goes with
+	// "rrd". Such parts are for specs; the REPL offers the combined method.
+	With string
+	// Join builds the one term of this part and the method it goes With,
+	// from their checked values (set when With is).
+	Join func(env Env, with, own Values) (train.Term, error)
+	// Order places the method in listings (the order of methods.md §3);
+	// methods of equal Order are listed by name.
+	Order int
+}
+
+// Option returns the named option of m.
+func (m *Method) Option(name string) (Option, bool) {
+	k := slices.IndexFunc(m.Options, func(o Option) bool { return o.Name == name })
+	if k < 0 {
+		return Option{}, false
+	}
+	return m.Options[k], true
+}
+
+var (
+	registryMu sync.RWMutex
+	registry   = map[string]Method{}
+)
+
+// Register adds a method to the registry. It panics on a programming error
+// (an empty or duplicate name, no Build, an option default outside its
+// range, a part without Join), as image.RegisterFormat's callers would.
+// Methods register from their file's init.
+func Register(m Method) {
+	if m.Name == "" || (m.Build == nil && m.With == "") || (m.With != "" && m.Join == nil) {
+		panic(fmt.Sprintf("distill.Register: method %q is incomplete", m.Name))
+	}
+	for _, o := range m.Options {
+		if _, err := checkValue(m.Name, o, o.Default); err != nil {
+			panic(fmt.Sprintf("distill.Register: %v", err))
+		}
+	}
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	if _, dup := registry[m.Name]; dup {
+		panic(fmt.Sprintf("distill.Register: method %q registered twice", m.Name))
+	}
+	m.Options = slices.Clone(m.Options)
+	registry[m.Name] = m
+}
+
+// Methods returns the registered methods in listing order.
+func Methods() []Method {
+	registryMu.RLock()
+	out := make([]Method, 0, len(registry))
+	for _, m := range registry {
+		m.Options = slices.Clone(m.Options)
+		out = append(out, m)
+	}
+	registryMu.RUnlock()
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Order != out[j].Order {
+			return out[i].Order < out[j].Order
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
+
+// Lookup returns the registered method name.
+func Lookup(name string) (Method, error) {
+	registryMu.RLock()
+	m, ok := registry[name]
+	registryMu.RUnlock()
+	if ok {
+		m.Options = slices.Clone(m.Options)
+		return m, nil
+	}
+	var names []string
+	for _, m := range Methods() {
+		names = append(names, m.Name)
+	}
+	return Method{}, fmt.Errorf("unknown distillation method %q (known: %s)", name, strings.Join(names, ", "))
+}
+
+// TermSpec is one distillation term as a spec or the REPL writes it: a
+// method name, its weight (0: the method's reference λ) and its options by
+// name (numbers as any numeric type or json.Number, booleans, strings).
+type TermSpec struct {
+	// Method names a registered method.
+	Method string
+	// Lambda is the term's weight; 0 takes Method.Lambda.
+	Lambda float64
+	// Options holds the method's options by name; missing ones take their
+	// defaults.
+	Options map[string]any
+}
+
+// OptionError is a bad distillation option: it names the method, the
+// option as written and what is valid.
+type OptionError struct {
+	// Method is the method's name and Option the option's.
+	Method, Option string
+	// Value is the value as given.
+	Value string
+	// Problem says what is wrong and what is valid: "is out of range: want
+	// an integer in [1, 500]".
+	Problem string
+}
+
+// Error returns "kd <method>: option <name>=<value> <problem>".
+func (e *OptionError) Error() string {
+	return fmt.Sprintf("kd %s: option %s=%s %s", e.Method, e.Option, e.Value, e.Problem)
+}
+
+// Values holds the checked options of one term, defaults filled in and λ
+// under "lambda". Builders read them with Int, Float, Bool and Str.
+type Values struct {
+	method string
+	vals   map[string]any
+	raw    map[string]string
+	given  map[string]bool
+}
+
+// Method returns the name of the method the values belong to.
+func (v Values) Method() string { return v.method }
+
+// Int returns the integer option name (it panics if name is not an Int
+// option of the method: a programming error of the builder).
+func (v Values) Int(name string) int { return v.vals[name].(int) }
+
+// Float returns the number option name (λ is "lambda").
+func (v Values) Float(name string) float64 { return v.vals[name].(float64) }
+
+// Bool returns the boolean option name.
+func (v Values) Bool(name string) bool { return v.vals[name].(bool) }
+
+// Str returns the choice option name.
+func (v Values) Str(name string) string { return v.vals[name].(string) }
+
+// Given says whether option name was set explicitly (not defaulted).
+func (v Values) Given(name string) bool { return v.given[name] }
+
+// OutOfRange is the error of a value that violates a constraint between
+// options or against the data: want says what is valid.
+func (v Values) OutOfRange(name, want string) error {
+	return &OptionError{Method: v.method, Option: name, Value: v.raw[name], Problem: "is out of range: want " + want}
+}
+
+// Check checks a term against the registry: a known method, known option
+// names, values of the right type within their ranges, λ ≥ 0. It returns
+// the values with defaults filled in.
+func Check(t TermSpec) (Values, error) {
+	m, err := Lookup(t.Method)
+	if err != nil {
+		return Values{}, err
+	}
+	v := Values{method: t.Method, vals: map[string]any{}, raw: map[string]string{}, given: map[string]bool{}}
+	lambda := t.Lambda
+	if lambda == 0 {
+		lambda = m.Lambda
+	}
+	if math.IsNaN(lambda) || math.IsInf(lambda, 0) || lambda < 0 {
+		return v, &OptionError{Method: t.Method, Option: "lambda", Value: fmtNum(lambda), Problem: "is out of range: want a finite number >= 0"}
+	}
+	v.vals["lambda"], v.raw["lambda"] = lambda, fmtNum(lambda)
+	v.given["lambda"] = t.Lambda != 0
+	var unknown []string
+	for name := range t.Options {
+		if _, ok := m.Option(name); !ok {
+			unknown = append(unknown, name)
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		if len(m.Options) == 0 {
+			return v, fmt.Errorf("kd %s: unknown option %q (this takes no options)", t.Method, unknown[0])
+		}
+		names := make([]string, len(m.Options))
+		for k, o := range m.Options {
+			names[k] = o.Name
+		}
+		return v, fmt.Errorf("kd %s: unknown option %q (known: %s)", t.Method, unknown[0], strings.Join(names, ", "))
+	}
+	for _, o := range m.Options {
+		raw, given := t.Options[o.Name]
+		if !given {
+			v.vals[o.Name], v.raw[o.Name] = o.Default, fmt.Sprint(o.Default)
+			continue
+		}
+		x, err := checkValue(t.Method, o, raw)
+		if err != nil {
+			return v, err
+		}
+		v.vals[o.Name], v.raw[o.Name], v.given[o.Name] = x, fmt.Sprint(raw), true
+	}
+	return v, nil
+}
+
+// checkValue converts raw to the option's type and checks its range.
+func checkValue(method string, o Option, raw any) (any, error) {
+	bad := func(problem string) error {
+		return &OptionError{Method: method, Option: o.Name, Value: fmt.Sprint(raw), Problem: problem}
+	}
+	switch o.Type {
+	case Int:
+		f, ok := toFloat(raw)
+		if !ok || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+			return nil, bad("is not an integer: want " + o.Expect())
+		}
+		if f < o.Min || f > o.Max {
+			return nil, bad("is out of range: want " + o.Expect())
+		}
+		return int(f), nil
+	case Float:
+		x, ok := toFloat(raw)
+		if !ok || math.IsNaN(x) {
+			return nil, bad("is not a number: want " + o.Expect())
+		}
+		if x < o.Min || x > o.Max || (o.ExclusiveMin && x == o.Min) {
+			return nil, bad("is out of range: want " + o.Expect())
+		}
+		return x, nil
+	case Bool:
+		x, ok := raw.(bool)
+		if !ok {
+			return nil, bad("is not a boolean: want true or false")
+		}
+		return x, nil
+	case Choice:
+		x, ok := raw.(string)
+		if !ok || !slices.Contains(o.Choices, x) {
+			return nil, bad("is not valid: want " + o.Expect())
+		}
+		return x, nil
+	}
+	return nil, bad("has an unknown type")
+}
+
+// toFloat converts the numeric types a decoded spec or a Go caller may
+// hold.
+func toFloat(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case float32:
+		return float64(x), true
+	case int:
+		return float64(x), true
+	case int64:
+		return float64(x), true
+	case int32:
+		return float64(x), true
+	case uint64:
+		return float64(x), true
+	case uint32:
+		return float64(x), true
+	case uint:
+		return float64(x), true
+	case json.Number:
+		f, err := x.Float64()
+		return f, err == nil
+	}
+	return 0, false
+}
+
+// CheckCombination checks that the methods of one run can be combined:
+// parts (ir) come with the method they belong to (rrd), and no method is
+// listed twice.
+func CheckCombination(methods []string) error {
+	for k, name := range methods {
+		if slices.Contains(methods[:k], name) {
+			return fmt.Errorf("kd method %q is listed twice", name)
+		}
+		m, err := Lookup(name)
+		if err != nil {
+			return err
+		}
+		if m.With != "" && !slices.Contains(methods, m.With) {
+			return fmt.Errorf("kd method %q is a part of %s-%s: list it together with %q", name, name, m.With, m.With)
+		}
+	}
+	return nil
+}
+
+// Build builds the distillation terms of a run: one train.Term per method
+// (two for DE-RRD), in the order given, except that a part (ir) and the
+// method it goes with (rrd) make one term, built by the part's Join where
+// the method is listed. Options are checked first (Check,
+// CheckCombination).
+func Build(terms []TermSpec, env Env) ([]train.Term, error) {
+	methods := make([]string, len(terms))
+	vals := make([]Values, len(terms))
+	for k, t := range terms {
+		methods[k] = t.Method
+		v, err := Check(t)
+		if err != nil {
+			return nil, err
+		}
+		vals[k] = v
+	}
+	if err := CheckCombination(methods); err != nil {
+		return nil, err
+	}
+	var out []train.Term
+	for k, name := range methods {
+		m, _ := Lookup(name)
+		if m.With != "" {
+			continue // built where its partner is listed
+		}
+		if j := slices.IndexFunc(methods, func(p string) bool { pm, _ := Lookup(p); return pm.With == name }); j >= 0 {
+			part, _ := Lookup(methods[j])
+			t, err := part.Join(env, vals[k], vals[j])
+			if err != nil {
+				return nil, wrapMethod(part.Name, err)
+			}
+			out = append(out, t)
+			continue
+		}
+		ts, err := m.Build(env, vals[k])
+		if err != nil {
+			return nil, wrapMethod(name, err)
+		}
+		out = append(out, ts...)
+	}
+	return out, nil
+}
+
+// wrapMethod names the method in an error of a constructor (which names
+// the options by their Go field names); errors that already name it pass.
+func wrapMethod(method string, err error) error {
+	var oe *OptionError
+	if errors.As(err, &oe) || strings.HasPrefix(err.Error(), "kd ") {
+		return err
+	}
+	return fmt.Errorf("kd %s: %w", method, err)
+}
+
+// modelError explains a student or teacher without the interface a method
+// needs.
+func modelError(method, role, need string, m any) error {
+	kind := fmt.Sprintf("%T", m)
+	if c, ok := m.(model.Checkpointable); ok {
+		kind = c.Kind()
+	}
+	return fmt.Errorf("kd %s: the %s (%s) has no %s, which %s needs", method, role, kind, need, method)
+}
+
+// latentPair returns the teacher and student of a latent method.
+func latentPair(env Env, method string) (model.Embedder, model.Representer, error) {
+	t, ok := env.Teacher.(model.Embedder)
+	if !ok {
+		return nil, nil, modelError(method, "teacher", "representations (model.Embedder)", env.Teacher)
+	}
+	s, ok := env.Student.(model.Representer)
+	if !ok {
+		return nil, nil, modelError(method, "student", "trainable representations (model.Representer)", env.Student)
+	}
+	return t, s, nil
+}
+
+// pairStudent returns the student of a ranking method.
+func pairStudent(env Env, method string) (model.PairScorer, error) {
+	s, ok := env.Student.(model.PairScorer)
+	if !ok {
+		return nil, modelError(method, "student", "pair scores with gradients (model.PairScorer)", env.Student)
+	}
+	return s, nil
+}
+
+// listsOf returns the teacher's lists of length n from env.
+func listsOf(env Env, v Values, n int, itemSide bool) (*TeacherLists, error) {
+	if env.Lists == nil {
+		return nil, fmt.Errorf("kd %s: no teacher lists available", v.method)
+	}
+	l, err := env.Lists(n, itemSide)
+	if err != nil {
+		return nil, fmt.Errorf("kd %s: teacher lists: %w", v.method, err)
+	}
+	return l, nil
+}
+
+// one wraps a single term for Build functions.
+func one[T train.Term](t T, err error) ([]train.Term, error) {
+	if err != nil {
+		return nil, err
+	}
+	return []train.Term{t}, nil
+}
+
+// Option declarations shared by the methods' tables.
+func optInt(name string, def int, lo, hi float64, doc string) Option {
+	return Option{Name: name, Type: Int, Default: def, Min: lo, Max: hi, Doc: doc}
+}
+func optFloat(name string, def, lo, hi float64, doc string) Option {
+	return Option{Name: name, Type: Float, Default: def, Min: lo, Max: hi, Doc: doc}
+}
+func optPos(name string, def, hi float64, doc string) Option {
+	return Option{Name: name, Type: Float, Default: def, Min: 0, Max: hi, ExclusiveMin: true, Doc: doc}
+}
+func optBool(name string, def bool, doc string) Option {
+	return Option{Name: name, Type: Bool, Default: def, Doc: doc}
+}
+func optChoice(name, def string, choices []string, doc string) Option {
+	return Option{Name: name, Type: Choice, Default: def, Choices: choices, Doc: doc}
+}
+
+// Upper bounds of the option ranges.
+const (
+	maxCount = 1_000_000 // counts and epochs
+	maxN     = 100_000   // list lengths
+	maxTau   = 1e6       // temperatures
+)
+
+// Order of the methods in listings: methods.md §3.
+const (
+	orderHint = iota + 1
+	orderDE
+	orderPHR
+	orderFTD
+	orderHTD
+	orderRD
+	orderCD
+	orderRRD
+	orderIR
+	orderIRRRD
+	orderDERRD
+	orderCLDRD
+	orderDCD
+	orderHetComp
+)
+
+// Option groups shared by several methods.
+var (
+	optHidden = optInt("hidden", 0, 0, 65536, "hidden width of the bridge/expert MLPs (0: ⌊(d_t+d_s)/2⌋, the reference)")
+	optN      = optInt("n", 500, 1, maxN, "length of the teacher's ranking lists (built once per teacher and n)")
+	optPool   = optInt("pool", 0, 0, maxN, "sampling range: the first pool positions of the teacher's list (0: min(500, n))")
+	optT      = optPos("t", 10, maxTau, "rank-aware sampling temperature: position r drawn ∝ exp(−r/t)")
+	optSample = optBool("sample", true, "sample the interesting items by rank (false: the teacher's top-k, HetComp's variant)")
+	optPrune  = optFloat("prune", 0x1p-24, 0, 0.5, "skip experts whose selection weight is below prune × the largest (0: evaluate all)")
+)
+
+func optK(def int, doc string) Option { return optInt("k", def, 1, maxN, doc) }
+func optL(def int, doc string) Option { return optInt("l", def, 1, maxN, doc) }
+
+// tauOptions are the Gumbel-softmax schedule options of DE and HTD.
+func tauOptions() []Option {
+	d := DefaultTau()
+	return []Option{
+		optPos("tau-start", d.Start, maxTau, "Gumbel-softmax temperature of the first epochs"),
+		optPos("tau-end", d.End, maxTau, "final temperature (annealed geometrically from tau-start)"),
+		optInt("tau-epochs", d.Epochs, 0, maxCount, "annealing length in epochs (0: the run's epoch budget, the reference)"),
+	}
+}
+
+// tauOf reads the schedule options of v.
+func tauOf(v Values) (TauSchedule, error) {
+	s := TauSchedule{Start: v.Float("tau-start"), End: v.Float("tau-end"), Epochs: v.Int("tau-epochs")}
+	if s.End > s.Start {
+		return s, v.OutOfRange("tau-end", fmt.Sprintf("a number in (0, tau-start=%s]", v.raw["tau-start"]))
+	}
+	return s, nil
+}
