@@ -143,7 +143,7 @@ func (h *HintTerm) Batch(b *train.Batch) float64 {
 func init() {
 	d := DefaultHint()
 	Register(Method{Name: "hint", Kind: Latent, Lambda: d.Lambda, Order: orderHint,
-		Doc: "FitNet hint regression of the teacher's representations through a bridge (Romero et al., ICLR 2015)",
+		Doc:     "FitNet hint regression of the teacher's representations through a bridge (Romero et al., ICLR 2015)",
 		Options: []Option{optChoice("bridge", "mlp", []string{"mlp", "linear"}, "the regressor: an MLP (DE with one expert) or FitNet's linear map"), optHidden},
 		Build: func(env Env, v Values) ([]train.Term, error) {
 			teacher, student, err := latentPair(env, v.Method())

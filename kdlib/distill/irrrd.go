@@ -126,7 +126,7 @@ func init() {
 	// The item-side regulariser on its own: a part that goes with RRD in a
 	// spec's kd list (rrd + ir), joined into one IR-RRD term.
 	Register(Method{Name: "ir", Kind: Ranking, Lambda: irLambda, Order: orderIR, With: rrdName,
-		Doc: "IR: item-side ranking regulariser of IR-RRD; combine with rrd (Kang et al., Inf. Sci. 2021)",
+		Doc:     "IR: item-side ranking regulariser of IR-RRD; combine with rrd (Kang et al., Inf. Sci. 2021)",
 		Options: []Option{optK(irK, "interesting users per item"), optL(irL, "uninteresting users per item"), optT, optPool, optSample},
 		Join: func(env Env, rrd, ir Values) (train.Term, error) {
 			st, err := pairStudent(env, ir.Method())
