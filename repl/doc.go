@@ -25,6 +25,7 @@
 //
 //	registerModel("neumf", ModelSpec{Doc: …, Options: …, New: …})
 //
-// in models.go, and adding a distillation method one registerMethod call in
-// methods.go.
+// in models.go. Distillation methods come from kdlib/distill's registry:
+// a method registered there (distill.Register, from the method's own file)
+// is on the train line, in help and in completion with no change here.
 package repl

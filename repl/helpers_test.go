@@ -162,6 +162,7 @@ func (f *fakeTerm) Batch(b *train.Batch) float64 {
 func withoutMethods() *Registry {
 	r := Default.Clone()
 	clear(r.methods)
+	r.noDistill = true
 	return r
 }
 

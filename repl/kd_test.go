@@ -98,7 +98,7 @@ func TestKDOptionErrors(t *testing.T) {
 		{"train s bpr kd=rrd n.rrd=20 pool.rrd=30", "kd rrd: pool.rrd=30 is out of range: want an integer in [0, n=20]"},
 		{"train s bpr kd=rrd", "kd rrd: l.rrd=40 is out of range: want an integer in [1, "},
 		{"train s bpr kd=rrd n.rrd=20 k.rrd=5 l.rrd=45", "l.rrd=45 is out of range"},
-		{"train s bpr kd=dcd n.dcd=20 pool.dcd=30", "kd dcd: pool.dcd=30 is out of range: want an integer in [1, n=20]"},
+		{"train s bpr kd=dcd n.dcd=20 pool.dcd=30", "kd dcd: pool.dcd=30 is out of range: want an integer in [0, n=20]"},
 		{"train s bpr kd=rrd k.rd=5", "k.rd is given but rd is not in kd=rrd"},
 		{"train s bpr kd=ir", `unknown "ir"; want a comma-separated list of cd, cl-drd, dcd, de`},
 		{"train s bpr kd=de experts=4", "unknown option experts"},

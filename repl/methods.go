@@ -14,28 +14,36 @@ import (
 	"github.com/kdrec/kdrec/kdlib/train"
 )
 
-// The knowledge-distillation methods of `train <student> <kind> kd=…`: one
-// registerMethod call per method of distill's registry (distill.Methods),
-// which the experiment runners read too, so a method's options — names, defaults,
-// valid ranges — are the same on the train line (<option>.<method>=value)
-// and in a spec's KDTerm. Parts of a combined method (ir, the item side of
-// IR-RRD) are left out: the shell offers the combination (ir-rrd). So are
-// the methods that distil an ensemble of teachers' trajectories (hetcomp):
-// a shell session trains one teacher; `reproduce hetcomp-table` runs them.
+// The knowledge-distillation methods of `train <student> <kind> kd=…` are
+// read from distill's registry (distill.Methods) when they are asked for,
+// not copied at start-up, so a method registered by any package — a
+// researcher's own file included — is on the train line, in help and in
+// completion with the options, defaults and ranges it declares; the
+// experiment runners read the same registry, so a method's options are
+// the same on the train line (<option>.<method>=value) and in a spec's
+// KDTerm. Parts of a combined method (ir, the item side of IR-RRD) are left
+// out: the shell offers the combination (ir-rrd). So are the methods that
+// distil an ensemble of teachers' trajectories (hetcomp): a shell session
+// trains one teacher; `reproduce hetcomp-table` runs them.
 //
 // Every method takes lambda, its loss weight. Ranking methods build the
 // teacher's lists (MethodEnv.Lists) once per teacher, data and list length
 // n; kd=de,rrd adds both terms, which is DE-RRD.
-func init() {
+
+// shellMethods returns the distillation methods of the registry that a
+// shell session trains (see above).
+func shellMethods() map[string]MethodSpec {
+	out := map[string]MethodSpec{}
 	for _, m := range distill.Methods() {
 		if m.With != "" || m.Kind == distill.EnsembleKD {
 			continue
 		}
-		registerMethod(m.Name, methodSpec(m))
+		out[m.Name] = methodSpec(m)
 	}
+	return out
 }
 
-// methodSpec turns a catalogue entry into a registry entry.
+// methodSpec turns an entry of distill's registry into the shell's.
 func methodSpec(m distill.Method) MethodSpec {
 	opts := []Option{{Name: "lambda", Kind: KindFloat, Default: formatFloat(m.Lambda), Min: 0, Max: 1e6, ExclusiveMin: true,
 		Doc: "weight λ of the term in the loss"}}

@@ -119,20 +119,23 @@ type Registry struct {
 	models  map[string]ModelSpec
 	methods map[string]MethodSpec
 	splits  map[string]SplitSpec
+	// noDistill leaves distill's methods out (NewRegistry: an empty
+	// registry; Default and its clones read them).
+	noDistill bool
 }
 
 // NewRegistry returns an empty registry.
 func NewRegistry() *Registry {
-	return &Registry{models: map[string]ModelSpec{}, methods: map[string]MethodSpec{}, splits: map[string]SplitSpec{}}
+	return &Registry{models: map[string]ModelSpec{}, methods: map[string]MethodSpec{}, splits: map[string]SplitSpec{}, noDistill: true}
 }
 
 // Default is the registry of the built-in model kinds, distillation
 // methods and split methods (see models.go, methods.go and splits.go).
-var Default = NewRegistry()
+var Default = &Registry{models: map[string]ModelSpec{}, methods: map[string]MethodSpec{}, splits: map[string]SplitSpec{}}
 
 // Clone returns a copy of r that can be extended without changing r.
 func (r *Registry) Clone() *Registry {
-	return &Registry{models: maps.Clone(r.models), methods: maps.Clone(r.methods), splits: maps.Clone(r.splits)}
+	return &Registry{models: maps.Clone(r.models), methods: maps.Clone(r.methods), splits: maps.Clone(r.splits), noDistill: r.noDistill}
 }
 
 // checkName panics on an empty or badly formed registry name.
@@ -197,8 +200,20 @@ func (r *Registry) RegisterSplit(name string, s SplitSpec) {
 // Models returns the registered model kinds, sorted.
 func (r *Registry) Models() []string { return slices.Sorted(maps.Keys(r.models)) }
 
-// Methods returns the registered distillation methods, sorted.
-func (r *Registry) Methods() []string { return slices.Sorted(maps.Keys(r.methods)) }
+// Methods returns the distillation methods, sorted: those of distill's
+// registry that a shell trains and those registered here (RegisterMethod,
+// which take precedence).
+func (r *Registry) Methods() []string { return slices.Sorted(maps.Keys(r.allMethods())) }
+
+// allMethods merges distill's methods with those registered here.
+func (r *Registry) allMethods() map[string]MethodSpec {
+	if r.noDistill {
+		return r.methods
+	}
+	all := shellMethods()
+	maps.Copy(all, r.methods)
+	return all
+}
 
 // Splits returns the registered split methods, sorted.
 func (r *Registry) Splits() []string { return slices.Sorted(maps.Keys(r.splits)) }
@@ -216,9 +231,10 @@ func (r *Registry) Model(kind string) (ModelSpec, error) {
 // Method returns the entry of a distillation method. While none is
 // registered the error says so.
 func (r *Registry) Method(name string) (MethodSpec, error) {
-	s, ok := r.methods[name]
+	all := r.allMethods()
+	s, ok := all[name]
 	if !ok {
-		if len(r.methods) == 0 {
+		if len(all) == 0 {
 			return s, errNoMethods(name)
 		}
 		return s, unknownName("distillation method", name, r.Methods())
@@ -244,9 +260,6 @@ func errNoMethods(what string) error {
 
 // registerModel adds a built-in model kind to Default.
 func registerModel(kind string, s ModelSpec) { Default.RegisterModel(kind, s) }
-
-// registerMethod adds a built-in distillation method to Default.
-func registerMethod(name string, s MethodSpec) { Default.RegisterMethod(name, s) }
 
 // registerSplit adds a built-in split method to Default.
 func registerSplit(name string, s SplitSpec) { Default.RegisterSplit(name, s) }
