@@ -193,6 +193,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	f := addRunFlags(fs)
 	keepGoing := fs.Bool("keep-going", false, "run what can run; skip runs needing unavailable methods; continue after failures")
 	keepModels := fs.Bool("keep-models", false, "also cache the students of runs without distillation")
+	ledgerDir := fs.String("ledger", "", "results ledger to record every finished run in (and to skip the runs it holds), e.g. results")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -202,9 +203,15 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	env.KeepModels = *keepModels
+	var ledger *exp.Ledger
+	if *ledgerDir != "" {
+		if ledger, err = exp.OpenLedger(*ledgerDir); err != nil {
+			return err
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	rep, err := exp.RunSweep(ctx, spec, exp.SweepOptions{Out: *f.out, Shard: shard, Env: env, Log: stderr, KeepGoing: *keepGoing})
+	rep, err := exp.RunSweep(ctx, spec, exp.SweepOptions{Out: *f.out, Shard: shard, Env: env, Log: stderr, KeepGoing: *keepGoing, Ledger: ledger})
 	if rep != nil {
 		fmt.Fprintln(stdout, rep)
 		for _, p := range rep.Problems {

@@ -208,7 +208,14 @@ func fitModel(ctx context.Context, label string, b *model.Built, extra []train.T
 	if err != nil {
 		return nil, err
 	}
-	return NewRunResult(key.Protocol, res, test, b.Model)
+	rr, err := NewRunResult(key.Protocol, res, test, b.Model)
+	if err != nil {
+		return nil, err
+	}
+	if err := attachRanks(ctx, rr, b.Model, s); err != nil {
+		return nil, err
+	}
+	return rr, nil
 }
 
 // logWriter returns the Env's log (nil for a nil Env).

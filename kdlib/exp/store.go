@@ -50,6 +50,8 @@ type Record struct {
 	Code CodeVersion `json:"code"`
 	// Host is the machine that ran it.
 	Host string `json:"host,omitempty"`
+	// Machine describes that machine and its load during the run.
+	Machine *Machine `json:"machine,omitempty"`
 	// Shard is the shard ("i/N") that ran it.
 	Shard string `json:"shard,omitempty"`
 	// Started is when the run started.

@@ -334,6 +334,9 @@ func trainBPR(ctx context.Context, split *data.Split, key ModelKey, env *Env) (m
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := attachRanks(ctx, res, run.Model, split); err != nil {
+		return nil, nil, err
+	}
 	return run.Model, res, nil
 }
 
@@ -360,6 +363,11 @@ type RunResult struct {
 	Final map[string]float64 `json:"final"`
 	// PerUser holds the evaluation of Final per user.
 	PerUser *PerUser `json:"per_user,omitempty"`
+	// Ranks holds, for splits with one held-out item per user, the test
+	// rank of each user's item under the returned model, among the sampled
+	// candidates and among all unobserved items (eval.HeldOutRanks): any
+	// HR/NDCG/MRR@k and any paired test can be recomputed from them.
+	Ranks *PackedRanks `json:"ranks,omitempty"`
 	// Curve has one point per epoch (losses, and metrics where evaluated).
 	Curve []CurvePoint `json:"curve,omitempty"`
 	// Params is the number of parameters of the trained model (0 if unknown).
@@ -464,6 +472,10 @@ type SweepOptions struct {
 	KeepGoing bool
 	// OnRun, if set, is called as runs are skipped, start, finish or fail.
 	OnRun func(RunEvent)
+	// Ledger, if set, receives every finished run's record too, and runs
+	// it already holds are skipped (a sweep resumes from the committed
+	// ledger on a fresh machine).
+	Ledger *Ledger
 }
 
 // RunEvent reports progress of a sweep.
@@ -611,7 +623,7 @@ func RunSweep(ctx context.Context, spec *Spec, o SweepOptions) (*SweepReport, er
 	var unavailable []string
 	for k := range owned {
 		r := &owned[k]
-		if st.Has(r.ID) {
+		if st.Has(r.ID) || (o.Ledger != nil && o.Ledger.Has(r.ID)) {
 			rep.Skipped++
 			event(RunEvent{Run: r, Phase: "skip"})
 			continue
@@ -641,8 +653,6 @@ func RunSweep(ctx context.Context, spec *Spec, o SweepOptions) (*SweepReport, er
 		return rep, fmt.Errorf("sweep: manifest: %w", err)
 	}
 	logf("sweep %s: %d runs, shard %s owns %d, %d stored, %d to run", rep.Sweep, len(runs), o.Shard, len(owned), rep.Skipped, len(todo))
-	code := CurrentCodeVersion()
-	host, _ := os.Hostname()
 	for n, r := range todo {
 		if err := ctx.Err(); err != nil {
 			return rep, err
@@ -652,15 +662,8 @@ func RunSweep(ctx context.Context, spec *Spec, o SweepOptions) (*SweepReport, er
 			return rep, err
 		}
 		event(RunEvent{Run: r, Phase: "start"})
-		runner, err := LookupRunner(r.Spec.Student.Kind, r.Spec.Methods())
 		started := time.Now()
-		var res *RunResult
-		if err == nil {
-			res, err = runner(ctx, r, env)
-		}
-		if err == nil && res == nil {
-			err = errors.New("runner returned no result")
-		}
+		rec, err := Execute(ctx, r, env)
 		if err != nil {
 			if ctx.Err() != nil {
 				st.LogEvent("interrupted", r, err.Error())
@@ -675,10 +678,15 @@ func RunSweep(ctx context.Context, spec *Spec, o SweepOptions) (*SweepReport, er
 			}
 			continue
 		}
-		rec := &Record{ID: r.ID, Hash: r.Hash, Sweep: rep.Sweep, Index: r.Index, Label: r.Label, Point: r.Point, Spec: r.Spec,
-			Code: code, Host: host, Shard: o.Shard.String(), Started: started.UTC(), Finished: time.Now().UTC(), Result: *res}
+		rec.Sweep, rec.Shard = rep.Sweep, o.Shard.String()
+		res := &rec.Result
 		if err := st.Append(rec); err != nil {
 			return rep, err
+		}
+		if o.Ledger != nil {
+			if _, err := o.Ledger.Add(rec); err != nil {
+				return rep, err
+			}
 		}
 		st.LogEvent("done", r, "")
 		rep.Ran++

@@ -1,0 +1,65 @@
+package eval
+
+import (
+	"context"
+	"testing"
+)
+
+// TestHeldOutRanksMatchProtocols checks the ranks against LOO (every
+// per-user HR, NDCG and MRR recomputed from the candidate ranks) and
+// against a direct count over all unobserved items.
+func TestHeldOutRanksMatchProtocols(t *testing.T) {
+	s := randomSplit(t, 60, 300, 12, 1, 1, 40, false, 7)
+	m := newDenseScorer(60, 300, 8, 3)
+	ctx := context.Background()
+	r, err := HeldOutRanks(ctx, m, s, Test, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loo, err := LOO(ctx, m, s, Test, Options{Cutoffs: []int{1, 3, 10}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Users) != loo.Len() || len(r.Users) == 0 {
+		t.Fatalf("%d ranked users, LOO evaluated %d", len(r.Users), loo.Len())
+	}
+	for j, name := range loo.Metrics {
+		kind, n, _ := ParseMetric(name)
+		for k := range r.Users {
+			got, err := RankMetric(kind, int(r.Candidates[k]), n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != loo.PerUser[j][k] {
+				t.Fatalf("user %d %s: from rank %d %v, LOO %v", r.Users[k], name, r.Candidates[k], got, loo.PerUser[j][k])
+			}
+		}
+	}
+	scores := make([]float32, m.NumItems())
+	for k, u := range r.Users {
+		m.ScoreAll(int(u), scores)
+		tgt := s.Test[u][0]
+		seen := map[int32]bool{}
+		for _, i := range s.Train.Items(int(u)) {
+			seen[i] = true
+		}
+		for _, i := range s.Valid[u] {
+			seen[i] = true
+		}
+		p := 1
+		for i := range s.NumItems() {
+			if int32(i) != tgt && !seen[int32(i)] && scores[i] > scores[tgt] {
+				p++
+			}
+		}
+		if int(r.Full[k]) != p {
+			t.Fatalf("user %d: full rank %d, counted %d", u, r.Full[k], p)
+		}
+		if r.Full[k] < r.Candidates[k] {
+			t.Fatalf("user %d: full rank %d above candidate rank %d", u, r.Full[k], r.Candidates[k])
+		}
+	}
+	if _, err := RankMetric("Precision", 1, 5); err == nil {
+		t.Error("RankMetric accepted an unknown metric")
+	}
+}

@@ -1,0 +1,370 @@
+package exp
+
+// The results ledger: the committed record of every finished run that a
+// report, a figure or a claim of the repository is generated from. One
+// gzip-compressed JSON file per run (<dir>/runs/<id>.json.gz, the Record a
+// sweep stores), so that shards and machines add runs without touching
+// each other's files and git merges them without conflicts. Records are
+// appended by `kdsweep run --ledger` and by the REPL; a record already in
+// the ledger is never replaced.
+
+import (
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kdrec/kdrec/kdlib/data"
+	"github.com/kdrec/kdrec/kdlib/eval"
+	"github.com/kdrec/kdrec/kdlib/model"
+)
+
+// Ledger is a directory of run records (see the package comment above).
+type Ledger struct {
+	dir string
+	mu  sync.Mutex
+}
+
+// DefaultLedger is the ledger's folder in the repository, relative to its
+// root.
+const DefaultLedger = "results"
+
+// OpenLedger opens (creating it if needed) the ledger in dir.
+func OpenLedger(dir string) (*Ledger, error) {
+	if dir == "" {
+		return nil, errors.New("ledger: no directory")
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "runs"), 0o755); err != nil {
+		return nil, fmt.Errorf("ledger: %w", err)
+	}
+	return &Ledger{dir: dir}, nil
+}
+
+// Dir returns the ledger's directory.
+func (l *Ledger) Dir() string { return l.dir }
+
+func (l *Ledger) path(id string) string { return filepath.Join(l.dir, "runs", id+".json.gz") }
+
+// Has reports whether the run id is recorded.
+func (l *Ledger) Has(id string) bool {
+	_, err := os.Stat(l.path(id))
+	return err == nil
+}
+
+// Add records rec. A record of the same run already in the ledger is kept
+// (the first finished run of a spec is the one reported) and Add returns
+// false; ids must be plain hex hashes.
+func (l *Ledger) Add(rec *Record) (bool, error) {
+	if rec.ID == "" || strings.ContainsAny(rec.ID, `/\.`) {
+		return false, fmt.Errorf("ledger: bad record id %q", rec.ID)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.Has(rec.ID) {
+		return false, nil
+	}
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return false, fmt.Errorf("ledger: %w", err)
+	}
+	var z bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&z, gzip.BestCompression)
+	w.Write(b)
+	if err := w.Close(); err != nil {
+		return false, err
+	}
+	if err := model.WriteFileAtomic(l.path(rec.ID), z.Bytes()); err != nil {
+		return false, fmt.Errorf("ledger: %w", err)
+	}
+	return true, nil
+}
+
+// Get reads the record of run id.
+func (l *Ledger) Get(id string) (*Record, error) {
+	return readLedgerFile(l.path(id))
+}
+
+func readLedgerFile(path string) (*Record, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return nil, fmt.Errorf("ledger %s: %w", path, err)
+	}
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, fmt.Errorf("ledger %s: %w", path, err)
+	}
+	var rec Record
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return nil, fmt.Errorf("ledger %s: %w", path, err)
+	}
+	if want := strings.TrimSuffix(filepath.Base(path), ".json.gz"); rec.ID != want {
+		return nil, fmt.Errorf("ledger %s: holds run %q", path, rec.ID)
+	}
+	if h, err := rec.Spec.Hash(); err != nil || h != rec.Hash {
+		return nil, fmt.Errorf("ledger %s: the spec does not hash to the record's hash (edited by hand?)", path)
+	}
+	return &rec, nil
+}
+
+// Records reads every record, ordered by sweep, index and id.
+func (l *Ledger) Records() ([]*Record, error) {
+	files, err := filepath.Glob(filepath.Join(l.dir, "runs", "*.json.gz"))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Record, 0, len(files))
+	for _, f := range files {
+		rec, err := readLedgerFile(f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rec)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Sweep != b.Sweep {
+			return a.Sweep < b.Sweep
+		}
+		if a.Index != b.Index {
+			return a.Index < b.Index
+		}
+		return a.ID < b.ID
+	})
+	return out, nil
+}
+
+// Machine describes where a run ran and how loaded the machine was: the
+// timings of a record are only comparable under similar load.
+type Machine struct {
+	// OS and Arch are runtime.GOOS and runtime.GOARCH.
+	OS, Arch string
+	// CPUs is runtime.NumCPU and Procs runtime.GOMAXPROCS.
+	CPUs, Procs int
+	// CPU is the processor's model name, when known (/proc/cpuinfo).
+	CPU string `json:",omitempty"`
+	// Load holds the 1-minute load average at the start and at the end of
+	// the run, when known (/proc/loadavg).
+	Load []float64 `json:",omitempty"`
+}
+
+// currentMachine describes this machine, with the current load.
+func currentMachine() *Machine {
+	m := &Machine{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), Procs: runtime.GOMAXPROCS(0), CPU: cpuModel()}
+	if l, ok := loadAvg(); ok {
+		m.Load = []float64{l}
+	}
+	return m
+}
+
+var cpuModel = sync.OnceValue(func() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+})
+
+// loadAvg returns the 1-minute load average.
+func loadAvg() (float64, bool) {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0, false
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0, false
+	}
+	x, err := strconv.ParseFloat(f[0], 64)
+	return x, err == nil
+}
+
+// PackedRanks holds eval.Ranks compactly: users as ascending deltas, then
+// the candidate ranks (if any), then the full ranks, each an unsigned
+// varint, deflated and base64-encoded.
+type PackedRanks struct {
+	// Part is the evaluated part, "valid" or "test".
+	Part string `json:"part"`
+	// Users is the number of ranked users.
+	Users int `json:"users"`
+	// Candidates says whether candidate ranks are included.
+	Candidates bool `json:"candidates"`
+	// Encoding names the layout ("deflate+uvarint").
+	Encoding string `json:"encoding"`
+	// Data is the encoded payload (standard base64).
+	Data string `json:"data"`
+}
+
+const ranksEncoding = "deflate+uvarint"
+
+// PackRanks encodes r.
+func PackRanks(r *eval.Ranks) (*PackedRanks, error) {
+	var raw []byte
+	prev := int64(0)
+	for k, u := range r.Users {
+		if k > 0 && int64(u) <= prev {
+			return nil, fmt.Errorf("ranks: users not ascending at %d", k)
+		}
+		raw = binary.AppendUvarint(raw, uint64(int64(u)-prev))
+		prev = int64(u)
+	}
+	cols := [][]int32{r.Full}
+	if r.Candidates != nil {
+		cols = [][]int32{r.Candidates, r.Full}
+	}
+	for _, c := range cols {
+		if len(c) != len(r.Users) {
+			return nil, fmt.Errorf("ranks: %d ranks for %d users", len(c), len(r.Users))
+		}
+		for _, p := range c {
+			if p < 1 {
+				return nil, fmt.Errorf("ranks: rank %d < 1", p)
+			}
+			raw = binary.AppendUvarint(raw, uint64(p))
+		}
+	}
+	z, err := deflateBase64(raw)
+	if err != nil {
+		return nil, err
+	}
+	return &PackedRanks{Part: r.Part, Users: len(r.Users), Candidates: r.Candidates != nil, Encoding: ranksEncoding, Data: z}, nil
+}
+
+// Unpack decodes the ranks.
+func (p *PackedRanks) Unpack() (*eval.Ranks, error) {
+	if p.Encoding != ranksEncoding {
+		return nil, fmt.Errorf("ranks: unknown encoding %q", p.Encoding)
+	}
+	raw, err := inflateBase64(p.Data)
+	if err != nil {
+		return nil, fmt.Errorf("ranks: %w", err)
+	}
+	rd := bytes.NewReader(raw)
+	read := func() (int64, error) {
+		x, err := binary.ReadUvarint(rd)
+		if err != nil || x > 1<<31-1 {
+			return 0, fmt.Errorf("ranks: truncated or corrupt payload")
+		}
+		return int64(x), nil
+	}
+	r := &eval.Ranks{Part: p.Part, Users: make([]int32, p.Users), Full: make([]int32, p.Users)}
+	prev := int64(0)
+	for k := range r.Users {
+		d, err := read()
+		if err != nil {
+			return nil, err
+		}
+		prev += d
+		r.Users[k] = int32(prev)
+	}
+	cols := [][]int32{r.Full}
+	if p.Candidates {
+		r.Candidates = make([]int32, p.Users)
+		cols = [][]int32{r.Candidates, r.Full}
+	}
+	for _, c := range cols {
+		for k := range c {
+			x, err := read()
+			if err != nil {
+				return nil, err
+			}
+			c[k] = int32(x)
+		}
+	}
+	if rd.Len() != 0 {
+		return nil, fmt.Errorf("ranks: %d trailing bytes", rd.Len())
+	}
+	return r, nil
+}
+
+// attachRanks records in res the test ranks of m's held-out items (splits
+// with one held-out item per user; other splits rank nobody and attach
+// nothing).
+func attachRanks(ctx context.Context, res *RunResult, m model.Scorer, s *data.Split) error {
+	r, err := eval.HeldOutRanks(ctx, m, s, eval.Test, eval.Options{})
+	if err != nil {
+		return err
+	}
+	if len(r.Users) == 0 {
+		return nil
+	}
+	p, err := PackRanks(r)
+	if err != nil {
+		return err
+	}
+	res.Ranks = p
+	return nil
+}
+
+// Execute executes one run of a sweep with the runner registered for its
+// student and methods, and returns its record: the spec and its hash, the
+// code version, the machine and its load, the start and end times and the
+// result. It is the one way the sweeps (and kdrepl's record) train and
+// evaluate a spec.
+func Execute(ctx context.Context, r *Run, env *Env) (*Record, error) {
+	runner, err := LookupRunner(r.Spec.Student.Kind, r.Spec.Methods())
+	if err != nil {
+		return nil, err
+	}
+	mach := currentMachine()
+	started := time.Now()
+	res, err := runner(ctx, r, env)
+	if err == nil && res == nil {
+		err = errors.New("runner returned no result")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if l, ok := loadAvg(); ok && len(mach.Load) == 1 {
+		mach.Load = append(mach.Load, l)
+	}
+	host, _ := os.Hostname()
+	return &Record{ID: r.ID, Hash: r.Hash, Index: r.Index, Label: r.Label, Point: r.Point, Spec: r.Spec,
+		Code: CurrentCodeVersion(), Host: host, Machine: mach, Started: started.UTC(), Finished: time.Now().UTC(), Result: *res}, nil
+}
+
+// deflateBase64 compresses raw and encodes it in standard base64.
+func deflateBase64(raw []byte) (string, error) {
+	var z bytes.Buffer
+	w, err := flate.NewWriter(&z, flate.BestCompression)
+	if err != nil {
+		return "", err
+	}
+	w.Write(raw)
+	if err := w.Close(); err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(z.Bytes()), nil
+}
+
+// inflateBase64 reverses deflateBase64.
+func inflateBase64(s string) ([]byte, error) {
+	z, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(flate.NewReader(bytes.NewReader(z)))
+}

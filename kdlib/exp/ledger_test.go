@@ -1,0 +1,98 @@
+package exp
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/kdrec/kdrec/kdlib/eval"
+)
+
+// TestLedgerRecordsAndResumes runs a small sweep into a ledger, checks the
+// records (spec hash, machine, ranks that reproduce the stored per-user
+// metrics) and that a sweep on a fresh output directory resumes from the
+// ledger alone.
+func TestLedgerRecordsAndResumes(t *testing.T) {
+	s := pinSpec()
+	s.Seeds = []uint64{0, 1}
+	s.Variants = []Variant{plainRow("Student", bpr(4)), kdRow("RRD", kd("rrd", 0.001, "n", 60, "k", 10, "l", 10))}
+	l, err := OpenLedger(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, _ := NewEnv(t.TempDir(), nil)
+	rep, err := RunSweep(context.Background(), s, SweepOptions{Out: t.TempDir(), Env: env, Ledger: l})
+	if err != nil || rep.Ran != 4 {
+		t.Fatalf("%v, %v", rep, err)
+	}
+	recs, err := l.Records()
+	if err != nil || len(recs) != 4 {
+		t.Fatalf("%d records, %v", len(recs), err)
+	}
+	for _, rec := range recs {
+		if rec.Machine == nil || rec.Machine.CPUs < 1 || rec.Sweep != s.SweepKey() || rec.Result.Ranks == nil {
+			t.Fatalf("record %s: machine %+v sweep %q ranks %v", rec.ID, rec.Machine, rec.Sweep, rec.Result.Ranks)
+		}
+		r, err := rec.Result.Ranks.Unpack()
+		if err != nil {
+			t.Fatal(err)
+		}
+		pu, err := rec.Result.PerUser.Unpack()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Users) != pu.Len() || len(r.Users) == 0 {
+			t.Fatalf("%d ranked users, %d evaluated", len(r.Users), pu.Len())
+		}
+		for j, name := range pu.Metrics {
+			kind, n, _ := eval.ParseMetric(name)
+			for k := range r.Users {
+				v, _ := eval.RankMetric(kind, int(r.Candidates[k]), n)
+				if float32(v) != float32(pu.PerUser[j][k]) {
+					t.Fatalf("%s user %d %s: rank %d gives %v, stored %v", rec.ID, r.Users[k], name, r.Candidates[k], v, pu.PerUser[j][k])
+				}
+			}
+		}
+		if added, err := l.Add(rec); added || err != nil {
+			t.Errorf("a second Add of %s replaced the record (%v, %v)", rec.ID, added, err)
+		}
+	}
+	rep, err = RunSweep(context.Background(), s, SweepOptions{Out: t.TempDir(), Env: env, Ledger: l})
+	if err != nil || rep.Ran != 0 || rep.Skipped != 4 {
+		t.Fatalf("resume from the ledger: %v, %v", rep, err)
+	}
+	// A record edited by hand (its spec no longer hashes to its id) is refused.
+	rec := recs[0]
+	rec.Spec.Seed = 99
+	path := filepath.Join(l.Dir(), "runs", rec.ID+".json.gz")
+	os.Remove(path)
+	if _, err := l.Add(rec); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Records(); err == nil {
+		t.Error("an edited record was read")
+	}
+}
+
+// TestPackRanksRoundTrip checks the compact encoding of ranks.
+func TestPackRanksRoundTrip(t *testing.T) {
+	r := &eval.Ranks{Part: eval.Test, Users: []int32{0, 3, 4, 90}, Candidates: []int32{1, 500, 2, 7}, Full: []int32{1, 25000, 9, 700}}
+	p, err := PackRanks(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := p.Unpack()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range r.Users {
+		if q.Users[k] != r.Users[k] || q.Candidates[k] != r.Candidates[k] || q.Full[k] != r.Full[k] {
+			t.Fatalf("round trip: %+v, want %+v", q, r)
+		}
+	}
+	p.Data = p.Data[:len(p.Data)-4]
+	if _, err := p.Unpack(); err == nil {
+		t.Error("a truncated payload decoded")
+	}
+}
