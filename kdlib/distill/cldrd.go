@@ -303,6 +303,21 @@ func init() {
 		Options: []Option{optN, optInt("list", 30, 3, maxN, "items per user list; the stages order list/6, list/3, then all of them"),
 			optInt("hard-depth", DefaultCLDRDHardDepth, 1, maxN, "deepest teacher rank of the hard group (≥ list)"),
 			optInt("semi-depth", DefaultCLDRDSemiDepth, 2, maxN, "deepest teacher rank of the semi-hard group (≤ n)")},
+		Typed: func(env Env, o TermOptions) ([]train.Term, error) {
+			st, err := pairStudent(env, "cl-drd")
+			if err != nil {
+				return nil, err
+			}
+			lists, err := typedLists(env, "cl-drd", false)
+			if err != nil {
+				return nil, err
+			}
+			var c CLDRDOptions
+			if p, _ := o.(*CLDRDOptions); p != nil {
+				c = *p
+			}
+			return one(CLDRD(lists, st, c))
+		},
 		Build: func(env Env, v Values) ([]train.Term, error) {
 			st, err := pairStudent(env, v.Method())
 			if err != nil {
@@ -322,3 +337,6 @@ func init() {
 			return one(CLDRD(lists, st, CLDRDOptions{Stages: CLDRDStages(list), HardDepth: hard, SemiDepth: semi, Lambda: v.Float("lambda")}))
 		}})
 }
+
+// Method names the registered method CLDRDOptions configures.
+func (*CLDRDOptions) Method() string { return "cl-drd" }

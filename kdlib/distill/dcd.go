@@ -263,6 +263,21 @@ func init() {
 			optInt("item-k", 20, 1, maxN, "under-estimated users per item"), optInt("item-l", 20, 1, maxN, "over-estimated users per item"),
 			optPos("t", 10, maxTau, "discrepancy temperature"), optInt("depth", 0, 0, maxN, "depth of the student's exact rankings (0: 2 × the larger pool)"),
 			optPos("item-lambda", 0.0005, maxCount, "weight of the item side")},
+		Typed: func(env Env, o TermOptions) ([]train.Term, error) {
+			st, ok := env.Student.(ScoringStudent)
+			if !ok {
+				return nil, modelError("dcd", "student", "pair scores with gradients (model.PairScorer)", env.Student)
+			}
+			lists, err := typedLists(env, "dcd", true)
+			if err != nil {
+				return nil, err
+			}
+			var d DCDOptions
+			if p, _ := o.(*DCDOptions); p != nil {
+				d = *p
+			}
+			return one(DCD(lists, st, d))
+		},
 		Build: func(env Env, v Values) ([]train.Term, error) {
 			st, ok := env.Student.(ScoringStudent)
 			if !ok {
@@ -311,3 +326,6 @@ func init() {
 				ItemK: v.Int("item-k"), ItemL: v.Int("item-l"), T: v.Float("t"), Depth: v.Int("depth"), Lambda: v.Float("lambda"), ItemLambda: v.Float("item-lambda")}))
 		}})
 }
+
+// Method names the registered method DCDOptions configures.
+func (*DCDOptions) Method() string { return "dcd" }

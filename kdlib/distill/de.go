@@ -172,6 +172,18 @@ func init() {
 	Register(Method{Name: "de", Kind: Latent, Lambda: d.Lambda, Order: orderDE,
 		Doc:     "DE: distillation experts with Gumbel-softmax expert selection (Kang et al., CIKM 2020)",
 		Options: append([]Option{optInt("experts", d.Experts, 1, 1024, "number M of experts per side"), optHidden}, append(tauOptions(), optPrune)...),
+		Typed: func(env Env, o TermOptions) ([]train.Term, error) {
+			teacher, student, err := latentPair(env, "de")
+			if err != nil {
+				return nil, err
+			}
+			d := DefaultDE()
+			if p, _ := o.(*DEOptions); p != nil {
+				d = *p
+			}
+			d.Seed = env.Seed
+			return one(DE(teacher, student, d))
+		},
 		Build: func(env Env, v Values) ([]train.Term, error) {
 			teacher, student, err := latentPair(env, v.Method())
 			if err != nil {
@@ -185,3 +197,6 @@ func init() {
 			return one(DE(teacher, student, d))
 		}})
 }
+
+// Method names the registered method DEOptions configures.
+func (*DEOptions) Method() string { return "de" }

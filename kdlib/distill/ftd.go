@@ -177,6 +177,17 @@ func init() {
 	Register(Method{Name: "ftd", Kind: Latent, Lambda: d.Lambda, Order: orderFTD,
 		Doc:     "FTD: full topology distillation, all pairwise similarities of the batch (Kang et al., KDD 2021)",
 		Options: []Option{optBool("skip-constant", d.SkipConstant, "drop the teacher-only constant from the reported loss (same gradient, faster)")},
+		Typed: func(env Env, o TermOptions) ([]train.Term, error) {
+			teacher, student, err := latentPair(env, "ftd")
+			if err != nil {
+				return nil, err
+			}
+			f := DefaultFTD()
+			if p, _ := o.(*FTDOptions); p != nil {
+				f = *p
+			}
+			return one(FTD(teacher, student, f))
+		},
 		Build: func(env Env, v Values) ([]train.Term, error) {
 			teacher, student, err := latentPair(env, v.Method())
 			if err != nil {
@@ -187,3 +198,6 @@ func init() {
 			return one(FTD(teacher, student, f))
 		}})
 }
+
+// Method names the registered method FTDOptions configures.
+func (*FTDOptions) Method() string { return "ftd" }

@@ -826,6 +826,20 @@ func init() {
 			optPos("alpha", 1.05, maxCount, "threshold th(e) = alpha·decay^⌊e/period⌋ of the stage rule"), optPos("decay", 0.995, 1, "decay of the threshold"),
 			optInt("dist-k", 50, 1, maxN, "cut-off of the wNDCG distance between rankings"),
 			optBool("with-bpr", false, "add the student's BPR loss (the authors' code trains with the KD loss only)")},
+		Typed: func(env Env, o TermOptions) ([]train.Term, error) {
+			if env.Ensemble == nil {
+				return nil, fmt.Errorf("kd hetcomp distils an ensemble of teachers' trajectories: no ensemble given")
+			}
+			st, ok := env.Student.(*model.BPR)
+			if !ok {
+				return nil, modelError("hetcomp", "student", "a BPR matrix factorisation (the student of HetComp's reference)", env.Student)
+			}
+			var h HetCompOptions
+			if p, _ := o.(*HetCompOptions); p != nil {
+				h = *p
+			}
+			return one(HetComp(env.Ensemble, st, h))
+		},
 		Build: func(env Env, v Values) ([]train.Term, error) {
 			if env.Ensemble == nil {
 				return nil, fmt.Errorf("kd hetcomp distils an ensemble of teachers' trajectories: give the run a list of teachers (spec field teachers)")
@@ -846,3 +860,6 @@ func HetCompOptionsOf(v Values) HetCompOptions {
 		Lambda1: l * v.Float("lambda1"), Lambda2: l * v.Float("lambda2"), Clamp: v.Float("clamp"), Period: v.Int("period"),
 		Start: v.Int("start"), Alpha: v.Float("alpha"), Decay: v.Float("decay"), DistK: v.Int("dist-k")}
 }
+
+// Method names the registered method HetCompOptions configures.
+func (*HetCompOptions) Method() string { return "hetcomp" }

@@ -145,6 +145,18 @@ func init() {
 	Register(Method{Name: "hint", Kind: Latent, Lambda: d.Lambda, Order: orderHint,
 		Doc:     "FitNet hint regression of the teacher's representations through a bridge (Romero et al., ICLR 2015)",
 		Options: []Option{optChoice("bridge", "mlp", []string{"mlp", "linear"}, "the regressor: an MLP (DE with one expert) or FitNet's linear map"), optHidden},
+		Typed: func(env Env, o TermOptions) ([]train.Term, error) {
+			teacher, student, err := latentPair(env, "hint")
+			if err != nil {
+				return nil, err
+			}
+			h := DefaultHint()
+			if p, _ := o.(*HintOptions); p != nil {
+				h = *p
+			}
+			h.Seed = env.Seed
+			return one(Hint(teacher, student, h))
+		},
 		Build: func(env Env, v Values) ([]train.Term, error) {
 			teacher, student, err := latentPair(env, v.Method())
 			if err != nil {
@@ -158,3 +170,6 @@ func init() {
 			return one(Hint(teacher, student, h))
 		}})
 }
+
+// Method names the registered method HintOptions configures.
+func (*HintOptions) Method() string { return "hint" }

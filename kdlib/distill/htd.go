@@ -485,6 +485,18 @@ func init() {
 			optInt("groups", d.Groups, 1, 1024, "number K of preference groups per side"), optHidden,
 			optChoice("group", "pe", []string{"pe", "pp"}, "group-level topology: Group(P,e) (the reference) or Group(P,P)")},
 			append(tauOptions(), optPrune)...),
+		Typed: func(env Env, o TermOptions) ([]train.Term, error) {
+			teacher, student, err := latentPair(env, "htd")
+			if err != nil {
+				return nil, err
+			}
+			h := DefaultHTD()
+			if p, _ := o.(*HTDOptions); p != nil {
+				h = *p
+			}
+			h.Seed = env.Seed
+			return one(HTD(teacher, student, h))
+		},
 		Build: func(env Env, v Values) ([]train.Term, error) {
 			teacher, student, err := latentPair(env, v.Method())
 			if err != nil {
@@ -501,3 +513,6 @@ func init() {
 			return one(HTD(teacher, student, h))
 		}})
 }
+
+// Method names the registered method HTDOptions configures.
+func (*HTDOptions) Method() string { return "htd" }

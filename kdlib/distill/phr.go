@@ -273,6 +273,18 @@ func init() {
 		Doc: "PHR: personalised hint regression, a mapping generated per entity (Kang et al., KBS 2022)",
 		Options: []Option{optHidden, optBool("shared", d.Shared, "one personalisation network for users and items"),
 			optBool("per-triple", d.PerTriple, "weight entities by their multiplicity in the batch (the re-implementation)")},
+		Typed: func(env Env, o TermOptions) ([]train.Term, error) {
+			teacher, student, err := latentPair(env, "phr")
+			if err != nil {
+				return nil, err
+			}
+			p := DefaultPHR()
+			if q, _ := o.(*PHROptions); q != nil {
+				p = *q
+			}
+			p.Seed = env.Seed
+			return one(PHR(teacher, student, p))
+		},
 		Build: func(env Env, v Values) ([]train.Term, error) {
 			teacher, student, err := latentPair(env, v.Method())
 			if err != nil {
@@ -283,3 +295,6 @@ func init() {
 			return one(PHR(teacher, student, p))
 		}})
 }
+
+// Method names the registered method PHROptions configures.
+func (*PHROptions) Method() string { return "phr" }

@@ -109,7 +109,8 @@ type Env struct {
 	Seed uint64
 	// Lists returns the teacher's ranking lists of length n (with the
 	// item-side lists when itemSide), typically cached per teacher; ranking
-	// methods call it.
+	// methods call it. BuildTyped asks for n = 0: the lists the caller
+	// holds, whatever their length.
 	Lists func(n int, itemSide bool) (*TeacherLists, error)
 	// Ensemble is the teachers' ensemble with its trajectories, for
 	// EnsembleKD methods (nil otherwise).
@@ -142,6 +143,40 @@ type Method struct {
 	// Order places the method in listings (the order of methods.md §3);
 	// methods of equal Order are listed by name.
 	Order int
+	// Typed, if set, builds the method's terms from its options struct
+	// (a *DEOptions, …; nil: the reference defaults), for Go callers that
+	// configure a method by its fields rather than by option names
+	// (BuildTyped). Env.Seed overrides the struct's seed.
+	Typed func(env Env, o TermOptions) ([]train.Term, error)
+}
+
+// TermOptions is a method's options struct (*HintOptions, *DEOptions, …):
+// Method names the registered method it configures. Methods are declared
+// with pointer receivers, so a nil pointer still names its method.
+type TermOptions interface {
+	Method() string
+}
+
+// BuildTyped builds the terms of the named method from its options struct
+// o (nil, or a nil pointer, for the reference defaults) with the method's
+// Typed builder. Ranking methods ask env.Lists for the lists of length 0:
+// whatever lists the caller holds.
+func BuildTyped(method string, o TermOptions, env Env) ([]train.Term, error) {
+	m, err := Lookup(method)
+	if err != nil {
+		return nil, err
+	}
+	if m.Typed == nil {
+		return nil, fmt.Errorf("kd %s: no typed builder (configure it by option names: Build)", method)
+	}
+	if o != nil && o.Method() != method {
+		return nil, fmt.Errorf("kd %s: given the options of %s", method, o.Method())
+	}
+	ts, err := m.Typed(env, o)
+	if err != nil {
+		return nil, wrapMethod(method, err)
+	}
+	return ts, nil
 }
 
 // Option returns the named option of m.
@@ -591,4 +626,16 @@ func tauOf(v Values) (TauSchedule, error) {
 		return s, v.OutOfRange("tau-end", fmt.Sprintf("a number in (0, tau-start=%s]", v.raw["tau-start"]))
 	}
 	return s, nil
+}
+
+// typedLists returns the lists the caller of BuildTyped holds.
+func typedLists(env Env, method string, itemSide bool) (*TeacherLists, error) {
+	if env.Lists == nil {
+		return nil, fmt.Errorf("kd %s: no teacher lists available", method)
+	}
+	l, err := env.Lists(0, itemSide)
+	if err != nil {
+		return nil, fmt.Errorf("kd %s: teacher lists: %w", method, err)
+	}
+	return l, nil
 }

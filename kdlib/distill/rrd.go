@@ -284,6 +284,21 @@ func init() {
 	Register(Method{Name: rrdName, Kind: Ranking, Lambda: rrdLambda, Order: orderRRD,
 		Doc:     "RRD: relaxed ranking distillation, listwise over sampled teacher items (Kang et al., CIKM 2020)",
 		Options: rrdOptionTable(),
+		Typed: func(env Env, o TermOptions) ([]train.Term, error) {
+			st, err := pairStudent(env, rrdName)
+			if err != nil {
+				return nil, err
+			}
+			lists, err := typedLists(env, rrdName, false)
+			if err != nil {
+				return nil, err
+			}
+			var r RRDOptions
+			if p, _ := o.(*RRDOptions); p != nil {
+				r = *p
+			}
+			return one(RRD(lists, st, r))
+		},
 		Build: func(env Env, v Values) ([]train.Term, error) {
 			st, err := pairStudent(env, v.Method())
 			if err != nil {
@@ -304,3 +319,6 @@ func init() {
 			return one(RRD(lists, st, o))
 		}})
 }
+
+// Method names the registered method RRDOptions configures.
+func (*RRDOptions) Method() string { return rrdName }

@@ -99,13 +99,14 @@ func (o *HetCompOptions) defaults() error {
 		}
 	}
 	for _, m := range o.Methods {
-		switch m {
-		case "student", "rrd", "cl-drd", "dcd", "hetcomp":
-		default:
-			return fmt.Errorf("hetcomp: unknown method %q (want student, rrd, cl-drd, dcd or hetcomp)", m)
+		if m == LatentStudent {
+			continue
+		}
+		if _, ok := o.typedOptions(m); !ok {
+			return fmt.Errorf("hetcomp: unknown method %q (want student or one of %s)", m, strings.Join(o.typedMethods(), ", "))
 		}
 	}
-	if slices.Contains(o.Methods, "cl-drd") {
+	if slices.Contains(o.Methods, o.CLDRD.Method()) {
 		semi := o.CLDRD.SemiDepth
 		if semi == 0 {
 			semi = distill.DefaultCLDRDSemiDepth
@@ -309,10 +310,26 @@ func HetCompReproduce(ctx context.Context, s *data.Split, o HetCompOptions) (*He
 	return rep, nil
 }
 
+// typedOptions returns the options struct of o that configures method (the
+// methods the driver trains: RRD, CL-DRD, DCD and HetComp).
+func (o *HetCompOptions) typedOptions(method string) (distill.TermOptions, bool) {
+	for _, x := range []distill.TermOptions{&o.RRD, &o.CLDRD, &o.DCD, &o.HetComp} {
+		if x.Method() == method {
+			return x, true
+		}
+	}
+	return nil, false
+}
+
+// typedMethods names the methods typedOptions knows.
+func (o *HetCompOptions) typedMethods() []string {
+	return []string{o.RRD.Method(), o.CLDRD.Method(), o.DCD.Method(), o.HetComp.Method()}
+}
+
 // cldrdKey is the CL-DRD part of a run's cache key: its options for
-// "cl-drd", nothing for the other methods.
+// CL-DRD, nothing for the other methods.
 func cldrdKey(method string, o distill.CLDRDOptions) *distill.CLDRDOptions {
-	if method != "cl-drd" {
+	if method != o.Method() {
 		return nil
 	}
 	return &o
@@ -339,37 +356,26 @@ func hetcompStudent(ctx context.Context, s *data.Split, ens *distill.Ensemble, l
 	}
 	var terms []train.Term
 	var hc *distill.HetCompTerm
-	switch method {
-	case "student":
+	if method == LatentStudent {
 		terms = []train.Term{st.Loss()}
-	case "rrd":
-		t, err := distill.RRD(lists, st, o.RRD)
+	} else {
+		typed, _ := o.typedOptions(method)
+		kd, err := distill.BuildTyped(method, typed, distill.Env{Student: st, Seed: o.Seed, Ensemble: ens,
+			Lists: func(int, bool) (*distill.TeacherLists, error) { return lists, nil }})
 		if err != nil {
 			return nil, err
 		}
-		terms = []train.Term{st.Loss(), t}
-	case "cl-drd":
-		t, err := distill.CLDRD(lists, st, o.CLDRD)
-		if err != nil {
-			return nil, err
+		if h, ok := kd[0].(*distill.HetCompTerm); ok {
+			// HetComp trains on its own loss (the authors' code), with
+			// the student's BPR loss only when asked for.
+			hc, terms = h, kd
+			if o.WithBPR {
+				terms = append(terms, st.Loss())
+			}
+			cfg.OnEpoch = hc.Hook(nil)
+		} else {
+			terms = append([]train.Term{st.Loss()}, kd...)
 		}
-		terms = []train.Term{st.Loss(), t}
-	case "dcd":
-		t, err := distill.DCD(lists, st, o.DCD)
-		if err != nil {
-			return nil, err
-		}
-		terms = []train.Term{st.Loss(), t}
-	case "hetcomp":
-		hc, err = distill.HetComp(ens, st, o.HetComp)
-		if err != nil {
-			return nil, err
-		}
-		terms = []train.Term{hc}
-		if o.WithBPR {
-			terms = append(terms, st.Loss())
-		}
-		cfg.OnEpoch = hc.Hook(nil)
 	}
 	// CPU seconds of the training part of each epoch (evaluation excluded).
 	var cpu, mark float64

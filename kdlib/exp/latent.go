@@ -157,45 +157,29 @@ func newLatentModel(kind string, split *data.Split, dim int, seed uint64) (Laten
 // LatentStudent), with o's per-method options or the defaults; the term's
 // initialisation is seeded with seed.
 func LatentTerm(method string, teacher model.Embedder, student model.Representer, o LatentOptions, seed uint64) (train.Term, error) {
-	switch method {
-	case LatentStudent:
+	if method == LatentStudent {
 		return nil, nil
-	case LatentHint:
-		h := distill.DefaultHint()
-		if o.Hint != nil {
-			h = *o.Hint
-		}
-		h.Seed = seed
-		return distill.Hint(teacher, student, h)
-	case LatentDE:
-		d := distill.DefaultDE()
-		if o.DE != nil {
-			d = *o.DE
-		}
-		d.Seed = seed
-		return distill.DE(teacher, student, d)
-	case LatentPHR:
-		p := distill.DefaultPHR()
-		if o.PHR != nil {
-			p = *o.PHR
-		}
-		p.Seed = seed
-		return distill.PHR(teacher, student, p)
-	case LatentFTD:
-		f := distill.DefaultFTD()
-		if o.FTD != nil {
-			f = *o.FTD
-		}
-		return distill.FTD(teacher, student, f)
-	case LatentHTD:
-		h := distill.DefaultHTD()
-		if o.HTD != nil {
-			h = *o.HTD
-		}
-		h.Seed = seed
-		return distill.HTD(teacher, student, h)
 	}
-	return nil, fmt.Errorf("latent: unknown method %q (want student, hint, de, phr, ftd or htd)", method)
+	var given distill.TermOptions
+	for _, x := range []distill.TermOptions{o.Hint, o.DE, o.PHR, o.FTD, o.HTD} {
+		if x.Method() == method {
+			given = x
+		}
+	}
+	m, err := distill.Lookup(method)
+	if err != nil || m.Kind != distill.Latent {
+		return nil, fmt.Errorf("latent: unknown method %q (want student or a latent method of distill's registry)", method)
+	}
+	tsc, ss := teacher.(model.Scorer)
+	stc, ok := student.(model.Scorer)
+	if !ss || !ok {
+		return nil, fmt.Errorf("latent: %s: the teacher and the student must be models (model.Scorer)", method)
+	}
+	ts, err := distill.BuildTyped(method, given, distill.Env{Teacher: tsc, Student: stc, Seed: seed})
+	if err != nil {
+		return nil, err
+	}
+	return ts[0], nil
 }
 
 // latentKey returns the cache key of a run: everything its numbers depend on.

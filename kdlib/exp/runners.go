@@ -39,7 +39,13 @@ func KDMethodSets() [][]string {
 			out = append(out, []string{m.Name})
 		}
 	}
-	return append(out, []string{"de", "rrd"}, []string{"rrd", "ir"})
+	for _, m := range distill.Methods() {
+		if m.With != "" { // a part, as the specs write it with its method
+			out = append(out, []string{m.With, m.Name})
+		}
+	}
+	// DE + RRD, as the DE-RRD specs write it.
+	return append(out, []string{"de", "rrd"})
 }
 
 // unbuiltNote ends the messages about the baselines that are not built.
