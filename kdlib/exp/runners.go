@@ -28,6 +28,42 @@ import (
 // distillation.
 var KDStudentKinds = []string{"bpr", "neumf", "mlp", "cml", "lightgcn"}
 
+// registryRunner returns the runner exp provides for a student kind and a
+// set of methods of distill's registry, read when asked, so that a method
+// registered from any package (after exp's init too) runs in sweeps:
+// RunKD for the KDStudentKinds with a set of KDMethodSets, RunEnsembleKD
+// for a BPR student with an ensemble method.
+func registryRunner(kind string, methods []string) (Runner, bool) {
+	if len(methods) == 0 {
+		return nil, false
+	}
+	key := methodSetKey(methods)
+	if slices.Contains(KDStudentKinds, kind) {
+		for _, set := range KDMethodSets() {
+			if methodSetKey(set) == key {
+				return RunKD, true
+			}
+		}
+	}
+	if kind == "bpr" && len(methods) == 1 {
+		if m, err := distill.Lookup(methods[0]); err == nil && m.Kind == distill.EnsembleKD {
+			return RunEnsembleKD, true
+		}
+	}
+	return nil, false
+}
+
+// ensembleMethods lists the registry's ensemble methods, one set each.
+func ensembleMethods() [][]string {
+	var out [][]string
+	for _, m := range distill.Methods() {
+		if m.Kind == distill.EnsembleKD {
+			out = append(out, []string{m.Name})
+		}
+	}
+	return out
+}
+
 // KDMethodSets returns the combinations of distillation methods the KD
 // runners are registered for: every method of the catalogue alone (except
 // parts such as ir, and hetcomp, which RunEnsembleKD serves), DE + RRD and
@@ -55,17 +91,9 @@ const unbuiltNote = "methods.md §3.9 names MTD as a HetComp baseline, but neith
 // built (see unbuiltNote).
 var unbuiltMethods = []string{"mtd"}
 
-var kdRunnerKeys = map[string]bool{}
-
 func init() {
 	for _, kind := range []string{"neumf", "mlp", "cml", "lightgcn", "cdae", "iae", "item-ae"} {
 		RegisterTrainer(kind, TrainModel)
-	}
-	for _, kind := range KDStudentKinds {
-		for _, set := range KDMethodSets() {
-			RegisterRunner(kind, set, RunKD)
-			kdRunnerKeys[kind+"|"+methodSetKey(set)] = true
-		}
 	}
 	RegisterCheck(checkKDRun)
 }
@@ -98,7 +126,7 @@ func checkKDRun(r *RunSpec) error {
 	if err := checkEnsembleRun(r); err != nil {
 		return err
 	}
-	if !kdRunnerKeys[r.Student.Kind+"|"+methodSetKey(methods)] {
+	if _, ok := registryRunner(r.Student.Kind, methods); !ok {
 		return nil
 	}
 	if r.Teacher == nil && len(r.Teachers) == 0 {

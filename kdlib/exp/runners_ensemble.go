@@ -39,12 +39,6 @@ var hetcompRoles = map[string]string{"bpr": "MF", "cml": "ML", "mlp": "DL", "neu
 
 func init() {
 	RegisterRunner(EnsembleKind, nil, RunEnsembleKD)
-	for _, m := range distill.Methods() {
-		if m.Kind == distill.EnsembleKD {
-			RegisterRunner("bpr", []string{m.Name}, RunEnsembleKD)
-			kdRunnerKeys["bpr|"+methodSetKey([]string{m.Name})] = true
-		}
-	}
 	modelParams[EnsembleKind] = []string{"member"}
 }
 

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kdrec/kdrec/kdlib/data"
+	"github.com/kdrec/kdrec/kdlib/distill"
 	"github.com/kdrec/kdrec/kdlib/eval"
 	"github.com/kdrec/kdrec/kdlib/model"
 	"github.com/kdrec/kdrec/kdlib/train"
@@ -144,6 +145,13 @@ func Runners() []string {
 			set[runnerName(kind, key)] = true
 		}
 	}
+	for _, kind := range append(slices.Clone(KDStudentKinds), "bpr") {
+		for _, ms := range append(KDMethodSets(), ensembleMethods()...) {
+			if _, ok := registryRunner(kind, ms); ok {
+				set[runnerName(kind, methodSetKey(ms))] = true
+			}
+		}
+	}
 	out := make([]string, 0, len(set))
 	for k := range set {
 		out = append(out, k)
@@ -210,11 +218,19 @@ func LookupRunner(modelKind string, methods []string) (Runner, error) {
 	case hasWild:
 		return wild, nil
 	}
+	if r, ok := registryRunner(modelKind, methods); ok {
+		return r, nil
+	}
 	reg := strings.Join(Runners(), ", ")
-	if len(m) == 0 && !hasTrainer {
+	if len(m) == 0 && !hasTrainer && !slices.Contains(KDStudentKinds, modelKind) {
 		return nil, fmt.Errorf("student model %q %w (registered: %s)", modelKind, ErrNotAvailable, reg)
 	}
 	known := map[string]bool{}
+	if slices.Contains(KDStudentKinds, modelKind) {
+		for _, d := range distill.Methods() {
+			known[d.Name] = true
+		}
+	}
 	for k := range m {
 		for _, x := range strings.Split(k, "+") {
 			known[x] = true
