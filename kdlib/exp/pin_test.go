@@ -136,9 +136,6 @@ var pinnedKDPortable = map[string]string{
 // sweep runner and checks that the results are bit-identical to the
 // recorded ones. Set KDREC_PIN_PRINT=1 to print the fingerprints.
 func TestPinnedKD(t *testing.T) {
-	if testing.Short() {
-		t.Skip("trains 15 small students")
-	}
 	env, err := NewEnv("", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -182,9 +179,6 @@ func TestPinnedKD(t *testing.T) {
 // chapter drivers (RankingTerms, LatentTerm: each method at its reference
 // options) and checks the final weights against the recorded ones.
 func TestPinnedDriverTerms(t *testing.T) {
-	if testing.Short() {
-		t.Skip("trains small students")
-	}
 	env, _ := NewEnv("", nil)
 	s := pinSpec()
 	runs, _ := s.Expand()
@@ -304,9 +298,6 @@ var (
 // TestPinnedHetComp runs the HetComp row of the small ensemble table for 2
 // epochs and checks it against the recorded fingerprint.
 func TestPinnedHetComp(t *testing.T) {
-	if testing.Short() {
-		t.Skip("trains two teachers and a student")
-	}
 	s := ensembleSpec()
 	s.Variants = s.Variants[len(s.Variants)-1:]
 	s.Budget.Epochs = 2
