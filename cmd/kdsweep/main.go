@@ -8,12 +8,21 @@
 //	kdsweep table --out dir [--sweep key] [--baseline label] [--format md|html|latex|csv|text]
 //	kdsweep list [--quick] [spec.json|builtin-name]
 //	kdsweep spec [--quick] builtin-name
+//	kdsweep status [--ledger results] spec.json|builtin-name
+//	kdsweep record [--ledger results] --out dir
+//	kdsweep claims [--ledger results] [--claims results/claims.json]
+//	kdsweep report [--ledger results] [--check] [doc.md ...]
 //
 // run executes the runs of the shard that are not stored yet (a killed run
 // resumes where it stopped); teachers trains a sweep's teachers into the
 // shared cache ahead of the runs; merge combines the shards' result files into
 // results.jsonl and results.csv; table aggregates a sweep over seeds with
-// paired significance tests against a baseline. See docs/experiments.md.
+// paired significance tests against a baseline. The results ledger
+// (results/, committed) holds one record per finished run: run --ledger
+// records into it and skips what it holds, status lists what a spec still
+// lacks, record imports a sweep's stored runs, claims evaluates the claims
+// file against it, and report regenerates (or, with --check, checks) the
+// generated blocks of the documents. See docs/experiments.md.
 package main
 
 import (
@@ -37,13 +46,17 @@ func main() {
 }
 
 const usage = `usage:
-  kdsweep run [--shard i/N] [--quick | --budget name] [--out dir] [--cache dir] [--data dir] [--keep-going] spec.json|builtin-name
+  kdsweep run [--shard i/N] [--quick | --budget name] [--out dir] [--cache dir] [--data dir] [--keep-going] [--ledger results] spec.json|builtin-name
   kdsweep teachers [--shard i/N] [--quick | --budget name] [--out dir] [--cache dir] [--data dir] spec.json|builtin-name
   kdsweep merge [--out dir] [--require-complete]
   kdsweep table [--out dir] [--sweep key] [--baseline label] [--metrics m1,m2] [--source best|final]
                 [--format text|md|html|latex|csv] [--kind table|curves|param] [--x path] [--part valid|test] [--signif]
   kdsweep list [--quick | --budget name] [--out dir] [--shards N] [spec.json|builtin-name]
   kdsweep spec [--quick | --budget name] builtin-name
+  kdsweep status [--ledger results] [--quick | --budget name] spec.json|builtin-name
+  kdsweep record [--ledger results] [--out dir]
+  kdsweep claims [--ledger results] [--claims results/claims.json] [--format text|md]
+  kdsweep report [--ledger results] [--claims results/claims.json] [--check] [doc.md ...]
 `
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -66,6 +79,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdList(args, stdout, stderr)
 	case "spec":
 		err = cmdSpec(args, stdout, stderr)
+	case "status":
+		err = cmdStatus(args, stdout, stderr)
+	case "record":
+		err = cmdRecord(args, stdout, stderr)
+	case "claims":
+		err = cmdClaims(args, stdout, stderr)
+	case "report":
+		err = cmdReport(args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -31,6 +31,7 @@ import (
 	"github.com/kdrec/kdrec/kdlib/data"
 	"github.com/kdrec/kdrec/kdlib/eval"
 	"github.com/kdrec/kdrec/kdlib/model"
+	"github.com/kdrec/kdrec/kdlib/report"
 )
 
 // Ledger is a directory of run records (see the package comment above).
@@ -367,4 +368,126 @@ func inflateBase64(s string) ([]byte, error) {
 		return nil, err
 	}
 	return io.ReadAll(flate.NewReader(bytes.NewReader(z)))
+}
+
+// AddManifest records the expansion of a sweep (<dir>/sweeps/<key>.json):
+// the report's metrics and baseline and the runs' order and coordinates,
+// which the ledger's tables need. A manifest of the same key is replaced
+// only by an identical expansion (same runs); a different one is an error
+// (the spec changed under the same name: give it a new name).
+func (l *Ledger) AddManifest(m *Manifest) error {
+	path := ManifestPath(l.dir, m.Sweep)
+	if b, err := os.ReadFile(path); err == nil {
+		var old Manifest
+		if err := json.Unmarshal(b, &old); err != nil {
+			return fmt.Errorf("ledger: %s: %w", path, err)
+		}
+		if !sameRuns(old.Runs, m.Runs) {
+			return fmt.Errorf("ledger: sweep %s is recorded with other runs (%s): the spec changed; give it another name", m.Sweep, path)
+		}
+		return nil
+	}
+	b, err := json.MarshalIndent(m, "", " ")
+	if err != nil {
+		return err
+	}
+	return model.WriteFileAtomic(path, b)
+}
+
+func sameRuns(a, b []Run) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k := range a {
+		if a[k].ID != b[k].ID {
+			return false
+		}
+	}
+	return true
+}
+
+// ErrNotRecorded is wrapped by the errors about sweeps the ledger does not
+// hold.
+var ErrNotRecorded = errors.New("not in the ledger")
+
+// Sweep returns the runs of sweep key (a key or a unique spec name) with
+// their records from the ledger, ready for Aggregate; runs without a
+// record are listed as missing.
+func (l *Ledger) Sweep(key string) (*SweepResults, error) {
+	ms, err := LoadManifests(l.dir)
+	if err != nil {
+		return nil, err
+	}
+	m := ms[key]
+	if m == nil {
+		var match []*Manifest
+		for k, x := range ms {
+			if strings.HasPrefix(k, key+"@") {
+				match = append(match, x)
+			}
+		}
+		if len(match) != 1 {
+			keys := make([]string, 0, len(ms))
+			for k := range ms {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			return nil, fmt.Errorf("ledger %s: %w: no single sweep %q (recorded: %s)", l.dir, ErrNotRecorded, key, strings.Join(keys, ", "))
+		}
+		m = match[0]
+	}
+	res := &SweepResults{Sweep: m.Sweep, Spec: m.Spec}
+	for _, r := range m.Runs {
+		var rec *Record
+		if l.Has(r.ID) {
+			if rec, err = l.Get(r.ID); err != nil {
+				return nil, err
+			}
+		}
+		res.Entries = append(res.Entries, Entry{Run: r, Record: rec})
+	}
+	return res, nil
+}
+
+// Sweeps lists the sweep keys recorded in the ledger, sorted.
+func (l *Ledger) Sweeps() ([]string, error) {
+	ms, err := LoadManifests(l.dir)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]string, 0, len(ms))
+	for k := range ms {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys, nil
+}
+
+// RunsTable lists the recorded runs of a sweep: row, seed, run id, epochs
+// trained, code revision, the 1-minute load at start and end, wall time
+// and training seconds per epoch (timings are comparable only at similar
+// load).
+func RunsTable(sr *SweepResults) *report.Table {
+	t := &report.Table{Header: []string{"row", "seed", "run", "epochs", "code", "load", "wall", "s/epoch"}}
+	for _, e := range sr.Entries {
+		rec := e.Record
+		if rec == nil {
+			continue
+		}
+		load := "–"
+		if m := rec.Machine; m != nil && len(m.Load) == 2 {
+			load = fmt.Sprintf("%.1f→%.1f on %d CPUs", m.Load[0], m.Load[1], m.CPUs)
+		}
+		code := rec.Code.String()
+		if len(code) > 24 {
+			code = code[len(code)-12:]
+		}
+		spe := "–"
+		if rec.Result.Epochs > 0 {
+			spe = fmt.Sprintf("%.2f", rec.Result.TrainSeconds/float64(rec.Result.Epochs))
+		}
+		t.Rows = append(t.Rows, []string{e.Run.Label, fmt.Sprint(e.Run.Spec.Seed), rec.ID, fmt.Sprint(rec.Result.Epochs), code, load,
+			fmt.Sprintf("%.1f min", rec.Seconds()/60), spe})
+	}
+	return t
 }

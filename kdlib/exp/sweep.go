@@ -668,6 +668,11 @@ func RunSweep(ctx context.Context, spec *Spec, o SweepOptions) (*SweepReport, er
 	if err := model.WriteFileAtomic(ManifestPath(o.Out, rep.Sweep), mb); err != nil {
 		return rep, fmt.Errorf("sweep: manifest: %w", err)
 	}
+	if o.Ledger != nil {
+		if err := o.Ledger.AddManifest(man); err != nil {
+			return rep, err
+		}
+	}
 	logf("sweep %s: %d runs, shard %s owns %d, %d stored, %d to run", rep.Sweep, len(runs), o.Shard, len(owned), rep.Skipped, len(todo))
 	for n, r := range todo {
 		if err := ctx.Err(); err != nil {

@@ -1,0 +1,280 @@
+package exp
+
+// Claims as data: the dissertation's claims, written once in a claims file
+// (results/claims.json), each evaluated against the ledger's records by
+// EvaluateClaims. A claim that fails stays in the table, with its numbers;
+// a claim without records says "no evidence" and names the sweep to run.
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"strings"
+
+	"github.com/kdrec/kdrec/kdlib/report"
+)
+
+// Kinds of Claim.
+const (
+	// ClaimBetter: Row's mean of Metric exceeds Baseline's, and in every
+	// seed the paired t-test over users gives p < Alpha.
+	ClaimBetter = "better"
+	// ClaimAtLeast: Row's mean is not below Baseline's by more than Tol.
+	ClaimAtLeast = "at-least"
+	// ClaimClose: the two means differ by at most Tol.
+	ClaimClose = "close"
+	// ClaimValue: Row's mean is within Tol of Value (an authors' number).
+	ClaimValue = "value"
+	// ClaimUnavailable: the claim cannot be checked here; Reason says why.
+	ClaimUnavailable = "unavailable"
+)
+
+// Claim is one checkable statement.
+type Claim struct {
+	// ID names the claim ("rrd-beats-student").
+	ID string `json:"id"`
+	// Text is the claim as the dissertation makes it.
+	Text string `json:"text"`
+	// Source is where it is made (chapter, table or figure).
+	Source string `json:"source"`
+	// Kind is ClaimBetter, ClaimAtLeast, ClaimClose, ClaimValue or
+	// ClaimUnavailable.
+	Kind string `json:"kind"`
+	// Sweep is the ledger sweep holding the rows (a key or spec name).
+	Sweep string `json:"sweep,omitempty"`
+	// Row and Baseline are row names of the sweep's table
+	// (SummaryRow.Name: the label, with coordinates for grid rows).
+	Row      string `json:"row,omitempty"`
+	Baseline string `json:"baseline,omitempty"`
+	// Metric is the compared metric ("HR@5").
+	Metric string `json:"metric,omitempty"`
+	// Source of values: SourceBest (default) or SourceFinal.
+	ValueSource string `json:"value_source,omitempty"`
+	// Value is the number a ClaimValue is checked against.
+	Value float64 `json:"value,omitempty"`
+	// Tol is the tolerance of ClaimAtLeast, ClaimClose and ClaimValue.
+	Tol float64 `json:"tol,omitempty"`
+	// Alpha is the significance level of ClaimBetter (default 0.05).
+	Alpha float64 `json:"alpha,omitempty"`
+	// MinSeeds is the number of seeds a verdict needs (default 3).
+	MinSeeds int `json:"min_seeds,omitempty"`
+	// Reason says why a ClaimUnavailable cannot be checked, or notes the
+	// analysis of a claim that fails.
+	Reason string `json:"reason,omitempty"`
+}
+
+// Verdicts of a ClaimResult.
+const (
+	Holds      = "holds"
+	Fails      = "fails"
+	NoEvidence = "no evidence"
+	CannotRun  = "cannot run here"
+)
+
+// ClaimResult is a claim evaluated against the ledger.
+type ClaimResult struct {
+	// Claim is the claim.
+	Claim Claim
+	// Verdict is Holds, Fails, NoEvidence or CannotRun.
+	Verdict string
+	// Evidence states the numbers: means ± sd, seeds, differences and
+	// p-values.
+	Evidence string
+}
+
+// LoadClaims reads a claims file (a JSON array of Claim) and checks it.
+func LoadClaims(path string) ([]Claim, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var cs []Claim
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cs); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	seen := map[string]bool{}
+	for k, c := range cs {
+		where := fmt.Sprintf("%s: claim %d (%s)", path, k+1, c.ID)
+		if c.ID == "" || seen[c.ID] {
+			return nil, fmt.Errorf("%s: missing or repeated id", where)
+		}
+		seen[c.ID] = true
+		switch c.Kind {
+		case ClaimUnavailable:
+			if c.Reason == "" {
+				return nil, fmt.Errorf("%s: an unavailable claim needs a reason", where)
+			}
+			continue
+		case ClaimBetter, ClaimAtLeast, ClaimClose:
+			if c.Baseline == "" {
+				return nil, fmt.Errorf("%s: kind %s needs a baseline row", where, c.Kind)
+			}
+		case ClaimValue:
+		default:
+			return nil, fmt.Errorf("%s: unknown kind %q (want %s, %s, %s, %s or %s)", where, c.Kind,
+				ClaimBetter, ClaimAtLeast, ClaimClose, ClaimValue, ClaimUnavailable)
+		}
+		if c.Sweep == "" || c.Row == "" || c.Metric == "" {
+			return nil, fmt.Errorf("%s: sweep, row and metric are required", where)
+		}
+		if (c.Kind == ClaimAtLeast || c.Kind == ClaimClose || c.Kind == ClaimValue) && !(c.Tol > 0) {
+			return nil, fmt.Errorf("%s: kind %s needs tol > 0", where, c.Kind)
+		}
+		if c.ValueSource != "" && c.ValueSource != SourceBest && c.ValueSource != SourceFinal {
+			return nil, fmt.Errorf("%s: value_source %q: want %s or %s", where, c.ValueSource, SourceBest, SourceFinal)
+		}
+	}
+	return cs, nil
+}
+
+// EvaluateClaims evaluates every claim against the ledger.
+func EvaluateClaims(l *Ledger, claims []Claim) ([]ClaimResult, error) {
+	sums := map[string]*Summary{}
+	summary := func(c Claim) (*Summary, error) {
+		src := c.ValueSource
+		if src == "" {
+			src = SourceBest
+		}
+		key := c.Sweep + "|" + src + "|" + c.Baseline + "|" + c.Metric
+		if s, ok := sums[key]; ok {
+			return s, nil
+		}
+		sr, err := l.Sweep(c.Sweep)
+		if err != nil {
+			return nil, err
+		}
+		s, err := Aggregate(sr, TableOptions{Metrics: []string{c.Metric}, Baseline: c.Baseline, Source: src, Alpha: c.Alpha})
+		if err != nil {
+			return nil, err
+		}
+		sums[key] = s
+		return s, nil
+	}
+	var out []ClaimResult
+	for _, c := range claims {
+		r := ClaimResult{Claim: c}
+		if c.Kind == ClaimUnavailable {
+			r.Verdict, r.Evidence = CannotRun, c.Reason
+			out = append(out, r)
+			continue
+		}
+		s, err := summary(c)
+		if err != nil {
+			if errors.Is(err, ErrNotRecorded) {
+				r.Verdict, r.Evidence = NoEvidence, fmt.Sprintf("sweep %s is not in the ledger", c.Sweep)
+				out = append(out, r)
+				continue
+			}
+			return nil, fmt.Errorf("claim %s: %w", c.ID, err)
+		}
+		judge(&r, s)
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// findRow returns the summary row named name.
+func findRow(s *Summary, name string) *SummaryRow {
+	for _, r := range s.Rows {
+		if r.Name() == name {
+			return r
+		}
+	}
+	return nil
+}
+
+// judge sets r's verdict and evidence from the sweep's summary.
+func judge(r *ClaimResult, s *Summary) {
+	c := r.Claim
+	minSeeds := c.MinSeeds
+	if minSeeds == 0 {
+		minSeeds = 3
+	}
+	alpha := c.Alpha
+	if alpha == 0 {
+		alpha = 0.05
+	}
+	m := c.Metric
+	row := findRow(s, c.Row)
+	if row == nil || row.N[m] == 0 {
+		r.Verdict, r.Evidence = NoEvidence, fmt.Sprintf("no record of row %q in sweep %s", c.Row, s.Sweep)
+		return
+	}
+	desc := func(x *SummaryRow) string {
+		return fmt.Sprintf("%s %s %.4f ± %.4f (n=%d)", x.Name(), m, x.Mean[m], x.Std[m], x.N[m])
+	}
+	if row.N[m] < minSeeds {
+		r.Verdict, r.Evidence = NoEvidence, fmt.Sprintf("%s: %d of %d seeds recorded", desc(row), row.N[m], minSeeds)
+		return
+	}
+	if c.Kind == ClaimValue {
+		d := row.Mean[m] - c.Value
+		r.Evidence = fmt.Sprintf("%s vs %.4f: difference %+.4f (tolerance %.3g)", desc(row), c.Value, d, c.Tol)
+		r.Verdict = verdict(math.Abs(d) <= c.Tol)
+		return
+	}
+	base := findRow(s, c.Baseline)
+	if base == nil || base.N[m] < minSeeds {
+		r.Verdict, r.Evidence = NoEvidence, fmt.Sprintf("%s; baseline %q has fewer than %d seeds recorded", desc(row), c.Baseline, minSeeds)
+		return
+	}
+	d := row.Mean[m] - base.Mean[m]
+	ev := fmt.Sprintf("%s vs %s: %+.4f", desc(row), desc(base), d)
+	switch c.Kind {
+	case ClaimBetter:
+		t := row.Tests[m]
+		if t == nil || len(t.PerSeed) < minSeeds {
+			r.Verdict, r.Evidence = NoEvidence, ev+"; per-user values of fewer than "+fmt.Sprint(minSeeds)+" common seeds"
+			return
+		}
+		ok := d > 0
+		var ps []string
+		for _, st := range t.PerSeed {
+			ps = append(ps, fmt.Sprintf("seed %d p=%.2g", st.Seed, st.T.P))
+			if !(st.T.P < alpha) || !(st.T.MeanDiff > 0) {
+				ok = false
+			}
+		}
+		r.Evidence = ev + "; paired t over users: " + strings.Join(ps, ", ")
+		r.Verdict = verdict(ok)
+	case ClaimAtLeast:
+		r.Evidence = fmt.Sprintf("%s (tolerance %.3g)", ev, c.Tol)
+		r.Verdict = verdict(d >= -c.Tol)
+	case ClaimClose:
+		r.Evidence = fmt.Sprintf("%s (tolerance %.3g)", ev, c.Tol)
+		r.Verdict = verdict(math.Abs(d) <= c.Tol)
+	}
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return Holds
+	}
+	return Fails
+}
+
+// ClaimsTable renders claim results: claim, source, verdict, evidence.
+func ClaimsTable(rs []ClaimResult) *report.Table {
+	t := &report.Table{Header: []string{"claim", "source", "verdict", "evidence"}}
+	for _, r := range rs {
+		text := r.Claim.Text
+		if r.Verdict == Fails && r.Claim.Reason != "" {
+			text += " — " + r.Claim.Reason
+		}
+		t.Rows = append(t.Rows, []string{text, r.Claim.Source, r.Verdict, r.Evidence})
+	}
+	return t
+}
+
+// CountVerdicts returns how many results have each verdict.
+func CountVerdicts(rs []ClaimResult) map[string]int {
+	n := map[string]int{}
+	for _, r := range rs {
+		n[r.Verdict]++
+	}
+	return n
+}

@@ -1,0 +1,163 @@
+package exp
+
+// Generated blocks of Markdown documents. A block starts with a marker
+// comment naming what to generate and ends with <!-- /ledger -->:
+//
+//	<!-- ledger:table derrd-protocol metrics=HR@5,NDCG@5 baseline=Student source=best -->
+//	…generated…
+//	<!-- /ledger -->
+//
+// Kinds: "table <sweep> [metrics=…] [baseline=…] [source=best|final]" (the
+// sweep's table over seeds, with paired tests against the baseline and what
+// is still missing), "claims [sweep=<sweep>]" (the claims table, all claims
+// or those of one sweep), "runs <sweep>" (each recorded run: seed, epochs,
+// code revision, machine load and wall time). GenerateDoc rewrites every
+// block from the ledger; `kdsweep report --check` fails when a document
+// differs from what the ledger produces.
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+var (
+	blockStart = regexp.MustCompile(`(?m)^<!-- ledger:([a-z]+)((?: [^ >]+)*) -->\n`)
+	blockEnd   = "<!-- /ledger -->"
+)
+
+// GenerateDoc returns doc with every generated block rewritten from the
+// ledger and the evaluated claims.
+func GenerateDoc(doc []byte, l *Ledger, claims []ClaimResult) ([]byte, error) {
+	var out bytes.Buffer
+	rest := doc
+	for {
+		loc := blockStart.FindSubmatchIndex(rest)
+		if loc == nil {
+			out.Write(rest)
+			return out.Bytes(), nil
+		}
+		out.Write(rest[:loc[1]])
+		kind := string(rest[loc[2]:loc[3]])
+		args := strings.Fields(string(rest[loc[4]:loc[5]]))
+		after := rest[loc[1]:]
+		end := bytes.Index(after, []byte(blockEnd))
+		if end < 0 {
+			return nil, fmt.Errorf("generated block %q (line %d) has no %s", kind, lineOf(doc, len(doc)-len(rest)+loc[0]), blockEnd)
+		}
+		body, err := generateBlock(kind, args, l, claims)
+		if err != nil {
+			return nil, fmt.Errorf("generated block %s %s (line %d): %w", kind, strings.Join(args, " "), lineOf(doc, len(doc)-len(rest)+loc[0]), err)
+		}
+		out.WriteString(body)
+		rest = after[end:]
+	}
+}
+
+func lineOf(b []byte, off int) int { return 1 + bytes.Count(b[:off], []byte("\n")) }
+
+// StripGenerated returns doc without the contents of its generated blocks
+// (the markers stay), for checks of the hand-written text.
+func StripGenerated(doc []byte) []byte {
+	var out bytes.Buffer
+	rest := doc
+	for {
+		loc := blockStart.FindIndex(rest)
+		if loc == nil {
+			out.Write(rest)
+			return out.Bytes()
+		}
+		out.Write(rest[:loc[1]])
+		after := rest[loc[1]:]
+		end := bytes.Index(after, []byte(blockEnd))
+		if end < 0 {
+			out.Write(after)
+			return out.Bytes()
+		}
+		rest = after[end:]
+	}
+}
+
+func generateBlock(kind string, args []string, l *Ledger, claims []ClaimResult) (string, error) {
+	opts := map[string]string{}
+	var pos []string
+	for _, a := range args {
+		if k, v, ok := strings.Cut(a, "="); ok {
+			opts[k] = v
+		} else {
+			pos = append(pos, a)
+		}
+	}
+	switch kind {
+	case "table":
+		if len(pos) != 1 {
+			return "", fmt.Errorf("want one sweep")
+		}
+		sr, err := l.Sweep(pos[0])
+		if errors.Is(err, ErrNotRecorded) {
+			return notRecorded(pos[0]), nil
+		}
+		if err != nil {
+			return "", err
+		}
+		o := TableOptions{Baseline: opts["baseline"], Source: opts["source"]}
+		if m := opts["metrics"]; m != "" {
+			o.Metrics = strings.Split(m, ",")
+		}
+		s, err := Aggregate(sr, o)
+		if err != nil {
+			return "", err
+		}
+		var b strings.Builder
+		recorded := len(sr.Entries) - s.Missing
+		if recorded == 0 {
+			fmt.Fprintf(&b, "_No run of sweep %s is recorded yet (0 of %d): `kdsweep run --ledger results %s`._\n", sr.Sweep, len(sr.Entries), pos[0])
+			return b.String(), nil
+		}
+		b.WriteString(s.Markdown())
+		if !strings.HasSuffix(b.String(), "\n") {
+			b.WriteString("\n")
+		}
+		if s.Missing > 0 {
+			fmt.Fprintf(&b, "\n_%d of %d runs of %s are recorded; %d still to run (`kdsweep status --ledger results %s`)._\n",
+				recorded, len(sr.Entries), sr.Sweep, s.Missing, pos[0])
+		}
+		return b.String(), nil
+	case "claims":
+		var sel []ClaimResult
+		for _, c := range claims {
+			if sw := opts["sweep"]; sw == "" || c.Claim.Sweep == sw {
+				sel = append(sel, c)
+			}
+		}
+		if len(sel) == 0 {
+			return "_No claims._\n", nil
+		}
+		n := CountVerdicts(sel)
+		var b strings.Builder
+		b.WriteString(ClaimsTable(sel).Markdown())
+		fmt.Fprintf(&b, "\n%d claims: %d hold, %d fail, %d without evidence yet, %d cannot run here.\n",
+			len(sel), n[Holds], n[Fails], n[NoEvidence], n[CannotRun])
+		return b.String(), nil
+	case "runs":
+		if len(pos) != 1 {
+			return "", fmt.Errorf("want one sweep")
+		}
+		sr, err := l.Sweep(pos[0])
+		if errors.Is(err, ErrNotRecorded) {
+			return notRecorded(pos[0]), nil
+		}
+		if err != nil {
+			return "", err
+		}
+		return RunsTable(sr).Markdown(), nil
+	}
+	return "", fmt.Errorf("unknown block kind %q (want table, claims or runs)", kind)
+}
+
+// notRecorded is the block of a sweep the ledger does not hold yet.
+func notRecorded(sweep string) string {
+	return fmt.Sprintf("_Not recorded yet: no run of %s is in the ledger (`kdsweep run --ledger results <spec>`; `kdsweep status --ledger results <spec>` lists what is missing)._\n", sweep)
+}
