@@ -2,9 +2,15 @@
 // method, each a train.Term that adds its weighted loss and gradients to a
 // student trained jointly with its base loss:
 //
-//	st := model.NewBPR(...)                       // the student
-//	terms := []train.Term{st.Loss(), distill.RRD(lists, st, distill.RRDOptions{})}
-//	train.Fit(ctx, st, split.Train, terms, cfg)
+//	rrd, err := distill.RRD(lists, student, distill.RRDOptions{}) // zero fields: the reference values
+//	if err != nil { … }
+//	res, err := train.Fit(ctx, student, split.Train, []train.Term{student.Loss(), rrd}, cfg)
+//
+// Every method's file also registers the method (Register): its name, kind,
+// reference weight, options table and builder. Build makes the terms of a
+// list of methods configured by name, as specs and the REPL write them
+// (see ExampleBuild); adding a method is writing one file that registers
+// itself (examples/scorematch).
 //
 // Latent knowledge (representations): Hint (FitNet), DE, PHR, FTD, HTD.
 //
