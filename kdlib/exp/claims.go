@@ -48,6 +48,10 @@ type Claim struct {
 	// (SummaryRow.Name: the label, with coordinates for grid rows).
 	Row      string `json:"row,omitempty"`
 	Baseline string `json:"baseline,omitempty"`
+	// Others are further baseline rows: the claim must hold against
+	// Baseline and each of them ("the ensemble beats every single
+	// teacher").
+	Others []string `json:"others,omitempty"`
 	// Metric is the compared metric ("HR@5").
 	Metric string `json:"metric,omitempty"`
 	// Source of values: SourceBest (default) or SourceFinal.
@@ -172,6 +176,20 @@ func EvaluateClaims(l *Ledger, claims []Claim) ([]ClaimResult, error) {
 			return nil, fmt.Errorf("claim %s: %w", c.ID, err)
 		}
 		judge(&r, s)
+		for _, b := range c.Others {
+			if r.Verdict != Holds {
+				break
+			}
+			cb := c
+			cb.Baseline, cb.Others = b, nil
+			sb, err := summary(cb)
+			if err != nil {
+				return nil, fmt.Errorf("claim %s: %w", c.ID, err)
+			}
+			rb := ClaimResult{Claim: cb}
+			judge(&rb, sb)
+			r.Verdict, r.Evidence = rb.Verdict, r.Evidence+"; "+rb.Evidence
+		}
 		out = append(out, r)
 	}
 	return out, nil
@@ -262,6 +280,9 @@ func ClaimsTable(rs []ClaimResult) *report.Table {
 	t := &report.Table{Header: []string{"claim", "source", "verdict", "evidence"}}
 	for _, r := range rs {
 		text := r.Claim.Text
+		if text == "" {
+			text = r.Claim.ID
+		}
 		if r.Verdict == Fails && r.Claim.Reason != "" {
 			text += " — " + r.Claim.Reason
 		}

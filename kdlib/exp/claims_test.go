@@ -1,0 +1,87 @@
+package exp
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestClaimsAndDocBlocks records a small three-seed sweep in a ledger,
+// evaluates claims of every kind against it and regenerates a document's
+// blocks from it.
+func TestClaimsAndDocBlocks(t *testing.T) {
+	s := pinSpec()
+	s.Name = "claims-test"
+	s.Seeds = []uint64{0, 1, 2}
+	s.Variants = []Variant{plainRow("Student", bpr(4)), kdRow("RRD", kd("rrd", 1, "n", 60, "k", 10, "l", 10))}
+	s.Report = ReportSpec{Metrics: []string{"HR@5", "NDCG@5"}, Baseline: "Student"}
+	dir := t.TempDir()
+	l, _ := OpenLedger(dir)
+	env, _ := NewEnv(t.TempDir(), nil)
+	if _, err := RunSweep(context.Background(), s, SweepOptions{Out: t.TempDir(), Env: env, Ledger: l}); err != nil {
+		t.Fatal(err)
+	}
+	claims := []Claim{
+		{ID: "wide", Kind: ClaimValue, Sweep: "claims-test", Row: "Student", Metric: "HR@5", Value: 0.5, Tol: 1},
+		{ID: "narrow", Kind: ClaimValue, Sweep: "claims-test", Row: "Student", Metric: "HR@5", Value: 2, Tol: 0.01},
+		{ID: "close", Kind: ClaimClose, Sweep: "claims-test", Row: "RRD", Baseline: "Student", Metric: "HR@5", Tol: 1},
+		{ID: "better", Kind: ClaimBetter, Sweep: "claims-test", Row: "RRD", Baseline: "Student", Metric: "NDCG@5"},
+		{ID: "seeds", Kind: ClaimValue, Sweep: "claims-test", Row: "Student", Metric: "HR@5", Value: 0.5, Tol: 1, MinSeeds: 4},
+		{ID: "absent", Kind: ClaimValue, Sweep: "nosuch", Row: "Student", Metric: "HR@5", Value: 0.5, Tol: 1},
+		{ID: "norow", Kind: ClaimValue, Sweep: "claims-test", Row: "DE", Metric: "HR@5", Value: 0.5, Tol: 1},
+		{ID: "here", Kind: ClaimUnavailable, Reason: "no data"},
+	}
+	res, err := EvaluateClaims(l, claims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"wide": Holds, "narrow": Fails, "close": Holds, "seeds": NoEvidence, "absent": NoEvidence,
+		"norow": NoEvidence, "here": CannotRun}
+	for _, r := range res {
+		if w, ok := want[r.Claim.ID]; ok && r.Verdict != w {
+			t.Errorf("claim %s: %s (%s), want %s", r.Claim.ID, r.Verdict, r.Evidence, w)
+		}
+		if r.Claim.ID == "better" {
+			if r.Verdict != Holds && r.Verdict != Fails || !strings.Contains(r.Evidence, "seed 2 p=") {
+				t.Errorf("better: %s %s", r.Verdict, r.Evidence)
+			}
+		}
+	}
+	doc := []byte("# r\n\n<!-- ledger:table claims-test -->\nstale\n<!-- /ledger -->\n\ntext 1e-3\n\n<!-- ledger:claims sweep=claims-test -->\n<!-- /ledger -->\n" +
+		"<!-- ledger:runs claims-test -->\n<!-- /ledger -->\n<!-- ledger:table other -->\n<!-- /ledger -->\n")
+	gen, err := GenerateDoc(doc, l, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := string(gen)
+	for _, w := range []string{"| Student |", "| RRD |", "narrow", "6 claims: ", "Not recorded yet: no run of other", "text 1e-3"} {
+		if !strings.Contains(g, w) {
+			t.Errorf("generated document lacks %q:\n%s", w, g)
+		}
+	}
+	if strings.Contains(g, "stale") {
+		t.Errorf("the old block content survived:\n%s", g)
+	}
+	again, _ := GenerateDoc(gen, l, res)
+	if string(again) != g {
+		t.Error("regenerating a generated document changes it")
+	}
+	if strip := string(StripGenerated(gen)); strings.Contains(strip, "| Student |") || !strings.Contains(strip, "text 1e-3") {
+		t.Errorf("StripGenerated:\n%s", strip)
+	}
+	if _, err := GenerateDoc([]byte("<!-- ledger:table claims-test -->\nno end\n"), l, res); err == nil || !strings.Contains(err.Error(), "line 1") {
+		t.Errorf("unterminated block: %v", err)
+	}
+	// The claims file format.
+	path := filepath.Join(t.TempDir(), "claims.json")
+	os.WriteFile(path, []byte(`[{"id": "a", "kind": "value", "sweep": "s", "row": "r", "metric": "HR@5", "value": 0.4}]`), 0o644)
+	if _, err := LoadClaims(path); err == nil || !strings.Contains(err.Error(), "tol > 0") {
+		t.Errorf("a value claim without tolerance: %v", err)
+	}
+	os.WriteFile(path, []byte(`[{"id": "a", "kind": "beter", "sweep": "s", "row": "r", "metric": "HR@5"}]`), 0o644)
+	if _, err := LoadClaims(path); err == nil || !strings.Contains(err.Error(), `unknown kind "beter"`) {
+		t.Errorf("a misspelt kind: %v", err)
+	}
+}
