@@ -141,6 +141,9 @@ const (
 	SourceFinal = "final"
 )
 
+// NoBaseline as TableOptions.Baseline turns the paired tests off.
+const NoBaseline = "-"
+
 // TableOptions configures Aggregate.
 type TableOptions struct {
 	// Metrics are the reported metrics; default: the spec's report
@@ -148,7 +151,7 @@ type TableOptions struct {
 	// for full ranking.
 	Metrics []string
 	// Baseline is the label of the rows others are tested against
-	// (default: the spec's report baseline; "" for no tests).
+	// (default: the spec's report baseline; NoBaseline for no tests).
 	Baseline string
 	// Source is SourceBest (default) or SourceFinal.
 	Source string
@@ -265,6 +268,9 @@ func Aggregate(sr *SweepResults, o TableOptions) (*Summary, error) {
 		if o.Baseline == "" {
 			o.Baseline = sr.Spec.Report.Baseline
 		}
+	}
+	if o.Baseline == NoBaseline {
+		o.Baseline = ""
 	}
 	s := &Summary{Sweep: sr.Sweep, Baseline: o.Baseline, Source: o.Source, Alpha: o.Alpha}
 	rows := map[string]*SummaryRow{}

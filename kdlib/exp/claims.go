@@ -151,7 +151,11 @@ func EvaluateClaims(l *Ledger, claims []Claim) ([]ClaimResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		s, err := Aggregate(sr, TableOptions{Metrics: []string{c.Metric}, Baseline: c.Baseline, Source: src, Alpha: c.Alpha})
+		base := c.Baseline
+		if !hasRecordedLabel(sr, base) {
+			base = NoBaseline // no record of the baseline yet: judge says so
+		}
+		s, err := Aggregate(sr, TableOptions{Metrics: []string{c.Metric}, Baseline: base, Source: src, Alpha: c.Alpha})
 		if err != nil {
 			return nil, err
 		}
@@ -298,4 +302,15 @@ func CountVerdicts(rs []ClaimResult) map[string]int {
 		n[r.Verdict]++
 	}
 	return n
+}
+
+// hasRecordedLabel says whether some recorded run of sr has the label
+// (exactly, or up to case as Aggregate matches baselines).
+func hasRecordedLabel(sr *SweepResults, label string) bool {
+	for _, e := range sr.Entries {
+		if e.Record != nil && strings.EqualFold(e.Run.Label, label) {
+			return true
+		}
+	}
+	return false
 }

@@ -106,6 +106,13 @@ func generateBlock(kind string, args []string, l *Ledger, claims []ClaimResult) 
 		if m := opts["metrics"]; m != "" {
 			o.Metrics = strings.Split(m, ",")
 		}
+		base := o.Baseline
+		if base == "" && sr.Spec != nil {
+			base = sr.Spec.Report.Baseline
+		}
+		if base != "" && !hasRecordedLabel(sr, base) {
+			o.Baseline = NoBaseline // no tests until the baseline has a record
+		}
 		s, err := Aggregate(sr, o)
 		if err != nil {
 			return "", err
