@@ -19,9 +19,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -78,7 +80,11 @@ func (l *Ledger) Add(rec *Record) (bool, error) {
 	if l.Has(rec.ID) {
 		return false, nil
 	}
-	b, err := json.Marshal(rec)
+	c, err := compact(rec)
+	if err != nil {
+		return false, fmt.Errorf("ledger: %w", err)
+	}
+	b, err := json.Marshal(c)
 	if err != nil {
 		return false, fmt.Errorf("ledger: %w", err)
 	}
@@ -122,6 +128,9 @@ func readLedgerFile(path string) (*Record, error) {
 	}
 	if h, err := rec.Spec.Hash(); err != nil || h != rec.Hash {
 		return nil, fmt.Errorf("ledger %s: the spec does not hash to the record's hash (edited by hand?)", path)
+	}
+	if err := expand(&rec); err != nil {
+		return nil, fmt.Errorf("ledger %s: %w", path, err)
 	}
 	return &rec, nil
 }
@@ -490,4 +499,231 @@ func RunsTable(sr *SweepResults) *report.Table {
 			fmt.Sprintf("%.1f min", rec.Seconds()/60), spe})
 	}
 	return t
+}
+
+// PackedCurve is a run's curve in a ledger record: per epoch, the loss, the
+// term losses and the validation and test metrics, as float32 columns
+// (NaN where an epoch has no value), deflated and base64-encoded. Curves
+// are what make records large (a 300-epoch run holds 300 × 19 numbers), and
+// float32 keeps every metric of a data set with fewer than 2²⁴ users
+// exactly.
+type PackedCurve struct {
+	// Epochs lists the curve's epochs.
+	Epochs []int `json:"epochs"`
+	// Columns names the columns: "loss", "term:<name>", "valid:<metric>",
+	// "test:<metric>".
+	Columns []string `json:"columns"`
+	// Seconds is each epoch's training time (kept at full precision).
+	Seconds []float64 `json:"seconds,omitempty"`
+	// Data is the payload: column-major little-endian float32, deflated,
+	// standard base64.
+	Data string `json:"data"`
+}
+
+// packCurve packs a curve (nil for an empty one).
+func packCurve(c []CurvePoint) (*PackedCurve, error) {
+	if len(c) == 0 {
+		return nil, nil
+	}
+	p := &PackedCurve{}
+	cols := map[string]bool{}
+	for _, pt := range c {
+		p.Epochs = append(p.Epochs, pt.Epoch)
+		p.Seconds = append(p.Seconds, pt.Seconds)
+		for k := range pt.TermLoss {
+			cols["term:"+k] = true
+		}
+		for k := range pt.Valid {
+			cols["valid:"+k] = true
+		}
+		for k := range pt.Test {
+			cols["test:"+k] = true
+		}
+	}
+	p.Columns = append([]string{"loss"}, sortedKeys(cols)...)
+	raw := make([]byte, 0, 4*len(c)*len(p.Columns))
+	for _, col := range p.Columns {
+		for _, pt := range c {
+			v, ok := curveValue(pt, col)
+			if !ok {
+				v = math.NaN()
+			}
+			raw = binary.LittleEndian.AppendUint32(raw, math.Float32bits(float32(v)))
+		}
+	}
+	z, err := deflateBase64(raw)
+	if err != nil {
+		return nil, err
+	}
+	p.Data = z
+	return p, nil
+}
+
+func curveValue(pt CurvePoint, col string) (float64, bool) {
+	if col == "loss" {
+		return pt.Loss, true
+	}
+	kind, name, _ := strings.Cut(col, ":")
+	var m map[string]float64
+	switch kind {
+	case "term":
+		m = pt.TermLoss
+	case "valid":
+		m = pt.Valid
+	case "test":
+		m = pt.Test
+	}
+	v, ok := m[name]
+	return v, ok
+}
+
+// Unpack restores the curve (values rounded to float32).
+func (p *PackedCurve) Unpack() ([]CurvePoint, error) {
+	raw, err := inflateBase64(p.Data)
+	if err != nil {
+		return nil, fmt.Errorf("curve: %w", err)
+	}
+	n := len(p.Epochs)
+	if len(raw) != 4*n*len(p.Columns) || (p.Seconds != nil && len(p.Seconds) != n) {
+		return nil, fmt.Errorf("curve: %d bytes for %d epochs × %d columns", len(raw), n, len(p.Columns))
+	}
+	c := make([]CurvePoint, n)
+	for k := range c {
+		c[k].Epoch = p.Epochs[k]
+		if p.Seconds != nil {
+			c[k].Seconds = p.Seconds[k]
+		}
+	}
+	for j, col := range p.Columns {
+		for k := range c {
+			v := float64(math.Float32frombits(binary.LittleEndian.Uint32(raw[4*(j*n+k):])))
+			if math.IsNaN(v) {
+				continue
+			}
+			pt := &c[k]
+			if col == "loss" {
+				pt.Loss = v
+				continue
+			}
+			kind, name, _ := strings.Cut(col, ":")
+			var m *map[string]float64
+			switch kind {
+			case "term":
+				m = &pt.TermLoss
+			case "valid":
+				m = &pt.Valid
+			case "test":
+				m = &pt.Test
+			default:
+				return nil, fmt.Errorf("curve: unknown column %q", col)
+			}
+			if *m == nil {
+				*m = map[string]float64{}
+			}
+			(*m)[name] = v
+		}
+	}
+	return c, nil
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// perUserFromRanks rebuilds the LOO per-user values of metrics (HR, NDCG,
+// MRR at any cut-off) from the candidate ranks.
+func perUserFromRanks(r *eval.Ranks, metrics []string) (*eval.Result, error) {
+	if r.Candidates == nil {
+		return nil, errors.New("per-user values: no candidate ranks")
+	}
+	res := &eval.Result{Protocol: eval.ProtocolLOO, Part: r.Part, Metrics: slices.Clone(metrics), Users: slices.Clone(r.Users)}
+	for _, m := range metrics {
+		kind, n, ok := eval.ParseMetric(m)
+		if !ok {
+			return nil, fmt.Errorf("per-user values: bad metric %q", m)
+		}
+		col := make([]float64, len(r.Users))
+		for k, p := range r.Candidates {
+			v, err := eval.RankMetric(kind, int(p), n)
+			if err != nil {
+				return nil, err
+			}
+			col[k] = float64(float32(v))
+		}
+		res.PerUser = append(res.PerUser, col)
+	}
+	return res, nil
+}
+
+// compact returns the ledger form of rec: the curve packed, and the
+// per-user LOO values dropped when the candidate ranks rebuild them
+// exactly (RunResult.PerUserFromRanks names their metrics).
+func compact(rec *Record) (*Record, error) {
+	c := *rec
+	c.Result = rec.Result
+	if len(rec.Result.Curve) > 0 {
+		p, err := packCurve(rec.Result.Curve)
+		if err != nil {
+			return nil, err
+		}
+		c.Result.Curve, c.Result.CurvePacked = nil, p
+	}
+	if pu, rk := rec.Result.PerUser, rec.Result.Ranks; pu != nil && rk != nil && rk.Candidates && pu.Protocol == eval.ProtocolLOO {
+		orig, err1 := pu.Unpack()
+		ranks, err2 := rk.Unpack()
+		if err1 == nil && err2 == nil && ranks.Part == orig.Part {
+			if re, err := perUserFromRanks(ranks, orig.Metrics); err == nil && samePerUser(orig, re) {
+				c.Result.PerUser, c.Result.PerUserFromRanks = nil, slices.Clone(orig.Metrics)
+			}
+		}
+	}
+	return &c, nil
+}
+
+// expand reverses compact.
+func expand(rec *Record) error {
+	if p := rec.Result.CurvePacked; p != nil {
+		c, err := p.Unpack()
+		if err != nil {
+			return err
+		}
+		rec.Result.Curve, rec.Result.CurvePacked = c, nil
+	}
+	if ms := rec.Result.PerUserFromRanks; len(ms) > 0 {
+		if rec.Result.Ranks == nil {
+			return errors.New("per-user values from ranks, but no ranks")
+		}
+		ranks, err := rec.Result.Ranks.Unpack()
+		if err != nil {
+			return err
+		}
+		r, err := perUserFromRanks(ranks, ms)
+		if err != nil {
+			return err
+		}
+		if rec.Result.PerUser, err = PackPerUser(r); err != nil {
+			return err
+		}
+		rec.Result.PerUserFromRanks = nil
+	}
+	return nil
+}
+
+func samePerUser(a, b *eval.Result) bool {
+	if !slices.Equal(a.Users, b.Users) || !slices.Equal(a.Metrics, b.Metrics) {
+		return false
+	}
+	for m := range a.PerUser {
+		for k := range a.PerUser[m] {
+			if float32(a.PerUser[m][k]) != float32(b.PerUser[m][k]) {
+				return false
+			}
+		}
+	}
+	return true
 }

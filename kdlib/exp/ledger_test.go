@@ -1,7 +1,10 @@
 package exp
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -22,9 +25,48 @@ func TestLedgerRecordsAndResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	env, _ := NewEnv(t.TempDir(), nil)
-	rep, err := RunSweep(context.Background(), s, SweepOptions{Out: t.TempDir(), Env: env, Ledger: l})
+	out := t.TempDir()
+	rep, err := RunSweep(context.Background(), s, SweepOptions{Out: out, Env: env, Ledger: l})
 	if err != nil || rep.Ran != 4 {
 		t.Fatalf("%v, %v", rep, err)
+	}
+	// The ledger's compact form (packed curve, per-user values from the
+	// ranks) reads back as the store's record.
+	stored, err := LoadResults(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range stored.Records {
+		got, err := l.Get(want.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := os.ReadFile(filepath.Join(l.Dir(), "runs", want.ID+".json.gz"))
+		if zr, err := gzip.NewReader(bytes.NewReader(raw)); err == nil {
+			b, _ := io.ReadAll(zr)
+			if !bytes.Contains(b, []byte(`"per_user_from_ranks"`)) || !bytes.Contains(b, []byte(`"curve_packed"`)) || bytes.Contains(b, []byte(`"per_user":{`)) {
+				t.Errorf("%s is not stored compactly: %v %v %v", want.ID, bytes.Contains(b, []byte(`"per_user_from_ranks"`)), bytes.Contains(b, []byte(`"curve_packed"`)), bytes.Contains(b, []byte(`"per_user":{`)))
+			}
+		}
+		a, _ := got.Result.PerUser.Unpack()
+		b, _ := want.Result.PerUser.Unpack()
+		if !samePerUser(a, b) {
+			t.Errorf("%s: per-user values differ after the round trip", want.ID)
+		}
+		if len(got.Result.Curve) != len(want.Result.Curve) {
+			t.Fatalf("%s: curve of %d points, want %d", want.ID, len(got.Result.Curve), len(want.Result.Curve))
+		}
+		for k, p := range want.Result.Curve {
+			q := got.Result.Curve[k]
+			if q.Epoch != p.Epoch || float32(q.Loss) != float32(p.Loss) || q.Seconds != p.Seconds || len(q.Valid) != len(p.Valid) || len(q.TermLoss) != len(p.TermLoss) {
+				t.Fatalf("%s epoch %d: %+v, want %+v", want.ID, p.Epoch, q, p)
+			}
+			for m, v := range p.Test {
+				if float32(q.Test[m]) != float32(v) {
+					t.Fatalf("%s epoch %d %s: %v, want %v", want.ID, p.Epoch, m, q.Test[m], v)
+				}
+			}
+		}
 	}
 	recs, err := l.Records()
 	if err != nil || len(recs) != 4 {

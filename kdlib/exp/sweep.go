@@ -384,6 +384,10 @@ type RunResult struct {
 	// candidates and among all unobserved items (eval.HeldOutRanks): any
 	// HR/NDCG/MRR@k and any paired test can be recomputed from them.
 	Ranks *PackedRanks `json:"ranks,omitempty"`
+	// CurvePacked and PerUserFromRanks hold Curve and PerUser compactly in
+	// a ledger record (Ledger.Add; Ledger.Get restores the two fields).
+	CurvePacked      *PackedCurve `json:"curve_packed,omitempty"`
+	PerUserFromRanks []string     `json:"per_user_from_ranks,omitempty"`
 	// Curve has one point per epoch (losses, and metrics where evaluated).
 	Curve []CurvePoint `json:"curve,omitempty"`
 	// Params is the number of parameters of the trained model (0 if unknown).
