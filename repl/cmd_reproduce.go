@@ -24,8 +24,10 @@ func reproduceCommand() *Command {
 		Help: "Runs the built-in spec (exp.Builtins; `kdsweep list` shows them) with the quick (CI) or full budget through " +
 			"exp.RunSweep: results are appended to out=, runs already stored are skipped (run it again to resume after Ctrl-C), " +
 			"teachers and their lists are cached in cache=. shard=i/N runs one slice of the sweep. Progress goes to the " +
-			"progress output; the aggregated table (mean ± std over seeds, paired tests against the spec's baseline) is printed.",
-		Examples: []string{"reproduce derrd-students quick", "reproduce derrd-table full shard=0/4 out=runs/derrd"},
+			"progress output; the aggregated table (mean ± std over seeds, paired tests against the spec's baseline) is printed. " +
+			"record=<ledger> also records every finished run in the results ledger (results/ in the repository), where kdsweep claims and report read them.",
+		Examples: []string{"reproduce derrd-students quick", "reproduce derrd-table full shard=0/4 out=runs/derrd",
+			"reproduce irrrd-table full record=results"},
 		Options: func(sh *Shell, args []string) ([]Option, error) {
 			return []Option{
 				StringOpt("out", "kdrepl-sweeps", completeFiles, "output directory of the results store"),
@@ -33,6 +35,7 @@ func reproduceCommand() *Command {
 				StringOpt("data", "", completeFiles, "directory of the non-embedded data sets (default $"+datasets.EnvDir+")"),
 				StringOpt("shard", "", nil, "run only the i-th of N disjoint slices: i/N (hash:i/N assigns by run hash)"),
 				BoolOpt("keep-going", false, "run what can run and report the rest, continue after a failed run"),
+				StringOpt("record", "", completeFiles, "results ledger to record every finished run in (and whose runs are skipped), e.g. results"),
 			}, nil
 		},
 		Run: runReproduce,
@@ -100,7 +103,14 @@ func runReproduce(ctx context.Context, sh *Shell, c *Call) error {
 			fmt.Fprintf(log, "reproduce %s: run %d failed: %v\n", spec.SweepKey(), ev.Run.Index, ev.Err)
 		}
 	}
-	rep, err := exp.RunSweep(ctx, spec, exp.SweepOptions{Out: out, Shard: shard, Env: env, KeepGoing: c.Opts.Bool("keep-going"), OnRun: onRun})
+	var ledger *exp.Ledger
+	if r := c.Opts.String("record"); r != "" {
+		if ledger, err = exp.OpenLedger(sh.path(r)); err != nil {
+			return fmt.Errorf("record=%s: %w", r, err)
+		}
+	}
+	rep, err := exp.RunSweep(ctx, spec, exp.SweepOptions{Out: out, Shard: shard, Env: env, KeepGoing: c.Opts.Bool("keep-going"), OnRun: onRun,
+		Ledger: ledger})
 	if rep != nil {
 		sh.printf("%s\n", rep)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -216,6 +218,17 @@ func TestReproduce(t *testing.T) {
 	got = mustExec(t, sh, out, "reproduce derrd-curves out=sw")
 	if !strings.Contains(got, "3 already stored, 0 ran") {
 		t.Errorf("second run did not resume:\n%s", got)
+	}
+	// record= puts the runs in a results ledger, from which another
+	// store resumes.
+	mustExec(t, sh, out, "reproduce derrd-curves quick out=sw3 record=ledger")
+	recs, err := os.ReadDir(filepath.Join(sh.dir, "ledger", "runs"))
+	if err != nil || len(recs) != 3 {
+		t.Fatalf("ledger holds %d records (%v)", len(recs), err)
+	}
+	got = mustExec(t, sh, out, "reproduce derrd-curves quick out=sw4 record=ledger")
+	if !strings.Contains(got, "3 already stored, 0 ran") {
+		t.Errorf("a new store did not resume from the ledger:\n%s", got)
 	}
 	got = mustExec(t, sh, out, "reproduce derrd-table quick out=sw2 shard=0/2")
 	if !strings.Contains(got, "sweep derrd-table@quick: 7 runs, 4 in this shard") || !strings.Contains(got, "3 of 7 runs have no result yet") {
