@@ -1,0 +1,127 @@
+package exp
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"testing"
+
+	"golang.org/x/sys/cpu"
+
+	"github.com/kdrec/kdrec/kdlib/model"
+)
+
+// The models the experiment runners and HetComp's trajectory builder
+// construct are pinned: the checkpoint digests (kind, configuration and
+// tensors) of the built and trained models, and HetComp's reference
+// training settings, must equal the constants recorded before the model
+// kinds moved into a registry of kdlib/model.
+
+const expPinPlatform = "amd64 avx2=true fma=true"
+
+func ckptSum(t *testing.T, m model.Checkpointable) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := model.Encode(&buf, m, nil); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	return hex.EncodeToString(sum[:])
+}
+
+// expPinWant holds, per case, the built model's checkpoint digest, the
+// trained one's (two epochs of TrainModel) and the final test metrics.
+var expPinWant = map[string]string{
+	"bpr":      "0b9af7b2fd8f303c64ed941f1180fd675bda7871231a99c8dd2d146ca7a04589 4dafafd7c70d54f1c96abe9710197c30e90aa3e7d12e0fa08840d4a090dbe8e7 {\"NDCG@10\":0.09813022317676837,\"NDCG@20\":0.13725171149409926,\"NDCG@50\":0.232232464516936,\"Recall@10\":0.19166666666666668,\"Recall@20\":0.325,\"Recall@50\":0.725} 0",
+	"bpr-opts": "ce063451e44aeff78b2825b82dd2eaa7a363907b77e9dceb122ef38f356c02e8 67c846e6dade309333d0f22f96dc779edd1f46e0b244ff884a1058b522ae3f1b {\"NDCG@10\":0.069388703583196,\"NDCG@20\":0.10103901523733054,\"NDCG@50\":0.17726891817553894,\"Recall@10\":0.125,\"Recall@20\":0.225,\"Recall@50\":0.5416666666666666} 0",
+	"neumf":    "e94a17fc9a43eb9c1c280d5b4189247a82765962a4bad3dadc4d0e78b9967dc7 bc83a16e020506555c841635ec498247a20cd4927b16bb46a4697ef23ac121b4 {\"NDCG@10\":0.04983433802300445,\"NDCG@20\":0.07978802268677028,\"NDCG@50\":0.17391961399109715,\"Recall@10\":0.1,\"Recall@20\":0.2,\"Recall@50\":0.6} 0",
+	"mlp":      "1289530d962c4d6fc8017206e2f9f05b7870af7716aa1f45df4fbe210120e69c 435e7afc87b41575ea7ad7b37f6477e69f71738c496427b9383ee4c06e69c603 {\"NDCG@10\":0.06340459366503964,\"NDCG@20\":0.10364376744882974,\"NDCG@50\":0.17734257260928293,\"Recall@10\":0.125,\"Recall@20\":0.25833333333333336,\"Recall@50\":0.575} 0",
+	"cml":      "4b982d10d3906d297bda72be775a64fe9a8ea84351d104e15cbf0686af231f17 78d159f95c4e7c0ee30e2a2afbaa79b9b3116a1c8dd77a43b9db2ccb29ddfc44 {\"NDCG@10\":0.08170655153817012,\"NDCG@20\":0.11343622019698765,\"NDCG@50\":0.19402467986704947,\"Recall@10\":0.14166666666666666,\"Recall@20\":0.25,\"Recall@50\":0.6083333333333333} 0",
+	"lightgcn": "43dc029574e7168ad7d22021b256f5f9d7814a3c7963286a556b7a4f3592da54 0752f713b7d9ce685508070da5c8a9cd991a62ce211f7f3c5800455dff918ff5 {\"NDCG@10\":0.19318343381537234,\"NDCG@20\":0.2929197885507178,\"NDCG@50\":0.35778393533746683,\"Recall@10\":0.325,\"Recall@20\":0.65,\"Recall@50\":0.925} 0",
+	"cdae":     "95eaa57a567b07df367bffde2b99bdfb77c99155a834f66628d6db6a120efc9f 8bbf49c0eafbc7c2f4b66d938f8132d6720163b655ab93c6d6e0a4fcac78a798 {\"NDCG@10\":0.06857217513951645,\"NDCG@20\":0.09800511944302624,\"NDCG@50\":0.18283781004319963,\"Recall@10\":0.16666666666666666,\"Recall@20\":0.26666666666666666,\"Recall@50\":0.6333333333333333} 1",
+	"iae":      "3fadc20b81f5243203f7410fa7b612114b30dcf01e0ef0045effd8e3b2f6c36c a9926a2be216cb59c93e509c11fedb5cc4ffd979cbba0da62bcfabe1e012cc11 {\"NDCG@10\":0.05070233421243964,\"NDCG@20\":0.08716185154054937,\"NDCG@50\":0.19024408859499417,\"Recall@10\":0.09166666666666666,\"Recall@20\":0.20833333333333334,\"Recall@50\":0.6333333333333333} 1",
+	"item-ae":  "80da3ba5c43ccc255ffea353683ab8cdff350e38fafc6ec343604ac0fbb11072 b196389f95d28fdd62823b1784bf78e024a483c9eb45612b9d3c1c8254121ae2 {\"NDCG@10\":0.057479046171996756,\"NDCG@20\":0.09062399956224186,\"NDCG@50\":0.19506392070292713,\"Recall@10\":0.10833333333333334,\"Recall@20\":0.21666666666666667,\"Recall@50\":0.65} 1",
+}
+
+// hetcompPinWant holds, per teacher kind, the checkpoint digest of the
+// untrained teacher and its reference training settings.
+var hetcompPinWant = map[string]string{
+	"bpr":      "ed439452fc55ba5092531a09c02ba1d31beaa667795cd191cca6ef3a0bfc9828 bpr 1200 lr=0.001 wd=0.001 batch=1024 ex=0 epochs=1000 eval=1 patience=20 stop=[HR@5 HR@10 HR@20]",
+	"cml":      "dcb58a4912dde492703f538733423c2c2fd936e85dca58ba8e521769630baea7 cml 1200 lr=0.001 wd=0.0001 batch=512 ex=0 epochs=1000 eval=1 patience=20 stop=[HR@5 HR@10 HR@20]",
+	"mlp":      "8dc6a704177002b3f6fd00f0bdaa6623e50ccbd1ee56f22d99d201a42a19d12e mlp 1345 lr=0.001 wd=0.0001 batch=512 ex=0 epochs=1000 eval=1 patience=20 stop=[HR@5 HR@10 HR@20]",
+	"neumf":    "df7e46c1bc81b741e50dc181a470ebdeb26c3e4e2373766975dc42b622a2cea3 neumf 2553 lr=0.001 wd=0.0001 batch=512 ex=0 epochs=1000 eval=1 patience=20 stop=[HR@5 HR@10 HR@20]",
+	"lightgcn": "4690619ec7939797974f460ac693a3bb21d29b41fdfc0fff3aee88d8cd8eade8 lightgcn 1200 lr=0.001 wd=0.001 batch=1024 ex=0 epochs=1000 eval=1 patience=20 stop=[HR@5 HR@10 HR@20]",
+	"cdae":     "b13c10fc59410adba3ed9ff84098ed907406f2578d7cd93af5acb1fcc980d6a6 cdae 2018 lr=0.01 wd=0.0001 batch=512 ex=1 epochs=1000 eval=1 patience=20 stop=[HR@5 HR@10 HR@20]",
+	"iae":      "163a9a1ac17955cd39e4877d9a288aa2bc8983797b6aa6156c1840376fa5aca3 iae 1748 lr=0.01 wd=0.0001 batch=512 ex=1 epochs=1000 eval=1 patience=20 stop=[HR@5 HR@10 HR@20]",
+}
+
+// TestPinnedExpModels builds and trains every kind of the zoo through the
+// runners' buildModel and TrainModel, and builds every HetComp teacher
+// through newHetCompTeacher, and compares them with the recorded digests.
+func TestPinnedExpModels(t *testing.T) {
+	s := hcTinySplit(t)
+	wd := 1e-3
+	cases := []struct {
+		name string
+		m    ModelSpec
+	}{
+		{"bpr", ModelSpec{Kind: "bpr", Dim: 8}},
+		{"bpr-opts", ModelSpec{Kind: "bpr", Dim: 12, Params: Options{"init-std": 0.05}}},
+		{"neumf", ModelSpec{Kind: "neumf", Dim: 8, Params: Options{"layers": 2}}},
+		{"mlp", ModelSpec{Kind: "mlp", Dim: 8, Params: Options{"init-std": 0.02}}},
+		{"cml", ModelSpec{Kind: "cml", Dim: 8, Params: Options{"margin": 0.5}}},
+		{"lightgcn", ModelSpec{Kind: "lightgcn", Dim: 8, Params: Options{"layers": 2, "reg": 1e-3}}},
+		{"cdae", ModelSpec{Kind: "cdae", Dim: 8, Params: Options{"hidden": 12, "dropout": 0.3}}},
+		{"iae", ModelSpec{Kind: "iae", Dim: 8}},
+		{"item-ae", ModelSpec{Kind: "item-ae", Dim: 8, Params: Options{"init-std": 0.02}}},
+	}
+	got := map[string]string{}
+	for _, c := range cases {
+		b, err := buildModel(c.m, s, 5)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		built := ckptSum(t, b.Model)
+		m := c.m
+		m.LR, m.WeightDecay, m.BatchSize = 0.01, &wd, 64
+		key := ModelKey{Model: m, Seed: 5, Protocol: Full, Budget: Budget{Epochs: 2, EvalEvery: 1}}
+		tm, res, err := TrainModel(context.Background(), s, key, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		final, _ := json.Marshal(res.Final)
+		got[c.name] = fmt.Sprintf("%s %s %s %d", built, ckptSum(t, tm), final, b.Examples)
+	}
+	hgot := map[string]string{}
+	for _, kind := range []string{"bpr", "cml", "mlp", "neumf", "lightgcn", "cdae", "iae"} {
+		m, term, cfg, err := newHetCompTeacher(HetCompTeacherSpec{Name: "T", Kind: kind, Dim: 8}, s, 9)
+		if err != nil {
+			t.Fatalf("%s: %v", kind, err)
+		}
+		hgot[kind] = fmt.Sprintf("%s %s %d lr=%v wd=%v batch=%d ex=%d epochs=%d eval=%d patience=%d stop=%v",
+			ckptSum(t, m), term.Name(), m.NumParams(), cfg.LR, cfg.WeightDecay, cfg.BatchSize, cfg.Examples,
+			cfg.Epochs, cfg.EvalEvery, cfg.Patience, cfg.StopMetrics)
+	}
+	platform := fmt.Sprintf("%s avx2=%v fma=%v", runtime.GOARCH, cpu.X86.HasAVX2, cpu.X86.HasFMA)
+	if platform != expPinPlatform {
+		t.Logf("runners: %q\nhetcomp: %q", got, hgot)
+		t.Skipf("numbers recorded on %s, this is %s", expPinPlatform, platform)
+	}
+	for _, pair := range []struct {
+		what      string
+		got, want map[string]string
+	}{{"runners", got, expPinWant}, {"hetcomp", hgot, hetcompPinWant}} {
+		for name, g := range pair.got {
+			if pair.want[name] != g {
+				t.Errorf("%s %s: got\n\t%q: %q,\nwant %q", pair.what, name, name, g, pair.want[name])
+			}
+		}
+		if len(pair.got) != len(pair.want) {
+			t.Errorf("%s: %d cases, %d pinned", pair.what, len(pair.got), len(pair.want))
+		}
+	}
+}
