@@ -34,17 +34,28 @@ func ckptSum(t *testing.T, m model.Checkpointable) string {
 }
 
 // expPinWant holds, per case, the built model's checkpoint digest, the
-// trained one's (two epochs of TrainModel) and the final test metrics.
+// trained one's (two epochs of TrainModel) and the final test metrics;
+// "trainer <case>" entries hold the checkpoint digest and final metrics of
+// two epochs of the kind's registered Trainer with the normalised optimiser
+// settings.
 var expPinWant = map[string]string{
-	"bpr":      "0b9af7b2fd8f303c64ed941f1180fd675bda7871231a99c8dd2d146ca7a04589 4dafafd7c70d54f1c96abe9710197c30e90aa3e7d12e0fa08840d4a090dbe8e7 {\"NDCG@10\":0.09813022317676837,\"NDCG@20\":0.13725171149409926,\"NDCG@50\":0.232232464516936,\"Recall@10\":0.19166666666666668,\"Recall@20\":0.325,\"Recall@50\":0.725} 0",
-	"bpr-opts": "ce063451e44aeff78b2825b82dd2eaa7a363907b77e9dceb122ef38f356c02e8 67c846e6dade309333d0f22f96dc779edd1f46e0b244ff884a1058b522ae3f1b {\"NDCG@10\":0.069388703583196,\"NDCG@20\":0.10103901523733054,\"NDCG@50\":0.17726891817553894,\"Recall@10\":0.125,\"Recall@20\":0.225,\"Recall@50\":0.5416666666666666} 0",
-	"neumf":    "e94a17fc9a43eb9c1c280d5b4189247a82765962a4bad3dadc4d0e78b9967dc7 bc83a16e020506555c841635ec498247a20cd4927b16bb46a4697ef23ac121b4 {\"NDCG@10\":0.04983433802300445,\"NDCG@20\":0.07978802268677028,\"NDCG@50\":0.17391961399109715,\"Recall@10\":0.1,\"Recall@20\":0.2,\"Recall@50\":0.6} 0",
-	"mlp":      "1289530d962c4d6fc8017206e2f9f05b7870af7716aa1f45df4fbe210120e69c 435e7afc87b41575ea7ad7b37f6477e69f71738c496427b9383ee4c06e69c603 {\"NDCG@10\":0.06340459366503964,\"NDCG@20\":0.10364376744882974,\"NDCG@50\":0.17734257260928293,\"Recall@10\":0.125,\"Recall@20\":0.25833333333333336,\"Recall@50\":0.575} 0",
-	"cml":      "4b982d10d3906d297bda72be775a64fe9a8ea84351d104e15cbf0686af231f17 78d159f95c4e7c0ee30e2a2afbaa79b9b3116a1c8dd77a43b9db2ccb29ddfc44 {\"NDCG@10\":0.08170655153817012,\"NDCG@20\":0.11343622019698765,\"NDCG@50\":0.19402467986704947,\"Recall@10\":0.14166666666666666,\"Recall@20\":0.25,\"Recall@50\":0.6083333333333333} 0",
-	"lightgcn": "43dc029574e7168ad7d22021b256f5f9d7814a3c7963286a556b7a4f3592da54 0752f713b7d9ce685508070da5c8a9cd991a62ce211f7f3c5800455dff918ff5 {\"NDCG@10\":0.19318343381537234,\"NDCG@20\":0.2929197885507178,\"NDCG@50\":0.35778393533746683,\"Recall@10\":0.325,\"Recall@20\":0.65,\"Recall@50\":0.925} 0",
-	"cdae":     "95eaa57a567b07df367bffde2b99bdfb77c99155a834f66628d6db6a120efc9f 8bbf49c0eafbc7c2f4b66d938f8132d6720163b655ab93c6d6e0a4fcac78a798 {\"NDCG@10\":0.06857217513951645,\"NDCG@20\":0.09800511944302624,\"NDCG@50\":0.18283781004319963,\"Recall@10\":0.16666666666666666,\"Recall@20\":0.26666666666666666,\"Recall@50\":0.6333333333333333} 1",
-	"iae":      "3fadc20b81f5243203f7410fa7b612114b30dcf01e0ef0045effd8e3b2f6c36c a9926a2be216cb59c93e509c11fedb5cc4ffd979cbba0da62bcfabe1e012cc11 {\"NDCG@10\":0.05070233421243964,\"NDCG@20\":0.08716185154054937,\"NDCG@50\":0.19024408859499417,\"Recall@10\":0.09166666666666666,\"Recall@20\":0.20833333333333334,\"Recall@50\":0.6333333333333333} 1",
-	"item-ae":  "80da3ba5c43ccc255ffea353683ab8cdff350e38fafc6ec343604ac0fbb11072 b196389f95d28fdd62823b1784bf78e024a483c9eb45612b9d3c1c8254121ae2 {\"NDCG@10\":0.057479046171996756,\"NDCG@20\":0.09062399956224186,\"NDCG@50\":0.19506392070292713,\"Recall@10\":0.10833333333333334,\"Recall@20\":0.21666666666666667,\"Recall@50\":0.65} 1",
+	"bpr":              "0b9af7b2fd8f303c64ed941f1180fd675bda7871231a99c8dd2d146ca7a04589 4dafafd7c70d54f1c96abe9710197c30e90aa3e7d12e0fa08840d4a090dbe8e7 {\"NDCG@10\":0.09813022317676837,\"NDCG@20\":0.13725171149409926,\"NDCG@50\":0.232232464516936,\"Recall@10\":0.19166666666666668,\"Recall@20\":0.325,\"Recall@50\":0.725} 0",
+	"bpr-opts":         "ce063451e44aeff78b2825b82dd2eaa7a363907b77e9dceb122ef38f356c02e8 67c846e6dade309333d0f22f96dc779edd1f46e0b244ff884a1058b522ae3f1b {\"NDCG@10\":0.069388703583196,\"NDCG@20\":0.10103901523733054,\"NDCG@50\":0.17726891817553894,\"Recall@10\":0.125,\"Recall@20\":0.225,\"Recall@50\":0.5416666666666666} 0",
+	"neumf":            "e94a17fc9a43eb9c1c280d5b4189247a82765962a4bad3dadc4d0e78b9967dc7 bc83a16e020506555c841635ec498247a20cd4927b16bb46a4697ef23ac121b4 {\"NDCG@10\":0.04983433802300445,\"NDCG@20\":0.07978802268677028,\"NDCG@50\":0.17391961399109715,\"Recall@10\":0.1,\"Recall@20\":0.2,\"Recall@50\":0.6} 0",
+	"mlp":              "1289530d962c4d6fc8017206e2f9f05b7870af7716aa1f45df4fbe210120e69c 435e7afc87b41575ea7ad7b37f6477e69f71738c496427b9383ee4c06e69c603 {\"NDCG@10\":0.06340459366503964,\"NDCG@20\":0.10364376744882974,\"NDCG@50\":0.17734257260928293,\"Recall@10\":0.125,\"Recall@20\":0.25833333333333336,\"Recall@50\":0.575} 0",
+	"cml":              "4b982d10d3906d297bda72be775a64fe9a8ea84351d104e15cbf0686af231f17 78d159f95c4e7c0ee30e2a2afbaa79b9b3116a1c8dd77a43b9db2ccb29ddfc44 {\"NDCG@10\":0.08170655153817012,\"NDCG@20\":0.11343622019698765,\"NDCG@50\":0.19402467986704947,\"Recall@10\":0.14166666666666666,\"Recall@20\":0.25,\"Recall@50\":0.6083333333333333} 0",
+	"lightgcn":         "43dc029574e7168ad7d22021b256f5f9d7814a3c7963286a556b7a4f3592da54 0752f713b7d9ce685508070da5c8a9cd991a62ce211f7f3c5800455dff918ff5 {\"NDCG@10\":0.19318343381537234,\"NDCG@20\":0.2929197885507178,\"NDCG@50\":0.35778393533746683,\"Recall@10\":0.325,\"Recall@20\":0.65,\"Recall@50\":0.925} 0",
+	"cdae":             "95eaa57a567b07df367bffde2b99bdfb77c99155a834f66628d6db6a120efc9f 8bbf49c0eafbc7c2f4b66d938f8132d6720163b655ab93c6d6e0a4fcac78a798 {\"NDCG@10\":0.06857217513951645,\"NDCG@20\":0.09800511944302624,\"NDCG@50\":0.18283781004319963,\"Recall@10\":0.16666666666666666,\"Recall@20\":0.26666666666666666,\"Recall@50\":0.6333333333333333} 1",
+	"iae":              "3fadc20b81f5243203f7410fa7b612114b30dcf01e0ef0045effd8e3b2f6c36c a9926a2be216cb59c93e509c11fedb5cc4ffd979cbba0da62bcfabe1e012cc11 {\"NDCG@10\":0.05070233421243964,\"NDCG@20\":0.08716185154054937,\"NDCG@50\":0.19024408859499417,\"Recall@10\":0.09166666666666666,\"Recall@20\":0.20833333333333334,\"Recall@50\":0.6333333333333333} 1",
+	"item-ae":          "80da3ba5c43ccc255ffea353683ab8cdff350e38fafc6ec343604ac0fbb11072 b196389f95d28fdd62823b1784bf78e024a483c9eb45612b9d3c1c8254121ae2 {\"NDCG@10\":0.057479046171996756,\"NDCG@20\":0.09062399956224186,\"NDCG@50\":0.19506392070292713,\"Recall@10\":0.10833333333333334,\"Recall@20\":0.21666666666666667,\"Recall@50\":0.65} 1",
+	"trainer bpr":      "1b7a58f2498140fd3a60fe5ca669b9bb5eb08051aa402a386f1f8ffb41cf9284 {\"NDCG@10\":0.06558313955337851,\"NDCG@20\":0.08072008043340947,\"NDCG@50\":0.18784063900204642,\"Recall@10\":0.11666666666666667,\"Recall@20\":0.16666666666666666,\"Recall@50\":0.625}",
+	"trainer neumf":    "73be2da37650ace8ff6e959ee502fa6df3563a6a3fef52841c2ea55bb090fd46 {\"NDCG@10\":0.06616519097203996,\"NDCG@20\":0.10471740280042718,\"NDCG@50\":0.1994202764526369,\"Recall@10\":0.13333333333333333,\"Recall@20\":0.26666666666666666,\"Recall@50\":0.6666666666666666}",
+	"trainer mlp":      "b4040bf788b09dfe8acc9546ca6f2494ff21f0d6b176dc9bb4098efef905c564 {\"NDCG@10\":0.07023220514263004,\"NDCG@20\":0.10782040003377996,\"NDCG@50\":0.20407665044537981,\"Recall@10\":0.14166666666666666,\"Recall@20\":0.275,\"Recall@50\":0.675}",
+	"trainer cml":      "8d09964fe41636f766ff0927036b278cc8b7ef67890838baf37f4feeb6cd17f9 {\"NDCG@10\":0.07949353413407993,\"NDCG@20\":0.11141194948794242,\"NDCG@50\":0.19765559366196156,\"Recall@10\":0.15,\"Recall@20\":0.25833333333333336,\"Recall@50\":0.6333333333333333}",
+	"trainer lightgcn": "e6dffdb6f5b091d61716c9c6b16f3300de3fc533330d03c2c721308847a7ac90 {\"NDCG@10\":0.08508381100758829,\"NDCG@20\":0.12959377012256507,\"NDCG@50\":0.2041630640815101,\"Recall@10\":0.14166666666666666,\"Recall@20\":0.2916666666666667,\"Recall@50\":0.6166666666666667}",
+	"trainer cdae":     "612b494755666b7a3d401633a7f1681818c607b0bce37b9be2a88a1a5fbf9189 {\"NDCG@10\":0.0627614812123836,\"NDCG@20\":0.10978751445684327,\"NDCG@50\":0.18673773523995338,\"Recall@10\":0.125,\"Recall@20\":0.2833333333333333,\"Recall@50\":0.6166666666666667}",
+	"trainer iae":      "1e0eb269e3def5a12be2633b78207fe1b893814a56482aea8fb21d3f7ea4b3bb {\"NDCG@10\":0.051831933726188203,\"NDCG@20\":0.10076841291716244,\"NDCG@50\":0.20032141520218014,\"Recall@10\":0.09166666666666666,\"Recall@20\":0.25833333333333336,\"Recall@50\":0.675}",
+	"trainer item-ae":  "a30feba3f5eec879758077ee15546c6818eba39aa4c2c20e8cb30fbd0bc56f9e {\"NDCG@10\":0.05736497332746615,\"NDCG@20\":0.10191684357238887,\"NDCG@50\":0.2052041702164152,\"Recall@10\":0.1,\"Recall@20\":0.25,\"Recall@50\":0.6833333333333333}",
 }
 
 // hetcompPinWant holds, per teacher kind, the checkpoint digest of the
@@ -95,6 +106,26 @@ func TestPinnedExpModels(t *testing.T) {
 		}
 		final, _ := json.Marshal(res.Final)
 		got[c.name] = fmt.Sprintf("%s %s %s %d", built, ckptSum(t, tm), final, b.Examples)
+	}
+	// The registered trainers with the normalised optimiser settings (bpr
+	// goes to TrainBPR).
+	for _, c := range cases {
+		tr, err := lookupTrainer(c.m.Kind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := c.m
+		m.LR, m.WeightDecay, m.BatchSize = defaultLR, new(float64(defaultWD)), defaultBatch
+		key := ModelKey{Model: m, Seed: 5, Protocol: Full, Budget: Budget{Epochs: 2, EvalEvery: 1}}
+		if c.name == "bpr-opts" {
+			continue // TrainBPR takes no params
+		}
+		tm, res, err := tr(context.Background(), s, key, nil)
+		if err != nil {
+			t.Fatalf("trainer %s: %v", c.name, err)
+		}
+		final, _ := json.Marshal(res.Final)
+		got["trainer "+c.name] = fmt.Sprintf("%s %s", ckptSum(t, tm), final)
 	}
 	hgot := map[string]string{}
 	for _, kind := range []string{"bpr", "cml", "mlp", "neumf", "lightgcn", "cdae", "iae"} {
