@@ -108,7 +108,7 @@ func TestPinnedExpModels(t *testing.T) {
 		got[c.name] = fmt.Sprintf("%s %s %s %d", built, ckptSum(t, tm), final, b.Examples)
 	}
 	// The registered trainers with the normalised optimiser settings (bpr
-	// goes to TrainBPR).
+	// went to TrainBPR when the numbers were recorded, TrainModel now).
 	for _, c := range cases {
 		tr, err := lookupTrainer(c.m.Kind)
 		if err != nil {
@@ -118,7 +118,7 @@ func TestPinnedExpModels(t *testing.T) {
 		m.LR, m.WeightDecay, m.BatchSize = defaultLR, new(float64(defaultWD)), defaultBatch
 		key := ModelKey{Model: m, Seed: 5, Protocol: Full, Budget: Budget{Epochs: 2, EvalEvery: 1}}
 		if c.name == "bpr-opts" {
-			continue // TrainBPR takes no params
+			continue // TrainBPR took no params
 		}
 		tm, res, err := tr(context.Background(), s, key, nil)
 		if err != nil {

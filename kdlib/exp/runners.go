@@ -52,7 +52,7 @@ var unbuiltMethods = []string{"mtd"}
 var kdRunnerKeys = map[string]bool{}
 
 func init() {
-	for _, kind := range []string{"neumf", "mlp", "cml", "lightgcn", "cdae", "iae", "item-ae"} {
+	for _, kind := range []string{"bpr", "neumf", "mlp", "cml", "lightgcn", "cdae", "iae", "item-ae"} {
 		RegisterTrainer(kind, TrainModel)
 	}
 	for _, kind := range KDStudentKinds {
@@ -219,9 +219,9 @@ func (e *Env) logWriter() io.Writer {
 	return e.Log
 }
 
-// TrainModel is the Trainer of the zoo's kinds (neumf, mlp, cml, lightgcn,
-// cdae, iae and its alias item-ae): the model built by model.Build from
-// key.Model, trained on its base loss with the key's optimiser settings
+// TrainModel is the Trainer of the zoo's kinds (bpr, neumf, mlp, cml,
+// lightgcn, cdae, iae and its alias item-ae): the model built by
+// model.Build from key.Model, trained on its base loss with the key's optimiser settings
 // (Adam lr, coupled weight decay, batch), seed, budget and protocol, early
 // stopping and restoring the best validation state when the budget has
 // patience. Autoencoders train on batches of users.
