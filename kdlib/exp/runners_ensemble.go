@@ -41,7 +41,6 @@ func init() {
 	RegisterRunner(EnsembleKind, nil, RunEnsembleKD)
 	RegisterRunner("bpr", []string{"hetcomp"}, RunEnsembleKD)
 	kdRunnerKeys["bpr|"+methodSetKey([]string{"hetcomp"})] = true
-	modelParams[EnsembleKind] = []string{"member"}
 }
 
 // teacherRoles returns the role name of each of r's teachers ("MF", "DL",
@@ -102,6 +101,9 @@ func checkEnsembleRun(r *RunSpec) error {
 			return fmt.Errorf("student kind %s evaluates the teachers' ensemble: it takes no kd terms", EnsembleKind)
 		}
 		member, err := r.Student.Params.String("member", "")
+		if err == nil {
+			err = r.Student.Params.Check("member")
+		}
 		if err != nil {
 			return fmt.Errorf("student %s params: %w", EnsembleKind, err)
 		}

@@ -14,20 +14,60 @@ import (
 )
 
 func init() {
-	Register("cdae", func(raw json.RawMessage) (Checkpointable, error) {
-		c, x, err := decodeAE(raw)
-		if err != nil {
-			return nil, err
-		}
-		return NewCDAE(c, x)
+	RegisterKind(Kind{
+		Name:    "cdae",
+		Doc:     "CDAE: user-side denoising autoencoder with a user embedding (Wu et al., WSDM 2016)",
+		Options: aeOptions,
+		Family:  "AE",
+		Build: func(c BuildConfig, x *data.Interactions) (*Built, error) {
+			m, err := NewCDAE(aeConfig(c), x)
+			if err != nil {
+				return nil, err
+			}
+			return &Built{Model: m, Loss: m.Loss(), Examples: train.UserWise}, nil
+		},
+		Decode: func(raw json.RawMessage) (Checkpointable, error) {
+			c, x, err := decodeAE(raw)
+			if err != nil {
+				return nil, err
+			}
+			return NewCDAE(c, x)
+		},
 	})
-	Register("iae", func(raw json.RawMessage) (Checkpointable, error) {
-		c, x, err := decodeAE(raw)
-		if err != nil {
-			return nil, err
-		}
-		return NewItemAE(c, x)
+	RegisterKind(Kind{
+		Name:    "iae",
+		Aliases: []string{"item-ae"},
+		Doc:     "I-AE: the item-side autoencoder over item columns (HetComp's I-AE teacher)",
+		Options: aeOptions,
+		Family:  "I-AE",
+		Build: func(c BuildConfig, x *data.Interactions) (*Built, error) {
+			m, err := NewItemAE(aeConfig(c), x)
+			if err != nil {
+				return nil, err
+			}
+			return &Built{Model: m, Loss: m.Loss(), Examples: train.UserWise}, nil
+		},
+		Decode: func(raw json.RawMessage) (Checkpointable, error) {
+			c, x, err := decodeAE(raw)
+			if err != nil {
+				return nil, err
+			}
+			return NewItemAE(c, x)
+		},
 	})
+}
+
+// aeOptions are the options of CDAE and ItemAE.
+var aeOptions = []Option{
+	SizeOption("hidden", 60, "code size"),
+	FloatOption("dropout", 0.2, 0, 0.95, "input corruption probability"),
+	PositiveOption("init-std", 0.01, 10, "standard deviation of the N(0, std²) initialisation of the per-entity embedding"),
+}
+
+// aeConfig returns the configuration of CDAE and ItemAE from their options.
+func aeConfig(c BuildConfig) CDAEConfig {
+	return CDAEConfig{Users: c.Users, Items: c.Items, Hidden: c.Options.Int("hidden"), Dropout: c.Options.Float("dropout"),
+		InitStd: c.Options.Float("init-std"), Seed: c.Seed}
 }
 
 func decodeAE(raw json.RawMessage) (CDAEConfig, *data.Interactions, error) {

@@ -84,10 +84,21 @@ var pinCases = []pinCase{
 	{name: "item-ae-opts", kind: "item-ae", dim: 8, dropout: 0.1},
 }
 
-// pinBuild builds the model of a case through model.Build.
+// pinBuild builds the model of a case through model.Build, giving the
+// options the case sets (the size under the kind's own name).
 func pinBuild(c pinCase, x *data.Interactions) (*Built, error) {
-	return Build(BuildConfig{Kind: c.kind, Users: x.NumUsers, Items: x.NumItems, Dim: c.dim, Layers: c.layers,
-		Margin: c.margin, Reg: c.reg, Dropout: c.dropout, InitStd: c.initStd, Seed: 11}, x)
+	k, err := LookupKind(c.kind)
+	if err != nil {
+		return nil, err
+	}
+	o := Values{k.SizeOption(): float64(c.dim)}
+	for name, v := range map[string]float64{"layers": float64(c.layers), "margin": c.margin, "reg": c.reg,
+		"dropout": c.dropout, "init-std": c.initStd} {
+		if v != 0 {
+			o[name] = v
+		}
+	}
+	return Build(BuildConfig{Kind: c.kind, Users: x.NumUsers, Items: x.NumItems, Options: o, Seed: 11}, x)
 }
 
 // paramsDigest returns the hex SHA-256 of the tensors' names, shapes and
