@@ -36,9 +36,8 @@ type Built struct {
 	// Examples is what one training example is: pairwise triples, or whole
 	// users for the autoencoders.
 	Examples train.Examples
-	// Train holds the kind's reference training settings: the model's
-	// TrainDefaults method if it has one, else train.Defaults (with
-	// Examples set).
+	// Train holds the kind's reference training settings
+	// (Kind.TrainDefaults).
 	Train train.Config
 }
 
@@ -62,11 +61,6 @@ func Build(c BuildConfig, x *data.Interactions) (*Built, error) {
 	if err != nil {
 		return nil, err
 	}
-	if d, ok := b.Model.(interface{ TrainDefaults() train.Config }); ok {
-		b.Train = d.TrainDefaults()
-	} else {
-		b.Train = train.Defaults()
-		b.Train.Examples = b.Examples
-	}
+	b.Train = k.TrainDefaults()
 	return b, nil
 }

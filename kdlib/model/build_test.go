@@ -52,6 +52,12 @@ func TestBuild(t *testing.T) {
 		if b.Examples != wantEx || b.Train.Examples != wantEx || b.Train.Validate() != nil {
 			t.Errorf("%s: examples %v, training settings %+v", kind, b.Examples, b.Train)
 		}
+		if d, ok := b.Model.(interface{ TrainDefaults() train.Config }); ok {
+			m := d.TrainDefaults()
+			if m.LR != b.Train.LR || m.WeightDecay != b.Train.WeightDecay || m.BatchSize != b.Train.BatchSize || m.Examples != b.Train.Examples {
+				t.Errorf("%s: the kind's training settings %+v differ from the model's %+v", kind, b.Train, m)
+			}
+		}
 		_, rep := b.Model.(Representer)
 		_, pair := b.Model.(PairScorer)
 		if k.Student != (rep && pair) {

@@ -19,6 +19,7 @@ func init() {
 		Doc:     "CDAE: user-side denoising autoencoder with a user embedding (Wu et al., WSDM 2016)",
 		Options: aeOptions,
 		Family:  "AE",
+		Train:   aeTrainDefaults,
 		Build: func(c BuildConfig, x *data.Interactions) (*Built, error) {
 			m, err := NewCDAE(aeConfig(c), x)
 			if err != nil {
@@ -40,6 +41,7 @@ func init() {
 		Doc:     "I-AE: the item-side autoencoder over item columns (HetComp's I-AE teacher)",
 		Options: aeOptions,
 		Family:  "I-AE",
+		Train:   aeTrainDefaults,
 		Build: func(c BuildConfig, x *data.Interactions) (*Built, error) {
 			m, err := NewItemAE(aeConfig(c), x)
 			if err != nil {
@@ -373,7 +375,10 @@ func (a *autoencoder) Graph() *data.Interactions { return a.x }
 // TrainDefaults returns the reference training settings of the CDAE code:
 // train.Defaults with user batches (train.UserWise) of 512, Adam lr 0.01
 // and weight decay 1e-4.
-func (a *autoencoder) TrainDefaults() train.Config {
+func (a *autoencoder) TrainDefaults() train.Config { return aeTrainDefaults() }
+
+// aeTrainDefaults returns the settings of CDAE's and ItemAE's TrainDefaults.
+func aeTrainDefaults() train.Config {
 	c := train.Defaults()
 	c.Examples, c.BatchSize, c.LR, c.WeightDecay = train.UserWise, 512, 0.01, 1e-4
 	return c

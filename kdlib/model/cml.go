@@ -20,6 +20,7 @@ func init() {
 		},
 		Family:  "ML",
 		Student: true,
+		Train:   cmlTrainDefaults,
 		Build: func(c BuildConfig, _ *data.Interactions) (*Built, error) {
 			m, err := NewCML(CMLConfig{Users: c.Users, Items: c.Items, Dim: c.Options.Int("dim"), Margin: c.Options.Float("margin"),
 				InitStd: c.Options.Float("init-std"), Seed: c.Seed})
@@ -139,7 +140,10 @@ func (m *CML) Dim() int { return m.cfg.Dim }
 // TrainDefaults returns the reference training settings of RS_Implicit
 // main.py: train.Defaults with Adam lr 1e-3, weight decay 1e-4, batches of
 // 512 triples.
-func (m *CML) TrainDefaults() train.Config {
+func (m *CML) TrainDefaults() train.Config { return cmlTrainDefaults() }
+
+// cmlTrainDefaults returns the settings of CML.TrainDefaults.
+func cmlTrainDefaults() train.Config {
 	c := train.Defaults()
 	c.LR, c.WeightDecay, c.BatchSize = 1e-3, 1e-4, 512
 	return c

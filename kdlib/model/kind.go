@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/kdrec/kdrec/kdlib/data"
+	"github.com/kdrec/kdrec/kdlib/train"
 )
 
 // The registry of model kinds. Every model of the zoo registers itself in
@@ -161,10 +162,13 @@ type Kind struct {
 	// the training data, with nothing to train (Pop): its Loss is nil and
 	// it must not be passed to train.Fit.
 	NoTraining bool
+	// Train returns the kind's reference training settings (optimiser,
+	// batch, examples); nil means train.Defaults with pairwise examples.
+	Train func() train.Config
 	// Build constructs an untrained model. It receives every option in
 	// c.Options (defaults filled in, ranges checked) and the training data
 	// x (nil is allowed for kinds that do not read it). It leaves
-	// Built.Train to model.Build.
+	// Built.Train to model.Build, which fills it from TrainDefaults.
 	Build func(c BuildConfig, x *data.Interactions) (*Built, error)
 	// Decode constructs an untrained model from the JSON of its Config
 	// method, for Load to fill in the tensors.
@@ -180,6 +184,15 @@ func (k *Kind) SizeOption() string {
 		}
 	}
 	return ""
+}
+
+// TrainDefaults returns the kind's reference training settings: k.Train()
+// or, without it, train.Defaults.
+func (k *Kind) TrainDefaults() train.Config {
+	if k.Train != nil {
+		return k.Train()
+	}
+	return train.Defaults()
 }
 
 // OptionNames returns the names of the kind's options, in declaration

@@ -12,6 +12,7 @@ func init() {
 		Options: ncfOptions,
 		Family:  "DL",
 		Student: true,
+		Train:   ncfTrainDefaults,
 		Build: func(c BuildConfig, _ *data.Interactions) (*Built, error) {
 			m, err := NewMLP(ncfConfig(c))
 			if err != nil {

@@ -16,6 +16,7 @@ func init() {
 		Options: ncfOptions,
 		Family:  "DL",
 		Student: true,
+		Train:   ncfTrainDefaults,
 		Build: func(c BuildConfig, _ *data.Interactions) (*Built, error) {
 			m, err := NewNeuMF(ncfConfig(c))
 			if err != nil {
@@ -218,7 +219,10 @@ func (m *ncf) NumItems() int { return m.cfg.Items }
 // TrainDefaults returns the reference training settings of RS_Implicit
 // main.py: train.Defaults with Adam lr 1e-3, weight decay 1e-4, batches of
 // 512 triples (one sampled negative per positive).
-func (m *ncf) TrainDefaults() train.Config {
+func (m *ncf) TrainDefaults() train.Config { return ncfTrainDefaults() }
+
+// ncfTrainDefaults returns the settings of NeuMF's and MLP's TrainDefaults.
+func ncfTrainDefaults() train.Config {
 	c := train.Defaults()
 	c.LR, c.WeightDecay, c.BatchSize = 1e-3, 1e-4, 512
 	return c
