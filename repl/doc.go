@@ -21,10 +21,8 @@
 // kdlib/exp, kdlib/report). Model kinds, distillation methods and split
 // methods are entries of a Registry: a name, a constructor and an option
 // schema (types, defaults, valid ranges). The parser, the help text and the
-// completer read the schemas, so adding a model is one call,
-//
-//	registerModel("neumf", ModelSpec{Doc: …, Options: …, New: …})
-//
-// in models.go, and adding a distillation method one registerMethod call in
-// methods.go.
+// completer read the schemas. The model kinds are those of kdlib/model's
+// registry (model.RegisterKind, one file per model), turned into entries by
+// ModelSpecOf in models.go, so adding a model to kdlib/model adds it here;
+// adding a distillation method is one registerMethod call in methods.go.
 package repl
