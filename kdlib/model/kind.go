@@ -47,8 +47,9 @@ type Option struct {
 	// Default is the value used when the option is not given.
 	Default float64
 	// Min and Max bound the value (inclusive; math.Inf for a one-sided
-	// bound); ExclusiveMin excludes Min itself.
-	Min, Max     float64
+	// bound).
+	Min, Max float64
+	// ExclusiveMin excludes Min itself: "a number in (0, 10]".
 	ExclusiveMin bool
 	// Size marks the option that sets the model's size (the embedding or
 	// code size), which a spec's dim and HetComp's teacher dimension fill.
