@@ -58,8 +58,32 @@ var expPinWant = map[string]string{
 	"trainer item-ae":  "a30feba3f5eec879758077ee15546c6818eba39aa4c2c20e8cb30fbd0bc56f9e {\"NDCG@10\":0.05736497332746615,\"NDCG@20\":0.10191684357238887,\"NDCG@50\":0.2052041702164152,\"Recall@10\":0.1,\"Recall@20\":0.25,\"Recall@50\":0.6833333333333333}",
 }
 
+// expPinWantPortable holds the same cases with the portable kernels
+// (-tags noasm), recorded on the same machine before the model kinds moved
+// into a registry.
+var expPinWantPortable = map[string]string{
+	"bpr":              "0b9af7b2fd8f303c64ed941f1180fd675bda7871231a99c8dd2d146ca7a04589 a695441e31913df519399b0884f62241ccaa170e8bbdb5dcd82d30c2eb369954 {\"NDCG@10\":0.09813022317676837,\"NDCG@20\":0.13725171149409926,\"NDCG@50\":0.232232464516936,\"Recall@10\":0.19166666666666668,\"Recall@20\":0.325,\"Recall@50\":0.725} 0",
+	"bpr-opts":         "ce063451e44aeff78b2825b82dd2eaa7a363907b77e9dceb122ef38f356c02e8 5dd0d2812dcce9b562c6aa38fe1035d1d05f3cfc3e326478e95de48a2c2df92a {\"NDCG@10\":0.069388703583196,\"NDCG@20\":0.10103901523733054,\"NDCG@50\":0.17726891817553894,\"Recall@10\":0.125,\"Recall@20\":0.225,\"Recall@50\":0.5416666666666666} 0",
+	"neumf":            "e94a17fc9a43eb9c1c280d5b4189247a82765962a4bad3dadc4d0e78b9967dc7 ae0e34dc3d615091d3b0a1faef23fd8100b62bcfff4e995764a1d29b3a9b6c17 {\"NDCG@10\":0.04983433802300445,\"NDCG@20\":0.07978802268677028,\"NDCG@50\":0.17391961399109715,\"Recall@10\":0.1,\"Recall@20\":0.2,\"Recall@50\":0.6} 0",
+	"mlp":              "1289530d962c4d6fc8017206e2f9f05b7870af7716aa1f45df4fbe210120e69c b999020b8a4cf3242abb1eb3b3458b0f10637f60248acb1895d77591cec2697b {\"NDCG@10\":0.06340459366503964,\"NDCG@20\":0.10364376744882974,\"NDCG@50\":0.17734257260928293,\"Recall@10\":0.125,\"Recall@20\":0.25833333333333336,\"Recall@50\":0.575} 0",
+	"cml":              "4b982d10d3906d297bda72be775a64fe9a8ea84351d104e15cbf0686af231f17 58f0757735c27743b6346be83ac5067e63e6dc23fd7ae0cd6b465fcf0bf737ca {\"NDCG@10\":0.08170655153817012,\"NDCG@20\":0.11343622019698765,\"NDCG@50\":0.19402467986704947,\"Recall@10\":0.14166666666666666,\"Recall@20\":0.25,\"Recall@50\":0.6083333333333333} 0",
+	"lightgcn":         "43dc029574e7168ad7d22021b256f5f9d7814a3c7963286a556b7a4f3592da54 74420706c5b4efe456d34e15be07f31e2ee73f91f36bad62846a8450a331ae89 {\"NDCG@10\":0.19318343381537234,\"NDCG@20\":0.2929197885507178,\"NDCG@50\":0.35778393533746683,\"Recall@10\":0.325,\"Recall@20\":0.65,\"Recall@50\":0.925} 0",
+	"cdae":             "95eaa57a567b07df367bffde2b99bdfb77c99155a834f66628d6db6a120efc9f ceb4733771edbe4bfd7dc7d97f41bd11ef2940ca77eaafb6b4779d7a4c680a6c {\"NDCG@10\":0.06857217513951645,\"NDCG@20\":0.09800511944302624,\"NDCG@50\":0.18283781004319963,\"Recall@10\":0.16666666666666666,\"Recall@20\":0.26666666666666666,\"Recall@50\":0.6333333333333333} 1",
+	"iae":              "3fadc20b81f5243203f7410fa7b612114b30dcf01e0ef0045effd8e3b2f6c36c 080778a5aba7934468fea2c37e69b3d6f7da711010a8feb1dd031b338bc87350 {\"NDCG@10\":0.05070233421243964,\"NDCG@20\":0.08716185154054937,\"NDCG@50\":0.19024408859499417,\"Recall@10\":0.09166666666666666,\"Recall@20\":0.20833333333333334,\"Recall@50\":0.6333333333333333} 1",
+	"item-ae":          "80da3ba5c43ccc255ffea353683ab8cdff350e38fafc6ec343604ac0fbb11072 535d7c16ba55c4db99a829852f9e09a88cd3811b64938c9c04b73a325104d894 {\"NDCG@10\":0.057479046171996756,\"NDCG@20\":0.09062399956224186,\"NDCG@50\":0.19506392070292713,\"Recall@10\":0.10833333333333334,\"Recall@20\":0.21666666666666667,\"Recall@50\":0.65} 1",
+	"trainer bpr":      "1b7a58f2498140fd3a60fe5ca669b9bb5eb08051aa402a386f1f8ffb41cf9284 {\"NDCG@10\":0.06558313955337851,\"NDCG@20\":0.08072008043340947,\"NDCG@50\":0.18784063900204642,\"Recall@10\":0.11666666666666667,\"Recall@20\":0.16666666666666666,\"Recall@50\":0.625}",
+	"trainer neumf":    "954b79ed3cc4b89ba4fffe58d26e59488b8cab467f0a332724c8a31a2bcc110f {\"NDCG@10\":0.06616519097203996,\"NDCG@20\":0.10471740280042718,\"NDCG@50\":0.1994202764526369,\"Recall@10\":0.13333333333333333,\"Recall@20\":0.26666666666666666,\"Recall@50\":0.6666666666666666}",
+	"trainer mlp":      "e632b77c5d122885f05779ac636128f68068adf8b90a46b690113cab877bf53b {\"NDCG@10\":0.07023220514263004,\"NDCG@20\":0.10782040003377996,\"NDCG@50\":0.20407665044537981,\"Recall@10\":0.14166666666666666,\"Recall@20\":0.275,\"Recall@50\":0.675}",
+	"trainer cml":      "53cf712aa4c1fe01ae5dbb4f964b37bd52f030c1c879f44d3203c3d2ce4c8ed0 {\"NDCG@10\":0.07949353413407993,\"NDCG@20\":0.11141194948794242,\"NDCG@50\":0.19765559366196156,\"Recall@10\":0.15,\"Recall@20\":0.25833333333333336,\"Recall@50\":0.6333333333333333}",
+	"trainer lightgcn": "e6dffdb6f5b091d61716c9c6b16f3300de3fc533330d03c2c721308847a7ac90 {\"NDCG@10\":0.08508381100758829,\"NDCG@20\":0.12959377012256507,\"NDCG@50\":0.2041630640815101,\"Recall@10\":0.14166666666666666,\"Recall@20\":0.2916666666666667,\"Recall@50\":0.6166666666666667}",
+	"trainer cdae":     "82be3b0e4d30302051a37fe8f2a566f5582c0fa2a332bfc93978bdaa5b36d067 {\"NDCG@10\":0.0627614812123836,\"NDCG@20\":0.10978751445684327,\"NDCG@50\":0.18673773523995338,\"Recall@10\":0.125,\"Recall@20\":0.2833333333333333,\"Recall@50\":0.6166666666666667}",
+	"trainer iae":      "6781772610c5703e790deae13687d04643f3fb476c229c9f8979fe468e6b551b {\"NDCG@10\":0.051831933726188203,\"NDCG@20\":0.10076841291716244,\"NDCG@50\":0.20032141520218014,\"Recall@10\":0.09166666666666666,\"Recall@20\":0.25833333333333336,\"Recall@50\":0.675}",
+	"trainer item-ae":  "99213a6de654863cf82a040e5b5827344d090d4f9c2acd890148fac8ee9a0939 {\"NDCG@10\":0.05736497332746615,\"NDCG@20\":0.10191684357238887,\"NDCG@50\":0.2052041702164152,\"Recall@10\":0.1,\"Recall@20\":0.25,\"Recall@50\":0.6833333333333333}",
+}
+
 // hetcompPinWant holds, per teacher kind, the checkpoint digest of the
-// untrained teacher and its reference training settings.
+// untrained teacher and its reference training settings (the same with
+// the portable kernels).
 var hetcompPinWant = map[string]string{
 	"bpr":      "ed439452fc55ba5092531a09c02ba1d31beaa667795cd191cca6ef3a0bfc9828 bpr 1200 lr=0.001 wd=0.001 batch=1024 ex=0 epochs=1000 eval=1 patience=20 stop=[HR@5 HR@10 HR@20]",
 	"cml":      "dcb58a4912dde492703f538733423c2c2fd936e85dca58ba8e521769630baea7 cml 1200 lr=0.001 wd=0.0001 batch=512 ex=0 epochs=1000 eval=1 patience=20 stop=[HR@5 HR@10 HR@20]",
@@ -137,6 +161,10 @@ func TestPinnedExpModels(t *testing.T) {
 			ckptSum(t, m), term.Name(), m.NumParams(), cfg.LR, cfg.WeightDecay, cfg.BatchSize, cfg.Examples,
 			cfg.Epochs, cfg.EvalEvery, cfg.Patience, cfg.StopMetrics)
 	}
+	want := expPinWant
+	if portableKernels {
+		want = expPinWantPortable
+	}
 	platform := fmt.Sprintf("%s avx2=%v fma=%v", runtime.GOARCH, cpu.X86.HasAVX2, cpu.X86.HasFMA)
 	if platform != expPinPlatform {
 		t.Logf("runners: %q\nhetcomp: %q", got, hgot)
@@ -145,7 +173,7 @@ func TestPinnedExpModels(t *testing.T) {
 	for _, pair := range []struct {
 		what      string
 		got, want map[string]string
-	}{{"runners", got, expPinWant}, {"hetcomp", hgot, hetcompPinWant}} {
+	}{{"runners", got, want}, {"hetcomp", hgot, hetcompPinWant}} {
 		for name, g := range pair.got {
 			if pair.want[name] != g {
 				t.Errorf("%s %s: got\n\t%q: %q,\nwant %q", pair.what, name, name, g, pair.want[name])
