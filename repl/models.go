@@ -1,6 +1,7 @@
 package repl
 
 import (
+	"fmt"
 	"strconv"
 
 	"github.com/kdrec/kdrec/kdlib/model"
@@ -46,11 +47,15 @@ func ModelSpecOf(k model.Kind) ModelSpec {
 			if err != nil {
 				return nil, err
 			}
+			m, ok := b.Model.(Recommender)
+			if !ok {
+				return nil, fmt.Errorf("%s: the model has no trainable parameters (not a train.Model)", k.Name)
+			}
 			var loss []train.Term
 			if b.Loss != nil {
 				loss = []train.Term{b.Loss}
 			}
-			return &ModelBuild{Model: b.Model.(Recommender), Loss: loss, Examples: b.Examples}, nil
+			return &ModelBuild{Model: m, Loss: loss, Examples: b.Examples}, nil
 		},
 	}
 }
