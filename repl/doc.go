@@ -21,11 +21,10 @@
 // kdlib/exp, kdlib/report). Model kinds, distillation methods and split
 // methods are entries of a Registry: a name, a constructor and an option
 // schema (types, defaults, valid ranges). The parser, the help text and the
-// completer read the schemas, so adding a model is one call,
-//
-//	registerModel("neumf", ModelSpec{Doc: …, Options: …, New: …})
-//
-// in models.go. Distillation methods come from kdlib/distill's registry:
-// a method registered there (distill.Register, from the method's own file)
-// is on the train line, in help and in completion with no change here.
+// completer read the schemas. The model kinds are those of kdlib/model's
+// registry (model.RegisterKind, one file per model), turned into entries by
+// ModelSpecOf in models.go, so adding a model to kdlib/model adds it here.
+// Distillation methods come from kdlib/distill's registry: a method
+// registered there (distill.Register, from the method's own file) is on the
+// train line, in help and in completion with no change here.
 package repl

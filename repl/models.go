@@ -1,35 +1,70 @@
 package repl
 
 import (
+	"fmt"
+	"strconv"
+
 	"github.com/kdrec/kdrec/kdlib/model"
 	"github.com/kdrec/kdrec/kdlib/train"
 )
 
-// buildModel builds a model of the zoo through model.Build (shared with the
-// experiment runners of kdlib/exp) on the environment's index spaces,
-// training data and seed.
-func buildModel(env ModelEnv, c model.BuildConfig) (*ModelBuild, error) {
-	c.Users, c.Items, c.Seed = env.Users, env.Items, env.Seed
-	b, err := model.Build(c, env.Train)
-	if err != nil {
-		return nil, err
+// The model kinds of `train <name> <kind>` are the kinds of kdlib/model's
+// registry (model.RegisterKind, one file per model) that have something to
+// train: their docs and options (types, defaults, ranges) become the
+// parser's, the help's and the completer's, and model.Build constructs
+// them. A model added to kdlib/model appears here without a change.
+func init() {
+	for _, name := range model.Kinds() {
+		k, err := model.LookupKind(name)
+		if err != nil || k.NoTraining {
+			continue
+		}
+		registerModel(k.Name, ModelSpecOf(k))
 	}
-	return &ModelBuild{Model: b.Model, Loss: []train.Term{b.Loss}, Examples: b.Examples}, nil
 }
 
-// The model kinds of `train <name> <kind>`. Adding one is one
-// registerModel call: its options (with types, defaults and ranges) and a
-// constructor that calls kdlib/model. The parser, help and completion pick
-// it up from here.
-func init() {
-	registerModel("bpr", ModelSpec{
-		Doc: "BPR-MF: matrix factorisation with the Bayesian personalised ranking loss (Rendle et al., UAI 2009)",
-		Options: []Option{
-			IntOpt("dim", 64, 1, 4096, "embedding size d of users and items"),
-			PositiveOpt("init-std", 0.01, 10, "standard deviation of the N(0, std²) initialisation"),
+// ModelSpecOf returns the registry entry of a model kind of kdlib/model:
+// its options as the shell's, and a constructor that calls model.Build on
+// the environment's index spaces, training data and seed.
+func ModelSpecOf(k model.Kind) ModelSpec {
+	opts := make([]Option, len(k.Options))
+	for j, o := range k.Options {
+		opts[j] = shellOption(o)
+	}
+	return ModelSpec{
+		Doc:     k.Doc,
+		Options: opts,
+		New: func(env ModelEnv, v Values) (*ModelBuild, error) {
+			c := model.BuildConfig{Kind: k.Name, Users: env.Users, Items: env.Items, Seed: env.Seed, Options: model.Values{}}
+			for _, o := range k.Options {
+				if o.Type == model.OptionInt {
+					c.Options[o.Name] = float64(v.Int(o.Name))
+				} else {
+					c.Options[o.Name] = v.Float(o.Name)
+				}
+			}
+			b, err := model.Build(c, env.Train)
+			if err != nil {
+				return nil, err
+			}
+			m, ok := b.Model.(Recommender)
+			if !ok {
+				return nil, fmt.Errorf("%s: the model has no trainable parameters (not a train.Model)", k.Name)
+			}
+			var loss []train.Term
+			if b.Loss != nil {
+				loss = []train.Term{b.Loss}
+			}
+			return &ModelBuild{Model: m, Loss: loss, Examples: b.Examples}, nil
 		},
-		New: func(env ModelEnv, o Values) (*ModelBuild, error) {
-			return buildModel(env, model.BuildConfig{Kind: "bpr", Dim: o.Int("dim"), InitStd: o.Float("init-std")})
-		},
-	})
+	}
+}
+
+// shellOption returns the shell's form of a model option.
+func shellOption(o model.Option) Option {
+	if o.Type == model.OptionInt {
+		return Option{Name: o.Name, Kind: KindInt, Default: strconv.Itoa(int(o.Default)), Min: o.Min, Max: o.Max, Doc: o.Doc}
+	}
+	return Option{Name: o.Name, Kind: KindFloat, Default: formatFloat(o.Default), Min: o.Min, Max: o.Max,
+		ExclusiveMin: o.ExclusiveMin, Doc: o.Doc}
 }

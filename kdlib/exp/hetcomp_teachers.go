@@ -12,6 +12,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -28,7 +29,8 @@ type HetCompTeacherSpec struct {
 	// Name is the role in the reference's teacher list: "MF", "ML", "DL",
 	// "GNN", "AE" or "I-AE".
 	Name string
-	// Kind is the model kind: bpr, cml, mlp, neumf, lightgcn, cdae or iae.
+	// Kind is a registered model kind with a HetComp family
+	// (model.Kind.Family): bpr, cml, mlp, neumf, lightgcn, cdae or iae.
 	Kind string
 	// Dim is the embedding size (the hidden size of the autoencoders).
 	Dim int
@@ -152,65 +154,29 @@ type hetcompTeacher interface {
 	NumParams() int
 }
 
-// newHetCompTeacher builds an untrained teacher, its loss and its
-// reference training settings.
+// newHetCompTeacher builds an untrained teacher with model.Build (the
+// kind's default options, sp.Dim as its size), its loss and its reference
+// training settings (Built.Train) with the spec's overrides.
 func newHetCompTeacher(sp HetCompTeacherSpec, s *data.Split, seed uint64) (hetcompTeacher, train.Term, train.Config, error) {
-	nu, ni := s.NumUsers(), s.NumItems()
-	var (
-		m    hetcompTeacher
-		term train.Term
-		cfg  train.Config
-	)
-	switch sp.Kind {
-	case "bpr":
-		b, err := model.NewBPR(model.BPRConfig{Users: nu, Items: ni, Dim: sp.Dim, Seed: seed})
-		if err != nil {
-			return nil, nil, cfg, err
-		}
-		m, term, cfg = b, b.Loss(), train.Defaults()
-	case "cml":
-		c, err := model.NewCML(model.CMLConfig{Users: nu, Items: ni, Dim: sp.Dim, Seed: seed})
-		if err != nil {
-			return nil, nil, cfg, err
-		}
-		m, term, cfg = c, c.Loss(), c.TrainDefaults()
-	case "mlp", "neumf":
-		var c interface {
-			hetcompTeacher
-			Loss() train.Term
-			TrainDefaults() train.Config
-		}
-		var err error
-		if sp.Kind == "mlp" {
-			c, err = model.NewMLP(model.NCFConfig{Users: nu, Items: ni, Dim: sp.Dim, Seed: seed})
-		} else {
-			c, err = model.NewNeuMF(model.NCFConfig{Users: nu, Items: ni, Dim: sp.Dim, Seed: seed})
-		}
-		if err != nil {
-			return nil, nil, cfg, err
-		}
-		m, term, cfg = c, c.Loss(), c.TrainDefaults()
-	case "lightgcn":
-		g, err := model.NewLightGCN(model.LightGCNConfig{Dim: sp.Dim, Seed: seed}, s.Train)
-		if err != nil {
-			return nil, nil, cfg, err
-		}
-		m, term, cfg = g, g.Loss(), g.TrainDefaults()
-	case "cdae":
-		a, err := model.NewCDAE(model.CDAEConfig{Hidden: sp.Dim, Seed: seed}, s.Train)
-		if err != nil {
-			return nil, nil, cfg, err
-		}
-		m, term, cfg = a, a.Loss(), a.TrainDefaults()
-	case "iae":
-		a, err := model.NewItemAE(model.CDAEConfig{Hidden: sp.Dim, Seed: seed}, s.Train)
-		if err != nil {
-			return nil, nil, cfg, err
-		}
-		m, term, cfg = a, a.Loss(), a.TrainDefaults()
-	default:
-		return nil, nil, cfg, fmt.Errorf("hetcomp: teacher %q: unknown kind %q (want bpr, cml, mlp, neumf, lightgcn, cdae or iae)", sp.Name, sp.Kind)
+	var cfg train.Config
+	k, err := model.LookupKind(sp.Kind)
+	if err != nil {
+		return nil, nil, cfg, fmt.Errorf("hetcomp: teacher %q: %w", sp.Name, err)
 	}
+	if k.Family == "" || k.NoTraining {
+		return nil, nil, cfg, fmt.Errorf("hetcomp: teacher %q: kind %q is not one of HetComp's teacher families (%s)",
+			sp.Name, sp.Kind, strings.Join(hetcompKinds(), ", "))
+	}
+	b, err := model.Build(model.BuildConfig{Kind: sp.Kind, Users: s.NumUsers(), Items: s.NumItems(),
+		Options: model.Values{k.SizeOption(): float64(sp.Dim)}, Seed: seed}, s.Train)
+	if err != nil {
+		return nil, nil, cfg, err
+	}
+	m, ok := b.Model.(hetcompTeacher)
+	if !ok {
+		return nil, nil, cfg, fmt.Errorf("hetcomp: teacher %q: a %s model does not count its parameters", sp.Name, k.Name)
+	}
+	cfg = b.Train
 	if sp.LR > 0 {
 		cfg.LR = sp.LR
 	}
@@ -220,7 +186,19 @@ func newHetCompTeacher(sp HetCompTeacherSpec, s *data.Split, seed uint64) (hetco
 	if sp.WeightDecay != nil {
 		cfg.WeightDecay = *sp.WeightDecay
 	}
-	return m, term, cfg, nil
+	return m, b.Loss, cfg, nil
+}
+
+// hetcompKinds returns the registered kinds (and aliases) that belong to a
+// family of HetComp's teachers (model.Kind.Family).
+func hetcompKinds() []string {
+	var out []string
+	for _, name := range model.Kinds() {
+		if k, err := model.LookupKind(name); err == nil && k.Family != "" && !k.NoTraining {
+			out = append(out, append([]string{k.Name}, k.Aliases...)...)
+		}
+	}
+	return out
 }
 
 func (o *TrajectoryOptions) defaults() error {

@@ -11,6 +11,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -23,10 +24,22 @@ import (
 )
 
 // KDStudentKinds are the student model kinds the KD runners train: the
-// kinds with trainable representations (latent methods) and pair scores
-// (ranking methods). The autoencoders (cdae, iae) train only without
-// distillation.
-var KDStudentKinds = []string{"bpr", "neumf", "mlp", "cml", "lightgcn"}
+// kinds of kdlib/model's registry that declare Student (trainable
+// representations for latent methods, pair scores for ranking methods).
+// The autoencoders (cdae, iae) train only without distillation.
+var KDStudentKinds = studentKinds()
+
+// studentKinds returns the registered kinds that can be distillation
+// students.
+func studentKinds() []string {
+	var out []string
+	for _, name := range model.Kinds() {
+		if k, err := model.LookupKind(name); err == nil && k.Student {
+			out = append(out, name)
+		}
+	}
+	return out
+}
 
 // registryRunner returns the runner exp provides for a student kind and a
 // set of methods of distill's registry, read when asked, so that a method
@@ -45,7 +58,7 @@ func registryRunner(kind string, methods []string) (Runner, bool) {
 			}
 		}
 	}
-	if kind == "bpr" && len(methods) == 1 {
+	if kind == model.BPRKind && len(methods) == 1 {
 		if m, err := distill.Lookup(methods[0]); err == nil && m.Kind == distill.EnsembleKD {
 			return RunEnsembleKD, true
 		}
@@ -92,8 +105,14 @@ const unbuiltNote = "methods.md §3.9 names MTD as a HetComp baseline, but neith
 var unbuiltMethods = []string{"mtd"}
 
 func init() {
-	for _, kind := range []string{"neumf", "mlp", "cml", "lightgcn", "cdae", "iae", "item-ae"} {
-		RegisterTrainer(kind, TrainModel)
+	for _, name := range model.Kinds() {
+		k, err := model.LookupKind(name)
+		if err != nil || k.NoTraining {
+			continue
+		}
+		for _, n := range append([]string{k.Name}, k.Aliases...) {
+			RegisterTrainer(n, TrainModel)
+		}
 	}
 	RegisterCheck(checkKDRun)
 }
@@ -140,63 +159,68 @@ func checkKDRun(r *RunSpec) error {
 	return nil
 }
 
-// modelParams lists the ModelSpec.Params each kind of the zoo accepts.
-var modelParams = map[string][]string{
-	"bpr":      {"init-std"},
-	"neumf":    {"layers", "init-std"},
-	"mlp":      {"layers", "init-std"},
-	"cml":      {"margin", "init-std"},
-	"lightgcn": {"layers", "reg", "init-std"},
-	"cdae":     {"hidden", "dropout", "init-std"},
-	"iae":      {"hidden", "dropout", "init-std"},
-}
-
-// checkModelParams checks the kind-specific parameters of a zoo model
-// (other kinds are left to their own trainers).
+// checkModelParams checks the dim and params of a model of kdlib/model's
+// registry (other kinds are left to their own trainers) as modelOptions
+// reads them.
 func checkModelParams(role string, m ModelSpec) error {
-	allowed, ok := modelParams[model.CanonicalKind(m.Kind)]
-	if !ok {
+	k, err := model.LookupKind(m.Kind)
+	if err != nil {
 		return nil
 	}
-	if err := m.Params.Check(allowed...); err != nil {
-		return fmt.Errorf("%s %s params: %w", role, m.Kind, err)
+	if _, err := modelOptions(k, m); err != nil {
+		return fmt.Errorf("%s %s: %w", role, m.Kind, err)
 	}
 	return nil
 }
 
+// modelOptions returns the options of a model of kind k described by m:
+// m.Dim sets the kind's size option (the code size of the autoencoders),
+// m.Params its other options by name (a param may set the size under its
+// own name, as hidden does; dim itself is the spec's field). Names, types
+// and ranges are checked against the kind's options.
+func modelOptions(k model.Kind, m ModelSpec) (model.Values, error) {
+	var allowed []string
+	for _, name := range k.OptionNames() {
+		if name != "dim" {
+			allowed = append(allowed, name)
+		}
+	}
+	if err := m.Params.Check(allowed...); err != nil {
+		return nil, fmt.Errorf("params: %w", err)
+	}
+	o := model.Values{}
+	if size := k.SizeOption(); size != "" {
+		o[size] = float64(m.Dim)
+	}
+	for _, name := range slices.Sorted(maps.Keys(m.Params)) {
+		v, err := m.Params.Float(name, 0)
+		if err != nil {
+			return nil, fmt.Errorf("params: %w", err)
+		}
+		o[name] = v
+	}
+	for _, opt := range k.Options {
+		if v, ok := o[opt.Name]; ok {
+			if err := opt.Check(v); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return o, nil
+}
+
 // buildModel constructs the untrained model of m on split s through
-// model.Build: Dim is the embedding size (the code size of the
-// autoencoders unless params.hidden is set); params give layers, margin,
-// reg, dropout, init-std.
+// model.Build, with the options modelOptions reads from m.
 func buildModel(m ModelSpec, s *data.Split, seed uint64) (*model.Built, error) {
-	if err := checkModelParams("model", m); err != nil {
+	k, err := model.LookupKind(m.Kind)
+	if err != nil {
 		return nil, err
 	}
-	c := model.BuildConfig{Kind: m.Kind, Users: s.NumUsers(), Items: s.NumItems(), Dim: m.Dim, Seed: seed}
-	var err error
-	get := func(key string, dst *float64) {
-		if err == nil {
-			*dst, err = m.Params.Float(key, *dst)
-		}
-	}
-	geti := func(key string, dst *int) {
-		if err == nil {
-			*dst, err = m.Params.Int(key, *dst)
-		}
-	}
-	geti("layers", &c.Layers)
-	geti("hidden", &c.Dim)
-	get("margin", &c.Margin)
-	get("reg", &c.Reg)
-	get("dropout", &c.Dropout)
-	get("init-std", &c.InitStd)
+	o, err := modelOptions(k, m)
 	if err != nil {
-		return nil, fmt.Errorf("%s params: %w", m.Kind, err)
+		return nil, fmt.Errorf("%s: %w", m.Kind, err)
 	}
-	if c.Dim <= 0 {
-		return nil, fmt.Errorf("%s: dim must be > 0, got %d", m.Kind, c.Dim)
-	}
-	return model.Build(c, s.Train)
+	return model.Build(model.BuildConfig{Kind: m.Kind, Users: s.NumUsers(), Items: s.NumItems(), Options: o, Seed: seed}, s.Train)
 }
 
 // fitHooks adjusts fitModel for the methods that need it: HetComp trains
@@ -260,12 +284,12 @@ func (e *Env) logWriter() io.Writer {
 	return e.Log
 }
 
-// TrainModel is the Trainer of the zoo's kinds (neumf, mlp, cml, lightgcn,
-// cdae, iae and its alias item-ae): the model built by model.Build from
-// key.Model, trained on its base loss with the key's optimiser settings
-// (Adam lr, coupled weight decay, batch), seed, budget and protocol, early
-// stopping and restoring the best validation state when the budget has
-// patience. Autoencoders train on batches of users.
+// TrainModel is the Trainer of the kinds of kdlib/model's registry that
+// have something to train (and of their aliases): the model built by
+// model.Build from key.Model, trained on its base loss with the key's
+// optimiser settings (Adam lr, coupled weight decay, batch), seed, budget
+// and protocol, early stopping and restoring the best validation state when
+// the budget has patience. Autoencoders train on batches of users.
 func TrainModel(ctx context.Context, s *data.Split, key ModelKey, env *Env) (model.Checkpointable, *RunResult, error) {
 	b, err := buildModel(key.Model, s, key.Seed)
 	if err != nil {

@@ -33,13 +33,8 @@ const EnsembleKind = "ensemble"
 // HetCompReproduce.
 var ensembleTemperatures = []float64{2, 5, 10, 20}
 
-// hetcompRoles names the teacher families of HetComp's reference list by
-// model kind.
-var hetcompRoles = map[string]string{"bpr": "MF", "cml": "ML", "mlp": "DL", "neumf": "DL", "lightgcn": "GNN", "cdae": "AE", "iae": "I-AE"}
-
 func init() {
 	RegisterRunner(EnsembleKind, nil, RunEnsembleKD)
-	modelParams[EnsembleKind] = []string{"member"}
 }
 
 // teacherRoles returns the role name of each of r's teachers ("MF", "DL",
@@ -49,9 +44,10 @@ func teacherRoles(r *RunSpec) ([]string, error) {
 	used := map[string]int{}
 	var names []string
 	for k, t := range r.Teachers {
-		role, ok := hetcompRoles[model.CanonicalKind(t.Kind)]
-		if !ok {
-			return nil, fmt.Errorf("teachers[%d]: kind %q is not one of HetComp's teacher families (bpr, cml, mlp, neumf, lightgcn, cdae, iae)", k, t.Kind)
+		mk, err := model.LookupKind(t.Kind)
+		role := mk.Family
+		if err != nil || role == "" || mk.NoTraining {
+			return nil, fmt.Errorf("teachers[%d]: kind %q is not one of HetComp's teacher families (%s)", k, t.Kind, strings.Join(hetcompKinds(), ", "))
 		}
 		if len(t.Params) > 0 || t.LazyAdam {
 			return nil, fmt.Errorf("teachers[%d] (%s): params and lazy_adam are not supported: HetComp's teachers train with their reference architecture", k, t.Kind)
@@ -100,6 +96,9 @@ func checkEnsembleRun(r *RunSpec) error {
 			return fmt.Errorf("student kind %s evaluates the teachers' ensemble: it takes no kd terms", EnsembleKind)
 		}
 		member, err := r.Student.Params.String("member", "")
+		if err == nil {
+			err = r.Student.Params.Check("member")
+		}
 		if err != nil {
 			return fmt.Errorf("student %s params: %w", EnsembleKind, err)
 		}
@@ -120,8 +119,8 @@ func checkEnsembleRun(r *RunSpec) error {
 	if hetcomp && len(methods) > 1 {
 		return fmt.Errorf("kd hetcomp trains on its own loss (with-bpr=true adds the student's BPR loss); it does not combine with %s", strings.Join(methods, "+"))
 	}
-	if hetcomp && r.Student.Kind != "bpr" {
-		return fmt.Errorf("kd hetcomp trains a bpr student, got %q", r.Student.Kind)
+	if hetcomp && r.Student.Kind != model.BPRKind {
+		return fmt.Errorf("kd hetcomp trains a %s student, got %q", model.BPRKind, r.Student.Kind)
 	}
 	return nil
 }

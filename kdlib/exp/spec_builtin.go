@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/kdrec/kdrec/kdlib/model"
 )
 
 // BuiltinInfo describes a built-in spec.
@@ -185,7 +187,7 @@ func tdBase() *Spec {
 // hetcompTeachers are the six HetComp teacher families (MF, ML, DL, GNN,
 // AE, I-AE) as HetCompReproduce trains them (HetCompTeachers("")): d = 64,
 // each with its reference training settings spelled out (Adam lr, coupled
-// L2, batch: the models' TrainDefaults, LightGCN's larger lr and batch) and
+// L2, batch: the kinds' TrainDefaults, LightGCN's larger lr and batch) and
 // its own budget, so that the sweep and the driver share one cache of
 // trajectories (TestHetCompSpecMatchesDriver). Sizes are not verified
 // (methods.md §3.1).
@@ -193,18 +195,17 @@ var hetcompTeachers = func() []struct {
 	label string
 	t     TeacherSpec
 } {
-	ref := map[string]struct {
-		lr, wd float64
-		batch  int
-	}{"bpr": {1e-3, 1e-3, 1024}, "cml": {1e-3, 1e-4, 512}, "mlp": {1e-3, 1e-4, 512}, "lightgcn": {1e-3, 1e-3, 1024},
-		"cdae": {0.01, 1e-4, 512}, "iae": {0.01, 1e-4, 512}}
 	var out []struct {
 		label string
 		t     TeacherSpec
 	}
 	for _, sp := range HetCompTeachers("") {
-		r := ref[sp.Kind]
-		m := ModelSpec{Kind: sp.Kind, Dim: sp.Dim, LR: r.lr, WeightDecay: new(r.wd), BatchSize: r.batch}
+		k, err := model.LookupKind(sp.Kind)
+		if err != nil {
+			panic(err)
+		}
+		r := k.TrainDefaults()
+		m := ModelSpec{Kind: sp.Kind, Dim: sp.Dim, LR: r.LR, WeightDecay: new(r.WeightDecay), BatchSize: r.BatchSize}
 		if sp.LR > 0 {
 			m.LR = sp.LR
 		}

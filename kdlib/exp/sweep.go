@@ -145,7 +145,7 @@ func Runners() []string {
 			set[runnerName(kind, key)] = true
 		}
 	}
-	for _, kind := range append(slices.Clone(KDStudentKinds), "bpr") {
+	for _, kind := range append(slices.Clone(KDStudentKinds), model.BPRKind) {
 		for _, ms := range append(KDMethodSets(), ensembleMethods()...) {
 			if _, ok := registryRunner(kind, ms); ok {
 				set[runnerName(kind, methodSetKey(ms))] = true
@@ -310,50 +310,6 @@ func PlainRunner(ctx context.Context, run *Run, env *Env) (*RunResult, error) {
 	res := *tm.Result
 	res.Cached = tm.Cached
 	return &res, nil
-}
-
-func init() {
-	RegisterTrainer("bpr", trainBPR)
-}
-
-// trainBPR is the Trainer of "bpr": exp.TrainBPR with the key's dimension,
-// seed, protocol and budget. TrainBPR uses the reference optimiser
-// settings only; other lr/wd/batch values (HetComp's student trains with
-// L2 1e-5) go to TrainModel, the zoo's generic trainer.
-func trainBPR(ctx context.Context, split *data.Split, key ModelKey, env *Env) (model.Checkpointable, *RunResult, error) {
-	m := key.Model
-	if err := m.Params.Check(); err != nil {
-		return nil, nil, fmt.Errorf("bpr params: %w", err)
-	}
-	wd := defaultWD
-	if m.WeightDecay != nil {
-		wd = *m.WeightDecay
-	}
-	if m.LR != defaultLR || wd != defaultWD || m.BatchSize != defaultBatch {
-		return TrainModel(ctx, split, key, env)
-	}
-	if m.Dim <= 0 {
-		return nil, nil, fmt.Errorf("bpr: dim must be > 0, got %d", m.Dim)
-	}
-	b := key.Budget
-	var log io.Writer
-	if env != nil {
-		log = env.Log
-	}
-	run, err := TrainBPR(ctx, split, BPROptions{Label: fmt.Sprintf("bpr d=%d seed=%d", m.Dim, key.Seed), Dim: m.Dim, Seed: key.Seed,
-		Protocol: key.Protocol, Epochs: b.Epochs, EvalEvery: b.EvalEvery, Patience: b.Patience, EvalAtStart: b.EvalAtStart,
-		LazyAdam: m.LazyAdam, Log: log, Plain: true})
-	if err != nil {
-		return nil, nil, err
-	}
-	res, err := NewRunResult(key.Protocol, run.Result, run.Test, run.Model)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := attachRanks(ctx, res, run.Model, split); err != nil {
-		return nil, nil, err
-	}
-	return run.Model, res, nil
 }
 
 // RunResult is what a run produces: its metrics, curves, timings and the

@@ -3,9 +3,36 @@ package model
 import (
 	"fmt"
 
+	"github.com/kdrec/kdrec/kdlib/data"
 	"github.com/kdrec/kdrec/kdlib/nn"
 	"github.com/kdrec/kdrec/kdlib/train"
 )
+
+// BPRKind is the kind name of BPR, for code that needs BPR specifically
+// (HetComp distils into a BPR student).
+const BPRKind = "bpr"
+
+func init() {
+	RegisterKind(Kind{
+		Name: BPRKind,
+		Doc:  "BPR-MF: matrix factorisation with the Bayesian personalised ranking loss (Rendle et al., UAI 2009)",
+		Options: []Option{
+			SizeOption("dim", 64, "embedding size d of users and items"),
+			PositiveOption("init-std", 0.01, 10, "standard deviation of the N(0, std²) initialisation"),
+		},
+		Family:  "MF",
+		Student: true,
+		Build: func(c BuildConfig, _ *data.Interactions) (*Built, error) {
+			m, err := NewBPR(BPRConfig{Users: c.Users, Items: c.Items, Dim: c.Options.Int("dim"),
+				InitStd: c.Options.Float("init-std"), Seed: c.Seed})
+			if err != nil {
+				return nil, err
+			}
+			return &Built{Model: m, Loss: m.Loss(), Examples: train.Pairwise}, nil
+		},
+		Decode: decodeJSON(NewBPR),
+	})
+}
 
 // BPRConfig holds the hyper-parameters of a BPR-MF model.
 type BPRConfig struct {
@@ -53,8 +80,8 @@ func NewBPR(cfg BPRConfig) (*BPR, error) {
 	return m, nil
 }
 
-// Kind returns "bpr".
-func (m *BPR) Kind() string { return "bpr" }
+// Kind returns "bpr" (BPRKind).
+func (m *BPR) Kind() string { return BPRKind }
 
 // Config returns the model's hyper-parameters.
 func (m *BPR) Config() any { return m.cfg }

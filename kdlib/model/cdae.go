@@ -14,20 +14,62 @@ import (
 )
 
 func init() {
-	Register("cdae", func(raw json.RawMessage) (Checkpointable, error) {
-		c, x, err := decodeAE(raw)
-		if err != nil {
-			return nil, err
-		}
-		return NewCDAE(c, x)
+	RegisterKind(Kind{
+		Name:    "cdae",
+		Doc:     "CDAE: user-side denoising autoencoder with a user embedding (Wu et al., WSDM 2016)",
+		Options: aeOptions,
+		Family:  "AE",
+		Train:   aeTrainDefaults,
+		Build: func(c BuildConfig, x *data.Interactions) (*Built, error) {
+			m, err := NewCDAE(aeConfig(c), x)
+			if err != nil {
+				return nil, err
+			}
+			return &Built{Model: m, Loss: m.Loss(), Examples: train.UserWise}, nil
+		},
+		Decode: func(raw json.RawMessage) (Checkpointable, error) {
+			c, x, err := decodeAE(raw)
+			if err != nil {
+				return nil, err
+			}
+			return NewCDAE(c, x)
+		},
 	})
-	Register("iae", func(raw json.RawMessage) (Checkpointable, error) {
-		c, x, err := decodeAE(raw)
-		if err != nil {
-			return nil, err
-		}
-		return NewItemAE(c, x)
+	RegisterKind(Kind{
+		Name:    "iae",
+		Aliases: []string{"item-ae"},
+		Doc:     "I-AE: the item-side autoencoder over item columns (HetComp's I-AE teacher)",
+		Options: aeOptions,
+		Family:  "I-AE",
+		Train:   aeTrainDefaults,
+		Build: func(c BuildConfig, x *data.Interactions) (*Built, error) {
+			m, err := NewItemAE(aeConfig(c), x)
+			if err != nil {
+				return nil, err
+			}
+			return &Built{Model: m, Loss: m.Loss(), Examples: train.UserWise}, nil
+		},
+		Decode: func(raw json.RawMessage) (Checkpointable, error) {
+			c, x, err := decodeAE(raw)
+			if err != nil {
+				return nil, err
+			}
+			return NewItemAE(c, x)
+		},
 	})
+}
+
+// aeOptions are the options of CDAE and ItemAE.
+var aeOptions = []Option{
+	SizeOption("hidden", 60, "code size"),
+	FloatOption("dropout", 0.2, 0, 0.95, "input corruption probability"),
+	PositiveOption("init-std", 0.01, 10, "standard deviation of the N(0, std²) initialisation of the per-entity embedding"),
+}
+
+// aeConfig returns the configuration of CDAE and ItemAE from their options.
+func aeConfig(c BuildConfig) CDAEConfig {
+	return CDAEConfig{Users: c.Users, Items: c.Items, Hidden: c.Options.Int("hidden"), Dropout: c.Options.Float("dropout"),
+		InitStd: c.Options.Float("init-std"), Seed: c.Seed}
 }
 
 func decodeAE(raw json.RawMessage) (CDAEConfig, *data.Interactions, error) {
@@ -333,7 +375,10 @@ func (a *autoencoder) Graph() *data.Interactions { return a.x }
 // TrainDefaults returns the reference training settings of the CDAE code:
 // train.Defaults with user batches (train.UserWise) of 512, Adam lr 0.01
 // and weight decay 1e-4.
-func (a *autoencoder) TrainDefaults() train.Config {
+func (a *autoencoder) TrainDefaults() train.Config { return aeTrainDefaults() }
+
+// aeTrainDefaults returns the settings of CDAE's and ItemAE's TrainDefaults.
+func aeTrainDefaults() train.Config {
 	c := train.Defaults()
 	c.Examples, c.BatchSize, c.LR, c.WeightDecay = train.UserWise, 512, 0.01, 1e-4
 	return c

@@ -11,61 +11,17 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"sort"
-	"sync"
 
 	"github.com/kdrec/kdrec/kdlib/nn"
 )
 
-// Checkpointable is a model that can be saved: its kind names the
-// constructor registered with Register, Config returns the hyper-parameters
-// (encoded as JSON) and Params the tensors.
+// Checkpointable is a model that can be saved: its kind names the Kind
+// registered with RegisterKind (whose Decode rebuilds it), Config returns
+// the hyper-parameters (encoded as JSON) and Params the tensors.
 type Checkpointable interface {
 	Kind() string
 	Config() any
 	Params() []*nn.Param
-}
-
-// Constructor builds an untrained model of one kind from its JSON
-// hyper-parameters; Load then fills in the tensors.
-type Constructor func(config json.RawMessage) (Checkpointable, error)
-
-var (
-	registryMu sync.RWMutex
-	registry   = map[string]Constructor{}
-)
-
-// Register makes a model kind loadable. It panics if kind is registered
-// twice (a programming error, caught at init).
-func Register(kind string, c Constructor) {
-	registryMu.Lock()
-	defer registryMu.Unlock()
-	if _, dup := registry[kind]; dup {
-		panic("model: kind registered twice: " + kind)
-	}
-	registry[kind] = c
-}
-
-// Kinds returns the registered model kinds, sorted.
-func Kinds() []string {
-	registryMu.RLock()
-	defer registryMu.RUnlock()
-	out := make([]string, 0, len(registry))
-	for k := range registry {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-func init() {
-	Register("bpr", func(raw json.RawMessage) (Checkpointable, error) {
-		var c BPRConfig
-		if err := json.Unmarshal(raw, &c); err != nil {
-			return nil, err
-		}
-		return NewBPR(c)
-	})
 }
 
 // Checkpoint file layout (all integers little-endian):
@@ -196,13 +152,11 @@ func Decode(b []byte) (Checkpointable, map[string]string, error) {
 	if !bytes.Equal(sum[:], b[len(b)-32:]) {
 		return nil, nil, fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
 	}
-	registryMu.RLock()
-	ctor, ok := registry[h.Kind]
-	registryMu.RUnlock()
-	if !ok {
+	k, err := LookupKind(h.Kind)
+	if err != nil {
 		return nil, nil, fmt.Errorf("%w: unknown model kind %q (known: %v)", ErrCorrupt, h.Kind, Kinds())
 	}
-	m, err := ctor(h.Config)
+	m, err := k.Decode(h.Config)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %s config: %v", ErrCorrupt, h.Kind, err)
 	}

@@ -1,21 +1,35 @@
 package model
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 
+	"github.com/kdrec/kdrec/kdlib/data"
 	"github.com/kdrec/kdrec/kdlib/nn"
 	"github.com/kdrec/kdrec/kdlib/train"
 )
 
 func init() {
-	Register("cml", func(raw json.RawMessage) (Checkpointable, error) {
-		var c CMLConfig
-		if err := json.Unmarshal(raw, &c); err != nil {
-			return nil, err
-		}
-		return NewCML(c)
+	RegisterKind(Kind{
+		Name: "cml",
+		Doc:  "CML: collaborative metric learning, hinge loss with margin, max-norm 1 (Hsieh et al., WWW 2017)",
+		Options: []Option{
+			SizeOption("dim", 64, "embedding size d"),
+			PositiveOption("margin", 1, 100, "hinge margin"),
+			FloatOption("init-std", 0, 0, 10, "standard deviation of the N(0, std²) initialisation (0: 1/√d, the reference)"),
+		},
+		Family:  "ML",
+		Student: true,
+		Train:   cmlTrainDefaults,
+		Build: func(c BuildConfig, _ *data.Interactions) (*Built, error) {
+			m, err := NewCML(CMLConfig{Users: c.Users, Items: c.Items, Dim: c.Options.Int("dim"), Margin: c.Options.Float("margin"),
+				InitStd: c.Options.Float("init-std"), Seed: c.Seed})
+			if err != nil {
+				return nil, err
+			}
+			return &Built{Model: m, Loss: m.Loss(), Examples: train.Pairwise}, nil
+		},
+		Decode: decodeJSON(NewCML),
 	})
 }
 
@@ -126,7 +140,10 @@ func (m *CML) Dim() int { return m.cfg.Dim }
 // TrainDefaults returns the reference training settings of RS_Implicit
 // main.py: train.Defaults with Adam lr 1e-3, weight decay 1e-4, batches of
 // 512 triples.
-func (m *CML) TrainDefaults() train.Config {
+func (m *CML) TrainDefaults() train.Config { return cmlTrainDefaults() }
+
+// cmlTrainDefaults returns the settings of CML.TrainDefaults.
+func cmlTrainDefaults() train.Config {
 	c := train.Defaults()
 	c.LR, c.WeightDecay, c.BatchSize = 1e-3, 1e-4, 512
 	return c

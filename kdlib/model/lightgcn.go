@@ -11,16 +11,36 @@ import (
 )
 
 func init() {
-	Register("lightgcn", func(raw json.RawMessage) (Checkpointable, error) {
-		var c withGraph[LightGCNConfig]
-		if err := json.Unmarshal(raw, &c); err != nil {
-			return nil, err
-		}
-		x, err := c.Train.unpack(c.Model.Users, c.Model.Items)
-		if err != nil {
-			return nil, err
-		}
-		return NewLightGCN(c.Model, x)
+	RegisterKind(Kind{
+		Name: "lightgcn",
+		Doc:  "LightGCN: normalised graph propagation, mean of layers, BPR + L2 (He et al., SIGIR 2020)",
+		Options: []Option{
+			SizeOption("dim", 64, "embedding size d"),
+			IntOption("layers", 3, 1, 8, "propagation layers L"),
+			PositiveOption("reg", 1e-4, 1, "weight of the L2 term on the batch's layer-0 embeddings"),
+			PositiveOption("init-std", 0.01, 10, "standard deviation of the N(0, std²) initialisation"),
+		},
+		Family:  "GNN",
+		Student: true,
+		Build: func(c BuildConfig, x *data.Interactions) (*Built, error) {
+			m, err := NewLightGCN(LightGCNConfig{Users: c.Users, Items: c.Items, Dim: c.Options.Int("dim"),
+				Layers: c.Options.Int("layers"), Reg: c.Options.Float("reg"), InitStd: c.Options.Float("init-std"), Seed: c.Seed}, x)
+			if err != nil {
+				return nil, err
+			}
+			return &Built{Model: m, Loss: m.Loss(), Examples: train.Pairwise}, nil
+		},
+		Decode: func(raw json.RawMessage) (Checkpointable, error) {
+			var c withGraph[LightGCNConfig]
+			if err := json.Unmarshal(raw, &c); err != nil {
+				return nil, err
+			}
+			x, err := c.Train.unpack(c.Model.Users, c.Model.Items)
+			if err != nil {
+				return nil, err
+			}
+			return NewLightGCN(c.Model, x)
+		},
 	})
 }
 

@@ -1,14 +1,26 @@
 package model
 
-import "encoding/json"
+import (
+	"github.com/kdrec/kdrec/kdlib/data"
+	"github.com/kdrec/kdrec/kdlib/train"
+)
 
 func init() {
-	Register("mlp", func(raw json.RawMessage) (Checkpointable, error) {
-		var c NCFConfig
-		if err := json.Unmarshal(raw, &c); err != nil {
-			return nil, err
-		}
-		return NewMLP(c)
+	RegisterKind(Kind{
+		Name:    "mlp",
+		Doc:     "NCF-MLP: the MLP tower of NeuMF alone (He et al., WWW 2017)",
+		Options: ncfOptions,
+		Family:  "DL",
+		Student: true,
+		Train:   ncfTrainDefaults,
+		Build: func(c BuildConfig, _ *data.Interactions) (*Built, error) {
+			m, err := NewMLP(ncfConfig(c))
+			if err != nil {
+				return nil, err
+			}
+			return &Built{Model: m, Loss: m.Loss(), Examples: train.Pairwise}, nil
+		},
+		Decode: decodeJSON(NewMLP),
 	})
 }
 

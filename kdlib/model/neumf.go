@@ -1,22 +1,44 @@
 package model
 
 import (
-	"encoding/json"
 	"fmt"
 	"sync"
 
+	"github.com/kdrec/kdrec/kdlib/data"
 	"github.com/kdrec/kdrec/kdlib/nn"
 	"github.com/kdrec/kdrec/kdlib/train"
 )
 
 func init() {
-	Register("neumf", func(raw json.RawMessage) (Checkpointable, error) {
-		var c NCFConfig
-		if err := json.Unmarshal(raw, &c); err != nil {
-			return nil, err
-		}
-		return NewNeuMF(c)
+	RegisterKind(Kind{
+		Name:    "neumf",
+		Doc:     "NeuMF: GMF + MLP towers, BCE on sampled negatives (He et al., WWW 2017)",
+		Options: ncfOptions,
+		Family:  "DL",
+		Student: true,
+		Train:   ncfTrainDefaults,
+		Build: func(c BuildConfig, _ *data.Interactions) (*Built, error) {
+			m, err := NewNeuMF(ncfConfig(c))
+			if err != nil {
+				return nil, err
+			}
+			return &Built{Model: m, Loss: m.Loss(), Examples: train.Pairwise}, nil
+		},
+		Decode: decodeJSON(NewNeuMF),
 	})
+}
+
+// ncfOptions are the options of NeuMF and MLP.
+var ncfOptions = []Option{
+	SizeOption("dim", 60, "embedding size d"),
+	IntOption("layers", 1, 1, 8, "hidden layers of the MLP tower (each halves the width)"),
+	PositiveOption("init-std", 0.01, 10, "standard deviation of the N(0, std²) embedding initialisation"),
+}
+
+// ncfConfig returns the configuration of NeuMF and MLP from their options.
+func ncfConfig(c BuildConfig) NCFConfig {
+	return NCFConfig{Users: c.Users, Items: c.Items, Dim: c.Options.Int("dim"), Layers: c.Options.Int("layers"),
+		InitStd: c.Options.Float("init-std"), Seed: c.Seed}
 }
 
 // NCFConfig holds the hyper-parameters of the neural collaborative
@@ -197,7 +219,10 @@ func (m *ncf) NumItems() int { return m.cfg.Items }
 // TrainDefaults returns the reference training settings of RS_Implicit
 // main.py: train.Defaults with Adam lr 1e-3, weight decay 1e-4, batches of
 // 512 triples (one sampled negative per positive).
-func (m *ncf) TrainDefaults() train.Config {
+func (m *ncf) TrainDefaults() train.Config { return ncfTrainDefaults() }
+
+// ncfTrainDefaults returns the settings of NeuMF's and MLP's TrainDefaults.
+func ncfTrainDefaults() train.Config {
 	c := train.Defaults()
 	c.LR, c.WeightDecay, c.BatchSize = 1e-3, 1e-4, 512
 	return c

@@ -6,18 +6,35 @@ import (
 
 	"github.com/kdrec/kdrec/kdlib/data"
 	"github.com/kdrec/kdrec/kdlib/nn"
+	"github.com/kdrec/kdrec/kdlib/train"
 )
 
 func init() {
-	Register("pop", func(raw json.RawMessage) (Checkpointable, error) {
-		var c PopConfig
-		if err := json.Unmarshal(raw, &c); err != nil {
-			return nil, err
-		}
-		if c.Users <= 0 || c.Items <= 0 {
-			return nil, fmt.Errorf("pop: need users > 0 and items > 0, got %d and %d", c.Users, c.Items)
-		}
-		return &Pop{cfg: c, Count: nn.NewParam("popularity", 1, c.Items)}, nil
+	RegisterKind(Kind{
+		Name:       "pop",
+		Doc:        "Pop: the most-popular baseline, every user ranks items by their training interactions",
+		NoTraining: true,
+		Build: func(c BuildConfig, x *data.Interactions) (*Built, error) {
+			p, err := NewPop(x)
+			if err != nil {
+				return nil, err
+			}
+			if (c.Users != 0 || c.Items != 0) && (c.Users != p.cfg.Users || c.Items != p.cfg.Items) {
+				return nil, fmt.Errorf("pop: training data has %d users × %d items, the configuration %d × %d",
+					p.cfg.Users, p.cfg.Items, c.Users, c.Items)
+			}
+			return &Built{Model: p, Examples: train.Pairwise}, nil
+		},
+		Decode: func(raw json.RawMessage) (Checkpointable, error) {
+			var c PopConfig
+			if err := json.Unmarshal(raw, &c); err != nil {
+				return nil, err
+			}
+			if c.Users <= 0 || c.Items <= 0 {
+				return nil, fmt.Errorf("pop: need users > 0 and items > 0, got %d and %d", c.Users, c.Items)
+			}
+			return &Pop{cfg: c, Count: nn.NewParam("popularity", 1, c.Items)}, nil
+		},
 	})
 }
 
