@@ -259,7 +259,7 @@ func (t *HetCompTerm) due(e int) bool {
 	return t.phase == 1 && e >= t.o.Start && e%t.o.Period == 0 && t.lastDKC != e
 }
 
-// OnEpoch is the epoch hook (train.Config.OnEpoch) that runs DKC after the
+// OnEpoch is the epoch hook (train.Hook.OnEpoch) that runs DKC after the
 // evaluation of a due epoch, as the reference does. BeginEpoch runs a due
 // DKC step itself when the hook is not installed, so installing it is
 // optional; an error is returned by the next BeginEpoch.
@@ -269,16 +269,9 @@ func (t *HetCompTerm) OnEpoch(ev train.EpochEvent) {
 	}
 }
 
-// Hook returns an OnEpoch function that runs t.OnEpoch and then next (if
-// not nil), for chaining with other hooks.
-func (t *HetCompTerm) Hook(next func(train.EpochEvent)) func(train.EpochEvent) {
-	return func(ev train.EpochEvent) {
-		t.OnEpoch(ev)
-		if next != nil {
-			next(ev)
-		}
-	}
-}
+// Hook returns the training hook that calls t.OnEpoch, to append to
+// train.Config.Hooks.
+func (t *HetCompTerm) Hook() train.Hook { return train.Hook{OnEpoch: t.OnEpoch} }
 
 // BeginEpoch checks the training data and runs a DKC step that is due and
 // was not run by the hook.

@@ -380,7 +380,7 @@ func TestHetCompTrainingDeterministic(t *testing.T) {
 		}
 		cfg := train.Defaults()
 		cfg.Epochs, cfg.BatchSize, cfg.LR, cfg.WeightDecay, cfg.Seed = 8, 64, 0.01, 1e-5, 5
-		cfg.OnEpoch = term.Hook(nil)
+		cfg.Hooks = append(cfg.Hooks, term.Hook())
 		if _, err := train.Fit(context.Background(), f.student, f.train, []train.Term{term}, cfg); err != nil {
 			t.Fatal(err)
 		}

@@ -369,34 +369,27 @@ func hetcompStudent(ctx context.Context, s *data.Split, ens *distill.Ensemble, l
 		if o.WithBPR {
 			terms = append(terms, st.Loss())
 		}
-		cfg.OnEpoch = hc.Hook(nil)
+		cfg.Hooks = append(cfg.Hooks, hc.Hook())
 	}
 	// CPU seconds of the training part of each epoch (evaluation excluded).
 	var cpu, mark float64
 	mark = cpuSeconds()
-	onBatch := cfg.OnBatch
-	cfg.OnBatch = func(e train.BatchEvent) {
-		if e.Batch == e.Batches {
-			cpu += cpuSeconds() - mark
-		}
-		if onBatch != nil {
-			onBatch(e)
-		}
-	}
-	onEpoch := cfg.OnEpoch
-	cfg.OnEpoch = func(e train.EpochEvent) {
-		if onEpoch != nil {
-			onEpoch(e)
-		}
-		mark = cpuSeconds()
-	}
+	cfg.Hooks = append(cfg.Hooks, train.Hook{
+		OnBatch: func(e train.BatchEvent) {
+			if e.Batch == e.Batches {
+				cpu += cpuSeconds() - mark
+			}
+		},
+		OnEpoch: func(train.EpochEvent) { mark = cpuSeconds() },
+	})
 	fitCtx := ctx
 	if o.Budget > 0 {
 		var cancel context.CancelFunc
 		fitCtx, cancel = context.WithTimeout(ctx, o.Budget)
 		defer cancel()
 	}
-	res, err := FitWithProgress(fitCtx, method, st, s.Train, terms, cfg, o.Log, o.Plain)
+	cfg.Hooks = append(cfg.Hooks, report.ProgressHook(o.Log, method, o.Plain))
+	res, err := train.Fit(fitCtx, st, s.Train, terms, cfg)
 	byBudget := false
 	if err != nil {
 		if !(errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil && res != nil && len(res.Best) > 0) {

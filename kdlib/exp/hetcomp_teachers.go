@@ -19,6 +19,7 @@ import (
 	"github.com/kdrec/kdrec/kdlib/distill"
 	"github.com/kdrec/kdrec/kdlib/eval"
 	"github.com/kdrec/kdrec/kdlib/model"
+	"github.com/kdrec/kdrec/kdlib/report"
 	"github.com/kdrec/kdrec/kdlib/train"
 )
 
@@ -343,7 +344,8 @@ func trainTrajectory(ctx context.Context, s *data.Split, sp HetCompTeacherSpec, 
 		return map[string]float64{"Recall@50": v.Mean("Recall@50")}, nil, nil
 	}
 	cpu0, wall0 := cpuSeconds(), time.Now()
-	res, err := FitWithProgress(ctx, "teacher "+sp.Name, m, s.Train, []train.Term{term}, cfg, o.Log, o.Plain)
+	cfg.Hooks = append(cfg.Hooks, report.ProgressHook(o.Log, "teacher "+sp.Name, o.Plain))
+	res, err := train.Fit(ctx, m, s.Train, []train.Term{term}, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("hetcomp: teacher %s: %w", sp.Name, err)
 	}

@@ -311,7 +311,7 @@ func TrainLatent(ctx context.Context, split *data.Split, teacher model.Embedder,
 	cfg.RestoreBest = o.Patience > 0
 	var perRow []float64
 	if c, ok := term.(interface{ ExpertsPerRow() float64 }); ok {
-		cfg.OnEpoch = func(e train.EpochEvent) {
+		cfg.Hooks = append(cfg.Hooks, train.Hook{OnEpoch: func(e train.EpochEvent) {
 			perRow = append(perRow, c.ExpertsPerRow())
 			if o.Log != nil && !o.Plain {
 				return
@@ -319,10 +319,11 @@ func TrainLatent(ctx context.Context, split *data.Split, teacher model.Embedder,
 			if o.Log != nil {
 				fmt.Fprintf(o.Log, "%s d=%d seed=%d epoch %d: %.2f s, experts/row %.2f, valid %v\n", o.Method, o.Dim, o.Seed, e.Epoch, e.Seconds, perRow[len(perRow)-1], e.Valid)
 			}
-		}
+		}})
 	}
 	label := fmt.Sprintf("%s d=%d seed=%d", o.Method, o.Dim, o.Seed)
-	res, err := FitWithProgress(ctx, label, st, split.Train, terms, cfg, o.Log, o.Plain)
+	cfg.Hooks = append(cfg.Hooks, report.ProgressHook(o.Log, label, o.Plain))
+	res, err := train.Fit(ctx, st, split.Train, terms, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("latent %s: %w", label, err)
 	}
@@ -449,7 +450,8 @@ func CachedFullTeacher(ctx context.Context, s *data.Split, o FullTeacherOptions)
 	}
 	cfg.Eval = EvalFunc(m, s, Full)
 	cfg.StopMetrics = StopMetrics(Full)
-	res, err := FitWithProgress(ctx, fmt.Sprintf("teacher %s d=%d (full)", kind, o.Dim), m, s.Train, []train.Term{m.Loss()}, cfg, o.Log, true)
+	cfg.Hooks = append(cfg.Hooks, report.ProgressHook(o.Log, fmt.Sprintf("teacher %s d=%d (full)", kind, o.Dim), true))
+	res, err := train.Fit(ctx, m, s.Train, []train.Term{m.Loss()}, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("teacher: %w", err)
 	}

@@ -146,7 +146,8 @@ func CachedTeacher(ctx context.Context, s *data.Split, o TeacherOptions) (*Teach
 	cfg.Eval = EvalFunc(m, s, LOO)
 	cfg.StopMetrics = StopMetrics(LOO)
 	cfg.RestoreBest = true
-	res, err := FitWithProgress(ctx, fmt.Sprintf("teacher bpr d=%d", o.Dim), m, s.Train, []train.Term{m.Loss()}, cfg, o.Log, true)
+	cfg.Hooks = append(cfg.Hooks, report.ProgressHook(o.Log, fmt.Sprintf("teacher bpr d=%d", o.Dim), true))
+	res, err := train.Fit(ctx, m, s.Train, []train.Term{m.Loss()}, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("teacher: %w", err)
 	}
@@ -427,7 +428,8 @@ func rankingRun(ctx context.Context, o *RankingOptions, teacher *Teacher, lists 
 	cfg.Eval = EvalFunc(st, s, LOO)
 	cfg.StopMetrics = StopMetrics(LOO)
 	cfg.RestoreBest = true
-	res, err := FitWithProgress(ctx, fmt.Sprintf("%s seed %d", method, seed), st, s.Train, append([]train.Term{st.Loss()}, kd...), cfg, o.Log, true)
+	cfg.Hooks = append(cfg.Hooks, report.ProgressHook(o.Log, fmt.Sprintf("%s seed %d", method, seed), true))
+	res, err := train.Fit(ctx, st, s.Train, append([]train.Term{st.Loss()}, kd...), cfg)
 	if err != nil {
 		return nil, err
 	}

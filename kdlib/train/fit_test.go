@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/kdrec/kdrec/kdlib/data"
@@ -132,11 +133,11 @@ func TestFitCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	c := cfg()
 	c.Epochs = 100
-	c.OnEpoch = func(e train.EpochEvent) {
+	c.Hooks = append(c.Hooks, train.Hook{OnEpoch: func(e train.EpochEvent) {
 		if e.Epoch == 3 {
 			cancel()
 		}
-	}
+	}})
 	res, err := train.Fit(ctx, m, x, []train.Term{m.Loss()}, c)
 	if !errors.Is(err, context.Canceled) || res.Epochs != 3 {
 		t.Fatalf("err %v after %d epochs, want Canceled after 3", err, res.Epochs)
@@ -188,5 +189,63 @@ func TestConfigValidation(t *testing.T) {
 		if _, err := train.Fit(context.Background(), m, x, []train.Term{m.Loss()}, c); err == nil {
 			t.Errorf("invalid config %+v accepted", c)
 		}
+	}
+}
+
+// TestFitHooks checks that every hook of the list sees the run, in list
+// order: OnStart once with the cap and the batches per epoch, OnBatch and
+// OnEpoch as training goes, OnEnd with what Fit returns (also when the
+// run is cancelled).
+func TestFitHooks(t *testing.T) {
+	x := toy(t)
+	m := newModel(t, x)
+	c := cfg()
+	wantBatches := (x.NNZ() + c.BatchSize - 1) / c.BatchSize
+	var log []string
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var end train.EndEvent
+	for _, name := range []string{"a", "b"} {
+		c.Hooks = append(c.Hooks, train.Hook{
+			OnStart: func(e train.StartEvent) {
+				if e.MaxEpochs != c.Epochs || e.Batches != wantBatches {
+					t.Errorf("start %+v, want %d epochs of %d batches", e, c.Epochs, wantBatches)
+				}
+				log = append(log, name+" start")
+			},
+			OnBatch: func(e train.BatchEvent) {
+				if e.Batch == e.Batches {
+					log = append(log, name+" last batch")
+				}
+			},
+			OnEpoch: func(e train.EpochEvent) {
+				log = append(log, name+" epoch")
+				if e.Epoch == 2 && name == "b" {
+					cancel()
+				}
+			},
+			OnEnd: func(e train.EndEvent) {
+				log = append(log, name+" end")
+				end = e
+			},
+		})
+	}
+	c.Hooks = append(c.Hooks, train.Hook{}) // all nil: ignored
+	res, err := train.Fit(ctx, m, x, []train.Term{m.Loss()}, c)
+	if !errors.Is(err, context.Canceled) || res.Epochs != 2 {
+		t.Fatalf("err %v after %d epochs, want Canceled after 2", err, res.Epochs)
+	}
+	want := []string{"a start", "b start", "a last batch", "b last batch", "a epoch", "b epoch",
+		"a last batch", "b last batch", "a epoch", "b epoch", "a end", "b end"}
+	if !slices.Equal(log, want) {
+		t.Errorf("hook calls\n%v\nwant\n%v", log, want)
+	}
+	if end.Result != res || end.Err != err {
+		t.Errorf("OnEnd saw %p, %v; Fit returned %p, %v", end.Result, end.Err, res, err)
+	}
+	// A run that fails its checks starts no hook.
+	log = nil
+	if _, err := train.Fit(context.Background(), m, x, nil, c); err == nil || len(log) != 0 {
+		t.Errorf("no terms: err %v, hooks %v", err, log)
 	}
 }

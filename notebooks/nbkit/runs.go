@@ -213,7 +213,8 @@ func TrainRankingCurve(ctx context.Context, s *data.Split, t *exp.Teacher, lists
 		cfg.Seed, cfg.Epochs, cfg.Patience, cfg.EvalEvery, cfg.EvalAtStart = o.Seed, o.Epochs, o.Patience, 1, o.EvalAtStart
 		cfg.Eval = exp.EvalFunc(st, s, exp.LOO)
 		cfg.StopMetrics = exp.StopMetrics(exp.LOO)
-		res, err := exp.FitWithProgress(ctx, fmt.Sprintf("%s seed %d", o.Name, o.Seed), st, s.Train, append([]train.Term{st.Loss()}, kd...), cfg, o.Log, false)
+		cfg.Hooks = append(cfg.Hooks, report.ProgressHook(o.Log, fmt.Sprintf("%s seed %d", o.Name, o.Seed), false))
+		res, err := train.Fit(ctx, st, s.Train, append([]train.Term{st.Loss()}, kd...), cfg)
 		if err != nil {
 			return nil, err
 		}

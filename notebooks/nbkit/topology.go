@@ -15,6 +15,7 @@ import (
 	"github.com/kdrec/kdrec/kdlib/data"
 	"github.com/kdrec/kdrec/kdlib/exp"
 	"github.com/kdrec/kdrec/kdlib/model"
+	"github.com/kdrec/kdrec/kdlib/report"
 	"github.com/kdrec/kdrec/kdlib/train"
 )
 
@@ -208,12 +209,13 @@ func TrainTopology(ctx context.Context, s *data.Split, teacher model.Embedder, t
 		cfg := train.Defaults()
 		cfg.Seed, cfg.Epochs = o.Seed, o.Epochs
 		every := max(o.EvalEvery, 1)
-		cfg.OnEpoch = func(e train.EpochEvent) {
+		cfg.Hooks = append(cfg.Hooks, train.Hook{OnEpoch: func(e train.EpochEvent) {
 			if e.Epoch%every == 0 || e.Epoch == o.Epochs {
 				tr.Points = append(tr.Points, topo.Measure(st, e.Epoch))
 			}
-		}
-		if _, err := exp.FitWithProgress(ctx, fmt.Sprintf("topology %s d=%d seed=%d", o.Method, o.Dim, o.Seed), st, s.Train, terms, cfg, o.Log, false); err != nil {
+		}})
+		cfg.Hooks = append(cfg.Hooks, report.ProgressHook(o.Log, fmt.Sprintf("topology %s d=%d seed=%d", o.Method, o.Dim, o.Seed), false))
+		if _, err := train.Fit(ctx, st, s.Train, terms, cfg); err != nil {
 			return nil, err
 		}
 		return tr, nil
