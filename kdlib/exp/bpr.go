@@ -86,14 +86,3 @@ func TrainBPR(ctx context.Context, split *data.Split, o BPROptions) (*BPRRun, er
 	}
 	return &BPRRun{Model: m, Result: res, Test: test}, nil
 }
-
-// Curve returns the test values of metric at every evaluated epoch.
-func Curve(r *train.Result, metric string) (epochs []int, values []float64) {
-	for _, p := range r.History {
-		if v, ok := p.Test[metric]; ok {
-			epochs = append(epochs, p.Epoch)
-			values = append(values, v)
-		}
-	}
-	return epochs, values
-}

@@ -399,13 +399,8 @@ func hetcompStudent(ctx context.Context, s *data.Split, ens *distill.Ensemble, l
 	}
 	b := res.Best["Recall@50"]
 	run := &HetCompRun{Method: method, Test: b.Test, BestEpoch: b.Epoch, Epochs: res.Epochs, StoppedEarly: res.StoppedEarly, StoppedByBudget: byBudget,
-		Params: st.NumParams(), CPUPerEpoch: cpu / float64(max(1, res.Epochs)), WallPerEpoch: meanEpochSeconds(res)}
-	for _, p := range res.History {
-		if v, ok := p.Test["Recall@50"]; ok {
-			run.CurveEpochs = append(run.CurveEpochs, p.Epoch)
-			run.CurveTest = append(run.CurveTest, v)
-		}
-	}
+		Params: st.NumParams(), CPUPerEpoch: cpu / float64(max(1, res.Epochs)), WallPerEpoch: res.MeanEpochSeconds()}
+	run.CurveEpochs, run.CurveTest = res.TestCurve("Recall@50")
 	lat, err := eval.Latency(ctx, st, eval.SampleUsers(s.NumUsers(), 200, 0))
 	if err != nil {
 		return nil, err

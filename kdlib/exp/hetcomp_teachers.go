@@ -350,12 +350,7 @@ func trainTrajectory(ctx context.Context, s *data.Split, sp HetCompTeacherSpec, 
 		return nil, fmt.Errorf("hetcomp: teacher %s: %w", sp.Name, err)
 	}
 	tt := &TeacherTrajectory{Spec: sp, Epochs: res.Epochs, Dir: dir, TrainCPU: cpuSeconds() - cpu0, TrainWall: time.Since(wall0).Seconds()}
-	for _, p := range res.History {
-		if v, ok := p.Valid["Recall@50"]; ok {
-			tt.CurveEpochs = append(tt.CurveEpochs, p.Epoch)
-			tt.CurveValid = append(tt.CurveValid, v)
-		}
-	}
+	tt.CurveEpochs, tt.CurveValid = res.ValidCurve("Recall@50")
 	best := res.Best["Recall@50"].Epoch
 	tt.StageEpochs = pickStages(tt.CurveEpochs, tt.CurveValid, best, o.Fractions)
 	for _, e := range tt.StageEpochs {

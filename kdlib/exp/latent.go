@@ -332,16 +332,11 @@ func TrainLatent(ctx context.Context, split *data.Split, teacher model.Embedder,
 		return nil, err
 	}
 	r := &LatentRun{Method: o.Method, Dim: o.Dim, Seed: o.Seed, Result: res, Test: test,
-		SecondsPerEpoch: meanEpochSeconds(res), AuxParams: aux, ExpertsPerRow: perRow}
+		SecondsPerEpoch: res.MeanEpochSeconds(), AuxParams: aux, ExpertsPerRow: perRow}
 	if o.Protocol == LOO {
 		r.Best = res.BestTest("HR")
 	} else {
-		for k := len(res.History) - 1; k >= 0; k-- {
-			if res.History[k].Test != nil {
-				r.Best = res.History[k].Test
-				break
-			}
-		}
+		r.Best = res.LastTest()
 	}
 	if !o.NoCache {
 		b, err := json.Marshal(r)
@@ -455,8 +450,8 @@ func CachedFullTeacher(ctx context.Context, s *data.Split, o FullTeacherOptions)
 	if err != nil {
 		return nil, fmt.Errorf("teacher: %w", err)
 	}
-	t := &FullTeacher{Model: m, Path: path, SecondsPerEpoch: meanEpochSeconds(res)}
-	_, t.Curve = Curve(res, "Recall@50")
+	t := &FullTeacher{Model: m, Path: path, SecondsPerEpoch: res.MeanEpochSeconds()}
+	_, t.Curve = res.TestCurve("Recall@50")
 	cb, _ := json.Marshal(t.Curve)
 	meta := map[string]string{"split": s.Name, "curve": string(cb), "epochs": strconv.Itoa(res.Epochs),
 		"seconds_per_epoch": strconv.FormatFloat(t.SecondsPerEpoch, 'g', 6, 64), "trained": time.Now().UTC().Format(time.RFC3339)}
@@ -635,7 +630,7 @@ func TDCurveTableRef(runs map[int]map[string][]*LatentRun, ref map[int]map[strin
 			row := []any{d, m, len(rs)}
 			var curves [][]float64
 			for _, r := range rs {
-				_, c := Curve(r.Result, "Recall@50")
+				_, c := r.Result.TestCurve("Recall@50")
 				curves = append(curves, c)
 			}
 			for k := 0; k <= 10; k++ {

@@ -98,24 +98,10 @@ func Quickstart(ctx context.Context, o QuickstartOptions) (*report.Table, error)
 		}
 		tb.AddRow(spec.name, spec.dim, m.NumParams(), res.Epochs, best["HR@5"], best["NDCG@5"], best["HR@10"], best["NDCG@10"],
 			best["HR@20"], best["NDCG@20"], full.Mean("Recall@50"), fmt.Sprintf("%.3f", float64(lat)/float64(time.Millisecond)),
-			fmt.Sprintf("%.2f", meanEpochSeconds(res)))
+			fmt.Sprintf("%.2f", res.MeanEpochSeconds()))
 	}
 	tb.Notes = append(tb.Notes, "ms/user: time to score every item for one user on one goroutine; s/epoch: training time per epoch without evaluation.")
 	return tb, nil
-}
-
-func meanEpochSeconds(r *train.Result) float64 {
-	s, n := 0.0, 0
-	for _, p := range r.History {
-		if p.Epoch > 0 {
-			s += p.Seconds
-			n++
-		}
-	}
-	if n == 0 {
-		return 0
-	}
-	return s / float64(n)
 }
 
 // sampleUsers returns up to n users spread evenly over [0, numUsers).

@@ -151,7 +151,7 @@ func CachedTeacher(ctx context.Context, s *data.Split, o TeacherOptions) (*Teach
 	if err != nil {
 		return nil, fmt.Errorf("teacher: %w", err)
 	}
-	t := &Teacher{Model: m, Path: path, BestTest: res.BestTest("HR"), Epochs: res.Epochs, SecondsPerEpoch: meanEpochSeconds(res)}
+	t := &Teacher{Model: m, Path: path, BestTest: res.BestTest("HR"), Epochs: res.Epochs, SecondsPerEpoch: res.MeanEpochSeconds()}
 	bt, _ := json.Marshal(t.BestTest)
 	meta := map[string]string{"split": s.Name, "best_test": string(bt), "epochs": strconv.Itoa(res.Epochs),
 		"seconds_per_epoch": strconv.FormatFloat(t.SecondsPerEpoch, 'g', 6, 64), "trained": time.Now().UTC().Format(time.RFC3339)}
@@ -434,7 +434,7 @@ func rankingRun(ctx context.Context, o *RankingOptions, teacher *Teacher, lists 
 		return nil, err
 	}
 	run := &RankingRun{Method: method, Seed: seed, BestTest: res.BestTest("HR"), BestEpoch: map[string]int{},
-		Epochs: res.Epochs, SecondsPerEpoch: meanEpochSeconds(res)}
+		Epochs: res.Epochs, SecondsPerEpoch: res.MeanEpochSeconds()}
 	for name, b := range res.Best {
 		run.BestEpoch[name] = b.Epoch
 	}

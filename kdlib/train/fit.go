@@ -204,6 +204,66 @@ func (r *Result) BestTest(watch string) map[string]float64 {
 	return out
 }
 
+// TestCurve returns the test values of metric at every epoch of the history
+// where it was measured, with those epochs, in training order.
+func (r *Result) TestCurve(metric string) (epochs []int, values []float64) {
+	return r.curve(metric, func(p *Point) map[string]float64 { return p.Test })
+}
+
+// ValidCurve returns the validation values of metric at every epoch of the
+// history where it was measured, with those epochs, in training order.
+func (r *Result) ValidCurve(metric string) (epochs []int, values []float64) {
+	return r.curve(metric, func(p *Point) map[string]float64 { return p.Valid })
+}
+
+func (r *Result) curve(metric string, part func(*Point) map[string]float64) (epochs []int, values []float64) {
+	for k := range r.History {
+		if v, ok := part(&r.History[k])[metric]; ok {
+			epochs = append(epochs, r.History[k].Epoch)
+			values = append(values, v)
+		}
+	}
+	return epochs, values
+}
+
+// LastTest returns the test metrics of the last evaluated epoch of the
+// history (nil if none was evaluated on test).
+func (r *Result) LastTest() map[string]float64 {
+	for k := len(r.History) - 1; k >= 0; k-- {
+		if r.History[k].Test != nil {
+			return r.History[k].Test
+		}
+	}
+	return nil
+}
+
+// TrainSeconds returns the summed training time of the epochs of the
+// history (evaluation excluded, see Point.Seconds).
+func (r *Result) TrainSeconds() float64 {
+	s := 0.0
+	for _, p := range r.History {
+		if p.Epoch > 0 {
+			s += p.Seconds
+		}
+	}
+	return s
+}
+
+// MeanEpochSeconds returns the mean training time of an epoch of the
+// history (0 when no epoch ran).
+func (r *Result) MeanEpochSeconds() float64 {
+	n := 0
+	for _, p := range r.History {
+		if p.Epoch > 0 {
+			n++
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return r.TrainSeconds() / float64(n)
+}
+
 // ErrNonFinite is wrapped by the error Fit returns when a loss or a
 // parameter becomes NaN or infinite.
 var ErrNonFinite = errors.New("non-finite loss")

@@ -249,3 +249,32 @@ func TestFitHooks(t *testing.T) {
 		t.Errorf("no terms: err %v, hooks %v", err, log)
 	}
 }
+
+func TestResultCurves(t *testing.T) {
+	r := &train.Result{History: []train.Point{
+		{Epoch: 0, Valid: map[string]float64{"HR@5": 0.05}},
+		{Epoch: 1, Seconds: 1},
+		{Epoch: 2, Seconds: 2, Valid: map[string]float64{"HR@5": 0.1}, Test: map[string]float64{"HR@5": 0.3}},
+		{Epoch: 3, Seconds: 3.5, Valid: map[string]float64{"HR@5": 0.2}, Test: map[string]float64{"NDCG@5": 0.4}},
+		{Epoch: 4, Seconds: 1.5},
+	}}
+	if e, v := r.ValidCurve("HR@5"); !slices.Equal(e, []int{0, 2, 3}) || !slices.Equal(v, []float64{0.05, 0.1, 0.2}) {
+		t.Errorf("valid curve %v %v", e, v)
+	}
+	if e, v := r.TestCurve("HR@5"); !slices.Equal(e, []int{2}) || !slices.Equal(v, []float64{0.3}) {
+		t.Errorf("test curve %v %v", e, v)
+	}
+	if e, v := r.TestCurve("Recall@50"); e != nil || v != nil {
+		t.Errorf("curve of an unmeasured metric: %v %v", e, v)
+	}
+	if last := r.LastTest(); last["NDCG@5"] != 0.4 || len(last) != 1 {
+		t.Errorf("last test %v", last)
+	}
+	if s, m := r.TrainSeconds(), r.MeanEpochSeconds(); s != 8 || m != 2 {
+		t.Errorf("train seconds %v, mean %v; want 8 and 2", s, m)
+	}
+	empty := &train.Result{}
+	if empty.MeanEpochSeconds() != 0 || empty.LastTest() != nil {
+		t.Error("empty history")
+	}
+}

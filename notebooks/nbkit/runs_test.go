@@ -100,14 +100,6 @@ func TestScaleSplits(t *testing.T) {
 	}
 }
 
-func TestValidCurve(t *testing.T) {
-	r := &train.Result{History: []train.Point{{Epoch: 1}, {Epoch: 2, Valid: map[string]float64{"HR@5": 0.1}}, {Epoch: 3, Valid: map[string]float64{"HR@5": 0.2}}}}
-	e, v := ValidCurve(r, "HR@5")
-	if !slices.Equal(e, []int{2, 3}) || !slices.Equal(v, []float64{0.1, 0.2}) {
-		t.Errorf("%v %v", e, v)
-	}
-}
-
 func TestTopologyOfTeacherItself(t *testing.T) {
 	s := smallSplit(t)
 	m, err := model.NewBPR(model.BPRConfig{Users: s.NumUsers(), Items: s.NumItems(), Dim: 8, Seed: 1})
