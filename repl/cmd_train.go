@@ -115,11 +115,7 @@ func runTrain(ctx context.Context, sh *Shell, c *Call) error {
 				}
 				return fmt.Errorf("kd %s: %w", m, err)
 			}
-			if g, ok := t.(*TermGroup); ok {
-				terms = append(terms, g.Terms...)
-			} else {
-				terms = append(terms, t)
-			}
+			terms = append(terms, train.Flatten(t)...)
 		}
 	}
 
