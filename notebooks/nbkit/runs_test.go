@@ -4,7 +4,6 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
-	"slices"
 	"strings"
 	"testing"
 
@@ -34,38 +33,6 @@ func smallSplit(t *testing.T) *data.Split {
 		t.Fatal(err)
 	}
 	return s
-}
-
-func TestSubset(t *testing.T) {
-	s := smallSplit(t)
-	r, err := Subset(s, 50, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.NumUsers() != 50 || r.Validate() != nil || len(r.Candidates) != 50 || len(r.Candidates[0]) != 30 {
-		t.Fatalf("subset: %d users, %v, candidates %d", r.NumUsers(), r.Validate(), len(r.Candidates))
-	}
-	// Every user keeps their number of training, validation and test items,
-	// and the items are renumbered densely.
-	used := make([]bool, r.NumItems())
-	for u := range 50 {
-		if len(r.Train.Items(u)) != len(s.Train.Items(u)) || len(r.Valid[u]) != len(s.Valid[u]) || len(r.Test[u]) != len(s.Test[u]) {
-			t.Fatalf("user %d changed", u)
-		}
-		for _, i := range slices.Concat(r.Train.Items(u), r.Valid[u], r.Test[u]) {
-			used[i] = true
-		}
-	}
-	if slices.Contains(used, false) {
-		t.Error("unused item ids in the subset")
-	}
-	if _, err := Subset(s, 0, 0); err == nil {
-		t.Error("empty subset accepted")
-	}
-	again, _ := Subset(s, 50, 3)
-	if exp.SplitFingerprint(again) != exp.SplitFingerprint(r) {
-		t.Error("subset not deterministic")
-	}
 }
 
 func TestScaleSplits(t *testing.T) {
