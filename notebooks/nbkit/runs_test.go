@@ -2,13 +2,14 @@ package nbkit
 
 import (
 	"context"
-	"math"
+	"encoding/json"
 	"math/rand/v2"
 	"strings"
 	"testing"
 
 	"github.com/kdrec/kdrec/kdlib/data"
 	"github.com/kdrec/kdrec/kdlib/distill"
+	"github.com/kdrec/kdrec/kdlib/eval"
 	"github.com/kdrec/kdrec/kdlib/exp"
 	"github.com/kdrec/kdrec/kdlib/model"
 	"github.com/kdrec/kdrec/kdlib/train"
@@ -67,31 +68,6 @@ func TestScaleSplits(t *testing.T) {
 	}
 }
 
-func TestTopologyOfTeacherItself(t *testing.T) {
-	s := smallSplit(t)
-	m, err := model.NewBPR(model.BPRConfig{Users: s.NumUsers(), Items: s.NumItems(), Dim: 8, Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	topo, err := NewTopology(s, m, TopologyOptions{Users: 30, Items: 30, K: 5})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := topo.Measure(m, 0)
-	if p.Discrepancy > 1e-10 || p.KNN != 1 {
-		t.Errorf("teacher against itself: %+v", p)
-	}
-	// Another model has another topology.
-	other, _ := model.NewBPR(model.BPRConfig{Users: s.NumUsers(), Items: s.NumItems(), Dim: 4, Seed: 2})
-	q := topo.Measure(other, 1)
-	if q.Discrepancy <= 0 || q.KNN >= 1 || math.IsNaN(q.Discrepancy) {
-		t.Errorf("other model: %+v", q)
-	}
-	if _, err := NewTopology(s, m, TopologyOptions{Users: 3, Items: 2, K: 5}); err == nil {
-		t.Error("k larger than the sample accepted")
-	}
-}
-
 func TestCachedChapterRuns(t *testing.T) {
 	t.Setenv("KDREC_CACHE", t.TempDir())
 	s := smallSplit(t)
@@ -124,7 +100,7 @@ func TestCachedChapterRuns(t *testing.T) {
 		t.Error("Terms without Config accepted")
 	}
 	lo := exp.LatentOptions{Method: exp.LatentFTD, Dim: 4, Epochs: 3, EvalEvery: 2}
-	to := TopologyOptions{Users: 20, Items: 20, K: 3}
+	to := eval.TopologyOptions{Users: 20, Items: 20, K: 3}
 	tr, err := TrainTopology(ctx, s, teacher.Model, teacher.Hash, lo, to)
 	if err != nil {
 		t.Fatal(err)
@@ -139,6 +115,20 @@ func TestCachedChapterRuns(t *testing.T) {
 	runs, err := LatentRuns(ctx, s, teacher.Model, teacher.Hash, []exp.LatentOptions{{Method: exp.LatentStudent, Dim: 4, Protocol: exp.LOO, Epochs: 1, EvalEvery: 1}}, false)
 	if err != nil || len(runs) != 1 || runs[0].Result.Epochs != 1 {
 		t.Fatalf("latent runs: %v", err)
+	}
+}
+
+// TestTopologyPointJSON pins the cached form of a topology point, which
+// traces written before the measures moved to eval share.
+func TestTopologyPointJSON(t *testing.T) {
+	p := TopologyPoint{Epoch: 3, TopologyMeasure: eval.TopologyMeasure{Discrepancy: 0.5, KNN: 0.25}}
+	b, err := json.Marshal(p)
+	if err != nil || string(b) != `{"epoch":3,"discrepancy":0.5,"knn":0.25}` {
+		t.Errorf("%s %v", b, err)
+	}
+	var q TopologyPoint
+	if err := json.Unmarshal(b, &q); err != nil || q != p {
+		t.Errorf("%+v %v", q, err)
 	}
 }
 
