@@ -8,7 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/kdrec/kdrec/kdlib/eval"
+	"github.com/kdrec/kdrec/kdlib/internal/topk"
 	"github.com/kdrec/kdrec/kdlib/model"
 	"github.com/kdrec/kdrec/kdlib/nn"
 	"github.com/kdrec/kdrec/kdlib/train"
@@ -443,7 +443,7 @@ func (t *HetCompTerm) studentTop(ctx context.Context) ([]int32, error) {
 				t.st.ScoreUsers(ids[:hi-lo], buf[:(hi-lo)*mi])
 				for u := lo; u < hi; u++ {
 					row := buf[(u-lo)*mi : (u-lo)*mi+t.m]
-					top = eval.TopK(row, k, t.ens.Train.Items(u), top[:0])
+					top = topk.TopK(row, k, t.ens.Train.Items(u), top[:0])
 					dst := out[u*k : (u+1)*k]
 					n := copy(dst, top)
 					for j := n; j < k; j++ {

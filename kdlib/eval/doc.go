@@ -1,8 +1,7 @@
 // Package eval implements the evaluation protocols of kdrec (methods.md
 // §2.4), paired significance tests between two evaluations, efficiency
 // measurements, the topology-preservation measures of Topology
-// Distillation, and the top-K selection that other packages reuse for
-// teacher ranking lists.
+// Distillation, and the top-K selection of full ranking.
 //
 // # Protocols
 //
@@ -99,6 +98,8 @@
 //
 // TopK and TopKFunc return the indices of the k best scores, best first,
 // with excluded indices skipped, equal scores ordered by lower index and NaN
-// ranked last. They are what FullRanking uses and what the teacher ranking
-// lists of the distillation methods should use.
+// ranked last. They are what FullRanking uses. The selection itself lives in
+// the internal package topk, below both eval and distill, and the teacher
+// ranking lists of the distillation methods call it there, so distill does
+// not import eval.
 package eval
