@@ -430,15 +430,6 @@ func TestHetCompOptionErrors(t *testing.T) {
 	}
 }
 
-func TestFastExpAccuracy(t *testing.T) {
-	for x := -80.0; x <= 80; x += 0.0137 {
-		got, want := float64(fastExp(float32(x))), math.Exp(float64(float32(x)))
-		if math.Abs(got-want) > 1e-6*want {
-			t.Fatalf("fastExp(%v) = %v, want %v (rel %v)", x, got, want, math.Abs(got-want)/want)
-		}
-	}
-}
-
 func TestLiveEnsembleMatchesStoredLists(t *testing.T) {
 	f := newHCFixture(t, 10, 60, 2, 2, 20, 3)
 	// The converged teachers, rebuilt with the fixture's seeds.
