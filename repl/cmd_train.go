@@ -9,6 +9,7 @@ import (
 
 	"github.com/kdrec/kdrec/kdlib/eval"
 	"github.com/kdrec/kdrec/kdlib/exp"
+	"github.com/kdrec/kdrec/kdlib/report"
 	"github.com/kdrec/kdrec/kdlib/train"
 )
 
@@ -114,11 +115,7 @@ func runTrain(ctx context.Context, sh *Shell, c *Call) error {
 				}
 				return fmt.Errorf("kd %s: %w", m, err)
 			}
-			if g, ok := t.(*TermGroup); ok {
-				terms = append(terms, g.Terms...)
-			} else {
-				terms = append(terms, t)
-			}
+			terms = append(terms, train.Flatten(t)...)
 		}
 	}
 
@@ -137,11 +134,12 @@ func runTrain(ctx context.Context, sh *Shell, c *Call) error {
 		cfg.Epochs = min(cfg.Epochs, sh.maxEpochs)
 	}
 	if sh.onBatch != nil {
-		cfg.OnBatch = func(e train.BatchEvent) { sh.onBatch(name, e) }
+		cfg.Hooks = append(cfg.Hooks, train.Hook{OnBatch: func(e train.BatchEvent) { sh.onBatch(name, e) }})
 	}
 	specText := strings.Join(append([]string{kind}, givenWords(c.Opts)...), " ")
 	log, plain := sh.progress()
-	res, err := exp.FitWithProgress(ctx, name+" "+specText, build.Model, se.S.Train, terms, cfg, log, plain)
+	cfg.Hooks = append(cfg.Hooks, report.ProgressHook(log, name+" "+specText, plain))
+	res, err := train.Fit(ctx, build.Model, se.S.Train, terms, cfg)
 	stopped := errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 	if err != nil && (res == nil || res.Epochs == 0) {
 		if stopped {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/kdrec/kdrec/kdlib/data"
 	"github.com/kdrec/kdrec/kdlib/distill"
-	"github.com/kdrec/kdrec/kdlib/nn"
 	"github.com/kdrec/kdrec/kdlib/report"
 	"github.com/kdrec/kdrec/kdlib/train"
 )
@@ -66,7 +65,7 @@ func methodSpec(m distill.Method) MethodSpec {
 			if len(terms) == 1 {
 				return terms[0], nil
 			}
-			return &TermGroup{Label: m.Name, Terms: terms}, nil
+			return &train.TermGroup{Label: m.Name, Terms: terms}, nil
 		},
 	}
 }
@@ -98,48 +97,6 @@ func methodError(method string, err error) error {
 		return err
 	}
 	return errors.New(msg)
-}
-
-// TermGroup is a distillation method made of several train.Terms (DE-RRD's
-// DE and RRD). The train command gives the trainer its members, so each
-// term's loss is recorded under its own name; used as a single Term it
-// runs them all.
-type TermGroup struct {
-	// Label names the group.
-	Label string
-	// Terms are the members.
-	Terms []train.Term
-}
-
-// Name returns the label.
-func (g *TermGroup) Name() string { return g.Label }
-
-// BeginEpoch calls every member's BeginEpoch.
-func (g *TermGroup) BeginEpoch(e *train.Epoch) error {
-	for _, t := range g.Terms {
-		if err := t.BeginEpoch(e); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// Batch returns the sum of the members' losses.
-func (g *TermGroup) Batch(b *train.Batch) float64 {
-	s := 0.0
-	for _, t := range g.Terms {
-		s += t.Batch(b)
-	}
-	return s
-}
-
-// Params returns the members' parameters.
-func (g *TermGroup) Params() []*nn.Param {
-	var out []*nn.Param
-	for _, t := range g.Terms {
-		out = append(out, t.Params()...)
-	}
-	return out
 }
 
 // teacherLists are ranking lists built from a teacher, remembered with it.

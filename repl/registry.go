@@ -80,7 +80,7 @@ type MethodSpec struct {
 	// "lambda" with the method's default.
 	Options []Option
 	// New builds the method's loss term for one training run. A method made
-	// of several terms (de-rrd) returns them as one TermGroup; the trainer
+	// of several terms (de-rrd) returns them as one train.TermGroup; the trainer
 	// gets its members.
 	New func(env MethodEnv, opts Values) (train.Term, error)
 }

@@ -209,7 +209,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 					if err != nil {
 						return err
 					}
-					_, curve := exp.Curve(r.Result, "Recall@50")
+					_, curve := r.Result.TestCurve("Recall@50")
 					fmt.Fprintf(stdout, "RESULT %s %s d=%d seed=%d cached=%v s/epoch=%.2f Recall@50 %.4f\n", c.mode, m, d, seed, r.Cached, r.SecondsPerEpoch, curve)
 				}
 			}

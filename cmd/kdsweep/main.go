@@ -404,7 +404,7 @@ func render(w io.Writer, t *report.Table, format string) error {
 		_, err := io.WriteString(w, t.HTML()+"\n")
 		return err
 	case "latex", "tex":
-		_, err := io.WriteString(w, exp.LaTeX(t))
+		_, err := io.WriteString(w, t.LaTeX())
 		return err
 	}
 	return usageError{fmt.Errorf("unknown format %q (text, md, html, latex, csv)", format)}

@@ -8,7 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/kdrec/kdrec/kdlib/eval"
+	"github.com/kdrec/kdrec/kdlib/internal/simd"
+	"github.com/kdrec/kdrec/kdlib/internal/topk"
 	"github.com/kdrec/kdrec/kdlib/model"
 	"github.com/kdrec/kdrec/kdlib/nn"
 	"github.com/kdrec/kdrec/kdlib/train"
@@ -259,7 +260,7 @@ func (t *HetCompTerm) due(e int) bool {
 	return t.phase == 1 && e >= t.o.Start && e%t.o.Period == 0 && t.lastDKC != e
 }
 
-// OnEpoch is the epoch hook (train.Config.OnEpoch) that runs DKC after the
+// OnEpoch is the epoch hook (train.Hook.OnEpoch) that runs DKC after the
 // evaluation of a due epoch, as the reference does. BeginEpoch runs a due
 // DKC step itself when the hook is not installed, so installing it is
 // optional; an error is returned by the next BeginEpoch.
@@ -269,16 +270,9 @@ func (t *HetCompTerm) OnEpoch(ev train.EpochEvent) {
 	}
 }
 
-// Hook returns an OnEpoch function that runs t.OnEpoch and then next (if
-// not nil), for chaining with other hooks.
-func (t *HetCompTerm) Hook(next func(train.EpochEvent)) func(train.EpochEvent) {
-	return func(ev train.EpochEvent) {
-		t.OnEpoch(ev)
-		if next != nil {
-			next(ev)
-		}
-	}
-}
+// Hook returns the training hook that calls t.OnEpoch, to append to
+// train.Config.Hooks.
+func (t *HetCompTerm) Hook() train.Hook { return train.Hook{OnEpoch: t.OnEpoch} }
 
 // BeginEpoch checks the training data and runs a DKC step that is due and
 // was not run by the hook.
@@ -450,7 +444,7 @@ func (t *HetCompTerm) studentTop(ctx context.Context) ([]int32, error) {
 				t.st.ScoreUsers(ids[:hi-lo], buf[:(hi-lo)*mi])
 				for u := lo; u < hi; u++ {
 					row := buf[(u-lo)*mi : (u-lo)*mi+t.m]
-					top = eval.TopK(row, k, t.ens.Train.Items(u), top[:0])
+					top = topk.TopK(row, k, t.ens.Train.Items(u), top[:0])
 					dst := out[u*k : (u+1)*k]
 					n := copy(dst, top)
 					for j := n; j < k; j++ {
@@ -617,7 +611,7 @@ func (t *HetCompTerm) userRow(u int, grow, dp []float32, w *hcWorker) float64 {
 				w.gs = append(w.gs, g)
 			}
 		}
-		restGrad(grow, w.mark[:m], float32(cRest*t.o.Lambda1))
+		simd.RestGrad(grow, w.mark[:m], float32(cRest*t.o.Lambda1))
 		k := 0
 		for _, lst := range [][]int32{pl, pi} {
 			for _, x := range lst {
@@ -652,7 +646,7 @@ func (t *HetCompTerm) userRow(u int, grow, dp []float32, w *hcWorker) float64 {
 		l2, c2 := plMass(w.seq, math.Log(z), g2)
 		l3, c3 := plMass(w.seq[:len(short)], math.Log(z2), g3)
 		loss = (l1 + 0.5*(l2+l3)) * t.o.Lambda2
-		restGrad(grow, w.mark[:m], float32((c1+0.5*(c2+c3))*t.o.Lambda2))
+		simd.RestGrad(grow, w.mark[:m], float32((c1+0.5*(c2+c3))*t.o.Lambda2))
 		for k, x := range long {
 			_, live := score(x)
 			g := 0.5 * g2[k]
@@ -691,10 +685,10 @@ func (t *HetCompTerm) userRow(u int, grow, dp []float32, w *hcWorker) float64 {
 // restMass replaces every score s of row by e = exp(clamp(s, ±C)), negated
 // when s was clamped (no gradient), and returns Σ |e| over the entries
 // whose mark is 0, summed in float32 blocks of 256 into a float64. The
-// exponentials are vectorised (expClamp); the sum keeps its sequential
+// exponentials are vectorised (simd.ExpClamp); the sum keeps its sequential
 // order, so the results are those of the scalar code bit for bit.
 func restMass(row []float32, mark []uint8, C float32) float64 {
-	expClamp(row, C)
+	simd.ExpClamp(row, C)
 	var z float64
 	for lo := 0; lo < len(row); lo += 256 {
 		hi := min(lo+256, len(row))
@@ -708,51 +702,6 @@ func restMass(row []float32, mark []uint8, C float32) float64 {
 		z += float64(zc)
 	}
 	return z
-}
-
-// expClampGo is the scalar expClamp.
-func expClampGo(row []float32, C float32) {
-	for j, s := range row {
-		c := s
-		if c > C {
-			c = C
-		}
-		if c < -C {
-			c = -C
-		}
-		e := fastExp(c)
-		if c != s {
-			e = -e
-		}
-		row[j] = e
-	}
-}
-
-// expK holds the constants of the vectorised fastExp (layout read by
-// expClampAVX).
-type expK struct {
-	log2e, half, ln2             float64
-	c, negC                      float32
-	p720, p120, p24, p6, p2, one float32
-	bias128, bias127, sign       uint32
-}
-
-// newExpK returns fastExp's constants with the clamp bound C.
-func newExpK(C float32) expK {
-	return expK{log2e: 1.4426950408889634, half: 128.5, ln2: 0.6931471805599453, c: C, negC: -C,
-		p720: 1.0 / 720, p120: 1.0 / 120, p24: 1.0 / 24, p6: 1.0 / 6, p2: 0.5, one: 1,
-		bias128: 128, bias127: 127, sign: 0x80000000}
-}
-
-// restGradGo is the scalar restGrad.
-func restGradGo(row []float32, mark []uint8, c float32) {
-	for j, e := range row {
-		if mark[j] != 0 || e < 0 {
-			row[j] = 0
-		} else {
-			row[j] = c * e
-		}
-	}
 }
 
 // plMass is the relaxed Plackett–Luce loss of an ordered list above a set
@@ -800,17 +749,6 @@ func abs32(x float32) float32 {
 		return -x
 	}
 	return x
-}
-
-// fastExp is e^x in float32 for |x| ≤ 80: x·log₂e = n + f with |f| ≤ ½ (in float64),
-// 2^f by its degree-6 Taylor polynomial, times 2^n built from the
-// exponent bits. Relative error < 1e−6.
-func fastExp(x float32) float32 {
-	t := float64(x) * 1.4426950408889634
-	n := int32(t+128.5) - 128 // round to nearest for |t| < 128
-	f := float32((t - float64(n)) * 0.6931471805599453)
-	p := 1 + f*(1+f*(0.5+f*(1.0/6+f*(1.0/24+f*(1.0/120+f*(1.0/720))))))
-	return p * math.Float32frombits(uint32(n+127)<<23)
 }
 
 func init() {

@@ -8,7 +8,7 @@ import (
 	"slices"
 
 	"github.com/kdrec/kdrec/kdlib/data"
-	"github.com/kdrec/kdrec/kdlib/eval"
+	"github.com/kdrec/kdrec/kdlib/internal/topk"
 	"github.com/kdrec/kdrec/kdlib/model"
 )
 
@@ -344,7 +344,7 @@ func (l *LiveEnsemble) ScoreAll(u int, out []float32) {
 		for _, t := range l.Teachers {
 			row := make([]float32, t.NumItems())
 			t.ScoreAll(u, row)
-			top = eval.TopK(row[:m], l.N, excl, top[:0])
+			top = topk.TopK(row[:m], l.N, excl, top[:0])
 			for r, i := range top {
 				acc[i] += math.Exp(-float64(r) / l.T)
 			}
@@ -397,7 +397,7 @@ func (l *LiveEnsemble) ScoreAll(u int, out []float32) {
 	}
 }
 
-// rankScore maps NaN to −Inf, as eval.TopK ranks it.
+// rankScore maps NaN to −Inf, as topk.TopK ranks it.
 func rankScore(v float32) float32 {
 	if v != v {
 		return float32(math.Inf(-1))

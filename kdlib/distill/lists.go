@@ -17,7 +17,7 @@ import (
 	"sync"
 
 	"github.com/kdrec/kdrec/kdlib/data"
-	"github.com/kdrec/kdrec/kdlib/eval"
+	"github.com/kdrec/kdrec/kdlib/internal/topk"
 	"github.com/kdrec/kdrec/kdlib/model"
 )
 
@@ -104,7 +104,7 @@ type ListOptions struct {
 // Both sides come from one streaming pass over the n×m score matrix: users
 // are scored in blocks of 128 (one UsersScorer call per 8 users when the
 // teacher implements eval.UsersScorer, ScoreAll otherwise), each block row
-// gives its user's list (eval.TopK excluding the training items), and the
+// gives its user's list (topk.TopK excluding the training items), and the
 // block is then folded, column by column, into per-item candidate buffers
 // (items split among the workers): each item keeps a buffer of 2N
 // candidates above its current threshold, cut back to its best N by a
@@ -295,7 +295,7 @@ func rankAll(ctx context.Context, sc model.Scorer, train *data.Interactions, nUs
 							if cap(tops[w]) < nUser {
 								tops[w] = make([]int32, nUser)
 							}
-							top := eval.TopK(row, nUser, excl, tops[w][:0])
+							top := topk.TopK(row, nUser, excl, tops[w][:0])
 							users.Len[u] = int32(copy(users.Idx[u*nUser:(u+1)*nUser], top))
 						}
 						if items != nil {

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/kdrec/kdrec/kdlib/internal/simd"
 	"github.com/kdrec/kdrec/kdlib/model"
 	"github.com/kdrec/kdrec/kdlib/nn"
 )
@@ -146,7 +147,7 @@ func listwiseShifted(ordered, below, gOrdered, gBelow []float32, Z, buf []float6
 	for k, v := range ordered {
 		eo[k] = float64(v) - mx
 	}
-	expSlice(buf[:L+K], buf[:L+K])
+	simd.ExpSlice(buf[:L+K], buf[:L+K])
 	zb := 0.0
 	for j, e := range eb {
 		gBelow[j] = float32(e)
@@ -160,7 +161,7 @@ func listwiseShifted(ordered, below, gOrdered, gBelow []float32, Z, buf []float6
 		Z[k] = z
 	}
 	logZ := buf[:K] // the exponentials are consumed
-	logSlice(logZ, Z)
+	simd.LogSlice(logZ, Z)
 	for k := K - 1; k >= 0; k-- {
 		loss += mx + logZ[k] - float64(ordered[k])
 	}
@@ -657,15 +658,15 @@ func (lb *listBatch) runBPR(m *model.BPR) float64 {
 			inFirst := pl.ordQ[a] < slabEnd
 			for _, p := range pl.ordQ[a:b] {
 				if inFirst && p >= slabEnd {
-					addTo(row, acc)
+					simd.AddTo(row, acc)
 					clear(acc)
 					inFirst = false
 				}
 				if gk := lb.grads[p]; gk != 0 {
-					axpy(gk, m.P.Row(int(lb.us[p]))[:d], acc)
+					simd.Axpy(gk, m.P.Row(int(lb.us[p]))[:d], acc)
 				}
 			}
-			addTo(row, acc)
+			simd.AddTo(row, acc)
 		}
 		// User rows: the slabs' private sums, in slab order.
 		u0, u1 := k*m.P.Rows/w, (k+1)*m.P.Rows/w
@@ -677,7 +678,7 @@ func (lb *listBatch) runBPR(m *model.BPR) float64 {
 			for x := u0; x < u1; x++ {
 				if mark[x] {
 					src := uw[x*pl.uwStride+d : x*pl.uwStride+2*d]
-					addTo(m.P.G[x*d:x*d+d], src)
+					simd.AddTo(m.P.G[x*d:x*d+d], src)
 					clear(src)
 					mark[x] = false
 				}
@@ -701,8 +702,8 @@ func (lb *listBatch) pass1(m *model.BPR, g0, g1, s int, acc []float32, scratch *
 		}
 		if g+2*prefetchAhead < g1 {
 			if r := lb.refAt[g+2*prefetchAhead]; r >= 0 {
-				prefetchInts(lb.refs[r].ordered)
-				prefetchInts(lb.refs[r].below)
+				simd.PrefetchInts(lb.refs[r].ordered)
+				simd.PrefetchInts(lb.refs[r].below)
 			}
 		}
 		lo, hi := int(lb.off[g]), int(lb.off[g+1])
@@ -718,11 +719,11 @@ func (lb *listBatch) pass1(m *model.BPR, g0, g1, s int, acc []float32, scratch *
 		row := own.Row(int(key))[:d]
 		mid := lo + len(ka)
 		if !lb.byItem[g] {
-			dotRows(row, other.W, ka, lb.scores[lo:mid])
-			dotRows(row, other.W, kb, lb.scores[mid:hi])
+			simd.DotRows(row, other.W, ka, lb.scores[lo:mid])
+			simd.DotRows(row, other.W, kb, lb.scores[mid:hi])
 		} else {
-			dotRowsStride(row, pl.uw[s], pl.uwStride, ka, lb.scores[lo:mid])
-			dotRowsStride(row, pl.uw[s], pl.uwStride, kb, lb.scores[mid:hi])
+			simd.DotRowsStride(row, pl.uw[s], pl.uwStride, ka, lb.scores[lo:mid])
+			simd.DotRowsStride(row, pl.uw[s], pl.uwStride, kb, lb.scores[mid:hi])
 		}
 		lb.gloss[g] = lb.groupLoss(g, scratch)
 		clear(acc)
@@ -733,7 +734,7 @@ func (lb *listBatch) pass1(m *model.BPR, g0, g1, s int, acc []float32, scratch *
 			lb.itemRows(ka, lb.grads[lo:mid], acc, row, s)
 			lb.itemRows(kb, lb.grads[mid:hi], acc, row, s)
 		}
-		addTo(own.G[int(key)*d:int(key)*d+d], acc)
+		simd.AddTo(own.G[int(key)*d:int(key)*d+d], acc)
 	}
 }
 
@@ -743,7 +744,7 @@ func (lb *listBatch) userRows(q *nn.Param, keys []int32, g, acc []float32) {
 	d := len(acc)
 	for j, x := range keys {
 		if gk := g[j]; gk != 0 {
-			axpy(gk, q.Row(int(x))[:d], acc)
+			simd.Axpy(gk, q.Row(int(x))[:d], acc)
 		}
 	}
 }
@@ -765,7 +766,7 @@ func (lb *listBatch) itemRows(keys []int32, g, acc, row []float32, s int) {
 			pl.rowsP[s] = append(pl.rowsP[s], x)
 		}
 		r := uw[int(x)*pl.uwStride : int(x)*pl.uwStride+2*d]
-		axpy2(gk, r[:d], acc, row, r[d:])
+		simd.Axpy2(gk, r[:d], acc, row, r[d:])
 	}
 }
 
@@ -838,15 +839,15 @@ func (lb *listBatch) prefetchGroup(m *model.BPR, g, s int) {
 	key, a, b := lb.pairs(g)
 	own := []int32{key}
 	if !lb.byItem[g] {
-		prefetchRows(m.P.W, own, d)
-		prefetchRows(m.P.G, own, d)
-		prefetchRows(m.Q.W, a, d)
-		prefetchRows(m.Q.W, b, d)
+		simd.PrefetchRows(m.P.W, own, d)
+		simd.PrefetchRows(m.P.G, own, d)
+		simd.PrefetchRows(m.Q.W, a, d)
+		simd.PrefetchRows(m.Q.W, b, d)
 		return
 	}
-	prefetchRows(m.Q.W, own, d)
-	prefetchRows(m.Q.G, own, d)
+	simd.PrefetchRows(m.Q.W, own, d)
+	simd.PrefetchRows(m.Q.G, own, d)
 	pl := &lb.bpr
-	prefetchRowsStride(pl.uw[s], a, pl.uwStride, 2*d)
-	prefetchRowsStride(pl.uw[s], b, pl.uwStride, 2*d)
+	simd.PrefetchRowsStride(pl.uw[s], a, pl.uwStride, 2*d)
+	simd.PrefetchRowsStride(pl.uw[s], b, pl.uwStride, 2*d)
 }

@@ -376,24 +376,6 @@ func TestAddItems(t *testing.T) {
 	}
 }
 
-// TestPrefetchRows is a smoke test (a prefetch never faults, so a wrong
-// address cannot show): the wrapper accepts the first and the last row of
-// a table, row lengths that are not a multiple of the cache line, no keys
-// and an empty table, without a panic.
-func TestPrefetchRows(t *testing.T) {
-	for _, d := range []int{1, 3, 20, 33} {
-		w := make([]float32, 7*d)
-		prefetchRows(w, []int32{0, 6, 3}, d)
-		prefetchRows(w, nil, d)
-	}
-	prefetchRows(nil, []int32{0}, 4)
-	w := make([]float32, 7*40)
-	prefetchRowsStride(w, []int32{0, 6}, 40, 40)
-	prefetchRowsStride(w, []int32{0, 6}, 40, 1)
-	prefetchInts([]int32{1, 2, 3})
-	prefetchInts(nil)
-}
-
 // refRunBPR is runBPR written out in plain Go for a batch whose pairs are
 // all in lb.us and lb.is (built with addUser and addItem): the loss and the
 // gradients of P and Q (added to copies of m.P.G and m.Q.G) with every

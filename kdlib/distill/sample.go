@@ -6,6 +6,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+
+	"github.com/kdrec/kdrec/kdlib/internal/simd"
 )
 
 // RankSampler draws K distinct positions out of the first N positions of a
@@ -57,7 +59,7 @@ func (s *RankSampler) Sample(rng *rand.Rand, n int, out []int32, heap []float64)
 	// Max-heap of the k smallest keys seen, positions in out.
 	inv := 1 / s.T
 	// The log-exponential draws, a block at a time: drawn in position
-	// order, their logarithms taken by logSlice (math.Log bit for bit),
+	// order, their logarithms taken by simd.LogSlice (math.Log bit for bit),
 	// then consumed in the same order, so the keys are those of one
 	// math.Log(rng.ExpFloat64()) per position.
 	var block [64]float64
@@ -68,7 +70,7 @@ func (s *RankSampler) Sample(rng *rand.Rand, n int, out []int32, heap []float64)
 			for j := range blk {
 				blk[j] = rng.ExpFloat64()
 			}
-			logSlice(blk, blk)
+			simd.LogSlice(blk, blk)
 		}
 		key := block[b] + float64(p+1)*inv
 		if len(out) < k {

@@ -1,7 +1,7 @@
 // Package eval implements the evaluation protocols of kdrec (methods.md
 // §2.4), paired significance tests between two evaluations, efficiency
-// measurements, and the top-K selection that other packages reuse for
-// teacher ranking lists.
+// measurements, the topology-preservation measures of Topology
+// Distillation, and the top-K selection of full ranking.
 //
 // # Protocols
 //
@@ -79,10 +79,27 @@
 // Latency measures the mean time of one ScoreAll call per user; models that
 // implement ParamCounter report their parameter counts (NumParams).
 //
+// # Topology preservation
+//
+// NewTopology draws a sample of users and items (Users among all users,
+// Items among the items with training interactions) and keeps a teacher's
+// cosine similarities between every pair of the n sampled entities and
+// each entity's K nearest neighbours. Measure compares another model's
+// space with it: with cos_s and cos_t the cosine similarities in the
+// measured and the teacher's space,
+//
+//	Discrepancy = Σ_{a<b} (cos_s(a,b) − cos_t(a,b))² / (n(n−1)/2)
+//	KNN         = (1/n) Σ_a |NN_s(a) ∩ NN_t(a)| / K
+//
+// where NN(a) are the K entities of the sample most similar to a (equal
+// similarities by lower index). The teacher itself scores 0 and 1.
+//
 // # Top-K selection
 //
 // TopK and TopKFunc return the indices of the k best scores, best first,
 // with excluded indices skipped, equal scores ordered by lower index and NaN
-// ranked last. They are what FullRanking uses and what the teacher ranking
-// lists of the distillation methods should use.
+// ranked last. They are what FullRanking uses. The selection itself lives in
+// the internal package topk, below both eval and distill, and the teacher
+// ranking lists of the distillation methods call it there, so distill does
+// not import eval.
 package eval

@@ -629,15 +629,15 @@ func (s *Summary) HTML() string { return s.Table().HTML() }
 func (s *Summary) LaTeX() string {
 	var b strings.Builder
 	best := s.best()
-	b.WriteString("% " + latexEscape(s.title()) + "\n")
+	b.WriteString("% " + report.LaTeXEscape(s.title()) + "\n")
 	b.WriteString("\\begin{tabular}{l" + strings.Repeat("r", len(s.Metrics)) + "}\n\\toprule\n")
 	head := []string{"Method"}
 	for _, m := range s.Metrics {
-		head = append(head, latexEscape(m))
+		head = append(head, report.LaTeXEscape(m))
 	}
 	b.WriteString(strings.Join(head, " & ") + " \\\\\n\\midrule\n")
 	for _, r := range s.Rows {
-		cells := []string{latexEscape(r.Name())}
+		cells := []string{report.LaTeXEscape(r.Name())}
 		for _, m := range s.Metrics {
 			mean, std, mark, ok := s.cell(r, m)
 			if !ok {
@@ -660,7 +660,7 @@ func (s *Summary) LaTeX() string {
 	}
 	b.WriteString("\\bottomrule\n\\end{tabular}\n")
 	for _, n := range s.notes() {
-		b.WriteString("% " + latexEscape(n) + "\n")
+		b.WriteString("% " + report.LaTeXEscape(n) + "\n")
 	}
 	return b.String()
 }
@@ -827,34 +827,3 @@ func ParamTable(sr *SweepResults, x, metric, source string) *report.Table {
 	}
 	return t
 }
-
-// LaTeX renders any report.Table as a booktabs tabular, escaping TeX's
-// special characters (first column left-aligned, others right-aligned).
-func LaTeX(t *report.Table) string {
-	var b strings.Builder
-	if t.Title != "" {
-		b.WriteString("% " + latexEscape(t.Title) + "\n")
-	}
-	b.WriteString("\\begin{tabular}{l" + strings.Repeat("r", max(len(t.Header)-1, 0)) + "}\n\\toprule\n")
-	esc := func(cells []string) string {
-		out := make([]string, len(cells))
-		for k, c := range cells {
-			out[k] = latexEscape(c)
-		}
-		return strings.Join(out, " & ") + " \\\\\n"
-	}
-	b.WriteString(esc(t.Header) + "\\midrule\n")
-	for _, r := range t.Rows {
-		b.WriteString(esc(r))
-	}
-	b.WriteString("\\bottomrule\n\\end{tabular}\n")
-	for _, n := range t.Notes {
-		b.WriteString("% " + latexEscape(n) + "\n")
-	}
-	return b.String()
-}
-
-var latexReplacer = strings.NewReplacer(`\`, `\textbackslash{}`, `&`, `\&`, `%`, `\%`, `$`, `\$`, `#`, `\#`, `_`, `\_`,
-	`{`, `\{`, `}`, `\}`, `~`, `\textasciitilde{}`, `^`, `\textasciicircum{}`, "±", `$\pm$`, "λ", `$\lambda$`)
-
-func latexEscape(s string) string { return latexReplacer.Replace(s) }

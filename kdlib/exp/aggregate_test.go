@@ -138,9 +138,3 @@ func TestAggregateBaselineMatching(t *testing.T) {
 		t.Fatal("ambiguous baseline chosen")
 	}
 }
-
-func TestAggregateLaTeXEscape(t *testing.T) {
-	if got := latexEscape(`a_b & 50% #1 {x} ± λ`); got != `a\_b \& 50\% \#1 \{x\} $\pm$ $\lambda$` {
-		t.Fatalf("%s", got)
-	}
-}

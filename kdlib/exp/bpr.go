@@ -8,6 +8,7 @@ import (
 	"github.com/kdrec/kdrec/kdlib/data"
 	"github.com/kdrec/kdrec/kdlib/eval"
 	"github.com/kdrec/kdrec/kdlib/model"
+	"github.com/kdrec/kdrec/kdlib/report"
 	"github.com/kdrec/kdrec/kdlib/train"
 )
 
@@ -74,7 +75,8 @@ func TrainBPR(ctx context.Context, split *data.Split, o BPROptions) (*BPRRun, er
 	if label == "" {
 		label = fmt.Sprintf("bpr d=%d seed=%d", o.Dim, o.Seed)
 	}
-	res, err := FitWithProgress(ctx, label, m, split.Train, []train.Term{m.Loss()}, cfg, o.Log, o.Plain)
+	cfg.Hooks = append(cfg.Hooks, report.ProgressHook(o.Log, label, o.Plain))
+	res, err := train.Fit(ctx, m, split.Train, []train.Term{m.Loss()}, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -83,15 +85,4 @@ func TrainBPR(ctx context.Context, split *data.Split, o BPROptions) (*BPRRun, er
 		return nil, err
 	}
 	return &BPRRun{Model: m, Result: res, Test: test}, nil
-}
-
-// Curve returns the test values of metric at every evaluated epoch.
-func Curve(r *train.Result, metric string) (epochs []int, values []float64) {
-	for _, p := range r.History {
-		if v, ok := p.Test[metric]; ok {
-			epochs = append(epochs, p.Epoch)
-			values = append(values, v)
-		}
-	}
-	return epochs, values
 }

@@ -372,7 +372,7 @@ func hetcompStudent(ctx context.Context, s *data.Split, ens *distill.Ensemble, l
 			if o.WithBPR {
 				terms = append(terms, st.Loss())
 			}
-			cfg.OnEpoch = hc.Hook(nil)
+			cfg.Hooks = append(cfg.Hooks, hc.Hook())
 		} else {
 			terms = append([]train.Term{st.Loss()}, kd...)
 		}
@@ -380,29 +380,22 @@ func hetcompStudent(ctx context.Context, s *data.Split, ens *distill.Ensemble, l
 	// CPU seconds of the training part of each epoch (evaluation excluded).
 	var cpu, mark float64
 	mark = cpuSeconds()
-	onBatch := cfg.OnBatch
-	cfg.OnBatch = func(e train.BatchEvent) {
-		if e.Batch == e.Batches {
-			cpu += cpuSeconds() - mark
-		}
-		if onBatch != nil {
-			onBatch(e)
-		}
-	}
-	onEpoch := cfg.OnEpoch
-	cfg.OnEpoch = func(e train.EpochEvent) {
-		if onEpoch != nil {
-			onEpoch(e)
-		}
-		mark = cpuSeconds()
-	}
+	cfg.Hooks = append(cfg.Hooks, train.Hook{
+		OnBatch: func(e train.BatchEvent) {
+			if e.Batch == e.Batches {
+				cpu += cpuSeconds() - mark
+			}
+		},
+		OnEpoch: func(train.EpochEvent) { mark = cpuSeconds() },
+	})
 	fitCtx := ctx
 	if o.Budget > 0 {
 		var cancel context.CancelFunc
 		fitCtx, cancel = context.WithTimeout(ctx, o.Budget)
 		defer cancel()
 	}
-	res, err := FitWithProgress(fitCtx, method, st, s.Train, terms, cfg, o.Log, o.Plain)
+	cfg.Hooks = append(cfg.Hooks, report.ProgressHook(o.Log, method, o.Plain))
+	res, err := train.Fit(fitCtx, st, s.Train, terms, cfg)
 	byBudget := false
 	if err != nil {
 		if !(errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil && res != nil && len(res.Best) > 0) {
@@ -412,13 +405,8 @@ func hetcompStudent(ctx context.Context, s *data.Split, ens *distill.Ensemble, l
 	}
 	b := res.Best["Recall@50"]
 	run := &HetCompRun{Method: method, Test: b.Test, BestEpoch: b.Epoch, Epochs: res.Epochs, StoppedEarly: res.StoppedEarly, StoppedByBudget: byBudget,
-		Params: st.NumParams(), CPUPerEpoch: cpu / float64(max(1, res.Epochs)), WallPerEpoch: meanEpochSeconds(res)}
-	for _, p := range res.History {
-		if v, ok := p.Test["Recall@50"]; ok {
-			run.CurveEpochs = append(run.CurveEpochs, p.Epoch)
-			run.CurveTest = append(run.CurveTest, v)
-		}
-	}
+		Params: st.NumParams(), CPUPerEpoch: cpu / float64(max(1, res.Epochs)), WallPerEpoch: res.MeanEpochSeconds()}
+	run.CurveEpochs, run.CurveTest = res.TestCurve("Recall@50")
 	lat, err := eval.Latency(ctx, st, eval.SampleUsers(s.NumUsers(), 200, 0))
 	if err != nil {
 		return nil, err

@@ -20,6 +20,7 @@ import (
 	"github.com/kdrec/kdrec/kdlib/distill"
 	"github.com/kdrec/kdrec/kdlib/eval"
 	"github.com/kdrec/kdrec/kdlib/model"
+	"github.com/kdrec/kdrec/kdlib/report"
 	"github.com/kdrec/kdrec/kdlib/train"
 )
 
@@ -321,17 +322,13 @@ func trainTrajectory(ctx context.Context, s *data.Split, sp HetCompTeacherSpec, 
 		return map[string]float64{"Recall@50": v.Mean("Recall@50")}, nil, nil
 	}
 	cpu0, wall0 := cpuSeconds(), time.Now()
-	res, err := FitWithProgress(ctx, "teacher "+sp.Name, m, s.Train, []train.Term{term}, cfg, o.Log, o.Plain)
+	cfg.Hooks = append(cfg.Hooks, report.ProgressHook(o.Log, "teacher "+sp.Name, o.Plain))
+	res, err := train.Fit(ctx, m, s.Train, []train.Term{term}, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("hetcomp: teacher %s: %w", sp.Name, err)
 	}
 	tt := &TeacherTrajectory{Spec: sp, Epochs: res.Epochs, Dir: dir, TrainCPU: cpuSeconds() - cpu0, TrainWall: time.Since(wall0).Seconds()}
-	for _, p := range res.History {
-		if v, ok := p.Valid["Recall@50"]; ok {
-			tt.CurveEpochs = append(tt.CurveEpochs, p.Epoch)
-			tt.CurveValid = append(tt.CurveValid, v)
-		}
-	}
+	tt.CurveEpochs, tt.CurveValid = res.ValidCurve("Recall@50")
 	best := res.Best["Recall@50"].Epoch
 	tt.StageEpochs = pickStages(tt.CurveEpochs, tt.CurveValid, best, o.Fractions)
 	for _, e := range tt.StageEpochs {

@@ -295,7 +295,7 @@ func TrainLatent(ctx context.Context, split *data.Split, teacher model.Embedder,
 	cfg.RestoreBest = o.Patience > 0
 	var perRow []float64
 	if c, ok := term.(interface{ ExpertsPerRow() float64 }); ok {
-		cfg.OnEpoch = func(e train.EpochEvent) {
+		cfg.Hooks = append(cfg.Hooks, train.Hook{OnEpoch: func(e train.EpochEvent) {
 			perRow = append(perRow, c.ExpertsPerRow())
 			if o.Log != nil && !o.Plain {
 				return
@@ -303,10 +303,11 @@ func TrainLatent(ctx context.Context, split *data.Split, teacher model.Embedder,
 			if o.Log != nil {
 				fmt.Fprintf(o.Log, "%s d=%d seed=%d epoch %d: %.2f s, experts/row %.2f, valid %v\n", o.Method, o.Dim, o.Seed, e.Epoch, e.Seconds, perRow[len(perRow)-1], e.Valid)
 			}
-		}
+		}})
 	}
 	label := fmt.Sprintf("%s d=%d seed=%d", o.Method, o.Dim, o.Seed)
-	res, err := FitWithProgress(ctx, label, st, split.Train, terms, cfg, o.Log, o.Plain)
+	cfg.Hooks = append(cfg.Hooks, report.ProgressHook(o.Log, label, o.Plain))
+	res, err := train.Fit(ctx, st, split.Train, terms, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("latent %s: %w", label, err)
 	}
@@ -315,16 +316,11 @@ func TrainLatent(ctx context.Context, split *data.Split, teacher model.Embedder,
 		return nil, err
 	}
 	r := &LatentRun{Method: o.Method, Dim: o.Dim, Seed: o.Seed, Result: res, Test: test,
-		SecondsPerEpoch: meanEpochSeconds(res), AuxParams: aux, ExpertsPerRow: perRow}
+		SecondsPerEpoch: res.MeanEpochSeconds(), AuxParams: aux, ExpertsPerRow: perRow}
 	if o.Protocol == LOO {
 		r.Best = res.BestTest("HR")
 	} else {
-		for k := len(res.History) - 1; k >= 0; k-- {
-			if res.History[k].Test != nil {
-				r.Best = res.History[k].Test
-				break
-			}
-		}
+		r.Best = res.LastTest()
 	}
 	if !o.NoCache {
 		b, err := json.Marshal(r)
@@ -433,12 +429,13 @@ func CachedFullTeacher(ctx context.Context, s *data.Split, o FullTeacherOptions)
 	}
 	cfg.Eval = EvalFunc(m, s, Full)
 	cfg.StopMetrics = StopMetrics(Full)
-	res, err := FitWithProgress(ctx, fmt.Sprintf("teacher %s d=%d (full)", kind, o.Dim), m, s.Train, []train.Term{m.Loss()}, cfg, o.Log, true)
+	cfg.Hooks = append(cfg.Hooks, report.ProgressHook(o.Log, fmt.Sprintf("teacher %s d=%d (full)", kind, o.Dim), true))
+	res, err := train.Fit(ctx, m, s.Train, []train.Term{m.Loss()}, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("teacher: %w", err)
 	}
-	t := &FullTeacher{Model: m, Path: path, SecondsPerEpoch: meanEpochSeconds(res)}
-	_, t.Curve = Curve(res, "Recall@50")
+	t := &FullTeacher{Model: m, Path: path, SecondsPerEpoch: res.MeanEpochSeconds()}
+	_, t.Curve = res.TestCurve("Recall@50")
 	cb, _ := json.Marshal(t.Curve)
 	meta := map[string]string{"split": s.Name, "curve": string(cb), "epochs": strconv.Itoa(res.Epochs),
 		"seconds_per_epoch": strconv.FormatFloat(t.SecondsPerEpoch, 'g', 6, 64), "trained": time.Now().UTC().Format(time.RFC3339)}
@@ -617,7 +614,7 @@ func TDCurveTableRef(runs map[int]map[string][]*LatentRun, ref map[int]map[strin
 			row := []any{d, m, len(rs)}
 			var curves [][]float64
 			for _, r := range rs {
-				_, c := Curve(r.Result, "Recall@50")
+				_, c := r.Result.TestCurve("Recall@50")
 				curves = append(curves, c)
 			}
 			for k := 0; k <= 10; k++ {

@@ -82,7 +82,8 @@ func Quickstart(ctx context.Context, o QuickstartOptions) (*report.Table, error)
 		cfg.Seed, cfg.Epochs, cfg.EvalEvery, cfg.Patience = o.Seed, spec.epochs, o.EvalEvery, o.Patience
 		cfg.Eval = EvalFunc(m, split, LOO)
 		cfg.RestoreBest = true
-		res, err := FitWithProgress(ctx, fmt.Sprintf("%s bpr d=%d", spec.name, spec.dim), m, split.Train, []train.Term{m.Loss()}, cfg, o.Log, o.Plain)
+		cfg.Hooks = append(cfg.Hooks, report.ProgressHook(o.Log, fmt.Sprintf("%s bpr d=%d", spec.name, spec.dim), o.Plain))
+		res, err := train.Fit(ctx, m, split.Train, []train.Term{m.Loss()}, cfg)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", spec.name, err)
 		}
@@ -97,66 +98,10 @@ func Quickstart(ctx context.Context, o QuickstartOptions) (*report.Table, error)
 		}
 		tb.AddRow(spec.name, spec.dim, m.NumParams(), res.Epochs, best["HR@5"], best["NDCG@5"], best["HR@10"], best["NDCG@10"],
 			best["HR@20"], best["NDCG@20"], full.Mean("Recall@50"), fmt.Sprintf("%.3f", float64(lat)/float64(time.Millisecond)),
-			fmt.Sprintf("%.2f", meanEpochSeconds(res)))
+			fmt.Sprintf("%.2f", res.MeanEpochSeconds()))
 	}
 	tb.Notes = append(tb.Notes, "ms/user: time to score every item for one user on one goroutine; s/epoch: training time per epoch without evaluation.")
 	return tb, nil
-}
-
-// FitWithProgress runs train.Fit with a progress bar on log (none if log is
-// nil) that advances per batch and shows the loss and the last validation
-// HR@5 / Recall@50.
-func FitWithProgress(ctx context.Context, label string, m train.Model, x *data.Interactions, terms []train.Term, cfg train.Config, log io.Writer, plain bool) (*train.Result, error) {
-	if log == nil {
-		return train.Fit(ctx, m, x, terms, cfg)
-	}
-	batches := (x.NNZ() + cfg.BatchSize - 1) / cfg.BatchSize
-	if cfg.Examples == train.UserWise {
-		batches = (x.NumUsers + cfg.BatchSize - 1) / cfg.BatchSize
-	}
-	bar := report.NewProgress(log, label, cfg.Epochs*batches, plain)
-	status := ""
-	onBatch, onEpoch := cfg.OnBatch, cfg.OnEpoch
-	cfg.OnBatch = func(e train.BatchEvent) {
-		bar.Set((e.Epoch-1)*e.Batches+e.Batch, fmt.Sprintf("epoch %d%s", e.Epoch, status))
-		if onBatch != nil {
-			onBatch(e)
-		}
-	}
-	cfg.OnEpoch = func(e train.EpochEvent) {
-		status = fmt.Sprintf(" loss %.4g", e.Loss)
-		for _, k := range []string{"HR@5", "Recall@50"} {
-			if v, ok := e.Valid[k]; ok {
-				status += fmt.Sprintf(" valid %s %.4f", k, v)
-			}
-		}
-		if onEpoch != nil {
-			onEpoch(e)
-		}
-	}
-	res, err := train.Fit(ctx, m, x, terms, cfg)
-	if res != nil {
-		done := fmt.Sprintf("%d epochs%s", res.Epochs, status)
-		if res.StoppedEarly {
-			done += " (early stop)"
-		}
-		bar.Done(done)
-	}
-	return res, err
-}
-
-func meanEpochSeconds(r *train.Result) float64 {
-	s, n := 0.0, 0
-	for _, p := range r.History {
-		if p.Epoch > 0 {
-			s += p.Seconds
-			n++
-		}
-	}
-	if n == 0 {
-		return 0
-	}
-	return s / float64(n)
 }
 
 // sampleUsers returns up to n users spread evenly over [0, numUsers).

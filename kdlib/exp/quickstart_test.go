@@ -33,7 +33,7 @@ func TestBPRLearnsCiteULike(t *testing.T) {
 	if !(hr > 0.25) {
 		t.Fatalf("test HR@5 after 40 epochs = %.4f, want > 0.25", hr)
 	}
-	_, curve := Curve(run.Result, "HR@5")
+	_, curve := run.Result.TestCurve("HR@5")
 	if len(curve) != 4 || !(curve[3] > curve[0]) {
 		t.Fatalf("test HR@5 curve %v does not rise", curve)
 	}

@@ -146,11 +146,12 @@ func CachedTeacher(ctx context.Context, s *data.Split, o TeacherOptions) (*Teach
 	cfg.Eval = EvalFunc(m, s, LOO)
 	cfg.StopMetrics = StopMetrics(LOO)
 	cfg.RestoreBest = true
-	res, err := FitWithProgress(ctx, fmt.Sprintf("teacher bpr d=%d", o.Dim), m, s.Train, []train.Term{m.Loss()}, cfg, o.Log, true)
+	cfg.Hooks = append(cfg.Hooks, report.ProgressHook(o.Log, fmt.Sprintf("teacher bpr d=%d", o.Dim), true))
+	res, err := train.Fit(ctx, m, s.Train, []train.Term{m.Loss()}, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("teacher: %w", err)
 	}
-	t := &Teacher{Model: m, Path: path, BestTest: res.BestTest("HR"), Epochs: res.Epochs, SecondsPerEpoch: meanEpochSeconds(res)}
+	t := &Teacher{Model: m, Path: path, BestTest: res.BestTest("HR"), Epochs: res.Epochs, SecondsPerEpoch: res.MeanEpochSeconds()}
 	bt, _ := json.Marshal(t.BestTest)
 	meta := map[string]string{"split": s.Name, "best_test": string(bt), "epochs": strconv.Itoa(res.Epochs),
 		"seconds_per_epoch": strconv.FormatFloat(t.SecondsPerEpoch, 'g', 6, 64), "trained": time.Now().UTC().Format(time.RFC3339)}
@@ -427,12 +428,13 @@ func rankingRun(ctx context.Context, o *RankingOptions, teacher *Teacher, lists 
 	cfg.Eval = EvalFunc(st, s, LOO)
 	cfg.StopMetrics = StopMetrics(LOO)
 	cfg.RestoreBest = true
-	res, err := FitWithProgress(ctx, fmt.Sprintf("%s seed %d", method, seed), st, s.Train, append([]train.Term{st.Loss()}, kd...), cfg, o.Log, true)
+	cfg.Hooks = append(cfg.Hooks, report.ProgressHook(o.Log, fmt.Sprintf("%s seed %d", method, seed), true))
+	res, err := train.Fit(ctx, st, s.Train, append([]train.Term{st.Loss()}, kd...), cfg)
 	if err != nil {
 		return nil, err
 	}
 	run := &RankingRun{Method: method, Seed: seed, BestTest: res.BestTest("HR"), BestEpoch: map[string]int{},
-		Epochs: res.Epochs, SecondsPerEpoch: meanEpochSeconds(res)}
+		Epochs: res.Epochs, SecondsPerEpoch: res.MeanEpochSeconds()}
 	for name, b := range res.Best {
 		run.BestEpoch[name] = b.Epoch
 	}

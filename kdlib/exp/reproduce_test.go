@@ -65,7 +65,7 @@ func TestReproduceBPRLOO(t *testing.T) {
 		for _, k := range []string{"HR@5", "NDCG@5", "MRR@5", "HR@10", "NDCG@10", "MRR@10", "HR@20", "NDCG@20", "MRR@20"} {
 			fmt.Fprintf(&md, " %.4f |", bt[k])
 		}
-		fmt.Fprintf(&md, " %.4f / %.4f | %.3f |\n", c.hr5, c.ndcg5, meanEpochSeconds(run.Result))
+		fmt.Fprintf(&md, " %.4f / %.4f | %.3f |\n", c.hr5, c.ndcg5, run.Result.MeanEpochSeconds())
 		t.Logf("%s: best-per-cut-off test %v", name, bt)
 		if !c.lazy && (abs(bt["HR@5"]-c.hr5) > 0.02 || abs(bt["NDCG@5"]-c.ndcg5) > 0.02) {
 			t.Errorf("%s: H@5 %.4f N@5 %.4f, authors %.4f %.4f (tolerance 0.02)", name, bt["HR@5"], bt["NDCG@5"], c.hr5, c.ndcg5)
@@ -92,7 +92,7 @@ func TestReproduceBPRTD(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, ours := Curve(run.Result, "Recall@50")
+		_, ours := run.Result.TestCurve("Recall@50")
 		fmt.Fprintf(&md, "| BPR d=%d | kdrec | %s |\n| | authors | %s |\n", dim, join(ours), join(authors[dim]))
 		last := ours[len(ours)-1]
 		want := authors[dim][len(authors[dim])-1]

@@ -20,6 +20,7 @@ import (
 	"github.com/kdrec/kdrec/kdlib/data"
 	"github.com/kdrec/kdrec/kdlib/distill"
 	"github.com/kdrec/kdrec/kdlib/model"
+	"github.com/kdrec/kdrec/kdlib/report"
 	"github.com/kdrec/kdrec/kdlib/train"
 )
 
@@ -229,8 +230,8 @@ func buildModel(m ModelSpec, s *data.Split, seed uint64) (*model.Built, error) {
 type fitHooks struct {
 	// noBase drops b.Loss from the terms.
 	noBase bool
-	// onEpoch becomes train.Config.OnEpoch.
-	onEpoch func(train.EpochEvent)
+	// hooks are added to train.Config.Hooks.
+	hooks []train.Hook
 }
 
 // fitModel trains b (its base loss plus extra terms) on split s with the
@@ -250,7 +251,7 @@ func fitModel(ctx context.Context, label string, b *model.Built, extra []train.T
 	cfg.RestoreBest = bu.Patience > 0
 	terms := append([]train.Term{b.Loss}, extra...)
 	if hooks != nil {
-		cfg.OnEpoch = hooks.onEpoch
+		cfg.Hooks = append(cfg.Hooks, hooks.hooks...)
 		if hooks.noBase {
 			terms = terms[1:]
 		}
@@ -258,7 +259,8 @@ func fitModel(ctx context.Context, label string, b *model.Built, extra []train.T
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	res, err := FitWithProgress(ctx, label, b.Model, s.Train, terms, cfg, env.logWriter(), true)
+	cfg.Hooks = append(cfg.Hooks, report.ProgressHook(env.logWriter(), label, true))
+	res, err := train.Fit(ctx, b.Model, s.Train, terms, cfg)
 	if err != nil {
 		return nil, err
 	}

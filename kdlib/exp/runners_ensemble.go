@@ -332,7 +332,7 @@ func RunEnsembleKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) 
 	for _, t := range terms {
 		if h, ok := t.(*distill.HetCompTerm); ok {
 			hc = h
-			hooks.onEpoch = h.Hook(nil)
+			hooks.hooks = append(hooks.hooks, h.Hook())
 		}
 	}
 	if hc != nil {

@@ -392,10 +392,8 @@ func NewRunResult(p Protocol, res *train.Result, test *eval.Result, m any) (*Run
 	for _, pt := range res.History {
 		r.Curve = append(r.Curve, CurvePoint{Epoch: pt.Epoch, Loss: finiteOr0(pt.Loss), TermLoss: finite(pt.TermLoss),
 			Valid: finite(pt.Valid), Test: finite(pt.Test), Seconds: pt.Seconds})
-		if pt.Epoch > 0 {
-			r.TrainSeconds += pt.Seconds
-		}
 	}
+	r.TrainSeconds = res.TrainSeconds()
 	if test != nil {
 		r.Final = finite(test.Means())
 		pu, err := PackPerUser(test)

@@ -254,13 +254,15 @@ func TestZooLong(t *testing.T) {
 			// epoch (or the start) to the epoch's last batch, evaluation excluded.
 			var cpu, mark, last float64
 			mark = cpuSeconds()
-			cfg.OnBatch = func(e train.BatchEvent) {
-				if e.Batch == e.Batches {
-					last = cpuSeconds()
-					cpu += last - mark
-				}
-			}
-			cfg.OnEpoch = func(train.EpochEvent) { mark = cpuSeconds() }
+			cfg.Hooks = append(cfg.Hooks, train.Hook{
+				OnBatch: func(e train.BatchEvent) {
+					if e.Batch == e.Batches {
+						last = cpuSeconds()
+						cpu += last - mark
+					}
+				},
+				OnEpoch: func(train.EpochEvent) { mark = cpuSeconds() },
+			})
 			res, err := train.Fit(context.Background(), m, s.Train, []train.Term{term}, cfg)
 			if err != nil {
 				t.Fatal(err)

@@ -5,6 +5,8 @@ import (
 	"math"
 	"runtime"
 	"sync"
+
+	"github.com/kdrec/kdrec/kdlib/internal/simd"
 )
 
 // Adam is the Adam optimizer with PyTorch's coupled L2 weight decay
@@ -72,13 +74,13 @@ func (a *Adam) Step(params []*Param) {
 	t := float64(a.step)
 	bc1 := 1 - math.Pow(a.Beta1, t)
 	bc2 := 1 - math.Pow(a.Beta2, t)
-	k := adamKernel{
-		stepSize: float32(a.LR / bc1),
-		invBC2:   float32(1 / math.Sqrt(bc2)),
-		b1:       float32(a.Beta1), b2: float32(a.Beta2),
-		c1: float32(1 - a.Beta1), c2: float32(1 - a.Beta2),
-		eps: float32(a.Eps), wd: float32(a.WeightDecay),
-	}
+	k := adamKernel{simd.AdamStep{
+		StepSize: float32(a.LR / bc1),
+		InvBC2:   float32(1 / math.Sqrt(bc2)),
+		B1:       float32(a.Beta1), B2: float32(a.Beta2),
+		C1: float32(1 - a.Beta1), C2: float32(1 - a.Beta2),
+		Eps: float32(a.Eps), WD: float32(a.WeightDecay),
+	}}
 	workers := a.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -100,8 +102,9 @@ func (a *Adam) Step(params []*Param) {
 	}
 }
 
+// adamKernel applies one step's constants to the rows of parameters.
 type adamKernel struct {
-	stepSize, invBC2, b1, b2, c1, c2, eps, wd float32
+	simd.AdamStep
 }
 
 // parallel updates all rows of p, splitting rows over workers.
@@ -144,27 +147,10 @@ func (k adamKernel) span(p *Param, r0, r1 int) {
 
 // rows updates the scalars [lo, hi); withGrad says whether G may be non-zero.
 func (k adamKernel) rows(p *Param, lo, hi int, withGrad bool) {
-	lo = k.vecRows(p, lo, hi, withGrad)
-	w, m, v := p.W[lo:hi], p.m[lo:hi], p.v[lo:hi]
-	m, v = m[:len(w)], v[:len(w)]
 	if withGrad {
-		g := p.G[lo:hi]
-		g = g[:len(w)]
-		for j := range w {
-			gj := g[j] + k.wd*w[j]
-			mj := k.b1*m[j] + k.c1*gj
-			vj := k.b2*v[j] + k.c2*gj*gj
-			m[j], v[j] = mj, vj
-			w[j] -= k.stepSize * mj / (float32(math.Sqrt(float64(vj)))*k.invBC2 + k.eps)
-		}
-		return
-	}
-	for j := range w {
-		gj := k.wd * w[j]
-		mj := k.b1*m[j] + k.c1*gj
-		vj := k.b2*v[j] + k.c2*gj*gj
-		m[j], v[j] = mj, vj
-		w[j] -= k.stepSize * mj / (float32(math.Sqrt(float64(vj)))*k.invBC2 + k.eps)
+		k.Update(p.W[lo:hi], p.G[lo:hi], p.m[lo:hi], p.v[lo:hi])
+	} else {
+		k.Decay(p.W[lo:hi], p.m[lo:hi], p.v[lo:hi])
 	}
 }
 

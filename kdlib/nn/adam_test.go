@@ -123,29 +123,3 @@ func TestLogSigmoidStable(t *testing.T) {
 		t.Fatalf("log σ(-1000) = %v", got)
 	}
 }
-
-func TestAdamVectorKernelBitIdentical(t *testing.T) {
-	run := func(vec bool) []float32 {
-		saved := useAVX2
-		useAVX2 = vec && saved
-		defer func() { useAVX2 = saved }()
-		p := NewParam("w", 300, 13) // odd width: vector body plus scalar tail
-		InitNormal(p, NewRand(3, 4), 0, 1)
-		opt := NewAdam(1e-2, 1e-3)
-		for s := 0; s < 5; s++ {
-			for r := s; r < p.Rows; r += 4 {
-				for k, x := range p.Row(r) {
-					p.GradRow(r)[k] = x*0.5 - 0.1
-				}
-			}
-			opt.Step([]*Param{p})
-		}
-		return p.W
-	}
-	a, b := run(false), run(true)
-	for k := range a {
-		if a[k] != b[k] {
-			t.Fatalf("scalar and vector kernels differ at %d: %v vs %v", k, a[k], b[k])
-		}
-	}
-}

@@ -3,6 +3,7 @@ package nn
 import (
 	"math"
 
+	"github.com/kdrec/kdrec/kdlib/internal/simd"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
 )
@@ -42,19 +43,18 @@ func Sigmoid(x float64) float64 {
 	return e / (1 + e)
 }
 
-// dotScalar is a plain 4-way unrolled dot product.
-func dotScalar(a, b []float32) float32 {
-	b = b[:len(a)]
-	var s0, s1, s2, s3 float32
-	k := 0
-	for ; k+4 <= len(a); k += 4 {
-		s0 += a[k] * b[k]
-		s1 += a[k+1] * b[k+1]
-		s2 += a[k+2] * b[k+2]
-		s3 += a[k+3] * b[k+3]
-	}
-	for ; k < len(a); k++ {
-		s0 += a[k] * b[k]
-	}
-	return (s0 + s1) + (s2 + s3)
-}
+// Dot4 computes the dot products of four consecutive rows of a (each
+// len(b) long) with b, using AVX2+FMA on amd64 where available (the kernels
+// are in kdlib/internal/simd, with the distillation methods' own).
+func Dot4(a, b []float32, out *[4]float32) { simd.Dot4(a, b, out) }
+
+// DotRows4 computes the dot products of b with four vectors of the same
+// length (e.g. four item embeddings scored for one user), as Dot4 does.
+func DotRows4(b, r0, r1, r2, r3 []float32, out *[4]float32) { simd.DotRows4(b, r0, r1, r2, r3, out) }
+
+// Dot4x3 computes the dot products of four consecutive rows of a with
+// three consecutive rows of b (all d = len(b)/3 long): out[4j+r] =
+// a_r·b_j. Every element is bit-identical to the one Dot4(a, b_j) computes,
+// so blocked matrix products may mix the two freely; the AVX2 kernel loads
+// each vector once for three or four multiply-adds instead of once for one.
+func Dot4x3(a, b []float32, out *[12]float32) { simd.Dot4x3(a, b, out) }

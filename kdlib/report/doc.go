@@ -1,4 +1,5 @@
 // Package report turns results into things people read: tables (plain
 // text, Markdown, CSV, HTML), progress bars for the terminal, and figures.
-// It knows nothing about training internals; the trainer's hooks feed it.
+// It knows nothing about training internals; the trainer's hooks feed it
+// (ProgressHook is a train.Hook that draws a run's progress).
 package report

@@ -306,7 +306,7 @@ func (f *Figure) Get(name string) *Series {
 func (f *Figure) Add(name string, x, y float64) { f.Get(name).Add(x, y) }
 
 // AddCurve records a curve of series name, e.g. the epochs and values
-// returned by exp.Curve; call it once per seed.
+// returned by train.Result.TestCurve; call it once per seed.
 func (f *Figure) AddCurve(name string, xs []int, ys []float64) error {
 	return f.Get(name).AddCurve(xs, ys)
 }

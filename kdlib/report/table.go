@@ -161,3 +161,37 @@ func (t *Table) WriteCSV(out io.Writer) error {
 	w.Flush()
 	return w.Error()
 }
+
+// LaTeX returns the table as a booktabs tabular (first column
+// left-aligned, the others right-aligned), every cell escaped with
+// LaTeXEscape; the title and the notes become TeX comments.
+func (t *Table) LaTeX() string {
+	var b strings.Builder
+	if t.Title != "" {
+		b.WriteString("% " + LaTeXEscape(t.Title) + "\n")
+	}
+	b.WriteString("\\begin{tabular}{l" + strings.Repeat("r", max(len(t.Header)-1, 0)) + "}\n\\toprule\n")
+	esc := func(cells []string) string {
+		out := make([]string, len(cells))
+		for k, c := range cells {
+			out[k] = LaTeXEscape(c)
+		}
+		return strings.Join(out, " & ") + " \\\\\n"
+	}
+	b.WriteString(esc(t.Header) + "\\midrule\n")
+	for _, r := range t.Rows {
+		b.WriteString(esc(r))
+	}
+	b.WriteString("\\bottomrule\n\\end{tabular}\n")
+	for _, n := range t.Notes {
+		b.WriteString("% " + LaTeXEscape(n) + "\n")
+	}
+	return b.String()
+}
+
+var latexReplacer = strings.NewReplacer(`\`, `\textbackslash{}`, `&`, `\&`, `%`, `\%`, `$`, `\$`, `#`, `\#`, `_`, `\_`,
+	`{`, `\{`, `}`, `\}`, `~`, `\textasciitilde{}`, `^`, `\textasciicircum{}`, "±", `$\pm$`, "λ", `$\lambda$`)
+
+// LaTeXEscape escapes TeX's special characters in text (\ & % $ # _ { } ~
+// ^) and writes ± and λ in math mode, for a table cell or a caption.
+func LaTeXEscape(s string) string { return latexReplacer.Replace(s) }

@@ -45,3 +45,27 @@ func TestProgressPlainAndNil(t *testing.T) {
 	q.Set(1, "") // quiet mode: a nil bar is a no-op
 	q.Done("")
 }
+
+func TestTableLaTeX(t *testing.T) {
+	tb := &Table{Title: "HR@5 of d_s = 20", Header: []string{"method", "HR@5"}, Notes: []string{"50% of users"}}
+	tb.AddRow("DE & RRD", "0.4773 ± 0.0021")
+	want := `% HR@5 of d\_s = 20
+\begin{tabular}{lr}
+\toprule
+method & HR@5 \\
+\midrule
+DE \& RRD & 0.4773 $\pm$ 0.0021 \\
+\bottomrule
+\end{tabular}
+% 50\% of users
+`
+	if got := tb.LaTeX(); got != want {
+		t.Errorf("LaTeX:\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestLaTeXEscape(t *testing.T) {
+	if got := LaTeXEscape(`a_b & 50% #1 {x} ± λ \ ~ ^ $`); got != `a\_b \& 50\% \#1 \{x\} $\pm$ $\lambda$ \textbackslash{} \textasciitilde{} \textasciicircum{} \$` {
+		t.Fatalf("%s", got)
+	}
+}

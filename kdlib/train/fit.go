@@ -63,9 +63,10 @@ type Config struct {
 	// StopMetrics[0] when training ends (otherwise the last ones are kept).
 	RestoreBest bool
 
-	// OnBatch and OnEpoch are progress hooks; they must be cheap.
-	OnBatch func(BatchEvent)
-	OnEpoch func(EpochEvent)
+	// Hooks observe the run (progress bars, timing, a term's own epoch
+	// step). Fit calls them in the order of the list; add one with append,
+	// never by wrapping another.
+	Hooks []Hook
 }
 
 // Defaults returns the reference hyper-parameters of the DE-RRD / TD code:
@@ -92,6 +93,40 @@ func (c *Config) Validate() error {
 	}
 	opt := nn.NewAdam(c.LR, c.WeightDecay)
 	return opt.Validate()
+}
+
+// Hook is a set of functions Fit calls as a run progresses; any of them may
+// be nil. They run on the training goroutine, between batches and epochs,
+// so they must be cheap unless their cost is part of training (HetComp's
+// knowledge-construction step); an epoch's time (Point.Seconds) does not
+// include its OnEpoch calls.
+type Hook struct {
+	// OnStart is called once, when the run is set up and before the
+	// evaluation of EvalAtStart and the first epoch.
+	OnStart func(StartEvent)
+	// OnBatch is called after every batch's optimiser step.
+	OnBatch func(BatchEvent)
+	// OnEpoch is called after every epoch and its evaluation, if one ran.
+	OnEpoch func(EpochEvent)
+	// OnEnd is called when Fit returns after OnStart was called: at the
+	// end of training, on early stopping, cancellation or an error.
+	OnEnd func(EndEvent)
+}
+
+// StartEvent describes a run about to start.
+type StartEvent struct {
+	// MaxEpochs is the run's epoch cap and Batches the number of batches
+	// per epoch.
+	MaxEpochs, Batches int
+}
+
+// EndEvent reports how a run ended.
+type EndEvent struct {
+	// Result is what Fit returns: the history so far, never nil.
+	Result *Result
+	// Err is the error Fit returns (nil when training completed or stopped
+	// early).
+	Err error
 }
 
 // BatchEvent reports a finished batch.
@@ -169,6 +204,66 @@ func (r *Result) BestTest(watch string) map[string]float64 {
 	return out
 }
 
+// TestCurve returns the test values of metric at every epoch of the history
+// where it was measured, with those epochs, in training order.
+func (r *Result) TestCurve(metric string) (epochs []int, values []float64) {
+	return r.curve(metric, func(p *Point) map[string]float64 { return p.Test })
+}
+
+// ValidCurve returns the validation values of metric at every epoch of the
+// history where it was measured, with those epochs, in training order.
+func (r *Result) ValidCurve(metric string) (epochs []int, values []float64) {
+	return r.curve(metric, func(p *Point) map[string]float64 { return p.Valid })
+}
+
+func (r *Result) curve(metric string, part func(*Point) map[string]float64) (epochs []int, values []float64) {
+	for k := range r.History {
+		if v, ok := part(&r.History[k])[metric]; ok {
+			epochs = append(epochs, r.History[k].Epoch)
+			values = append(values, v)
+		}
+	}
+	return epochs, values
+}
+
+// LastTest returns the test metrics of the last evaluated epoch of the
+// history (nil if none was evaluated on test).
+func (r *Result) LastTest() map[string]float64 {
+	for k := len(r.History) - 1; k >= 0; k-- {
+		if r.History[k].Test != nil {
+			return r.History[k].Test
+		}
+	}
+	return nil
+}
+
+// TrainSeconds returns the summed training time of the epochs of the
+// history (evaluation excluded, see Point.Seconds).
+func (r *Result) TrainSeconds() float64 {
+	s := 0.0
+	for _, p := range r.History {
+		if p.Epoch > 0 {
+			s += p.Seconds
+		}
+	}
+	return s
+}
+
+// MeanEpochSeconds returns the mean training time of an epoch of the
+// history (0 when no epoch ran).
+func (r *Result) MeanEpochSeconds() float64 {
+	n := 0
+	for _, p := range r.History {
+		if p.Epoch > 0 {
+			n++
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return r.TrainSeconds() / float64(n)
+}
+
 // ErrNonFinite is wrapped by the error Fit returns when a loss or a
 // parameter becomes NaN or infinite.
 var ErrNonFinite = errors.New("non-finite loss")
@@ -177,6 +272,10 @@ var ErrNonFinite = errors.New("non-finite loss")
 // when it stops with an error; on cancellation (ctx) or a non-finite loss
 // the parameters are put back to the end of the last completed epoch (or the
 // best snapshot if RestoreBest), so the model is always in a good state.
+//
+// The hooks of cfg.Hooks see the run: OnStart once the options and the data
+// are checked, OnBatch and OnEpoch as training goes, and OnEnd with what Fit
+// returns.
 func Fit(ctx context.Context, m Model, train *data.Interactions, terms []Term, cfg Config) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -187,6 +286,26 @@ func Fit(ctx context.Context, m Model, train *data.Interactions, terms []Term, c
 	if train == nil || train.NNZ() == 0 {
 		return nil, fmt.Errorf("train: %w", data.ErrEmpty)
 	}
+	ex, err := newExamples(train, cfg.Examples)
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range cfg.Hooks {
+		if h.OnStart != nil {
+			h.OnStart(StartEvent{MaxEpochs: cfg.Epochs, Batches: ex.batches(cfg.BatchSize)})
+		}
+	}
+	res, err := fit(ctx, m, train, ex, terms, &cfg)
+	for _, h := range cfg.Hooks {
+		if h.OnEnd != nil {
+			h.OnEnd(EndEvent{Result: res, Err: err})
+		}
+	}
+	return res, err
+}
+
+// fit is Fit's training loop, on checked options and data.
+func fit(ctx context.Context, m Model, train *data.Interactions, ex *examples, terms []Term, cfg *Config) (*Result, error) {
 	params := collectParams(m, terms)
 	for _, p := range params {
 		p.ResetState() // a new optimizer per run, as in the reference
@@ -238,10 +357,6 @@ func Fit(ctx context.Context, m Model, train *data.Interactions, terms []Term, c
 		res.History = append(res.History, p)
 	}
 
-	ex, err := newExamples(train, cfg.Examples)
-	if err != nil {
-		return nil, err
-	}
 	for epoch := 0; epoch < cfg.Epochs; epoch++ {
 		if err := ctx.Err(); err != nil {
 			restore()
@@ -275,8 +390,10 @@ func Fit(ctx context.Context, m Model, train *data.Interactions, terms []Term, c
 			}
 			opt.Step(params)
 			p.Loss += loss
-			if cfg.OnBatch != nil {
-				cfg.OnBatch(BatchEvent{Epoch: epoch + 1, Batch: bi + 1, Batches: batches, Loss: loss})
+			for _, h := range cfg.Hooks {
+				if h.OnBatch != nil {
+					h.OnBatch(BatchEvent{Epoch: epoch + 1, Batch: bi + 1, Batches: batches, Loss: loss})
+				}
 			}
 		}
 		p.Seconds = time.Since(start).Seconds()
@@ -304,8 +421,10 @@ func Fit(ctx context.Context, m Model, train *data.Interactions, terms []Term, c
 			}
 		}
 		res.History = append(res.History, p)
-		if cfg.OnEpoch != nil {
-			cfg.OnEpoch(EpochEvent{Point: p, MaxEpochs: cfg.Epochs, Improved: improved})
+		for _, h := range cfg.Hooks {
+			if h.OnEpoch != nil {
+				h.OnEpoch(EpochEvent{Point: p, MaxEpochs: cfg.Epochs, Improved: improved})
+			}
 		}
 		if cfg.Patience > 0 && sinceImprove >= cfg.Patience {
 			res.StoppedEarly = true

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/kdrec/kdrec/kdlib/data"
@@ -132,11 +133,11 @@ func TestFitCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	c := cfg()
 	c.Epochs = 100
-	c.OnEpoch = func(e train.EpochEvent) {
+	c.Hooks = append(c.Hooks, train.Hook{OnEpoch: func(e train.EpochEvent) {
 		if e.Epoch == 3 {
 			cancel()
 		}
-	}
+	}})
 	res, err := train.Fit(ctx, m, x, []train.Term{m.Loss()}, c)
 	if !errors.Is(err, context.Canceled) || res.Epochs != 3 {
 		t.Fatalf("err %v after %d epochs, want Canceled after 3", err, res.Epochs)
@@ -188,5 +189,92 @@ func TestConfigValidation(t *testing.T) {
 		if _, err := train.Fit(context.Background(), m, x, []train.Term{m.Loss()}, c); err == nil {
 			t.Errorf("invalid config %+v accepted", c)
 		}
+	}
+}
+
+// TestFitHooks checks that every hook of the list sees the run, in list
+// order: OnStart once with the cap and the batches per epoch, OnBatch and
+// OnEpoch as training goes, OnEnd with what Fit returns (also when the
+// run is cancelled).
+func TestFitHooks(t *testing.T) {
+	x := toy(t)
+	m := newModel(t, x)
+	c := cfg()
+	wantBatches := (x.NNZ() + c.BatchSize - 1) / c.BatchSize
+	var log []string
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var end train.EndEvent
+	for _, name := range []string{"a", "b"} {
+		c.Hooks = append(c.Hooks, train.Hook{
+			OnStart: func(e train.StartEvent) {
+				if e.MaxEpochs != c.Epochs || e.Batches != wantBatches {
+					t.Errorf("start %+v, want %d epochs of %d batches", e, c.Epochs, wantBatches)
+				}
+				log = append(log, name+" start")
+			},
+			OnBatch: func(e train.BatchEvent) {
+				if e.Batch == e.Batches {
+					log = append(log, name+" last batch")
+				}
+			},
+			OnEpoch: func(e train.EpochEvent) {
+				log = append(log, name+" epoch")
+				if e.Epoch == 2 && name == "b" {
+					cancel()
+				}
+			},
+			OnEnd: func(e train.EndEvent) {
+				log = append(log, name+" end")
+				end = e
+			},
+		})
+	}
+	c.Hooks = append(c.Hooks, train.Hook{}) // all nil: ignored
+	res, err := train.Fit(ctx, m, x, []train.Term{m.Loss()}, c)
+	if !errors.Is(err, context.Canceled) || res.Epochs != 2 {
+		t.Fatalf("err %v after %d epochs, want Canceled after 2", err, res.Epochs)
+	}
+	want := []string{"a start", "b start", "a last batch", "b last batch", "a epoch", "b epoch",
+		"a last batch", "b last batch", "a epoch", "b epoch", "a end", "b end"}
+	if !slices.Equal(log, want) {
+		t.Errorf("hook calls\n%v\nwant\n%v", log, want)
+	}
+	if end.Result != res || end.Err != err {
+		t.Errorf("OnEnd saw %p, %v; Fit returned %p, %v", end.Result, end.Err, res, err)
+	}
+	// A run that fails its checks starts no hook.
+	log = nil
+	if _, err := train.Fit(context.Background(), m, x, nil, c); err == nil || len(log) != 0 {
+		t.Errorf("no terms: err %v, hooks %v", err, log)
+	}
+}
+
+func TestResultCurves(t *testing.T) {
+	r := &train.Result{History: []train.Point{
+		{Epoch: 0, Valid: map[string]float64{"HR@5": 0.05}},
+		{Epoch: 1, Seconds: 1},
+		{Epoch: 2, Seconds: 2, Valid: map[string]float64{"HR@5": 0.1}, Test: map[string]float64{"HR@5": 0.3}},
+		{Epoch: 3, Seconds: 3.5, Valid: map[string]float64{"HR@5": 0.2}, Test: map[string]float64{"NDCG@5": 0.4}},
+		{Epoch: 4, Seconds: 1.5},
+	}}
+	if e, v := r.ValidCurve("HR@5"); !slices.Equal(e, []int{0, 2, 3}) || !slices.Equal(v, []float64{0.05, 0.1, 0.2}) {
+		t.Errorf("valid curve %v %v", e, v)
+	}
+	if e, v := r.TestCurve("HR@5"); !slices.Equal(e, []int{2}) || !slices.Equal(v, []float64{0.3}) {
+		t.Errorf("test curve %v %v", e, v)
+	}
+	if e, v := r.TestCurve("Recall@50"); e != nil || v != nil {
+		t.Errorf("curve of an unmeasured metric: %v %v", e, v)
+	}
+	if last := r.LastTest(); last["NDCG@5"] != 0.4 || len(last) != 1 {
+		t.Errorf("last test %v", last)
+	}
+	if s, m := r.TrainSeconds(), r.MeanEpochSeconds(); s != 8 || m != 2 {
+		t.Errorf("train seconds %v, mean %v; want 8 and 2", s, m)
+	}
+	empty := &train.Result{}
+	if empty.MeanEpochSeconds() != 0 || empty.LastTest() != nil {
+		t.Error("empty history")
 	}
 }

@@ -98,7 +98,7 @@ func TestTrainBPRCache(t *testing.T) {
 	if !slices.Equal(a.Model.P.W, b.Model.P.W) || len(b.Result.History) != len(a.Result.History) || b.Test["HR@10"] != a.Test["HR@10"] {
 		t.Error("cached run differs")
 	}
-	if _, c := exp.Curve(b.Result, "HR@10"); len(c) != 2 {
+	if _, c := b.Result.TestCurve("HR@10"); len(c) != 2 {
 		t.Errorf("curve %v", c)
 	}
 	// A corrupt checkpoint is retrained.

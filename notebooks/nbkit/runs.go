@@ -112,18 +112,6 @@ func LatentRuns(ctx context.Context, s *data.Split, teacher model.Embedder, teac
 	return out, nil
 }
 
-// ValidCurve returns the validation values of metric at every evaluated
-// epoch of r (exp.Curve gives the test values).
-func ValidCurve(r *train.Result, metric string) (epochs []int, values []float64) {
-	for _, p := range r.History {
-		if v, ok := p.Valid[metric]; ok {
-			epochs = append(epochs, p.Epoch)
-			values = append(values, v)
-		}
-	}
-	return epochs, values
-}
-
 // ListN is the length of the teacher's ranking lists: 500 (the sampling
 // range of RRD and IR-RRD), 100 under KDREC_QUICK, where the 400 users
 // would otherwise leave IR-RRD no uninteresting users to sample for an item.
@@ -213,11 +201,12 @@ func TrainRankingCurve(ctx context.Context, s *data.Split, t *exp.Teacher, lists
 		cfg.Seed, cfg.Epochs, cfg.Patience, cfg.EvalEvery, cfg.EvalAtStart = o.Seed, o.Epochs, o.Patience, 1, o.EvalAtStart
 		cfg.Eval = exp.EvalFunc(st, s, exp.LOO)
 		cfg.StopMetrics = exp.StopMetrics(exp.LOO)
-		res, err := exp.FitWithProgress(ctx, fmt.Sprintf("%s seed %d", o.Name, o.Seed), st, s.Train, append([]train.Term{st.Loss()}, kd...), cfg, o.Log, false)
+		cfg.Hooks = append(cfg.Hooks, report.ProgressHook(o.Log, fmt.Sprintf("%s seed %d", o.Name, o.Seed), false))
+		res, err := train.Fit(ctx, st, s.Train, append([]train.Term{st.Loss()}, kd...), cfg)
 		if err != nil {
 			return nil, err
 		}
-		return &RankingCurve{Name: o.Name, Method: o.Method, Seed: o.Seed, Result: res, Best: res.BestTest("HR"), SecondsPerEpoch: meanSeconds(res)}, nil
+		return &RankingCurve{Name: o.Name, Method: o.Method, Seed: o.Seed, Result: res, Best: res.BestTest("HR"), SecondsPerEpoch: res.MeanEpochSeconds()}, nil
 	}, func(r *RankingCurve) { r.Cached = true })
 }
 
@@ -269,19 +258,4 @@ func slug(s string) string {
 		}
 		return '_'
 	}, s)
-}
-
-// meanSeconds is the mean training time of the epochs of r.
-func meanSeconds(r *train.Result) float64 {
-	s, n := 0.0, 0
-	for _, p := range r.History {
-		if p.Epoch > 0 {
-			s += p.Seconds
-			n++
-		}
-	}
-	if n == 0 {
-		return 0
-	}
-	return s / float64(n)
 }

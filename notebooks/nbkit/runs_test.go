@@ -2,14 +2,14 @@ package nbkit
 
 import (
 	"context"
-	"math"
+	"encoding/json"
 	"math/rand/v2"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/kdrec/kdrec/kdlib/data"
 	"github.com/kdrec/kdrec/kdlib/distill"
+	"github.com/kdrec/kdrec/kdlib/eval"
 	"github.com/kdrec/kdrec/kdlib/exp"
 	"github.com/kdrec/kdrec/kdlib/model"
 	"github.com/kdrec/kdrec/kdlib/train"
@@ -34,38 +34,6 @@ func smallSplit(t *testing.T) *data.Split {
 		t.Fatal(err)
 	}
 	return s
-}
-
-func TestSubset(t *testing.T) {
-	s := smallSplit(t)
-	r, err := Subset(s, 50, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.NumUsers() != 50 || r.Validate() != nil || len(r.Candidates) != 50 || len(r.Candidates[0]) != 30 {
-		t.Fatalf("subset: %d users, %v, candidates %d", r.NumUsers(), r.Validate(), len(r.Candidates))
-	}
-	// Every user keeps their number of training, validation and test items,
-	// and the items are renumbered densely.
-	used := make([]bool, r.NumItems())
-	for u := range 50 {
-		if len(r.Train.Items(u)) != len(s.Train.Items(u)) || len(r.Valid[u]) != len(s.Valid[u]) || len(r.Test[u]) != len(s.Test[u]) {
-			t.Fatalf("user %d changed", u)
-		}
-		for _, i := range slices.Concat(r.Train.Items(u), r.Valid[u], r.Test[u]) {
-			used[i] = true
-		}
-	}
-	if slices.Contains(used, false) {
-		t.Error("unused item ids in the subset")
-	}
-	if _, err := Subset(s, 0, 0); err == nil {
-		t.Error("empty subset accepted")
-	}
-	again, _ := Subset(s, 50, 3)
-	if exp.SplitFingerprint(again) != exp.SplitFingerprint(r) {
-		t.Error("subset not deterministic")
-	}
 }
 
 func TestScaleSplits(t *testing.T) {
@@ -97,39 +65,6 @@ func TestScaleSplits(t *testing.T) {
 	t.Setenv("KDREC_CACHE", "/c")
 	if ArtifactDir() != "/c" {
 		t.Errorf("artifact dir %s with KDREC_CACHE", ArtifactDir())
-	}
-}
-
-func TestValidCurve(t *testing.T) {
-	r := &train.Result{History: []train.Point{{Epoch: 1}, {Epoch: 2, Valid: map[string]float64{"HR@5": 0.1}}, {Epoch: 3, Valid: map[string]float64{"HR@5": 0.2}}}}
-	e, v := ValidCurve(r, "HR@5")
-	if !slices.Equal(e, []int{2, 3}) || !slices.Equal(v, []float64{0.1, 0.2}) {
-		t.Errorf("%v %v", e, v)
-	}
-}
-
-func TestTopologyOfTeacherItself(t *testing.T) {
-	s := smallSplit(t)
-	m, err := model.NewBPR(model.BPRConfig{Users: s.NumUsers(), Items: s.NumItems(), Dim: 8, Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	topo, err := NewTopology(s, m, TopologyOptions{Users: 30, Items: 30, K: 5})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := topo.Measure(m, 0)
-	if p.Discrepancy > 1e-10 || p.KNN != 1 {
-		t.Errorf("teacher against itself: %+v", p)
-	}
-	// Another model has another topology.
-	other, _ := model.NewBPR(model.BPRConfig{Users: s.NumUsers(), Items: s.NumItems(), Dim: 4, Seed: 2})
-	q := topo.Measure(other, 1)
-	if q.Discrepancy <= 0 || q.KNN >= 1 || math.IsNaN(q.Discrepancy) {
-		t.Errorf("other model: %+v", q)
-	}
-	if _, err := NewTopology(s, m, TopologyOptions{Users: 3, Items: 2, K: 5}); err == nil {
-		t.Error("k larger than the sample accepted")
 	}
 }
 
@@ -165,7 +100,7 @@ func TestCachedChapterRuns(t *testing.T) {
 		t.Error("Terms without Config accepted")
 	}
 	lo := exp.LatentOptions{Method: exp.LatentFTD, Dim: 4, Epochs: 3, EvalEvery: 2}
-	to := TopologyOptions{Users: 20, Items: 20, K: 3}
+	to := eval.TopologyOptions{Users: 20, Items: 20, K: 3}
 	tr, err := TrainTopology(ctx, s, teacher.Model, teacher.Hash, lo, to)
 	if err != nil {
 		t.Fatal(err)
@@ -180,6 +115,20 @@ func TestCachedChapterRuns(t *testing.T) {
 	runs, err := LatentRuns(ctx, s, teacher.Model, teacher.Hash, []exp.LatentOptions{{Method: exp.LatentStudent, Dim: 4, Protocol: exp.LOO, Epochs: 1, EvalEvery: 1}}, false)
 	if err != nil || len(runs) != 1 || runs[0].Result.Epochs != 1 {
 		t.Fatalf("latent runs: %v", err)
+	}
+}
+
+// TestTopologyPointJSON pins the cached form of a topology point, which
+// traces written before the measures moved to eval share.
+func TestTopologyPointJSON(t *testing.T) {
+	p := TopologyPoint{Epoch: 3, TopologyMeasure: eval.TopologyMeasure{Discrepancy: 0.5, KNN: 0.25}}
+	b, err := json.Marshal(p)
+	if err != nil || string(b) != `{"epoch":3,"discrepancy":0.5,"knn":0.25}` {
+		t.Errorf("%s %v", b, err)
+	}
+	var q TopologyPoint
+	if err := json.Unmarshal(b, &q); err != nil || q != p {
+		t.Errorf("%+v %v", q, err)
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 
 	"github.com/kdrec/kdrec/datasets"
 	"github.com/kdrec/kdrec/kdlib/data"
@@ -15,7 +14,7 @@ import (
 )
 
 // QuickUsers is the number of users the chapter notebooks keep under
-// KDREC_QUICK (see Subset): small enough that every notebook runs in a
+// KDREC_QUICK (see data.Subset): small enough that every notebook runs in a
 // minute or two on two cores.
 const QuickUsers = 400
 
@@ -54,7 +53,7 @@ type Split struct {
 // candidate file is not shipped), as exp.RankingKD's reproduction uses it;
 // without KDREC_DATASETS a leave-one-out split of the embedded CiteULike-t
 // (seed 0). Under KDREC_QUICK only the first QuickUsers users are kept
-// (Subset).
+// (data.Subset).
 func LOOSplit() (*Split, error) {
 	var s *data.Split
 	out := &Split{}
@@ -118,7 +117,7 @@ func (out *Split) reduce(s *data.Split) (*Split, error) {
 	if !Quick() {
 		return out, nil
 	}
-	r, err := Subset(s, QuickUsers, 0)
+	r, err := data.Subset(s, QuickUsers, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -126,65 +125,6 @@ func (out *Split) reduce(s *data.Split) (*Split, error) {
 	out.How += fmt.Sprintf("; KDREC_QUICK: only its first %d users and their items", QuickUsers)
 	out.Short += fmt.Sprintf(", first %d users", QuickUsers)
 	return out, nil
-}
-
-// Subset returns the split restricted to its first n users and the items
-// they have in train, validation or test, renumbered in order of first
-// appearance (user by user: train, then validation, then test items). If s
-// has candidates, the subset gets as many per user, drawn again with seed
-// (data.SampleCandidates) from the smaller catalogue.
-func Subset(s *data.Split, n int, seed uint64) (*data.Split, error) {
-	if n <= 0 || n > s.NumUsers() {
-		return nil, fmt.Errorf("subset: %d users out of %d", n, s.NumUsers())
-	}
-	ids := map[int32]int32{}
-	id := func(i int32) int32 {
-		if j, ok := ids[i]; ok {
-			return j
-		}
-		j := int32(len(ids))
-		ids[i] = j
-		return j
-	}
-	var pairs []data.Pair
-	valid, test := make([][]int32, n), make([][]int32, n)
-	remap := func(xs []int32) []int32 {
-		out := make([]int32, len(xs))
-		for k, i := range xs {
-			out[k] = id(i)
-		}
-		slices.Sort(out)
-		return out
-	}
-	for u := range n {
-		for _, i := range s.Train.Items(u) {
-			pairs = append(pairs, data.Pair{User: int32(u), Item: id(i)})
-		}
-		if u < len(s.Valid) {
-			valid[u] = remap(s.Valid[u])
-		}
-		if u < len(s.Test) {
-			test[u] = remap(s.Test[u])
-		}
-	}
-	x, err := data.FromPairs(n, len(ids), pairs)
-	if err != nil {
-		return nil, err
-	}
-	r := &data.Split{Name: fmt.Sprintf("%s first-users=%d", s.Name, n), Train: x, Valid: valid, Test: test}
-	if err := r.Validate(); err != nil {
-		return nil, fmt.Errorf("subset: %w", err)
-	}
-	if s.Candidates != nil {
-		k := 0
-		for _, c := range s.Candidates[:n] {
-			k = max(k, len(c))
-		}
-		if err := data.SampleCandidates(r, seed, k); err != nil {
-			return nil, fmt.Errorf("subset: %w", err)
-		}
-	}
-	return r, nil
 }
 
 // Scale is the chapter notebooks' teacher and student setting.

@@ -1,4 +1,4 @@
-package distill
+package simd
 
 import (
 	"fmt"
@@ -29,7 +29,7 @@ func vmathRequireKernels(t *testing.T) {
 	}
 }
 
-// vmathCheck runs f (expSlice or logSlice) on src, out of place and in
+// vmathCheck runs f (ExpSlice or LogSlice) on src, out of place and in
 // place, and compares every element with ref (math.Exp or math.Log).
 func vmathCheck(t *testing.T, name string, f func(dst, src []float64), ref func(float64) float64, src []float64) {
 	t.Helper()
@@ -159,42 +159,42 @@ func vmathRandLog(r *rand.Rand, n int) []float64 {
 func TestVmathExpBitExact(t *testing.T) {
 	vmathRequireKernels(t)
 	r := rand.New(rand.NewPCG(1, 2))
-	vmathCheck(t, "exp[-80,0]", expSlice, math.Exp, vmathRandExp(r, 1<<18, -80, 0))
-	vmathCheck(t, "exp[-700,700]", expSlice, math.Exp, vmathRandExp(r, 1<<18, -700, 700))
-	vmathCheck(t, "exp[-760,720]", expSlice, math.Exp, vmathRandExp(r, 1<<16, -760, 720))
-	vmathCheck(t, "exp[-1,1]", expSlice, math.Exp, vmathRandExp(r, 1<<16, -1, 1))
+	vmathCheck(t, "exp[-80,0]", ExpSlice, math.Exp, vmathRandExp(r, 1<<18, -80, 0))
+	vmathCheck(t, "exp[-700,700]", ExpSlice, math.Exp, vmathRandExp(r, 1<<18, -700, 700))
+	vmathCheck(t, "exp[-760,720]", ExpSlice, math.Exp, vmathRandExp(r, 1<<16, -760, 720))
+	vmathCheck(t, "exp[-1,1]", ExpSlice, math.Exp, vmathRandExp(r, 1<<16, -1, 1))
 	bits := make([]float64, 1<<16) // random bit patterns: every exponent, specials included
 	for i := range bits {
 		bits[i] = math.Float64frombits(r.Uint64())
 	}
-	vmathCheck(t, "exp(bits)", expSlice, math.Exp, bits)
+	vmathCheck(t, "exp(bits)", ExpSlice, math.Exp, bits)
 	edges := vmathExpEdges()
-	vmathCheck(t, "exp(edges)", expSlice, math.Exp, edges)
-	vmathCheck(t, "exp(mixed)", expSlice, math.Exp, vmathMix(edges, vmathRandExp(r, 97, -80, 0)))
+	vmathCheck(t, "exp(edges)", ExpSlice, math.Exp, edges)
+	vmathCheck(t, "exp(mixed)", ExpSlice, math.Exp, vmathMix(edges, vmathRandExp(r, 97, -80, 0)))
 }
 
 func TestVmathLogBitExact(t *testing.T) {
 	vmathRequireKernels(t)
 	r := rand.New(rand.NewPCG(3, 4))
-	vmathCheck(t, "log[1e-35,1e6]", logSlice, math.Log, vmathRandLog(r, 1<<18))
+	vmathCheck(t, "log[1e-35,1e6]", LogSlice, math.Log, vmathRandLog(r, 1<<18))
 	normal := make([]float64, 1<<18) // random positive normal bit patterns
 	for i := range normal {
 		normal[i] = math.Float64frombits(uint64(1+r.IntN(2046))<<52 | r.Uint64()>>12)
 	}
-	vmathCheck(t, "log(normal bits)", logSlice, math.Log, normal)
+	vmathCheck(t, "log(normal bits)", LogSlice, math.Log, normal)
 	sub := make([]float64, 1<<14) // random positive subnormals
 	for i := range sub {
 		sub[i] = math.Float64frombits(r.Uint64() >> (12 + r.IntN(52)))
 	}
-	vmathCheck(t, "log(subnormal bits)", logSlice, math.Log, sub)
+	vmathCheck(t, "log(subnormal bits)", LogSlice, math.Log, sub)
 	bits := make([]float64, 1<<16) // any bit pattern: signs, zeros, NaN, Inf
 	for i := range bits {
 		bits[i] = math.Float64frombits(r.Uint64())
 	}
-	vmathCheck(t, "log(bits)", logSlice, math.Log, bits)
+	vmathCheck(t, "log(bits)", LogSlice, math.Log, bits)
 	edges := vmathLogEdges()
-	vmathCheck(t, "log(edges)", logSlice, math.Log, edges)
-	vmathCheck(t, "log(mixed)", logSlice, math.Log, vmathMix(edges, vmathRandLog(r, 97)))
+	vmathCheck(t, "log(edges)", LogSlice, math.Log, edges)
+	vmathCheck(t, "log(mixed)", LogSlice, math.Log, vmathMix(edges, vmathRandLog(r, 97)))
 }
 
 // TestVmathTails checks every length 0..13 at several offsets, with and
@@ -206,20 +206,20 @@ func TestVmathTails(t *testing.T) {
 	logPool := vmathRandLog(r, 64)
 	for n := 0; n <= 13; n++ {
 		for off := 0; off < 4; off++ {
-			vmathCheck(t, fmt.Sprintf("exp n=%d off=%d", n, off), expSlice, math.Exp, expPool[off:off+n])
-			vmathCheck(t, fmt.Sprintf("log n=%d off=%d", n, off), logSlice, math.Log, logPool[off:off+n])
+			vmathCheck(t, fmt.Sprintf("exp n=%d off=%d", n, off), ExpSlice, math.Exp, expPool[off:off+n])
+			vmathCheck(t, fmt.Sprintf("log n=%d off=%d", n, off), LogSlice, math.Log, logPool[off:off+n])
 		}
 		for p := range n {
 			e := append([]float64(nil), expPool[:n]...)
 			e[p] = math.NaN()
-			vmathCheck(t, fmt.Sprintf("exp n=%d NaN@%d", n, p), expSlice, math.Exp, e)
+			vmathCheck(t, fmt.Sprintf("exp n=%d NaN@%d", n, p), ExpSlice, math.Exp, e)
 			e[p] = -745.5
-			vmathCheck(t, fmt.Sprintf("exp n=%d -745.5@%d", n, p), expSlice, math.Exp, e)
+			vmathCheck(t, fmt.Sprintf("exp n=%d -745.5@%d", n, p), ExpSlice, math.Exp, e)
 			l := append([]float64(nil), logPool[:n]...)
 			l[p] = 0
-			vmathCheck(t, fmt.Sprintf("log n=%d 0@%d", n, p), logSlice, math.Log, l)
+			vmathCheck(t, fmt.Sprintf("log n=%d 0@%d", n, p), LogSlice, math.Log, l)
 			l[p] = -2
-			vmathCheck(t, fmt.Sprintf("log n=%d -2@%d", n, p), logSlice, math.Log, l)
+			vmathCheck(t, fmt.Sprintf("log n=%d -2@%d", n, p), LogSlice, math.Log, l)
 		}
 	}
 }
@@ -235,7 +235,7 @@ func TestVmathAlias(t *testing.T) {
 	for i, v := range x {
 		want[i] = math.Exp(v)
 	}
-	expSlice(x, x)
+	ExpSlice(x, x)
 	for i := range x {
 		if !vmathSame(x[i], want[i]) {
 			t.Errorf("in-place exp at %d: got %v, want %v", i, x[i], want[i])
@@ -246,7 +246,7 @@ func TestVmathAlias(t *testing.T) {
 	for i, v := range y {
 		want[i] = math.Log(v)
 	}
-	logSlice(y, y)
+	LogSlice(y, y)
 	for i := range y {
 		if !vmathSame(y[i], want[i]) {
 			t.Errorf("in-place log at %d: got %v, want %v", i, y[i], want[i])
@@ -267,7 +267,7 @@ func BenchmarkExpSlice(b *testing.B) {
 	b.Run("slice", func(b *testing.B) {
 		b.SetBytes(8 * int64(len(src)))
 		for b.Loop() {
-			expSlice(dst, src)
+			ExpSlice(dst, src)
 		}
 	})
 	b.Run("scalar", func(b *testing.B) {
@@ -286,7 +286,7 @@ func BenchmarkLogSlice(b *testing.B) {
 	b.Run("slice", func(b *testing.B) {
 		b.SetBytes(8 * int64(len(src)))
 		for b.Loop() {
-			logSlice(dst, src)
+			LogSlice(dst, src)
 		}
 	})
 	b.Run("scalar", func(b *testing.B) {

@@ -1,6 +1,6 @@
 //go:build !amd64
 
-package nn
+package simd
 
 // Dot4 computes the dot products of four consecutive rows of a (each
 // len(b) long) with b.

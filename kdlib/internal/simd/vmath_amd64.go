@@ -1,6 +1,6 @@
 //go:build amd64 && !noasm && !gccgo && !safe
 
-package distill
+package simd
 
 import (
 	"math"
@@ -84,7 +84,7 @@ func vmathSelfCheck() (expOK, logOK bool) {
 	return expOK, logOK
 }
 
-// expSlice sets dst[i] = math.Exp(src[i]) for every i, bit for bit.
+// ExpSlice sets dst[i] = math.Exp(src[i]) for every i, bit for bit.
 // len(dst) must equal len(src); dst may be the same slice as src (other
 // overlaps are not supported).
 //
@@ -96,9 +96,9 @@ func vmathSelfCheck() (expOK, logOK bool) {
 // (roughly x < -708.743 or x >= 709.436: overflow to +Inf, denormal or
 // zero results), is evaluated with math.Exp, as is the tail of len%4
 // elements. Without the kernel every element goes through math.Exp.
-func expSlice(dst, src []float64) { vmapSlice(dst, src, vmathExpOK, expAVX2, math.Exp) }
+func ExpSlice(dst, src []float64) { vmapSlice(dst, src, vmathExpOK, expAVX2, math.Exp) }
 
-// logSlice sets dst[i] = math.Log(src[i]) for every i, bit for bit.
+// LogSlice sets dst[i] = math.Log(src[i]) for every i, bit for bit.
 // len(dst) must equal len(src); dst may be the same slice as src (other
 // overlaps are not supported).
 //
@@ -109,7 +109,7 @@ func expSlice(dst, src []float64) { vmapSlice(dst, src, vmathExpOK, expAVX2, mat
 // bit-level frexp is replayed exactly. A block containing ±0, a negative
 // number, NaN or +Inf is evaluated with math.Log, as is the tail of len%4
 // elements. Without the kernel every element goes through math.Log.
-func logSlice(dst, src []float64) { vmapSlice(dst, src, vmathLogOK, logAVX2, math.Log) }
+func LogSlice(dst, src []float64) { vmapSlice(dst, src, vmathLogOK, logAVX2, math.Log) }
 
 // vmapSlice sets dst[i] = f(src[i]): through kernel, which writes the
 // blocks of four it can and returns how many elements it wrote, when ok;

@@ -1,13 +1,16 @@
-package nn
+package simd_test
 
 import (
 	"math"
 	"testing"
+
+	"github.com/kdrec/kdrec/kdlib/internal/simd"
+	"github.com/kdrec/kdrec/kdlib/nn"
 )
 
 func TestDot4(t *testing.T) {
 	for _, d := range []int{1, 7, 8, 16, 20, 200, 203} {
-		rng := NewRand(uint64(d), 1)
+		rng := nn.NewRand(uint64(d), 1)
 		a, b := make([]float32, 4*d), make([]float32, d)
 		for k := range a {
 			a[k] = float32(rng.NormFloat64())
@@ -16,7 +19,7 @@ func TestDot4(t *testing.T) {
 			b[k] = float32(rng.NormFloat64())
 		}
 		var out [4]float32
-		Dot4(a, b, &out)
+		simd.Dot4(a, b, &out)
 		for r := 0; r < 4; r++ {
 			want := 0.0
 			for k := 0; k < d; k++ {
@@ -31,7 +34,7 @@ func TestDot4(t *testing.T) {
 
 func TestDotRows4(t *testing.T) {
 	for _, d := range []int{1, 7, 8, 20, 200, 203} {
-		rng := NewRand(uint64(d), 2)
+		rng := nn.NewRand(uint64(d), 2)
 		b := make([]float32, d)
 		rows := make([][]float32, 4)
 		for k := range b {
@@ -44,7 +47,7 @@ func TestDotRows4(t *testing.T) {
 			}
 		}
 		var out [4]float32
-		DotRows4(b, rows[0], rows[1], rows[2], rows[3], &out)
+		simd.DotRows4(b, rows[0], rows[1], rows[2], rows[3], &out)
 		for r := 0; r < 4; r++ {
 			want := 0.0
 			for k := 0; k < d; k++ {
@@ -61,7 +64,7 @@ func TestDotRows4(t *testing.T) {
 // Dot4 of the same pair of rows, for aligned and unaligned lengths.
 func TestDot4x3(t *testing.T) {
 	for _, d := range []int{1, 7, 8, 16, 24, 112, 203, 3360} {
-		rng := NewRand(uint64(d), 3)
+		rng := nn.NewRand(uint64(d), 3)
 		a, b := make([]float32, 4*d), make([]float32, 3*d)
 		for k := range a {
 			a[k] = float32(rng.NormFloat64())
@@ -70,10 +73,10 @@ func TestDot4x3(t *testing.T) {
 			b[k] = float32(rng.NormFloat64())
 		}
 		var out [12]float32
-		Dot4x3(a, b, &out)
+		simd.Dot4x3(a, b, &out)
 		for j := 0; j < 3; j++ {
 			var want [4]float32
-			Dot4(a, b[j*d:(j+1)*d], &want)
+			simd.Dot4(a, b[j*d:(j+1)*d], &want)
 			for r := 0; r < 4; r++ {
 				if math.Float32bits(out[4*j+r]) != math.Float32bits(want[r]) {
 					t.Fatalf("d=%d row %d col %d: %v, Dot4 gives %v", d, r, j, out[4*j+r], want[r])

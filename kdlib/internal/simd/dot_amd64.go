@@ -1,29 +1,26 @@
 //go:build amd64 && !noasm && !gccgo && !safe
 
-package distill
+package simd
 
-import (
-	"unsafe"
-
-	"github.com/kdrec/kdrec/kdlib/nn"
-)
+import "unsafe"
 
 //go:noescape
 func dot4SSE(x []float32, r0, r1, r2, r3 *float32, out *[4]float32)
 
-// dotRows sets out[j] = dot(x, other.Row(keys[j])) for the rows of a
+// DotRows sets out[j] = Dot(x, other.Row(keys[j])) for the rows of a
 // row-major table w with len(x) columns, four rows at a time when the
 // table's rows are 16-byte aligned.
-func dotRows(x, w []float32, keys []int32, out []float32) { dotRowsStride(x, w, len(x), keys, out) }
+func DotRows(x, w []float32, keys []int32, out []float32) { DotRowsStride(x, w, len(x), keys, out) }
 
-// dotRowsStride is dotRows for a table whose rows start stride entries
-// apart (stride ≥ len(x)): the rows of runBPR's interleaved user table.
-func dotRowsStride(x, w []float32, stride int, keys []int32, out []float32) {
+// DotRowsStride is DotRows for a table whose rows start stride entries
+// apart (stride ≥ len(x)): the rows of an interleaved table (distill keeps
+// a user's row and its gradient side by side, stride 2d).
+func DotRowsStride(x, w []float32, stride int, keys []int32, out []float32) {
 	d := len(x)
 	out = out[:len(keys)]
 	if !useAVX || d&3 != 0 || stride&3 != 0 || uintptr(unsafe.Pointer(unsafe.SliceData(w)))&15 != 0 {
 		for j, k := range keys {
-			out[j] = dot(x, w[int(k)*stride:int(k)*stride+d])
+			out[j] = Dot(x, w[int(k)*stride:int(k)*stride+d])
 		}
 		return
 	}
@@ -36,11 +33,11 @@ func dotRowsStride(x, w []float32, stride int, keys []int32, out []float32) {
 		copy(out[j:j+4], o[:])
 	}
 	for ; j < len(keys); j++ {
-		out[j] = dot(x, w[int(keys[j])*stride:int(keys[j])*stride+d])
+		out[j] = Dot(x, w[int(keys[j])*stride:int(keys[j])*stride+d])
 	}
 }
 
-// dot returns Σ x[t]·y[t] with exactly the rounding of nn.Dot (gonum's
+// Dot returns Σ x[t]·y[t] with exactly the rounding of nn.Dot (gonum's
 // SSE kernel), without its call overhead. For a y aligned to 16 bytes and
 // a length divisible by 4 — embedding rows of a dimension divisible by 4 —
 // that kernel keeps four lane sums: over each block of 16 elements, lanes
@@ -48,10 +45,10 @@ func dotRowsStride(x, w []float32, stride int, keys []int32, out []float32) {
 // the second set is added to the first after the blocks, then every
 // remaining group of 4 elements is added lane by lane, and the result is
 // (l0+l1)+(l2+l3). Other cases call nn.Dot.
-func dot(x, y []float32) float32 {
+func Dot(x, y []float32) float32 {
 	n := len(x)
 	if n&3 != 0 || uintptr(unsafe.Pointer(unsafe.SliceData(y)))&15 != 0 {
-		return nn.Dot(x, y)
+		return gonumDot(x, y)
 	}
 	y = y[:n]
 	var s0, s1, s2, s3 float32

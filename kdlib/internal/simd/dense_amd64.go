@@ -1,4 +1,4 @@
-package nn
+package simd
 
 import "golang.org/x/sys/cpu"
 

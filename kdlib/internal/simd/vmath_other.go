@@ -1,6 +1,6 @@
 //go:build !amd64 || noasm || gccgo || safe
 
-package distill
+package simd
 
 import "math"
 
@@ -10,20 +10,20 @@ const (
 	vmathExpOK, vmathLogOK   = false, false
 )
 
-// expSlice sets dst[i] = math.Exp(src[i]) for every i; bit-exact by
+// ExpSlice sets dst[i] = math.Exp(src[i]) for every i; bit-exact by
 // construction, as every element goes through math.Exp. len(dst) must
 // equal len(src); dst may be the same slice as src.
-func expSlice(dst, src []float64) {
+func ExpSlice(dst, src []float64) {
 	dst = dst[:len(src)]
 	for i, x := range src {
 		dst[i] = math.Exp(x)
 	}
 }
 
-// logSlice sets dst[i] = math.Log(src[i]) for every i; bit-exact by
+// LogSlice sets dst[i] = math.Log(src[i]) for every i; bit-exact by
 // construction, as every element goes through math.Log. len(dst) must
 // equal len(src); dst may be the same slice as src.
-func logSlice(dst, src []float64) {
+func LogSlice(dst, src []float64) {
 	dst = dst[:len(src)]
 	for i, x := range src {
 		dst[i] = math.Log(x)

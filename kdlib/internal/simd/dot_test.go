@@ -1,13 +1,14 @@
-package distill
+package simd_test
 
 import (
 	"math"
 	"testing"
 
+	"github.com/kdrec/kdrec/kdlib/internal/simd"
 	"github.com/kdrec/kdrec/kdlib/nn"
 )
 
-// TestDotMatchesNN checks that dot rounds exactly as nn.Dot, for every
+// TestDotMatchesNN checks that Dot rounds exactly as nn.Dot, for every
 // length and alignment (the fast path and the fallback).
 func TestDotMatchesNN(t *testing.T) {
 	rng := nn.NewRand(9, 9)
@@ -19,7 +20,7 @@ func TestDotMatchesNN(t *testing.T) {
 		for trial := 0; trial < 200; trial++ {
 			a, b := rng.IntN(4000-n), rng.IntN(4000-n)
 			x, y := buf[a:a+n], buf[b:b+n]
-			if got, want := dot(x, y), nn.Dot(x, y); math.Float32bits(got) != math.Float32bits(want) {
+			if got, want := simd.Dot(x, y), nn.Dot(x, y); math.Float32bits(got) != math.Float32bits(want) {
 				t.Fatalf("n=%d offsets %d,%d: dot %v, nn.Dot %v", n, a, b, got, want)
 			}
 		}
@@ -50,18 +51,18 @@ func TestAxpyKernelsMatchScalar(t *testing.T) {
 		x, u, y, v := vec(n), vec(n), vec(n+3), vec(n+3)
 		y1, v1 := append([]float32{}, y...), append([]float32{}, v...)
 		y2, v2 := append([]float32{}, y...), append([]float32{}, v...)
-		axpy2(a, x, y1, u, v1)
-		axpy2Go(a, x, y2, u, v2)
+		simd.Axpy2(a, x, y1, u, v1)
+		simd.Axpy2Go(a, x, y2, u, v2)
 		if !same(y1, y2) || !same(v1, v2) {
-			t.Fatalf("n=%d: axpy2 differs from the scalar loop", n)
+			t.Fatalf("n=%d: Axpy2 differs from the scalar loop", n)
 		}
-		axpy(a, x, y1)
-		axpyGo(a, x, y2)
+		simd.Axpy(a, x, y1)
+		simd.AxpyGo(a, x, y2)
 		if !same(y1, y2) {
-			t.Fatalf("n=%d: axpy differs from the scalar loop", n)
+			t.Fatalf("n=%d: Axpy differs from the scalar loop", n)
 		}
 		nn.Axpy(a, u, v2)
-		axpyGo(a, u, v1)
+		simd.AxpyGo(a, u, v1)
 		if !same(v1, v2) {
 			t.Fatalf("n=%d: nn.Axpy differs from the scalar loop", n)
 		}
@@ -87,7 +88,7 @@ func TestDotRowsMatchesNN(t *testing.T) {
 				keys[k] = int32(rng.IntN(50))
 			}
 			out := make([]float32, len(keys))
-			dotRows(x, tab, keys, out)
+			simd.DotRows(x, tab, keys, out)
 			for j, k := range keys {
 				if want := nn.Dot(x, tab[int(k)*d:int(k)*d+d]); math.Float32bits(out[j]) != math.Float32bits(want) {
 					t.Fatalf("d=%d row %d: %v, nn.Dot %v", d, k, out[j], want)
@@ -101,7 +102,7 @@ func TestDotRowsMatchesNN(t *testing.T) {
 					keys = append(keys, int32(rng.IntN((len(tab)-d)/stride+1)))
 				}
 				out := make([]float32, len(keys))
-				dotRowsStride(x, tab, stride, keys, out)
+				simd.DotRowsStride(x, tab, stride, keys, out)
 				for j, k := range keys {
 					if want := nn.Dot(x, tab[int(k)*stride:int(k)*stride+d]); math.Float32bits(out[j]) != math.Float32bits(want) {
 						t.Fatalf("d=%d stride %d row %d: %v, nn.Dot %v", d, stride, k, out[j], want)

@@ -1,7 +1,7 @@
 #include "textflag.h"
 
 // Constants block c (8 float32): stepSize, invBC2, b1, b2, c1, c2, eps, wd.
-// The operation order matches adamKernel.rows exactly (no FMA), so the
+// The operation order matches AdamStep.updateGo and decayGo exactly (no FMA), so the
 // vector and scalar paths give bit-identical results.
 
 // func adamGradAVX2(w, g, m, v []float32, c *[8]float32)

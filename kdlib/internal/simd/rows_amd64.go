@@ -1,6 +1,6 @@
 //go:build amd64 && !noasm && !gccgo && !safe
 
-package distill
+package simd
 
 import (
 	"unsafe"
@@ -19,30 +19,30 @@ func axpy2AVX(a float32, x, y, u, v []float32)
 //go:noescape
 func prefetchRowsAsm(base *float32, keys []int32, strideBytes, rowBytes int)
 
-// prefetchRows asks the CPU to bring every cache line of each row keys[j]
+// PrefetchRows asks the CPU to bring every cache line of each row keys[j]
 // of the row-major table w (d columns) into its caches, without waiting
 // for them: a hint that changes no value (a prefetch never faults). An
 // 80-byte row of d = 20 is two lines (a table that starts on a 64-byte
 // boundary, as Go's large allocations do, has its rows start 0, 16, 32 or
 // 48 bytes into a line).
-func prefetchRows(w []float32, keys []int32, d int) { prefetchRowsStride(w, keys, d, d) }
+func PrefetchRows(w []float32, keys []int32, d int) { PrefetchRowsStride(w, keys, d, d) }
 
-// prefetchRowsStride is prefetchRows for the first d entries of rows that
+// PrefetchRowsStride is PrefetchRows for the first d entries of rows that
 // start stride entries apart.
-func prefetchRowsStride(w []float32, keys []int32, stride, d int) {
+func PrefetchRowsStride(w []float32, keys []int32, stride, d int) {
 	if len(keys) > 0 && d > 0 && len(w) > 0 {
 		prefetchRowsAsm(&w[0], keys, 4*stride, 4*d)
 	}
 }
 
-// prefetchInts asks for every cache line of s, like prefetchRows.
-func prefetchInts(s []int32) {
+// PrefetchInts asks for every cache line of s, like PrefetchRows.
+func PrefetchInts(s []int32) {
 	if len(s) > 0 {
 		prefetchRowsAsm((*float32)(unsafe.Pointer(&s[0])), zeroKey[:], 0, 4*len(s))
 	}
 }
 
-// zeroKey is prefetchInts' one key: the row at the slice's start.
+// zeroKey is PrefetchInts' one key: the row at the slice's start.
 var zeroKey = [1]int32{0}
 
 //go:noescape
@@ -51,10 +51,10 @@ func expClampAVX(row []float32, k *expK)
 //go:noescape
 func restGradAVX(row []float32, mark []uint8, c float32)
 
-// expClamp replaces every score s of row by e = fastExp(clamp(s, ±C)),
+// ExpClamp replaces every score s of row by e = FastExp(clamp(s, ±C)),
 // negated when s was clamped; groups of four go through AVX, with the
 // same results as the scalar code for finite scores.
-func expClamp(row []float32, C float32) {
+func ExpClamp(row []float32, C float32) {
 	n := 0
 	if useAVX {
 		n = len(row) &^ 3
@@ -66,10 +66,10 @@ func expClamp(row []float32, C float32) {
 	expClampGo(row[n:], C)
 }
 
-// restGrad turns the exponentials left by restMass into gradients:
+// RestGrad turns the exponentials left by ExpClamp into gradients:
 // c·e for the rest (mark 0, not clamped), 0 elsewhere (the listed items
 // are set by the caller); groups of four go through AVX.
-func restGrad(row []float32, mark []uint8, c float32) {
+func RestGrad(row []float32, mark []uint8, c float32) {
 	n := 0
 	if useAVX {
 		n = len(row) &^ 3
@@ -80,8 +80,8 @@ func restGrad(row []float32, mark []uint8, c float32) {
 	restGradGo(row[n:], mark[n:], c)
 }
 
-// axpy computes y += a·x (len(y) ≥ len(x)).
-func axpy(a float32, x, y []float32) {
+// Axpy computes y += a·x (len(y) ≥ len(x)).
+func Axpy(a float32, x, y []float32) {
 	if useAVX {
 		axpyAVX(a, x, y[:len(x)])
 		return
@@ -89,8 +89,8 @@ func axpy(a float32, x, y []float32) {
 	axpyGo(a, x, y)
 }
 
-// axpy2 computes y += a·x and v += a·u (y, u, v at least as long as x).
-func axpy2(a float32, x, y, u, v []float32) {
+// Axpy2 computes y += a·x and v += a·u (y, u, v at least as long as x).
+func Axpy2(a float32, x, y, u, v []float32) {
 	if useAVX {
 		n := len(x)
 		axpy2AVX(a, x, y[:n], u[:n], v[:n])
