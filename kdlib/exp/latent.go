@@ -144,13 +144,19 @@ type LatentModel interface {
 
 // newLatentModel builds a model of kind ("" is BPR) for split.
 func newLatentModel(kind string, split *data.Split, dim int, seed uint64) (LatentModel, error) {
-	switch kind {
-	case "", LatentBPR:
-		return model.NewBPR(model.BPRConfig{Users: split.NumUsers(), Items: split.NumItems(), Dim: dim, Seed: seed})
-	case LatentLightGCN:
-		return model.NewLightGCN(model.LightGCNConfig{Users: split.NumUsers(), Items: split.NumItems(), Dim: dim, Seed: seed}, split.Train)
+	if kind == "" {
+		kind = LatentBPR
 	}
-	return nil, fmt.Errorf("latent: unknown model kind %q (want bpr or lightgcn)", kind)
+	b, err := model.Build(model.BuildConfig{Kind: kind, Users: split.NumUsers(), Items: split.NumItems(),
+		Options: model.Values{"dim": float64(dim)}, Seed: seed}, split.Train)
+	if err != nil {
+		return nil, fmt.Errorf("latent: %w", err)
+	}
+	m, ok := b.Model.(LatentModel)
+	if !ok {
+		return nil, fmt.Errorf("latent: a %s model has no representations to distil (want bpr or lightgcn)", kind)
+	}
+	return m, nil
 }
 
 // LatentTerm builds the distillation term of method for student (nil for
