@@ -356,6 +356,9 @@ func (e *Env) Model(ctx context.Context, key ModelKey, persist bool) (*TrainedMo
 		if meta[metaKey] != string(keyJSON) {
 			return fmt.Errorf("checkpoint is for another model key: %s", meta[metaKey])
 		}
+		if want := model.CanonicalKind(key.Model.Kind); m.Kind() != want {
+			return fmt.Errorf("checkpoint holds a %s model, its key a %s one (an altered header?)", m.Kind(), want)
+		}
 		var res RunResult
 		if err := json.Unmarshal([]byte(meta[metaResult]), &res); err != nil {
 			return fmt.Errorf("checkpoint meta %s: %w", metaResult, err)

@@ -1,0 +1,55 @@
+package repl
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// rewriteCheckpointKind changes the kind in a checkpoint's header and
+// recomputes its length and checksum, as a hostile file would.
+func rewriteCheckpointKind(t *testing.T, path, kind string) {
+	t.Helper()
+	good, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hlen := int(binary.LittleEndian.Uint32(good[12:]))
+	var h map[string]json.RawMessage
+	if err := json.Unmarshal(good[16:16+hlen], &h); err != nil {
+		t.Fatal(err)
+	}
+	h["kind"], _ = json.Marshal(kind)
+	hj, _ := json.Marshal(h)
+	var b bytes.Buffer
+	b.Write(good[:12])
+	binary.Write(&b, binary.LittleEndian, uint32(len(hj)))
+	b.Write(hj)
+	b.Write(good[16+hlen : len(good)-32])
+	sum := sha256.Sum256(b.Bytes())
+	b.Write(sum[:])
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestLoadModelKindChanged checks that a checkpoint whose kind was changed
+// (bpr → cml, which has the same tensors) is not shown under the
+// description of the model it was saved from.
+func TestLoadModelKindChanged(t *testing.T) {
+	sh, out := testShell(t, withoutMethods())
+	mustExec(t, sh, out, "load tiny; split loo seed=1 candidates=20; train m bpr dim=4 epochs=1 batch=64; save m m.ckpt")
+	rewriteCheckpointKind(t, filepath.Join(sh.dir, "m.ckpt"), "cml")
+	msg := execErr(t, sh, "load-model m2 m.ckpt")
+	if !strings.Contains(msg, "m.ckpt") || !strings.Contains(msg, "cml") || !strings.Contains(msg, "bpr") {
+		t.Errorf("load-model of a relabelled checkpoint: %q", msg)
+	}
+	if _, err := sh.ws.ModelByName("m2"); err == nil {
+		t.Error("the relabelled checkpoint was loaded")
+	}
+}
