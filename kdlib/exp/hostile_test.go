@@ -6,7 +6,10 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -62,5 +65,41 @@ func TestCacheRefusesRelabelledCheckpoint(t *testing.T) {
 	}
 	if t2.Cached || t2.Model.Kind() != "bpr" {
 		t.Fatalf("relabelled checkpoint served: cached %v, kind %s", t2.Cached, t2.Model.Kind())
+	}
+}
+
+// TestSpecNameIsPlain checks that a spec's name and its budgets' names,
+// which name files under --out, must be plain names: a name that is a path
+// is refused before anything is written.
+func TestSpecNameIsPlain(t *testing.T) {
+	root := t.TempDir()
+	out := filepath.Join(root, "O", "x")
+	for _, name := range []string{"../../../escaped", "a/b", "/abs", "..", ".", "", "with space", `back\slash`, "nul\x00"} {
+		s := tinySpec()
+		s.Name = name
+		s.Seeds = []uint64{0}
+		_, err := RunSweep(context.Background(), s, SweepOptions{Out: out})
+		if err == nil || !strings.Contains(err.Error(), "name") {
+			t.Errorf("name %q: got %v, want an error about the name", name, err)
+		}
+	}
+	s := tinySpec()
+	s.Budgets = map[string]NamedBudget{"../../up": {Budget: Budget{Epochs: 1}}}
+	b, err := s.WithBudget("../../up")
+	if err == nil {
+		_, err = RunSweep(context.Background(), b, SweepOptions{Out: out})
+	}
+	if err == nil || !strings.Contains(err.Error(), "budget") {
+		t.Errorf("budget name ../../up: got %v, want an error about the budget name", err)
+	}
+	var found []string
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if p != root {
+			found = append(found, p)
+		}
+		return nil
+	})
+	if len(found) > 0 {
+		t.Errorf("files written for refused specs: %v", found)
 	}
 }

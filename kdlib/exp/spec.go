@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Spec is a declarative experiment: a base run (dataset, split, teacher,
@@ -534,6 +535,42 @@ func (s *Spec) WithBudget(name string) (*Spec, error) {
 	return c, nil
 }
 
+// maxNameLen bounds the length of a spec's or a budget's name.
+const maxNameLen = 128
+
+// CheckName reports why name cannot name a sweep or a budget, or nil. Both
+// become file names under a sweep's output directory (sweeps/<name>@<budget>.json),
+// so a name must be a plain name: 1 to 128 ASCII letters, digits, '.', '_',
+// '+' and '-', starting with a letter or a digit (so neither "." nor ".."
+// nor a path).
+func CheckName(name string) error {
+	if name == "" || len(name) > maxNameLen {
+		return fmt.Errorf("%q: want 1 to %d characters", clipText(name), maxNameLen)
+	}
+	for k := 0; k < len(name); k++ {
+		c := name[k]
+		alnum := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+		if k == 0 && !alnum || !alnum && c != '.' && c != '_' && c != '+' && c != '-' {
+			return fmt.Errorf("%q is not a plain name (letters, digits, '.', '_', '+', '-', starting with a letter or digit; it names files under the output directory)", clipText(name))
+		}
+	}
+	return nil
+}
+
+// clipText shortens s for an error message: a hostile value of megabytes
+// must not make a message of megabytes.
+func clipText(s string) string {
+	const max = 64
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s…(%d bytes)", s[:cut], len(s))
+}
+
 // SweepKey names the sweep in stores and manifests: Name, plus "@" and the
 // budget name when one was selected (e.g. "td-student-size@quick").
 func (s *Spec) SweepKey() string {
@@ -553,6 +590,19 @@ func (s *Spec) SweepKey() string {
 func (s *Spec) Expand() ([]Run, error) {
 	if s.Name == "" {
 		return nil, errors.New("spec: no name")
+	}
+	if err := CheckName(s.Name); err != nil {
+		return nil, fmt.Errorf("spec name: %w", err)
+	}
+	if s.BudgetName != "" {
+		if err := CheckName(s.BudgetName); err != nil {
+			return nil, fmt.Errorf("spec %s: budget name: %w", s.Name, err)
+		}
+	}
+	for b := range s.Budgets {
+		if err := CheckName(b); err != nil {
+			return nil, fmt.Errorf("spec %s: budget name: %w", s.Name, err)
+		}
 	}
 	if len(s.Seeds) > 0 {
 		if _, ok := s.Grid["seed"]; ok {
