@@ -542,6 +542,60 @@ func (d *Dataset) locate(c *config, probe string) (string, error) {
 		d.Name, strings.Split(probe, "|")[0], filepath.Join(root, filepath.FromSlash(d.Folder)), root, d.Source)
 }
 
+// Check reports whether Load (or, with SplitName, LoadSplit) would find the
+// files of the data set called name, without reading them: it returns the
+// error Load would give for an unknown name, a data set that is not
+// embedded when neither Dir nor KDREC_DATASETS is set, an unknown split or
+// a missing file, and nil otherwise. Sweeps call it for every data set of a
+// spec before the first run trains.
+func Check(name string, opts ...Option) error {
+	d, err := Lookup(name)
+	if err != nil {
+		return err
+	}
+	c := newConfig(opts)
+	files := d.Files
+	if c.split != "" {
+		s, err := d.split(c.split)
+		if err != nil {
+			return err
+		}
+		files = nil
+		for _, f := range []string{s.Train, s.Valid, s.Test} {
+			if f != "" {
+				files = append(files, f)
+			}
+		}
+	} else if d.Embedded {
+		return nil
+	}
+	for _, f := range files {
+		if _, err := d.locate(c, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// split returns the shipped split called name ("" for the first).
+func (d *Dataset) split(name string) (SplitFiles, error) {
+	if len(d.Splits) == 0 {
+		return SplitFiles{}, fmt.Errorf("datasets: %s ships no split", d.Name)
+	}
+	if name == "" {
+		return d.Splits[0], nil
+	}
+	k := slices.IndexFunc(d.Splits, func(s SplitFiles) bool { return s.Name == name })
+	if k < 0 {
+		var names []string
+		for _, s := range d.Splits {
+			names = append(names, s.Name)
+		}
+		return SplitFiles{}, fmt.Errorf("datasets: %s has no split %q; known: %s", d.Name, name, strings.Join(names, ", "))
+	}
+	return d.Splits[k], nil
+}
+
 // LoadSplit loads a split shipped with the data set called name (the first
 // of Dataset.Splits, or the one named by SplitName) from Dir or
 // KDREC_DATASETS, with the ids of the files, which for every split listed
@@ -556,20 +610,9 @@ func LoadSplit(name string, opts ...Option) (*data.Split, error) {
 	if c.raw || c.minRating != nil {
 		return nil, fmt.Errorf("datasets: %s: Raw and MinRating do not apply to LoadSplit", name)
 	}
-	if len(d.Splits) == 0 {
-		return nil, fmt.Errorf("datasets: %s ships no split", name)
-	}
-	s := d.Splits[0]
-	if c.split != "" {
-		k := slices.IndexFunc(d.Splits, func(s SplitFiles) bool { return s.Name == c.split })
-		if k < 0 {
-			var names []string
-			for _, s := range d.Splits {
-				names = append(names, s.Name)
-			}
-			return nil, fmt.Errorf("datasets: %s has no split %q; known: %s", name, c.split, strings.Join(names, ", "))
-		}
-		s = d.Splits[k]
+	s, err := d.split(c.split)
+	if err != nil {
+		return nil, err
 	}
 	readOpts := append(slices.Clone(s.opts), data.KeepIDs())
 	var parts [3]*data.Log

@@ -103,3 +103,99 @@ func TestSpecNameIsPlain(t *testing.T) {
 		t.Errorf("files written for refused specs: %v", found)
 	}
 }
+
+// TestSweepValidatedBeforeTraining checks that errors anywhere in the
+// expanded spec — a later variant's distillation options that conflict
+// (rrd k > n), a variant's data set that is not available, an unknown
+// report baseline or metric, two variants with one label — stop RunSweep
+// before the first run trains, and before anything is written.
+func TestSweepValidatedBeforeTraining(t *testing.T) {
+	t.Setenv("KDREC_DATASETS", t.TempDir()) // no data sets there
+	withKD := func(opts Options) func(s *Spec) {
+		return func(s *Spec) {
+			s.Teacher = &TeacherSpec{ModelSpec: bpr(16)}
+			s.Variants = append(s.Variants, Variant{Label: "RRD", Set: map[string]any{"kd": []KDTerm{{Method: "rrd", Lambda: 0.01, Options: opts}}}})
+		}
+	}
+	cases := []struct {
+		name string
+		edit func(s *Spec)
+		want string
+	}{
+		{"rrd k > n", withKD(Options{"k": 600, "n": 500}), "k=600"},
+		{"rrd pool > n", withKD(Options{"pool": 300, "n": 200}), "pool=300"},
+		{"dcd depth", func(s *Spec) {
+			s.Teacher = &TeacherSpec{ModelSpec: bpr(16)}
+			s.Variants = append(s.Variants, Variant{Label: "DCD", Set: map[string]any{"kd": []KDTerm{{Method: "dcd", Options: Options{"depth": 50}}}}})
+		}, "depth=50"},
+		{"cl-drd semi-depth", func(s *Spec) {
+			s.Teacher = &TeacherSpec{ModelSpec: bpr(16)}
+			s.Variants = append(s.Variants, Variant{Label: "CL", Set: map[string]any{"kd": []KDTerm{{Method: "cl-drd", Options: Options{"n": 50, "semi-depth": 60}}}}})
+		}, "semi-depth=60"},
+		{"de tau", func(s *Spec) {
+			s.Teacher = &TeacherSpec{ModelSpec: bpr(16)}
+			s.Variants = append(s.Variants, Variant{Label: "DE", Set: map[string]any{"kd": []KDTerm{{Method: "de", Options: Options{"tau-start": 1, "tau-end": 2}}}}})
+		}, "tau-end=2"},
+		{"data set not available", func(s *Spec) {
+			s.Variants = append(s.Variants, Variant{Label: "ML", Set: map[string]any{"dataset": DatasetSpec{Name: "ml-100k"}}})
+		}, "ml-100k"},
+		{"imported split not available", func(s *Spec) {
+			s.Variants = append(s.Variants, Variant{Label: "TD", Set: map[string]any{"dataset": DatasetSpec{Name: "citeulike-t"},
+				"split": SplitSpec{Kind: SplitImport, Name: "td-loo"}}})
+		}, "td-loo"},
+		{"unknown data set", func(s *Spec) {
+			s.Variants = append(s.Variants, Variant{Label: "X", Set: map[string]any{"dataset": DatasetSpec{Name: "nosuch"}}})
+		}, "nosuch"},
+		{"unknown baseline", func(s *Spec) { s.Report.Baseline = "Nope" }, "Nope"},
+		{"unknown metric", func(s *Spec) { s.Report.Metrics = []string{"HR@5", "HR@7"} }, "HR@7"},
+		{"metric of the other protocol", func(s *Spec) { s.Report.Metrics = []string{"Recall@50"} }, "Recall@50"},
+		{"unknown report kind", func(s *Spec) { s.Report.Kind = "pie" }, "pie"},
+		{"duplicate labels", func(s *Spec) {
+			s.Variants = append(s.Variants, Variant{Label: "Small", Set: map[string]any{"student.dim": 4}})
+		}, "Small"},
+	}
+	for _, c := range cases {
+		s := tinySpec()
+		c.edit(s)
+		out := t.TempDir()
+		started := 0
+		_, err := RunSweep(context.Background(), s, SweepOptions{Out: out, KeepGoing: true,
+			OnRun: func(ev RunEvent) {
+				if ev.Phase == "start" {
+					started++
+				}
+			}})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: got %v, want an error naming %s", c.name, err, c.want)
+		}
+		t.Logf("%s: %v", c.name, err)
+		if started > 0 {
+			t.Errorf("%s: %d runs trained before the error", c.name, started)
+		}
+		if entries, _ := os.ReadDir(out); len(entries) > 0 {
+			t.Errorf("%s: %d entries written to --out", c.name, len(entries))
+		}
+	}
+}
+
+// TestBuiltinSpecsPassValidation checks that every built-in spec, with
+// every budget, passes the validation RunSweep applies before training
+// (the data sets on disk aside).
+func TestBuiltinSpecsPassValidation(t *testing.T) {
+	for _, b := range Builtins() {
+		for _, budget := range append([]string{""}, b.Budgets...) {
+			s, err := BuiltinSpec(b.Name, budget)
+			if err != nil {
+				t.Fatal(err)
+			}
+			runs, err := s.Expand()
+			if err != nil {
+				t.Errorf("%s@%s: %v", b.Name, budget, err)
+				continue
+			}
+			if err := checkRuns(s, runs); err != nil {
+				t.Errorf("%s@%s: %v", b.Name, budget, err)
+			}
+		}
+	}
+}

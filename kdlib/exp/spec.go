@@ -609,6 +609,13 @@ func (s *Spec) Expand() ([]Run, error) {
 			return nil, fmt.Errorf("spec %s: both seeds and grid[\"seed\"] are set", s.Name)
 		}
 	}
+	for k, v := range s.Variants {
+		for j := range k {
+			if strings.EqualFold(s.Variants[j].Label, v.Label) {
+				return nil, fmt.Errorf("spec %s: variants %d and %d are both labelled %q: every variant needs its own label (rows of a table, baselines)", s.Name, j, k, v.Label)
+			}
+		}
+	}
 	variants := s.Variants
 	if len(variants) == 0 {
 		variants = []Variant{{Label: s.Label}}
