@@ -6,11 +6,15 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // relabel changes the kind in a checkpoint's header and recomputes its
@@ -197,5 +201,136 @@ func TestBuiltinSpecsPassValidation(t *testing.T) {
 				t.Errorf("%s@%s: %v", b.Name, budget, err)
 			}
 		}
+	}
+}
+
+// deadPid returns the pid of a process of this host that has exited.
+func deadPid(t *testing.T) int {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd.Process.Pid
+}
+
+// deadHolder is the lock file a process of this host that was killed
+// leaves behind (its heartbeat is recent: it died a moment ago).
+func deadHolder(t *testing.T) []byte {
+	host, _ := os.Hostname()
+	s := fmt.Sprintf("host=%s pid=%d", host, deadPid(t))
+	if ns := pidNamespaceForTest(); ns != "" {
+		s += " pidns=" + ns
+	}
+	return []byte(s + " since=2026-01-01T00:00:00Z\n")
+}
+
+// pidNamespaceForTest reads the PID namespace as the lock files record it.
+func pidNamespaceForTest() string {
+	s, err := os.Readlink("/proc/self/ns/pid")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(s, "pid:["), "]")
+}
+
+// TestCacheTakesOverDeadProcessLock checks that a cache lock left by a
+// process of this host that no longer exists (kill -9 during a teacher's
+// training) is taken over at once, not after the two-minute stale age,
+// while a lock of a live process (this one) is still waited for.
+func TestCacheTakesOverDeadProcessLock(t *testing.T) {
+	dir := t.TempDir()
+	var log bytes.Buffer
+	c := &Cache{Dir: dir, Log: &log, Poll: 5 * time.Millisecond} // default Stale: 2 minutes
+	path := c.Path("models/t.ckpt")
+	os.MkdirAll(filepath.Dir(path), 0o755)
+	if err := os.WriteFile(path+".lock", deadHolder(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	start := time.Now()
+	built := false
+	_, err := c.Get(ctx, "models/t.ckpt", func([]byte) error { return nil },
+		func(context.Context) ([]byte, error) { built = true; return []byte("x"), nil })
+	if err != nil || !built {
+		t.Fatalf("Get: built %v, err %v, log %s", built, err, log.String())
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %v to take over a dead process's lock", d)
+	}
+	if !strings.Contains(log.String(), "no longer exists") {
+		t.Errorf("log does not say why the lock was taken over: %s", log.String())
+	}
+	// A lock of a live process of this host (this one) is waited for.
+	host, _ := os.Hostname()
+	os.Remove(path)
+	os.WriteFile(path+".lock", fmt.Appendf(nil, "host=%s pid=%d since=x\n", host, os.Getpid()), 0o644)
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel2()
+	if _, err := c.Get(ctx2, "models/t.ckpt", func([]byte) error { return nil },
+		func(context.Context) ([]byte, error) { return []byte("x"), nil }); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("a live holder's lock was not waited for: %v", err)
+	}
+}
+
+// TestStoreOneProcessPerShard checks that a shard's store cannot be opened
+// twice at once (two processes must not run the same shard), that another
+// shard can, that Close frees it, and that a lock left by a dead process of
+// this host is taken over at once.
+func TestStoreOneProcessPerShard(t *testing.T) {
+	out := t.TempDir()
+	st, err := OpenStore(out, Shard{Index: 0, Count: 2}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenStore(out, Shard{Index: 0, Count: 2}, nil); err == nil || !strings.Contains(err.Error(), "being run") ||
+		!strings.Contains(err.Error(), fmt.Sprintf("pid=%d", os.Getpid())) {
+		t.Fatalf("second open of a shard: got %v, want an error naming this process", err)
+	}
+	other, err := OpenStore(out, Shard{Index: 1, Count: 2}, nil)
+	if err != nil {
+		t.Fatalf("another shard: %v", err)
+	}
+	other.Close()
+	st.Close()
+	st, err = OpenStore(out, Shard{Index: 0, Count: 2}, nil)
+	if err != nil {
+		t.Fatalf("after Close: %v", err)
+	}
+	st.Close()
+
+	// A lock whose process was killed.
+	lock := filepath.Join(ResultsDir(out), Shard{Index: 0, Count: 2}.Tag()+".lock")
+	if err := os.WriteFile(lock, deadHolder(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	st, err = OpenStore(out, Shard{Index: 0, Count: 2}, &log)
+	if err != nil {
+		t.Fatalf("dead holder's lock: %v", err)
+	}
+	st.Close()
+	if !strings.Contains(log.String(), "taking over") {
+		t.Errorf("log: %s", log.String())
+	}
+
+	// Two sweeps of the same shard at once: the second refuses before
+	// running anything.
+	s := tinySpec()
+	s.Seeds = []uint64{0}
+	st, err = OpenStore(out, Shard{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	started := 0
+	_, err = RunSweep(context.Background(), s, SweepOptions{Out: out, OnRun: func(ev RunEvent) {
+		if ev.Phase == "start" {
+			started++
+		}
+	}})
+	if err == nil || started > 0 {
+		t.Fatalf("a sweep ran %d runs of a shard held by another process (err %v)", started, err)
 	}
 }
