@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,5 +52,25 @@ func TestLoadModelKindChanged(t *testing.T) {
 	}
 	if _, err := sh.ws.ModelByName("m2"); err == nil {
 		t.Error("the relabelled checkpoint was loaded")
+	}
+}
+
+// TestImportWarnsCutFile checks that a split imported from a file cut
+// mid-record ("199 8" for "199 85") says so, naming the file and line.
+func TestImportWarnsCutFile(t *testing.T) {
+	sh, out := testShell(t, withoutMethods())
+	var train, test strings.Builder
+	for u := 0; u < 20; u++ {
+		for i := 0; i < 5; i++ {
+			fmt.Fprintf(&train, "%d\t%d\n", u, (u+i)%30)
+		}
+		fmt.Fprintf(&test, "%d\t%d\n", u, (u+7)%30)
+	}
+	os.WriteFile(filepath.Join(sh.dir, "train.tsv"), []byte(train.String()), 0o644)
+	cut := strings.TrimSuffix(test.String(), "\n")
+	os.WriteFile(filepath.Join(sh.dir, "test.tsv"), []byte(cut[:len(cut)-1]), 0o644)
+	got := mustExec(t, sh, out, "split import train=train.tsv test=test.tsv")
+	if !strings.Contains(got, "warning: ") || !strings.Contains(got, "test.tsv line 20: the last line has no newline") {
+		t.Errorf("import of a cut file:\n%s", got)
 	}
 }

@@ -92,6 +92,11 @@ func JoinSplit(name string, train, valid, test *Log) (*Split, error) {
 		return nil, fmt.Errorf("split %q: train %s: %w", name, train.Name, err)
 	}
 	s := &Split{Name: name, Train: x, Valid: heldOut(numUsers, valid), Test: heldOut(numUsers, test)}
+	for _, l := range []*Log{train, valid, test} {
+		if l != nil {
+			s.Warnings = append(s.Warnings, l.Warnings...)
+		}
+	}
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
@@ -137,11 +142,13 @@ func Concat(name string, logs ...*Log) (*Log, error) {
 		}
 		out.NumUsers, out.NumItems = max(out.NumUsers, l.NumUsers), max(out.NumItems, l.NumItems)
 		out.Pairs = append(out.Pairs, l.Pairs...)
+		out.Warnings = append(out.Warnings, l.Warnings...)
 	}
 	if len(out.Pairs) == 0 {
 		return nil, fmt.Errorf("concat %s: %w", name, ErrEmpty)
 	}
 	if dup := repeats(out.Pairs); dup != nil {
+		out.Warnings = append(out.Warnings, fmt.Sprintf("%s: merged %d user–item pair(s) found in more than one of its files", name, countTrue(dup)))
 		out.Pairs = dropMarked(out.Pairs, dup)
 	}
 	return out, nil

@@ -31,6 +31,12 @@ type Log struct {
 	// nil means the index is the identifier (KeepIDs, or the users of
 	// users.dat), shifted down by one under OneBased.
 	UserIDs, ItemIDs []string
+	// Warnings lists what a reader noticed in its input without refusing
+	// it, each naming the input (and line): a last line without a newline
+	// (a file cut short reads "199 8" for "199 85"), repeated pairs
+	// merged. Filter, KCore and Concat keep them and Build copies them to
+	// Interactions.Warnings; callers show them to the user.
+	Warnings []string
 }
 
 // Build returns the Interactions of l. The id slices are shared with l.
@@ -44,6 +50,7 @@ func (l *Log) Build() (*Interactions, error) {
 		return nil, fmt.Errorf("%s: %w", l.Name, err)
 	}
 	x.UserIDs, x.ItemIDs = l.UserIDs, l.ItemIDs
+	x.Warnings = slices.Clone(l.Warnings)
 	return x, nil
 }
 
@@ -286,6 +293,26 @@ type logBuilder struct {
 	users, items *idSpace
 	pairs        []Pair
 	lines        []int32 // source line of every pair, for duplicate errors
+	warnings     []string
+}
+
+// noteEnd records a warning when the input's last line had no newline.
+func (b *logBuilder) noteEnd(sc *lineScanner) {
+	if sc.unterminated > 0 {
+		b.warnings = append(b.warnings, fmt.Sprintf("%s line %d: the last line has no newline: the file may have been cut short (the line was read as it is)",
+			b.name, sc.unterminated))
+	}
+}
+
+// countTrue counts the marked entries.
+func countTrue(b []bool) int {
+	n := 0
+	for _, x := range b {
+		if x {
+			n++
+		}
+	}
+	return n
 }
 
 func newLogBuilder(name string, c *readConfig) *logBuilder {
@@ -315,9 +342,13 @@ func (b *logBuilder) finish() (*Log, error) {
 			return nil, &LineError{b.name, int(b.lines[k]), fmt.Errorf("duplicate of line %d (user %s, item %s)",
 				first, b.users.label(p.User), b.items.label(p.Item))}
 		}
+		k := slices.Index(dup, true)
+		first := b.lines[slices.Index(b.pairs, b.pairs[k])]
+		b.warnings = append(b.warnings, fmt.Sprintf("%s: merged %d repeated user–item pair(s) (the first: line %d repeats line %d)",
+			b.name, countTrue(dup), b.lines[k], first))
 		b.pairs = dropMarked(b.pairs, dup)
 	}
-	l := &Log{Name: b.name, NumUsers: b.users.n, NumItems: b.items.n, Pairs: slices.Clip(b.pairs)}
+	l := &Log{Name: b.name, NumUsers: b.users.n, NumItems: b.items.n, Pairs: slices.Clip(b.pairs), Warnings: b.warnings}
 	if !b.users.keep {
 		l.UserIDs = b.users.ids
 	}
@@ -367,12 +398,22 @@ type lineScanner struct {
 	sc   *bufio.Scanner
 	name string
 	n    int // number of the current line, 1-based
+	// unterminated is the number of the last line when it is not blank
+	// and has no newline (0 otherwise), known once next returns false.
+	unterminated int
+	lastOpen     bool // the token just returned ended at EOF without '\n'
 }
 
 func newLineScanner(r io.Reader, name string) *lineScanner {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), maxLine)
-	return &lineScanner{sc: sc, name: name}
+	s := &lineScanner{sc: sc, name: name}
+	sc.Split(func(data []byte, atEOF bool) (int, []byte, error) {
+		adv, tok, err := bufio.ScanLines(data, atEOF)
+		s.lastOpen = atEOF && tok != nil && adv == len(data) && len(data) > 0 && data[len(data)-1] != '\n'
+		return adv, tok, err
+	})
+	return s
 }
 
 func (s *lineScanner) next() (string, bool) {
@@ -384,7 +425,11 @@ func (s *lineScanner) next() (string, bool) {
 	if s.n == 1 {
 		line = strings.TrimPrefix(line, "\ufeff")
 	}
-	return strings.TrimRight(line, " \t\r\v\f"), true
+	line = strings.TrimRight(line, " \t\r\v\f")
+	if s.lastOpen && strings.TrimSpace(line) != "" {
+		s.unterminated = s.n
+	}
+	return line, true
 }
 
 func (s *lineScanner) err() error {
@@ -472,6 +517,7 @@ func ReadUsersDat(r io.Reader, name string, opts ...ReadOption) (*Log, error) {
 		return nil, err
 	}
 	b.users.n = max(b.users.n, users)
+	b.noteEnd(sc)
 	return b.finish()
 }
 
@@ -522,6 +568,7 @@ func ReadAdjacency(r io.Reader, name string, opts ...ReadOption) (*Log, error) {
 	if err := sc.err(); err != nil {
 		return nil, err
 	}
+	b.noteEnd(sc)
 	return b.finish()
 }
 
@@ -682,6 +729,7 @@ func readDelimited(r io.Reader, name string, c *readConfig, movieLens bool) (*Lo
 	if err := sc.err(); err != nil {
 		return nil, err
 	}
+	b.noteEnd(sc)
 	return b.finish()
 }
 

@@ -334,3 +334,24 @@ func TestStoreOneProcessPerShard(t *testing.T) {
 		t.Fatalf("a sweep ran %d runs of a shard held by another process (err %v)", started, err)
 	}
 }
+
+// TestEnvSplitLogsWarnings checks that what the readers notice in a data
+// set's files (here a shipped split whose test file lost its last
+// newline) reaches the sweep's log.
+func TestEnvSplitLogsWarnings(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "citeulike", "citeulike-t", "td-loo-split")
+	os.MkdirAll(dir, 0o755)
+	os.WriteFile(filepath.Join(dir, "derived_train.tsv"), []byte("0\t1\n0\t2\n1\t1\n1\t5\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "derived_valid.tsv"), []byte("0\t3\n1\t2\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "derived_test.tsv"), []byte("0\t4\n1\t3"), 0o644)
+	var log bytes.Buffer
+	env, _ := NewEnv("", &log)
+	seed := uint64(0)
+	if _, err := env.Split(DatasetSpec{Name: "citeulike-t", Dir: root}, SplitSpec{Kind: SplitImport, Name: "td-loo", Seed: &seed}, Full); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "warning: "+filepath.Join(dir, "derived_test.tsv")+" line 2: the last line has no newline") {
+		t.Errorf("log:\n%s", log.String())
+	}
+}
