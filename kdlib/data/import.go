@@ -42,7 +42,8 @@ func ImportSplit(name string, train, valid, test io.Reader, opts ...ReadOption) 
 // ImportSplitFiles opens the three files of a split and imports them with
 // ImportSplit; validPath may be empty for a train/test split. Error messages
 // name the files by path; the Split is named after the directory of the
-// training file.
+// training file (made absolute, so files of the working directory do not
+// make a split named ".").
 func ImportSplitFiles(trainPath, validPath, testPath string, opts ...ReadOption) (*Split, error) {
 	opts = append(append([]ReadOption{Header(false)}, opts...), KeepIDs())
 	var logs [3]*Log
@@ -55,7 +56,14 @@ func ImportSplitFiles(trainPath, validPath, testPath string, opts ...ReadOption)
 			return nil, err
 		}
 	}
-	return JoinSplit(filepath.Dir(trainPath), logs[0], logs[1], logs[2])
+	name := filepath.Dir(trainPath)
+	if !filepath.IsAbs(name) {
+		// "." (files of the working directory) names nothing.
+		if abs, err := filepath.Abs(name); err == nil {
+			name = abs
+		}
+	}
+	return JoinSplit(name, logs[0], logs[1], logs[2])
 }
 
 // ImportSplitDir imports the split in dir whose parts are the named files of

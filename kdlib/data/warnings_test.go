@@ -1,6 +1,7 @@
 package data
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -78,5 +79,22 @@ func TestReadReportsDroppedDuplicates(t *testing.T) {
 	}
 	if len(s.Warnings) != 2 || !strings.Contains(s.Warnings[0], "imp/train") || !strings.Contains(s.Warnings[1], "imp/test line 2") {
 		t.Errorf("ImportSplit warnings %q", s.Warnings)
+	}
+}
+
+// TestImportSplitFilesName checks that a split imported from files of the
+// working directory is named after that directory, not ".".
+func TestImportSplitFilesName(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	os.WriteFile("train.tsv", []byte("0\t1\n0\t2\n1\t1\n"), 0o644)
+	os.WriteFile("test.tsv", []byte("0\t3\n1\t2\n"), 0o644)
+	s, err := ImportSplitFiles("train.tsv", "", "test.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wd, _ := os.Getwd()
+	if s.Name != wd {
+		t.Errorf("split named %q, want the directory %q", s.Name, wd)
 	}
 }
