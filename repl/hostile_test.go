@@ -74,3 +74,25 @@ func TestImportWarnsCutFile(t *testing.T) {
 		t.Errorf("import of a cut file:\n%s", got)
 	}
 }
+
+// TestPathTildeExpansion checks that "~/" in a path written on the command
+// line is the home directory: save m ~/x.ckpt writes there (no folder named
+// "~"), and help load's own example dir=~/data looks there.
+func TestPathTildeExpansion(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	sh, out := testShell(t, withoutMethods())
+	mustExec(t, sh, out, "load tiny; split loo seed=1 candidates=20; train m bpr dim=4 epochs=1 batch=64")
+	mustExec(t, sh, out, "save m ~/x.ckpt")
+	if _, err := os.Stat(filepath.Join(home, "x.ckpt")); err != nil {
+		t.Errorf("save m ~/x.ckpt: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(sh.dir, "~")); err == nil {
+		t.Error("a folder named ~ was made")
+	}
+	mustExec(t, sh, out, "load-model m2 ~/x.ckpt")
+	msg := execErr(t, sh, "load ml-100k dir=~/data")
+	if !strings.Contains(msg, filepath.Join(home, "data")) || strings.Contains(msg, "~") {
+		t.Errorf("load dir=~/data: %s", msg)
+	}
+}
