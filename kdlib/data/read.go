@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Log is a list of distinct user–item interactions in the order a reader met
@@ -84,12 +85,40 @@ func (l *Log) Validate() error {
 		seen := make(map[string]bool, len(side.ids))
 		for _, id := range side.ids {
 			if seen[id] {
-				return fmt.Errorf("%s: %s id %q occurs twice", l.Name, side.what, id)
+				return fmt.Errorf("%s: %s id %s occurs twice", l.Name, side.what, quoteField(id))
 			}
 			seen[id] = true
 		}
 	}
 	return nil
+}
+
+// maxField is the length of a field an error message quotes whole.
+const maxField = 64
+
+// clipField shortens a field for an error message: a hostile field of
+// megabytes must not make an error line of megabytes. A long field keeps
+// its first bytes (whole UTF-8 characters) and gives its size.
+func clipField(s string) string {
+	if len(s) <= maxField {
+		return s
+	}
+	cut := maxField
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes)", s[:cut], len(s))
+}
+
+// quoteField quotes a field for an error message, clipped as clipField
+// does: "abc" or "abc…" (2097152 bytes).
+func quoteField(s string) string {
+	if len(s) <= maxField {
+		return strconv.Quote(s)
+	}
+	c := clipField(s)
+	i := strings.LastIndex(c, "… (")
+	return strconv.Quote(c[:i]) + c[i:]
 }
 
 // LineError reports a malformed line of an input.
@@ -245,7 +274,7 @@ func (s *idSpace) lookup(field string) (int32, error) {
 	if s.keep {
 		v, err := strconv.ParseInt(field, 10, 64)
 		if err != nil {
-			return 0, fmt.Errorf("%s id %q is not an integer", s.what, field)
+			return 0, fmt.Errorf("%s id %s is not an integer", s.what, quoteField(field))
 		}
 		if s.oneBased {
 			if v == 0 {
@@ -254,10 +283,10 @@ func (s *idSpace) lookup(field string) (int32, error) {
 			v--
 		}
 		if v < 0 {
-			return 0, fmt.Errorf("negative %s id %q", s.what, field)
+			return 0, fmt.Errorf("negative %s id %s", s.what, quoteField(field))
 		}
 		if v >= int64(s.limit) {
-			return 0, fmt.Errorf("%s id %q out of range (index space %d)", s.what, field, s.limit)
+			return 0, fmt.Errorf("%s id %s out of range (index space %d)", s.what, quoteField(field), s.limit)
 		}
 		s.n = max(s.n, int(v)+1)
 		return int32(v), nil
@@ -340,7 +369,7 @@ func (b *logBuilder) finish() (*Log, error) {
 			p := b.pairs[k]
 			first := b.lines[slices.Index(b.pairs, p)]
 			return nil, &LineError{b.name, int(b.lines[k]), fmt.Errorf("duplicate of line %d (user %s, item %s)",
-				first, b.users.label(p.User), b.items.label(p.Item))}
+				first, clipField(b.users.label(p.User)), clipField(b.items.label(p.Item)))}
 		}
 		k := slices.Index(dup, true)
 		first := b.lines[slices.Index(b.pairs, b.pairs[k])]
@@ -496,7 +525,7 @@ func ReadUsersDat(r io.Reader, name string, opts ...ReadOption) (*Log, error) {
 		}
 		count, err := strconv.Atoi(f[0])
 		if err != nil || count < 0 {
-			return nil, &LineError{name, sc.n, fmt.Errorf("count %q is not a non-negative integer", f[0])}
+			return nil, &LineError{name, sc.n, fmt.Errorf("count %s is not a non-negative integer", quoteField(f[0]))}
 		}
 		if count != len(f)-1 {
 			return nil, &LineError{name, sc.n, fmt.Errorf("count %d but %d items", count, len(f)-1)}
@@ -674,13 +703,13 @@ func readDelimited(r io.Reader, name string, c *readConfig, movieLens bool) (*Lo
 		if len(f) >= 3 {
 			rating, err := strconv.ParseFloat(f[2], 64)
 			if err != nil || math.IsNaN(rating) || math.IsInf(rating, 0) {
-				return &LineError{name, n, fmt.Errorf("rating %q is not a finite number", f[2])}
+				return &LineError{name, n, fmt.Errorf("rating %s is not a finite number", quoteField(f[2]))}
 			}
 			keep = !threshold || rating >= c.minRating
 		}
 		if movieLens {
 			if _, err := strconv.ParseInt(f[3], 10, 64); err != nil {
-				return &LineError{name, n, fmt.Errorf("timestamp %q is not an integer", f[3])}
+				return &LineError{name, n, fmt.Errorf("timestamp %s is not an integer", quoteField(f[3]))}
 			}
 		}
 		if !keep {

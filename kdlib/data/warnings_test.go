@@ -98,3 +98,41 @@ func TestImportSplitFilesName(t *testing.T) {
 		t.Errorf("split named %q, want the directory %q", s.Name, wd)
 	}
 }
+
+// TestErrorsClipHugeFields checks that a bad field of megabytes gives an
+// error of one short line that still names the file and the line, with
+// the field's beginning and its size.
+func TestErrorsClipHugeFields(t *testing.T) {
+	huge := strings.Repeat("x", 2<<20)
+	cases := []struct {
+		name string
+		read func() (*Log, error)
+	}{
+		{"users.dat count", func() (*Log, error) { return ReadUsersDat(strings.NewReader("1 2\n"+huge+" 3\n"), "u.dat") }},
+		{"users.dat item", func() (*Log, error) { return ReadUsersDat(strings.NewReader("1 "+huge+"\n"), "u.dat", KeepIDs()) }},
+		{"adjacency user", func() (*Log, error) { return ReadAdjacency(strings.NewReader("0 1\n"+huge+" 2\n"), "adj", KeepIDs()) }},
+		{"movielens rating", func() (*Log, error) {
+			return ReadMovieLens(strings.NewReader("1\t2\t5\t1\n1\t3\t"+huge+"\t1\n"), "u.data")
+		}},
+		{"movielens timestamp", func() (*Log, error) {
+			return ReadMovieLens(strings.NewReader("1\t2\t5\t1\n1\t3\t4\t"+huge+"\n"), "u.data")
+		}},
+		{"csv id", func() (*Log, error) {
+			return ReadCSV(strings.NewReader("1\t2\n"+huge+"\t2\n"), "p.tsv", Header(false), KeepIDs())
+		}},
+		{"csv duplicate", func() (*Log, error) {
+			return ReadCSV(strings.NewReader(huge+"\ta\n"+huge+"\ta\n"), "p.tsv", Header(false), RejectDuplicates())
+		}},
+	}
+	for _, c := range cases {
+		_, err := c.read()
+		if err == nil {
+			t.Errorf("%s: no error", c.name)
+			continue
+		}
+		msg := err.Error()
+		if len(msg) > 300 || !strings.Contains(msg, " line 2") && !strings.Contains(msg, " line 1") || !strings.Contains(msg, "bytes") {
+			t.Errorf("%s: %d-byte error %.200q…", c.name, len(msg), msg)
+		}
+	}
+}

@@ -355,3 +355,17 @@ func TestEnvSplitLogsWarnings(t *testing.T) {
 		t.Errorf("log:\n%s", log.String())
 	}
 }
+
+// TestOptionErrorsClipHugeValues checks that a spec option of megabytes
+// gives a short error naming the option.
+func TestOptionErrorsClipHugeValues(t *testing.T) {
+	huge := strings.Repeat("9x", 1<<20)
+	o := Options{"k": huge, huge: 1}
+	for _, err := range []error{second(o.Int("k", 0)), second(o.Float("k", 0)), second(o.Bool("k", false)), o.Check("k")} {
+		if err == nil || len(err.Error()) > 300 {
+			t.Errorf("%d-byte error", len(fmt.Sprint(err)))
+		}
+	}
+}
+
+func second[T any](_ T, err error) error { return err }

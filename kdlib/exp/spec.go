@@ -359,7 +359,7 @@ func (o Options) Float(key string, def float64) (float64, error) {
 	}
 	f, ok := toFloat(v)
 	if !ok {
-		return 0, fmt.Errorf("option %s: %v is not a number", key, v)
+		return 0, fmt.Errorf("option %s: %s is not a number", key, clipText(fmt.Sprint(v)))
 	}
 	return f, nil
 }
@@ -373,7 +373,7 @@ func (o Options) Int(key string, def int) (int, error) {
 	}
 	f, ok := toFloat(v)
 	if !ok || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
-		return 0, fmt.Errorf("option %s: %v is not an integer", key, v)
+		return 0, fmt.Errorf("option %s: %s is not an integer", key, clipText(fmt.Sprint(v)))
 	}
 	return int(f), nil
 }
@@ -386,7 +386,7 @@ func (o Options) String(key string, def string) (string, error) {
 	}
 	s, ok := v.(string)
 	if !ok {
-		return "", fmt.Errorf("option %s: %v is not a string", key, v)
+		return "", fmt.Errorf("option %s: %s is not a string", key, clipText(fmt.Sprint(v)))
 	}
 	return s, nil
 }
@@ -399,7 +399,7 @@ func (o Options) Bool(key string, def bool) (bool, error) {
 	}
 	b, ok := v.(bool)
 	if !ok {
-		return false, fmt.Errorf("option %s: %v is not a boolean", key, v)
+		return false, fmt.Errorf("option %s: %s is not a boolean", key, clipText(fmt.Sprint(v)))
 	}
 	return b, nil
 }
@@ -415,9 +415,9 @@ func (o Options) Check(allowed ...string) error {
 	for _, k := range keys {
 		if !slices.Contains(allowed, k) {
 			if len(allowed) == 0 {
-				return fmt.Errorf("unknown option %q (this takes no options)", k)
+				return fmt.Errorf("unknown option %q (this takes no options)", clipText(k))
 			}
-			return fmt.Errorf("unknown option %q (known: %s)", k, strings.Join(allowed, ", "))
+			return fmt.Errorf("unknown option %q (known: %s)", clipText(k), strings.Join(allowed, ", "))
 		}
 	}
 	return nil
