@@ -69,3 +69,89 @@ func TestSameShardTwice(t *testing.T) {
 		t.Errorf("lock left after the sweep: %v", err)
 	}
 }
+
+// runCmd runs kdsweep in this process and returns its exit code and
+// output.
+func runCmd(args ...string) (int, string, string) {
+	var stdout, stderr bytes.Buffer
+	code := run(args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+// TestHelpFlags checks that -h after a command prints that command's flags
+// and exits 0.
+func TestHelpFlags(t *testing.T) {
+	for _, c := range []struct {
+		cmd   string
+		flags []string
+	}{
+		{"run", []string{"-shard", "-out", "-keep-going", "-quick"}},
+		{"teachers", []string{"-shard", "-cache"}},
+		{"merge", []string{"-out", "-require-complete"}},
+		{"table", []string{"-metrics", "-baseline", "-format"}},
+		{"list", []string{"-shards"}},
+		{"spec", []string{"-budget"}},
+	} {
+		for _, h := range []string{"-h", "--help"} {
+			code, out, errOut := runCmd(c.cmd, h)
+			if code != 0 || !strings.Contains(out, "kdsweep "+c.cmd) {
+				t.Errorf("%s %s: exit %d, stdout %q, stderr %q", c.cmd, h, code, out, errOut)
+			}
+			for _, f := range c.flags {
+				if !strings.Contains(out, f) {
+					t.Errorf("%s %s: no %s in\n%s", c.cmd, h, f, out)
+				}
+			}
+		}
+	}
+}
+
+// TestMergeWrongOut checks that merge refuses an output directory that
+// does not exist or holds no results, and creates nothing.
+func TestMergeWrongOut(t *testing.T) {
+	dir := t.TempDir()
+	typo := filepath.Join(dir, "typo")
+	code, _, errOut := runCmd("merge", "--out", typo)
+	if code == 0 || !strings.Contains(errOut, typo) {
+		t.Errorf("merge --out typo: exit %d, stderr %q", code, errOut)
+	}
+	if _, err := os.Stat(typo); !os.IsNotExist(err) {
+		t.Errorf("merge created %s", typo)
+	}
+	empty := filepath.Join(dir, "empty")
+	os.Mkdir(empty, 0o755)
+	code, _, errOut = runCmd("merge", "--out", empty)
+	if code == 0 || !strings.Contains(errOut, "no results") {
+		t.Errorf("merge --out empty: exit %d, stderr %q", code, errOut)
+	}
+	if entries, _ := os.ReadDir(empty); len(entries) != 0 {
+		t.Errorf("merge wrote %d files into an empty directory", len(entries))
+	}
+}
+
+// TestTableUnknownMetric checks that a metric no run reports is an error
+// naming it, not a column of dashes.
+func TestTableUnknownMetric(t *testing.T) {
+	dir := t.TempDir()
+	spec := writeSpec(t, dir, 2)
+	out := filepath.Join(dir, "out")
+	kdsweep(t, "run", "-q", spec, "--out", out)
+	for _, args := range [][]string{
+		{"table", "--out", out, "--metrics", "HR@5,HR@7"},
+		{"table", "--out", out, "--metrics", "Recall@50"},
+		{"table", "--out", out, "--kind", "curves", "--metrics", "HR@7"},
+		{"table", "--out", out, "--kind", "param", "--x", "seed", "--metrics", "NDCG@7"},
+	} {
+		code, stdout, errOut := runCmd(args...)
+		bad := args[len(args)-1]
+		if i := strings.Index(bad, ","); i >= 0 {
+			bad = bad[i+1:]
+		}
+		if code == 0 || !strings.Contains(errOut, bad) {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, stdout, errOut)
+		}
+	}
+	if code, _, errOut := runCmd("table", "--out", out, "--metrics", "HR@5,MRR@10"); code != 0 {
+		t.Errorf("known metrics refused: %s", errOut)
+	}
+}

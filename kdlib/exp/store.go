@@ -723,10 +723,29 @@ type MergeReport struct {
 // <out>/results.csv, and reports damaged lines and, per manifest, missing
 // runs. It returns an error (after writing) if a damaged line belongs to a
 // run without a valid record.
+//
+// An out that does not exist, or holds neither results nor manifests (a
+// misspelt --out), is an error, and nothing is written there.
 func MergeResults(out string) (*MergeReport, error) {
+	fi, err := os.Stat(out)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("merge: no directory %s (is it the output directory of a sweep?)", out)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("merge: %w", err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("merge: %s is not a directory", out)
+	}
 	rs, err := LoadResults(out)
 	if err != nil {
 		return nil, err
+	}
+	if len(rs.Files) == 0 {
+		if ms, err := LoadManifests(out); err != nil || len(ms) == 0 {
+			return nil, fmt.Errorf("merge: %s holds no results (%s/*.jsonl, %s) and no sweep manifests: is it the output directory of a sweep?",
+				out, ResultsDir(out), MergedFile)
+		}
 	}
 	recs := append([]*Record(nil), rs.Records...)
 	sort.SliceStable(recs, func(a, b int) bool {
