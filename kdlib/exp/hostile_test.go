@@ -15,6 +15,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kdrec/kdrec/kdlib/model"
+	"github.com/kdrec/kdrec/kdlib/train"
 )
 
 // relabel changes the kind in a checkpoint's header and recomputes its
@@ -369,3 +372,31 @@ func TestOptionErrorsClipHugeValues(t *testing.T) {
 }
 
 func second[T any](_ T, err error) error { return err }
+
+// TestFitWithProgressInterrupted checks that a training run stopped after
+// its first epoch of five leaves the progress bar where it stopped, saying
+// so, instead of drawing it at 100 %.
+func TestFitWithProgressInterrupted(t *testing.T) {
+	x, err := Synthetic(SyntheticSpec{Users: 50, Items: 80, PerUser: 10, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := model.NewBPR(model.BPRConfig{Users: x.NumUsers, Items: x.NumItems, Dim: 4})
+	for _, plain := range []bool{true, false} {
+		ctx, cancel := context.WithCancel(context.Background())
+		cfg := train.Defaults()
+		cfg.Epochs, cfg.BatchSize = 5, 64
+		cfg.OnEpoch = func(train.EpochEvent) { cancel() }
+		var log bytes.Buffer
+		res, err := FitWithProgress(ctx, "m", m, x, []train.Term{m.Loss()}, cfg, &log, plain)
+		cancel()
+		if !errors.Is(err, context.Canceled) || res == nil || res.Epochs != 1 {
+			t.Fatalf("plain %v: epochs %v, err %v", plain, res, err)
+		}
+		out := log.String()
+		last := out[strings.LastIndexAny(strings.TrimRight(out, "\n"), "\r\n")+1:]
+		if strings.Contains(last, "100%") || !strings.Contains(last, " 20%") || !strings.Contains(last, "interrupted") {
+			t.Errorf("plain %v: the bar ends %q", plain, last)
+		}
+	}
+}

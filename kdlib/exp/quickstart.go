@@ -135,7 +135,15 @@ func FitWithProgress(ctx context.Context, label string, m train.Model, x *data.I
 		}
 	}
 	res, err := train.Fit(ctx, m, x, terms, cfg)
-	if res != nil {
+	switch {
+	case res != nil && err != nil:
+		// Interrupted or failed: the bar stays where training stopped.
+		what := "failed"
+		if ctx.Err() != nil {
+			what = "interrupted"
+		}
+		bar.Stop(fmt.Sprintf("%s after %d epochs%s", what, res.Epochs, status))
+	case res != nil:
 		done := fmt.Sprintf("%d epochs%s", res.Epochs, status)
 		if res.StoppedEarly {
 			done += " (early stop)"
