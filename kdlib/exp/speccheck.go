@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/kdrec/kdrec/datasets"
@@ -176,113 +177,96 @@ func checkData(s *Spec, runs []Run, env *Env) error {
 // checkKDLimits checks the constraints between the options of a run's
 // distillation terms that need neither data nor models — the ones KDTerms
 // would otherwise find only when the run starts, after the runs before it
-// trained. It assumes every term passed CheckKDTerm (unknown methods are
-// skipped: Run.Check reports them).
+// trained. Terms that fail CheckKDTerm are skipped (Run.Check reports
+// them).
 func checkKDLimits(terms []KDTerm) error {
 	for k, t := range terms {
-		m, err := LookupKDMethod(t.Method)
-		if err != nil || CheckKDTerm(t) != nil {
+		o, err := checkedValues(t)
+		if err != nil {
 			continue
 		}
-		o := kdOptionReader{t: t, m: m}
-		var err2 error
+		var bad error
 		switch t.Method {
 		case "rd":
-			err2 = o.atMost("k", o.int("n"), "n")
-		case "cd":
-			err2 = o.pool("pool", "k", o.int("n"))
-		case "rrd", "de-rrd":
-			err2 = o.pool("pool", "k", o.int("n"))
+			bad = atMost(o, "k", o.Int("n"), "n")
+		case "cd", "rrd", "de-rrd":
+			bad = poolLimits(o, "pool", "k", o.Int("n"))
 		case "ir-rrd":
-			if err2 = o.pool("pool", "k", o.int("n")); err2 == nil {
-				err2 = o.pool("item-pool", "item-k", o.int("n"))
-			}
+			bad = cmpOr(poolLimits(o, "pool", "k", o.Int("n")), poolLimits(o, "item-pool", "item-k", o.Int("n")))
 		case "ir":
 			// IR-RRD's item side samples from the lists of its rrd term.
 			n := 500
 			if j := slices.IndexFunc(terms, func(x KDTerm) bool { return x.Method == "rrd" }); j >= 0 {
-				if rm, err := LookupKDMethod("rrd"); err == nil {
-					n = kdOptionReader{t: terms[j], m: rm}.int("n")
+				if r, err := checkedValues(terms[j]); err == nil {
+					n = r.Int("n")
 				}
 			}
-			err2 = o.pool("pool", "k", n)
+			bad = poolLimits(o, "pool", "k", n)
 		case "cl-drd":
-			n, list, hard, semi := o.int("n"), o.int("list"), o.int("hard-depth"), o.int("semi-depth")
+			n, list, hard, semi := o.Int("n"), o.Int("list"), o.Int("hard-depth"), o.Int("semi-depth")
 			if hard < list {
-				err2 = o.outOfRange("hard-depth", fmt.Sprintf("an integer >= list=%d", list))
+				bad = o.OutOfRange("hard-depth", fmt.Sprintf("an integer >= list=%d", list))
 			} else if semi > n || semi <= hard {
-				err2 = o.outOfRange("semi-depth", fmt.Sprintf("an integer in (hard-depth=%d, n=%d]", hard, n))
+				bad = o.OutOfRange("semi-depth", fmt.Sprintf("an integer in (hard-depth=%d, n=%d]", hard, n))
 			}
 		case "dcd":
-			n, pool, ipool := o.int("n"), o.int("pool"), o.int("item-pool")
-			err2 = cmpOr(o.atMost("pool", n, "n"), o.atMost("item-pool", n, "n"),
-				o.atMost("k", pool, "pool"), o.atMost("l", pool, "pool"),
-				o.atMost("item-k", ipool, "item-pool"), o.atMost("item-l", ipool, "item-pool"))
-			if d := o.int("depth"); err2 == nil && d != 0 && d < max(pool, ipool) {
-				err2 = o.outOfRange("depth", fmt.Sprintf("0 or an integer >= %d (the larger pool)", max(pool, ipool)))
+			n, pool, ipool := o.Int("n"), o.Int("pool"), o.Int("item-pool")
+			bad = cmpOr(atMost(o, "pool", n, "n"), atMost(o, "item-pool", n, "n"),
+				atMost(o, "k", pool, "pool"), atMost(o, "l", pool, "pool"),
+				atMost(o, "item-k", ipool, "item-pool"), atMost(o, "item-l", ipool, "item-pool"))
+			if d := o.Int("depth"); bad == nil && d != 0 && d < max(pool, ipool) {
+				bad = o.OutOfRange("depth", fmt.Sprintf("0 or an integer >= %d (the larger pool)", max(pool, ipool)))
 			}
 		case "de", "htd":
-			if start, end := o.float("tau-start"), o.float("tau-end"); end > start {
-				err2 = o.outOfRange("tau-end", fmt.Sprintf("a number in (0, tau-start=%s]", fmtNum(start)))
+			if start, end := o.Float("tau-start"), o.Float("tau-end"); end > start {
+				bad = o.OutOfRange("tau-end", fmt.Sprintf("a number in (0, tau-start=%s]", strconv.FormatFloat(start, 'g', -1, 64)))
 			}
 		case "hetcomp":
-			K := o.int("k")
-			long := o.int("long-k")
+			K, long, short := o.Int("k"), o.Int("long-k"), o.Int("short-k")
 			if long == 0 {
 				long = min(50, K)
 			}
-			short := o.int("short-k")
 			if short == 0 {
 				short = min(10, long)
 			}
 			if long > K {
-				err2 = o.outOfRange("long-k", fmt.Sprintf("0 or an integer in [1, k=%d]", K))
+				bad = o.OutOfRange("long-k", fmt.Sprintf("0 or an integer in [1, k=%d]", K))
 			} else if short > long {
-				err2 = o.outOfRange("short-k", fmt.Sprintf("0 or an integer in [1, long-k=%d]", long))
+				bad = o.OutOfRange("short-k", fmt.Sprintf("0 or an integer in [1, long-k=%d]", long))
 			}
 		}
-		if err2 != nil {
-			return fmt.Errorf("kd[%d]: %w", k, err2)
+		if bad != nil {
+			return fmt.Errorf("kd[%d]: %w", k, bad)
 		}
 	}
 	return nil
 }
 
-// kdOptionReader reads the options of a checked term, defaults filled in
-// from the catalogue.
-type kdOptionReader struct {
-	t KDTerm
-	m KDMethod
+// limitValues are the checked options of one term, defaults filled in:
+// what checkKDLimits reads.
+type limitValues interface {
+	Int(name string) int
+	Float(name string) float64
+	// OutOfRange is the error of option name, as given, violating a
+	// constraint between options.
+	OutOfRange(name, want string) error
 }
 
-func (o kdOptionReader) int(name string) int {
-	def := 0
-	if opt, ok := o.m.Option(name); ok {
-		def, _ = opt.Default.(int)
-	}
-	v, _ := o.t.Options.Int(name, def)
-	return v
+// checkedValues checks t against the catalogue (as CheckKDTerm does) and
+// returns its options with defaults filled in. (With the catalogue as a
+// registry in package distill, kdCheck's distill.Values are limitValues
+// themselves.)
+func checkedValues(t KDTerm) (limitValues, error) {
+	v, err := kdCheck(t)
+	return catalogueValues{v}, err
 }
 
-func (o kdOptionReader) float(name string) float64 {
-	def := 0.0
-	if opt, ok := o.m.Option(name); ok {
-		def, _ = opt.Default.(float64)
-	}
-	v, _ := o.t.Options.Float(name, def)
-	return v
-}
+// catalogueValues adapts the catalogue's checked values to limitValues.
+type catalogueValues struct{ v kdValues }
 
-// outOfRange is the error of option name, as written (or its default).
-func (o kdOptionReader) outOfRange(name, want string) error {
-	v, ok := o.t.Options[name]
-	if !ok {
-		if opt, found := o.m.Option(name); found {
-			v = opt.Default
-		}
-	}
-	return &OptionError{Method: o.t.Method, Option: name, Value: clipText(fmt.Sprint(v)), Problem: "is out of range: want " + want}
-}
+func (c catalogueValues) Int(name string) int                { return c.v.int(name) }
+func (c catalogueValues) Float(name string) float64          { return c.v.float(name) }
+func (c catalogueValues) OutOfRange(name, want string) error { return c.v.outOfRange(name, want) }
 
 // cmpOr returns the first error that is not nil.
 func cmpOr(errs ...error) error {
@@ -295,25 +279,25 @@ func cmpOr(errs ...error) error {
 }
 
 // atMost checks option name ≤ limit (the value of option what).
-func (o kdOptionReader) atMost(name string, limit int, what string) error {
-	if o.int(name) > limit {
-		return o.outOfRange(name, fmt.Sprintf("an integer in [1, %s=%d]", what, limit))
+func atMost(o limitValues, name string, limit int, what string) error {
+	if o.Int(name) > limit {
+		return o.OutOfRange(name, fmt.Sprintf("an integer in [1, %s=%d]", what, limit))
 	}
 	return nil
 }
 
-// pool checks the sampling range of an RRD-like side: pool (0 meaning
-// min(500, n)) ≤ n and k ≤ pool.
-func (o kdOptionReader) pool(poolName, kName string, n int) error {
-	pool := o.int(poolName)
+// poolLimits checks the sampling range of an RRD-like side: pool (0
+// meaning min(500, n)) ≤ n and k ≤ pool.
+func poolLimits(o limitValues, poolName, kName string, n int) error {
+	pool := o.Int(poolName)
 	if pool > n {
-		return o.outOfRange(poolName, fmt.Sprintf("an integer in [0, n=%d] (the teacher lists' length)", n))
+		return o.OutOfRange(poolName, fmt.Sprintf("an integer in [0, n=%d] (the teacher lists' length)", n))
 	}
 	if pool == 0 {
 		pool = min(500, n)
 	}
-	if o.int(kName) > pool {
-		return o.outOfRange(kName, fmt.Sprintf("an integer in [1, %d] (the sampling pool)", pool))
+	if o.Int(kName) > pool {
+		return o.OutOfRange(kName, fmt.Sprintf("an integer in [1, %d] (the sampling pool)", pool))
 	}
 	return nil
 }
