@@ -19,7 +19,9 @@ package datasets
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
 	"fmt"
 	"github.com/kdrec/kdrec/internal/textdist"
 	"io"
@@ -74,6 +76,10 @@ type Dataset struct {
 	opts       []data.ReadOption
 	minPerUser int
 	ratings    bool // whether MinRating applies
+	// sums holds the SHA-256 of the files of the kdrec collection (see its
+	// SOURCES.md), by name relative to Folder; a file that differs loads
+	// with a warning.
+	sums map[string]string
 }
 
 // SplitFiles describes a split shipped with a data set.
@@ -155,6 +161,9 @@ var registry = []Dataset{
 		Citation:      movieLensCitation,
 		Preprocessing: "every rating is an interaction (MinRating(r) keeps ratings >= r); index = MovieLens id − 1",
 		Users:         943, Items: 1682, Interactions: 100000,
+		sums: map[string]string{
+			"u.data": "06416e597f82b7342361e41163890c81036900f418ad91315590814211dca490",
+		},
 		kind:    movieLens,
 		opts:    []data.ReadOption{data.KeepIDs(), data.OneBased()},
 		ratings: true,
@@ -176,6 +185,10 @@ var registry = []Dataset{
 			Name: "resn", Train: "train.txt", Test: "test.txt", kind: adjacency,
 			Note: "random ~80/20 split per user (every user keeps >= 10 training items); no validation part",
 		}},
+		sums: map[string]string{
+			"train.txt": "917e2eabe7d102a603c8594f522a1569cb69d26d63f0d9d2f071f0a6d2ea0149",
+			"test.txt":  "c52de8b0cb2fe1eec9c9746a16127636fa1236aed023179a44d303b69f1a4078",
+		},
 		kind: adjacency,
 		opts: []data.ReadOption{data.KeepIDs()},
 	},
@@ -195,6 +208,11 @@ var registry = []Dataset{
 			Name: "lightgcnpp", Train: "train.txt", Valid: "valid.txt", Test: "test.txt", kind: adjacency,
 			Note: "590,733 / 80,897 / 164,848 pairs",
 		}},
+		sums: map[string]string{
+			"train.txt": "dfa3a7a866feade29ca5722ac0423c1b0317ac1f6ad38a55fc1a7ceeb9cee3bb",
+			"valid.txt": "429fe0d750b304677898d7eeb1080764bbf06550b94c9508b8cc8cd0573e3dfc",
+			"test.txt":  "0d58f78bbf606f401aec2efe3f519b945c458c8398955f986e03b880fbbd16a6",
+		},
 		kind: adjacency,
 		opts: []data.ReadOption{data.KeepIDs()},
 	},
@@ -209,6 +227,9 @@ var registry = []Dataset{
 		Citation:      citeULikeCitation,
 		Preprocessing: "none: users are lines, items the article ids",
 		Users:         5551, Items: 16980, Interactions: 204986,
+		sums: map[string]string{
+			"users.dat": "53211d82c14ff261e595634d285ed9fbf8049cf81dcb751d924d695b9612a02c",
+		},
 		kind: usersDat,
 		opts: []data.ReadOption{data.KeepIDs()},
 	},
@@ -249,6 +270,14 @@ var registry = []Dataset{
 				opts:  []data.ReadOption{data.Header(false)},
 			},
 		},
+		sums: map[string]string{
+			"derrd-loo-split/derived_train.tsv": "454894c686237bc283b41c1a8e885d51633a5d7e8423733fd5ea94102eac0772",
+			"derrd-loo-split/derived_valid.tsv": "6381da3c6acf0a2d154800aac9c1a20449c0b2dfb3d6d478abe860d85e7f1df5",
+			"derrd-loo-split/derived_test.tsv":  "f07a00a65f10633b9830f338c7a8d184a44681b0d92e3a6d48c1ad58102b8677",
+			"td-loo-split/derived_train.tsv":    "8fe560890fc0768b6f89ee38826845eb6ac5a3124353f5aa60acad11ef9752ff",
+			"td-loo-split/derived_valid.tsv":    "718be04032601cd229d72c9737cee38b95ccdc70ca51fcc56dda197802632b4e",
+			"td-loo-split/derived_test.tsv":     "422901887e8e2bb401bf9eb2d0d427df824f600d60798dfad28b130dc82648f9",
+		},
 		kind:       usersDat,
 		opts:       []data.ReadOption{data.KeepIDs()},
 		minPerUser: 5,
@@ -277,6 +306,12 @@ var registry = []Dataset{
 				kind: adjacency,
 			},
 		},
+		sums: map[string]string{
+			"derived_train.txt":          "0f086326b28a56c2e6dcb81d86ee72d4ccb7eed3a8d26788392356d8f51111cc",
+			"test.txt":                   "099a2a73924e4b754dc6efd730d764f492321b53c38eb93298850c83acf57be3",
+			"lightgcnpp-split/train.txt": "d47e01d060624f389956c0b2f89a1ed8c453ea158631cd2b5320c241f3e1a073",
+			"lightgcnpp-split/valid.txt": "ddc22c1cd9a7d14fd5cd0c98b1473b614f4323038fef74ae0d28cc9c92a08ba2",
+		},
 		kind: adjacency,
 		opts: []data.ReadOption{data.KeepIDs()},
 	},
@@ -298,6 +333,10 @@ var registry = []Dataset{
 			Name: "kgat", Train: "train.txt", Test: "test.txt", kind: adjacency,
 			Note: "652,514 train, 193,920 test (88 users have no test item); no validation part",
 		}},
+		sums: map[string]string{
+			"train.txt": "4d10106bb06a77e11df660429903c0067aeb85b86431807836b0d8b7edc30c38",
+			"test.txt":  "f47eff9d35fb95c07d74251a991478a84095ce6c5969b0dafcb4afe99fc716ec",
+		},
 		kind: adjacency,
 		opts: []data.ReadOption{data.KeepIDs()},
 	},
@@ -314,6 +353,9 @@ var registry = []Dataset{
 		Preprocessing: "every listened artist is an interaction (MinRating(w) keeps play counts >= w); " +
 			"users and artists renumbered in order of first appearance, original ids in UserIDs/ItemIDs",
 		Users: 1892, Items: 17632, Interactions: 92834,
+		sums: map[string]string{
+			"user_artists.dat": "254272fa721c3935e8be286d28c051b206844307128698ab4eaa41d483379416",
+		},
 		kind:    delimited,
 		ratings: true,
 	},
@@ -336,6 +378,10 @@ var registry = []Dataset{
 			opts:     []data.ReadOption{data.Header(false), data.OneBased()},
 			dropCold: true,
 		}},
+		sums: map[string]string{
+			"data1.txt": "c82af3228cbbda2f55a39244de09ed93292894f1d0d9f1908ebb57e27598fded",
+			"test1.txt": "de4417c0e6123284ce59a0934bcf5288ec1ec8774a18a1eef453c9952dfa48f9",
+		},
 		kind: delimited,
 		opts: []data.ReadOption{data.Header(false), data.KeepIDs(), data.OneBased()},
 	},
@@ -391,6 +437,8 @@ func Dir(path string) Option { return func(c *config) { c.dir = path } }
 
 // Raw skips the default preprocessing (see Dataset.Preprocessing): the data
 // as in the files, e.g. all 7,947 users of citeulike-t with their article ids.
+// The registry's counts, which are those after the preprocessing, are then
+// not checked.
 func Raw() Option { return func(c *config) { c.raw = true } }
 
 // MinRating keeps only the records whose rating (ml-100k) or play count
@@ -414,6 +462,15 @@ func newConfig(opts []Option) *config {
 // Load returns the data set called name after its default preprocessing
 // (Raw skips it). Embedded data sets load offline; others are read from Dir
 // or KDREC_DATASETS.
+//
+// What loads is checked against the registry: with the default
+// preprocessing (neither Raw nor MinRating), users, items and interactions
+// must equal Dataset.Users, Items and Interactions, or Load refuses the
+// files with an error naming them (a file cut short loads no longer as
+// the data set). What the readers notice without refusing — a file whose
+// SHA-256 differs from the collection's copy, a last line without a
+// newline, repeated pairs merged — is returned in Interactions.Warnings
+// (Log.Warnings, Split.Warnings) for the caller to show.
 func Load(name string, opts ...Option) (*data.Interactions, error) {
 	l, err := LoadLog(name, opts...)
 	if err != nil {
@@ -458,7 +515,48 @@ func LoadLog(name string, opts ...Option) (*data.Log, error) {
 		l = l.Filter(d.minPerUser, 0)
 		l.Name = d.Name
 	}
+	if !c.raw && c.minRating == nil {
+		if err := d.checkCounts(c, l); err != nil {
+			return nil, err
+		}
+	}
 	return l, nil
+}
+
+// checkCounts compares the users and items with interactions and the
+// distinct pairs of l, loaded with the default preprocessing, with the
+// registry's counts: a file cut short or altered must not load as the
+// data set without a word.
+func (d *Dataset) checkCounts(c *config, l *data.Log) error {
+	users := make([]bool, l.NumUsers)
+	items := make([]bool, l.NumItems)
+	nu, ni := 0, 0
+	for _, p := range l.Pairs {
+		if !users[p.User] {
+			users[p.User] = true
+			nu++
+		}
+		if !items[p.Item] {
+			items[p.Item] = true
+			ni++
+		}
+	}
+	if nu == d.Users && ni == d.Items && len(l.Pairs) == d.Interactions {
+		return nil
+	}
+	where := "the embedded copy"
+	if !d.Embedded {
+		if dir, err := d.locate(c, d.Files[0]); err == nil {
+			var paths []string
+			for _, f := range d.Files {
+				paths = append(paths, filepath.Join(dir, resolve(dir, f)))
+			}
+			where = strings.Join(paths, " + ")
+		}
+	}
+	return fmt.Errorf("datasets: %s: %s holds %d users, %d items and %d interactions; the registry's %s has %d, %d and %d: "+
+		"the file is cut short, altered or another version (download it again from %s; datasets.Raw() loads it unchecked)",
+		d.Name, where, nu, ni, len(l.Pairs), d.Name, d.Users, d.Items, d.Interactions, d.Source)
 }
 
 // OpenEmbedded returns the decompressed file of an embedded data set
@@ -480,7 +578,11 @@ func (d *Dataset) readEmbedded(opts []data.ReadOption) (*data.Log, error) {
 		return nil, err
 	}
 	defer r.Close()
-	return d.kind.read(r, d.Name+"/"+d.Files[0], opts...)
+	l, err := d.kind.read(r, d.Name+"/"+d.Files[0], opts...)
+	if err == nil {
+		l.Warnings = nil // the module's own copy, as published (no final newline)
+	}
+	return l, err
 }
 
 // readFiles reads files (relative to the data set folder) and joins them.
@@ -491,7 +593,8 @@ func (d *Dataset) readFiles(c *config, files []string, k kind, opts []data.ReadO
 	}
 	logs := make([]*data.Log, len(files))
 	for n, f := range files {
-		if logs[n], err = readFile(filepath.Join(dir, resolve(dir, f)), k, opts); err != nil {
+		name := resolve(dir, f)
+		if logs[n], err = readFile(filepath.Join(dir, name), k, opts, d.sums[name]); err != nil {
 			return nil, err
 		}
 	}
@@ -501,13 +604,29 @@ func (d *Dataset) readFiles(c *config, files []string, k kind, opts []data.ReadO
 	return data.Concat(d.Name, logs...)
 }
 
-func readFile(path string, k kind, opts []data.ReadOption) (*data.Log, error) {
+// readFile reads one file of a data set; when sum (hex SHA-256) is known
+// and the file's differs, the Log carries a warning saying so, and when it
+// matches, the file is the registry's copy, whose quirks are known (the
+// CiteULike users.dat ends without a newline): the reader's warnings are
+// dropped.
+func readFile(path string, k kind, opts []data.ReadOption, sum string) (*data.Log, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return k.read(f, path, opts...)
+	h := sha256.New()
+	l, err := k.read(io.TeeReader(f, h), path, opts...)
+	if err != nil || sum == "" {
+		return l, err
+	}
+	io.Copy(h, f) // a reader may stop before the end (trailing blank lines)
+	if got := hex.EncodeToString(h.Sum(nil)); got != sum {
+		l.Warnings = append(l.Warnings, fmt.Sprintf("%s: SHA-256 %s…, not the %s… of the registry's copy: another version of the file", path, got[:12], sum[:12]))
+	} else {
+		l.Warnings = nil
+	}
+	return l, nil
 }
 
 // resolve picks the first existing alternative of a file name "a|b|…"
@@ -542,6 +661,60 @@ func (d *Dataset) locate(c *config, probe string) (string, error) {
 		d.Name, strings.Split(probe, "|")[0], filepath.Join(root, filepath.FromSlash(d.Folder)), root, d.Source)
 }
 
+// Check reports whether Load (or, with SplitName, LoadSplit) would find the
+// files of the data set called name, without reading them: it returns the
+// error Load would give for an unknown name, a data set that is not
+// embedded when neither Dir nor KDREC_DATASETS is set, an unknown split or
+// a missing file, and nil otherwise. Sweeps call it for every data set of a
+// spec before the first run trains.
+func Check(name string, opts ...Option) error {
+	d, err := Lookup(name)
+	if err != nil {
+		return err
+	}
+	c := newConfig(opts)
+	files := d.Files
+	if c.split != "" {
+		s, err := d.split(c.split)
+		if err != nil {
+			return err
+		}
+		files = nil
+		for _, f := range []string{s.Train, s.Valid, s.Test} {
+			if f != "" {
+				files = append(files, f)
+			}
+		}
+	} else if d.Embedded {
+		return nil
+	}
+	for _, f := range files {
+		if _, err := d.locate(c, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// split returns the shipped split called name ("" for the first).
+func (d *Dataset) split(name string) (SplitFiles, error) {
+	if len(d.Splits) == 0 {
+		return SplitFiles{}, fmt.Errorf("datasets: %s ships no split", d.Name)
+	}
+	if name == "" {
+		return d.Splits[0], nil
+	}
+	k := slices.IndexFunc(d.Splits, func(s SplitFiles) bool { return s.Name == name })
+	if k < 0 {
+		var names []string
+		for _, s := range d.Splits {
+			names = append(names, s.Name)
+		}
+		return SplitFiles{}, fmt.Errorf("datasets: %s has no split %q; known: %s", d.Name, name, strings.Join(names, ", "))
+	}
+	return d.Splits[k], nil
+}
+
 // LoadSplit loads a split shipped with the data set called name (the first
 // of Dataset.Splits, or the one named by SplitName) from Dir or
 // KDREC_DATASETS, with the ids of the files, which for every split listed
@@ -556,20 +729,9 @@ func LoadSplit(name string, opts ...Option) (*data.Split, error) {
 	if c.raw || c.minRating != nil {
 		return nil, fmt.Errorf("datasets: %s: Raw and MinRating do not apply to LoadSplit", name)
 	}
-	if len(d.Splits) == 0 {
-		return nil, fmt.Errorf("datasets: %s ships no split", name)
-	}
-	s := d.Splits[0]
-	if c.split != "" {
-		k := slices.IndexFunc(d.Splits, func(s SplitFiles) bool { return s.Name == c.split })
-		if k < 0 {
-			var names []string
-			for _, s := range d.Splits {
-				names = append(names, s.Name)
-			}
-			return nil, fmt.Errorf("datasets: %s has no split %q; known: %s", name, c.split, strings.Join(names, ", "))
-		}
-		s = d.Splits[k]
+	s, err := d.split(c.split)
+	if err != nil {
+		return nil, err
 	}
 	readOpts := append(slices.Clone(s.opts), data.KeepIDs())
 	var parts [3]*data.Log

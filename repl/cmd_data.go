@@ -36,7 +36,15 @@ func runLoad(ctx context.Context, sh *Shell, c *Call) error {
 	}
 	sh.ws.Dataset = name
 	sh.printf("%s: %s%s\n", name, x.Stats(), replacedNote(replaced))
+	sh.printWarnings(x.Warnings)
 	return nil
+}
+
+// printWarnings shows what a reader noticed in a file without refusing it.
+func (sh *Shell) printWarnings(ws []string) {
+	for _, w := range ws {
+		sh.printf("warning: %s\n", w)
+	}
 }
 
 // replacedNote is appended to a message when an object was replaced.
@@ -94,5 +102,6 @@ func runSplit(ctx context.Context, sh *Shell, c *Call) error {
 	}
 	sh.printf("%s: %s%s: %d users × %d items; train %d, valid %d, test %d interactions%s%s\n",
 		name, s.Name, of, s.NumUsers(), s.NumItems(), s.Train.NNZ(), valid, test, cand, replacedNote(replaced))
+	sh.printWarnings(s.Warnings)
 	return nil
 }

@@ -70,6 +70,14 @@ func runLoadModel(ctx context.Context, sh *Shell, c *Call) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
+	if spec := meta["spec"]; spec != "" {
+		// save writes "<kind> <options>": a header whose kind was changed
+		// (to a kind with the same tensors) would load under the
+		// description of another model.
+		if saved, _, _ := strings.Cut(spec, " "); model.CanonicalKind(saved) != ck.Kind() {
+			return fmt.Errorf("%s: the checkpoint holds a %s model but was saved as %q: its header was altered; not loaded", path, ck.Kind(), spec)
+		}
+	}
 	rec, ok := ck.(Recommender)
 	if !ok {
 		return fmt.Errorf("%s: a %s model cannot be scored by the shell (not a model.Scorer)", path, ck.Kind())

@@ -154,15 +154,31 @@ func (sh *Shell) progress() (io.Writer, bool) {
 	return sh.errw, !sh.errTTY
 }
 
-// path resolves a path written on the command line.
+// path resolves a path written on the command line: "~" and "~/…" are the
+// user's home directory (as in a shell; "~user" is not expanded), other
+// relative paths are relative to the shell's directory.
 func (sh *Shell) path(p string) string {
 	if sh.sandbox {
 		return filepath.Join(sh.dir, filepath.Clean("/"+p))
 	}
+	p = expandHome(p)
 	if p == "" || filepath.IsAbs(p) || sh.dir == "" {
 		return p
 	}
 	return filepath.Join(sh.dir, p)
+}
+
+// expandHome replaces a leading "~" or "~/" with the home directory (left
+// as it is when there is none).
+func expandHome(p string) string {
+	if p != "~" && !strings.HasPrefix(p, "~/") && !strings.HasPrefix(p, "~"+string(filepath.Separator)) {
+		return p
+	}
+	home, err := os.UserHomeDir()
+	if err != nil || home == "" {
+		return p
+	}
+	return filepath.Join(home, p[1:])
 }
 
 // printf writes command output.

@@ -248,6 +248,9 @@ func loadSplit(c *config, name string, candidates bool) (*data.Split, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, w := range s.Warnings {
+		fmt.Fprintln(os.Stderr, "kdlatent: warning:", w)
+	}
 	if candidates {
 		// The DE-RRD split's 499 sampled test/validation candidates
 		// (seed 0, as in exp.RankingKD).

@@ -95,8 +95,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	var ue usageError
+	var help helpRequest
 	switch {
 	case err == nil:
+		return 0
+	case errors.As(err, &help):
+		for _, line := range strings.Split(usage, "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), "kdsweep "+cmd+" ") {
+				fmt.Fprintf(stdout, "usage:\n%s\n", line)
+			}
+		}
+		fmt.Fprintf(stdout, "\nflags of kdsweep %s:\n", cmd)
+		help.fs.SetOutput(stdout)
+		help.fs.PrintDefaults()
 		return 0
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "kdsweep %s: %v\n%s", cmd, err, usage)
@@ -112,6 +123,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 type usageError struct{ error }
 
+// helpRequest is the "error" of -h or --help: run prints the command's
+// flags and exits 0.
+type helpRequest struct{ fs *flag.FlagSet }
+
+func (helpRequest) Error() string { return "help requested" }
+
 // parse parses flags that may come before or after the positional
 // arguments, and returns the positional ones.
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {
@@ -119,6 +136,9 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, helpRequest{fs}
+			}
 			return nil, usageError{err}
 		}
 		if fs.NArg() == 0 {
@@ -341,6 +361,9 @@ func cmdTable(args []string, stdout, stderr io.Writer) error {
 	}
 	if n := len(sr.Missing()); n > 0 {
 		fmt.Fprintf(stderr, "%d of %d runs of %s have no result yet\n", n, len(sr.Entries), sr.Sweep)
+	}
+	if err := sr.CheckMetrics(rs.Metrics); err != nil {
+		return err
 	}
 	switch rs.Kind {
 	case "", exp.ReportTable:

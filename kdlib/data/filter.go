@@ -1,6 +1,9 @@
 package data
 
-import "strconv"
+import (
+	"slices"
+	"strconv"
+)
 
 // Filter keeps the interactions whose user has at least minPerUser and whose
 // item has at least minPerItem interactions, both counted once on l (one
@@ -65,7 +68,7 @@ func (l *Log) subset(alive []bool) *Log {
 			newUser[p.User] = 1
 		}
 	}
-	out := &Log{Name: l.Name}
+	out := &Log{Name: l.Name, Warnings: slices.Clone(l.Warnings)}
 	for u, used := range newUser {
 		if used != 0 {
 			newUser[u] = int32(out.NumUsers)

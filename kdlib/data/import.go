@@ -42,7 +42,8 @@ func ImportSplit(name string, train, valid, test io.Reader, opts ...ReadOption) 
 // ImportSplitFiles opens the three files of a split and imports them with
 // ImportSplit; validPath may be empty for a train/test split. Error messages
 // name the files by path; the Split is named after the directory of the
-// training file.
+// training file (made absolute, so files of the working directory do not
+// make a split named ".").
 func ImportSplitFiles(trainPath, validPath, testPath string, opts ...ReadOption) (*Split, error) {
 	opts = append(append([]ReadOption{Header(false)}, opts...), KeepIDs())
 	var logs [3]*Log
@@ -55,7 +56,14 @@ func ImportSplitFiles(trainPath, validPath, testPath string, opts ...ReadOption)
 			return nil, err
 		}
 	}
-	return JoinSplit(filepath.Dir(trainPath), logs[0], logs[1], logs[2])
+	name := filepath.Dir(trainPath)
+	if !filepath.IsAbs(name) {
+		// "." (files of the working directory) names nothing.
+		if abs, err := filepath.Abs(name); err == nil {
+			name = abs
+		}
+	}
+	return JoinSplit(name, logs[0], logs[1], logs[2])
 }
 
 // ImportSplitDir imports the split in dir whose parts are the named files of
@@ -92,6 +100,11 @@ func JoinSplit(name string, train, valid, test *Log) (*Split, error) {
 		return nil, fmt.Errorf("split %q: train %s: %w", name, train.Name, err)
 	}
 	s := &Split{Name: name, Train: x, Valid: heldOut(numUsers, valid), Test: heldOut(numUsers, test)}
+	for _, l := range []*Log{train, valid, test} {
+		if l != nil {
+			s.Warnings = append(s.Warnings, l.Warnings...)
+		}
+	}
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
@@ -137,11 +150,13 @@ func Concat(name string, logs ...*Log) (*Log, error) {
 		}
 		out.NumUsers, out.NumItems = max(out.NumUsers, l.NumUsers), max(out.NumItems, l.NumItems)
 		out.Pairs = append(out.Pairs, l.Pairs...)
+		out.Warnings = append(out.Warnings, l.Warnings...)
 	}
 	if len(out.Pairs) == 0 {
 		return nil, fmt.Errorf("concat %s: %w", name, ErrEmpty)
 	}
 	if dup := repeats(out.Pairs); dup != nil {
+		out.Warnings = append(out.Warnings, fmt.Sprintf("%s: merged %d user–item pair(s) found in more than one of its files", name, countTrue(dup)))
 		out.Pairs = dropMarked(out.Pairs, dup)
 	}
 	return out, nil

@@ -29,6 +29,9 @@ type Interactions struct {
 	// UserIDs and ItemIDs map indices back to the identifiers of the source
 	// file. They may be nil when the source had no identifiers of its own.
 	UserIDs, ItemIDs []string
+	// Warnings carries the warnings of the Log it was built from (see
+	// Log.Warnings); nil for data that did not come from a file.
+	Warnings []string
 }
 
 // Pair is one observed (user, item) interaction in index space.

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Log is a list of distinct user–item interactions in the order a reader met
@@ -31,6 +32,12 @@ type Log struct {
 	// nil means the index is the identifier (KeepIDs, or the users of
 	// users.dat), shifted down by one under OneBased.
 	UserIDs, ItemIDs []string
+	// Warnings lists what a reader noticed in its input without refusing
+	// it, each naming the input (and line): a last line without a newline
+	// (a file cut short reads "199 8" for "199 85"), repeated pairs
+	// merged. Filter, KCore and Concat keep them and Build copies them to
+	// Interactions.Warnings; callers show them to the user.
+	Warnings []string
 }
 
 // Build returns the Interactions of l. The id slices are shared with l.
@@ -44,6 +51,7 @@ func (l *Log) Build() (*Interactions, error) {
 		return nil, fmt.Errorf("%s: %w", l.Name, err)
 	}
 	x.UserIDs, x.ItemIDs = l.UserIDs, l.ItemIDs
+	x.Warnings = slices.Clone(l.Warnings)
 	return x, nil
 }
 
@@ -77,12 +85,40 @@ func (l *Log) Validate() error {
 		seen := make(map[string]bool, len(side.ids))
 		for _, id := range side.ids {
 			if seen[id] {
-				return fmt.Errorf("%s: %s id %q occurs twice", l.Name, side.what, id)
+				return fmt.Errorf("%s: %s id %s occurs twice", l.Name, side.what, quoteField(id))
 			}
 			seen[id] = true
 		}
 	}
 	return nil
+}
+
+// maxField is the length of a field an error message quotes whole.
+const maxField = 64
+
+// clipField shortens a field for an error message: a hostile field of
+// megabytes must not make an error line of megabytes. A long field keeps
+// its first bytes (whole UTF-8 characters) and gives its size.
+func clipField(s string) string {
+	if len(s) <= maxField {
+		return s
+	}
+	cut := maxField
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes)", s[:cut], len(s))
+}
+
+// quoteField quotes a field for an error message, clipped as clipField
+// does: "abc" or "abc…" (2097152 bytes).
+func quoteField(s string) string {
+	if len(s) <= maxField {
+		return strconv.Quote(s)
+	}
+	c := clipField(s)
+	i := strings.LastIndex(c, "… (")
+	return strconv.Quote(c[:i]) + c[i:]
 }
 
 // LineError reports a malformed line of an input.
@@ -238,7 +274,7 @@ func (s *idSpace) lookup(field string) (int32, error) {
 	if s.keep {
 		v, err := strconv.ParseInt(field, 10, 64)
 		if err != nil {
-			return 0, fmt.Errorf("%s id %q is not an integer", s.what, field)
+			return 0, fmt.Errorf("%s id %s is not an integer", s.what, quoteField(field))
 		}
 		if s.oneBased {
 			if v == 0 {
@@ -247,10 +283,10 @@ func (s *idSpace) lookup(field string) (int32, error) {
 			v--
 		}
 		if v < 0 {
-			return 0, fmt.Errorf("negative %s id %q", s.what, field)
+			return 0, fmt.Errorf("negative %s id %s", s.what, quoteField(field))
 		}
 		if v >= int64(s.limit) {
-			return 0, fmt.Errorf("%s id %q out of range (index space %d)", s.what, field, s.limit)
+			return 0, fmt.Errorf("%s id %s out of range (index space %d)", s.what, quoteField(field), s.limit)
 		}
 		s.n = max(s.n, int(v)+1)
 		return int32(v), nil
@@ -286,6 +322,26 @@ type logBuilder struct {
 	users, items *idSpace
 	pairs        []Pair
 	lines        []int32 // source line of every pair, for duplicate errors
+	warnings     []string
+}
+
+// noteEnd records a warning when the input's last line had no newline.
+func (b *logBuilder) noteEnd(sc *lineScanner) {
+	if sc.unterminated > 0 {
+		b.warnings = append(b.warnings, fmt.Sprintf("%s line %d: the last line has no newline: the file may have been cut short (the line was read as it is)",
+			b.name, sc.unterminated))
+	}
+}
+
+// countTrue counts the marked entries.
+func countTrue(b []bool) int {
+	n := 0
+	for _, x := range b {
+		if x {
+			n++
+		}
+	}
+	return n
 }
 
 func newLogBuilder(name string, c *readConfig) *logBuilder {
@@ -313,11 +369,15 @@ func (b *logBuilder) finish() (*Log, error) {
 			p := b.pairs[k]
 			first := b.lines[slices.Index(b.pairs, p)]
 			return nil, &LineError{b.name, int(b.lines[k]), fmt.Errorf("duplicate of line %d (user %s, item %s)",
-				first, b.users.label(p.User), b.items.label(p.Item))}
+				first, clipField(b.users.label(p.User)), clipField(b.items.label(p.Item)))}
 		}
+		k := slices.Index(dup, true)
+		first := b.lines[slices.Index(b.pairs, b.pairs[k])]
+		b.warnings = append(b.warnings, fmt.Sprintf("%s: merged %d repeated user–item pair(s) (the first: line %d repeats line %d)",
+			b.name, countTrue(dup), b.lines[k], first))
 		b.pairs = dropMarked(b.pairs, dup)
 	}
-	l := &Log{Name: b.name, NumUsers: b.users.n, NumItems: b.items.n, Pairs: slices.Clip(b.pairs)}
+	l := &Log{Name: b.name, NumUsers: b.users.n, NumItems: b.items.n, Pairs: slices.Clip(b.pairs), Warnings: b.warnings}
 	if !b.users.keep {
 		l.UserIDs = b.users.ids
 	}
@@ -367,12 +427,22 @@ type lineScanner struct {
 	sc   *bufio.Scanner
 	name string
 	n    int // number of the current line, 1-based
+	// unterminated is the number of the last line when it is not blank
+	// and has no newline (0 otherwise), known once next returns false.
+	unterminated int
+	lastOpen     bool // the token just returned ended at EOF without '\n'
 }
 
 func newLineScanner(r io.Reader, name string) *lineScanner {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), maxLine)
-	return &lineScanner{sc: sc, name: name}
+	s := &lineScanner{sc: sc, name: name}
+	sc.Split(func(data []byte, atEOF bool) (int, []byte, error) {
+		adv, tok, err := bufio.ScanLines(data, atEOF)
+		s.lastOpen = atEOF && tok != nil && adv == len(data) && len(data) > 0 && data[len(data)-1] != '\n'
+		return adv, tok, err
+	})
+	return s
 }
 
 func (s *lineScanner) next() (string, bool) {
@@ -384,7 +454,11 @@ func (s *lineScanner) next() (string, bool) {
 	if s.n == 1 {
 		line = strings.TrimPrefix(line, "\ufeff")
 	}
-	return strings.TrimRight(line, " \t\r\v\f"), true
+	line = strings.TrimRight(line, " \t\r\v\f")
+	if s.lastOpen && strings.TrimSpace(line) != "" {
+		s.unterminated = s.n
+	}
+	return line, true
 }
 
 func (s *lineScanner) err() error {
@@ -451,7 +525,7 @@ func ReadUsersDat(r io.Reader, name string, opts ...ReadOption) (*Log, error) {
 		}
 		count, err := strconv.Atoi(f[0])
 		if err != nil || count < 0 {
-			return nil, &LineError{name, sc.n, fmt.Errorf("count %q is not a non-negative integer", f[0])}
+			return nil, &LineError{name, sc.n, fmt.Errorf("count %s is not a non-negative integer", quoteField(f[0]))}
 		}
 		if count != len(f)-1 {
 			return nil, &LineError{name, sc.n, fmt.Errorf("count %d but %d items", count, len(f)-1)}
@@ -472,6 +546,7 @@ func ReadUsersDat(r io.Reader, name string, opts ...ReadOption) (*Log, error) {
 		return nil, err
 	}
 	b.users.n = max(b.users.n, users)
+	b.noteEnd(sc)
 	return b.finish()
 }
 
@@ -522,6 +597,7 @@ func ReadAdjacency(r io.Reader, name string, opts ...ReadOption) (*Log, error) {
 	if err := sc.err(); err != nil {
 		return nil, err
 	}
+	b.noteEnd(sc)
 	return b.finish()
 }
 
@@ -627,13 +703,13 @@ func readDelimited(r io.Reader, name string, c *readConfig, movieLens bool) (*Lo
 		if len(f) >= 3 {
 			rating, err := strconv.ParseFloat(f[2], 64)
 			if err != nil || math.IsNaN(rating) || math.IsInf(rating, 0) {
-				return &LineError{name, n, fmt.Errorf("rating %q is not a finite number", f[2])}
+				return &LineError{name, n, fmt.Errorf("rating %s is not a finite number", quoteField(f[2]))}
 			}
 			keep = !threshold || rating >= c.minRating
 		}
 		if movieLens {
 			if _, err := strconv.ParseInt(f[3], 10, 64); err != nil {
-				return &LineError{name, n, fmt.Errorf("timestamp %q is not an integer", f[3])}
+				return &LineError{name, n, fmt.Errorf("timestamp %s is not an integer", quoteField(f[3]))}
 			}
 		}
 		if !keep {
@@ -682,6 +758,7 @@ func readDelimited(r io.Reader, name string, c *readConfig, movieLens bool) (*Lo
 	if err := sc.err(); err != nil {
 		return nil, err
 	}
+	b.noteEnd(sc)
 	return b.finish()
 }
 

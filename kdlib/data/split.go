@@ -22,6 +22,9 @@ type Split struct {
 	Valid, Test [][]int32
 	// Candidates holds the sampled unobserved items of every user (LOO only).
 	Candidates [][]int32
+	// Warnings lists what the readers of an imported split noticed without
+	// refusing it (see Log.Warnings); callers show them to the user.
+	Warnings []string
 }
 
 // NumUsers returns the size of the user index space.

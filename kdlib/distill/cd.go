@@ -178,6 +178,7 @@ func init() {
 		Doc: "CD: collaborative distillation with soft labels on rank-sampled teacher items (Lee et al., ICDM 2019)",
 		Options: []Option{optN, optK(10, "items distilled per user per epoch"), optT, optPool,
 			optPos("temp", 2, maxTau, "soft-label temperature: q = σ((t_ui + shift)/temp)"), optFloat("shift", 0, -maxTau, maxTau, "soft-label shift")},
+		Precheck: func(v, _ Values) error { return poolLimits(v, "pool", "k", v.Int("n")) },
 		Build: func(env Env, v Values) ([]train.Term, error) {
 			st, err := pairStudent(env, v.Method())
 			if err != nil {

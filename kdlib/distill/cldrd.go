@@ -318,6 +318,16 @@ func init() {
 			}
 			return one(CLDRD(lists, st, c))
 		},
+		Precheck: func(v, _ Values) error {
+			n, list, hard, semi := v.Int("n"), v.Int("list"), v.Int("hard-depth"), v.Int("semi-depth")
+			if hard < list {
+				return v.OutOfRange("hard-depth", fmt.Sprintf("an integer >= list=%d", list))
+			}
+			if semi > n || semi <= hard {
+				return v.OutOfRange("semi-depth", fmt.Sprintf("an integer in (hard-depth=%d, n=%d]", hard, n))
+			}
+			return nil
+		},
 		Build: func(env Env, v Values) ([]train.Term, error) {
 			st, err := pairStudent(env, v.Method())
 			if err != nil {

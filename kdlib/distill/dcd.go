@@ -255,6 +255,48 @@ func (t *dcd) Batch(b *train.Batch) float64 {
 	return t.lb.run(t.st)
 }
 
+// dcdPools returns DCD's sampling pools, 0 meaning min(100, n).
+func dcdPools(v Values) (pool, itemPool int) {
+	pool, itemPool = v.Int("pool"), v.Int("item-pool")
+	if pool == 0 {
+		pool = min(100, v.Int("n"))
+	}
+	if itemPool == 0 {
+		itemPool = min(100, v.Int("n"))
+	}
+	return pool, itemPool
+}
+
+// dcdPrecheck checks DCD's options against each other: pools ≤ n, k and l
+// within their pools, depth at least the larger pool.
+func dcdPrecheck(v, _ Values) error {
+	n := v.Int("n")
+	for _, p := range []string{"pool", "item-pool"} {
+		if v.Int(p) > n {
+			return v.OutOfRange(p, fmt.Sprintf("an integer in [0, n=%d]", n))
+		}
+	}
+	pool, itemPool := dcdPools(v)
+	if v.Int("k") > pool || v.Int("l") > pool {
+		name := "k"
+		if v.Int("k") <= pool {
+			name = "l"
+		}
+		return v.OutOfRange(name, fmt.Sprintf("an integer in [1, pool=%d]", pool))
+	}
+	if v.Int("item-k") > itemPool || v.Int("item-l") > itemPool {
+		name := "item-k"
+		if v.Int("item-k") <= itemPool {
+			name = "item-l"
+		}
+		return v.OutOfRange(name, fmt.Sprintf("an integer in [1, item-pool=%d]", itemPool))
+	}
+	if d := v.Int("depth"); d != 0 && d < max(pool, itemPool) {
+		return v.OutOfRange("depth", fmt.Sprintf("0 or an integer >= %d (the larger pool)", max(pool, itemPool)))
+	}
+	return nil
+}
+
 func init() {
 	Register(Method{Name: "dcd", Kind: Ranking, Lambda: 0.001, Order: orderDCD,
 		Doc: "DCD: dual correction of the student's under- and over-estimated items (Lee & Kim, CIKM 2021)",
@@ -278,40 +320,14 @@ func init() {
 			}
 			return one(DCD(lists, st, d))
 		},
+		Precheck: dcdPrecheck,
 		Build: func(env Env, v Values) ([]train.Term, error) {
 			st, ok := env.Student.(ScoringStudent)
 			if !ok {
 				return nil, modelError(v.Method(), "student", "pair scores with gradients (model.PairScorer)", env.Student)
 			}
 			n := v.Int("n")
-			pools := map[string]int{}
-			for _, p := range []string{"pool", "item-pool"} {
-				pools[p] = v.Int(p)
-				if pools[p] == 0 {
-					pools[p] = min(100, n)
-				}
-				if pools[p] > n {
-					return nil, v.OutOfRange(p, fmt.Sprintf("an integer in [0, n=%d]", n))
-				}
-			}
-			pool, itemPool := pools["pool"], pools["item-pool"]
-			if v.Int("k") > pool || v.Int("l") > pool {
-				name := "k"
-				if v.Int("k") <= pool {
-					name = "l"
-				}
-				return nil, v.OutOfRange(name, fmt.Sprintf("an integer in [1, pool=%d]", pool))
-			}
-			if v.Int("item-k") > itemPool || v.Int("item-l") > itemPool {
-				name := "item-k"
-				if v.Int("item-k") <= itemPool {
-					name = "item-l"
-				}
-				return nil, v.OutOfRange(name, fmt.Sprintf("an integer in [1, item-pool=%d]", itemPool))
-			}
-			if d := v.Int("depth"); d != 0 && d < max(pool, itemPool) {
-				return nil, v.OutOfRange("depth", fmt.Sprintf("0 or an integer >= %d (the larger pool)", max(pool, itemPool)))
-			}
+			pool, itemPool := dcdPools(v)
 			lists, err := listsOf(env, v, n, true)
 			if err != nil {
 				return nil, err

@@ -184,6 +184,7 @@ func init() {
 			d.Seed = env.Seed
 			return one(DE(teacher, student, d))
 		},
+		Precheck: tauPrecheck,
 		Build: func(env Env, v Values) ([]train.Term, error) {
 			teacher, student, err := latentPair(env, v.Method())
 			if err != nil {

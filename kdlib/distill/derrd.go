@@ -44,6 +44,7 @@ func init() {
 		Doc: "DE-RRD: DE (weight lambda) plus RRD (weight rrd-lambda) (Kang et al., CIKM 2020)",
 		Options: append([]Option{optInt("experts", d.Experts, 1, 1024, "number M of DE experts per side"), optHidden,
 			optPos("rrd-lambda", rrdLambda, maxCount, "weight λ_RRD of the RRD term")}, rrdOptionTable()...),
+		Precheck: func(v, _ Values) error { return poolLimits(v, "pool", "k", v.Int("n")) },
 		Build: func(env Env, v Values) ([]train.Term, error) {
 			if _, err := pairStudent(env, v.Method()); err != nil {
 				return nil, err

@@ -778,6 +778,22 @@ func init() {
 			}
 			return one(HetComp(env.Ensemble, st, h))
 		},
+		Precheck: func(v, _ Values) error {
+			k, long, short := v.Int("k"), v.Int("long-k"), v.Int("short-k")
+			if long == 0 {
+				long = min(50, k)
+			}
+			if short == 0 {
+				short = min(10, long)
+			}
+			if long > k {
+				return v.OutOfRange("long-k", fmt.Sprintf("0 or an integer in [1, k=%d]", k))
+			}
+			if short > long {
+				return v.OutOfRange("short-k", fmt.Sprintf("0 or an integer in [1, long-k=%d]", long))
+			}
+			return nil
+		},
 		Build: func(env Env, v Values) ([]train.Term, error) {
 			if env.Ensemble == nil {
 				return nil, fmt.Errorf("kd hetcomp distils an ensemble of teachers' trajectories: give the run a list of teachers (spec field teachers)")

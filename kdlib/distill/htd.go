@@ -497,6 +497,7 @@ func init() {
 			h.Seed = env.Seed
 			return one(HTD(teacher, student, h))
 		},
+		Precheck: tauPrecheck,
 		Build: func(env Env, v Values) ([]train.Term, error) {
 			teacher, student, err := latentPair(env, v.Method())
 			if err != nil {

@@ -126,8 +126,9 @@ func init() {
 	// The item-side regulariser on its own: a part that goes with RRD in a
 	// spec's kd list (rrd + ir), joined into one IR-RRD term.
 	Register(Method{Name: "ir", Kind: Ranking, Lambda: irLambda, Order: orderIR, With: rrdName,
-		Doc:     "IR: item-side ranking regulariser of IR-RRD; combine with rrd (Kang et al., Inf. Sci. 2021)",
-		Options: []Option{optK(irK, "interesting users per item"), optL(irL, "uninteresting users per item"), optT, optPool, optSample},
+		Doc:      "IR: item-side ranking regulariser of IR-RRD; combine with rrd (Kang et al., Inf. Sci. 2021)",
+		Options:  []Option{optK(irK, "interesting users per item"), optL(irL, "uninteresting users per item"), optT, optPool, optSample},
+		Precheck: func(v, rrd Values) error { return poolLimits(v, "pool", "k", rrd.Int("n")) },
 		Join: func(env Env, rrd, ir Values) (train.Term, error) {
 			st, err := pairStudent(env, ir.Method())
 			if err != nil {
@@ -154,6 +155,12 @@ func init() {
 			optInt("item-k", irK, 1, maxN, "interesting users per item"), optInt("item-l", irL, 1, maxN, "uninteresting users per item"),
 			optPos("item-t", irT, maxTau, "item-side sampling temperature"), optInt("item-pool", 0, 0, maxN, "item-side sampling range (0: min(500, n))"),
 			optBool("item-sample", true, "sample the interesting users by rank (false: the teacher's top item-k)")),
+		Precheck: func(v, _ Values) error {
+			if err := poolLimits(v, "pool", "k", v.Int("n")); err != nil {
+				return err
+			}
+			return poolLimits(v, "item-pool", "item-k", v.Int("n"))
+		},
 		Build: func(env Env, v Values) ([]train.Term, error) {
 			st, err := pairStudent(env, v.Method())
 			if err != nil {

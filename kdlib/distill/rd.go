@@ -99,12 +99,17 @@ func RD(lists *TeacherLists, student model.PairScorer, o RDOptions) (train.Term,
 	}
 	n := lists.Users.Rows()
 	t := &rd{o: o, lists: lists, st: student, wa: make([]float32, o.K), w: make([]float32, n*o.K)}
+	// w^a_r = e^{−r/λ} / Σ e^{−r'/λ} = e^{−(r−1)/λ} / Σ e^{−(r'−1)/λ}: the
+	// first rank is subtracted so that a small λ (e^{−1/λ} underflows)
+	// gives the limit, all weight on rank 1, instead of 0/0. Where nothing
+	// underflowed the float32 weights are those of the formula as written
+	// (TestRDPositionWeightsDoNotUnderflow).
 	z := 0.0
 	for r := 0; r < o.K; r++ {
-		z += math.Exp(-float64(r+1) / o.PosTemp)
+		z += math.Exp(-float64(r) / o.PosTemp)
 	}
 	for r := 0; r < o.K; r++ {
-		t.wa[r] = float32(math.Exp(-float64(r+1)/o.PosTemp) / z)
+		t.wa[r] = float32(math.Exp(-float64(r)/o.PosTemp) / z)
 	}
 	return t, nil
 }
@@ -225,6 +230,12 @@ func init() {
 		Options: []Option{optN, optK(10, "teacher top items per user"), optPos("pos-temp", 1, maxTau, "position-weight temperature λ of e^{−r/λ}"),
 			optPos("mu", 0.1, maxTau, "slope μ of the rank-discrepancy weight"), optInt("samples", 100, 1, maxCount, "items the student's rank is estimated from"),
 			optInt("dynamic-start", 10, 0, maxCount, "first epoch using the rank-discrepancy weight"), optBool("static", false, "position weights only")},
+		Precheck: func(v, _ Values) error {
+			if n := v.Int("n"); v.Int("k") > n {
+				return v.OutOfRange("k", fmt.Sprintf("an integer in [1, n=%d]", n))
+			}
+			return nil
+		},
 		Build: func(env Env, v Values) ([]train.Term, error) {
 			st, err := pairStudent(env, v.Method())
 			if err != nil {

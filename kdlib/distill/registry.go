@@ -143,6 +143,12 @@ type Method struct {
 	// Order places the method in listings (the order of methods.md §3);
 	// methods of equal Order are listed by name.
 	Order int
+	// Precheck, if set, checks the constraints between the method's
+	// options that need neither data nor models (pool ≤ n, k ≤ pool, …),
+	// so that a sweep refuses a bad spec before anything trains. with holds
+	// the values of the method a part goes With (the zero Values
+	// otherwise). Build calls it too.
+	Precheck func(v, with Values) error
 	// Typed, if set, builds the method's terms from its options struct
 	// (a *DEOptions, …; nil: the reference defaults), for Go callers that
 	// configure a method by its fields rather than by option names
@@ -449,6 +455,40 @@ func CheckCombination(methods []string) error {
 	return nil
 }
 
+// Precheck checks a run's terms as far as it can without data or models:
+// each term against its options table (Check), the combination
+// (CheckCombination), and each method's Precheck. k is the index of the
+// first bad term (−1 when the combination is at fault).
+func Precheck(terms []TermSpec) (k int, err error) {
+	methods := make([]string, len(terms))
+	vals := make([]Values, len(terms))
+	for k, t := range terms {
+		methods[k] = t.Method
+		v, err := Check(t)
+		if err != nil {
+			return k, err
+		}
+		vals[k] = v
+	}
+	if err := CheckCombination(methods); err != nil {
+		return -1, err
+	}
+	for k, name := range methods {
+		m, _ := Lookup(name)
+		if m.Precheck == nil {
+			continue
+		}
+		var with Values
+		if m.With != "" {
+			with = vals[slices.Index(methods, m.With)]
+		}
+		if err := m.Precheck(vals[k], with); err != nil {
+			return k, err
+		}
+	}
+	return 0, nil
+}
+
 // Build builds the distillation terms of a run: one train.Term per method
 // (two for DE-RRD), in the order given, except that a part (ir) and the
 // method it goes with (rrd) make one term, built by the part's Join where
@@ -465,7 +505,7 @@ func Build(terms []TermSpec, env Env) ([]train.Term, error) {
 		}
 		vals[k] = v
 	}
-	if err := CheckCombination(methods); err != nil {
+	if _, err := Precheck(terms); err != nil {
 		return nil, err
 	}
 	var out []train.Term
@@ -638,4 +678,26 @@ func typedLists(env Env, method string, itemSide bool) (*TeacherLists, error) {
 		return nil, fmt.Errorf("kd %s: teacher lists: %w", method, err)
 	}
 	return l, nil
+}
+
+// poolLimits checks an RRD-like sampling range: pool (0 meaning
+// min(500, n)) ≤ n and k ≤ pool.
+func poolLimits(v Values, poolName, kName string, n int) error {
+	pool := v.Int(poolName)
+	if pool > n {
+		return v.OutOfRange(poolName, fmt.Sprintf("an integer in [0, n=%d] (the teacher lists' length)", n))
+	}
+	if pool == 0 {
+		pool = min(500, n)
+	}
+	if v.Int(kName) > pool {
+		return v.OutOfRange(kName, fmt.Sprintf("an integer in [1, %d] (the sampling pool)", pool))
+	}
+	return nil
+}
+
+// tauPrecheck checks a Gumbel-softmax schedule: tau-end ≤ tau-start.
+func tauPrecheck(v, _ Values) error {
+	_, err := tauOf(v)
+	return err
 }

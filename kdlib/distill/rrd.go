@@ -299,6 +299,7 @@ func init() {
 			}
 			return one(RRD(lists, st, r))
 		},
+		Precheck: func(v, _ Values) error { return poolLimits(v, "pool", "k", v.Int("n")) },
 		Build: func(env Env, v Values) ([]train.Term, error) {
 			st, err := pairStudent(env, v.Method())
 			if err != nil {

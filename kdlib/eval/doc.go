@@ -21,8 +21,8 @@
 //
 //	p = 1 + |{c ∈ C_u : s(u,c) > s(u,t)}|
 //
-// (ties go to the target by default; see Ties), and at each cut-off N
-// (default 5, 10, 20):
+// (ties go to the target by default; see Ties; NaN scores rank last, a NaN
+// target below every candidate), and at each cut-off N (default 5, 10, 20):
 //
 //	HR@N   = 1[p ≤ N]
 //	NDCG@N = 1[p ≤ N] / log₂(p + 1)
@@ -33,7 +33,8 @@
 // training items and held-out items of the other part are excluded (the
 // valid items when evaluating test, the test items when evaluating valid).
 // The remaining items are ordered by descending score, equal scores by
-// ascending item index, giving the list π_u(1), π_u(2), …. With
+// ascending item index, giving the list π_u(1), π_u(2), …; items scored NaN
+// are left out (never hits). With
 // hit_r = 1[π_u(r) ∈ G_u], at each cut-off K (default 10, 20, 50):
 //
 //	Recall@K = Σ_{r=1..K} hit_r / |G_u|
@@ -98,8 +99,8 @@
 //
 // TopK and TopKFunc return the indices of the k best scores, best first,
 // with excluded indices skipped, equal scores ordered by lower index and NaN
-// ranked last. They are what FullRanking uses. The selection itself lives in
-// the internal package topk, below both eval and distill, and the teacher
-// ranking lists of the distillation methods call it there, so distill does
-// not import eval.
+// ranked like −Inf (below every finite score). They are what FullRanking
+// uses. The selection itself lives in the internal package topk, below both
+// eval and distill, and the teacher ranking lists of the distillation
+// methods call it there, so distill does not import eval.
 package eval

@@ -65,9 +65,13 @@ var (
 //
 //	p = 1 + |{c ∈ C_u : s(u,c) > s(u,t)}|
 //
-// under TiesOptimistic (≥ instead of > under TiesPessimistic); NaN scores
-// rank like −Inf. The per-user metrics at each cut-off N are HR@N, NDCG@N
-// and MRR@N of LOOMetrics.
+// under TiesOptimistic (≥ instead of > under TiesPessimistic). NaN scores
+// rank last: a candidate scored NaN ranks below a target with any score,
+// and a target scored NaN below every candidate, NaN ones included (ties
+// between NaN scores are resolved pessimistically whatever Ties says), so
+// a diverged model scores 0, not 1. Ties between scores that are not NaN
+// (±Inf included) follow Ties. The per-user metrics at each cut-off N are
+// HR@N, NDCG@N and MRR@N of LOOMetrics.
 //
 // Tie handling: the authors sort with numpy's default (unstable) argsort,
 // so the place of a target among equal scores is unspecified there. With
@@ -113,12 +117,16 @@ func LOO(ctx context.Context, m model.Scorer, s *data.Split, part string, opt Op
 			}
 			sc := scores[:len(items)]
 			m.ScoreItems(int(u), items, sc)
-			st := rankKey(sc[0])
-			p := 1
-			for _, v := range sc[1:] {
-				v = rankKey(v)
-				if v > st || (pessimistic && v == st) {
-					p++
+			st := sc[0]
+			p := len(sc) // a NaN target ranks last
+			if st == st {
+				// A NaN candidate compares false both ways: it ranks
+				// below the target.
+				p = 1
+				for _, v := range sc[1:] {
+					if v > st || (pessimistic && v == st) {
+						p++
+					}
 				}
 			}
 			for j, n := range cutoffs {
@@ -142,9 +150,11 @@ func LOO(ctx context.Context, m model.Scorer, s *data.Split, part string, opt Op
 // For such a user u with ground truth G_u (the items of u in part), every
 // item of [0, s.NumItems()) is scored with ScoreAll; the training items of u
 // and the items of u in the other part are excluded; the remaining items are
-// ranked by descending score, equal scores by ascending item index, NaN
-// last, and the top max(Cutoffs) are kept with TopK. With hit_r = 1 when the
-// item at rank r is in G_u, at each cut-off K:
+// ranked by descending score, equal scores by ascending item index, and
+// the top max(Cutoffs) are kept with TopK. Items scored NaN are left out of
+// the ranking (as if ranked after every other item, the relevant ones last:
+// pessimistic ties), so they are never hits and a diverged model scores 0.
+// With hit_r = 1 when the item at rank r is in G_u, at each cut-off K:
 //
 //	Recall@K = Σ_{r≤K} hit_r / |G_u|
 //	NDCG@K   = Σ_{r≤K} hit_r / log2(r+1)  ÷  Σ_{r≤min(|G_u|,K)} 1 / log2(r+1)
@@ -201,6 +211,11 @@ func FullRanking(ctx context.Context, m model.Scorer, s *data.Split, part string
 				slices.Sort(excl)
 			}
 			top = TopK(scores[:numItems], maxK, excl, top[:0])
+			if slices.ContainsFunc(top, func(i int32) bool { return scores[i] != scores[i] }) {
+				// NaN scores reached the top: rank again without them.
+				excl = appendNaN(excl, scores[:numItems])
+				top = TopK(scores[:numItems], maxK, excl, top[:0])
+			}
 			for _, i := range g {
 				inGT[i] = true
 			}
@@ -226,6 +241,18 @@ func FullRanking(ctx context.Context, m model.Scorer, s *data.Split, part string
 		return nil, fmt.Errorf("eval: full ranking: %w", err)
 	}
 	return res, nil
+}
+
+// appendNaN adds to the sorted list excl the indices of the NaN scores and
+// returns it sorted.
+func appendNaN(excl []int32, scores []float32) []int32 {
+	for i, v := range scores {
+		if v != v {
+			excl = append(excl, int32(i))
+		}
+	}
+	slices.Sort(excl)
+	return excl
 }
 
 // UsersScorer is implemented by models that score several users against

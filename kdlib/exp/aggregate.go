@@ -44,6 +44,40 @@ func (s *SweepResults) Missing() []Run {
 	return out
 }
 
+// Metrics lists the metrics the sweep's runs report, in table order: the
+// test metrics of their protocols (ProtocolMetrics) and any other metric
+// a stored result holds.
+func (s *SweepResults) Metrics() []string {
+	set := map[string]bool{}
+	for _, e := range s.Entries {
+		for _, m := range ProtocolMetrics(e.Run.Spec.Protocol) {
+			set[m] = true
+		}
+		if r := e.Record; r != nil {
+			for m := range r.Result.Best {
+				set[m] = true
+			}
+			for m := range r.Result.Final {
+				set[m] = true
+			}
+		}
+	}
+	return metricList(set)
+}
+
+// CheckMetrics reports the first of ms that no run of the sweep reports
+// (a typo such as HR@7 would otherwise make a column of dashes), listing
+// those it does.
+func (s *SweepResults) CheckMetrics(ms []string) error {
+	known := s.Metrics()
+	for _, m := range ms {
+		if !slices.Contains(known, m) {
+			return fmt.Errorf("metric %q: the runs of %s report %s", clipText(m), s.Sweep, strings.Join(known, ", "))
+		}
+	}
+	return nil
+}
+
 // SweepKeys lists the sweeps found under out (manifests and records).
 func SweepKeys(out string) ([]string, error) {
 	ms, err := LoadManifests(out)
@@ -295,6 +329,8 @@ func Aggregate(sr *SweepResults, o TableOptions) (*Summary, error) {
 	}
 	if len(o.Metrics) == 0 {
 		o.Metrics = defaultMetrics(sr)
+	} else if err := sr.CheckMetrics(o.Metrics); err != nil {
+		return nil, fmt.Errorf("aggregate: %w", err)
 	}
 	s.Metrics = o.Metrics
 	for _, row := range s.Rows {

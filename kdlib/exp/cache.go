@@ -24,11 +24,14 @@ import (
 //
 //   - files are written atomically (a synced temporary file renamed into
 //     place), so a reader never sees half a file;
-//   - a build is guarded by a lock file (created with O_EXCL, its mtime
-//     refreshed every Heartbeat while the build runs), so processes that
-//     need the same artefact at once build it once: the others wait for it
-//     and load it; a lock not refreshed for Stale is taken over (its holder
-//     died);
+//   - a build is guarded by a lock file (created with O_EXCL, recording
+//     host and pid, its mtime refreshed every Heartbeat while the build
+//     runs), so processes that need the same artefact at once build it
+//     once: the others wait for it and load it; a lock whose holder was a
+//     process of this host that no longer exists is taken over at once (a
+//     resumption after kill -9 does not wait for its own dead lock), and
+//     any lock not refreshed for Stale is taken over (its holder died on
+//     another machine);
 //   - a file that fails to decode is reported on Log and rebuilt.
 //
 // The zero Dir is invalid; a nil *Cache builds every artefact in memory
@@ -144,8 +147,10 @@ var errArtifactReady = errors.New("artefact ready")
 
 // lock creates path+".lock" exclusively, waiting while another live
 // process holds it. It returns errArtifactReady if the artefact appeared
-// while waiting. The returned function stops the heartbeat and removes the
-// lock.
+// while waiting. A lock whose holder is gone — a process of this host that
+// no longer exists, or any holder whose heartbeat is older than Stale — is
+// taken over (see lockfile.go). The returned function stops the heartbeat
+// and removes the lock.
 func (c *Cache) lock(ctx context.Context, path string) (func(), error) {
 	lp := path + ".lock"
 	if err := os.MkdirAll(filepath.Dir(lp), 0o755); err != nil {
@@ -163,26 +168,9 @@ func (c *Cache) lock(ctx context.Context, path string) (func(), error) {
 	}
 	waiting := false
 	for {
-		f, err := os.OpenFile(lp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+		l, err := createLock(lp, beat)
 		if err == nil {
-			host, _ := os.Hostname()
-			fmt.Fprintf(f, "host=%s pid=%d since=%s\n", host, os.Getpid(), time.Now().UTC().Format(time.RFC3339))
-			f.Close()
-			done := make(chan struct{})
-			go func() {
-				t := time.NewTicker(beat)
-				defer t.Stop()
-				for {
-					select {
-					case <-done:
-						return
-					case <-t.C:
-						now := time.Now()
-						os.Chtimes(lp, now, now)
-					}
-				}
-			}()
-			return func() { close(done); os.Remove(lp) }, nil
+			return l.release, nil
 		}
 		if !errors.Is(err, os.ErrExist) {
 			return nil, fmt.Errorf("cache: lock: %w", err)
@@ -190,10 +178,10 @@ func (c *Cache) lock(ctx context.Context, path string) (func(), error) {
 		if _, err := os.Stat(path); err == nil {
 			return nil, errArtifactReady
 		}
-		if fi, err := os.Stat(lp); err == nil && time.Since(fi.ModTime()) > stale {
-			holder, _ := os.ReadFile(lp)
-			c.logf("taking over stale lock %s (%s, last heartbeat %s ago)", lp, strings.TrimSpace(string(holder)), time.Since(fi.ModTime()).Round(time.Second))
-			os.Remove(lp)
+		if stalled, holder, why := lockStale(lp, stale); stalled {
+			if takeOver(lp, holder) {
+				c.logf("taking over stale lock %s (%s; %s)", lp, strings.TrimSpace(string(holder)), why)
+			}
 			continue
 		}
 		if !waiting {
@@ -355,6 +343,9 @@ func (e *Env) Model(ctx context.Context, key ModelKey, persist bool) (*TrainedMo
 		}
 		if meta[metaKey] != string(keyJSON) {
 			return fmt.Errorf("checkpoint is for another model key: %s", meta[metaKey])
+		}
+		if want := model.CanonicalKind(key.Model.Kind); m.Kind() != want {
+			return fmt.Errorf("checkpoint holds a %s model, its key a %s one (an altered header?)", m.Kind(), want)
 		}
 		var res RunResult
 		if err := json.Unmarshal([]byte(meta[metaResult]), &res); err != nil {

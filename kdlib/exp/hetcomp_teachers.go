@@ -142,6 +142,9 @@ func (t *TeacherTrajectory) Stage(v int) (model.Scorer, error) {
 	if err != nil {
 		return nil, err
 	}
+	if want := model.CanonicalKind(t.Spec.Kind); m.Kind() != want {
+		return nil, fmt.Errorf("hetcomp: %s: stage %d holds a %s model, not %s (an altered header?)", t.Spec.Name, v, m.Kind(), want)
+	}
 	sc, ok := m.(model.Scorer)
 	if !ok {
 		return nil, fmt.Errorf("hetcomp: %s: checkpoint of kind %s is not a scorer", t.Spec.Name, m.Kind())

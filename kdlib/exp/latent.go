@@ -403,6 +403,9 @@ func CachedFullTeacher(ctx context.Context, s *data.Split, o FullTeacherOptions)
 	path := filepath.Join(dir, "teachers", fmt.Sprintf("%s-%s-d%d-seed%d-ep%d%s-full.ckpt", kind, SplitFingerprint(s), o.Dim, o.Seed, o.Epochs, extra))
 	if _, err := os.Stat(path); err == nil {
 		c, meta, err := model.Load(path)
+		if err == nil && c.Kind() != kind {
+			err = fmt.Errorf("holds a %s model, not %s (an altered header?)", c.Kind(), kind)
+		}
 		if err == nil {
 			if m, ok := c.(LatentModel); ok {
 				t := &FullTeacher{Model: m, Path: path, Cached: true}

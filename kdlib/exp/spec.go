@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Spec is a declarative experiment: a base run (dataset, split, teacher,
@@ -358,7 +359,7 @@ func (o Options) Float(key string, def float64) (float64, error) {
 	}
 	f, ok := toFloat(v)
 	if !ok {
-		return 0, fmt.Errorf("option %s: %v is not a number", key, v)
+		return 0, fmt.Errorf("option %s: %s is not a number", key, clipText(fmt.Sprint(v)))
 	}
 	return f, nil
 }
@@ -372,7 +373,7 @@ func (o Options) Int(key string, def int) (int, error) {
 	}
 	f, ok := toFloat(v)
 	if !ok || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
-		return 0, fmt.Errorf("option %s: %v is not an integer", key, v)
+		return 0, fmt.Errorf("option %s: %s is not an integer", key, clipText(fmt.Sprint(v)))
 	}
 	return int(f), nil
 }
@@ -385,7 +386,7 @@ func (o Options) String(key string, def string) (string, error) {
 	}
 	s, ok := v.(string)
 	if !ok {
-		return "", fmt.Errorf("option %s: %v is not a string", key, v)
+		return "", fmt.Errorf("option %s: %s is not a string", key, clipText(fmt.Sprint(v)))
 	}
 	return s, nil
 }
@@ -398,7 +399,7 @@ func (o Options) Bool(key string, def bool) (bool, error) {
 	}
 	b, ok := v.(bool)
 	if !ok {
-		return false, fmt.Errorf("option %s: %v is not a boolean", key, v)
+		return false, fmt.Errorf("option %s: %s is not a boolean", key, clipText(fmt.Sprint(v)))
 	}
 	return b, nil
 }
@@ -414,9 +415,9 @@ func (o Options) Check(allowed ...string) error {
 	for _, k := range keys {
 		if !slices.Contains(allowed, k) {
 			if len(allowed) == 0 {
-				return fmt.Errorf("unknown option %q (this takes no options)", k)
+				return fmt.Errorf("unknown option %q (this takes no options)", clipText(k))
 			}
-			return fmt.Errorf("unknown option %q (known: %s)", k, strings.Join(allowed, ", "))
+			return fmt.Errorf("unknown option %q (known: %s)", clipText(k), strings.Join(allowed, ", "))
 		}
 	}
 	return nil
@@ -534,6 +535,42 @@ func (s *Spec) WithBudget(name string) (*Spec, error) {
 	return c, nil
 }
 
+// maxNameLen bounds the length of a spec's or a budget's name.
+const maxNameLen = 128
+
+// CheckName reports why name cannot name a sweep or a budget, or nil. Both
+// become file names under a sweep's output directory (sweeps/<name>@<budget>.json),
+// so a name must be a plain name: 1 to 128 ASCII letters, digits, '.', '_',
+// '+' and '-', starting with a letter or a digit (so neither "." nor ".."
+// nor a path).
+func CheckName(name string) error {
+	if name == "" || len(name) > maxNameLen {
+		return fmt.Errorf("%q: want 1 to %d characters", clipText(name), maxNameLen)
+	}
+	for k := 0; k < len(name); k++ {
+		c := name[k]
+		alnum := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+		if k == 0 && !alnum || !alnum && c != '.' && c != '_' && c != '+' && c != '-' {
+			return fmt.Errorf("%q is not a plain name (letters, digits, '.', '_', '+', '-', starting with a letter or digit; it names files under the output directory)", clipText(name))
+		}
+	}
+	return nil
+}
+
+// clipText shortens s for an error message: a hostile value of megabytes
+// must not make a message of megabytes.
+func clipText(s string) string {
+	const max = 64
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s…(%d bytes)", s[:cut], len(s))
+}
+
 // SweepKey names the sweep in stores and manifests: Name, plus "@" and the
 // budget name when one was selected (e.g. "td-student-size@quick").
 func (s *Spec) SweepKey() string {
@@ -554,9 +591,29 @@ func (s *Spec) Expand() ([]Run, error) {
 	if s.Name == "" {
 		return nil, errors.New("spec: no name")
 	}
+	if err := CheckName(s.Name); err != nil {
+		return nil, fmt.Errorf("spec name: %w", err)
+	}
+	if s.BudgetName != "" {
+		if err := CheckName(s.BudgetName); err != nil {
+			return nil, fmt.Errorf("spec %s: budget name: %w", s.Name, err)
+		}
+	}
+	for b := range s.Budgets {
+		if err := CheckName(b); err != nil {
+			return nil, fmt.Errorf("spec %s: budget name: %w", s.Name, err)
+		}
+	}
 	if len(s.Seeds) > 0 {
 		if _, ok := s.Grid["seed"]; ok {
 			return nil, fmt.Errorf("spec %s: both seeds and grid[\"seed\"] are set", s.Name)
+		}
+	}
+	for k, v := range s.Variants {
+		for j := range k {
+			if strings.EqualFold(s.Variants[j].Label, v.Label) {
+				return nil, fmt.Errorf("spec %s: variants %d and %d are both labelled %q: every variant needs its own label (rows of a table, baselines)", s.Name, j, k, v.Label)
+			}
 		}
 	}
 	variants := s.Variants

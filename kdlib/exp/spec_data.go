@@ -54,6 +54,9 @@ func (e *Env) Split(ds DatasetSpec, sp SplitSpec, p Protocol) (*data.Split, erro
 	}
 	if e != nil {
 		e.logf("split: %s (%s)", s.Name, s.Train.Stats())
+		for _, w := range s.Warnings {
+			e.logf("warning: %s", w)
+		}
 		e.mu.Lock()
 		e.splits = append(e.splits, memoSplit{key, s})
 		if len(e.splits) > splitMemoCap {
@@ -99,19 +102,26 @@ func buildSplit(ds DatasetSpec, sp SplitSpec, p Protocol) (*data.Split, error) {
 	if err != nil {
 		return nil, err
 	}
+	var s *data.Split
 	switch sp.Kind {
 	case SplitLOO:
 		n := sp.Candidates
 		if n == 0 {
 			n = data.DefaultNumCandidates
 		}
-		return data.LeaveOneOut(x, seed, n)
+		s, err = data.LeaveOneOut(x, seed, n)
 	case SplitRatio602020:
-		return data.RatioSplit602020(x, seed)
+		s, err = data.RatioSplit602020(x, seed)
 	case SplitRatio801010:
-		return data.RatioSplit801010(x, seed)
+		s, err = data.RatioSplit801010(x, seed)
+	default:
+		return nil, fmt.Errorf("unknown split kind %q", sp.Kind)
 	}
-	return nil, fmt.Errorf("unknown split kind %q", sp.Kind)
+	if err != nil {
+		return nil, err
+	}
+	s.Warnings = append(s.Warnings, x.Warnings...) // what the reader noticed in the data set's files
+	return s, nil
 }
 
 // Synthetic generates the data set described by g (see SyntheticSpec):

@@ -133,7 +133,10 @@ func TestSpecErrors(t *testing.T) {
 		{"kd without teacher", func(s *Spec) { s.KD = []KDTerm{{Method: "de", Lambda: 1}} }, "needs a teacher"},
 		{"bad protocol", func(s *Spec) { s.Protocol = "xyz" }, `protocol "xyz"`},
 		{"seed twice", func(s *Spec) { s.Grid = Grid{"seed": {1}} }, "both seeds"},
-		{"duplicate runs", func(s *Spec) { s.Variants = []Variant{{Label: "A"}, {Label: "A"}} }, "identical"},
+		{"duplicate runs", func(s *Spec) { s.Grid = Grid{"student.dim": {8, 8}} }, "identical"},
+		{"duplicate labels", func(s *Spec) {
+			s.Variants = []Variant{{Label: "A"}, {Label: "a", Set: map[string]any{"student.dim": 4}}}
+		}, "both labelled"},
 		{"empty axis", func(s *Spec) { s.Grid = Grid{"student.dim": {}} }, "no values"},
 		{"import without name", func(s *Spec) { s.Split = SplitSpec{Kind: SplitImport} }, "needs split.name"},
 	} {

@@ -516,29 +516,60 @@ func (rs *ResultSet) resolve() {
 // appending, then synced, so a crash leaves at most one partial last line;
 // OpenStore reports such a line, keeps its bytes in <file>.partial and cuts
 // it off, so the run is executed again. Only one process may write a given
-// shard's file at a time.
+// shard's file at a time, and OpenStore enforces it with a lock file
+// (<tag>.lock, see lockfile.go) held until Close.
 type Store struct {
 	path    string
 	f       *os.File
 	events  *os.File
+	lock    *heldLock
 	set     *ResultSet
 	own     []Problem
 	foreign []Problem
 	mu      sync.Mutex
 }
 
-// OpenStore opens the results of shard under out for appending.
-func OpenStore(out string, shard Shard, log io.Writer) (*Store, error) {
+// The heartbeat and stale age of a shard's lock (variables for tests).
+var (
+	storeHeartbeat = 10 * time.Second
+	storeStale     = 2 * time.Minute
+)
+
+// ErrShardBusy is wrapped by the error of OpenStore when another live
+// process is running the same shard under the same output directory.
+var ErrShardBusy = errors.New("shard is being run by another process")
+
+// OpenStore opens the results of shard under out for appending. It first
+// takes the shard's lock: while another process runs the same shard (under
+// the same out) it refuses with an error wrapping ErrShardBusy that names
+// that process, so two processes never do the same shard's work. A lock
+// left by a process of this host that no longer exists (killed with
+// SIGKILL, say) is taken over at once; one whose heartbeat stopped 2
+// minutes ago, from any host.
+func OpenStore(out string, shard Shard, log io.Writer) (st *Store, err error) {
 	dir := ResultsDir(out)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	st := &Store{path: filepath.Join(dir, shard.Tag()+".jsonl")}
 	logf := func(format string, a ...any) {
 		if log != nil {
 			fmt.Fprintf(log, "store: "+format+"\n", a...)
 		}
 	}
+	lock, err := tryLock(filepath.Join(dir, shard.Tag()+".lock"), storeHeartbeat, storeStale, logf)
+	if err != nil {
+		var held *lockHeldError
+		if errors.As(err, &held) {
+			return nil, fmt.Errorf("store: shard %s of %s: %w: %v; two processes must not run one shard", shard, out, ErrShardBusy, err)
+		}
+		return nil, fmt.Errorf("store: lock: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			lock.release()
+		}
+	}()
+	st = &Store{path: filepath.Join(dir, shard.Tag()+".jsonl"), lock: lock}
 	if _, err := os.Stat(st.path); err == nil {
 		_, probs, goodEnd, err := readResultsFile(st.path, false)
 		if err != nil {
@@ -657,12 +688,13 @@ func (s *Store) LogEvent(event string, r *Run, detail string) error {
 	return nil
 }
 
-// Close closes the files.
+// Close closes the files and releases the shard's lock.
 func (s *Store) Close() error {
 	err := s.f.Close()
 	if e := s.events.Close(); err == nil {
 		err = e
 	}
+	s.lock.release()
 	return err
 }
 
@@ -693,10 +725,29 @@ type MergeReport struct {
 // <out>/results.csv, and reports damaged lines and, per manifest, missing
 // runs. It returns an error (after writing) if a damaged line belongs to a
 // run without a valid record.
+//
+// An out that does not exist, or holds neither results nor manifests (a
+// misspelt --out), is an error, and nothing is written there.
 func MergeResults(out string) (*MergeReport, error) {
+	fi, err := os.Stat(out)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("merge: no directory %s (is it the output directory of a sweep?)", out)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("merge: %w", err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("merge: %s is not a directory", out)
+	}
 	rs, err := LoadResults(out)
 	if err != nil {
 		return nil, err
+	}
+	if len(rs.Files) == 0 {
+		if ms, err := LoadManifests(out); err != nil || len(ms) == 0 {
+			return nil, fmt.Errorf("merge: %s holds no results (%s/*.jsonl, %s) and no sweep manifests: is it the output directory of a sweep?",
+				out, ResultsDir(out), MergedFile)
+		}
 	}
 	recs := append([]*Record(nil), rs.Records...)
 	sort.SliceStable(recs, func(a, b int) bool {

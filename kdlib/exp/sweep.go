@@ -552,9 +552,13 @@ func LoadManifests(out string) (map[string]*Manifest, error) {
 // a partial last line of this shard's file is reported and dropped, and
 // the interrupted run is executed again.
 //
-// Before running anything it checks that every owned run has a runner and
-// its teachers a trainer; unless o.KeepGoing, a missing one refuses the
-// whole sweep with an error naming the methods not available yet.
+// Before writing or running anything it validates the whole sweep
+// (Spec.Check: every run of every shard, the report, the options of the
+// distillation terms, the data sets on disk) and refuses an invalid one
+// with an error naming the run and the field. It then checks that every
+// owned run has a runner and its teachers a trainer; unless o.KeepGoing, a
+// missing one refuses the whole sweep with an error naming the methods not
+// available yet.
 func RunSweep(ctx context.Context, spec *Spec, o SweepOptions) (*SweepReport, error) {
 	if o.Out == "" {
 		return nil, errors.New("sweep: no output directory")
@@ -571,6 +575,11 @@ func RunSweep(ctx context.Context, spec *Spec, o SweepOptions) (*SweepReport, er
 		if env, err = NewEnv("", o.Log); err != nil {
 			return nil, err
 		}
+	}
+	// The whole sweep, every shard's runs included, before anything is
+	// written or trained.
+	if err := checkSweep(spec, runs, env); err != nil {
+		return nil, err
 	}
 	logf := func(format string, a ...any) {
 		if o.Log != nil {
@@ -713,7 +722,7 @@ func PrepareTeachers(ctx context.Context, spec *Spec, shard Shard, env *Env) (in
 	if err := shard.Validate(); err != nil {
 		return 0, err
 	}
-	runs, err := spec.Expand()
+	runs, err := spec.Check(env)
 	if err != nil {
 		return 0, err
 	}

@@ -130,6 +130,7 @@ func TestSweepRegisteredRunner(t *testing.T) {
 		{Label: "Teacher", Set: map[string]any{"student": bpr(16), "teacher": nil}},
 		{Label: "KD", Set: map[string]any{"kd": []KDTerm{{Method: "testkd2", Lambda: 1}, {Method: "testkd", Lambda: 0.5}}}},
 	}
+	s.Report.Baseline = "Teacher"
 	env, err := NewEnv(t.TempDir(), nil)
 	if err != nil {
 		t.Fatal(err)

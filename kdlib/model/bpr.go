@@ -1,6 +1,7 @@
 package model
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/kdrec/kdrec/kdlib/data"
@@ -15,7 +16,14 @@ const BPRKind = "bpr"
 func init() {
 	RegisterKind(Kind{
 		Name: BPRKind,
-		Doc:  "BPR-MF: matrix factorisation with the Bayesian personalised ranking loss (Rendle et al., UAI 2009)",
+		Shapes: func(raw json.RawMessage) ([]TensorShape, error) {
+			var c BPRConfig
+			if err := json.Unmarshal(raw, &c); err != nil {
+				return nil, err
+			}
+			return embShapes("user_emb", "item_emb", c.Users, c.Items, c.Dim), nil
+		},
+		Doc: "BPR-MF: matrix factorisation with the Bayesian personalised ranking loss (Rendle et al., UAI 2009)",
 		Options: []Option{
 			SizeOption("dim", 64, "embedding size d of users and items"),
 			PositiveOption("init-std", 0.01, 10, "standard deviation of the N(0, std²) initialisation"),

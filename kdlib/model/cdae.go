@@ -16,6 +16,7 @@ import (
 func init() {
 	RegisterKind(Kind{
 		Name:    "cdae",
+		Shapes:  func(raw json.RawMessage) ([]TensorShape, error) { return aeShapes(raw, false) },
 		Doc:     "CDAE: user-side denoising autoencoder with a user embedding (Wu et al., WSDM 2016)",
 		Options: aeOptions,
 		Family:  "AE",
@@ -37,6 +38,7 @@ func init() {
 	})
 	RegisterKind(Kind{
 		Name:    "iae",
+		Shapes:  func(raw json.RawMessage) ([]TensorShape, error) { return aeShapes(raw, true) },
 		Aliases: []string{"item-ae"},
 		Doc:     "I-AE: the item-side autoencoder over item columns (HetComp's I-AE teacher)",
 		Options: aeOptions,

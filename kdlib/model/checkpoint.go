@@ -10,7 +10,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 
 	"github.com/kdrec/kdrec/kdlib/nn"
 )
@@ -22,6 +21,33 @@ type Checkpointable interface {
 	Kind() string
 	Config() any
 	Params() []*nn.Param
+}
+
+// TensorShape is the name and size of one tensor of a model, as the header
+// of a checkpoint lists it.
+type TensorShape struct {
+	// Name is the tensor's name (nn.Param.Name).
+	Name string
+	// Rows and Cols give its size.
+	Rows, Cols int
+}
+
+// ShapeFunc returns the tensors, in Params order, of the model that the
+// Decode function of a kind builds from config — computed from the
+// configuration alone, without allocating them. Decode compares them with
+// the tensors a checkpoint holds before it calls Kind.Decode, so that
+// a configuration altered to ask for huge tensors is refused instead of
+// allocated. It returns an error for a configuration it cannot size.
+type ShapeFunc func(config json.RawMessage) ([]TensorShape, error)
+
+// lookupShapes returns the ShapeFunc of a registered kind (nil if it has
+// none).
+func lookupShapes(kind string) ShapeFunc {
+	k, err := LookupKind(kind)
+	if err != nil {
+		return nil
+	}
+	return k.Shapes
 }
 
 // Checkpoint file layout (all integers little-endian):
@@ -119,7 +145,22 @@ func Load(path string) (Checkpointable, map[string]string, error) {
 	return m, meta, nil
 }
 
-// Decode parses a checkpoint held in memory.
+// MaxTensorSide bounds the rows and the columns of one tensor of a
+// checkpoint (the index spaces are int32 everywhere).
+const MaxTensorSide = math.MaxInt32
+
+// Decode parses a checkpoint held in memory. It checks, in this order and
+// before building anything: the magic, version and size; every tensor's
+// size against MaxTensorSide and the bytes present; the checksum; the kind;
+// and (for kinds with a ShapeFunc) that the header's configuration implies
+// exactly the tensors the file holds, so that an altered configuration is
+// refused rather than allocated. A model whose weights include NaN or ±Inf
+// is refused too. Every such error wraps ErrCorrupt.
+//
+// The kind is whatever the header says: a file whose kind was changed to
+// another kind with the same tensors loads as that kind, so callers that
+// know what they expect (a cache key, a description in Meta) compare it
+// with the Kind of the model returned.
 func Decode(b []byte) (Checkpointable, map[string]string, error) {
 	if len(b) < 16+32 {
 		return nil, nil, fmt.Errorf("%w: truncated: %d bytes is shorter than any checkpoint", ErrCorrupt, len(b))
@@ -138,14 +179,19 @@ func Decode(b []byte) (Checkpointable, map[string]string, error) {
 	if err := json.Unmarshal(b[16:16+hlen], &h); err != nil {
 		return nil, nil, fmt.Errorf("%w: header: %v", ErrCorrupt, err)
 	}
-	want := 16 + hlen + 32
+	want := int64(16 + hlen + 32)
 	for _, t := range h.Tensors {
-		if t.Rows < 0 || t.Cols < 0 || t.Rows*t.Cols > (len(b)-want)/4 {
+		if t.Rows < 0 || t.Cols < 0 || t.Rows > MaxTensorSide || t.Cols > MaxTensorSide {
+			return nil, nil, fmt.Errorf("%w: tensor %s has an impossible size %d×%d", ErrCorrupt, t.Name, t.Rows, t.Cols)
+		}
+		// Both sides are below 2³¹, so the product fits in an int64.
+		n := int64(t.Rows) * int64(t.Cols)
+		if n > (int64(len(b))-want)/4 {
 			return nil, nil, fmt.Errorf("%w: truncated: tensor %s (%d×%d) exceeds the file", ErrCorrupt, t.Name, t.Rows, t.Cols)
 		}
-		want += 4 * t.Rows * t.Cols
+		want += 4 * n
 	}
-	if len(b) != want {
+	if int64(len(b)) != want {
 		return nil, nil, fmt.Errorf("%w: size %d bytes, header implies %d (truncated or trailing data)", ErrCorrupt, len(b), want)
 	}
 	sum := sha256.Sum256(b[:len(b)-32])
@@ -155,6 +201,11 @@ func Decode(b []byte) (Checkpointable, map[string]string, error) {
 	k, err := LookupKind(h.Kind)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: unknown model kind %q (known: %v)", ErrCorrupt, h.Kind, Kinds())
+	}
+	if shapes := k.Shapes; shapes != nil {
+		if err := checkShapes(h, shapes); err != nil {
+			return nil, nil, err
+		}
 	}
 	m, err := k.Decode(h.Config)
 	if err != nil {
@@ -172,38 +223,34 @@ func Decode(b []byte) (Checkpointable, map[string]string, error) {
 				ErrCorrupt, k, t.Name, t.Rows, t.Cols, p.Name, p.Rows, p.Cols)
 		}
 		for j := range p.W {
-			p.W[j] = math.Float32frombits(binary.LittleEndian.Uint32(b[off+4*j:]))
+			x := math.Float32frombits(binary.LittleEndian.Uint32(b[off+4*j:]))
+			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+				return nil, nil, fmt.Errorf("%w: tensor %s holds %v at row %d, column %d: a diverged or damaged model",
+					ErrCorrupt, p.Name, x, j/max(p.Cols, 1), j%max(p.Cols, 1))
+			}
+			p.W[j] = x
 		}
 		off += 4 * len(p.W)
 	}
 	return m, h.Meta, nil
 }
 
-// WriteFileAtomic writes data to path through a temporary file in the same
-// directory that is synced and then renamed over path.
-func WriteFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+// checkShapes compares the tensors the header's configuration implies with
+// those the file holds.
+func checkShapes(h ckptHeader, shapes ShapeFunc) error {
+	want, err := shapes(h.Config)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %s config: %v", ErrCorrupt, h.Kind, err)
 	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
+	if len(want) != len(h.Tensors) {
+		return fmt.Errorf("%w: the %s config implies %d tensors, the file holds %d", ErrCorrupt, h.Kind, len(want), len(h.Tensors))
 	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
+	for k, w := range want {
+		t := h.Tensors[k]
+		if t.Name != w.Name || t.Rows != w.Rows || t.Cols != w.Cols {
+			return fmt.Errorf("%w: the %s config implies tensor %d to be %s %d×%d, the file holds %s %d×%d (an altered header?)",
+				ErrCorrupt, h.Kind, k, w.Name, w.Rows, w.Cols, t.Name, t.Rows, t.Cols)
+		}
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 
@@ -12,7 +13,14 @@ import (
 func init() {
 	RegisterKind(Kind{
 		Name: "cml",
-		Doc:  "CML: collaborative metric learning, hinge loss with margin, max-norm 1 (Hsieh et al., WWW 2017)",
+		Shapes: func(raw json.RawMessage) ([]TensorShape, error) {
+			var c CMLConfig
+			if err := json.Unmarshal(raw, &c); err != nil {
+				return nil, err
+			}
+			return embShapes("user_emb", "item_emb", c.Users, c.Items, c.Dim), nil
+		},
+		Doc: "CML: collaborative metric learning, hinge loss with margin, max-norm 1 (Hsieh et al., WWW 2017)",
 		Options: []Option{
 			SizeOption("dim", 64, "embedding size d"),
 			PositiveOption("margin", 1, 100, "hinge margin"),

@@ -144,6 +144,11 @@ type Kind struct {
 	// Name is the kind's name ("bpr"), which the model's Kind method
 	// returns and checkpoints record.
 	Name string
+	// Shapes sizes the model's tensors from a checkpoint's configuration
+	// alone (see ShapeFunc), so that Decode refuses a configuration altered
+	// to ask for huge tensors before allocating them. Every kind whose
+	// model allocates from its configuration needs it.
+	Shapes ShapeFunc
 	// Aliases are other accepted spellings ("item-ae" for "iae").
 	Aliases []string
 	// Doc is a one-line description (model, loss, reference).

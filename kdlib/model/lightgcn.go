@@ -13,7 +13,14 @@ import (
 func init() {
 	RegisterKind(Kind{
 		Name: "lightgcn",
-		Doc:  "LightGCN: normalised graph propagation, mean of layers, BPR + L2 (He et al., SIGIR 2020)",
+		Shapes: func(raw json.RawMessage) ([]TensorShape, error) {
+			var c withGraph[LightGCNConfig]
+			if err := json.Unmarshal(raw, &c); err != nil {
+				return nil, err
+			}
+			return embShapes("user_emb", "item_emb", c.Model.Users, c.Model.Items, c.Model.Dim), nil
+		},
+		Doc: "LightGCN: normalised graph propagation, mean of layers, BPR + L2 (He et al., SIGIR 2020)",
 		Options: []Option{
 			SizeOption("dim", 64, "embedding size d"),
 			IntOption("layers", 3, 1, 8, "propagation layers L"),

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"encoding/json"
 	"github.com/kdrec/kdrec/kdlib/data"
 	"github.com/kdrec/kdrec/kdlib/train"
 )
@@ -8,6 +9,7 @@ import (
 func init() {
 	RegisterKind(Kind{
 		Name:    "mlp",
+		Shapes:  func(raw json.RawMessage) ([]TensorShape, error) { return ncfShapes(raw, false) },
 		Doc:     "NCF-MLP: the MLP tower of NeuMF alone (He et al., WWW 2017)",
 		Options: ncfOptions,
 		Family:  "DL",

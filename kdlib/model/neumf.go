@@ -1,6 +1,7 @@
 package model
 
 import (
+	"encoding/json"
 	"fmt"
 	"sync"
 
@@ -12,6 +13,7 @@ import (
 func init() {
 	RegisterKind(Kind{
 		Name:    "neumf",
+		Shapes:  func(raw json.RawMessage) ([]TensorShape, error) { return ncfShapes(raw, true) },
 		Doc:     "NeuMF: GMF + MLP towers, BCE on sampled negatives (He et al., WWW 2017)",
 		Options: ncfOptions,
 		Family:  "DL",

@@ -11,7 +11,14 @@ import (
 
 func init() {
 	RegisterKind(Kind{
-		Name:       "pop",
+		Name: "pop",
+		Shapes: func(raw json.RawMessage) ([]TensorShape, error) {
+			var c PopConfig
+			if err := json.Unmarshal(raw, &c); err != nil {
+				return nil, err
+			}
+			return []TensorShape{{"popularity", 1, c.Items}}, nil
+		},
 		Doc:        "Pop: the most-popular baseline, every user ranks items by their training interactions",
 		NoTraining: true,
 		Build: func(c BuildConfig, x *data.Interactions) (*Built, error) {

@@ -1,6 +1,8 @@
 package report
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -41,6 +43,19 @@ func ProgressHook(w io.Writer, label string, plain bool) train.Hook {
 			}
 		},
 		OnEnd: func(e train.EndEvent) {
+			if e.Err != nil {
+				// Interrupted or failed: the bar stays where training stopped.
+				what := "failed"
+				if errors.Is(e.Err, context.Canceled) || errors.Is(e.Err, context.DeadlineExceeded) {
+					what = "interrupted"
+				}
+				epochs := 0
+				if e.Result != nil {
+					epochs = e.Result.Epochs
+				}
+				bar.Stop(fmt.Sprintf("%s after %d epochs%s", what, epochs, status))
+				return
+			}
 			done := fmt.Sprintf("%d epochs%s", e.Result.Epochs, status)
 			if e.Result.StoppedEarly {
 				done += " (early stop)"

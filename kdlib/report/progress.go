@@ -68,6 +68,22 @@ func (p *Progress) Done(status string) {
 	}
 }
 
+// Stop draws the bar where it stands — an interrupted or failed run did
+// not reach the end, so it is not drawn at 100 % — with a final status,
+// and ends the line.
+func (p *Progress) Stop(status string) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.status = status
+	p.draw(true)
+	if !p.plain {
+		fmt.Fprintln(p.w)
+	}
+}
+
 func (p *Progress) draw(force bool) {
 	now := time.Now()
 	pct := 100 * p.done / p.total
