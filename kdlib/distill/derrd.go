@@ -49,15 +49,7 @@ func init() {
 			if _, err := pairStudent(env, v.Method()); err != nil {
 				return nil, err
 			}
-			n := v.Int("n")
-			if err := rrdPrecheck(v, "", n); err != nil {
-				return nil, err
-			}
-			lists, err := listsOf(env, v, n, false)
-			if err != nil {
-				return nil, err
-			}
-			ro, err := rrdValues(v, "", v.Float("rrd-lambda"), n, true, lists.Users, userRows(lists))
+			lists, ro, err := rrdUserSide(env, v, v.Float("rrd-lambda"), false)
 			if err != nil {
 				return nil, err
 			}

@@ -134,16 +134,11 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			n := rrd.Int("n")
-			lists, err := listsOf(env, rrd, n, true)
+			lists, uo, err := rrdUserSide(env, rrd, rrd.Float("lambda"), true)
 			if err != nil {
 				return nil, err
 			}
-			uo, err := rrdValues(rrd, "", rrd.Float("lambda"), n, true, lists.Users, userRows(lists))
-			if err != nil {
-				return nil, err
-			}
-			io, err := rrdValues(ir, "", ir.Float("lambda"), n, false, lists.Items, itemRows(lists))
+			io, err := rrdValues(ir, "", ir.Float("lambda"), rrd.Int("n"), false, lists.Items, itemRows(lists))
 			if err != nil {
 				return nil, err
 			}
@@ -166,21 +161,11 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			n := v.Int("n")
-			for _, p := range []string{"", "item-"} { // what needs no lists, before building them
-				if err := rrdPrecheck(v, p, n); err != nil {
-					return nil, err
-				}
-			}
-			lists, err := listsOf(env, v, n, true)
+			lists, uo, err := rrdUserSide(env, v, v.Float("lambda"), true)
 			if err != nil {
 				return nil, err
 			}
-			uo, err := rrdValues(v, "", v.Float("lambda"), n, true, lists.Users, userRows(lists))
-			if err != nil {
-				return nil, err
-			}
-			io, err := rrdValues(v, "item-", v.Float("item-lambda"), n, true, lists.Items, itemRows(lists))
+			io, err := rrdValues(v, "item-", v.Float("item-lambda"), v.Int("n"), true, lists.Items, itemRows(lists))
 			if err != nil {
 				return nil, err
 			}

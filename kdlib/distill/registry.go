@@ -460,18 +460,24 @@ func CheckCombination(methods []string) error {
 // (CheckCombination), and each method's Precheck. k is the index of the
 // first bad term (−1 when the combination is at fault).
 func Precheck(terms []TermSpec) (k int, err error) {
-	methods := make([]string, len(terms))
-	vals := make([]Values, len(terms))
+	_, _, k, err = precheck(terms)
+	return k, err
+}
+
+// precheck is Precheck, returning the terms' methods and checked values.
+func precheck(terms []TermSpec) (methods []string, vals []Values, k int, err error) {
+	methods = make([]string, len(terms))
+	vals = make([]Values, len(terms))
 	for k, t := range terms {
 		methods[k] = t.Method
 		v, err := Check(t)
 		if err != nil {
-			return k, err
+			return nil, nil, k, err
 		}
 		vals[k] = v
 	}
 	if err := CheckCombination(methods); err != nil {
-		return -1, err
+		return nil, nil, -1, err
 	}
 	for k, name := range methods {
 		m, _ := Lookup(name)
@@ -483,29 +489,20 @@ func Precheck(terms []TermSpec) (k int, err error) {
 			with = vals[slices.Index(methods, m.With)]
 		}
 		if err := m.Precheck(vals[k], with); err != nil {
-			return k, err
+			return nil, nil, k, err
 		}
 	}
-	return 0, nil
+	return methods, vals, 0, nil
 }
 
 // Build builds the distillation terms of a run: one train.Term per method
 // (two for DE-RRD), in the order given, except that a part (ir) and the
 // method it goes with (rrd) make one term, built by the part's Join where
-// the method is listed. Options are checked first (Check,
-// CheckCombination).
+// the method is listed. Options are checked first (Precheck: Check,
+// CheckCombination and the methods' own Precheck).
 func Build(terms []TermSpec, env Env) ([]train.Term, error) {
-	methods := make([]string, len(terms))
-	vals := make([]Values, len(terms))
-	for k, t := range terms {
-		methods[k] = t.Method
-		v, err := Check(t)
-		if err != nil {
-			return nil, err
-		}
-		vals[k] = v
-	}
-	if _, err := Precheck(terms); err != nil {
+	methods, vals, _, err := precheck(terms)
+	if err != nil {
 		return nil, err
 	}
 	var out []train.Term

@@ -215,21 +215,19 @@ func rrdOptionTable() []Option {
 		optL(rrdL, "uninteresting items per user, uniform outside the teacher's list"), optT, optPool, optSample}
 }
 
-// rrdPrecheck checks the RRD options of v (prefix "" or "item-") that do
-// not depend on the lists: pool ≤ n and k ≤ pool.
-func rrdPrecheck(v Values, prefix string, n int) error {
-	pool := v.Int(prefix + "pool")
-	if pool == 0 {
-		pool = min(500, n)
+// rrdUserSide returns the teacher's lists of length n and the user-side
+// RRD options of v (weight lambda) checked against them: the part RRD,
+// IR-RRD and DE-RRD share.
+func rrdUserSide(env Env, v Values, lambda float64, itemSide bool) (*TeacherLists, RRDOptions, error) {
+	n := v.Int("n")
+	lists, err := listsOf(env, v, n, itemSide)
+	if err != nil {
+		return nil, RRDOptions{}, err
 	}
-	if pool > n {
-		return v.OutOfRange(prefix+"pool", fmt.Sprintf("an integer in [0, n=%d] (the teacher lists' length)", n))
-	}
-	if v.Int(prefix+"k") > pool {
-		return v.OutOfRange(prefix+"k", fmt.Sprintf("an integer in [1, %d] (the sampling pool)", pool))
-	}
-	return nil
+	o, err := rrdValues(v, "", lambda, n, true, lists.Users, userRows(lists))
+	return lists, o, err
 }
+
 
 // rrdValues reads the RRD options of v (prefix "" or "item-") against one
 // side of teacher lists of length n; observed(r) is the number of training
@@ -305,15 +303,7 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			n := v.Int("n")
-			if err := rrdPrecheck(v, "", n); err != nil {
-				return nil, err
-			}
-			lists, err := listsOf(env, v, n, false)
-			if err != nil {
-				return nil, err
-			}
-			o, err := rrdValues(v, "", v.Float("lambda"), n, true, lists.Users, userRows(lists))
+			lists, o, err := rrdUserSide(env, v, v.Float("lambda"), false)
 			if err != nil {
 				return nil, err
 			}

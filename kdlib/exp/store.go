@@ -3,9 +3,7 @@ package exp
 import (
 	"bufio"
 	"bytes"
-	"compress/flate"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/binary"
 	"encoding/csv"
 	"encoding/hex"
@@ -215,17 +213,12 @@ func PackPerUser(r *eval.Result) (*PerUser, error) {
 			raw.Write(fb[:])
 		}
 	}
-	var z bytes.Buffer
-	w, err := flate.NewWriter(&z, flate.BestCompression)
+	z, err := deflateBase64(raw.Bytes())
 	if err != nil {
 		return nil, err
 	}
-	w.Write(raw.Bytes())
-	if err := w.Close(); err != nil {
-		return nil, err
-	}
 	return &PerUser{Protocol: r.Protocol, Part: r.Part, Metrics: append([]string(nil), r.Metrics...), Users: len(r.Users),
-		Encoding: perUserEncoding, Data: base64.StdEncoding.EncodeToString(z.Bytes())}, nil
+		Encoding: perUserEncoding, Data: z}, nil
 }
 
 // Unpack decodes the values back into an eval.Result.
@@ -233,11 +226,7 @@ func (p *PerUser) Unpack() (*eval.Result, error) {
 	if p.Encoding != perUserEncoding {
 		return nil, fmt.Errorf("per-user values: unknown encoding %q", p.Encoding)
 	}
-	z, err := base64.StdEncoding.DecodeString(p.Data)
-	if err != nil {
-		return nil, fmt.Errorf("per-user values: %w", err)
-	}
-	raw, err := io.ReadAll(flate.NewReader(bytes.NewReader(z)))
+	raw, err := inflateBase64(p.Data)
 	if err != nil {
 		return nil, fmt.Errorf("per-user values: %w", err)
 	}
