@@ -228,7 +228,6 @@ func rrdUserSide(env Env, v Values, lambda float64, itemSide bool) (*TeacherList
 	return lists, o, err
 }
 
-
 // rrdValues reads the RRD options of v (prefix "" or "item-") against one
 // side of teacher lists of length n; observed(r) is the number of training
 // entries of row r. suggestN lets the error of a too large l suggest a
