@@ -4,13 +4,13 @@ import (
 	"math"
 
 	"github.com/kdrec/kdrec/kdlib/internal/simd"
-	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
 )
 
-// Dot returns Σ a[k]·b[k] (SIMD through gonum's float32 BLAS).
+// Dot returns Σ a[k]·b[k] (SIMD through gonum's float32 BLAS), summed in
+// an order that does not depend on where a and b lie in memory (simd.Dot).
 func Dot(a, b []float32) float32 {
-	return blas32.Dot(blas32.Vector{N: len(a), Data: a, Inc: 1}, blas32.Vector{N: len(a), Data: b, Inc: 1})
+	return simd.Dot(a, b[:len(a)])
 }
 
 // Axpy computes y += alpha·x.
@@ -18,12 +18,15 @@ func Axpy(alpha float32, x, y []float32) {
 	blas32.Axpy(alpha, blas32.Vector{N: len(x), Data: x, Inc: 1}, blas32.Vector{N: len(x), Data: y, Inc: 1})
 }
 
-// MatVec computes out[r] = Σ_c A[r,c]·x[c] for a row-major rows×len(x) matrix A.
+// MatVec computes out[r] = Σ_c A[r,c]·x[c] for a row-major rows×len(x)
+// matrix A: one Dot per row, as gonum's Gemv does, so that the sums do not
+// depend on where x lies in memory either.
 func MatVec(a []float32, rows int, x, out []float32) {
 	cols := len(x)
-	blas32.Gemv(blas.NoTrans, 1,
-		blas32.General{Rows: rows, Cols: cols, Stride: cols, Data: a[:rows*cols]},
-		blas32.Vector{N: cols, Data: x, Inc: 1}, 0, blas32.Vector{N: rows, Data: out[:rows], Inc: 1})
+	a = a[:rows*cols]
+	for r := range out[:rows] {
+		out[r] = Dot(a[r*cols:(r+1)*cols], x)
+	}
 }
 
 // LogSigmoid returns log σ(x) computed without overflow.

@@ -37,17 +37,31 @@ func DotRowsStride(x, w []float32, stride int, keys []int32, out []float32) {
 	}
 }
 
-// Dot returns Σ x[t]·y[t] with exactly the rounding of nn.Dot (gonum's
-// SSE kernel), without its call overhead. For a y aligned to 16 bytes and
-// a length divisible by 4 — embedding rows of a dimension divisible by 4 —
-// that kernel keeps four lane sums: over each block of 16 elements, lanes
-// j += x·y at offsets j and 8+j, a second set of lanes at 4+j and 12+j;
-// the second set is added to the first after the blocks, then every
-// remaining group of 4 elements is added lane by lane, and the result is
-// (l0+l1)+(l2+l3). Other cases call nn.Dot.
+// Dot returns Σ x[t]·y[t] with the rounding of gonum's SSE kernel on a
+// 16-byte-aligned second operand, whatever the operands' alignment (nn.Dot
+// is this function). gonum's kernel first sums, one by one, the elements
+// before the second operand's first 16-byte boundary and then four lanes
+// at a time, so the same values summed from differently aligned buffers
+// round differently; Go aligns allocations of 25 bytes and more to 16
+// bytes but smaller ones (five or six float32: the rows of a d = 6
+// student) only to 8, which made such runs differ from process to process.
+// Dot passes an aligned operand second (the products commute exactly), and
+// when neither is aligned computes the aligned order in Go (dotSSE). For an
+// aligned y and a length divisible by 4 — embedding rows of a dimension
+// divisible by 4 — it computes that order itself, without the call
+// overhead: four lane sums over each block of 16 elements, lanes j += x·y
+// at offsets j and 8+j, a second set at 4+j and 12+j, the second set added
+// to the first after the blocks, every remaining group of 4 added lane by
+// lane, and the result (l0+l1)+(l2+l3).
 func Dot(x, y []float32) float32 {
 	n := len(x)
-	if n&3 != 0 || uintptr(unsafe.Pointer(unsafe.SliceData(y)))&15 != 0 {
+	if !aligned16(y) {
+		if !aligned16(x) {
+			return dotSSE(x, y)
+		}
+		x, y = y[:n], x
+	}
+	if n&3 != 0 {
 		return gonumDot(x, y)
 	}
 	y = y[:n]
@@ -87,4 +101,43 @@ func Dot(x, y []float32) float32 {
 		s3 += a[3] * b[3]
 	}
 	return (s0 + s1) + (s2 + s3)
+}
+
+// aligned16 says whether x starts on a 16-byte boundary (an empty slice
+// counts as aligned).
+func aligned16(x []float32) bool {
+	return len(x) == 0 || uintptr(unsafe.Pointer(unsafe.SliceData(x)))&15 == 0
+}
+
+// dotSSE computes what gonum's f32.DotUnitary (amd64) returns for a
+// 16-byte-aligned y: two 4-lane accumulators over blocks of 16, their sum,
+// a 4-lane tail, a scalar tail into lane 0, then two horizontal adds. Each
+// product is rounded to float32 before it is added (MULPS, then ADDPS);
+// the explicit conversions keep the compiler from fusing them.
+func dotSSE(x, y []float32) float32 {
+	n := min(len(x), len(y))
+	var s, p [4]float32
+	i := 0
+	if n >= 16 {
+		for ; i+16 <= n; i += 16 {
+			for l := range 4 {
+				s[l] += float32(x[i+l] * y[i+l])
+				p[l] += float32(x[i+4+l] * y[i+4+l])
+				s[l] += float32(x[i+8+l] * y[i+8+l])
+				p[l] += float32(x[i+12+l] * y[i+12+l])
+			}
+		}
+		for l := range 4 {
+			s[l] += p[l]
+		}
+	}
+	for ; i+4 <= n; i += 4 {
+		for l := range 4 {
+			s[l] += float32(x[i+l] * y[i+l])
+		}
+	}
+	for ; i < n; i++ {
+		s[0] += float32(x[i] * y[i])
+	}
+	return (s[0] + s[1]) + (s[2] + s[3])
 }
