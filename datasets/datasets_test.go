@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kdrec/kdrec/internal/datatest"
 	"github.com/kdrec/kdrec/kdlib/data"
 )
 
@@ -20,7 +21,7 @@ func collection(t *testing.T) string {
 	t.Helper()
 	root := os.Getenv(EnvDir)
 	if root == "" {
-		t.Skip("KDREC_DATASETS not set: skipping the test on the downloaded data sets")
+		datatest.Skip(t, "KDREC_DATASETS not set: skipping the test on the downloaded data sets")
 	}
 	return root
 }

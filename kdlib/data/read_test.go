@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/kdrec/kdrec/internal/datatest"
 )
 
 // readDatasets returns the dataset collection root named by KDREC_DATASETS or
@@ -16,7 +18,7 @@ func readDatasets(t testing.TB) string {
 	t.Helper()
 	root := os.Getenv("KDREC_DATASETS")
 	if root == "" {
-		t.Skip("KDREC_DATASETS not set: skipping the test on the real data sets")
+		datatest.Skip(t, "KDREC_DATASETS not set: skipping the test on the real data sets")
 	}
 	return root
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kdrec/kdrec/internal/datatest"
 )
 
 // splitsRandomData builds a synthetic data set in which user u has between
@@ -610,7 +612,7 @@ func splitsLoadCiteULike(t *testing.T) *Interactions {
 	t.Helper()
 	root := os.Getenv("KDREC_DATASETS")
 	if root == "" {
-		t.Skip("KDREC_DATASETS not set: skipping the CiteULike leave-one-out check")
+		datatest.Skip(t, "KDREC_DATASETS not set: skipping the CiteULike leave-one-out check")
 	}
 	f, err := os.Open(filepath.Join(root, "citeulike", "citeulike-t", "users.dat"))
 	if err != nil {

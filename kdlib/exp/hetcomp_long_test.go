@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kdrec/kdrec/datasets"
+	"github.com/kdrec/kdrec/internal/datatest"
 	"github.com/kdrec/kdrec/kdlib/data"
 	"github.com/kdrec/kdrec/kdlib/distill"
 	"github.com/kdrec/kdrec/kdlib/report"
@@ -30,7 +31,7 @@ func hcSplit(t testing.TB, name string) *data.Split {
 	if name != "citeulike-t" {
 		dir := os.Getenv(datasets.EnvDir)
 		if dir == "" {
-			t.Skipf("%s not set: %s is read from the shared datasets folder", datasets.EnvDir, name)
+			datatest.Skipf(t, "%s not set: %s is read from the shared datasets folder", datasets.EnvDir, name)
 		}
 		opts = append(opts, datasets.Dir(dir))
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/kdrec/kdrec/datasets"
+	"github.com/kdrec/kdrec/internal/datatest"
 	"github.com/kdrec/kdrec/kdlib/data"
 )
 
@@ -25,7 +26,7 @@ func TestRankingKD(t *testing.T) {
 	}
 	dir := os.Getenv(datasets.EnvDir)
 	if dir == "" {
-		t.Skipf("%s not set: the authors' DE-RRD split is read from the datasets folder", datasets.EnvDir)
+		datatest.Skipf(t, "%s not set: the authors' DE-RRD split is read from the datasets folder", datasets.EnvDir)
 	}
 	s, err := datasets.LoadSplit("citeulike-t", datasets.SplitName("derrd-loo"), datasets.Dir(dir))
 	if err != nil {

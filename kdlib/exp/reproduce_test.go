@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/kdrec/kdrec/datasets"
+	"github.com/kdrec/kdrec/internal/datatest"
 	"github.com/kdrec/kdrec/kdlib/data"
 )
 
@@ -16,7 +17,7 @@ import (
 func authorsSplit(t *testing.T, name string) *data.Split {
 	dir := os.Getenv(datasets.EnvDir)
 	if dir == "" {
-		t.Skipf("%s not set: the authors' CiteULike splits are read from the shared datasets folder", datasets.EnvDir)
+		datatest.Skipf(t, "%s not set: the authors' CiteULike splits are read from the shared datasets folder", datasets.EnvDir)
 	}
 	s, err := datasets.LoadSplit("citeulike-t", datasets.SplitName(name), datasets.Dir(dir))
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/kdrec/kdrec/datasets"
+	"github.com/kdrec/kdrec/internal/datatest"
 	"github.com/kdrec/kdrec/kdlib/distill"
 	"github.com/kdrec/kdrec/kdlib/model"
 )
@@ -270,7 +271,7 @@ func TestKDMethodSets(t *testing.T) {
 func TestBuiltinQuickRealData(t *testing.T) {
 	long(t)
 	if os.Getenv(datasets.EnvDir) == "" {
-		t.Skipf("needs %s (the authors' CiteULike splits)", datasets.EnvDir)
+		datatest.Skipf(t, "needs %s (the authors' CiteULike splits)", datasets.EnvDir)
 	}
 	s, err := BuiltinSpec("derrd-curves", "quick")
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/kdrec/kdrec/datasets"
+	"github.com/kdrec/kdrec/internal/datatest"
 )
 
 func runTiny(t *testing.T, s *Spec, out string, shard Shard, env *Env) *SweepReport {
@@ -164,8 +165,11 @@ func TestSweepRegisteredRunner(t *testing.T) {
 // TestSweepBuiltinBPR runs the BPR-only built-ins with the quick budget on
 // the authors' splits (needs KDREC_DATASETS).
 func TestSweepBuiltinBPR(t *testing.T) {
-	if os.Getenv(datasets.EnvDir) == "" || testing.Short() {
-		t.Skipf("%s not set (or -short): the authors' splits live in the shared data folder", datasets.EnvDir)
+	if os.Getenv(datasets.EnvDir) == "" {
+		datatest.Skipf(t, "%s not set: the authors' splits live in the shared data folder", datasets.EnvDir)
+	}
+	if testing.Short() {
+		t.Skip("skipped with -short")
 	}
 	out := t.TempDir()
 	env, err := NewEnv(filepath.Join(out, "cache"), nil)

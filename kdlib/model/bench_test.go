@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/kdrec/kdrec/datasets"
+	"github.com/kdrec/kdrec/internal/datatest"
 	"github.com/kdrec/kdrec/kdlib/data"
 	"github.com/kdrec/kdrec/kdlib/eval"
 	"github.com/kdrec/kdrec/kdlib/model"
@@ -128,7 +129,7 @@ func zooSplit(tb testing.TB, name string) *data.Split {
 	if name != "citeulike-t" {
 		dir := os.Getenv(datasets.EnvDir)
 		if dir == "" {
-			tb.Skipf("%s not set: %s is read from the shared datasets folder", datasets.EnvDir, name)
+			datatest.Skipf(tb, "%s not set: %s is read from the shared datasets folder", datasets.EnvDir, name)
 		}
 		opts = append(opts, datasets.Dir(dir))
 	}

@@ -41,7 +41,7 @@ func TestPanels(t *testing.T) {
 	p := demoPanels()
 	before := *p.Figures[1]
 	paths, err := Save(p, filepath.Join(dir, "panels"), AllFormats)
-	if err != nil || len(paths) != 3 {
+	if err != nil || len(paths) != 4 {
 		t.Fatalf("save: %v %v", paths, err)
 	}
 	if p.Figures[1].Legend != before.Legend || p.Figures[1].Size != before.Size || p.Figures[1].YMax != before.YMax {

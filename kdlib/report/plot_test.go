@@ -62,7 +62,22 @@ func demoFigures() map[string]*Figure {
 			wide.Add(m, float64(e), 0.1+h+0.2*(1-math.Exp(-float64(e)/15)))
 		}
 	}
-	return map[string]*Figure{"curve": lc, "curve-long": long, "sweep-lines": sweep, "sweep-bars": bars, "wide": wide}
+	// A method over a hyper-parameter with constant references, as the DE
+	// notebook's experts figure: once from zero, once with a broken axis.
+	refs := NewSizeSweep("number of experts M", "test HR@5", Lines)
+	refs.Caption = "DE's test HR@5 against its number of experts."
+	for seed := 0; seed < 3; seed++ {
+		n := 0.002 * float64(seed-1)
+		for _, m := range []float64{2, 5, 10, 20} {
+			refs.Add("de", m, 0.44+0.01*math.Log(m)+n)
+		}
+	}
+	refs.AddReference("student", 0.421, 0.418, 0.425)
+	refs.AddReference("hint", 0.430, 0.433, 0.431)
+	refsBreak := *refs
+	refsBreak.YBreak = true
+	return map[string]*Figure{"curve": lc, "curve-long": long, "sweep-lines": sweep, "sweep-bars": bars, "wide": wide,
+		"refs": refs, "refs-break": &refsBreak}
 }
 
 // TestSaveAllFormats renders every demo figure to PNG, SVG and PDF and
@@ -77,10 +92,10 @@ func TestSaveAllFormats(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if len(paths) != 3 {
+		if len(paths) != 4 || filepath.Ext(paths[3]) != ".txt" {
 			t.Fatalf("%s: wrote %v", name, paths)
 		}
-		for _, p := range paths {
+		for _, p := range paths[:3] {
 			checkImageFile(t, p)
 		}
 	}
@@ -171,14 +186,18 @@ func TestMethodKeyAndStyles(t *testing.T) {
 	if a, b := StyleFor("some method"), StyleFor("some method"); a.Color != b.Color || a.Glyph != b.Glyph {
 		t.Error("fallback style not stable")
 	}
-	// Known colours are distinct.
+	// Aliases share their entry's style; the entries' colours are
+	// distinct (TestColoursDistinctAndReadableInGreyscale checks more).
+	if StyleFor("fitnet").Color != StyleFor("Hint").Color || StyleFor("MF").Color != StyleFor("bpr").Color {
+		t.Error("alias drawn apart from its method")
+	}
 	seen := map[color.RGBA]string{}
-	for k, s := range Styles {
-		c := rgba(s.Color)
-		if o, dup := seen[c]; dup && !(k == "fitnet" || o == "fitnet" || k == "bpr" || o == "bpr") {
-			t.Errorf("%s and %s share a colour", k, o)
+	for _, m := range MethodStyles {
+		c := rgba(m.Style.Color)
+		if o, dup := seen[c]; dup {
+			t.Errorf("%s and %s share a colour", m.Key, o)
 		}
-		seen[c] = k
+		seen[c] = m.Key
 	}
 	// Within a figure, two series of one method get different colours.
 	f := &Figure{}
