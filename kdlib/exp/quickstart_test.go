@@ -3,6 +3,8 @@ package exp
 import (
 	"bytes"
 	"context"
+	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -72,5 +74,51 @@ func TestQuickstartTable(t *testing.T) {
 	}
 	if _, err := datasets.Load("no-such-data"); err == nil {
 		t.Error("unknown data set loaded")
+	}
+}
+
+// TestQuickstartMatchesREADME runs the main job (as `kdrepl quickstart`
+// does) and checks the README's table against what it prints: every
+// column but the two timings (ms/user, s/epoch), which depend on the
+// machine and its load, to the printed digit. The README's numbers are the
+// job's output, not typed by hand; when the job changes on purpose, paste
+// its new table into the README.
+func TestQuickstartMatchesREADME(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the main job (about 3½ minutes on 2 cores)")
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want [][]string
+	inBlock := false
+	for _, line := range strings.Split(string(readme), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) > 0 && f[0] == "model" && slices.Contains(f, "Recall@50"):
+			inBlock = true
+		case inBlock && line == "```":
+			inBlock = false
+		case inBlock && len(f) > 0:
+			want = append(want, f)
+		}
+	}
+	if len(want) != 2 {
+		t.Fatalf("the README's quickstart table has %d rows, want 2 (teacher, student)", len(want))
+	}
+	tb, err := Quickstart(context.Background(), DefaultQuickstart())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const timings = 2 // ms/user and s/epoch, the last two columns
+	for k, row := range tb.Rows {
+		got := strings.Fields(strings.Join(row, " "))
+		if k >= len(want) || len(got) != len(want[k]) {
+			t.Fatalf("row %d: the job prints %q, the README has %q", k, got, want)
+		}
+		if !slices.Equal(got[:len(got)-timings], want[k][:len(got)-timings]) {
+			t.Errorf("the README's quickstart row %q differs from the job's %q (timings aside): paste the job's table into the README", want[k], got)
+		}
 	}
 }
