@@ -83,6 +83,10 @@ type MethodSpec struct {
 	// of several terms (de-rrd) returns them as one train.TermGroup; the trainer
 	// gets its members.
 	New func(env MethodEnv, opts Values) (train.Term, error)
+	// Note, if set, says how a run capped at epochs epochs departs from
+	// the method's own schedule ("" when it does not); train prints it
+	// before training (distill.Method.Note: DE's and HTD's temperatures).
+	Note func(opts Values, epochs int) string
 }
 
 // SplitEnv is what a split method may use.
