@@ -38,11 +38,22 @@ func (sh *Shell) currentSplit(name string) (*SplitEntry, error) {
 	return sh.ws.SplitByName(name)
 }
 
-// checkProtocol reports a protocol the split cannot serve.
+// checkProtocol reports a protocol the split cannot serve: the sampled
+// leave-one-out protocol needs candidates and exactly one validation and
+// one test item per evaluated user (data.Split.CheckLeaveOneOut).
 func checkProtocol(se *SplitEntry, protocol string) error {
-	if protocol == string(exp.LOO) && se.S.Candidates == nil {
+	if protocol != string(exp.LOO) {
+		return nil
+	}
+	if se.S.Candidates == nil {
 		return fmt.Errorf("split %s has no sampled candidates, which protocol=loo needs; use protocol=full, "+
 			"or make the split with candidates (split loo, or candidates=499)", se.Name)
+	}
+	if !se.looChecked {
+		se.looErr, se.looChecked = se.S.CheckLeaveOneOut(), true
+	}
+	if se.looErr != nil {
+		return fmt.Errorf("protocol=loo on split %s: %w", se.Name, se.looErr)
 	}
 	return nil
 }
