@@ -38,7 +38,8 @@ type Files struct {
 	Format string `json:"format,omitempty"`
 	// Columns says what each column of a csv file holds, in order: user,
 	// item, rating (a rating or weight, used only by MinRating), time, or
-	// "-" to skip (data.Columns). Default: user, item, then optionally a
+	// "-" to skip (data.Columns; the synonyms of data.ParseColumns —
+	// weight, count, timestamp, skip — are accepted). Default: user, item, then optionally a
 	// rating and an unchecked fourth column. A time column makes the data
 	// set timed (leave-last-out splits need it).
 	Columns []data.Column `json:"columns,omitempty"`
@@ -61,7 +62,8 @@ type Files struct {
 
 // Reader reads one interaction file of a format added with RegisterFormat:
 // r holds the file's contents, name names it in errors (its path), and f
-// is the whole description, whose Columns, Delimiter, Header and MinRating
+// is the whole description (its Columns with the synonyms resolved), whose
+// Columns, Delimiter, Header and MinRating
 // a reader either applies or refuses with an error (so that an option is
 // never silently ignored). Paths, Format and KCore are handled by the
 // caller. The Log should carry identifiers (UserIDs, ItemIDs) when several
@@ -151,14 +153,8 @@ func (f Files) Validate() error {
 	if _, err := reader(f.Format); err != nil {
 		return err
 	}
-	if len(f.Columns) > 0 {
-		var names []string
-		for _, c := range f.Columns {
-			names = append(names, string(c))
-		}
-		if _, err := data.ParseColumns(strings.Join(names, ",")); err != nil {
-			return fmt.Errorf("datasets: %w", err)
-		}
+	if _, err := f.columns(); err != nil {
+		return err
 	}
 	if f.MinRating != nil && (math.IsNaN(*f.MinRating) || math.IsInf(*f.MinRating, 0)) {
 		return fmt.Errorf("datasets: min_rating %v is not a finite number", *f.MinRating)
@@ -167,6 +163,23 @@ func (f Files) Validate() error {
 		return fmt.Errorf("datasets: kcore %d < 0", f.KCore)
 	}
 	return nil
+}
+
+// columns returns f.Columns with their synonyms (weight, timestamp, skip)
+// replaced by the names of package data, nil for none.
+func (f Files) columns() ([]data.Column, error) {
+	if len(f.Columns) == 0 {
+		return nil, nil
+	}
+	names := make([]string, len(f.Columns))
+	for k, c := range f.Columns {
+		names[k] = string(c)
+	}
+	cols, err := data.ParseColumns(strings.Join(names, ","))
+	if err != nil {
+		return nil, fmt.Errorf("datasets: %w", err)
+	}
+	return cols, nil
 }
 
 // resolved returns the paths of f, relative ones joined to the Dir of c.
@@ -245,6 +258,7 @@ func LoadFilesLog(f Files, opts ...Option) (*data.Log, error) {
 	}
 	read, _ := reader(f.Format)
 	paths := f.resolved(c)
+	f.Columns, _ = f.columns() // checked by Validate
 	logs := make([]*data.Log, len(paths))
 	for k, p := range paths {
 		if logs[k], err = readPath(p, read, f); err != nil {
