@@ -111,7 +111,7 @@ func runLoadFiles(ctx context.Context, sh *Shell, c *Call) error {
 	}
 	x, err := datasets.LoadFiles(f)
 	if err != nil {
-		return err
+		return relError{sh.relative(err.Error()), err}
 	}
 	replaced, err := sh.ws.put(name, &DatasetEntry{Name: name, Files: &f, X: x})
 	if err != nil {
@@ -119,9 +119,30 @@ func runLoadFiles(ctx context.Context, sh *Shell, c *Call) error {
 	}
 	sh.ws.Dataset = name
 	sh.printCard(name, x, replaced, filesNote(c, f))
-	sh.printWarnings(x.Warnings)
+	for _, w := range x.Warnings {
+		sh.printf("warning: %s\n", sh.relative(w))
+	}
 	return sh.plotOnLoad(c, name, x)
 }
+
+// relative writes the paths in a message relative to the shell's
+// directory, as the user wrote them.
+func (sh *Shell) relative(msg string) string {
+	if sh.dir == "" {
+		return msg
+	}
+	return strings.ReplaceAll(msg, filepath.Clean(sh.dir)+string(filepath.Separator), "")
+}
+
+// relError is an error whose message names paths relative to the shell's
+// directory (relative), keeping the original error in the chain.
+type relError struct {
+	msg string
+	err error
+}
+
+func (e relError) Error() string { return e.msg }
+func (e relError) Unwrap() error { return e.err }
 
 // filesNote says how files loaded by path were read, as written.
 func filesNote(c *Call, f datasets.Files) string {

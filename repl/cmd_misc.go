@@ -130,7 +130,7 @@ func runShow(ctx context.Context, sh *Shell, c *Call) error {
 			sh.printf("  %s\n", l)
 		}
 		if e.Files != nil {
-			sh.printf("  files: %s\n", strings.Join(e.Files.Paths, ", "))
+			sh.printf("  files: %s\n", sh.relative(strings.Join(e.Files.Paths, ", ")))
 		}
 	case *SplitEntry:
 		valid, test := e.S.NumHeldOut()
