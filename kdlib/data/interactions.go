@@ -269,9 +269,10 @@ type Card struct {
 	// have at least one interaction (Stats.EmptyUsers and EmptyItems count
 	// the others).
 	Users, Items Quantiles
-	// HasTimes reports whether the interactions have times; FirstTime and
-	// LastTime are then the earliest and latest.
-	HasTimes            bool
+	// HasTimes reports whether the interactions have times.
+	HasTimes bool
+	// FirstTime and LastTime are the earliest and latest time (when
+	// HasTimes).
 	FirstTime, LastTime float64
 }
 
