@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kdrec/kdrec/kdlib/data"
 	"github.com/kdrec/kdrec/kdlib/eval"
 	"github.com/kdrec/kdrec/kdlib/exp"
 	"github.com/kdrec/kdrec/kdlib/model"
@@ -323,7 +324,7 @@ var figureFormats = map[string]report.Format{".svg": report.SVG, ".png": report.
 // writeCurves writes the per-epoch table as CSV and, when out names a
 // figure (.svg, .png, .pdf), the figure too, with the CSV beside it; then
 // it prints the table, thinned to about 20 rows.
-func (sh *Shell) writeCurves(tb *report.Table, fig *report.Figure, out string) error {
+func (sh *Shell) writeCurves(tb *report.Table, fig *report.Figure, out, rows string) error {
 	csvPath, figPath := out, ""
 	ext := strings.ToLower(filepath.Ext(out))
 	format, isFig := figureFormats[ext]
@@ -359,9 +360,9 @@ func (sh *Shell) writeCurves(tb *report.Table, fig *report.Figure, out string) e
 	sh.printTable(&shown)
 	sh.lastTable = tb
 	if figPath != "" {
-		sh.printf("wrote %s (figure) and %s: %d epochs × %d columns\n", figPath, csvPath, len(tb.Rows), len(tb.Header)-1)
+		sh.printf("wrote %s (figure) and %s: %d %s × %d columns\n", figPath, csvPath, len(tb.Rows), rows, len(tb.Header)-1)
 	} else {
-		sh.printf("wrote %s: %d epochs × %d columns\n", csvPath, len(tb.Rows), len(tb.Header)-1)
+		sh.printf("wrote %s: %d %s × %d columns\n", csvPath, len(tb.Rows), rows, len(tb.Header)-1)
 	}
 	return nil
 }
@@ -447,7 +448,7 @@ func runPlotCurves(ctx context.Context, sh *Shell, c *Call) error {
 	tb := curveTable(fmt.Sprintf("%s %s per epoch", part, metric), fig, models, c.Args,
 		func(_ int, _ string, p *train.Point) (float64, bool) { v, ok := values(p)[metric]; return v, ok },
 		func(m int) []string { return []string{c.Args[m]} })
-	return sh.writeCurves(tb, fig, c.Opts.String("out"))
+	return sh.writeCurves(tb, fig, c.Opts.String("out"), "epochs")
 }
 
 func runPlotLoss(ctx context.Context, sh *Shell, c *Call) error {
@@ -487,5 +488,76 @@ func runPlotLoss(ctx context.Context, sh *Shell, c *Call) error {
 			}
 			return p.Loss, true
 		}, colsOf)
-	return sh.writeCurves(tb, fig, c.Opts.String("out"))
+	return sh.writeCurves(tb, fig, c.Opts.String("out"), "epochs")
+}
+
+// degreeCurves returns the degree distributions of the users and items of
+// x as complementary cumulative distributions: for every number of
+// interactions d that a user or an item has, the fraction of users (items
+// with at least one interaction) that have at least d. The figure draws
+// them on a log x axis; the table has one row per d.
+func degreeCurves(name string, x *data.Interactions) (*report.Table, *report.Figure) {
+	sides := []struct {
+		label string
+		deg   []int
+	}{{"users", x.UserDegrees()}, {"items", x.ItemDegrees()}}
+	fig := &report.Figure{Title: name, XLabel: "interactions d (log scale)", YLabel: "fraction with at least d", LogX: true}
+	at := map[int][2]float64{}
+	for k, sd := range sides {
+		deg := slices.DeleteFunc(sd.deg, func(d int) bool { return d == 0 })
+		slices.Sort(deg)
+		for j := 0; j < len(deg); {
+			d := deg[j]
+			frac := float64(len(deg)-j) / float64(len(deg))
+			fig.Add(sd.label, float64(d), frac)
+			v := at[d]
+			v[k] = frac
+			at[d] = v
+			for j < len(deg) && deg[j] == d {
+				j++
+			}
+		}
+	}
+	tb := &report.Table{Title: name + ": fraction of users and items with at least d interactions",
+		Header: []string{"d", "users", "items"}}
+	// A side without a user (item) of degree d keeps the fraction of the
+	// next larger degree it has: the distribution is a step function.
+	ds := slices.Sorted(maps.Keys(at))
+	var last [2]float64
+	for k := len(ds) - 1; k >= 0; k-- {
+		v := at[ds[k]]
+		for s := range v {
+			if v[s] == 0 {
+				v[s] = last[s]
+			}
+		}
+		last = v
+		at[ds[k]] = v
+	}
+	for _, d := range ds {
+		tb.AddRow(d, at[d][0], at[d][1])
+	}
+	return tb, fig
+}
+
+// writeDegrees draws the degree distribution of data set name to out (a
+// figure with its data beside it as .csv, or only the .csv).
+func (sh *Shell) writeDegrees(name string, x *data.Interactions, out string) error {
+	tb, fig := degreeCurves(name, x)
+	return sh.writeCurves(tb, fig, out, "degrees")
+}
+
+func runPlotDegrees(ctx context.Context, sh *Shell, c *Call) error {
+	name := sh.ws.Dataset
+	if len(c.Args) > 0 {
+		name = c.Args[0]
+	}
+	if name == "" {
+		return fmt.Errorf("no data set loaded: load one first (load path=<file>) or name one")
+	}
+	d, err := sh.ws.DatasetByName(name)
+	if err != nil {
+		return err
+	}
+	return sh.writeDegrees(d.Name, d.X, c.Opts.String("out"))
 }

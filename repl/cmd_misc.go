@@ -126,6 +126,12 @@ func runShow(ctx context.Context, sh *Shell, c *Call) error {
 	switch e := x.(type) {
 	case *DatasetEntry:
 		sh.printf("  %s\n", e.X.Stats())
+		for _, l := range strings.Split(e.X.Card().String(), "\n")[1:] {
+			sh.printf("  %s\n", l)
+		}
+		if e.Files != nil {
+			sh.printf("  files: %s\n", sh.relative(strings.Join(e.Files.Paths, ", ")))
+		}
 	case *SplitEntry:
 		valid, test := e.S.NumHeldOut()
 		sh.printf("  %d users × %d items; train %d, valid %d, test %d\n", e.S.NumUsers(), e.S.NumItems(), e.S.Train.NNZ(), valid, test)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/kdrec/kdrec/kdlib/eval"
 	"github.com/kdrec/kdrec/kdlib/exp"
@@ -37,11 +38,22 @@ func (sh *Shell) currentSplit(name string) (*SplitEntry, error) {
 	return sh.ws.SplitByName(name)
 }
 
-// checkProtocol reports a protocol the split cannot serve.
+// checkProtocol reports a protocol the split cannot serve: the sampled
+// leave-one-out protocol needs candidates and exactly one validation and
+// one test item per evaluated user (data.Split.CheckLeaveOneOut).
 func checkProtocol(se *SplitEntry, protocol string) error {
-	if protocol == string(exp.LOO) && se.S.Candidates == nil {
+	if protocol != string(exp.LOO) {
+		return nil
+	}
+	if se.S.Candidates == nil {
 		return fmt.Errorf("split %s has no sampled candidates, which protocol=loo needs; use protocol=full, "+
 			"or make the split with candidates (split loo, or candidates=499)", se.Name)
+	}
+	if !se.looChecked {
+		se.looErr, se.looChecked = se.S.CheckLeaveOneOut(), true
+	}
+	if se.looErr != nil {
+		return fmt.Errorf("protocol=loo on split %s: %w", se.Name, se.looErr)
 	}
 	return nil
 }
@@ -88,6 +100,7 @@ func runTrain(ctx context.Context, sh *Shell, c *Call) error {
 		return err
 	}
 	terms := slices.Clone(build.Loss)
+	var notes []func(epochs int) string // the methods' schedule notes, given the final cap
 	teacherName := ""
 	if len(kd) > 0 {
 		teacherName = c.Opts.String("teacher")
@@ -116,6 +129,10 @@ func runTrain(ctx context.Context, sh *Shell, c *Call) error {
 				return fmt.Errorf("kd %s: %w", m, err)
 			}
 			terms = append(terms, train.Flatten(t)...)
+			if ms.Note != nil {
+				opts := c.Opts.scoped(m)
+				notes = append(notes, func(epochs int) string { return ms.Note(opts, epochs) })
+			}
 		}
 	}
 
@@ -136,10 +153,17 @@ func runTrain(ctx context.Context, sh *Shell, c *Call) error {
 	if sh.onBatch != nil {
 		cfg.Hooks = append(cfg.Hooks, train.Hook{OnBatch: func(e train.BatchEvent) { sh.onBatch(name, e) }})
 	}
+	for _, note := range notes {
+		if n := note(cfg.Epochs); n != "" {
+			sh.printf("note: %s\n", n)
+		}
+	}
 	specText := strings.Join(append([]string{kind}, givenWords(c.Opts)...), " ")
 	log, plain := sh.progress()
 	cfg.Hooks = append(cfg.Hooks, report.ProgressHook(log, name+" "+specText, plain))
+	started := time.Now()
 	res, err := train.Fit(ctx, build.Model, se.S.Train, terms, cfg)
+	took := time.Since(started)
 	stopped := errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 	if err != nil && (res == nil || res.Epochs == 0) {
 		if stopped {
@@ -179,7 +203,7 @@ func runTrain(ctx context.Context, sh *Shell, c *Call) error {
 		}
 		return fmt.Errorf("%w; %s keeps the parameters of epoch %d", err, name, kept)
 	}
-	sh.printf("%s: %s on %s, %s%s\n", name, specText, se.Name, entry.Status, paramsNote(build.Model))
+	sh.printf("%s: %s on %s, %s%s, %s\n", name, specText, se.Name, entry.Status, paramsNote(build.Model), tookNote(took, res))
 	if len(cfg.StopMetrics) > 0 {
 		primary := cfg.StopMetrics[0]
 		if b, ok := res.Best[primary]; ok {
@@ -190,6 +214,17 @@ func runTrain(ctx context.Context, sh *Shell, c *Call) error {
 		sh.printf("  (replaced the previous %s)\n", name)
 	}
 	return nil
+}
+
+// tookNote formats the wall time of a training run (evaluation included)
+// and its mean training time per epoch: "took 3.25s (0.71 s/epoch)".
+func tookNote(took time.Duration, res *train.Result) string {
+	if took >= time.Second {
+		took = took.Round(10 * time.Millisecond)
+	} else {
+		took = took.Round(time.Millisecond)
+	}
+	return fmt.Sprintf("took %s (%.3g s/epoch)", took, res.MeanEpochSeconds())
 }
 
 // plural formats "1 epoch", "3 epochs".

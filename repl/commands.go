@@ -249,17 +249,34 @@ func buildCommands() []*Command {
 	return []*Command{
 		{
 			Name:    "load",
-			Args:    []Arg{{Name: "dataset", Complete: completeDatasetNames}},
-			Summary: "load a registered data set (list datasets shows them)",
-			Help: "Loads a data set of package datasets after its default preprocessing and makes it the current one. " +
-				"citeulike-t is embedded; the others are read from dir= or $" + datasets.EnvDir + ".",
-			Examples: []string{"load citeulike-t", "load ml-100k dir=~/data min-rating=4 as=ml4"},
+			Args:    []Arg{{Name: "dataset", Optional: true, Complete: completeDatasetNames}},
+			Summary: "load a registered data set (list datasets), or files of your own with path=",
+			Help: "Loads a data set of package datasets after its default preprocessing, or interaction files of your own " +
+				"(path=, several files separated by commas and merged by identifier), makes it the current one and prints " +
+				"its card: users, items, interactions, density, the quantiles of the users' and items' numbers of " +
+				"interactions, and its times. Files are CSV/TSV or any delimited text (delimiter and header detected; " +
+				"sep=, header= to state them), with the columns user, item[, rating[, …]] unless cols= maps them: one name " +
+				"per column, user, item, rating (or weight), time (or timestamp), - to skip; a time column allows " +
+				"split llo. min-rating= keeps the records with a rating (weight) at least that, kcore= the k-core. plot= " +
+				"draws the degree distribution. citeulike-t is embedded; the other registered data sets are read from dir= " +
+				"or $" + datasets.EnvDir + ".",
+			Examples: []string{"load citeulike-t", "load ml-100k dir=~/data min-rating=4 as=ml4",
+				"load path=ratings.csv cols=user,item,rating,time min-rating=4 kcore=5 name=mine",
+				"load path=train.tsv,test.tsv cols=user,item,weight plot=degrees.svg"},
 			Options: func(sh *Shell, args []string) ([]Option, error) {
 				return []Option{
 					StringOpt("as", "", nil, "name in the workspace (default: the data set's name)"),
-					BoolOpt("raw", false, "skip the default preprocessing"),
-					{Name: "min-rating", Kind: KindFloat, Doc: "keep ratings (play counts) >= this (ml-100k, lastfm)"},
-					StringOpt("dir", "", completeFiles, "directory of the data set collection (default $"+datasets.EnvDir+")"),
+					BoolOpt("raw", false, "skip the default preprocessing (registered data sets)"),
+					{Name: "min-rating", Kind: KindFloat, Doc: "keep only records whose rating (weight, play count) is >= this: the binarisation threshold"},
+					StringOpt("dir", "", completeFiles, "directory of the data set collection (default $"+datasets.EnvDir+"), or of the files of path="),
+					StringOpt("path", "", completeFiles, "interaction files of your own, comma-separated (merged by identifier)"),
+					StringOpt("cols", "", nil, "path=: what each column holds, e.g. user,item,rating,time (- skips a column)"),
+					Option{Name: "format", Kind: KindEnum, Default: "csv", Choices: datasets.Formats(), Doc: "path=: file format"},
+					StringOpt("sep", "", nil, "path=: field separator (default: detected; tab for a tab)"),
+					EnumOpt("header", "auto", []string{"auto", "yes", "no"}, "path=: whether the first line is a header (auto: detected)"),
+					IntOpt("kcore", 0, 0, 1_000_000, "path=: keep the k-core, every user and item with at least k interactions (0: all)"),
+					StringOpt("name", "", nil, "path=: the data set's name (default: the first file's stem)"),
+					StringOpt("plot", "", completeFiles, "also draw the degree distribution to this file (.svg, .png, .pdf, or .csv)"),
 				}, nil
 			},
 			Run: runLoad,
@@ -267,12 +284,17 @@ func buildCommands() []*Command {
 		{
 			Name:    "split",
 			Args:    []Arg{{Name: "method", Complete: completeSplitMethods}},
-			Summary: "split the current data set (loo, ratio, shipped, import)",
+			Summary: "split the current data set (loo, llo, ratio, shipped, import)",
 			Help: "Makes a train/validation/test split of the current data set (or of=<dataset>) and makes it the " +
-				"current split. loo samples the leave-one-out candidates (candidates=499) that protocol=loo needs.",
-			Examples: []string{"split loo seed=1", "split ratio valid=0.1 test=0.1 as=r801010", "split shipped name=derrd-loo candidates=499"},
-			Options:  splitSchema,
-			Run:      runSplit,
+				"current split. loo holds out one random validation and one test item per user and samples the " +
+				"leave-one-out candidates (candidates=499) that protocol=loo needs; llo holds out each user's last two " +
+				"interactions by time (data with a time column). import reads train/valid/test files made elsewhere and " +
+				"states what they are: protocol=full (the default) for any split, protocol=loo only for one validation " +
+				"and one test item per user, which it checks.",
+			Examples: []string{"split loo seed=1", "split llo", "split ratio valid=0.1 test=0.1 as=r801010", "split shipped name=derrd-loo candidates=499",
+				"split import train=train.tsv test=test.tsv protocol=full"},
+			Options: splitSchema,
+			Run:     runSplit,
 		},
 		{
 			Name:    "train",
@@ -320,9 +342,10 @@ func buildCommands() []*Command {
 		},
 		{
 			Name:    "plot",
-			Summary: "draw training curves (evaluation metric or loss per epoch) as a figure and CSV",
-			Help: "Prints the per-epoch values of the models' training histories and writes them to out=: a figure " +
-				"(.svg, .png or .pdf, drawn by kdlib/report) with the data beside it as .csv, or only the .csv.",
+			Summary: "draw training curves (evaluation metric or loss per epoch) or a degree distribution as a figure and CSV",
+			Help: "Prints the per-epoch values of the models' training histories (or a data set's degree distribution) " +
+				"and writes them to out=: a figure (.svg, .png or .pdf, drawn by kdlib/report) with the data beside it as " +
+				".csv, or only the .csv.",
 			Subs: []*Command{
 				{
 					Name:     "curves",
@@ -337,6 +360,16 @@ func buildCommands() []*Command {
 						}, nil
 					},
 					Run: runPlotCurves,
+				},
+				{
+					Name:     "degrees",
+					Args:     []Arg{{Name: "dataset", Optional: true, Complete: func(sh *Shell, _ []string, _ string) []string { return sh.ws.DatasetNames() }}},
+					Summary:  "degree distribution of a data set: the fraction of users and items with at least d interactions",
+					Examples: []string{"plot degrees out=degrees.svg", "plot degrees mine out=degrees.csv"},
+					Options: func(sh *Shell, args []string) ([]Option, error) {
+						return []Option{StringOpt("out", "degrees.svg", completeFiles, "output: a figure (.svg, .png, .pdf; the data go beside it as .csv) or a .csv")}, nil
+					},
+					Run: runPlotDegrees,
 				},
 				{
 					Name:     "loss",

@@ -59,7 +59,7 @@ func TestCompleter(t *testing.T) {
 		{line: "eval teacher l", want: []string{"eval teacher loo ", "eval teacher latency "}, only: true},
 		{line: "compare teacher ", want: []string{"compare teacher tiny-student "}},
 		{line: "compare teacher tiny-student ", want: []string{"compare teacher tiny-student metrics="}, not: []string{"compare teacher tiny-student teacher "}},
-		{line: "plot ", want: []string{"plot curves ", "plot loss "}, only: true},
+		{line: "plot ", want: []string{"plot curves ", "plot degrees ", "plot loss "}, only: true},
 		{line: "plot curves teacher ", want: []string{"plot curves teacher tiny-student ", "plot curves teacher out="},
 			not: []string{"plot curves teacher teacher "}},
 		{line: "plot curves teacher out=f", want: []string{"plot curves teacher out=figs/"}, only: true},

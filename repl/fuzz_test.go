@@ -33,6 +33,9 @@ var fuzzSeeds = []string{
 	`load "tiny" as='t 2'`, `show "a\"b"`, "train s bpr dim=2 dim=3", "train = =", "a=b c=d", "eval m ful",
 	"train x bpr dim=3 epochs=2 eval-every=1 protocol=loo; plot curves x m2",
 	"reproduce derrd-curves quick out=sw", "reproduce td-params full shard=1/3 keep-going=true", "reproduce x fast shard=a",
+	"load path=a.csv cols=user,item,time kcore=2 name=a", "load path=a.csv,b.csv sep=tab header=no plot=d.svg", "load path=,",
+	"plot degrees out=d.svg", "plot degrees tiny out=d.csv", "split llo candidates=5", "split llo short=drop",
+	"split import train=a.tsv test=b.tsv protocol=loo candidates=3", "train s bpr dim=2 kd=fake epochs=2",
 }
 
 // fuzzShell returns a shell in a sandbox with cheap commands: a synthetic

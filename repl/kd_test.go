@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -18,6 +19,7 @@ import (
 // tiny data set (50 items: teacher lists of 20, small samples).
 var tinyKD = map[string]string{
 	"hint":   "",
+	"fitnet": "",
 	"de":     "experts.de=4",
 	"phr":    "",
 	"ftd":    "",
@@ -256,4 +258,30 @@ func toInt(x any) int {
 	}
 	f, _ := x.(float64)
 	return int(f)
+}
+
+// TestKDScheduleNotes checks that train says what an epoch cap below a
+// method's own temperature schedule changes, that the summary line has the
+// training time, and that fitnet trains a linear bridge.
+func TestKDScheduleNotes(t *testing.T) {
+	sh, out := testShell(t, nil)
+	mustExec(t, sh, out, "load tiny; split loo candidates=20; train teacher bpr dim=8 epochs=1")
+	got := mustExec(t, sh, out, "train s bpr dim=4 epochs=3 kd=de experts.de=4")
+	if !strings.Contains(got, "note: de anneals its Gumbel-softmax temperature 1 → 1e-10 over 1000 epochs (tau-epochs=1000); this run is capped at 3 epochs") {
+		t.Errorf("no schedule note:\n%s", got)
+	}
+	if !regexp.MustCompile(`s: bpr .* took [0-9.]+m?s \([0-9.e-]+ s/epoch\)\n`).MatchString(got) {
+		t.Errorf("no timing on the summary line:\n%s", got)
+	}
+	if got := mustExec(t, sh, out, "train s bpr dim=4 epochs=3 kd=de experts.de=4 tau-epochs.de=3"); strings.Contains(got, "note:") {
+		t.Errorf("a schedule within the cap got a note:\n%s", got)
+	}
+	if got := mustExec(t, sh, out, "train s bpr dim=4 epochs=2 kd=htd groups.htd=3 tau-epochs.htd=0"); !strings.Contains(got, "note: htd anneals its Gumbel-softmax temperature 1 → 1e-10 over the run's epoch cap (tau-epochs=0)") {
+		t.Errorf("tau-epochs=0 got no note:\n%s", got)
+	}
+	mustExec(t, sh, out, "train f bpr dim=4 epochs=1 kd=fitnet")
+	me, _ := sh.ws.ModelByName("f")
+	if _, ok := me.Result.History[0].TermLoss["fitnet"]; !ok {
+		t.Errorf("fitnet term losses %v", me.Result.History[0].TermLoss)
+	}
 }

@@ -50,14 +50,25 @@ func methodSpec(m distill.Method) MethodSpec {
 		opts = append(opts, replOption(o))
 	}
 	doc := m.Doc + ", " + string(m.Kind) + " knowledge"
+	termOf := func(o Values) distill.TermSpec {
+		t := distill.TermSpec{Method: m.Name, Lambda: o.Float("lambda"), Options: map[string]any{}}
+		for _, x := range m.Options {
+			t.Options[x.Name] = o.vals[x.Name]
+		}
+		return t
+	}
+	var note func(Values, int) string
+	if m.Note != nil {
+		note = func(o Values, epochs int) string {
+			return strings.Join(distill.BudgetNotes([]distill.TermSpec{termOf(o)}, epochs), "; ")
+		}
+	}
 	return MethodSpec{
 		Doc:     doc,
 		Options: opts,
+		Note:    note,
 		New: func(env MethodEnv, o Values) (train.Term, error) {
-			t := distill.TermSpec{Method: m.Name, Lambda: o.Float("lambda"), Options: map[string]any{}}
-			for _, x := range m.Options {
-				t.Options[x.Name] = o.vals[x.Name]
-			}
+			t := termOf(o)
 			terms, err := distill.Build([]distill.TermSpec{t}, distill.Env{Teacher: env.Teacher, Student: env.Student, Seed: env.Seed, Lists: env.Lists})
 			if err != nil {
 				return nil, methodError(m.Name, err)

@@ -83,6 +83,10 @@ type MethodSpec struct {
 	// of several terms (de-rrd) returns them as one train.TermGroup; the trainer
 	// gets its members.
 	New func(env MethodEnv, opts Values) (train.Term, error)
+	// Note, if set, says how a run capped at epochs epochs departs from
+	// the method's own schedule ("" when it does not); train prints it
+	// before training (distill.Method.Note: DE's and HTD's temperatures).
+	Note func(opts Values, epochs int) string
 }
 
 // SplitEnv is what a split method may use.
@@ -178,8 +182,18 @@ func (r *Registry) RegisterMethod(name string, s MethodSpec) {
 	r.methods[name] = s
 }
 
-// RegisterSplit adds a split method. It panics (at start-up) on a
-// duplicate or malformed entry.
+// RegisterSplit adds a split method: `split <name>` then calls s.New with
+// the current data set (SplitEnv.X; nil with NoData when none is loaded),
+// the seed (seed=, default the session's) and the method's own options
+// (s.Options, parsed, checked and completed by the shell), and stores the
+// *data.Split it returns. The common options of, as and seed are the
+// shell's: s.Options must not declare them. A split that samples
+// candidates (data.SampleCandidates) serves protocol=loo only if it also
+// holds out exactly one validation and one test item per user
+// (data.Split.CheckLeaveOneOut); train and eval check it. Register on a
+// copy of Default (Default.Clone) given to New in Config.Registry, or on
+// Default before a shell starts. It panics on a duplicate or malformed
+// entry, so mistakes show at start-up. See ExampleRegistry_RegisterSplit.
 func (r *Registry) RegisterSplit(name string, s SplitSpec) {
 	checkName("split method", name)
 	if _, dup := r.splits[name]; dup {

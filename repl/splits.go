@@ -28,6 +28,25 @@ func init() {
 			return data.LeaveOneOutWithOptions(env.X, env.Seed, opts)
 		},
 	})
+	registerSplit("llo", SplitSpec{
+		Doc: "leave-last-out by time: each user's last interaction is test, the one before it validation (ties: the later-numbered item), with sampled candidates; needs a time column",
+		Options: []Option{
+			IntOpt("candidates", data.DefaultNumCandidates, 0, 1<<20,
+				"unobserved items sampled per user for the leave-one-out protocol (0: none, full ranking only)"),
+			EnumOpt("short", "error", []string{"error", "drop", "train-only"},
+				"users with fewer than 3 interactions: fail, drop them, or keep them in train only"),
+		},
+		New: func(env SplitEnv, o Values) (*data.Split, error) {
+			opts := data.LOOOptions{NumCandidates: o.Int("candidates")}
+			switch o.String("short") {
+			case "drop":
+				opts.ShortUsers = data.ShortUsersDrop
+			case "train-only":
+				opts.ShortUsers = data.ShortUsersTrainOnly
+			}
+			return data.LeaveLastOut(env.X, env.Seed, opts)
+		},
+	})
 	registerSplit("ratio", SplitSpec{
 		Doc: "random per-user ratio split; the default 0.2/0.2 is HetComp's 60/20/20, valid=0.1 test=0.1 gives 80/10/10",
 		Options: []Option{
@@ -67,15 +86,23 @@ func init() {
 		},
 	})
 	registerSplit("import", SplitSpec{
-		Doc:    "import train/valid/test files made elsewhere (TSV/CSV user item pairs)",
+		Doc: "import train/valid/test files made elsewhere (TSV/CSV user item pairs with shared integer ids), " +
+			"stating what they are: protocol=full (any split) or protocol=loo (one validation and one test item per user, checked)",
 		NoData: true,
 		Options: []Option{
 			{Name: "train", Kind: KindString, Required: true, Complete: completeFiles, Doc: "training pairs file"},
 			StringOpt("valid", "", completeFiles, "validation pairs file (optional)"),
 			{Name: "test", Kind: KindString, Required: true, Complete: completeFiles, Doc: "test pairs file"},
-			IntOpt("candidates", 0, 0, 1<<20, "sample this many candidates per user for the leave-one-out protocol"),
+			EnumOpt("protocol", "full", []string{"full", "loo"},
+				"what the split is: full (evaluate by full ranking) or loo (exactly one validation and one test item per user; candidates are sampled)"),
+			IntOpt("candidates", data.DefaultNumCandidates, 1, 1<<20, "protocol=loo: candidates sampled per user"),
 		},
 		New: func(env SplitEnv, o Values) (*data.Split, error) {
+			protocol := o.String("protocol")
+			if protocol == "full" && o.Given("candidates") {
+				return nil, fmt.Errorf("candidates= is for protocol=loo, which needs one validation and one test item per user; " +
+					"write protocol=loo if the files are a leave-one-out split")
+			}
 			valid := o.String("valid")
 			if valid != "" {
 				valid = env.Path(valid)
@@ -84,16 +111,25 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
+			s.Name += " protocol=" + protocol
+			if protocol == "full" {
+				return s, nil
+			}
 			return s, withCandidates(s, env.Seed, o.Int("candidates"))
 		},
 	})
 }
 
 // withCandidates samples n leave-one-out candidates per user into s (none
-// when n is 0).
+// when n is 0), after checking that s is a leave-one-out split: candidates
+// on a split with several test items per user (or no validation item)
+// would pretend it is one.
 func withCandidates(s *data.Split, seed uint64, n int) error {
 	if n == 0 {
 		return nil
+	}
+	if err := s.CheckLeaveOneOut(); err != nil {
+		return err
 	}
 	return data.SampleCandidates(s, seed, n)
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kdrec/kdrec/datasets"
 	"github.com/kdrec/kdrec/kdlib/data"
 	"github.com/kdrec/kdrec/kdlib/eval"
 	"github.com/kdrec/kdrec/kdlib/train"
@@ -16,6 +17,9 @@ type DatasetEntry struct {
 	Name string
 	// Source is the registry name in package datasets ("" otherwise).
 	Source string
+	// Files describes the files of a data set loaded by path (load
+	// path=…), nil otherwise.
+	Files *datasets.Files
 	// X holds the interactions.
 	X *data.Interactions
 }
@@ -31,6 +35,9 @@ type SplitEntry struct {
 	S *data.Split
 
 	gone string // "replaced" or "dropped" once the name no longer refers to it
+
+	looChecked bool  // whether looErr holds S.CheckLeaveOneOut()
+	looErr     error // why S cannot serve protocol=loo (nil: it can)
 }
 
 // Label is the split's name, marked when the name now refers to another

@@ -15,7 +15,8 @@ import (
 // users.dat, line by line and along each line). This is the numbering of the
 // authors' CiteULike: ReadUsersDat then Filter(5, 0) reproduces it exactly.
 // UserIDs and ItemIDs carry the original identifiers; where l had none, they
-// become the decimal original indices. Pairs keep their input order.
+// become the decimal original indices. Pairs keep their input order, and
+// their times (Log.Times) when l has them.
 // l must be valid (see Validate), as the readers return it.
 func (l *Log) Filter(minPerUser, minPerItem int) *Log {
 	alive := make([]bool, len(l.Pairs))
@@ -90,6 +91,9 @@ func (l *Log) subset(alive []bool) *Log {
 			out.NumItems++
 		}
 		out.Pairs = append(out.Pairs, Pair{newUser[p.User], newItem[p.Item]})
+		if l.Times != nil {
+			out.Times = append(out.Times, l.Times[k])
+		}
 	}
 	return out
 }
@@ -103,11 +107,12 @@ func idOf(ids []string, i int) string {
 }
 
 // LogOf returns the interactions of x as a Log: pairs user by user with items
-// ascending, the same index spaces and identifiers. The filters then number
-// items in ascending order of their first user rather than by file order.
+// ascending, the same index spaces, identifiers and times. The filters then
+// number items in ascending order of their first user rather than by file
+// order.
 func LogOf(x *Interactions) *Log {
 	return &Log{
 		NumUsers: x.NumUsers, NumItems: x.NumItems, Pairs: x.Pairs(),
-		UserIDs: x.UserIDs, ItemIDs: x.ItemIDs,
+		UserIDs: x.UserIDs, ItemIDs: x.ItemIDs, Times: x.Times,
 	}
 }

@@ -2,6 +2,7 @@ package data
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -71,6 +72,29 @@ func FuzzReadCSV(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte, mode uint8) {
 		l, err := ReadCSV(bytes.NewReader(in), fuzzName, fuzzOptions(mode, 0xff)...)
 		fuzzCheck(t, l, err)
+	})
+}
+
+// FuzzReadCSVColumns reads with a column mapping and a time column; the
+// first input byte picks the mapping, the second the other options.
+func FuzzReadCSVColumns(f *testing.F) {
+	f.Add([]byte("item,user,when\na,u1,2010-01-02\nb,u1,1262304000\na,u1,5\n"), uint8(0), uint8(0))
+	f.Add([]byte("u1\tx\t3\t2010-01-03T10:00:00Z\nu2\tx\t1\t7\n"), uint8(1), uint8(16))
+	layouts := [][]Column{
+		{ColItem, ColUser, ColTime},
+		{ColUser, ColItem, ColRating, ColTime},
+		{ColSkip, ColUser, ColSkip, ColItem},
+	}
+	f.Fuzz(func(t *testing.T, in []byte, which, mode uint8) {
+		cols := layouts[int(which)%len(layouts)]
+		if !slices.Contains(cols, ColRating) {
+			mode &^= 16
+		}
+		l, err := ReadCSV(bytes.NewReader(in), fuzzName, append(fuzzOptions(mode, 0xff), Columns(cols...))...)
+		fuzzCheck(t, l, err)
+		if err == nil && (l.Times != nil) != slices.Contains(cols, ColTime) {
+			t.Fatalf("times %v with columns %v", l.Times != nil, cols)
+		}
 	})
 }
 

@@ -3,6 +3,7 @@ package data
 import (
 	"fmt"
 	"io"
+	"math"
 	"path/filepath"
 	"slices"
 )
@@ -138,9 +139,13 @@ func checkShared(l *Log) error {
 // Concat joins Logs that share one index space (read with KeepIDs, such as
 // the train and test files of a shipped split) into one named name: pairs in
 // argument order with repeats dropped, index spaces the largest of the inputs.
-// No pair at all gives an error wrapping ErrEmpty.
+// Times are kept when every input has them (a pair in several inputs keeps
+// its earliest time); when only some have, they are dropped with a warning.
+// No pair at all gives an error wrapping ErrEmpty. To join files whose ids
+// were remapped (string ids), use Merge.
 func Concat(name string, logs ...*Log) (*Log, error) {
 	out := &Log{Name: name}
+	var parts []*Log
 	for _, l := range logs {
 		if l == nil {
 			continue
@@ -151,12 +156,100 @@ func Concat(name string, logs ...*Log) (*Log, error) {
 		out.NumUsers, out.NumItems = max(out.NumUsers, l.NumUsers), max(out.NumItems, l.NumItems)
 		out.Pairs = append(out.Pairs, l.Pairs...)
 		out.Warnings = append(out.Warnings, l.Warnings...)
+		parts = append(parts, l)
 	}
 	if len(out.Pairs) == 0 {
 		return nil, fmt.Errorf("concat %s: %w", name, ErrEmpty)
 	}
+	out.Times, out.Warnings = joinTimes(name, parts, out.Warnings)
 	if dup := repeats(out.Pairs); dup != nil {
 		out.Warnings = append(out.Warnings, fmt.Sprintf("%s: merged %d user–item pair(s) found in more than one of its files", name, countTrue(dup)))
+		if out.Times != nil {
+			out.Times = mergeTimes(out.Pairs, out.Times, dup)
+		}
+		out.Pairs = dropMarked(out.Pairs, dup)
+	}
+	return out, nil
+}
+
+// joinTimes concatenates the times of parts when all have them; when only
+// some have, it returns nil and a warning naming the first without.
+func joinTimes(name string, parts []*Log, warnings []string) ([]float64, []string) {
+	timed := 0
+	var untimed string
+	for _, l := range parts {
+		if l.Times != nil {
+			timed++
+		} else if untimed == "" {
+			untimed = l.Name
+		}
+	}
+	switch timed {
+	case 0:
+		return nil, warnings
+	case len(parts):
+		var times []float64
+		for _, l := range parts {
+			times = append(times, l.Times...)
+		}
+		return times, warnings
+	}
+	return nil, append(warnings, fmt.Sprintf("%s: times dropped: %s has none (join files that all have a time column)", name, untimed))
+}
+
+// Merge joins Logs by identifier into one named name: users (and items)
+// with the same identifier in several inputs become one, numbered in order
+// of first appearance over the inputs in argument order, identifiers in
+// UserIDs and ItemIDs. Pairs keep the input order with repeats dropped
+// (with a warning), and times when every input has them (see Concat). It
+// joins files read without KeepIDs — several files of one data set with
+// string ids, or a train and a test file — which Concat, joining by index,
+// cannot. An input without identifiers (read with KeepIDs) is an error:
+// join those with Concat. No pair at all gives an error wrapping ErrEmpty.
+func Merge(name string, logs ...*Log) (*Log, error) {
+	out := &Log{Name: name}
+	users, items := map[string]int32{}, map[string]int32{}
+	id := func(index map[string]int32, ids *[]string, n *int, key string) int32 {
+		if k, ok := index[key]; ok {
+			return k
+		}
+		k := int32(len(*ids))
+		index[key] = k
+		*ids = append(*ids, key)
+		*n = len(*ids)
+		return k
+	}
+	var parts []*Log
+	for _, l := range logs {
+		if l == nil {
+			continue
+		}
+		if err := l.Validate(); err != nil {
+			return nil, fmt.Errorf("merge %s: %w", name, err)
+		}
+		if l.UserIDs == nil || l.ItemIDs == nil {
+			return nil, fmt.Errorf("merge %s: %s has no identifiers (read with KeepIDs): join files of one index space with Concat", name, l.Name)
+		}
+		if len(out.Pairs)+len(l.Pairs) > math.MaxInt32 {
+			return nil, fmt.Errorf("merge %s: more than %d pairs", name, math.MaxInt32)
+		}
+		for _, p := range l.Pairs {
+			u := id(users, &out.UserIDs, &out.NumUsers, l.UserIDs[p.User])
+			i := id(items, &out.ItemIDs, &out.NumItems, l.ItemIDs[p.Item])
+			out.Pairs = append(out.Pairs, Pair{u, i})
+		}
+		out.Warnings = append(out.Warnings, l.Warnings...)
+		parts = append(parts, l)
+	}
+	if len(out.Pairs) == 0 {
+		return nil, fmt.Errorf("merge %s: %w", name, ErrEmpty)
+	}
+	out.Times, out.Warnings = joinTimes(name, parts, out.Warnings)
+	if dup := repeats(out.Pairs); dup != nil {
+		out.Warnings = append(out.Warnings, fmt.Sprintf("%s: merged %d user–item pair(s) found in more than one of its files", name, countTrue(dup)))
+		if out.Times != nil {
+			out.Times = mergeTimes(out.Pairs, out.Times, dup)
+		}
 		out.Pairs = dropMarked(out.Pairs, dup)
 	}
 	return out, nil

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -38,6 +39,13 @@ type Log struct {
 	// merged. Filter, KCore and Concat keep them and Build copies them to
 	// Interactions.Warnings; callers show them to the user.
 	Warnings []string
+	// Times, when not nil, holds the time of every pair (parallel to
+	// Pairs), in the unit of the source (Unix seconds for dates): read
+	// from a time column (Columns with ColTime; ReadMovieLens's
+	// timestamps). A pair repeated in the input keeps its earliest time.
+	// Filter, KCore, Concat and Merge keep them and Build copies them to
+	// Interactions.Times; LeaveLastOut needs them.
+	Times []float64
 }
 
 // Build returns the Interactions of l. The id slices are shared with l.
@@ -52,6 +60,12 @@ func (l *Log) Build() (*Interactions, error) {
 	}
 	x.UserIDs, x.ItemIDs = l.UserIDs, l.ItemIDs
 	x.Warnings = slices.Clone(l.Warnings)
+	if l.Times != nil {
+		if len(l.Times) != len(l.Pairs) {
+			return nil, fmt.Errorf("%s: %d times for %d pairs", l.Name, len(l.Times), len(l.Pairs))
+		}
+		x.Times = timesByRow(x, l.Pairs, l.Times)
+	}
 	return x, nil
 }
 
@@ -70,6 +84,16 @@ func (l *Log) Validate() error {
 	if dup := repeats(l.Pairs); dup != nil {
 		k := slices.Index(dup, true)
 		return fmt.Errorf("%s: pair %d (%d, %d) repeats an earlier pair", l.Name, k, l.Pairs[k].User, l.Pairs[k].Item)
+	}
+	if l.Times != nil {
+		if len(l.Times) != len(l.Pairs) {
+			return fmt.Errorf("%s: %d times for %d pairs", l.Name, len(l.Times), len(l.Pairs))
+		}
+		for k, t := range l.Times {
+			if math.IsNaN(t) || math.IsInf(t, 0) {
+				return fmt.Errorf("%s: pair %d has time %v", l.Name, k, t)
+			}
+		}
 	}
 	for _, side := range []struct {
 		what string
@@ -157,9 +181,10 @@ const (
 	optRejectDup
 	optDelimiter
 	optHeader
+	optColumns
 )
 
-var optionNames = []string{"MinRating", "KeepIDs", "OneBased", "Shape", "RejectDuplicates", "Delimiter", "Header"}
+var optionNames = []string{"MinRating", "KeepIDs", "OneBased", "Shape", "RejectDuplicates", "Delimiter", "Header", "Columns"}
 
 type readConfig struct {
 	set                optionBit
@@ -167,6 +192,98 @@ type readConfig struct {
 	numUsers, numItems int
 	delimiter          string
 	header             bool
+	columns            []Column
+}
+
+// Column is what one column of a delimited file holds (see Columns).
+type Column string
+
+// The columns of Columns.
+const (
+	// ColUser holds user identifiers.
+	ColUser Column = "user"
+	// ColItem holds item identifiers.
+	ColItem Column = "item"
+	// ColRating holds a rating or weight (a count, a play count): a
+	// number, read only by MinRating, which binarises it.
+	ColRating Column = "rating"
+	// ColTime holds the time of the interaction: a number (Unix seconds,
+	// or any unit) or a date (RFC 3339, "2006-01-02 15:04:05",
+	// "2006-01-02T15:04:05" or "2006-01-02", UTC unless the date says
+	// otherwise), kept in Log.Times as Unix seconds.
+	ColTime Column = "time"
+	// ColSkip is a column that is read and ignored.
+	ColSkip Column = "-"
+)
+
+// ParseColumns parses a column list written "user,item,rating,time": one
+// name per column of the file, in order, each user, item, rating (or
+// weight), time (or timestamp) or - (skip). It checks the list as Columns
+// does.
+func ParseColumns(s string) ([]Column, error) {
+	var cols []Column
+	for _, f := range strings.Split(s, ",") {
+		switch c := strings.ToLower(strings.TrimSpace(f)); c {
+		case "user", "item", "rating", "time", "-":
+			cols = append(cols, Column(c))
+		case "weight", "count":
+			cols = append(cols, ColRating)
+		case "timestamp":
+			cols = append(cols, ColTime)
+		case "skip", "_", "":
+			cols = append(cols, ColSkip)
+		default:
+			return nil, fmt.Errorf("column %s: want user, item, rating (weight), time (timestamp) or - (skip)", quoteField(f))
+		}
+	}
+	if err := checkColumns(cols); err != nil {
+		return nil, err
+	}
+	return cols, nil
+}
+
+// checkColumns checks a column list: one user and one item column, at
+// most one rating and one time column, known names only.
+func checkColumns(cols []Column) error {
+	count := map[Column]int{}
+	for _, c := range cols {
+		switch c {
+		case ColUser, ColItem, ColRating, ColTime, ColSkip:
+			count[c]++
+		default:
+			return fmt.Errorf("column %s: want user, item, rating, time or -", quoteField(string(c)))
+		}
+	}
+	if count[ColUser] != 1 || count[ColItem] != 1 {
+		return fmt.Errorf("columns %s: want exactly one user and one item column", columnList(cols))
+	}
+	for _, c := range []Column{ColRating, ColTime} {
+		if count[c] > 1 {
+			return fmt.Errorf("columns %s: more than one %s column", columnList(cols), c)
+		}
+	}
+	return nil
+}
+
+// columnList writes a column list as ParseColumns reads it.
+func columnList(cols []Column) string {
+	f := make([]string, len(cols))
+	for k, c := range cols {
+		f[k] = string(c)
+	}
+	return strings.Join(f, ",")
+}
+
+// Columns says what each column of a ReadCSV input holds, in order (see
+// Column): "user,item,rating,time" is Columns(ColUser, ColItem, ColRating,
+// ColTime), and Columns(ColItem, ColSkip, ColUser) reads files whose first
+// column is the item. A line must have at least len(cols) fields; fields
+// after them are ignored. The list needs one user and one item column and
+// at most one rating and one time column; MinRating needs a rating column.
+// Without Columns, ReadCSV reads user, item and optionally rating and an
+// unchecked fourth column, and keeps no times.
+func Columns(cols ...Column) ReadOption {
+	return func(c *readConfig) { c.set |= optColumns; c.columns = slices.Clone(cols) }
 }
 
 // MinRating binarises explicit ratings: a record is kept only when its rating
@@ -240,6 +357,14 @@ func newConfig(name, format string, allowed optionBit, opts []ReadOption) (*read
 	}
 	if c.set&optDelimiter != 0 && c.delimiter == "" {
 		return nil, fmt.Errorf("%s: empty delimiter", name)
+	}
+	if c.set&optColumns != 0 {
+		if err := checkColumns(c.columns); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if c.set&optMinRating != 0 && !slices.Contains(c.columns, ColRating) {
+			return nil, fmt.Errorf("%s: MinRating needs a rating column (columns %s)", name, columnList(c.columns))
+		}
 	}
 	return c, nil
 }
@@ -321,7 +446,9 @@ type logBuilder struct {
 	reject       bool
 	users, items *idSpace
 	pairs        []Pair
-	lines        []int32 // source line of every pair, for duplicate errors
+	lines        []int32   // source line of every pair, for duplicate errors
+	times        []float64 // time of every pair when timed
+	timed        bool
 	warnings     []string
 }
 
@@ -358,6 +485,12 @@ func (b *logBuilder) add(u, i int32, line int) {
 	b.lines = append(b.lines, int32(min(line, math.MaxInt32)))
 }
 
+// addTimed adds a pair with its time.
+func (b *logBuilder) addTimed(u, i int32, line int, t float64) {
+	b.add(u, i, line)
+	b.times = append(b.times, t)
+}
+
 // finish removes repeated pairs (or reports them) and returns the Log.
 func (b *logBuilder) finish() (*Log, error) {
 	if len(b.pairs) == 0 {
@@ -375,9 +508,15 @@ func (b *logBuilder) finish() (*Log, error) {
 		first := b.lines[slices.Index(b.pairs, b.pairs[k])]
 		b.warnings = append(b.warnings, fmt.Sprintf("%s: merged %d repeated user–item pair(s) (the first: line %d repeats line %d)",
 			b.name, countTrue(dup), b.lines[k], first))
+		if b.timed {
+			b.times = mergeTimes(b.pairs, b.times, dup)
+		}
 		b.pairs = dropMarked(b.pairs, dup)
 	}
 	l := &Log{Name: b.name, NumUsers: b.users.n, NumItems: b.items.n, Pairs: slices.Clip(b.pairs), Warnings: b.warnings}
+	if b.timed {
+		l.Times = slices.Clip(b.times)
+	}
 	if !b.users.keep {
 		l.UserIDs = b.users.ids
 	}
@@ -407,6 +546,32 @@ func repeats(pairs []Pair) []bool {
 		}
 	}
 	return dup
+}
+
+// mergeTimes gives every first occurrence of a repeated pair the earliest
+// time of its occurrences and returns the times of the unmarked pairs (in
+// place), as dropMarked keeps the pairs.
+func mergeTimes(pairs []Pair, times []float64, dup []bool) []float64 {
+	first := map[Pair]int{}
+	for k, p := range pairs {
+		if !dup[k] {
+			first[p] = k
+		}
+	}
+	for k, p := range pairs {
+		if dup[k] {
+			f := first[p]
+			times[f] = min(times[f], times[k])
+		}
+	}
+	w := 0
+	for k, t := range times {
+		if !dup[k] {
+			times[w] = t
+			w++
+		}
+	}
+	return times[:w]
 }
 
 // dropMarked removes the marked pairs in place, keeping the order.
@@ -608,10 +773,11 @@ func ReadAdjacencyFile(path string, opts ...ReadOption) (*Log, error) {
 
 // ReadMovieLens reads MovieLens ratings: u.data of ML-100K (tab-separated)
 // or ratings.dat of ML-1M and ML-10M ("::"-separated), one "user item rating
-// timestamp" record per line, with an integer timestamp. The separator is
-// detected from the first line unless Delimiter is given. Every rating counts
-// as an interaction unless MinRating is given. Blank lines are skipped.
-// Options: MinRating, KeepIDs, OneBased, Shape, RejectDuplicates, Delimiter.
+// timestamp" record per line, with an integer timestamp, kept in Log.Times.
+// The separator is detected from the first line unless Delimiter is given.
+// Every rating counts as an interaction unless MinRating is given. Blank
+// lines are skipped. Options: MinRating, KeepIDs, OneBased, Shape,
+// RejectDuplicates, Delimiter.
 func ReadMovieLens(r io.Reader, name string, opts ...ReadOption) (*Log, error) {
 	c, err := newConfig(name, "MovieLens", optMinRating|optKeepIDs|optOneBased|optShape|optRejectDup|optDelimiter, opts)
 	if err != nil {
@@ -626,12 +792,14 @@ func ReadMovieLensFile(path string, opts ...ReadOption) (*Log, error) {
 }
 
 // ReadCSV reads delimited text (CSV, TSV, …) with the columns user, item and
-// optionally rating and timestamp, in that order; the timestamp is not
-// checked. The delimiter is detected (see Delimiter), fields are trimmed of
-// spaces and of one pair of enclosing double quotes (no quoting beyond that),
-// blank lines are skipped, and a header line is detected (see Header). A
-// rating column must hold numbers; it is used only with MinRating.
-// All options apply.
+// optionally rating and timestamp, in that order, or the columns given by
+// Columns; without Columns the fourth column is not checked and no times
+// are kept. The delimiter is detected (see Delimiter), fields are trimmed
+// of spaces and of one pair of enclosing double quotes (no quoting beyond
+// that), blank lines are skipped, and a header line is detected (see
+// Header). A rating column must hold numbers; it is used only with
+// MinRating. A time column (Columns with ColTime) must hold numbers or
+// dates; its values go to Log.Times. All options apply.
 func ReadCSV(r io.Reader, name string, opts ...ReadOption) (*Log, error) {
 	c, err := newConfig(name, "CSV", ^optionBit(0), opts)
 	if err != nil {
@@ -648,6 +816,79 @@ func ReadCSVFile(path string, opts ...ReadOption) (*Log, error) {
 type numberedLine struct {
 	text string
 	n    int
+}
+
+// layout says where the fields of a delimited line are: the indices of the
+// user, item, rating and time columns (−1 when absent; a rating index
+// applies when the line has that field) and the bounds of the field count
+// (maxFields −1: no bound).
+type layout struct {
+	user, item, rating, time int
+	intTime                  bool // the time must be an integer (MovieLens)
+	keepTime                 bool // times go to Log.Times
+	minFields, maxFields     int
+	cols                     []Column
+}
+
+// newLayout returns the layout of a ReadCSV (movieLens false) or
+// ReadMovieLens input under c.
+func newLayout(c *readConfig, movieLens bool) layout {
+	threshold := c.set&optMinRating != 0
+	switch {
+	case movieLens:
+		return layout{user: 0, item: 1, rating: 2, time: 3, intTime: true, keepTime: true, minFields: 4, maxFields: 4}
+	case c.set&optColumns != 0:
+		ly := layout{user: -1, item: -1, rating: -1, time: -1, minFields: len(c.columns), maxFields: -1, cols: c.columns}
+		for k, col := range c.columns {
+			switch col {
+			case ColUser:
+				ly.user = k
+			case ColItem:
+				ly.item = k
+			case ColRating:
+				ly.rating = k
+			case ColTime:
+				ly.time, ly.keepTime = k, true
+			}
+		}
+		return ly
+	case threshold:
+		return layout{user: 0, item: 1, rating: 2, time: -1, minFields: 3, maxFields: 4}
+	}
+	return layout{user: 0, item: 1, rating: 2, time: -1, minFields: 2, maxFields: 4}
+}
+
+// fieldsError says that a line has the wrong number of fields.
+func (ly *layout) fieldsError(n int) error {
+	if ly.maxFields < 0 {
+		return fmt.Errorf("%d fields, want at least %d (columns %s)", n, ly.minFields, columnList(ly.cols))
+	}
+	want := fmt.Sprint(ly.maxFields)
+	if ly.minFields < ly.maxFields {
+		want = fmt.Sprintf("%d to %d", ly.minFields, ly.maxFields)
+	}
+	return fmt.Errorf("%d fields, want %s", n, want)
+}
+
+// timeLayouts are the date formats of a time column, tried in order after
+// a number.
+var timeLayouts = []string{time.RFC3339Nano, "2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02"}
+
+// parseTime reads a time field: a finite number, or a date of
+// timeLayouts (UTC unless it says otherwise) as Unix seconds.
+func parseTime(f string) (float64, error) {
+	if t, err := strconv.ParseFloat(f, 64); err == nil {
+		if math.IsNaN(t) || math.IsInf(t, 0) {
+			return 0, fmt.Errorf("time %s is not a finite number", quoteField(f))
+		}
+		return t, nil
+	}
+	for _, l := range timeLayouts {
+		if t, err := time.Parse(l, f); err == nil {
+			return float64(t.UnixNano()) / 1e9, nil
+		}
+	}
+	return 0, fmt.Errorf("time %s is neither a number nor a date (2006-01-02, 2006-01-02 15:04:05, RFC 3339)", quoteField(f))
 }
 
 // readDelimited implements ReadCSV and, with movieLens set, ReadMovieLens.
@@ -683,59 +924,63 @@ func readDelimited(r io.Reader, name string, c *readConfig, movieLens bool) (*Lo
 
 	b := newLogBuilder(name, c)
 	threshold := c.set&optMinRating != 0
-	minFields, maxFields := 2, 4
-	switch {
-	case movieLens:
-		minFields = 4
-	case threshold:
-		minFields = 3
-	}
+	ly := newLayout(c, movieLens)
+	b.timed = ly.keepTime
 	parse := func(line string, n int) error {
 		f := splitFields(line, delim)
-		if len(f) < minFields || len(f) > maxFields {
-			want := fmt.Sprint(maxFields)
-			if minFields < maxFields {
-				want = fmt.Sprintf("%d to %d", minFields, maxFields)
-			}
-			return &LineError{name, n, fmt.Errorf("%d fields, want %s", len(f), want)}
+		if len(f) < ly.minFields || (ly.maxFields >= 0 && len(f) > ly.maxFields) {
+			return &LineError{name, n, ly.fieldsError(len(f))}
 		}
 		keep := true
-		if len(f) >= 3 {
-			rating, err := strconv.ParseFloat(f[2], 64)
+		if ly.rating >= 0 && len(f) > ly.rating {
+			rating, err := strconv.ParseFloat(f[ly.rating], 64)
 			if err != nil || math.IsNaN(rating) || math.IsInf(rating, 0) {
-				return &LineError{name, n, fmt.Errorf("rating %s is not a finite number", quoteField(f[2]))}
+				return &LineError{name, n, fmt.Errorf("rating %s is not a finite number", quoteField(f[ly.rating]))}
 			}
 			keep = !threshold || rating >= c.minRating
 		}
-		if movieLens {
-			if _, err := strconv.ParseInt(f[3], 10, 64); err != nil {
-				return &LineError{name, n, fmt.Errorf("timestamp %s is not an integer", quoteField(f[3]))}
+		var t float64
+		if ly.intTime {
+			v, err := strconv.ParseInt(f[ly.time], 10, 64)
+			if err != nil {
+				return &LineError{name, n, fmt.Errorf("timestamp %s is not an integer", quoteField(f[ly.time]))}
+			}
+			t = float64(v)
+		} else if ly.time >= 0 {
+			var err error
+			if t, err = parseTime(f[ly.time]); err != nil {
+				return &LineError{name, n, err}
 			}
 		}
 		if !keep {
 			// The ids of a dropped record are still checked; under KeepIDs
 			// they also extend the index space, which the ids define.
 			for k, s := range []*idSpace{b.users, b.items} {
-				if f[k] == "" {
+				field := f[[]int{ly.user, ly.item}[k]]
+				if field == "" {
 					return &LineError{name, n, fmt.Errorf("empty %s id", s.what)}
 				}
 				if s.keep {
-					if _, err := s.lookup(f[k]); err != nil {
+					if _, err := s.lookup(field); err != nil {
 						return &LineError{name, n, err}
 					}
 				}
 			}
 			return nil
 		}
-		u, err := b.users.lookup(f[0])
+		u, err := b.users.lookup(f[ly.user])
 		if err != nil {
 			return &LineError{name, n, err}
 		}
-		i, err := b.items.lookup(f[1])
+		i, err := b.items.lookup(f[ly.item])
 		if err != nil {
 			return &LineError{name, n, err}
 		}
-		b.add(u, i, n)
+		if b.timed {
+			b.addTimed(u, i, n, t)
+		} else {
+			b.add(u, i, n)
+		}
 		return nil
 	}
 	for _, h := range head {

@@ -105,3 +105,44 @@ func (s *Split) NumHeldOut() (valid, test int) {
 	}
 	return
 }
+
+// CheckLeaveOneOut reports why s cannot be evaluated with the sampled
+// leave-one-out protocol (eval.LOO, methods.md §2.4a), or returns nil: the
+// protocol holds out exactly one validation and one test item per
+// evaluated user, so every user with a held-out item must have exactly one
+// of each, and at least one user must have them. Candidates are not
+// looked at (SampleCandidates adds them). A split imported from files with
+// several test items per user, or without a validation part, is not
+// leave-one-out, whatever its candidates: evaluate it with full ranking.
+func (s *Split) CheckLeaveOneOut() error {
+	if s.Train == nil || len(s.Valid) != s.Train.NumUsers || len(s.Test) != s.Train.NumUsers {
+		return fmt.Errorf("split %q is malformed", s.Name)
+	}
+	users, validItems, testItems, bad, first := 0, 0, 0, 0, -1
+	for u := range s.Test {
+		nv, nt := len(s.Valid[u]), len(s.Test[u])
+		if nv == 0 && nt == 0 {
+			continue
+		}
+		users++
+		validItems += nv
+		testItems += nt
+		if nv != 1 || nt != 1 {
+			bad++
+			if first < 0 {
+				first = u
+			}
+		}
+	}
+	if users == 0 {
+		return fmt.Errorf("split %q holds out no item: it is not a leave-one-out split", s.Name)
+	}
+	if bad == 0 {
+		return nil
+	}
+	return fmt.Errorf("split %q is not a leave-one-out split: %d of its %d evaluated users do not have exactly one validation and one test item "+
+		"(user %s has %d and %d; %.3g validation and %.3g test items per user on average), so the sampled leave-one-out protocol "+
+		"would not be the protocol: evaluate it with full ranking, or split the interactions leave-one-out",
+		s.Name, bad, users, userName(s.Train, first), len(s.Valid[first]), len(s.Test[first]),
+		float64(validItems)/float64(users), float64(testItems)/float64(users))
+}

@@ -177,6 +177,103 @@ func LeaveOneOutWithOptions(x *Interactions, seed uint64, opts LOOOptions) (*Spl
 	return s, nil
 }
 
+// LeaveLastOut makes a leave-last-out split by time, the usual protocol
+// when interactions have times: for every user the last interaction in
+// time is the test item, the one before it the validation item, and the
+// rest are the training data. x must have times (Interactions.Times: read
+// with a time column). Ties in time are broken by item index, the larger
+// index counting as the later interaction; items read from a file are
+// numbered in order of first appearance, so among interactions of equal
+// time the item met later in the file counts as later. The hold-out is
+// thus deterministic and does not depend on seed.
+//
+// Candidates and users with fewer than MinLOOInteractions interactions are
+// handled as by LeaveOneOutWithOptions (opts): with opts.NumCandidates > 0
+// that many unobserved items are sampled per user with seed, exactly as
+// SampleCandidates would draw them on the split, and the split serves the
+// sampled leave-one-out protocol (eval.LOO) as well as full ranking. The
+// Name is "llo" followed by " cand=<n> seed=<seed>" with candidates and
+// " short=<policy>" when the policy is not ShortUsersError.
+func LeaveLastOut(x *Interactions, seed uint64, opts LOOOptions) (*Split, error) {
+	if err := checkInteractions(x); err != nil {
+		return nil, fmt.Errorf("data: leave-last-out: %w", err)
+	}
+	if x.Times == nil {
+		return nil, errors.New("data: leave-last-out: the data set has no times: read it with a time column " +
+			"(data.Columns with ColTime; cols=user,item,time in kdrepl), or split it leave-one-out at random")
+	}
+	if len(x.Times) != x.NNZ() {
+		return nil, fmt.Errorf("data: leave-last-out: %d times for %d interactions", len(x.Times), x.NNZ())
+	}
+	if opts.NumCandidates < 0 {
+		return nil, fmt.Errorf("data: leave-last-out: negative number of candidates %d", opts.NumCandidates)
+	}
+	switch opts.ShortUsers {
+	case ShortUsersError, ShortUsersDrop, ShortUsersTrainOnly:
+	default:
+		return nil, fmt.Errorf("data: leave-last-out: unknown short-user policy %d", int(opts.ShortUsers))
+	}
+	n := x.NumUsers
+	valid := make([][]int32, n)
+	test := make([][]int32, n)
+	ptr := make([]int, n+1)
+	trainItems := make([]int32, 0, max(0, x.NNZ()-2*n))
+	for u := 0; u < n; u++ {
+		items, times := x.Items(u), x.TimesOf(u)
+		k := len(items)
+		switch {
+		case k == 0:
+		case k < MinLOOInteractions:
+			switch opts.ShortUsers {
+			case ShortUsersError:
+				return nil, fmt.Errorf("data: leave-last-out: user %s has %d interactions, need at least %d (one each for train, valid and test)",
+					userName(x, u), k, MinLOOInteractions)
+			case ShortUsersTrainOnly:
+				trainItems = append(trainItems, items...)
+			}
+		default:
+			// The last and second-last positions in (time, item) order;
+			// items ascend within the row, so a later position wins ties.
+			later := func(a, b int) bool { return times[a] > times[b] || (times[a] == times[b] && a > b) }
+			last, prev := 0, -1
+			for j := 1; j < k; j++ {
+				switch {
+				case later(j, last):
+					last, prev = j, last
+				case prev < 0 || later(j, prev):
+					prev = j
+				}
+			}
+			valid[u] = []int32{items[prev]}
+			test[u] = []int32{items[last]}
+			for j, i := range items {
+				if j != last && j != prev {
+					trainItems = append(trainItems, i)
+				}
+			}
+		}
+		ptr[u+1] = len(trainItems)
+	}
+	s := &Split{
+		Name:  "llo",
+		Train: newTrain(n, x.NumItems, ptr, trainItems, x.UserIDs, x.ItemIDs),
+		Valid: valid,
+		Test:  test,
+	}
+	if opts.NumCandidates > 0 {
+		s.Name += " cand=" + strconv.Itoa(opts.NumCandidates) + " seed=" + strconv.FormatUint(seed, 10)
+		cands, err := sampleCandidates(s, seed, opts.NumCandidates, x.Items)
+		if err != nil {
+			return nil, fmt.Errorf("data: leave-last-out: %w", err)
+		}
+		s.Candidates = cands
+	}
+	if opts.ShortUsers != ShortUsersError {
+		s.Name += " short=" + opts.ShortUsers.String()
+	}
+	return s, nil
+}
+
 // SampleCandidates fills s.Candidates with, for every user that has a
 // validation or test item, n distinct items drawn uniformly from the items
 // the user has in none of s.Train, s.Valid and s.Test, stored sorted. Users

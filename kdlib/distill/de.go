@@ -18,7 +18,8 @@ type DEOptions struct {
 	// (⌊d_s/2⌋ when d_t = d_s), the reference.
 	Hidden int
 	// Tau is the annealed Gumbel-softmax temperature (reference
-	// DefaultTau: 1 → 1e−10 over the run's maximum number of epochs).
+	// DefaultTau: 1 → 1e−10 over DETauEpochs = 1000 epochs, whatever the
+	// run's epoch cap).
 	Tau TauSchedule
 	// Prune skips, for each entity, the experts whose selection weight is
 	// below Prune times the entity's largest weight. The default 2^−24 is
@@ -35,7 +36,7 @@ type DEOptions struct {
 }
 
 // DefaultDE returns the reference settings of DE-RRD's main_DE.py: M = 30,
-// λ = 0.01, τ 1 → 1e−10, pruning at float32 resolution.
+// λ = 0.01, τ 1 → 1e−10 over 1000 epochs, pruning at float32 resolution.
 func DefaultDE() DEOptions {
 	return DEOptions{Lambda: 0.01, Experts: 30, Tau: DefaultTau(), Prune: 0x1p-24}
 }
@@ -171,7 +172,7 @@ func init() {
 	d := DefaultDE()
 	Register(Method{Name: "de", Kind: Latent, Lambda: d.Lambda, Order: orderDE,
 		Doc:     "DE: distillation experts with Gumbel-softmax expert selection (Kang et al., CIKM 2020)",
-		Options: append([]Option{optInt("experts", d.Experts, 1, 1024, "number M of experts per side"), optHidden}, append(tauOptions(), optPrune)...),
+		Options: append([]Option{optInt("experts", d.Experts, 1, 1024, "number M of experts per side"), optHidden}, append(tauOptions(d.Tau), optPrune)...),
 		Typed: func(env Env, o TermOptions) ([]train.Term, error) {
 			teacher, student, err := latentPair(env, "de")
 			if err != nil {
@@ -185,6 +186,7 @@ func init() {
 			return one(DE(teacher, student, d))
 		},
 		Precheck: tauPrecheck,
+		Note:     tauNote,
 		Build: func(env Env, v Values) ([]train.Term, error) {
 			teacher, student, err := latentPair(env, v.Method())
 			if err != nil {

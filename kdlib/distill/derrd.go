@@ -43,8 +43,14 @@ func init() {
 	Register(Method{Name: "de-rrd", Kind: Both, Lambda: d.Lambda, Order: orderDERRD,
 		Doc: "DE-RRD: DE (weight lambda) plus RRD (weight rrd-lambda) (Kang et al., CIKM 2020)",
 		Options: append([]Option{optInt("experts", d.Experts, 1, 1024, "number M of DE experts per side"), optHidden,
-			optPos("rrd-lambda", rrdLambda, maxCount, "weight λ_RRD of the RRD term")}, rrdOptionTable()...),
-		Precheck: func(v, _ Values) error { return poolLimits(v, "pool", "k", v.Int("n")) },
+			optPos("rrd-lambda", rrdLambda, maxCount, "weight λ_RRD of the RRD term")}, append(rrdOptionTable(), tauOptions(d.Tau)...)...),
+		Precheck: func(v, _ Values) error {
+			if err := tauPrecheck(v, Values{}); err != nil {
+				return err
+			}
+			return poolLimits(v, "pool", "k", v.Int("n"))
+		},
+		Note: tauNote,
 		Build: func(env Env, v Values) ([]train.Term, error) {
 			if _, err := pairStudent(env, v.Method()); err != nil {
 				return nil, err
@@ -63,6 +69,9 @@ func init() {
 			}
 			d := DefaultDE()
 			d.Lambda, d.Experts, d.Hidden, d.Seed = v.Float("lambda"), v.Int("experts"), v.Int("hidden"), env.Seed
+			if d.Tau, err = tauOf(v); err != nil {
+				return nil, err
+			}
 			return DERRD(teacher, lists, rs, d, ro)
 		}})
 }

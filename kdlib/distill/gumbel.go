@@ -15,26 +15,41 @@ import (
 //	τ_0 = τ_1 = Start,   τ_k = max(Start·(End/Start)^{(k−1)/P}, End)  (k ≥ 1)
 //
 // so the first two epochs both use Start. With the reference values Start =
-// end_T·anneal_size = 1e−10·1e10 = 1, End = 1e−10 and P = the maximum
-// number of epochs (1000 for DE's leave-one-out runs, 100 in the TD
-// notebook), τ_k = 10^{−10(k−1)/P}: about 0.003 at DE's best epoch 253.
+// end_T·anneal_size = 1e−10·1e10 = 1, End = 1e−10 and P the reference's
+// max_epoch (1000 in DE-RRD's main_DE.py, 100 in the TD notebook),
+// τ_k = 10^{−10(k−1)/P}: about 0.003 at DE's best epoch 253.
+//
+// The schedule is a property of the method, not of a run's epoch cap: the
+// reference runs stop early (patience) long before max_epoch, so P is the
+// configured length, not the number of epochs trained. A run capped below
+// P sees only the start of the schedule (Note says so).
 type TauSchedule struct {
 	// Start is the initial temperature τ_0 (reference 1).
 	Start float64
 	// End is the floor τ_P (reference 1e−10).
 	End float64
-	// Epochs is the annealing length P; 0 means the run's maximum number
-	// of epochs (train.Epoch.MaxEpochs), which is what both reference
-	// runners use.
+	// Epochs is the annealing length P in epochs (DefaultTau: 1000, DE's
+	// reference; DefaultHTD: 100, the TD notebook's). 0 anneals over the
+	// run's epoch cap instead (train.Epoch.MaxEpochs), so that capping a
+	// run's epochs also changes its schedule: not a reference setting.
 	Epochs int
 }
 
-// DefaultTau returns the reference schedule: 1 → 1e−10 geometrically over
-// the run's maximum number of epochs.
-func DefaultTau() TauSchedule { return TauSchedule{Start: 1, End: 1e-10} }
+// DETauEpochs is the annealing length of DE's reference schedule: the
+// max_epoch of DE-RRD's main_DE.py, over which run.py:LOO_DE_run anneals
+// whatever epoch early stopping ends at [methods.md §3.3].
+const DETauEpochs = 1000
+
+// HTDTauEpochs is the annealing length of HTD's reference schedule: the
+// max_epoch of the TD notebook's run_dict [methods.md §3.6].
+const HTDTauEpochs = 100
+
+// DefaultTau returns DE's reference schedule: 1 → 1e−10 geometrically over
+// DETauEpochs epochs, whatever the run's epoch cap.
+func DefaultTau() TauSchedule { return TauSchedule{Start: 1, End: 1e-10, Epochs: DETauEpochs} }
 
 // At returns the temperature of 0-based epoch epoch of a run of maxEpochs
-// epochs.
+// epochs (maxEpochs is used only when s.Epochs is 0).
 func (s TauSchedule) At(epoch, maxEpochs int) float64 {
 	p := s.Epochs
 	if p <= 0 {
@@ -45,6 +60,29 @@ func (s TauSchedule) At(epoch, maxEpochs int) float64 {
 	}
 	t := s.Start * math.Pow(s.End/s.Start, float64(epoch-1)/float64(p))
 	return math.Max(t, s.End)
+}
+
+// Note says how a run capped at maxEpochs epochs departs from the
+// schedule, for the method named method, or returns "" when it does not:
+// with Epochs = P > 0 and a cap below P the run stops part-way down the
+// schedule (the schedule itself is unchanged); with Epochs = 0 the schedule
+// follows the cap.
+func (s TauSchedule) Note(method string, maxEpochs int) string {
+	if maxEpochs <= 0 {
+		return ""
+	}
+	last := s.At(maxEpochs-1, maxEpochs)
+	if s.Epochs <= 0 {
+		return fmt.Sprintf("%s anneals its Gumbel-softmax temperature %g → %g over the run's epoch cap (tau-epochs=0): "+
+			"the schedule follows epochs=%d, not the method's reference length", method, s.Start, s.End, maxEpochs)
+	}
+	if maxEpochs >= s.Epochs {
+		return ""
+	}
+	return fmt.Sprintf("%s anneals its Gumbel-softmax temperature %g → %g over %d epochs (tau-epochs=%d); "+
+		"this run is capped at %d epochs, so its last epoch trains at τ = %.3g: the schedule is unchanged, the run sees only its start "+
+		"(tau-epochs=%d would anneal within the cap, which changes the method)",
+		method, s.Start, s.End, s.Epochs, s.Epochs, maxEpochs, last, maxEpochs)
 }
 
 func (s TauSchedule) validate(name string) error {

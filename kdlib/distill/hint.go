@@ -50,6 +50,7 @@ func DefaultHint() HintOptions { return HintOptions{Lambda: 0.01, Bridge: Bridge
 
 // HintTerm is the FitNet / hint-regression term; see Hint.
 type HintTerm struct {
+	name    string // "hint", or "fitnet" when built as the fitnet method
 	opts    HintOptions
 	teacher *latTeacher
 	student model.Representer
@@ -98,7 +99,7 @@ func Hint(teacher model.Embedder, student model.Representer, o HintOptions) (*Hi
 	default:
 		return nil, fmt.Errorf("distill: hint: unknown bridge %v", o.Bridge)
 	}
-	h := &HintTerm{opts: o, teacher: latNewTeacher(teacher), student: student}
+	h := &HintTerm{name: "hint", opts: o, teacher: latNewTeacher(teacher), student: student}
 	for side, name := range []string{"user", "item"} {
 		h.banks[side] = latNewBank("hint."+name+".bridge", 1, sizes, o.Seed, uint64(0x4170+side))
 		h.sides[side].side = side
@@ -108,8 +109,9 @@ func Hint(teacher model.Embedder, student model.Representer, o HintOptions) (*Hi
 	return h, nil
 }
 
-// Name returns "hint".
-func (h *HintTerm) Name() string { return "hint" }
+// Name returns "hint", or "fitnet" for the term of the fitnet method
+// (FitNet).
+func (h *HintTerm) Name() string { return h.name }
 
 // Params returns the user and item bridges.
 func (h *HintTerm) Params() []*nn.Param {
@@ -143,8 +145,9 @@ func (h *HintTerm) Batch(b *train.Batch) float64 {
 func init() {
 	d := DefaultHint()
 	Register(Method{Name: "hint", Kind: Latent, Lambda: d.Lambda, Order: orderHint,
-		Doc:     "FitNet hint regression of the teacher's representations through a bridge (Romero et al., ICLR 2015)",
-		Options: []Option{optChoice("bridge", "mlp", []string{"mlp", "linear"}, "the regressor: an MLP (DE with one expert) or FitNet's linear map"), optHidden},
+		Doc: "hint regression of the teacher's representations through an MLP bridge by default, the DE-RRD/TD code's " +
+			"FitNet baseline (DE with one expert); bridge=linear, or the method fitnet, is FitNet's linear map (Romero et al., ICLR 2015)",
+		Options: []Option{optChoice("bridge", "mlp", []string{"mlp", "linear"}, "the regressor: an MLP (DE with one expert, the default) or FitNet's linear map"), optHidden},
 		Typed: func(env Env, o TermOptions) ([]train.Term, error) {
 			teacher, student, err := latentPair(env, "hint")
 			if err != nil {
@@ -169,7 +172,56 @@ func init() {
 			}
 			return one(Hint(teacher, student, h))
 		}})
+	Register(Method{Name: "fitnet", Kind: Latent, Lambda: d.Lambda, Order: orderFitNet,
+		Doc: "FitNet: hint regression of the teacher's representations through a linear bridge Linear(d_s→d_t), " +
+			"FitNet's regressor (Romero et al., ICLR 2015); hint with bridge=linear",
+		Typed: func(env Env, o TermOptions) ([]train.Term, error) {
+			teacher, student, err := latentPair(env, "fitnet")
+			if err != nil {
+				return nil, err
+			}
+			f := DefaultFitNet()
+			if p, _ := o.(*FitNetOptions); p != nil {
+				f = *p
+			}
+			return one(FitNet(teacher, student, f.Lambda, env.Seed))
+		},
+		Build: func(env Env, v Values) ([]train.Term, error) {
+			teacher, student, err := latentPair(env, v.Method())
+			if err != nil {
+				return nil, err
+			}
+			return one(FitNet(teacher, student, v.Float("lambda"), env.Seed))
+		}})
 }
 
 // Method names the registered method HintOptions configures.
 func (*HintOptions) Method() string { return "hint" }
+
+// FitNetOptions configures the fitnet method (BuildTyped): FitNet's
+// linear bridge. Start from DefaultFitNet.
+type FitNetOptions struct {
+	// Lambda is the weight of the term (default 0.01, as hint's).
+	Lambda float64
+}
+
+// DefaultFitNet returns λ = 0.01.
+func DefaultFitNet() FitNetOptions { return FitNetOptions{Lambda: DefaultHint().Lambda} }
+
+// Method names the registered method FitNetOptions configures.
+func (*FitNetOptions) Method() string { return "fitnet" }
+
+// FitNet returns the hint term with FitNet's linear bridge (Hint with
+// BridgeLinear and weight lambda), named "fitnet": the regressor of
+// Romero et al., where the hint method's default is the reference code's
+// MLP bridge. seed drives the bridges' initialisation.
+func FitNet(teacher model.Embedder, student model.Representer, lambda float64, seed uint64) (*HintTerm, error) {
+	o := DefaultHint()
+	o.Lambda, o.Bridge, o.Seed = lambda, BridgeLinear, seed
+	h, err := Hint(teacher, student, o)
+	if err != nil {
+		return nil, err
+	}
+	h.name = "fitnet"
+	return h, nil
+}

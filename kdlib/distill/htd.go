@@ -46,8 +46,8 @@ type HTDOptions struct {
 	// Group selects the group-level topology (default GroupPE).
 	Group GroupTopology
 	// Tau is the Gumbel-softmax temperature of the group assignment
-	// (reference: 1 → 1e−10 over the run's maximum number of epochs,
-	// which is 100 in the notebook).
+	// (reference: 1 → 1e−10 over the TD notebook's max_epoch,
+	// HTDTauEpochs = 100, whatever the run's epoch cap).
 	Tau TauSchedule
 	// Prune skips mapping nets whose Gumbel-softmax weight is below Prune
 	// times the entity's largest weight; see DEOptions.Prune (default 2^−24).
@@ -57,9 +57,10 @@ type HTDOptions struct {
 }
 
 // DefaultHTD returns the TD notebook's settings: λ = 0.001, α = 0.5, K = 30,
-// Group(P,e), τ 1 → 1e−10, pruning at float32 resolution.
+// Group(P,e), τ 1 → 1e−10 over 100 epochs, pruning at float32 resolution.
 func DefaultHTD() HTDOptions {
-	return HTDOptions{Lambda: 0.001, Alpha: 0.5, Groups: 30, Group: GroupPE, Tau: DefaultTau(), Prune: 0x1p-24}
+	return HTDOptions{Lambda: 0.001, Alpha: 0.5, Groups: 30, Group: GroupPE,
+		Tau: TauSchedule{Start: 1, End: 1e-10, Epochs: HTDTauEpochs}, Prune: 0x1p-24}
 }
 
 // HTDTerm is the Hierarchical Topology Distillation term; see HTD.
@@ -484,7 +485,7 @@ func init() {
 		Options: append([]Option{optFloat("alpha", d.Alpha, 0, 1, "balance α·L_TD + (1−α)·L_GA"),
 			optInt("groups", d.Groups, 1, 1024, "number K of preference groups per side"), optHidden,
 			optChoice("group", "pe", []string{"pe", "pp"}, "group-level topology: Group(P,e) (the reference) or Group(P,P)")},
-			append(tauOptions(), optPrune)...),
+			append(tauOptions(d.Tau), optPrune)...),
 		Typed: func(env Env, o TermOptions) ([]train.Term, error) {
 			teacher, student, err := latentPair(env, "htd")
 			if err != nil {
@@ -498,6 +499,7 @@ func init() {
 			return one(HTD(teacher, student, h))
 		},
 		Precheck: tauPrecheck,
+		Note:     tauNote,
 		Build: func(env Env, v Values) ([]train.Term, error) {
 			teacher, student, err := latentPair(env, v.Method())
 			if err != nil {

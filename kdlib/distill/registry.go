@@ -154,6 +154,12 @@ type Method struct {
 	// configure a method by its fields rather than by option names
 	// (BuildTyped). Env.Seed overrides the struct's seed.
 	Typed func(env Env, o TermOptions) ([]train.Term, error)
+	// Note, if set, says how a run capped at epochs epochs departs from
+	// the method's own schedule, given its checked values ("" when it does
+	// not): DE's and HTD's temperatures anneal over a fixed number of
+	// epochs, which a shorter run never reaches. Notes inform; they never
+	// change the method (BudgetNotes collects them for a run).
+	Note func(v Values, epochs int) string
 }
 
 // TermOptions is a method's options struct (*HintOptions, *DEOptions, …):
@@ -495,6 +501,27 @@ func precheck(terms []TermSpec) (methods []string, vals []Values, k int, err err
 	return methods, vals, 0, nil
 }
 
+// BudgetNotes returns the notes of a run's terms for a run capped at
+// epochs epochs (each method's Note), in term order. Terms that fail Check
+// are skipped: Build reports them.
+func BudgetNotes(terms []TermSpec, epochs int) []string {
+	var out []string
+	for _, t := range terms {
+		m, err := Lookup(t.Method)
+		if err != nil || m.Note == nil {
+			continue
+		}
+		v, err := Check(t)
+		if err != nil {
+			continue
+		}
+		if n := m.Note(v, epochs); n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 // Build builds the distillation terms of a run: one train.Term per method
 // (two for DE-RRD), in the order given, except that a part (ir) and the
 // method it goes with (rrd) make one term, built by the part's Join where
@@ -618,6 +645,7 @@ const (
 // Order of the methods in listings: methods.md §3.
 const (
 	orderHint = iota + 1
+	orderFitNet
 	orderDE
 	orderPHR
 	orderFTD
@@ -646,13 +674,14 @@ var (
 func optK(def int, doc string) Option { return optInt("k", def, 1, maxN, doc) }
 func optL(def int, doc string) Option { return optInt("l", def, 1, maxN, doc) }
 
-// tauOptions are the Gumbel-softmax schedule options of DE and HTD.
-func tauOptions() []Option {
-	d := DefaultTau()
+// tauOptions are the Gumbel-softmax schedule options of DE, DE-RRD and
+// HTD, with the method's reference schedule d as defaults.
+func tauOptions(d TauSchedule) []Option {
 	return []Option{
 		optPos("tau-start", d.Start, maxTau, "Gumbel-softmax temperature of the first epochs"),
 		optPos("tau-end", d.End, maxTau, "final temperature (annealed geometrically from tau-start)"),
-		optInt("tau-epochs", d.Epochs, 0, maxCount, "annealing length in epochs (0: the run's epoch budget, the reference)"),
+		optInt("tau-epochs", d.Epochs, 0, maxCount, fmt.Sprintf("annealing length in epochs, a property of the method whatever the run's epoch cap "+
+			"(reference %d; 0: anneal over the run's epoch cap, not a reference setting)", d.Epochs)),
 	}
 }
 
@@ -663,6 +692,15 @@ func tauOf(v Values) (TauSchedule, error) {
 		return s, v.OutOfRange("tau-end", fmt.Sprintf("a number in (0, tau-start=%s]", v.raw["tau-start"]))
 	}
 	return s, nil
+}
+
+// tauNote is the Note of the methods with a Gumbel-softmax schedule.
+func tauNote(v Values, epochs int) string {
+	s, err := tauOf(v)
+	if err != nil {
+		return ""
+	}
+	return s.Note(v.Method(), epochs)
 }
 
 // typedLists returns the lists the caller of BuildTyped holds.

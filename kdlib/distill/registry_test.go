@@ -11,8 +11,8 @@ import (
 // default passes Check when given explicitly.
 func TestRegistryDefaults(t *testing.T) {
 	ms := Methods()
-	if len(ms) < 14 || ms[0].Name != "hint" || ms[1].Name != "de" {
-		t.Fatalf("methods %d, first %q %q", len(ms), ms[0].Name, ms[1].Name)
+	if len(ms) < 15 || ms[0].Name != "hint" || ms[1].Name != "fitnet" || ms[2].Name != "de" {
+		t.Fatalf("methods %d, first %q %q %q", len(ms), ms[0].Name, ms[1].Name, ms[2].Name)
 	}
 	for _, m := range ms {
 		if m.Doc == "" || m.Lambda <= 0 {
@@ -38,7 +38,7 @@ func TestRegistryDefaults(t *testing.T) {
 			}
 		}
 	}
-	if _, err := Lookup("nosuch"); err == nil || !strings.Contains(err.Error(), "known: hint, de, phr") {
+	if _, err := Lookup("nosuch"); err == nil || !strings.Contains(err.Error(), "known: hint, fitnet, de, phr") {
 		t.Errorf("unknown method: %v", err)
 	}
 }

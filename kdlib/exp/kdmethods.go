@@ -36,3 +36,15 @@ func KDTerms(terms []KDTerm, env distill.Env) ([]train.Term, error) {
 	}
 	return distill.Build(ts, env)
 }
+
+// BudgetNotes returns what the run's epoch cap means for its distillation
+// methods' own schedules (distill.BudgetNotes): a DE or HTD temperature
+// that anneals over more epochs than Budget.Epochs is never reached. The
+// schedule is the method's, whatever the cap; the notes only say so.
+func (r *RunSpec) BudgetNotes() []string {
+	ts := make([]distill.TermSpec, len(r.KD))
+	for k, t := range r.KD {
+		ts[k] = termSpec(t)
+	}
+	return distill.BudgetNotes(ts, r.Budget.Epochs)
+}

@@ -212,7 +212,22 @@ func latentKey(split *data.Split, teacherID string, o LatentOptions) string {
 	if kind == LatentBPR {
 		kind = ""
 	}
-	b, _ := json.Marshal(opts{o.Method, o.Dim, o.Seed, o.Protocol, o.Epochs, o.EvalEvery, o.Patience, o.EvalAtStart, o.EvalFromFirst, o.Hint, o.DE, o.PHR, o.FTD, o.HTD, kind, o.LR, o.BatchSize})
+	// DE and HTD annealed over the run's epoch cap until their schedules
+	// became a property of the method (DETauEpochs, HTDTauEpochs). A run
+	// with the default options whose cap differs from its method's length
+	// now trains differently: its key names the options, so that a run
+	// cached under the old meaning is not reused. Runs whose cap equals the
+	// length keep their keys (and numbers).
+	de, htd := o.DE, o.HTD
+	if de == nil && o.Method == LatentDE && o.Epochs != distill.DETauEpochs {
+		d := distill.DefaultDE()
+		de = &d
+	}
+	if htd == nil && o.Method == LatentHTD && o.Epochs != distill.HTDTauEpochs {
+		h := distill.DefaultHTD()
+		htd = &h
+	}
+	b, _ := json.Marshal(opts{o.Method, o.Dim, o.Seed, o.Protocol, o.Epochs, o.EvalEvery, o.Patience, o.EvalAtStart, o.EvalFromFirst, o.Hint, de, o.PHR, o.FTD, htd, kind, o.LR, o.BatchSize})
 	h := sha256.New()
 	h.Write([]byte(SplitFingerprint(split)))
 	h.Write([]byte{0})

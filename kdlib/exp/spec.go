@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/kdrec/kdrec/datasets"
 )
 
 // Spec is a declarative experiment: a base run (dataset, split, teacher,
@@ -107,16 +109,30 @@ type RunSpec struct {
 	Budget Budget `json:"budget"`
 }
 
-// DatasetSpec names a data set of package datasets, or a synthetic one.
+// DatasetSpec names a data set of package datasets, a synthetic one, or
+// interaction files of one's own:
+//
+//	"dataset": {"name": "checkins", "files": {"paths": ["train.tsv", "test.tsv"], "columns": ["user", "item", "weight"], "kcore": 5}}
 type DatasetSpec struct {
-	// Name is a registered data set ("citeulike-t") or "synthetic".
+	// Name is a registered data set ("citeulike-t"), "synthetic", or,
+	// with Files, the name of one's own data set: a plain name (CheckName)
+	// that is neither of those.
 	Name string `json:"name"`
 	// Dir is the data directory (see datasets.Dir). It is machine-specific,
 	// so it is not part of any hash; Env.DataDir overrides it, and
-	// KDREC_DATASETS is used when both are empty.
+	// KDREC_DATASETS is used when both are empty (registered data sets;
+	// the relative paths of Files are resolved against Env.DataDir, then
+	// Dir, then the working directory).
 	Dir string `json:"dir,omitempty"`
 	// Synthetic configures the generated data set when Name is "synthetic".
 	Synthetic *SyntheticSpec `json:"synthetic,omitempty"`
+	// Files, when set, reads the data set from interaction files by path
+	// (datasets.LoadFiles: format, column mapping, binarisation threshold,
+	// k-core, several files merged). The files' paths as written (not
+	// their contents) are part of the run's identity, as a registered
+	// data set's name is: give changed files a new path or the data set a
+	// new name.
+	Files *datasets.Files `json:"files,omitempty"`
 }
 
 // SyntheticName is the DatasetSpec.Name of generated data (tests, demos).
@@ -146,17 +162,26 @@ type SyntheticSpec struct {
 const (
 	// SplitLOO is data.LeaveOneOut with sampled candidates.
 	SplitLOO = "loo"
+	// SplitLLO is data.LeaveLastOut with sampled candidates: each user's
+	// last interaction by time is test, the one before it validation
+	// (data sets with times: Files with a time column, MovieLens).
+	SplitLLO = "llo"
 	// SplitRatio602020 is data.RatioSplit602020 (HetComp).
 	SplitRatio602020 = "ratio-60-20-20"
 	// SplitRatio801010 is data.RatioSplit801010.
 	SplitRatio801010 = "ratio-80-10-10"
 	// SplitImport loads a split shipped with the data set (datasets.LoadSplit).
+	// Evaluated with the LOO protocol it must hold out exactly one
+	// validation and one test item per user (data.Split.CheckLeaveOneOut):
+	// a split that is not leave-one-out is refused, never sampled
+	// candidates for.
 	SplitImport = "import"
 )
 
 // SplitSpec says how the data set is split.
 type SplitSpec struct {
-	// Kind is SplitLOO, SplitRatio602020, SplitRatio801010 or SplitImport.
+	// Kind is SplitLOO, SplitLLO, SplitRatio602020, SplitRatio801010 or
+	// SplitImport.
 	Kind string `json:"kind"`
 	// Name selects the imported split (datasets.SplitName), e.g.
 	// "derrd-loo" or "td-loo".
@@ -165,8 +190,9 @@ type SplitSpec struct {
 	// seed, resolved by Normalize.
 	Seed *uint64 `json:"seed,omitempty"`
 	// Candidates is the number of sampled candidates per user of the LOO
-	// protocol (default data.DefaultNumCandidates). Imported splits without
-	// candidates get them sampled with Seed when the protocol is LOO.
+	// protocol (default data.DefaultNumCandidates) for LOO and LLO splits.
+	// Imported splits without candidates get them sampled with Seed when
+	// the protocol is LOO.
 	Candidates int `json:"candidates,omitempty"`
 }
 
@@ -742,7 +768,7 @@ func (r *RunSpec) Normalize() {
 		seed := r.Seed
 		r.Split.Seed = &seed
 	}
-	if r.Split.Candidates == 0 && (r.Split.Kind == SplitLOO || (r.Split.Kind == SplitImport && r.Protocol == LOO)) {
+	if r.Split.Candidates == 0 && (r.Split.Kind == SplitLOO || r.Split.Kind == SplitLLO || (r.Split.Kind == SplitImport && r.Protocol == LOO)) {
 		r.Split.Candidates = defaultCandidates
 	}
 	if r.Budget.EvalEvery == 0 {
@@ -807,8 +833,25 @@ func (r *RunSpec) Validate() error {
 	if g := r.Dataset.Synthetic; g != nil && (g.Users <= 0 || g.Items <= 0 || g.PerUser <= 0 || g.Clusters < 0 || g.Noise < 0 || g.Noise > 1) {
 		return fmt.Errorf("dataset.synthetic: need users, items, per_user > 0, clusters >= 0 and noise in [0,1]; got %+v", *g)
 	}
+	if f := r.Dataset.Files; f != nil {
+		if err := CheckName(r.Dataset.Name); err != nil {
+			return fmt.Errorf("dataset.name of files: %w", err)
+		}
+		if r.Dataset.Name == SyntheticName {
+			return errors.New("dataset.files is set but dataset.name is synthetic: name the data set of files otherwise")
+		}
+		if _, err := datasets.Lookup(r.Dataset.Name); err == nil {
+			return fmt.Errorf("dataset.files is set but dataset.name %q is a registered data set: name the data set of files otherwise", r.Dataset.Name)
+		}
+		if err := f.Validate(); err != nil {
+			return fmt.Errorf("dataset.files: %w", err)
+		}
+		if r.Split.Kind == SplitImport {
+			return fmt.Errorf("split kind import loads a split shipped with a registered data set; split the files' data set by kind %s, %s or a ratio", SplitLOO, SplitLLO)
+		}
+	}
 	switch r.Split.Kind {
-	case SplitLOO, SplitRatio602020, SplitRatio801010:
+	case SplitLOO, SplitLLO, SplitRatio602020, SplitRatio801010:
 		if r.Split.Name != "" {
 			return fmt.Errorf("split.name %q only applies to split kind %q", r.Split.Name, SplitImport)
 		}
@@ -817,7 +860,7 @@ func (r *RunSpec) Validate() error {
 			return errors.New("split kind import needs split.name (e.g. derrd-loo, td-loo)")
 		}
 	default:
-		return fmt.Errorf("split.kind %q: want %s, %s, %s or %s", r.Split.Kind, SplitLOO, SplitRatio602020, SplitRatio801010, SplitImport)
+		return fmt.Errorf("split.kind %q: want %s, %s, %s, %s or %s", r.Split.Kind, SplitLOO, SplitLLO, SplitRatio602020, SplitRatio801010, SplitImport)
 	}
 	if r.Split.Candidates < 0 {
 		return fmt.Errorf("split.candidates %d < 0", r.Split.Candidates)
@@ -825,8 +868,8 @@ func (r *RunSpec) Validate() error {
 	if r.Protocol != LOO && r.Protocol != Full {
 		return fmt.Errorf("protocol %q: want %q or %q", r.Protocol, LOO, Full)
 	}
-	if r.Protocol == LOO && r.Split.Kind != SplitLOO && r.Split.Kind != SplitImport {
-		return fmt.Errorf("protocol loo needs a leave-one-out split, not %s", r.Split.Kind)
+	if r.Protocol == LOO && r.Split.Kind != SplitLOO && r.Split.Kind != SplitLLO && r.Split.Kind != SplitImport {
+		return fmt.Errorf("protocol loo needs a leave-one-out split (%s, %s, or an imported leave-one-out split), not %s", SplitLOO, SplitLLO, r.Split.Kind)
 	}
 	if err := r.Budget.validate("budget"); err != nil {
 		return err

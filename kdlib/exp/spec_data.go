@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 
 	"github.com/kdrec/kdrec/datasets"
 	"github.com/kdrec/kdrec/kdlib/data"
@@ -13,13 +14,17 @@ import (
 const splitMemoCap = 8
 
 // Split returns the split a run trains and evaluates on, memoised per
-// (data set, split, protocol): the data set is loaded (or generated), then
-// split by kind — leave-one-out with Candidates sampled candidates, a
-// 60/20/20 or 80/10/10 ratio split, or a split shipped with the data set,
-// which gets Candidates sampled candidates when the protocol is LOO. The
-// split seed must be resolved (RunSpec.Normalize). Env.DataDir, then
-// DatasetSpec.Dir, then KDREC_DATASETS locate the files of data sets that
-// are not embedded.
+// (data set, split, protocol): the data set is loaded (a registered one,
+// files of one's own, or generated), then split by kind — leave-one-out
+// or leave-last-out with Candidates sampled candidates, a 60/20/20 or
+// 80/10/10 ratio split, or a split shipped with the data set, which gets
+// Candidates sampled candidates when the protocol is LOO and is refused
+// for that protocol when it is not leave-one-out (one validation and one
+// test item per user). The split seed must be resolved
+// (RunSpec.Normalize). Env.DataDir, then DatasetSpec.Dir, then
+// KDREC_DATASETS locate the files of registered data sets that are not
+// embedded; Env.DataDir, then DatasetSpec.Dir, then the working directory
+// resolve the relative paths of DatasetSpec.Files.
 func (e *Env) Split(ds DatasetSpec, sp SplitSpec, p Protocol) (*data.Split, error) {
 	if sp.Seed == nil {
 		return nil, fmt.Errorf("split %s: seed not resolved (normalise the run first)", sp.Kind)
@@ -48,11 +53,14 @@ func (e *Env) Split(ds DatasetSpec, sp SplitSpec, p Protocol) (*data.Split, erro
 		}
 		e.mu.Unlock()
 	}
-	s, err := buildSplit(ds, sp, p)
+	s, card, err := buildSplit(ds, sp, p)
 	if err != nil {
 		return nil, err
 	}
 	if e != nil {
+		if card != "" {
+			e.logf("data set %s: %s", ds.Name, strings.ReplaceAll(card, "\n", "\n  "))
+		}
 		e.logf("split: %s (%s)", s.Name, s.Train.Stats())
 		for _, w := range s.Warnings {
 			e.logf("warning: %s", w)
@@ -67,19 +75,26 @@ func (e *Env) Split(ds DatasetSpec, sp SplitSpec, p Protocol) (*data.Split, erro
 	return s, nil
 }
 
-func buildSplit(ds DatasetSpec, sp SplitSpec, p Protocol) (*data.Split, error) {
+// buildSplit makes the split of Split, and returns the card of a data set
+// of files ("" for the others).
+func buildSplit(ds DatasetSpec, sp SplitSpec, p Protocol) (*data.Split, string, error) {
 	seed := *sp.Seed
 	var opts []datasets.Option
 	if ds.Dir != "" {
 		opts = append(opts, datasets.Dir(ds.Dir))
 	}
 	if sp.Kind == SplitImport {
-		if ds.Name == SyntheticName {
-			return nil, fmt.Errorf("split import: the synthetic data set ships no split")
+		if ds.Name == SyntheticName || ds.Files != nil {
+			return nil, "", fmt.Errorf("split import: the data set %s ships no split", ds.Name)
 		}
 		s, err := datasets.LoadSplit(ds.Name, append(opts, datasets.SplitName(sp.Name))...)
 		if err != nil {
-			return nil, err
+			return nil, "", err
+		}
+		if p == LOO {
+			if err := s.CheckLeaveOneOut(); err != nil {
+				return nil, "", fmt.Errorf("split import %s with protocol loo: %w", sp.Name, err)
+			}
 		}
 		if p == LOO && s.Candidates == nil {
 			n := sp.Candidates
@@ -87,41 +102,50 @@ func buildSplit(ds DatasetSpec, sp SplitSpec, p Protocol) (*data.Split, error) {
 				n = data.DefaultNumCandidates
 			}
 			if err := data.SampleCandidates(s, seed, n); err != nil {
-				return nil, err
+				return nil, "", err
 			}
 		}
-		return s, nil
+		return s, "", nil
 	}
 	var x *data.Interactions
 	var err error
-	if ds.Name == SyntheticName {
+	switch {
+	case ds.Files != nil:
+		x, err = datasets.LoadFiles(*ds.Files, opts...)
+	case ds.Name == SyntheticName:
 		x, err = Synthetic(*ds.Synthetic)
-	} else {
+	default:
 		x, err = datasets.Load(ds.Name, opts...)
 	}
 	if err != nil {
-		return nil, err
+		return nil, "", err
+	}
+	n := sp.Candidates
+	if n == 0 {
+		n = data.DefaultNumCandidates
 	}
 	var s *data.Split
 	switch sp.Kind {
 	case SplitLOO:
-		n := sp.Candidates
-		if n == 0 {
-			n = data.DefaultNumCandidates
-		}
 		s, err = data.LeaveOneOut(x, seed, n)
+	case SplitLLO:
+		s, err = data.LeaveLastOut(x, seed, data.LOOOptions{NumCandidates: n})
 	case SplitRatio602020:
 		s, err = data.RatioSplit602020(x, seed)
 	case SplitRatio801010:
 		s, err = data.RatioSplit801010(x, seed)
 	default:
-		return nil, fmt.Errorf("unknown split kind %q", sp.Kind)
+		return nil, "", fmt.Errorf("unknown split kind %q", sp.Kind)
 	}
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	s.Warnings = append(s.Warnings, x.Warnings...) // what the reader noticed in the data set's files
-	return s, nil
+	card := ""
+	if ds.Files != nil {
+		card = x.Card().String()
+	}
+	return s, card, nil
 }
 
 // Synthetic generates the data set described by g (see SyntheticSpec):

@@ -24,7 +24,8 @@ import (
 // and the constraints between options that need no data (rrd's k ≤ pool ≤
 // n, dcd's pools, cl-drd's depths, DE's temperatures, …) — and that every
 // data set and imported split the runs name can be found (env.DataDir,
-// then DatasetSpec.Dir, then KDREC_DATASETS; env may be nil). Runs whose
+// then DatasetSpec.Dir, then KDREC_DATASETS; the files of a data set of
+// one's own, DatasetSpec.Files; env may be nil). Runs whose
 // methods or models are not available yet (errors wrapping
 // ErrNotAvailable) are left to RunSweep, which refuses or skips them.
 func (s *Spec) Check(env *Env) ([]Run, error) {
@@ -156,6 +157,12 @@ func checkData(s *Spec, runs []Run, env *Env) error {
 		var opts []datasets.Option
 		if dir != "" {
 			opts = append(opts, datasets.Dir(dir))
+		}
+		if f := r.Dataset.Files; f != nil {
+			if err := datasets.CheckFiles(*f, opts...); err != nil {
+				return fmt.Errorf("spec %s: run %d (%s): dataset %s: %w", s.Name, runs[k].Index, runs[k].Name(), r.Dataset.Name, err)
+			}
+			continue
 		}
 		split := ""
 		if r.Split.Kind == SplitImport {

@@ -641,11 +641,18 @@ func RunSweep(ctx context.Context, spec *Spec, o SweepOptions) (*SweepReport, er
 		}
 	}
 	logf("sweep %s: %d runs, shard %s owns %d, %d stored, %d to run", rep.Sweep, len(runs), o.Shard, len(owned), rep.Skipped, len(todo))
+	noted := map[string]bool{}
 	for n, r := range todo {
 		if err := ctx.Err(); err != nil {
 			return rep, err
 		}
 		logf("[%d/%d] run %s #%d %s", n+1, len(todo), r.ID, r.Index, r.Name())
+		for _, note := range r.Spec.BudgetNotes() {
+			if !noted[note] {
+				noted[note] = true
+				logf("note: %s", note)
+			}
+		}
 		if err := st.LogEvent("start", r, ""); err != nil {
 			return rep, err
 		}
