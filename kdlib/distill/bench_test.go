@@ -170,8 +170,16 @@ func BenchmarkRDDynamicWeights(b *testing.B) {
 	})
 }
 
+// BenchmarkEpochCD is the reference CD (the student's top-3000 every epoch),
+// BenchmarkEpochCDV1 kdrec's earlier, teacher-guided one.
 func BenchmarkEpochCD(b *testing.B) {
 	benchEpoch(b, func(st *model.BPR) (train.Term, error) { return CD(benchLists, benchTeach, st, CDOptions{}) })
+}
+
+func BenchmarkEpochCDV1(b *testing.B) {
+	benchEpoch(b, func(st *model.BPR) (train.Term, error) {
+		return CD(benchLists, benchTeach, st, CDOptions{Variant: VariantKdrecV1})
+	})
 }
 
 // BenchmarkEpochRRD: reference 6.4 s per epoch.
