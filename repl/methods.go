@@ -54,9 +54,17 @@ func methodSpec(m distill.Method) MethodSpec {
 		Doc:     doc,
 		Options: opts,
 		New: func(env MethodEnv, o Values) (train.Term, error) {
-			t := distill.TermSpec{Method: m.Name, Lambda: o.Float("lambda"), Options: map[string]any{}}
+			// Only the options written on the train line are passed, as a
+			// spec's KDTerm holds them: a method may default an option by
+			// another (CD's and DCD's variant=kdrec-v1 its own k, λ, …).
+			t := distill.TermSpec{Method: m.Name, Options: map[string]any{}}
+			if o.Given("lambda") {
+				t.Lambda = o.Float("lambda")
+			}
 			for _, x := range m.Options {
-				t.Options[x.Name] = o.vals[x.Name]
+				if o.Given(x.Name) {
+					t.Options[x.Name] = o.vals[x.Name]
+				}
 			}
 			terms, err := distill.Build([]distill.TermSpec{t}, distill.Env{Teacher: env.Teacher, Student: env.Student, Seed: env.Seed, Lists: env.Lists})
 			if err != nil {

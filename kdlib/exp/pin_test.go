@@ -54,7 +54,8 @@ func pinRuns() []pinKD {
 		{"ir-rrd", []KDTerm{{Method: "ir-rrd", Options: with(rrd, "item-k", 5, "item-l", 5, "item-pool", 40)}}},
 		{"de-rrd", []KDTerm{{Method: "de-rrd", Options: with(rrd, "experts", 5)}}},
 		{"cl-drd", []KDTerm{{Method: "cl-drd", Options: with(n, "hard-depth", 30, "semi-depth", 60)}}},
-		{"dcd", []KDTerm{{Method: "dcd", Options: with(n, "pool", 20, "item-pool", 20, "k", 10, "l", 10, "item-k", 5, "item-l", 5)}}},
+		{"dcd", []KDTerm{{Method: "dcd", Options: with(n, "k", 20, "l", 20)}}},
+		{"dcd-v1", []KDTerm{{Method: "dcd", Options: with(n, "pool", 20, "item-pool", 20, "k", 10, "l", 10, "item-k", 5, "item-l", 5, "variant", "kdrec-v1")}}},
 		{"de+rrd", []KDTerm{{Method: "de", Options: Options{"experts": 5}}, {Method: "rrd", Options: rrd}}},
 		{"rrd+ir", []KDTerm{{Method: "rrd", Options: rrd}, {Method: "ir", Options: Options{"k": 5, "l": 5, "pool": 40}}}},
 	}
@@ -94,8 +95,9 @@ func pinFingerprint(t *testing.T, r *RunResult) string {
 // pinnedKD holds the fingerprints of the pinned runs, recorded from the
 // code before the method catalogue moved to distill's registry
 // (commit b6bee0e), except those of the methods re-recorded when they began
-// to follow their reference implementations (issue 20): cd, whose earlier
-// version (variant kdrec-v1) still gives its old fingerprint as cd-v1. They are for the amd64 assembly kernels; the portable
+// to follow their reference implementations (issue 20): cd and dcd, whose
+// earlier versions (variant kdrec-v1) still give their old fingerprints as
+// cd-v1 and dcd-v1. They are for the amd64 assembly kernels; the portable
 // build (-tags noasm, other architectures) scores with other rounding and
 // is checked against pinnedKDPortable.
 var pinnedKD = map[string]string{
@@ -112,7 +114,8 @@ var pinnedKD = map[string]string{
 	"ir-rrd":      "eb9c0b9bc5f81542",
 	"de-rrd":      "0d66faa2552159d2",
 	"cl-drd":      "dc9b47d3c36dd9b3",
-	"dcd":         "79f664cce2fe61c5",
+	"dcd":         "6008dbe9008115fb",
+	"dcd-v1":      "79f664cce2fe61c5",
 	"de+rrd":      "a1e1ea6c01d08c08",
 	"rrd+ir":      "3de385ee0639b90e",
 }
@@ -132,7 +135,8 @@ var pinnedKDPortable = map[string]string{
 	"ir-rrd":      "0cb532ef9d868fdd",
 	"de-rrd":      "32109f413c12006e",
 	"cl-drd":      "c55b58e011b40448",
-	"dcd":         "68a833ef495806e6",
+	"dcd":         "d757844258a99f36",
+	"dcd-v1":      "68a833ef495806e6",
 	"de+rrd":      "b7896c32ca41a27c",
 	"rrd+ir":      "f96982ad9044e7c4",
 }

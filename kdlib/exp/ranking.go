@@ -404,8 +404,8 @@ func RankingTerms(method string, teacher *model.BPR, lists *distill.TeacherLists
 
 // rankingRevision marks the cached runs of the methods whose definition
 // changed after runs had been cached under their name, so that a run of the
-// earlier definition is not reused: CD follows KDs since issue 20.
-var rankingRevision = map[string]string{"cd": "-r2"}
+// earlier definition is not reused: CD and DCD follow KDs since issue 20.
+var rankingRevision = map[string]string{"cd": "-r2", "dcd": "-r2"}
 
 func rankingRun(ctx context.Context, o *RankingOptions, teacher *Teacher, lists *distill.TeacherLists, method string, seed uint64,
 	logf func(string, ...any)) (*RankingRun, error) {

@@ -140,12 +140,12 @@ var (
 	termPHR  = kd("phr", 0.01)
 	termRD   = kd("rd", 0.01, "k", 10)
 	termCD   = kd("cd", 0.5)
-	termDCD  = kd("dcd", 0.001)
+	termDCD  = kd("dcd", 0.01) // KDs's dcd.yaml (distill.DCD's reference variant)
 	termHet  = kd("hetcomp", 1)
 	// HetComp's baselines distil the ensemble's top-200 lists, as in
 	// HetCompReproduce; RRD with the deterministic top-K (HetComp README).
 	termRRDHC   = kd("rrd", 0.001, "n", 200, "k", 40, "l", 40, "sample", false)
-	termDCDHC   = kd("dcd", 0.001, "n", 200)
+	termDCDHC   = kd("dcd", 0.01, "n", 200)
 	termCLDRDHC = kd("cl-drd", 1, "n", 200)
 )
 
