@@ -207,12 +207,20 @@ func latentKey(split *data.Split, teacherID string, o LatentOptions) string {
 		Kind      string  `json:",omitempty"`
 		LR        float64 `json:",omitempty"`
 		BatchSize int     `json:",omitempty"`
+		// Revision marks a method whose definition changed after runs
+		// were cached: PHR follows the published re-implementation since
+		// issue 20 (its default network is no longer kdrec-v1's).
+		Revision int `json:",omitempty"`
 	}
 	kind := o.Kind
 	if kind == LatentBPR {
 		kind = ""
 	}
-	b, _ := json.Marshal(opts{o.Method, o.Dim, o.Seed, o.Protocol, o.Epochs, o.EvalEvery, o.Patience, o.EvalAtStart, o.EvalFromFirst, o.Hint, o.DE, o.PHR, o.FTD, o.HTD, kind, o.LR, o.BatchSize})
+	rev := 0
+	if o.Method == LatentPHR {
+		rev = 2
+	}
+	b, _ := json.Marshal(opts{o.Method, o.Dim, o.Seed, o.Protocol, o.Epochs, o.EvalEvery, o.Patience, o.EvalAtStart, o.EvalFromFirst, o.Hint, o.DE, o.PHR, o.FTD, o.HTD, kind, o.LR, o.BatchSize, rev})
 	h := sha256.New()
 	h.Write([]byte(SplitFingerprint(split)))
 	h.Write([]byte{0})
