@@ -98,9 +98,9 @@ func pinFingerprint(t *testing.T, r *RunResult) string {
 // (commit b6bee0e), except those of the methods re-recorded when they began
 // to follow their reference implementations (issue 20): cd, dcd and phr,
 // whose earlier versions (variant kdrec-v1) still give their old
-// fingerprints as cd-v1, dcd-v1 and phr-v1. They are for the amd64 assembly kernels; the portable
-// build (-tags noasm, other architectures) scores with other rounding and
-// is checked against pinnedKDPortable.
+// fingerprints as cd-v1, dcd-v1 and phr-v1. They are for the amd64
+// assembly kernels; the portable build (-tags noasm, other architectures)
+// scores with other rounding and is checked against pinnedKDPortable.
 var pinnedKD = map[string]string{
 	"hint":        "979c045dc66e2861",
 	"hint-linear": "9292218127fde7ae",
