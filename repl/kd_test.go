@@ -30,7 +30,7 @@ var tinyKD = map[string]string{
 	"ir-rrd": "n.ir-rrd=20 k.ir-rrd=5 l.ir-rrd=5 item-k.ir-rrd=3 item-l.ir-rrd=3",
 	"de-rrd": "experts.de-rrd=4 n.de-rrd=20 k.de-rrd=5 l.de-rrd=5",
 	"cl-drd": "n.cl-drd=20 list.cl-drd=6 hard-depth.cl-drd=10 semi-depth.cl-drd=20",
-	"dcd":    "n.dcd=20 pool.dcd=10 item-pool.dcd=10 k.dcd=5 l.dcd=5 item-k.dcd=5 item-l.dcd=5",
+	"dcd":    "n.dcd=20 pool.dcd=10 k.dcd=5 l.dcd=5",
 }
 
 // TestKDMethods trains a tiny student with every registered method and

@@ -50,10 +50,18 @@ func methodSpec(m distill.Method) MethodSpec {
 		opts = append(opts, replOption(o))
 	}
 	doc := m.Doc + ", " + string(m.Kind) + " knowledge"
+	// termOf passes only the options written on the train line, as a
+	// spec's KDTerm holds them: a method may default an option by another
+	// (CD's and DCD's variant=kdrec-v1 its own k, λ, …).
 	termOf := func(o Values) distill.TermSpec {
-		t := distill.TermSpec{Method: m.Name, Lambda: o.Float("lambda"), Options: map[string]any{}}
+		t := distill.TermSpec{Method: m.Name, Options: map[string]any{}}
+		if o.Given("lambda") {
+			t.Lambda = o.Float("lambda")
+		}
 		for _, x := range m.Options {
-			t.Options[x.Name] = o.vals[x.Name]
+			if o.Given(x.Name) {
+				t.Options[x.Name] = o.vals[x.Name]
+			}
 		}
 		return t
 	}

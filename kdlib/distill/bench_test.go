@@ -170,8 +170,16 @@ func BenchmarkRDDynamicWeights(b *testing.B) {
 	})
 }
 
+// BenchmarkEpochCD is the reference CD (the student's top-3000 every epoch),
+// BenchmarkEpochCDV1 kdrec's earlier, teacher-guided one.
 func BenchmarkEpochCD(b *testing.B) {
 	benchEpoch(b, func(st *model.BPR) (train.Term, error) { return CD(benchLists, benchTeach, st, CDOptions{}) })
+}
+
+func BenchmarkEpochCDV1(b *testing.B) {
+	benchEpoch(b, func(st *model.BPR) (train.Term, error) {
+		return CD(benchLists, benchTeach, st, CDOptions{Variant: VariantKdrecV1})
+	})
 }
 
 // BenchmarkEpochRRD: reference 6.4 s per epoch.
@@ -209,10 +217,17 @@ func BenchmarkEpochCLDRD(b *testing.B) {
 	benchEpoch(b, func(st *model.BPR) (train.Term, error) { return CLDRD(benchLists, st, CLDRDOptions{}) })
 }
 
-// BenchmarkEpochDCD: DCD, whose BeginEpoch ranks the catalogue with the
-// student (top-200 per user and per item).
+// BenchmarkEpochDCD: the reference DCD, whose BeginEpoch ranks every item
+// with the student (top-690 per user); BenchmarkEpochDCDV1: kdrec's earlier
+// DCD (top-200 per user and per item, both sides distilled).
 func BenchmarkEpochDCD(b *testing.B) {
 	benchEpoch(b, func(st *model.BPR) (train.Term, error) { return DCD(benchLists, st, DCDOptions{}) })
+}
+
+func BenchmarkEpochDCDV1(b *testing.B) {
+	benchEpoch(b, func(st *model.BPR) (train.Term, error) {
+		return DCD(benchLists, st, DCDOptions{Variant: VariantKdrecV1})
+	})
 }
 
 // BenchmarkListwiseBatch times one RRD-sized batch (700 users × (40 + 40)

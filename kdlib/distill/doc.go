@@ -29,9 +29,12 @@
 //     al., Information Sciences 2021), DERRD (DE + RRD) and DCD (Lee & Kim,
 //     CIKM 2021).
 //
-// Students are any model.PairScorer (DCD also needs model.Scorer, DE-RRD
-// model.Representer). Terms resample in BeginEpoch from the epoch's private
-// generator, in fixed chunks of rows, so results depend on the seed and not
-// on the number of goroutines. Options are validated when a term is built;
-// zero fields take the reference defaults of methods.md.
+// Students are any model.PairScorer (CD's student guide and DCD also need
+// model.Scorer, DE-RRD model.Representer). Terms resample in BeginEpoch
+// from the epoch's private generator, in fixed chunks of rows, so results
+// depend on the seed and not on the number of goroutines. Options are
+// validated when a term is built; zero fields take the reference defaults
+// of methods.md. Where no author code exists, CD and DCD follow the
+// third-party KDs code and PHR the hyperkdma re-implementation; their
+// Variant "kdrec-v1" keeps kdrec's earlier versions (VariantKdrecV1).
 package distill

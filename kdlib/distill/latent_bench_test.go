@@ -108,7 +108,11 @@ func BenchmarkLatentEpoch(b *testing.B) {
 		{"DE-tau1", func(t model.Embedder, s *model.BPR) (train.Term, error) { return DE(t, s, DefaultDE()) }, 0, 1000},
 		{"DE-epoch100", func(t model.Embedder, s *model.BPR) (train.Term, error) { return DE(t, s, DefaultDE()) }, 100, 1000},
 		{"DE-epoch250", func(t model.Embedder, s *model.BPR) (train.Term, error) { return DE(t, s, DefaultDE()) }, 250, 1000},
+		// The reference PHR (H = 4,200, one network): ~10 CPU-minutes an op.
 		{"PHR", func(t model.Embedder, s *model.BPR) (train.Term, error) { return PHR(t, s, DefaultPHR()) }, 0, 1000},
+		{"PHR-v1", func(t model.Embedder, s *model.BPR) (train.Term, error) {
+			return PHR(t, s, PHROptions{Lambda: 0.01, Variant: VariantKdrecV1})
+		}, 0, 1000},
 		{"FTD", func(t model.Embedder, s *model.BPR) (train.Term, error) { return FTD(t, s, DefaultFTD()) }, 0, 100},
 		{"FTD-skipconst", func(t model.Embedder, s *model.BPR) (train.Term, error) {
 			o := DefaultFTD()
@@ -206,6 +210,7 @@ func BenchmarkLatentBatch(b *testing.B) {
 		}, 0, 1000},
 		{"DE-epoch250", func() (train.Term, error) { return DE(teacher, st, DefaultDE()) }, 250, 1000},
 		{"PHR", func() (train.Term, error) { return PHR(teacher, st, DefaultPHR()) }, 0, 1000},
+		{"PHR-v1", func() (train.Term, error) { return PHR(teacher, st, PHROptions{Lambda: 0.01, Variant: VariantKdrecV1}) }, 0, 1000},
 		{"FTD", func() (train.Term, error) { return FTD(teacher, st, DefaultFTD()) }, 0, 100},
 		{"HTD-tau1", func() (train.Term, error) { return HTD(teacher, st, DefaultHTD()) }, 0, 100},
 		{"HTD-epoch20", func() (train.Term, error) { return HTD(teacher, st, DefaultHTD()) }, 20, 100},

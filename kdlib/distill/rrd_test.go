@@ -113,37 +113,6 @@ func TestRDGradient(t *testing.T) {
 	checkTerm(t, f, term, 3) // hybrid weights
 }
 
-func TestCDGradient(t *testing.T) {
-	f := newFixture(t, 12, 40, 10, false)
-	term, err := CD(f.lists, f.teacher, f.student, CDOptions{K: 4, T: 3, Lambda: 0.7})
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkTerm(t, f, term, 0)
-}
-
-func TestDCDGradient(t *testing.T) {
-	f := newFixture(t, 30, 40, 8, true)
-	term, err := DCD(f.lists, f.student, DCDOptions{Pool: 6, ItemPool: 5, K: 3, L: 3, ItemK: 2, ItemL: 2, T: 2, Depth: 10, Lambda: 0.5, ItemLambda: 0.25})
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkTerm(t, f, term, 0)
-	d := term.(*dcd)
-	for u := 0; u < 30; u++ {
-		in := d.user.inter(u)
-		if len(in) != 3 {
-			t.Fatalf("user %d: %d under-estimated items", u, len(in))
-		}
-		below := d.user.Unint[u*3 : u*3+int(d.userBelow[u])]
-		for _, x := range below {
-			if slices.Contains(in, x) || f.train.Has(u, x) {
-				t.Fatalf("user %d: below item %d is in the list or a positive", u, x)
-			}
-		}
-	}
-}
-
 // hidden hides the concrete student type, so the terms take the generic
 // PairScorer path rather than the BPR fast path.
 type hidden struct{ *model.BPR }

@@ -238,14 +238,27 @@ var errNoItemLists = errors.New("the teacher lists have no item side: build them
 // k smallest keys log E_j − log w_j with E_j ~ Exp(1)). keys is scratch of
 // at least len(w) entries.
 func sampleWeighted(rng *rand.Rand, w []float64, k int, keys []float64, out []int32) []int32 {
-	n := len(w)
-	out = out[:0]
-	if k >= n {
-		for j := 0; j < n; j++ {
+	if k >= len(w) {
+		out = out[:0]
+		for j := range w {
 			out = append(out, int32(j))
 		}
 		return out
 	}
+	out = sampleWeightedDrawn(rng, w, k, keys, out)
+	slices.Sort(out)
+	return out
+}
+
+// sampleWeightedDrawn is sampleWeighted with the indices in the order they
+// are drawn — the order of successive draws without replacement, which is
+// the order of torch.multinomial(w, k, replacement=False) (an exponential
+// race sorted by key). With k ≥ len(w) every index is returned, also in a
+// drawn order.
+func sampleWeightedDrawn(rng *rand.Rand, w []float64, k int, keys []float64, out []int32) []int32 {
+	n := len(w)
+	out = out[:0]
+	k = min(k, n)
 	keys = keys[:n]
 	for j := range keys {
 		keys[j] = math.Log(rng.ExpFloat64()) - math.Log(w[j])
@@ -253,7 +266,7 @@ func sampleWeighted(rng *rand.Rand, w []float64, k int, keys []float64, out []in
 	for j := 0; j < n; j++ {
 		out = append(out, int32(j))
 	}
-	// Partial selection of the k smallest keys.
+	// Selection of the k smallest keys, smallest (first drawn) first.
 	slices.SortFunc(out, func(a, b int32) int {
 		switch {
 		case keys[a] < keys[b]:
@@ -263,7 +276,5 @@ func sampleWeighted(rng *rand.Rand, w []float64, k int, keys []float64, out []in
 		}
 		return int(a - b)
 	})
-	out = out[:k]
-	slices.Sort(out)
-	return out
+	return out[:k]
 }

@@ -277,7 +277,7 @@ func HetCompReproduce(ctx context.Context, s *data.Split, o HetCompOptions) (*He
 			Seed                             uint64
 			Version                          int
 			CLDRD                            *distill.CLDRDOptions `json:",omitempty"` // CL-DRD's runs only: the others' keys predate it
-		}{method, teacherKey.String(), rep.T, o.Dim, o.Epochs, o.EvalEvery, o.Patience, o.LR, o.WeightDecay, o.BatchSize, o.HetComp, o.ListN, o.RRD, o.DCD, o.WithBPR, o.Seed, 1, cldrdKey(method, o.CLDRD)})
+		}{method, teacherKey.String(), rep.T, o.Dim, o.Epochs, o.EvalEvery, o.Patience, o.LR, o.WeightDecay, o.BatchSize, o.HetComp, o.ListN, o.RRD, o.DCD, o.WithBPR, o.Seed, hetcompRunVersion(method), cldrdKey(method, o.CLDRD)})
 		sum := sha256.Sum256(key)
 		path := filepath.Join(root, "runs", fmt.Sprintf("%s-%x.json", method, sum[:8]))
 		if b, err := os.ReadFile(path); err == nil {
@@ -308,6 +308,16 @@ func HetCompReproduce(ctx context.Context, s *data.Split, o HetCompOptions) (*He
 		rep.Runs = append(rep.Runs, run)
 	}
 	return rep, nil
+}
+
+// hetcompRunVersion is the version in a run's cache key: 2 for DCD, which
+// follows KDs since issue 20 (a cached run of kdrec's earlier DCD, whose
+// zero DCDOptions now mean the reference, is not reused), 1 otherwise.
+func hetcompRunVersion(method string) int {
+	if method == "dcd" {
+		return 2
+	}
+	return 1
 }
 
 // typedOptions returns the options struct of o that configures method (the

@@ -60,7 +60,7 @@ func TestHetCompPipelineTiny(t *testing.T) {
 		Epochs: 20, EvalEvery: 2, Patience: 3, LR: 0.01, BatchSize: 64, Temperatures: []float64{2, 5},
 		HetComp: hcTinyOptions(), ListN: 20, RRD: distill.RRDOptions{K: 5, L: 5},
 		CLDRD: distill.CLDRDOptions{Stages: []distill.CLDRDStage{{Top: 2, Hard: 3, Semi: 3}, {Top: 4, Hard: 2, Semi: 2}, {Top: 8}}, HardDepth: 10, SemiDepth: 20},
-		DCD:   distill.DCDOptions{Pool: 10, ItemPool: 5, K: 4, L: 4, ItemK: 2, ItemL: 2}}
+		DCD:   distill.DCDOptions{Pool: 10, K: 4, L: 4}}
 	rep, err := HetCompReproduce(context.Background(), s, o)
 	if err != nil {
 		t.Fatal(err)

@@ -207,6 +207,10 @@ func latentKey(split *data.Split, teacherID string, o LatentOptions) string {
 		Kind      string  `json:",omitempty"`
 		LR        float64 `json:",omitempty"`
 		BatchSize int     `json:",omitempty"`
+		// Revision marks a method whose definition changed after runs
+		// were cached: PHR follows the published re-implementation since
+		// issue 20 (its default network is no longer kdrec-v1's).
+		Revision int `json:",omitempty"`
 	}
 	kind := o.Kind
 	if kind == LatentBPR {
@@ -227,7 +231,11 @@ func latentKey(split *data.Split, teacherID string, o LatentOptions) string {
 		h := distill.DefaultHTD()
 		htd = &h
 	}
-	b, _ := json.Marshal(opts{o.Method, o.Dim, o.Seed, o.Protocol, o.Epochs, o.EvalEvery, o.Patience, o.EvalAtStart, o.EvalFromFirst, o.Hint, de, o.PHR, o.FTD, htd, kind, o.LR, o.BatchSize})
+	rev := 0
+	if o.Method == LatentPHR {
+		rev = 2
+	}
+	b, _ := json.Marshal(opts{o.Method, o.Dim, o.Seed, o.Protocol, o.Epochs, o.EvalEvery, o.Patience, o.EvalAtStart, o.EvalFromFirst, o.Hint, de, o.PHR, o.FTD, htd, kind, o.LR, o.BatchSize, rev})
 	h := sha256.New()
 	h.Write([]byte(SplitFingerprint(split)))
 	h.Write([]byte{0})

@@ -402,11 +402,16 @@ func RankingTerms(method string, teacher *model.BPR, lists *distill.TeacherLists
 		}})
 }
 
+// rankingRevision marks the cached runs of the methods whose definition
+// changed after runs had been cached under their name, so that a run of the
+// earlier definition is not reused: CD and DCD follow KDs since issue 20.
+var rankingRevision = map[string]string{"cd": "-r2", "dcd": "-r2"}
+
 func rankingRun(ctx context.Context, o *RankingOptions, teacher *Teacher, lists *distill.TeacherLists, method string, seed uint64,
 	logf func(string, ...any)) (*RankingRun, error) {
 	s := o.Split
-	path := filepath.Join(o.CacheDir, "runs", fmt.Sprintf("%s-t%s-%s-d%d-seed%d-ep%d-pat%d.json",
-		SplitFingerprint(s), teacher.Hash[:12], method, o.StudentDim, seed, o.Epochs, o.Patience))
+	path := filepath.Join(o.CacheDir, "runs", fmt.Sprintf("%s-t%s-%s%s-d%d-seed%d-ep%d-pat%d.json",
+		SplitFingerprint(s), teacher.Hash[:12], method, rankingRevision[method], o.StudentDim, seed, o.Epochs, o.Patience))
 	if b, err := os.ReadFile(path); err == nil {
 		var run RankingRun
 		if err := json.Unmarshal(b, &run); err == nil && run.LOO != nil && run.Full != nil {

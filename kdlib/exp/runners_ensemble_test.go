@@ -28,7 +28,7 @@ func ensembleSpec() *Spec {
 			{Label: "Ensemble", Set: map[string]any{"student": ModelSpec{Kind: EnsembleKind}}},
 			{Label: "w/o KD", Set: map[string]any{"teachers": nil}},
 			kdRow("RRD", kd("rrd", 0.001, "n", 60, "k", 10, "l", 10, "sample", false)),
-			kdRow("DCD", kd("dcd", 0.001, "n", 60, "pool", 20, "item-pool", 20, "k", 10, "l", 10, "item-k", 5, "item-l", 5)),
+			kdRow("DCD", kd("dcd", 0.01, "n", 60, "pool", 20, "k", 10, "l", 10)),
 			kdRow("HetComp", kd("hetcomp", 1, "k", 20, "period", 1, "start", 1)),
 		},
 		Report: ReportSpec{Metrics: []string{"Recall@10", "Recall@50"}, Baseline: "w/o KD"},
