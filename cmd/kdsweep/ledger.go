@@ -42,7 +42,7 @@ func cmdStatus(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	l, err := exp.OpenLedger(*dir)
+	l, err := exp.OpenLedgerExisting(*dir)
 	if err != nil {
 		return err
 	}
@@ -123,10 +123,15 @@ func cmdClaims(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	t := exp.ClaimsTable(res)
-	if *format == "md" {
+	switch *format {
+	case "md":
 		fmt.Fprint(stdout, t.Markdown())
-	} else if err := t.WriteText(stdout); err != nil {
-		return err
+	case "text":
+		if err := t.WriteText(stdout); err != nil {
+			return err
+		}
+	default:
+		return usageError{fmt.Errorf("--format %q: want text or md", *format)}
 	}
 	n := exp.CountVerdicts(res)
 	fmt.Fprintf(stdout, "%d claims: %d hold, %d fail, %d without evidence yet, %d cannot run here\n",
@@ -135,7 +140,7 @@ func cmdClaims(args []string, stdout, stderr io.Writer) error {
 }
 
 func evaluateClaims(dir, file string) ([]exp.ClaimResult, error) {
-	l, err := exp.OpenLedger(dir)
+	l, err := exp.OpenLedgerExisting(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +167,10 @@ func cmdReport(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	l, _ := exp.OpenLedger(*dir)
+	l, err := exp.OpenLedgerExisting(*dir)
+	if err != nil {
+		return err
+	}
 	stale := 0
 	for _, doc := range pos {
 		old, err := os.ReadFile(doc)

@@ -213,17 +213,24 @@ func Register(m Method) {
 	if m.Name == "" || (m.Build == nil && m.With == "") || (m.With != "" && m.Join == nil) {
 		panic(fmt.Sprintf("distill.Register: method %q is incomplete", m.Name))
 	}
-	for _, o := range m.Options {
-		if _, err := checkValue(m.Name, o, o.Default); err != nil {
+	m.Options = slices.Clone(m.Options)
+	seen := map[string]bool{}
+	for k, o := range m.Options {
+		if o.Name == "" || o.Name == "lambda" || seen[o.Name] || strings.ContainsAny(o.Name, ".=, \t") {
+			panic(fmt.Sprintf("distill.Register: method %q: bad or repeated option name %q", m.Name, o.Name))
+		}
+		seen[o.Name] = true
+		x, err := checkValue(m.Name, o, o.Default)
+		if err != nil {
 			panic(fmt.Sprintf("distill.Register: %v", err))
 		}
+		m.Options[k].Default = x // the option's own type: Values.Int and Float read it
 	}
 	registryMu.Lock()
 	defer registryMu.Unlock()
 	if _, dup := registry[m.Name]; dup {
 		panic(fmt.Sprintf("distill.Register: method %q registered twice", m.Name))
 	}
-	m.Options = slices.Clone(m.Options)
 	registry[m.Name] = m
 }
 

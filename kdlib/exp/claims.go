@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/kdrec/kdrec/kdlib/report"
@@ -54,7 +55,8 @@ type Claim struct {
 	Others []string `json:"others,omitempty"`
 	// Metric is the compared metric ("HR@5").
 	Metric string `json:"metric,omitempty"`
-	// Source of values: SourceBest (default) or SourceFinal.
+	// ValueSource says which values are compared: SourceBest (default)
+	// or SourceFinal.
 	ValueSource string `json:"value_source,omitempty"`
 	// Value is the number a ClaimValue is checked against.
 	Value float64 `json:"value,omitempty"`
@@ -151,13 +153,17 @@ func EvaluateClaims(l *Ledger, claims []Claim) ([]ClaimResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		base := c.Baseline
-		if !hasRecordedLabel(sr, base) {
-			base = NoBaseline // no record of the baseline yet: judge says so
-		}
-		s, err := Aggregate(sr, TableOptions{Metrics: []string{c.Metric}, Baseline: base, Source: src, Alpha: c.Alpha})
+		// The claim names the baseline row (label and grid point, as
+		// tables show it); the tests pair rows by label and coordinates,
+		// so aggregate once to find the row, then with its label.
+		s, err := Aggregate(sr, TableOptions{Metrics: []string{c.Metric}, Baseline: NoBaseline, Source: src, Alpha: c.Alpha})
 		if err != nil {
 			return nil, err
+		}
+		if b := findRow(s, c.Baseline); b != nil && c.Baseline != "" {
+			if s, err = Aggregate(sr, TableOptions{Metrics: []string{c.Metric}, Baseline: b.Label, Source: src, Alpha: c.Alpha}); err != nil {
+				return nil, err
+			}
 		}
 		sums[key] = s
 		return s, nil
@@ -248,9 +254,17 @@ func judge(r *ClaimResult, s *Summary) {
 	ev := fmt.Sprintf("%s vs %s: %+.4f", desc(row), desc(base), d)
 	switch c.Kind {
 	case ClaimBetter:
+		// Every seed both rows have must be tested over users.
+		common := 0
+		for _, seed := range row.Seeds {
+			if slices.Contains(base.Seeds, seed) {
+				common++
+			}
+		}
 		t := row.Tests[m]
-		if t == nil || len(t.PerSeed) < minSeeds {
-			r.Verdict, r.Evidence = NoEvidence, ev+"; per-user values of fewer than "+fmt.Sprint(minSeeds)+" common seeds"
+		if row.BaselineKey != base.Key || t == nil || common < minSeeds || len(t.PerSeed) != common {
+			r.Verdict, r.Evidence = NoEvidence, ev+fmt.Sprintf("; paired tests over users in %d of %d common seeds (at least %d needed, each tested)",
+				testedSeeds(t), common, minSeeds)
 			return
 		}
 		ok := d > 0
@@ -270,6 +284,14 @@ func judge(r *ClaimResult, s *Summary) {
 		r.Evidence = fmt.Sprintf("%s (tolerance %.3g)", ev, c.Tol)
 		r.Verdict = verdict(math.Abs(d) <= c.Tol)
 	}
+}
+
+// testedSeeds is the number of seeds a metric's tests cover.
+func testedSeeds(t *MetricTest) int {
+	if t == nil {
+		return 0
+	}
+	return len(t.PerSeed)
 }
 
 func verdict(ok bool) string {

@@ -85,3 +85,30 @@ func TestClaimsAndDocBlocks(t *testing.T) {
 		t.Errorf("a misspelt kind: %v", err)
 	}
 }
+
+// TestClaimsOnGridRows checks that claims naming grid rows ("RRD
+// (student.dim=4)") are judged against the baseline row of the same grid
+// point, with a test in every seed.
+func TestClaimsOnGridRows(t *testing.T) {
+	s := pinSpec()
+	s.Name = "claims-grid"
+	s.Seeds = []uint64{0, 1, 2}
+	s.Variants = []Variant{
+		{Label: "Student", Set: map[string]any{"kd": nil, "teacher": nil}, Grid: Grid{"student.dim": {4, 8}}},
+		{Label: "RRD", Set: map[string]any{"kd": []KDTerm{kd("rrd", 1, "n", 60, "k", 10, "l", 10)}}, Grid: Grid{"student.dim": {4, 8}}},
+	}
+	l, _ := OpenLedger(t.TempDir())
+	env, _ := NewEnv(t.TempDir(), nil)
+	if _, err := RunSweep(context.Background(), s, SweepOptions{Out: t.TempDir(), Env: env, Ledger: l}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := EvaluateClaims(l, []Claim{{ID: "grid", Kind: ClaimBetter, Sweep: "claims-grid", Row: "RRD (student.dim=4)",
+		Baseline: "Student (student.dim=4)", Metric: "NDCG@5", Alpha: 1.01}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res[0]
+	if r.Verdict == NoEvidence || strings.Count(r.Evidence, "p=") != 3 || !strings.Contains(r.Evidence, "Student (student.dim=4)") {
+		t.Errorf("grid claim: %s: %s", r.Verdict, r.Evidence)
+	}
+}

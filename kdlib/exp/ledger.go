@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -46,7 +47,8 @@ type Ledger struct {
 // root.
 const DefaultLedger = "results"
 
-// OpenLedger opens (creating it if needed) the ledger in dir.
+// OpenLedger opens (creating it if needed) the ledger in dir. Readers that
+// must not create one use OpenLedgerExisting.
 func OpenLedger(dir string) (*Ledger, error) {
 	if dir == "" {
 		return nil, errors.New("ledger: no directory")
@@ -57,13 +59,40 @@ func OpenLedger(dir string) (*Ledger, error) {
 	return &Ledger{dir: dir}, nil
 }
 
+// OpenLedgerExisting opens the ledger in dir, which must exist: a report
+// or a claims table read from a mistyped directory is an error, not an
+// empty ledger.
+func OpenLedgerExisting(dir string) (*Ledger, error) {
+	if fi, err := os.Stat(filepath.Join(dir, "runs")); err != nil || !fi.IsDir() {
+		return nil, fmt.Errorf("ledger: %s holds no ledger (no runs/ folder)", dir)
+	}
+	return &Ledger{dir: dir}, nil
+}
+
 // Dir returns the ledger's directory.
 func (l *Ledger) Dir() string { return l.dir }
 
 func (l *Ledger) path(id string) string { return filepath.Join(l.dir, "runs", id+".json.gz") }
 
+// validID says whether id is a run id (16 lower-case hex digits), the only
+// file names the ledger reads or writes.
+func validID(id string) bool {
+	if len(id) != 16 {
+		return false
+	}
+	for _, c := range id {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 // Has reports whether the run id is recorded.
 func (l *Ledger) Has(id string) bool {
+	if !validID(id) {
+		return false
+	}
 	_, err := os.Stat(l.path(id))
 	return err == nil
 }
@@ -72,8 +101,8 @@ func (l *Ledger) Has(id string) bool {
 // (the first finished run of a spec is the one reported) and Add returns
 // false; ids must be plain hex hashes.
 func (l *Ledger) Add(rec *Record) (bool, error) {
-	if rec.ID == "" || strings.ContainsAny(rec.ID, `/\.`) {
-		return false, fmt.Errorf("ledger: bad record id %q", rec.ID)
+	if !validID(rec.ID) || !strings.HasPrefix(rec.Hash, rec.ID) {
+		return false, fmt.Errorf("ledger: bad record id %q (hash %q)", rec.ID, rec.Hash)
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -94,7 +123,33 @@ func (l *Ledger) Add(rec *Record) (bool, error) {
 	if err := w.Close(); err != nil {
 		return false, err
 	}
-	if err := model.WriteFileAtomic(l.path(rec.ID), z.Bytes()); err != nil {
+	// Write a temporary file, then link it to the record's name: a link
+	// never replaces an existing file, so a record another process wrote
+	// meanwhile is kept (never replaced, as the ledger promises).
+	tmp, err := os.CreateTemp(filepath.Join(l.dir, "runs"), ".tmp-"+rec.ID+"-*")
+	if err != nil {
+		return false, fmt.Errorf("ledger: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(z.Bytes()); err != nil {
+		tmp.Close()
+		return false, fmt.Errorf("ledger: %w", err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return false, fmt.Errorf("ledger: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return false, fmt.Errorf("ledger: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return false, fmt.Errorf("ledger: %w", err)
+	}
+	if err := os.Link(tmp.Name(), l.path(rec.ID)); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return false, nil
+		}
 		return false, fmt.Errorf("ledger: %w", err)
 	}
 	return true, nil
@@ -102,6 +157,9 @@ func (l *Ledger) Add(rec *Record) (bool, error) {
 
 // Get reads the record of run id.
 func (l *Ledger) Get(id string) (*Record, error) {
+	if !validID(id) {
+		return nil, fmt.Errorf("ledger: bad run id %q", id)
+	}
 	return readLedgerFile(l.path(id))
 }
 
@@ -385,6 +443,10 @@ func inflateBase64(s string) ([]byte, error) {
 // only by an identical expansion (same runs); a different one is an error
 // (the spec changed under the same name: give it a new name).
 func (l *Ledger) AddManifest(m *Manifest) error {
+	name, budget, _ := strings.Cut(m.Sweep, "@")
+	if CheckName(name) != nil || (budget != "" && CheckName(budget) != nil) {
+		return fmt.Errorf("ledger: bad sweep key %q", m.Sweep)
+	}
 	path := ManifestPath(l.dir, m.Sweep)
 	if b, err := os.ReadFile(path); err == nil {
 		var old Manifest
@@ -505,8 +567,8 @@ func RunsTable(sr *SweepResults) *report.Table {
 // term losses and the validation and test metrics, as float32 columns
 // (NaN where an epoch has no value), deflated and base64-encoded. Curves
 // are what make records large (a 300-epoch run holds 300 × 19 numbers), and
-// float32 keeps every metric of a data set with fewer than 2²⁴ users
-// exactly.
+// float32 is the precision the metrics are computed in per user; restored
+// curves are the stored values rounded to float32.
 type PackedCurve struct {
 	// Epochs lists the curve's epochs.
 	Epochs []int `json:"epochs"`

@@ -44,8 +44,8 @@ func GenerateDoc(doc []byte, l *Ledger, claims []ClaimResult) ([]byte, error) {
 		args := strings.Fields(string(rest[loc[4]:loc[5]]))
 		after := rest[loc[1]:]
 		end := bytes.Index(after, []byte(blockEnd))
-		if end < 0 {
-			return nil, fmt.Errorf("generated block %q (line %d) has no %s", kind, lineOf(doc, len(doc)-len(rest)+loc[0]), blockEnd)
+		if next := blockStart.FindIndex(after); end < 0 || (next != nil && next[0] < end) {
+			return nil, fmt.Errorf("generated block %q (line %d) has no %s before the next block", kind, lineOf(doc, len(doc)-len(rest)+loc[0]), blockEnd)
 		}
 		body, err := generateBlock(kind, args, l, claims)
 		if err != nil {

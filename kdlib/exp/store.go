@@ -632,6 +632,13 @@ func (s *Store) Has(id string) bool {
 	return s.set.Get(id) != nil
 }
 
+// Get returns the stored record of run id (nil if none).
+func (s *Store) Get(id string) *Record {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.set.Get(id)
+}
+
 // Problems returns the damaged lines of the shard's own file and the
 // corrupt (not partial) lines of other files; partial last lines of other
 // shards' files may be writes in progress and are left to their owners.

@@ -607,6 +607,15 @@ func RunSweep(ctx context.Context, spec *Spec, o SweepOptions) (*SweepReport, er
 	for k := range owned {
 		r := &owned[k]
 		if st.Has(r.ID) || (o.Ledger != nil && o.Ledger.Has(r.ID)) {
+			if o.Ledger != nil && !o.Ledger.Has(r.ID) {
+				// Stored but not recorded (a sweep run before without the
+				// ledger, or a failed Add): record it now.
+				if rec := st.Get(r.ID); rec != nil {
+					if _, err := o.Ledger.Add(rec); err != nil {
+						return rep, err
+					}
+				}
+			}
 			rep.Skipped++
 			event(RunEvent{Run: r, Phase: "skip"})
 			continue

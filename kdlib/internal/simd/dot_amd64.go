@@ -52,7 +52,9 @@ func DotRowsStride(x, w []float32, stride int, keys []int32, out []float32) {
 // overhead: four lane sums over each block of 16 elements, lanes j += x·y
 // at offsets j and 8+j, a second set at 4+j and 12+j, the second set added
 // to the first after the blocks, every remaining group of 4 added lane by
-// lane, and the result (l0+l1)+(l2+l3).
+// lane, and the result (l0+l1)+(l2+l3). Every product is rounded to float32
+// before it is added, as MULPS then ADDPS do: the explicit conversions keep
+// the compiler from fusing them (it would with GOAMD64=v3).
 func Dot(x, y []float32) float32 {
 	n := len(x)
 	if !aligned16(y) {
@@ -71,22 +73,22 @@ func Dot(x, y []float32) float32 {
 		var p0, p1, p2, p3 float32
 		for ; t+16 <= n; t += 16 {
 			a, b := x[t:t+16:t+16], y[t:t+16:t+16]
-			s0 += a[0] * b[0]
-			s1 += a[1] * b[1]
-			s2 += a[2] * b[2]
-			s3 += a[3] * b[3]
-			p0 += a[4] * b[4]
-			p1 += a[5] * b[5]
-			p2 += a[6] * b[6]
-			p3 += a[7] * b[7]
-			s0 += a[8] * b[8]
-			s1 += a[9] * b[9]
-			s2 += a[10] * b[10]
-			s3 += a[11] * b[11]
-			p0 += a[12] * b[12]
-			p1 += a[13] * b[13]
-			p2 += a[14] * b[14]
-			p3 += a[15] * b[15]
+			s0 += float32(a[0] * b[0])
+			s1 += float32(a[1] * b[1])
+			s2 += float32(a[2] * b[2])
+			s3 += float32(a[3] * b[3])
+			p0 += float32(a[4] * b[4])
+			p1 += float32(a[5] * b[5])
+			p2 += float32(a[6] * b[6])
+			p3 += float32(a[7] * b[7])
+			s0 += float32(a[8] * b[8])
+			s1 += float32(a[9] * b[9])
+			s2 += float32(a[10] * b[10])
+			s3 += float32(a[11] * b[11])
+			p0 += float32(a[12] * b[12])
+			p1 += float32(a[13] * b[13])
+			p2 += float32(a[14] * b[14])
+			p3 += float32(a[15] * b[15])
 		}
 		s0 += p0
 		s1 += p1
@@ -95,10 +97,10 @@ func Dot(x, y []float32) float32 {
 	}
 	for ; t+4 <= n; t += 4 {
 		a, b := x[t:t+4:t+4], y[t:t+4:t+4]
-		s0 += a[0] * b[0]
-		s1 += a[1] * b[1]
-		s2 += a[2] * b[2]
-		s3 += a[3] * b[3]
+		s0 += float32(a[0] * b[0])
+		s1 += float32(a[1] * b[1])
+		s2 += float32(a[2] * b[2])
+		s3 += float32(a[3] * b[3])
 	}
 	return (s0 + s1) + (s2 + s3)
 }
