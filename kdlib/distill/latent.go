@@ -21,6 +21,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/kdrec/kdrec/kdlib/internal/simd"
 	"github.com/kdrec/kdrec/kdlib/model"
 	"github.com/kdrec/kdrec/kdlib/nn"
 	"github.com/kdrec/kdrec/kdlib/train"
@@ -98,86 +99,26 @@ func latParallel(tasks int, f func(worker, task int)) {
 
 // latNT computes C = A·Bᵀ (acc false) or C += A·Bᵀ (acc true) for a packed
 // m×k matrix a and a packed n×k matrix b (row length exactly k; k a multiple
-// of 8 takes the AVX2 path): c[i*ldc+j] (+)= Σ_t a[i*k+t]·b[j*k+t]. Rows of
-// a are taken four at a time by nn.Dot4, whose result for a row does not
-// depend on the other three rows of its panel; a trailing partial panel
-// reuses the last four rows of a, so every element has the same rounding
-// whatever the blocking or the parallel split.
+// of 8 takes the AVX2 path): c[i*ldc+j] (+)= Σ_t a[i*k+t]·b[j*k+t]. Every
+// element is the one nn.Dot4 computes for its pair of rows (simd.DotNT),
+// so it has the same rounding whatever the blocking or the parallel split.
 func latNT(c []float32, ldc int, a []float32, m int, b []float32, n, k int, acc bool) {
 	latNTRange(c, ldc, a, m, b, n, k, acc, 0, m, 0, n)
 }
 
 // latNTRange is latNT restricted to output rows [i0, i1) and columns
-// [j0, j1); i0 must be a multiple of 4.
+// [j0, j1).
 func latNTRange(c []float32, ldc int, a []float32, m int, b []float32, n, k int, acc bool, i0, i1, j0, j1 int) {
 	if i0 >= i1 || j0 >= j1 {
 		return
 	}
-	if k == 0 {
-		if !acc {
-			for i := i0; i < i1; i++ {
-				clear(c[i*ldc+j0 : i*ldc+j1])
-			}
-		}
-		return
-	}
-	var s [4]float32
-	var s3 [12]float32
-	var small []float32
-	if m < 4 {
-		// Fewer than four rows: pad a copy with zero rows.
-		small = make([]float32, 4*k)
-		copy(small, a[:m*k])
-	}
-	const jb = 64
-	for jb0 := j0; jb0 < j1; jb0 += jb {
-		jb1 := min(jb0+jb, j1)
-		for i := i0; i < i1; i += 4 {
-			// Panel rows p..p+3 cover i..min(i+4,i1)-1.
-			p, panel := i, []float32(nil)
-			switch {
-			case m < 4:
-				p, panel = 0, small
-			case i+4 > m:
-				p = m - 4
-				panel = a[p*k : m*k]
-			default:
-				panel = a[i*k : (i+4)*k]
-			}
-			lo, hi := i-p, min(i+4, i1)-p
-			j := jb0
-			// Three columns at a time (each element bit-identical to
-			// Dot4's), then the rest one at a time.
-			for ; j+3 <= jb1; j += 3 {
-				nn.Dot4x3(panel, b[j*k:(j+3)*k], &s3)
-				for q := 0; q < 3; q++ {
-					for r := lo; r < hi; r++ {
-						if acc {
-							c[(p+r)*ldc+j+q] += s3[4*q+r]
-						} else {
-							c[(p+r)*ldc+j+q] = s3[4*q+r]
-						}
-					}
-				}
-			}
-			for ; j < jb1; j++ {
-				nn.Dot4(panel, b[j*k:(j+1)*k], &s)
-				for r := lo; r < hi; r++ {
-					if acc {
-						c[(p+r)*ldc+j] += s[r]
-					} else {
-						c[(p+r)*ldc+j] = s[r]
-					}
-				}
-			}
-		}
-	}
+	simd.DotNT(c[i0*ldc+j0:], ldc, a[i0*k:], k, i1-i0, b[j0*k:], k, j1-j0, k, acc)
 }
 
 // latNTPar is latNT split over output tiles run in parallel. Results are
 // bit-identical to latNT.
 func latNTPar(c []float32, ldc int, a []float32, m int, b []float32, n, k int, acc bool) {
-	const ti, tj = 64, 64
+	const ti, tj = 48, 64 // multiples of DotNT's 3×4 blocks
 	if latWorkers() == 1 || int64(m)*int64(n)*int64(k) < 1<<18 {
 		latNT(c, ldc, a, m, b, n, k, acc)
 		return

@@ -1,0 +1,119 @@
+package simd
+
+//go:noescape
+func nt3x4AVX2(a0, a1, a2, b *float32, ldb, k int, c0, c1, c2 *float32, groups int, acc bool)
+
+//go:noescape
+func fmaPeakAVX2(n int)
+
+// dotNTBlock is the number of bytes of b's rows one pass of DotNT's row
+// triples runs over, so that they stay in the core's second-level cache.
+const dotNTBlock = 256 << 10
+
+// DotNT sets (acc false) or increments (acc true) c[i·ldc+j] by the dot
+// product of row i of a (a[i·lda : i·lda+k]) with row j of b
+// (b[j·ldb : j·ldb+k]), for i < m and j < n. Every element is the value
+// Dot4 computes for that pair of rows, bit for bit, whatever m, n, the
+// strides or the blocking: with AVX2+FMA and k a multiple of 8, lane-wise
+// fused multiply-adds over k and Dot4's horizontal-sum tree (three rows of
+// a against four of b per block, twelve accumulators, each loaded vector
+// used three or four times, the results stored four at a time); otherwise
+// Dot4's portable loop. k = 0 clears c (acc false) or leaves it (acc true).
+func DotNT(c []float32, ldc int, a []float32, lda, m int, b []float32, ldb, n, k int, acc bool) {
+	dotNTCheck(c, ldc, a, lda, m, b, ldb, n, k)
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 {
+		if !acc {
+			for i := 0; i < m; i++ {
+				clear(c[i*ldc : i*ldc+n])
+			}
+		}
+		return
+	}
+	if !useFMA || k&7 != 0 {
+		dotNTGo(c, ldc, a, lda, m, b, ldb, n, k, acc)
+		return
+	}
+	n4 := n &^ 3
+	nb := max(4, (dotNTBlock/(4*k))&^3) // columns per pass
+	m3 := m - m%3
+	for j0 := 0; j0 < n4; j0 += nb {
+		g := (min(j0+nb, n4) - j0) / 4
+		for i := 0; i < m3; i += 3 {
+			nt3x4AVX2(&a[i*lda], &a[(i+1)*lda], &a[(i+2)*lda], &b[j0*ldb], ldb, k,
+				&c[i*ldc+j0], &c[(i+1)*ldc+j0], &c[(i+2)*ldc+j0], g, acc)
+		}
+	}
+	if n4 < n {
+		// The last columns: the last four rows of b (or b's rows repeated
+		// when it has fewer than four) into a scratch block.
+		for i := 0; i < m3; i += 3 {
+			dotNTCols(c[i*ldc:], ldc, a[i*lda:], lda, b, ldb, n, n4, k, acc)
+		}
+	}
+	for i := m3; i < m; i++ {
+		// The last rows, one at a time with DotRows4's four accumulators.
+		ar := a[i*lda : i*lda+k]
+		cr := c[i*ldc : i*ldc+n]
+		var s [4]float32
+		for j := 0; j < n; j += 4 {
+			var r [4][]float32
+			for q := range r {
+				jq := min(j+q, n-1)
+				r[q] = b[jq*ldb : jq*ldb+k]
+			}
+			dotRows4AVX2(ar, r[0], r[1], r[2], r[3], &s)
+			for q := 0; q < 4 && j+q < n; q++ {
+				if acc {
+					cr[j+q] += s[q]
+				} else {
+					cr[j+q] = s[q]
+				}
+			}
+		}
+	}
+}
+
+// dotNTCols computes columns [j0, n) of three rows of DotNT's product
+// (fewer than four columns) through a 3×4 scratch block: b's last four
+// rows, or, when b has fewer than four, each column's row four times.
+func dotNTCols(c []float32, ldc int, a []float32, lda int, b []float32, ldb, n, j0, k int, acc bool) {
+	var s [12]float32
+	if n < 4 {
+		for j := j0; j < n; j++ {
+			nt3x4AVX2(&a[0], &a[lda], &a[2*lda], &b[j*ldb], 0, k, &s[0], &s[4], &s[8], 1, false)
+			for r := 0; r < 3; r++ {
+				dotNTPut(&c[r*ldc+j], s[4*r], acc)
+			}
+		}
+		return
+	}
+	jb := n - 4
+	nt3x4AVX2(&a[0], &a[lda], &a[2*lda], &b[jb*ldb], ldb, k, &s[0], &s[4], &s[8], 1, false)
+	for r := 0; r < 3; r++ {
+		for j := j0; j < n; j++ {
+			dotNTPut(&c[r*ldc+j], s[4*r+j-jb], acc)
+		}
+	}
+}
+
+func dotNTPut(c *float32, v float32, acc bool) {
+	if acc {
+		*c += v
+	} else {
+		*c = v
+	}
+}
+
+// FMAPeak runs n iterations of twelve independent 8-lane float32 fused
+// multiply-adds (192 flops each) on registers only, or returns false
+// without AVX2+FMA: the benchmarks measure the core's peak with it.
+func FMAPeak(n int) bool {
+	if !useFMA {
+		return false
+	}
+	fmaPeakAVX2(n)
+	return true
+}
