@@ -131,31 +131,10 @@ func latNTPar(c []float32, ldc int, a []float32, m int, b []float32, n, k int, a
 }
 
 // latTrans writes the transpose of the rows×cols block of src (row stride
-// lds) into dst (row stride ldd): dst[j*ldd+i] = src[i*lds+j]. Eight source
-// rows are read together so that every destination row gets eight
-// contiguous values at a time.
+// lds) into dst (row stride ldd): dst[j*ldd+i] = src[i*lds+j] (8×8 blocks
+// through AVX registers, simd.Transpose).
 func latTrans(dst []float32, ldd int, src []float32, rows, cols, lds int) {
-	i := 0
-	for ; i+8 <= rows; i += 8 {
-		r0 := src[i*lds : i*lds+cols]
-		r1 := src[(i+1)*lds : (i+1)*lds+cols]
-		r2 := src[(i+2)*lds : (i+2)*lds+cols]
-		r3 := src[(i+3)*lds : (i+3)*lds+cols]
-		r4 := src[(i+4)*lds : (i+4)*lds+cols]
-		r5 := src[(i+5)*lds : (i+5)*lds+cols]
-		r6 := src[(i+6)*lds : (i+6)*lds+cols]
-		r7 := src[(i+7)*lds : (i+7)*lds+cols]
-		for j := 0; j < cols; j++ {
-			d := dst[j*ldd+i : j*ldd+i+8]
-			d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7] = r0[j], r1[j], r2[j], r3[j], r4[j], r5[j], r6[j], r7[j]
-		}
-	}
-	for ; i < rows; i++ {
-		row := src[i*lds : i*lds+cols]
-		for j, v := range row {
-			dst[j*ldd+i] = v
-		}
-	}
+	simd.Transpose(dst, ldd, src, rows, cols, lds)
 }
 
 // latTransPad returns the transpose of the rows×cols block of src (stride

@@ -1,0 +1,20 @@
+package simd
+
+// transposeGo is Transpose's portable twin.
+func transposeGo(dst []float32, ldd int, src []float32, rows, cols, lds int) {
+	for i := 0; i < rows; i++ {
+		for j, v := range src[i*lds : i*lds+cols] {
+			dst[j*ldd+i] = v
+		}
+	}
+}
+
+// transposeCheck panics unless src and dst hold the blocks Transpose names.
+func transposeCheck(dst []float32, ldd int, src []float32, rows, cols, lds int) {
+	if rows < 0 || cols < 0 || (rows > 1 && lds < cols) || (cols > 1 && ldd < rows) {
+		panic("simd: Transpose: bad dimensions")
+	}
+	if rows > 0 && cols > 0 && (len(src) < (rows-1)*lds+cols || len(dst) < (cols-1)*ldd+rows) {
+		panic("simd: Transpose: operand too short")
+	}
+}
