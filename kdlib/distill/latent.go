@@ -571,6 +571,7 @@ type latStack struct {
 	sw               []float32 // n × M selection weights (0 where not selected)
 	z, sz, szT, g    []float32
 	dhT, dw2, dw1    []float32
+	db1              []float32
 	loss             []float64
 }
 
@@ -619,44 +620,37 @@ func (j *latBankJob) runStacked() {
 			st.sw[r*M+int(j.selM[k])] = j.selS[k]
 		}
 	}
-	// Forward.
+	// Forward: Z = ReLU(X·W1ᵀ + b1) and S⊙Z, row by row.
 	st.z = latGrow(st.z, n*H)
 	latNTPar(st.z, H, j.x, n, st.w1, H, p0, false)
 	st.sz = latGrow(st.sz, n*H)
-	for r := 0; r < n; r++ {
+	latRows(n, func(r int) {
 		zr, sr := st.z[r*H:(r+1)*H], st.sz[r*H:(r+1)*H]
-		for c, bv := range st.b1 {
-			zr[c] = max(zr[c]+bv, 0)
-		}
+		simd.ReluBias(zr, st.b1)
 		for m := 0; m < M; m++ {
-			w := st.sw[r*M+m]
-			for c := m * ph; c < (m+1)*ph; c++ {
-				sr[c] = w * zr[c]
-			}
+			simd.ScaleTo(sr[m*ph:(m+1)*ph], zr[m*ph:(m+1)*ph], st.sw[r*M+m])
 		}
-	}
+	})
 	j.dh = latGrowZero(j.dh, n*pt)
 	hh := j.dh // ĥ, replaced by dĥ below
 	latNTPar(hh, pt, st.sz, n, st.w2, dt, H, false)
 	st.loss = latGrow64(st.loss, n)
-	latParallel((n+63)/64, func(_, t int) {
-		for r := t * 64; r < min((t+1)*64, n); r++ {
-			row := hh[r*pt : r*pt+dt]
-			for m, net := range b.nets {
-				if w := st.sw[r*M+m]; w != 0 {
-					nn.Axpy(w, net.layers[1].B.W, row)
-				}
+	latRows(n, func(r int) {
+		row := hh[r*pt : r*pt+dt]
+		for m, net := range b.nets {
+			if w := st.sw[r*M+m]; w != 0 {
+				simd.Axpy(w, net.layers[1].B.W, row)
 			}
-			tr := j.t[r*pt : r*pt+dt]
-			c := float32(2 * j.w[r] * j.scale)
-			l := 0.0
-			for i := range row {
-				diff := row[i] - tr[i]
-				l += float64(diff) * float64(diff)
-				row[i] = c * diff
-			}
-			st.loss[r] = j.w[r] * l
 		}
+		tr := j.t[r*pt : r*pt+dt]
+		c := float32(2 * j.w[r] * j.scale)
+		l := 0.0
+		for i := range row {
+			diff := row[i] - tr[i]
+			l += float64(diff) * float64(diff)
+			row[i] = c * diff
+		}
+		st.loss[r] = j.w[r] * l
 	})
 	j.loss = 0
 	for _, l := range st.loss[:n] {
@@ -667,65 +661,73 @@ func (j *latBankJob) runStacked() {
 	st.g = latGrow(st.g, n*H)
 	latNTPar(st.g, H, dh, n, st.w2T, H, pt, false)
 	j.dsel = latGrow64(j.dsel, int(j.selPtr[n]))
-	latParallel((n+63)/64, func(_, t int) {
-		for r := t * 64; r < min((t+1)*64, n); r++ {
-			gr, zr := st.g[r*H:(r+1)*H], st.z[r*H:(r+1)*H]
-			for k := j.selPtr[r]; k < j.selPtr[r+1]; k++ {
-				m := int(j.selM[k])
-				v := nn.Dot(gr[m*ph:m*ph+h], zr[m*ph:m*ph+h]) + nn.Dot(dh[r*pt:r*pt+dt], b.nets[m].layers[1].B.W)
-				j.dsel[k] = float64(v)
-			}
-			for m := 0; m < M; m++ {
-				w := st.sw[r*M+m]
-				for c := m * ph; c < (m+1)*ph; c++ {
-					if zr[c] > 0 {
-						gr[c] *= w
-					} else {
-						gr[c] = 0
-					}
-				}
-			}
+	latRows(n, func(r int) {
+		gr, zr := st.g[r*H:(r+1)*H], st.z[r*H:(r+1)*H]
+		for k := j.selPtr[r]; k < j.selPtr[r+1]; k++ {
+			m := int(j.selM[k])
+			v := simd.Dot(gr[m*ph:m*ph+h], zr[m*ph:m*ph+h]) + simd.Dot(dh[r*pt:r*pt+dt], b.nets[m].layers[1].B.W)
+			j.dsel[k] = float64(v)
+		}
+		for m := 0; m < M; m++ {
+			simd.MaskScale(gr[m*ph:(m+1)*ph], zr[m*ph:(m+1)*ph], st.sw[r*M+m])
 		}
 	})
-	// dW2 += dĥᵀ·(S⊙Z); db2_m += Σ_r s_rm·dĥ_r.
+	// dW2 += dĥᵀ·(S⊙Z); db2_m += Σ_r s_rm·dĥ_r (rows in order).
 	st.dhT = latTransPad(st.dhT, dh, n, dt, pt)     // dt × np
 	st.szT = latTransPadPar(st.szT, st.sz, n, H, H) // H × np
 	st.dw2 = latGrow(st.dw2, dt*H)
 	latNTPar(st.dw2, H, st.dhT, dt, st.szT, H, np, false)
-	for m, net := range b.nets {
-		l2 := net.layers[1]
+	latParallel(M, func(_, m int) {
+		l2 := b.nets[m].layers[1]
 		l2.W.TouchAll()
 		l2.B.TouchAll()
 		for i := 0; i < dt; i++ {
-			nn.Axpy(1, st.dw2[i*H+m*ph:i*H+m*ph+h], l2.W.G[i*h:(i+1)*h])
+			simd.SumInto(l2.W.G[i*h:(i+1)*h], st.dw2[i*H+m*ph:i*H+m*ph+h])
 		}
 		for r := 0; r < n; r++ {
 			if w := st.sw[r*M+m]; w != 0 {
-				nn.Axpy(w, dh[r*pt:r*pt+dt], l2.B.G)
+				simd.Axpy(w, dh[r*pt:r*pt+dt], l2.B.G)
 			}
 		}
-	}
-	// dW1 += dZᵀ·X; db1 += Σ_r dZ_r; dX = dZ·W1.
+	})
+	// dW1 += dZᵀ·X; db1 += Σ_r dZ_r (rows in order, as a sequential sum
+	// per hidden unit); dX = dZ·W1.
 	st.szT = latTransPadPar(st.szT, st.g, n, H, H) // dZᵀ, H × np
 	xT := latTransPad(st.dhT, j.x, n, ds, p0)      // ds × np (reuses dĥᵀ's buffer)
 	st.dhT = xT
 	st.dw1 = latGrow(st.dw1, H*ds)
 	latNTPar(st.dw1, ds, st.szT, H, xT, ds, np, false)
-	for m, net := range b.nets {
-		l1 := net.layers[0]
+	st.db1 = latGrowZero(st.db1, H)
+	const cb = 512 // hidden units per task (a multiple of 8)
+	latParallel((H+cb-1)/cb, func(_, t int) {
+		c0, c1 := t*cb, min((t+1)*cb, H)
+		acc := st.db1[c0:c1]
+		for r := 0; r < n; r++ {
+			simd.SumInto(acc, st.g[r*H+c0:r*H+c1])
+		}
+	})
+	latParallel(M, func(_, m int) {
+		l1 := b.nets[m].layers[0]
 		l1.W.TouchAll()
 		l1.B.TouchAll()
 		for c := 0; c < h; c++ {
-			nn.Axpy(1, st.dw1[(m*ph+c)*ds:(m*ph+c+1)*ds], l1.W.G[c*ds:(c+1)*ds])
-			sum := float32(0)
-			for _, v := range st.szT[(m*ph+c)*np : (m*ph+c)*np+n] {
-				sum += v
-			}
-			l1.B.G[c] += sum
+			simd.SumInto(l1.W.G[c*ds:(c+1)*ds], st.dw1[(m*ph+c)*ds:(m*ph+c+1)*ds])
+			l1.B.G[c] += st.db1[m*ph+c]
 		}
-	}
+	})
 	j.dx = latGrowZero(j.dx, n*p0)
 	latNTPar(j.dx, p0, st.g, n, st.w1T, ds, H, false)
+}
+
+// latRows runs f(r) for every row r in [0, n), in parallel over blocks of
+// rows (f must write only row r's memory).
+func latRows(n int, f func(r int)) {
+	const chunk = 64
+	latParallel((n+chunk-1)/chunk, func(_, t int) {
+		for r := t * chunk; r < min((t+1)*chunk, n); r++ {
+			f(r)
+		}
+	})
 }
 
 // prepare builds the per-expert row lists from the selections.

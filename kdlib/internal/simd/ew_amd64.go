@@ -1,0 +1,61 @@
+//go:build amd64 && !noasm && !gccgo && !safe
+
+package simd
+
+//go:noescape
+func reluBiasAVX(z, b []float32)
+
+//go:noescape
+func scaleToAVX(dst, src []float32, a float32)
+
+//go:noescape
+func maskScaleAVX(g, z []float32, a float32)
+
+//go:noescape
+func sumIntoAVX(y, x []float32)
+
+// ReluBias sets z[t] = max(z[t]+b[t], 0) (Go's max: NaN stays NaN).
+func ReluBias(z, b []float32) {
+	b = b[:len(z)]
+	n := 0
+	if useAVX {
+		n = len(z) &^ 7
+		reluBiasAVX(z[:n], b[:n])
+	}
+	reluBiasGo(z[n:], b[n:])
+}
+
+// ScaleTo sets dst[t] = a·src[t].
+func ScaleTo(dst, src []float32, a float32) {
+	dst = dst[:len(src)]
+	n := 0
+	if useAVX {
+		n = len(src) &^ 7
+		scaleToAVX(dst[:n], src[:n], a)
+	}
+	scaleToGo(dst[n:], src[n:], a)
+}
+
+// MaskScale sets g[t] = a·g[t] where z[t] > 0 and 0 elsewhere: the
+// gradient through a ReLU output z, scaled.
+func MaskScale(g, z []float32, a float32) {
+	z = z[:len(g)]
+	n := 0
+	if useAVX {
+		n = len(g) &^ 7
+		maskScaleAVX(g[:n], z[:n], a)
+	}
+	maskScaleGo(g[n:], z[n:], a)
+}
+
+// SumInto computes y += x (len(y) ≥ len(x)) eight lanes at a time: AddTo
+// for long vectors.
+func SumInto(y, x []float32) {
+	y = y[:len(x)]
+	n := 0
+	if useAVX {
+		n = len(x) &^ 7
+		sumIntoAVX(y[:n], x[:n])
+	}
+	sumIntoGo(y[n:], x[n:])
+}
