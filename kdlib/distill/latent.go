@@ -115,19 +115,36 @@ func latNTRange(c []float32, ldc int, a []float32, m int, b []float32, n, k int,
 	simd.DotNT(c[i0*ldc+j0:], ldc, a[i0*k:], k, i1-i0, b[j0*k:], k, j1-j0, k, acc)
 }
 
-// latNTPar is latNT split over output tiles run in parallel. Results are
-// bit-identical to latNT.
+// latNTPar is latNT split over tasks run in parallel: tiles of the larger
+// operand's rows (a's rows, or b's rows, i.e. C's columns), each against
+// all of the smaller operand, so that every row of the larger one is read
+// from memory by one task, once. Results are bit-identical to latNT.
 func latNTPar(c []float32, ldc int, a []float32, m int, b []float32, n, k int, acc bool) {
-	const ti, tj = 48, 64 // multiples of DotNT's 3×4 blocks
-	if latWorkers() == 1 || int64(m)*int64(n)*int64(k) < 1<<18 {
+	w := latWorkers()
+	if w == 1 || int64(m)*int64(n)*int64(k) < 1<<18 {
 		latNT(c, ldc, a, m, b, n, k, acc)
 		return
 	}
-	bi, bj := (m+ti-1)/ti, (n+tj-1)/tj
-	latParallel(bi*bj, func(_, t int) {
-		i0, j0 := (t/bj)*ti, (t%bj)*tj
-		latNTRange(c, ldc, a, m, b, n, k, acc, i0, min(i0+ti, m), j0, min(j0+tj, n))
+	if m >= n {
+		t := latTile(m, k, 3, w)
+		latParallel((m+t-1)/t, func(_, q int) {
+			latNTRange(c, ldc, a, m, b, n, k, acc, q*t, min((q+1)*t, m), 0, n)
+		})
+		return
+	}
+	t := latTile(n, k, 4, w)
+	latParallel((n+t-1)/t, func(_, q int) {
+		latNTRange(c, ldc, a, m, b, n, k, acc, 0, m, q*t, min((q+1)*t, n))
 	})
+}
+
+// latTile returns the length of latNTPar's tiles along a dimension of d
+// rows of k values: a multiple of unit (DotNT's block) holding at most
+// ≈384 KiB of rows (a core's second-level cache holds it with the other
+// operand's block), and short enough for four tasks per worker.
+func latTile(d, k, unit, workers int) int {
+	t := min((384<<10)/(4*max(k, 1)), (d+4*workers-1)/(4*workers))
+	return max(unit, t/unit*unit)
 }
 
 // latTrans writes the transpose of the rows×cols block of src (row stride

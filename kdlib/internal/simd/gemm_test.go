@@ -70,24 +70,27 @@ func TestDotNT(t *testing.T) {
 	}
 }
 
-// TestDotNTPacked checks the packed case (strides equal to k) with the
-// blocked passes over b's rows: a product wide enough for several passes.
+// TestDotNTPacked checks the packed case (strides equal to k) with DotNT's
+// cache blocking: a product wide enough for several passes over b's rows,
+// and one tall enough for several blocks of a's rows (with remainders).
 func TestDotNTPacked(t *testing.T) {
-	m, n, k := 10, 1100, 64
-	rng := nn.NewRand(9, 5)
-	a, b := make([]float32, m*k), make([]float32, n*k)
-	for x := range a {
-		a[x] = float32(rng.NormFloat64())
-	}
-	for x := range b {
-		b[x] = float32(rng.NormFloat64())
-	}
-	c := make([]float32, m*n)
-	simd.DotNT(c, n, a, k, m, b, k, n, k, false)
-	for i := 0; i < m; i++ {
-		for j := 0; j < n; j++ {
-			if w := dotNTWant(a, k, i, b, k, j, k); math.Float32bits(c[i*n+j]) != math.Float32bits(w) {
-				t.Fatalf("c[%d,%d] = %v, want %v", i, j, c[i*n+j], w)
+	for _, c := range []struct{ m, n, k int }{{10, 1100, 64}, {3103, 7, 64}} {
+		m, n, k := c.m, c.n, c.k
+		rng := nn.NewRand(uint64(m), 5)
+		a, b := make([]float32, m*k), make([]float32, n*k)
+		for x := range a {
+			a[x] = float32(rng.NormFloat64())
+		}
+		for x := range b {
+			b[x] = float32(rng.NormFloat64())
+		}
+		c := make([]float32, m*n)
+		simd.DotNT(c, n, a, k, m, b, k, n, k, false)
+		for i := 0; i < m; i++ {
+			for j := 0; j < n; j++ {
+				if w := dotNTWant(a, k, i, b, k, j, k); math.Float32bits(c[i*n+j]) != math.Float32bits(w) {
+					t.Fatalf("%d×%d: c[%d,%d] = %v, want %v", m, n, i, j, c[i*n+j], w)
+				}
 			}
 		}
 	}
