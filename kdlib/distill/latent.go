@@ -586,11 +586,22 @@ type latStack struct {
 	w1, w1T, w2, w2T []float32 // stacked weights and their transposes
 	b1               []float32
 	sw               []float32 // n × M selection weights (0 where not selected)
-	z, sz, szT, g    []float32
+	szT, dzT         []float32 // (S⊙Z)ᵀ and dZᵀ, H × pad(n)
 	dhT, dw2, dw1    []float32
 	db1              []float32
 	loss             []float64
+	work             []latBlockWork // per worker
 }
+
+// latBlockWork is one worker's scratch for a block of rows of the stacked
+// path: Z, and S⊙Z then G and dZ in the same place.
+type latBlockWork struct{ z, t []float32 }
+
+// latStackRows is the number of rows the stacked path carries through its
+// row-wise steps at a time: a multiple of DotNT's 3 rows and of the 8 of
+// the transposes, small enough for a block's Z and S⊙Z (2 × 24 × M·ph
+// values, 645 KB for DE's reference sizes) to stay in a core's L2 cache.
+const latStackRows = 24
 
 // runStacked evaluates every expert on every row as a few large matrix
 // products over the stacked experts — hidden units of expert m in columns
@@ -603,6 +614,15 @@ type latStack struct {
 //	Z = ReLU(X·W1ᵀ + b1),  ĥ = (S⊙Z)·W2ᵀ + Σ_m s_m b2_m,
 //	G = dĥ·W2,  ∂/∂s_m = G_m·Z_m + dĥ·b2_m,  dZ = S⊙G⊙[Z>0],
 //	dW2 += dĥᵀ·(S⊙Z),  dW1 += dZᵀ·X,  dX = dZ·W1.
+//
+// Everything but the three sums over rows (dW2, dW1 and the biases'
+// gradients) is row-wise, so it runs block of rows by block of rows
+// (latStackRows, in parallel), from Z to dX, while the block's n × M·ph
+// rows are in cache; the blocks leave (S⊙Z)ᵀ and dZᵀ, the operands of the
+// sums, which follow. Each product element is the Dot4 of the same pair
+// of rows and each element-wise step the same expression as when every
+// step ran over all rows before the next (simd's kernels keep the
+// rounding), so the blocking changes no value.
 func (j *latBankJob) runStacked() {
 	b := j.bank
 	M := len(b.nets)
@@ -618,6 +638,7 @@ func (j *latBankJob) runStacked() {
 	st.w1 = latGrowZero(st.w1, H*p0)
 	st.b1 = latGrowZero(st.b1, H)
 	st.w2 = latGrowZero(st.w2, dt*H)
+	st.w2T = latGrowZero(st.w2T, H*pt)
 	for m, net := range b.nets {
 		l1, l2 := net.layers[0], net.layers[1]
 		for c := 0; c < h; c++ {
@@ -627,9 +648,9 @@ func (j *latBankJob) runStacked() {
 		for i := 0; i < dt; i++ {
 			copy(st.w2[i*H+m*ph:i*H+m*ph+h], l2.W.W[i*h:(i+1)*h])
 		}
+		latTrans(st.w2T[m*ph*pt:], pt, l2.W.W, dt, h, h) // H × pt
 	}
-	st.w2T = latTransPadPar(st.w2T, st.w2, dt, H, H) // H × pt
-	st.w1T = latTransPad(st.w1T, st.w1, H, ds, p0)   // ds × H
+	st.w1T = latTransPad(st.w1T, st.w1, H, ds, p0) // ds × H
 	// Selection weights, dense.
 	st.sw = latGrowZero(st.sw, n*M)
 	for r := 0; r < n; r++ {
@@ -637,61 +658,80 @@ func (j *latBankJob) runStacked() {
 			st.sw[r*M+int(j.selM[k])] = j.selS[k]
 		}
 	}
-	// Forward: Z = ReLU(X·W1ᵀ + b1) and S⊙Z, row by row.
-	st.z = latGrow(st.z, n*H)
-	latNTPar(st.z, H, j.x, n, st.w1, H, p0, false)
-	st.sz = latGrow(st.sz, n*H)
-	latRows(n, func(r int) {
-		zr, sr := st.z[r*H:(r+1)*H], st.sz[r*H:(r+1)*H]
-		simd.ReluBias(zr, st.b1)
-		for m := 0; m < M; m++ {
-			simd.ScaleTo(sr[m*ph:(m+1)*ph], zr[m*ph:(m+1)*ph], st.sw[r*M+m])
-		}
-	})
-	j.dh = latGrowZero(j.dh, n*pt)
-	hh := j.dh // ĥ, replaced by dĥ below
-	latNTPar(hh, pt, st.sz, n, st.w2, dt, H, false)
+	// The row-wise steps, block by block.
+	st.szT = latGrowPadCols(st.szT, H, n, np)
+	st.dzT = latGrowPadCols(st.dzT, H, n, np)
+	j.dh = latGrowZero(j.dh, n*pt) // ĥ, replaced by dĥ
+	j.dx = latGrowZero(j.dx, n*p0)
 	st.loss = latGrow64(st.loss, n)
-	latRows(n, func(r int) {
-		row := hh[r*pt : r*pt+dt]
-		for m, net := range b.nets {
-			if w := st.sw[r*M+m]; w != 0 {
-				simd.Axpy(w, net.layers[1].B.W, row)
+	j.dsel = latGrow64(j.dsel, int(j.selPtr[n]))
+	if len(st.work) < latWorkers() {
+		st.work = make([]latBlockWork, latWorkers())
+	}
+	const R = latStackRows
+	latParallel((n+R-1)/R, func(w, q int) {
+		r0, r1 := q*R, min((q+1)*R, n)
+		nr := r1 - r0
+		wk := &st.work[w]
+		wk.z = latGrow(wk.z, R*H)
+		wk.t = latGrow(wk.t, R*H)
+		z, t := wk.z[:nr*H], wk.t[:nr*H]
+		// Z = ReLU(X·W1ᵀ + b1), S⊙Z (and its transpose for dW2).
+		simd.DotNT(z, H, j.x[r0*p0:], p0, nr, st.w1, p0, H, p0, false)
+		for r := r0; r < r1; r++ {
+			zr, sr := z[(r-r0)*H:(r-r0+1)*H], t[(r-r0)*H:(r-r0+1)*H]
+			simd.ReluBias(zr, st.b1)
+			for m := 0; m < M; m++ {
+				simd.ScaleTo(sr[m*ph:(m+1)*ph], zr[m*ph:(m+1)*ph], st.sw[r*M+m])
 			}
 		}
-		tr := j.t[r*pt : r*pt+dt]
-		c := float32(2 * j.w[r] * j.scale)
-		l := 0.0
-		for i := range row {
-			diff := row[i] - tr[i]
-			l += float64(diff) * float64(diff)
-			row[i] = c * diff
+		latTrans(st.szT[r0:], np, t, nr, H, H)
+		// ĥ = (S⊙Z)·W2ᵀ + Σ_m s_m b2_m, the loss, dĥ.
+		hh := j.dh[r0*pt : r1*pt]
+		simd.DotNT(hh, pt, t, H, nr, st.w2, H, dt, H, false)
+		for r := r0; r < r1; r++ {
+			row := hh[(r-r0)*pt : (r-r0)*pt+dt]
+			for m, net := range b.nets {
+				if w := st.sw[r*M+m]; w != 0 {
+					simd.Axpy(w, net.layers[1].B.W, row)
+				}
+			}
+			tr := j.t[r*pt : r*pt+dt]
+			c := float32(2 * j.w[r] * j.scale)
+			l := 0.0
+			for i := range row {
+				diff := row[i] - tr[i]
+				l += float64(diff) * float64(diff)
+				row[i] = c * diff
+			}
+			st.loss[r] = j.w[r] * l
 		}
-		st.loss[r] = j.w[r] * l
+		// G = dĥ·W2, the selection gradients, then dZ in place (and its
+		// transpose for dW1), and dX = dZ·W1.
+		g := t
+		simd.DotNT(g, H, hh, pt, nr, st.w2T, pt, H, pt, false)
+		for r := r0; r < r1; r++ {
+			gr, zr := g[(r-r0)*H:(r-r0+1)*H], z[(r-r0)*H:(r-r0+1)*H]
+			dh := j.dh[r*pt : r*pt+dt]
+			for k := j.selPtr[r]; k < j.selPtr[r+1]; k++ {
+				m := int(j.selM[k])
+				v := simd.Dot(gr[m*ph:m*ph+h], zr[m*ph:m*ph+h]) + simd.Dot(dh, b.nets[m].layers[1].B.W)
+				j.dsel[k] = float64(v)
+			}
+			for m := 0; m < M; m++ {
+				simd.MaskScale(gr[m*ph:(m+1)*ph], zr[m*ph:(m+1)*ph], st.sw[r*M+m])
+			}
+		}
+		latTrans(st.dzT[r0:], np, g, nr, H, H)
+		simd.DotNT(j.dx[r0*p0:r1*p0], p0, g, H, nr, st.w1T, H, ds, H, false)
 	})
 	j.loss = 0
 	for _, l := range st.loss[:n] {
 		j.loss += l
 	}
 	dh := j.dh
-	// G = dĥ·W2 (n × H), the selection gradients, then dZ in place.
-	st.g = latGrow(st.g, n*H)
-	latNTPar(st.g, H, dh, n, st.w2T, H, pt, false)
-	j.dsel = latGrow64(j.dsel, int(j.selPtr[n]))
-	latRows(n, func(r int) {
-		gr, zr := st.g[r*H:(r+1)*H], st.z[r*H:(r+1)*H]
-		for k := j.selPtr[r]; k < j.selPtr[r+1]; k++ {
-			m := int(j.selM[k])
-			v := simd.Dot(gr[m*ph:m*ph+h], zr[m*ph:m*ph+h]) + simd.Dot(dh[r*pt:r*pt+dt], b.nets[m].layers[1].B.W)
-			j.dsel[k] = float64(v)
-		}
-		for m := 0; m < M; m++ {
-			simd.MaskScale(gr[m*ph:(m+1)*ph], zr[m*ph:(m+1)*ph], st.sw[r*M+m])
-		}
-	})
 	// dW2 += dĥᵀ·(S⊙Z); db2_m += Σ_r s_rm·dĥ_r (rows in order).
-	st.dhT = latTransPad(st.dhT, dh, n, dt, pt)     // dt × np
-	st.szT = latTransPadPar(st.szT, st.sz, n, H, H) // H × np
+	st.dhT = latTransPad(st.dhT, dh, n, dt, pt) // dt × np
 	st.dw2 = latGrow(st.dw2, dt*H)
 	latNTPar(st.dw2, H, st.dhT, dt, st.szT, H, np, false)
 	latParallel(M, func(_, m int) {
@@ -707,21 +747,17 @@ func (j *latBankJob) runStacked() {
 			}
 		}
 	})
-	// dW1 += dZᵀ·X; db1 += Σ_r dZ_r (rows in order, as a sequential sum
-	// per hidden unit); dX = dZ·W1.
-	st.szT = latTransPadPar(st.szT, st.g, n, H, H) // dZᵀ, H × np
-	xT := latTransPad(st.dhT, j.x, n, ds, p0)      // ds × np (reuses dĥᵀ's buffer)
+	// dW1 += dZᵀ·X; db1 += Σ_r dZ_r (a sequential sum over the rows, in
+	// order, per hidden unit).
+	xT := latTransPad(st.dhT, j.x, n, ds, p0) // ds × np (reuses dĥᵀ's buffer)
 	st.dhT = xT
 	st.dw1 = latGrow(st.dw1, H*ds)
-	latNTPar(st.dw1, ds, st.szT, H, xT, ds, np, false)
-	st.db1 = latGrowZero(st.db1, H)
-	const cb = 512 // hidden units per task (a multiple of 8)
+	latNTPar(st.dw1, ds, st.dzT, H, xT, ds, np, false)
+	st.db1 = latGrow(st.db1, H)
+	const cb = 64 // hidden units per task (a multiple of 8)
 	latParallel((H+cb-1)/cb, func(_, t int) {
 		c0, c1 := t*cb, min((t+1)*cb, H)
-		acc := st.db1[c0:c1]
-		for r := 0; r < n; r++ {
-			simd.SumInto(acc, st.g[r*H+c0:r*H+c1])
-		}
+		simd.RowSums(st.db1[c0:c1], st.dzT[c0*np:], n, np)
 	})
 	latParallel(M, func(_, m int) {
 		l1 := b.nets[m].layers[0]
@@ -732,19 +768,18 @@ func (j *latBankJob) runStacked() {
 			l1.B.G[c] += st.db1[m*ph+c]
 		}
 	})
-	j.dx = latGrowZero(j.dx, n*p0)
-	latNTPar(j.dx, p0, st.g, n, st.w1T, ds, H, false)
 }
 
-// latRows runs f(r) for every row r in [0, n), in parallel over blocks of
-// rows (f must write only row r's memory).
-func latRows(n int, f func(r int)) {
-	const chunk = 64
-	latParallel((n+chunk-1)/chunk, func(_, t int) {
-		for r := t * chunk; r < min((t+1)*chunk, n); r++ {
-			f(r)
+// latGrowPadCols returns buf resized to a rows × ld matrix whose columns
+// [cols, ld) are zero (the columns below cols are left to be written).
+func latGrowPadCols(buf []float32, rows, cols, ld int) []float32 {
+	buf = latGrow(buf, rows*ld)
+	if cols < ld {
+		for r := 0; r < rows; r++ {
+			clear(buf[r*ld+cols : (r+1)*ld])
 		}
-	})
+	}
+	return buf
 }
 
 // prepare builds the per-expert row lists from the selections.

@@ -94,6 +94,7 @@ func softPhase(b *testing.B, mk func(model.Embedder, *model.BPR) (latTerm, error
 		mix.rows, mix.evaluated = 0, 0
 		b.ReportAllocs()
 		b.ResetTimer()
+		cpu0 := latCPUSeconds()
 		for n := 0; n < b.N; n++ {
 			cfg.Seed = uint64(n)
 			if _, err := train.Fit(context.Background(), st, s.Train, terms, cfg); err != nil {
@@ -101,7 +102,7 @@ func softPhase(b *testing.B, mk func(model.Embedder, *model.BPR) (latTerm, error
 			}
 		}
 		b.StopTimer()
-		softReport(b, mix)
+		softReport(b, mix, cpu0)
 	})
 	b.Run("batch", func(b *testing.B) {
 		// 1024 training pairs with one uniform negative each, as in an
@@ -124,11 +125,12 @@ func softPhase(b *testing.B, mk func(model.Embedder, *model.BPR) (latTerm, error
 		mix.rows, mix.evaluated = 0, 0
 		b.ReportAllocs()
 		b.ResetTimer()
+		cpu0 := latCPUSeconds()
 		for n := 0; n < b.N; n++ {
 			term.Batch(batch(n))
 		}
 		b.StopTimer()
-		softReport(b, mix)
+		softReport(b, mix, cpu0)
 		for _, p := range append(st.Params(), term.Params()...) {
 			p.TouchAll()
 			p.ZeroGrad()
@@ -136,8 +138,11 @@ func softPhase(b *testing.B, mk func(model.Embedder, *model.BPR) (latTerm, error
 	})
 }
 
-// softReport adds the mapping networks' work per op and its rate.
-func softReport(b *testing.B, m *latMixture) {
+// softReport adds the mapping networks' work per op and its rate, and the
+// process's CPU time per op (user + system over all threads, less
+// sensitive than the wall time to other jobs on the machine) since cpu0.
+func softReport(b *testing.B, m *latMixture, cpu0 float64) {
+	b.ReportMetric((latCPUSeconds()-cpu0)/float64(b.N)*1e3, "cpu-ms/op")
 	f := softFlops(m) / float64(b.N)
 	b.ReportMetric(f/1e9, "GFLOP/op")
 	b.ReportMetric(f/(b.Elapsed().Seconds()/float64(b.N))/1e9, "GFLOPS")

@@ -18,3 +18,24 @@ func transposeCheck(dst []float32, ldd int, src []float32, rows, cols, lds int) 
 		panic("simd: Transpose: operand too short")
 	}
 }
+
+// rowSumsGo is RowSums' portable twin.
+func rowSumsGo(out []float32, src []float32, n, lds int) {
+	for i := range out {
+		v := float32(0)
+		for _, x := range src[i*lds : i*lds+n] {
+			v += x
+		}
+		out[i] = v
+	}
+}
+
+// rowSumsCheck panics unless src holds the rows RowSums reads.
+func rowSumsCheck(out []float32, src []float32, n, lds int) {
+	if n < 0 || (len(out) > 1 && lds < n) {
+		panic("simd: RowSums: bad dimensions")
+	}
+	if len(out) > 0 && n > 0 && len(src) < (len(out)-1)*lds+n {
+		panic("simd: RowSums: operand too short")
+	}
+}

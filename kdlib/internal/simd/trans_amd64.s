@@ -72,3 +72,71 @@ loop:
 done:
 	VZEROUPPER
 	RET
+
+// func rowSums8AVX(src *float32, lds, blocks int, out *[8]float32)
+// out[i] = ((0 + s_i0) + s_i1) + … + s_i(8·blocks−1), the sequential sum of
+// row i of src (row stride lds), for the eight rows i < 8: each block of
+// 8×8 is transposed in registers and its columns added in order, so every
+// row's sum is the scalar loop's.
+TEXT ·rowSums8AVX(SB), NOSPLIT, $0-32
+	MOVQ src+0(FP), SI
+	MOVQ lds+8(FP), BX
+	SHLQ $2, BX
+	MOVQ blocks+16(FP), CX
+	MOVQ out+24(FP), DI
+	LEAQ (BX)(BX*2), R8      // 3 rows
+	VXORPS Y15, Y15, Y15     // the eight sums
+	TESTQ CX, CX
+	JZ   sdone
+
+sloop:
+	MOVQ SI, R10
+	VMOVUPS (R10), Y0
+	VMOVUPS (R10)(BX*1), Y1
+	VMOVUPS (R10)(BX*2), Y2
+	VMOVUPS (R10)(R8*1), Y3
+	LEAQ (R10)(BX*4), R10
+	VMOVUPS (R10), Y4
+	VMOVUPS (R10)(BX*1), Y5
+	VMOVUPS (R10)(BX*2), Y6
+	VMOVUPS (R10)(R8*1), Y7
+	VUNPCKLPS Y1, Y0, Y8     // ab lo
+	VUNPCKHPS Y1, Y0, Y9     // ab hi
+	VUNPCKLPS Y3, Y2, Y0     // cd lo
+	VUNPCKHPS Y3, Y2, Y1     // cd hi
+	VUNPCKLPS Y5, Y4, Y2     // ef lo
+	VUNPCKHPS Y5, Y4, Y3     // ef hi
+	VUNPCKLPS Y7, Y6, Y4     // gh lo
+	VUNPCKHPS Y7, Y6, Y5     // gh hi
+	VSHUFPS $0x44, Y0, Y8, Y6    // [a0 b0 c0 d0 | a4 …]
+	VSHUFPS $0xEE, Y0, Y8, Y7    // [a1 … | a5 …]
+	VSHUFPS $0x44, Y1, Y9, Y10   // [a2 … | a6 …]
+	VSHUFPS $0xEE, Y1, Y9, Y11   // [a3 … | a7 …]
+	VSHUFPS $0x44, Y4, Y2, Y12   // [e0 f0 g0 h0 | e4 …]
+	VSHUFPS $0xEE, Y4, Y2, Y13
+	VSHUFPS $0x44, Y5, Y3, Y14
+	VSHUFPS $0xEE, Y5, Y3, Y0
+	VPERM2F128 $0x20, Y12, Y6, Y1    // column 0
+	VADDPS Y1, Y15, Y15
+	VPERM2F128 $0x20, Y13, Y7, Y1    // column 1
+	VADDPS Y1, Y15, Y15
+	VPERM2F128 $0x20, Y14, Y10, Y1   // column 2
+	VADDPS Y1, Y15, Y15
+	VPERM2F128 $0x20, Y0, Y11, Y1    // column 3
+	VADDPS Y1, Y15, Y15
+	VPERM2F128 $0x31, Y12, Y6, Y1    // column 4
+	VADDPS Y1, Y15, Y15
+	VPERM2F128 $0x31, Y13, Y7, Y1    // column 5
+	VADDPS Y1, Y15, Y15
+	VPERM2F128 $0x31, Y14, Y10, Y1   // column 6
+	VADDPS Y1, Y15, Y15
+	VPERM2F128 $0x31, Y0, Y11, Y1    // column 7
+	VADDPS Y1, Y15, Y15
+	ADDQ $32, SI
+	DECQ CX
+	JNZ  sloop
+
+sdone:
+	VMOVUPS Y15, (DI)
+	VZEROUPPER
+	RET

@@ -1,6 +1,7 @@
 package simd_test
 
 import (
+	"math"
 	"testing"
 
 	"github.com/kdrec/kdrec/kdlib/internal/simd"
@@ -30,6 +31,29 @@ func TestTranspose(t *testing.T) {
 				}
 				if v != want {
 					t.Fatalf("%d×%d: dst[%d,%d] = %v, want %v", rows, cols, j, i, v, want)
+				}
+			}
+		}
+	}
+}
+
+// TestRowSums checks RowSums against the scalar sequential sum bit for bit
+// (signed zeros, NaN and infinities included) for every remainder of the
+// 8×8 blocks.
+func TestRowSums(t *testing.T) {
+	for _, rows := range []int{0, 1, 7, 8, 9, 17} {
+		for _, n := range []int{0, 1, 7, 8, 13, 64, 70} {
+			lds := n + 5
+			src := ewInput(rows*lds, uint64(rows*100+n))
+			out := make([]float32, rows)
+			simd.RowSums(out, src, n, lds)
+			for i := range out {
+				want := float32(0)
+				for _, x := range src[i*lds : i*lds+n] {
+					want += x
+				}
+				if math.Float32bits(out[i]) != math.Float32bits(want) {
+					t.Fatalf("%d rows, n=%d: row %d sums to %v, want %v", rows, n, i, out[i], want)
 				}
 			}
 		}
