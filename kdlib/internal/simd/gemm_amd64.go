@@ -1,7 +1,7 @@
 package simd
 
 //go:noescape
-func nt3x4AVX2(a0, a1, a2, b *float32, ldb, k int, c0, c1, c2 *float32, groups int, acc bool)
+func nt3x4AVX2(a *float32, lda int, b *float32, ldb, k int, c *float32, ldc, groups int, acc bool)
 
 //go:noescape
 func fmaPeakAVX2(n int)
@@ -53,8 +53,7 @@ func DotNT(c []float32, ldc int, a []float32, lda, m int, b []float32, ldb, n, k
 		for j0 := 0; j0 < n4; j0 += nb {
 			g := (min(j0+nb, n4) - j0) / 4
 			for i := i0; i < i1; i += 3 {
-				nt3x4AVX2(&a[i*lda], &a[(i+1)*lda], &a[(i+2)*lda], &b[j0*ldb], ldb, k,
-					&c[i*ldc+j0], &c[(i+1)*ldc+j0], &c[(i+2)*ldc+j0], g, acc)
+				nt3x4AVX2(&a[i*lda], lda, &b[j0*ldb], ldb, k, &c[i*ldc+j0], ldc, g, acc)
 			}
 		}
 		if n4 < n {
@@ -95,7 +94,7 @@ func dotNTCols(c []float32, ldc int, a []float32, lda int, b []float32, ldb, n, 
 	var s [12]float32
 	if n < 4 {
 		for j := j0; j < n; j++ {
-			nt3x4AVX2(&a[0], &a[lda], &a[2*lda], &b[j*ldb], 0, k, &s[0], &s[4], &s[8], 1, false)
+			nt3x4AVX2(&a[0], lda, &b[j*ldb], 0, k, &s[0], 4, 1, false)
 			for r := 0; r < 3; r++ {
 				dotNTPut(&c[r*ldc+j], s[4*r], acc)
 			}
@@ -103,7 +102,7 @@ func dotNTCols(c []float32, ldc int, a []float32, lda int, b []float32, ldb, n, 
 		return
 	}
 	jb := n - 4
-	nt3x4AVX2(&a[0], &a[lda], &a[2*lda], &b[jb*ldb], ldb, k, &s[0], &s[4], &s[8], 1, false)
+	nt3x4AVX2(&a[0], lda, &b[jb*ldb], ldb, k, &s[0], 4, 1, false)
 	for r := 0; r < 3; r++ {
 		for j := j0; j < n; j++ {
 			dotNTPut(&c[r*ldc+j], s[4*r+j-jb], acc)

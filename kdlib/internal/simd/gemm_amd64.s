@@ -34,25 +34,32 @@
 	VEXTRACTF128 $1, q0, X12    \
 	VADDPS  X12, x0, x0
 
-// func nt3x4AVX2(a0, a1, a2, b *float32, ldb, k int, c0, c1, c2 *float32, groups int, acc bool)
-// For g in [0, groups): the 3×4 block of dot products of the rows a0, a1,
-// a2 (k values each, k a positive multiple of 8) with the rows
-// b + (4g+q)·ldb (q = 0..3), stored to (acc false) or added to (acc true)
-// c_r[4g : 4g+4]. Every element accumulates lane-wise with FMA over k and
-// is reduced by dot4AVX2's tree, so it is bit-identical to Dot4's.
-TEXT ·nt3x4AVX2(SB), NOSPLIT, $0-81
-	MOVQ a0+0(FP), SI
-	MOVQ a1+8(FP), R8
-	MOVQ a2+16(FP), R9
-	MOVQ b+24(FP), DI
-	MOVQ ldb+32(FP), R14
+// func nt3x4AVX2(a *float32, lda int, b *float32, ldb, k int, c *float32, ldc, groups int, acc bool)
+// For g in [0, groups): the 3×4 block of dot products of the rows a,
+// a + lda, a + 2·lda (k values each, k a positive multiple of 8) with the
+// rows b + (4g+q)·ldb (q = 0..3), stored to (acc false) or added to (acc
+// true) row r of c (c + r·ldc) at columns 4g .. 4g+3. Every element
+// accumulates lane-wise with FMA over k and is reduced by dot4AVX2's tree,
+// so it is bit-identical to Dot4's. For k ≤ 512, while a group is
+// computed, the 4·ldb values after its rows (the next group's rows when b
+// is packed) are prefetched, two cache lines per step: short rows are
+// consumed too fast for the hardware prefetcher to bring them from L3 in
+// time; longer ones are left to it.
+TEXT ·nt3x4AVX2(SB), NOSPLIT, $0-65
+	MOVQ a+0(FP), SI
+	MOVQ lda+8(FP), R8
+	SHLQ $2, R8
+	LEAQ (SI)(R8*2), R9      // a row 2
+	ADDQ SI, R8              // a row 1
+	MOVQ b+16(FP), DI
+	MOVQ ldb+24(FP), R14
 	SHLQ $2, R14             // row stride of b in bytes
-	MOVQ k+40(FP), CX
+	MOVQ k+32(FP), CX
 	SHLQ $2, CX              // row length in bytes
-	MOVQ c0+48(FP), AX
-	MOVQ c1+56(FP), BX
-	MOVQ c2+64(FP), DX
-	MOVQ groups+72(FP), R15
+	MOVQ c+40(FP), AX
+	MOVQ ldc+48(FP), DX
+	SHLQ $2, DX              // row stride of c in bytes
+	MOVQ groups+56(FP), R15
 	TESTQ R15, R15
 	JZ   done
 
@@ -60,6 +67,7 @@ group:
 	LEAQ (DI)(R14*1), R10
 	LEAQ (R10)(R14*1), R12
 	LEAQ (R12)(R14*1), R13
+	LEAQ (R13)(R14*1), BX    // the next group's rows
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -73,6 +81,17 @@ group:
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
 	XORQ R11, R11
+	CMPQ CX, $2048
+	JA   kloop
+
+kloopPF:
+	PREFETCHT0 (BX)(R11*4)
+	PREFETCHT0 64(BX)(R11*4)
+	STEP3x4
+	ADDQ $32, R11
+	CMPQ R11, CX
+	JB   kloopPF
+	JMP  reduce
 
 kloop:
 	STEP3x4
@@ -80,23 +99,22 @@ kloop:
 	CMPQ R11, CX
 	JB   kloop
 
+reduce:
 	REDUCE(Y0, Y3, Y6, Y9, X0)
 	REDUCE(Y1, Y4, Y7, Y10, X1)
 	REDUCE(Y2, Y5, Y8, Y11, X2)
-	CMPB acc+80(FP), $0
+	CMPB acc+64(FP), $0
 	JEQ  store
 	VADDPS (AX), X0, X0
-	VADDPS (BX), X1, X1
-	VADDPS (DX), X2, X2
+	VADDPS (AX)(DX*1), X1, X1
+	VADDPS (AX)(DX*2), X2, X2
 
 store:
 	VMOVUPS X0, (AX)
-	VMOVUPS X1, (BX)
-	VMOVUPS X2, (DX)
+	VMOVUPS X1, (AX)(DX*1)
+	VMOVUPS X2, (AX)(DX*2)
 	ADDQ $16, AX
-	ADDQ $16, BX
-	ADDQ $16, DX
-	LEAQ (R13)(R14*1), DI
+	MOVQ BX, DI
 	DECQ R15
 	JNZ  group
 
