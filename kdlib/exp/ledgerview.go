@@ -1,0 +1,448 @@
+package exp
+
+// Views of the ledger for readers that draw from it (the notebooks, the
+// figures of the docs): a sweep's runs with whatever records exist, which
+// rows are still missing, learning curves over seeds, a metric against a
+// grid coordinate, and metrics recomputed from the recorded ranks.
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/kdrec/kdrec/kdlib/eval"
+	"github.com/kdrec/kdrec/kdlib/report"
+)
+
+// SpecFor returns the spec of sweep name as the ledger's readers use it:
+// the ledger's own spec file (<dir>/specs/<name>.json) when it holds one,
+// else the built-in spec of that name (base budget: the ledger records
+// full-scale runs). arg is what `kdsweep status` and `kdsweep run` take
+// for it: the spec file's path as seen from the ledger's parent directory
+// (the repository root: "results/specs/<name>.json"), or the built-in
+// name.
+func (l *Ledger) SpecFor(name string) (spec *Spec, arg string, err error) {
+	if err := CheckName(name); err != nil {
+		return nil, "", fmt.Errorf("ledger: spec name %w", err)
+	}
+	path := filepath.Join(l.dir, "specs", name+".json")
+	if _, err := os.Stat(path); err == nil {
+		s, err := LoadSpec(path)
+		if err != nil {
+			return nil, "", err
+		}
+		return s, filepath.ToSlash(filepath.Join(filepath.Base(filepath.Clean(l.dir)), "specs", name+".json")), nil
+	}
+	s, err := BuiltinSpec(name, "")
+	if err != nil {
+		return nil, "", fmt.Errorf("ledger: no spec %s in %s and %w", name, filepath.Join(l.dir, "specs"), err)
+	}
+	return s, name, nil
+}
+
+// SweepOf returns the runs of spec with the ledger's records of them (nil
+// where it has none). A record counts whichever sweep wrote it — sweeps
+// that share runs (the same spec hash) share records — and a sweep that
+// nobody has started lists every run as missing, so a reader can say
+// exactly what is still to run.
+func (l *Ledger) SweepOf(spec *Spec) (*SweepResults, error) {
+	runs, err := spec.Expand()
+	if err != nil {
+		return nil, err
+	}
+	res := &SweepResults{Sweep: spec.SweepKey(), Spec: spec}
+	for _, r := range runs {
+		var rec *Record
+		if l.Has(r.ID) {
+			if rec, err = l.Get(r.ID); err != nil {
+				return nil, err
+			}
+		}
+		res.Entries = append(res.Entries, Entry{Run: r, Record: rec})
+	}
+	return res, nil
+}
+
+// RowStatus says which seeds of one row of a sweep (a label and grid
+// point) have a record.
+type RowStatus struct {
+	// Name is the row's name: the label and its coordinates
+	// (SummaryRow.Name).
+	Name string
+	// Label is the variant label.
+	Label string
+	// Settings are the row's coordinates without the seed.
+	Settings []Setting
+	// Recorded and Missing list the row's seeds with and without a
+	// record, in expansion order.
+	Recorded, Missing []uint64
+	// MissingIDs are the run ids of the missing seeds.
+	MissingIDs []string
+}
+
+// Status returns the sweep's rows in order of first appearance, with their
+// recorded and missing seeds.
+func (s *SweepResults) Status() []RowStatus {
+	var out []RowStatus
+	index := map[string]int{}
+	for _, e := range s.Entries {
+		key, settings := rowKey(e.Run.Label, e.Run.Point, "seed")
+		k, ok := index[key]
+		if !ok {
+			k = len(out)
+			index[key] = k
+			out = append(out, RowStatus{Name: (&SummaryRow{Label: e.Run.Label, Settings: settings}).Name(), Label: e.Run.Label, Settings: settings})
+		}
+		if e.Record != nil {
+			out[k].Recorded = append(out[k].Recorded, e.Run.Spec.Seed)
+		} else {
+			out[k].Missing = append(out[k].Missing, e.Run.Spec.Seed)
+			out[k].MissingIDs = append(out[k].MissingIDs, e.Run.ID)
+		}
+	}
+	return out
+}
+
+// Select returns the sweep restricted to the rows named in rows, in that
+// order: a name is a row's full name (SummaryRow.Name, with its
+// coordinates) or a label (every grid point of that label, in expansion
+// order). A name that matches no row is an error listing the rows.
+func (s *SweepResults) Select(rows ...string) (*SweepResults, error) {
+	out := &SweepResults{Sweep: s.Sweep, Spec: s.Spec, Problems: s.Problems}
+	status := s.Status()
+	for _, want := range rows {
+		found := false
+		for _, e := range s.Entries {
+			_, settings := rowKey(e.Run.Label, e.Run.Point, "seed")
+			name := (&SummaryRow{Label: e.Run.Label, Settings: settings}).Name()
+			if name == want || e.Run.Label == want {
+				out.Entries = append(out.Entries, e)
+				found = true
+			}
+		}
+		if !found {
+			names := make([]string, len(status))
+			for k, r := range status {
+				names[k] = r.Name
+			}
+			return nil, fmt.Errorf("sweep %s has no row %q (rows: %s)", s.Sweep, want, strings.Join(names, ", "))
+		}
+	}
+	return out, nil
+}
+
+// Recorded reports whether any run of the sweep has a record.
+func (s *SweepResults) Recorded() bool {
+	for _, e := range s.Entries {
+		if e.Record != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// ErrNoCurves is returned by SweepCurves when no recorded run of the
+// sweep has a curve of the metric.
+var ErrNoCurves = errors.New("no recorded curve")
+
+// CurveOptions selects what SweepCurves draws.
+type CurveOptions struct {
+	// Metric is the drawn metric ("HR@5", "Recall@50").
+	Metric string
+	// Part is the evaluated part: "valid" (default) or "test".
+	Part string
+	// MaxEpoch, when positive, ends the curves at that epoch.
+	MaxEpoch int
+	// Ragged keeps every seed's curve to its own end. By default a row's
+	// curves end at the last epoch all its seeds reached (early stopping
+	// ends the seeds at different epochs), so every point of a row is a
+	// mean over the same seeds.
+	Ragged bool
+}
+
+// SweepCurves returns the learning curves of a sweep's recorded runs: x is
+// the epoch, one series per row (named by its label, or by its full name
+// when two selected rows share a label), one curve per seed, so the figure
+// draws the mean over seeds with a band of ± 1 sd and states n in its
+// caption. Select the rows first to draw a subset in a chosen order.
+func SweepCurves(sr *SweepResults, o CurveOptions) (*report.Figure, error) {
+	if o.Metric == "" {
+		return nil, errors.New("curves: no metric")
+	}
+	part := o.Part
+	if part == "" {
+		part = eval.Valid
+	}
+	if part != eval.Valid && part != eval.Test {
+		return nil, fmt.Errorf("curves: part %q: want %s or %s", part, eval.Valid, eval.Test)
+	}
+	type curve struct {
+		epochs []int
+		values []float64
+	}
+	type row struct {
+		name, label string
+		curves      []curve
+	}
+	var rows []*row
+	index := map[string]*row{}
+	labels := map[string]int{}
+	for _, e := range sr.Entries {
+		if e.Record == nil {
+			continue
+		}
+		key, settings := rowKey(e.Run.Label, e.Run.Point, "seed")
+		r := index[key]
+		if r == nil {
+			r = &row{name: (&SummaryRow{Label: e.Run.Label, Settings: settings}).Name(), label: e.Run.Label}
+			index[key] = r
+			rows = append(rows, r)
+			labels[e.Run.Label]++
+		}
+		var c curve
+		for _, p := range e.Record.Result.Curve {
+			src := p.Valid
+			if part == eval.Test {
+				src = p.Test
+			}
+			v, ok := src[o.Metric]
+			if !ok || (o.MaxEpoch > 0 && p.Epoch > o.MaxEpoch) {
+				continue
+			}
+			c.epochs = append(c.epochs, p.Epoch)
+			c.values = append(c.values, v)
+		}
+		if len(c.epochs) > 0 {
+			r.curves = append(r.curves, c)
+		}
+	}
+	fig := report.NewLearningCurve(part + " " + o.Metric)
+	cut := false
+	for _, r := range rows {
+		if len(r.curves) == 0 {
+			continue
+		}
+		last := r.curves[0].epochs[len(r.curves[0].epochs)-1]
+		for _, c := range r.curves {
+			last = min(last, c.epochs[len(c.epochs)-1])
+		}
+		name := r.label
+		if labels[r.label] > 1 || name == "" {
+			name = r.name
+		}
+		s := fig.Get(name)
+		for _, c := range r.curves {
+			n := len(c.epochs)
+			if !o.Ragged {
+				n, _ = slices.BinarySearch(c.epochs, last+1)
+				cut = cut || n < len(c.epochs)
+			}
+			if err := s.AddCurve(c.epochs[:n], c.values[:n]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if len(fig.Series) == 0 {
+		return nil, fmt.Errorf("curves: sweep %s: %w of %s %s", sr.Sweep, ErrNoCurves, part, o.Metric)
+	}
+	fig.Caption = fmt.Sprintf("%s %s per epoch (ledger sweep %s).", strings.ToUpper(part[:1])+part[1:], o.Metric, sr.Sweep)
+	if cut {
+		fig.Caption += " Each row's curve ends at the last epoch all its seeds reached (early stopping ends seeds at different epochs)."
+	}
+	return fig, nil
+}
+
+// ParamOptions selects what SweepParam draws.
+type ParamOptions struct {
+	// X is the grid path on the x axis ("kd[0].options.k", "student.dim").
+	X string
+	// XLabel labels the x axis (default: X).
+	XLabel string
+	// Metric is the drawn metric ("HR@5").
+	Metric string
+	// Source is SourceBest (default) or SourceFinal.
+	Source string
+	// Rows are the labels drawn against X (default: every label of the
+	// sweep with X among its coordinates).
+	Rows []string
+	// References are labels drawn as constant reference lines over the
+	// whole x range, one value per seed (e.g. the plain student of a
+	// hyper-parameter sweep); they must not vary with X.
+	References []string
+	// Names renames series: label → legend name (default: the label).
+	Names map[string]string
+	// Kind is report.Lines (default) or report.Bars.
+	Kind report.Kind
+}
+
+// SweepParam returns a figure of metric against grid coordinate X: one
+// series per row label, each point the mean over its seeds (± 1 sd), and
+// the reference rows as lines without markers. The caption names the
+// sweep and the compared values.
+func SweepParam(sr *SweepResults, o ParamOptions) (*report.Figure, error) {
+	if o.X == "" || o.Metric == "" {
+		return nil, errors.New("param figure: want X and Metric")
+	}
+	source := o.Source
+	if source == "" {
+		source = SourceBest
+	}
+	xl := o.XLabel
+	if xl == "" {
+		xl = o.X
+	}
+	fig := report.NewSizeSweep(xl, "test "+o.Metric, o.Kind)
+	name := func(label string) string {
+		if n, ok := o.Names[label]; ok {
+			return n
+		}
+		return label
+	}
+	rows := o.Rows
+	if len(rows) == 0 {
+		for _, e := range sr.Entries {
+			if _, ok := coordinate(e.Run.Point, o.X); ok && !slices.Contains(rows, e.Run.Label) && !slices.Contains(o.References, e.Run.Label) {
+				rows = append(rows, e.Run.Label)
+			}
+		}
+	}
+	for _, label := range rows {
+		for _, e := range sr.Entries {
+			if e.Record == nil || e.Run.Label != label {
+				continue
+			}
+			x, ok := coordinate(e.Run.Point, o.X)
+			if !ok {
+				return nil, fmt.Errorf("param figure: row %s of %s has no coordinate %s", label, sr.Sweep, o.X)
+			}
+			if v, ok := recordValue(e.Record, o.Metric, source); ok {
+				fig.Add(name(label), x, v)
+			}
+		}
+	}
+	for _, label := range o.References {
+		var vals []float64
+		for _, e := range sr.Entries {
+			if e.Record == nil || e.Run.Label != label {
+				continue
+			}
+			if _, ok := coordinate(e.Run.Point, o.X); ok {
+				return nil, fmt.Errorf("param figure: reference row %s of %s varies with %s", label, sr.Sweep, o.X)
+			}
+			if v, ok := recordValue(e.Record, o.Metric, source); ok {
+				vals = append(vals, v)
+			}
+		}
+		if len(vals) > 0 {
+			fig.AddReference(name(label), vals...)
+		}
+	}
+	if len(fig.Series) == 0 {
+		return nil, fmt.Errorf("param figure: sweep %s: no recorded run of %s", sr.Sweep, strings.Join(append(slices.Clone(rows), o.References...), ", "))
+	}
+	what := "at the best validation epoch per cut-off"
+	if source == SourceFinal {
+		what = "of the restored model"
+	}
+	fig.Caption = fmt.Sprintf("Test %s %s against %s (ledger sweep %s).", o.Metric, what, xl, sr.Sweep)
+	return fig, nil
+}
+
+// coordinate returns the numeric value of path in a run's grid point.
+func coordinate(point []Setting, path string) (float64, bool) {
+	for _, p := range point {
+		if p.Path == path {
+			x, err := strconv.ParseFloat(string(p.Value), 64)
+			return x, err == nil
+		}
+	}
+	return 0, false
+}
+
+// RankTable returns metrics recomputed from the recorded test ranks of
+// each user's held-out item (Record.Result.Ranks): one row per recorded
+// row of the sweep, mean ± sd over seeds, and the number of seeds. full
+// selects the ranks under full ranking (among every item outside the
+// user's training and validation data), else among the sampled
+// candidates. The ranks are those of the model a run returns (restored at
+// its best validation epoch), so these are its test values, not the best
+// epoch per cut-off of Aggregate; with one held-out item per user,
+// Recall@k equals HR@k. Runs without ranks are left out.
+func RankTable(sr *SweepResults, metrics []string, full bool) (*report.Table, error) {
+	if len(metrics) == 0 {
+		return nil, errors.New("rank table: no metrics")
+	}
+	type acc struct {
+		name string
+		vals [][]float64 // per metric, per seed
+	}
+	var rows []*acc
+	index := map[string]*acc{}
+	for _, e := range sr.Entries {
+		if e.Record == nil || e.Record.Result.Ranks == nil {
+			continue
+		}
+		ranks, err := e.Record.Result.Ranks.Unpack()
+		if err != nil {
+			return nil, fmt.Errorf("rank table: run %s: %w", e.Run.ID, err)
+		}
+		col := ranks.Full
+		if !full {
+			if ranks.Candidates == nil {
+				return nil, fmt.Errorf("rank table: run %s has no candidate ranks", e.Run.ID)
+			}
+			col = ranks.Candidates
+		}
+		if len(col) == 0 {
+			continue
+		}
+		key, settings := rowKey(e.Run.Label, e.Run.Point, "seed")
+		a := index[key]
+		if a == nil {
+			a = &acc{name: (&SummaryRow{Label: e.Run.Label, Settings: settings}).Name(), vals: make([][]float64, len(metrics))}
+			index[key] = a
+			rows = append(rows, a)
+		}
+		for j, m := range metrics {
+			kind, n, ok := eval.ParseMetric(m)
+			if !ok {
+				return nil, fmt.Errorf("rank table: bad metric %q", m)
+			}
+			sum := 0.0
+			for _, p := range col {
+				v, err := eval.RankMetric(kind, int(p), n)
+				if err != nil {
+					return nil, err
+				}
+				sum += v
+			}
+			a.vals[j] = append(a.vals[j], sum/float64(len(col)))
+		}
+	}
+	how := "among the sampled candidates"
+	if full {
+		how = "under full ranking"
+	}
+	t := &report.Table{Title: fmt.Sprintf("%s: test metrics %s, from the recorded ranks of the restored models (mean ± std over seeds)", sr.Sweep, how),
+		Header: append(append([]string{"run"}, metrics...), "seeds")}
+	for _, a := range rows {
+		row := []string{a.name}
+		for j := range metrics {
+			m, sd := meanStd(a.vals[j])
+			cell := strconv.FormatFloat(m, 'f', 4, 64)
+			if len(a.vals[j]) > 1 {
+				cell += " ± " + strconv.FormatFloat(sd, 'f', 4, 64)
+			}
+			row = append(row, cell)
+		}
+		t.Rows = append(t.Rows, append(row, strconv.Itoa(len(a.vals[0]))))
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("rank table: sweep %s: no recorded run has ranks", sr.Sweep)
+	}
+	return t, nil
+}
