@@ -140,6 +140,19 @@ func LoadClaims(path string) ([]Claim, error) {
 // EvaluateClaims evaluates every claim against the ledger.
 func EvaluateClaims(l *Ledger, claims []Claim) ([]ClaimResult, error) {
 	sums := map[string]*Summary{}
+	// Each sweep is read once: claims about one sweep share its records.
+	sweeps := map[string]*SweepResults{}
+	sweep := func(key string) (*SweepResults, error) {
+		if sr, ok := sweeps[key]; ok {
+			return sr, nil
+		}
+		sr, err := l.Sweep(key)
+		if err != nil {
+			return nil, err
+		}
+		sweeps[key] = sr
+		return sr, nil
+	}
 	summary := func(c Claim) (*Summary, error) {
 		src := c.ValueSource
 		if src == "" {
@@ -149,7 +162,7 @@ func EvaluateClaims(l *Ledger, claims []Claim) ([]ClaimResult, error) {
 		if s, ok := sums[key]; ok {
 			return s, nil
 		}
-		sr, err := l.Sweep(c.Sweep)
+		sr, err := sweep(c.Sweep)
 		if err != nil {
 			return nil, err
 		}

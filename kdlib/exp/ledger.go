@@ -416,8 +416,13 @@ func Execute(ctx context.Context, r *Run, env *Env) (*Record, error) {
 
 // deflateBase64 compresses raw and encodes it in standard base64.
 func deflateBase64(raw []byte) (string, error) {
+	return deflateBase64Level(raw, flate.BestCompression)
+}
+
+// deflateBase64Level is deflateBase64 at a deflate level.
+func deflateBase64Level(raw []byte, level int) (string, error) {
 	var z bytes.Buffer
-	w, err := flate.NewWriter(&z, flate.BestCompression)
+	w, err := flate.NewWriter(&z, level)
 	if err != nil {
 		return "", err
 	}
@@ -768,7 +773,7 @@ func expand(rec *Record) error {
 		if err != nil {
 			return err
 		}
-		if rec.Result.PerUser, err = PackPerUser(r); err != nil {
+		if rec.Result.PerUser, err = packPerUser(r, flate.BestSpeed); err != nil {
 			return err
 		}
 		rec.Result.PerUserFromRanks = nil

@@ -3,6 +3,7 @@ package exp
 import (
 	"bufio"
 	"bytes"
+	"compress/flate"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/csv"
@@ -192,6 +193,13 @@ const perUserEncoding = "deflate+uvarint-delta+f32le"
 
 // PackPerUser encodes the per-user values of r.
 func PackPerUser(r *eval.Result) (*PerUser, error) {
+	return packPerUser(r, flate.BestCompression)
+}
+
+// packPerUser is PackPerUser at a deflate level: the ledger's reader
+// restores per-user values in memory only, where compressing hard would
+// cost most of the time it takes to read a record.
+func packPerUser(r *eval.Result, level int) (*PerUser, error) {
 	var raw bytes.Buffer
 	var vb [binary.MaxVarintLen64]byte
 	prev := int64(0)
@@ -213,7 +221,7 @@ func PackPerUser(r *eval.Result) (*PerUser, error) {
 			raw.Write(fb[:])
 		}
 	}
-	z, err := deflateBase64(raw.Bytes())
+	z, err := deflateBase64Level(raw.Bytes(), level)
 	if err != nil {
 		return nil, err
 	}
