@@ -1,7 +1,9 @@
 // Package nbkit holds the little glue that kdrec's notebooks share: the
-// scale switches (KDREC_QUICK for the reduced scale, KDREC_REFERENCE for the
-// dissertation's protocol), the notebook's directories (cache, figures),
-// an on-disk cache of trained runs, and a cancellable context.
+// results ledger the notebooks draw from by default (ledger.go), the
+// switches that make them train instead (KDREC_RETRAIN for full scale,
+// KDREC_QUICK for the reduced scale, KDREC_REFERENCE for the dissertation's
+// protocol), the notebook's directories (cache, figures), an on-disk cache
+// of trained runs, and a cancellable context.
 //
 // A GoNB cell runs as a fresh process, so anything expensive is computed
 // once and loaded from disk afterwards: TrainBPR stores each trained model
@@ -80,11 +82,21 @@ func PickFull[T any](reference, report, quick T) T {
 	return report
 }
 
-// ScaleName names the scale the notebook runs at, for its text: "reduced
-// scale", "full scale, the reproduction report's settings" or "full scale,
-// the dissertation's protocol".
+// ScaleName names where the notebook's numbers come from, for its text:
+// "full scale, from the results ledger" (the default), "full scale,
+// retrained here" (KDREC_RETRAIN), "full scale, retrained at the
+// dissertation's protocol" (KDREC_REFERENCE) or "reduced scale"
+// (KDREC_QUICK).
 func ScaleName() string {
-	return PickFull("full scale, the dissertation's protocol", "full scale, the reproduction report's settings", "reduced scale")
+	switch {
+	case Quick():
+		return "reduced scale"
+	case Reference():
+		return "full scale, retrained at the dissertation's protocol"
+	case Retrain():
+		return "full scale, retrained here"
+	}
+	return "full scale, from the results ledger"
 }
 
 // Dir returns the notebook's directory: $GONB_DIR (set by the GoNB
@@ -120,10 +132,15 @@ func FiguresDir() string {
 }
 
 // SaveFigure writes fig as PNG, SVG and PDF under FiguresDir() with the
-// base name name, and prints the file names.
+// base name name (and its caption, when it has one), removes a note that
+// it could not be drawn (NotRecorded), and prints the file names.
+// ShowFigure also displays it and writes on it where its runs came from.
 func SaveFigure(fig report.Drawable, name string) error {
 	paths, err := report.Save(fig, filepath.Join(FiguresDir(), name), report.AllFormats)
 	if err != nil {
+		return err
+	}
+	if err := clearMissing(name); err != nil {
 		return err
 	}
 	for k, p := range paths {
@@ -166,7 +183,8 @@ func Check(err error) {
 }
 
 // SaveTable writes tb as CSV and Markdown (name.csv, name.md) under
-// FiguresDir(), next to the figures, and prints the file names.
+// FiguresDir(), next to the figures, removes a note that it could not be
+// drawn (NotRecorded), and prints the file names.
 func SaveTable(tb *report.Table, name string) error {
 	var csv strings.Builder
 	if err := tb.WriteCSV(&csv); err != nil {
@@ -181,8 +199,18 @@ func SaveTable(tb *report.Table, name string) error {
 			return err
 		}
 	}
+	if err := clearMissing(name); err != nil {
+		return err
+	}
 	fmt.Printf("saved %s.csv, %s.md in %s\n", name, name, shortPath(FiguresDir()))
 	return nil
+}
+
+// ShowTable displays tb (as HTML in a notebook) and saves it as name
+// (SaveTable).
+func ShowTable(tb *report.Table, name string) error {
+	report.DisplayTable(tb)
+	return SaveTable(tb, name)
 }
 
 // Cached returns the value stored under name in the cache directory

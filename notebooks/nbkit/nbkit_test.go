@@ -34,15 +34,25 @@ func TestScaleAndDirs(t *testing.T) {
 			t.Errorf("KDREC_QUICK=%q KDREC_REFERENCE=%q: Quick %v, Reference %v", c.quick, c.ref, Quick(), Reference())
 		}
 	}
-	for _, c := range []struct{ quick, ref, want string }{
-		{"1", "1", "reduced scale"},
-		{"", "", "full scale, the reproduction report's settings"},
-		{"", "1", "full scale, the dissertation's protocol"},
+	for _, c := range []struct {
+		quick, ref, retrain, want string
+		ledger                    bool
+	}{
+		{"1", "1", "", "reduced scale", false},
+		{"1", "", "1", "reduced scale", false},
+		{"", "", "", "full scale, from the results ledger", true},
+		{"", "", "0", "full scale, from the results ledger", true},
+		{"", "", "1", "full scale, retrained here", false},
+		{"", "1", "", "full scale, retrained at the dissertation's protocol", false},
 	} {
 		t.Setenv(EnvQuick, c.quick)
 		t.Setenv(EnvReference, c.ref)
+		t.Setenv(EnvRetrain, c.retrain)
 		if got := ScaleName(); got != c.want {
-			t.Errorf("KDREC_QUICK=%q KDREC_REFERENCE=%q: scale name %q, want %q", c.quick, c.ref, got, c.want)
+			t.Errorf("KDREC_QUICK=%q KDREC_REFERENCE=%q KDREC_RETRAIN=%q: scale name %q, want %q", c.quick, c.ref, c.retrain, got, c.want)
+		}
+		if FromLedger() != c.ledger || Retrain() == c.ledger {
+			t.Errorf("KDREC_QUICK=%q KDREC_REFERENCE=%q KDREC_RETRAIN=%q: FromLedger %v, Retrain %v", c.quick, c.ref, c.retrain, FromLedger(), Retrain())
 		}
 	}
 	t.Setenv("GONB_DIR", "/nb")

@@ -1,0 +1,430 @@
+package nbkit
+
+// The notebooks' default mode: tables and figures drawn from the committed
+// results ledger (results/, see kdlib/exp's Ledger), at full scale and in
+// seconds; training happens only when asked (KDREC_RETRAIN, KDREC_QUICK or
+// KDREC_REFERENCE). What the ledger does not hold yet is said plainly —
+// which sweep, which rows and seeds, the kdsweep command that lists them —
+// and a declared figure or table that cannot be drawn is replaced by a
+// note (<name>.missing.txt) that the notebook checker verifies against the
+// ledger.
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/kdrec/kdrec/kdlib/exp"
+	"github.com/kdrec/kdrec/kdlib/report"
+)
+
+// EnvRetrain names the environment variable that makes the notebooks train
+// at full scale (any value but "" and "0") instead of reading the ledger.
+const EnvRetrain = "KDREC_RETRAIN"
+
+// EnvLedger names the environment variable that overrides the ledger
+// directory the notebooks read (default: results/ of the repository).
+const EnvLedger = "KDREC_LEDGER"
+
+// Retrain reports whether the notebooks train their runs: at full scale
+// under KDREC_RETRAIN (or KDREC_REFERENCE, the dissertation's longer
+// protocol), at reduced scale under KDREC_QUICK. By default they do not:
+// they read the ledger (FromLedger).
+func Retrain() bool {
+	return Quick() || isSet(EnvRetrain) || isSet(EnvReference)
+}
+
+// FromLedger reports whether the notebooks draw their tables and figures
+// from the results ledger: the default, when no training is asked for.
+func FromLedger() bool { return !Retrain() }
+
+func isSet(name string) bool {
+	v := os.Getenv(name)
+	return v != "" && v != "0"
+}
+
+// LedgerDir returns the results ledger the notebooks read: $KDREC_LEDGER
+// when set; else results/ under $KDREC_ROOT (set by scripts/nb-env.sh);
+// else results/ of the repository holding the notebook directory (the
+// first directory above Dir() with a go.mod and a results/runs folder).
+func LedgerDir() string {
+	if d := os.Getenv(EnvLedger); d != "" {
+		return d
+	}
+	if r := os.Getenv("KDREC_ROOT"); r != "" {
+		return filepath.Join(r, exp.DefaultLedger)
+	}
+	dir, err := filepath.Abs(Dir())
+	if err != nil {
+		dir = Dir()
+	}
+	for {
+		if isFile(filepath.Join(dir, "go.mod")) && isDir(filepath.Join(dir, exp.DefaultLedger, "runs")) {
+			return filepath.Join(dir, exp.DefaultLedger)
+		}
+		up := filepath.Dir(dir)
+		if up == dir {
+			return filepath.Join(Dir(), "..", exp.DefaultLedger)
+		}
+		dir = up
+	}
+}
+
+func isFile(p string) bool { fi, err := os.Stat(p); return err == nil && !fi.IsDir() }
+func isDir(p string) bool  { fi, err := os.Stat(p); return err == nil && fi.IsDir() }
+
+// Ledger is the results ledger as the notebooks read it.
+type Ledger struct {
+	*exp.Ledger
+}
+
+// OpenLedger opens the ledger of LedgerDir; it must exist (a missing
+// ledger is an error, not an empty one).
+func OpenLedger() (*Ledger, error) {
+	l, err := exp.OpenLedgerExisting(LedgerDir())
+	if err != nil {
+		return nil, fmt.Errorf("%w (set %s to the results ledger, or KDREC_ROOT to the repository)", err, EnvLedger)
+	}
+	return &Ledger{l}, nil
+}
+
+// Recorded is one sweep as a notebook draws it: every run of its spec with
+// the ledger's record of it, or none yet.
+type Recorded struct {
+	*exp.SweepResults
+	// Name is the spec's name.
+	Name string
+	// Arg is what kdsweep takes for the spec: results/specs/<name>.json or
+	// a built-in name.
+	Arg string
+}
+
+// Sweep returns the runs of the spec called name (the ledger's spec file,
+// else the built-in spec) with their records.
+func (l *Ledger) Sweep(name string) (*Recorded, error) {
+	spec, arg, err := l.SpecFor(name)
+	if err != nil {
+		return nil, err
+	}
+	sr, err := l.SweepOf(spec)
+	if err != nil {
+		return nil, err
+	}
+	return &Recorded{SweepResults: sr, Name: name, Arg: arg}, nil
+}
+
+// Rows returns the sweep restricted to rows (labels or full row names, see
+// exp.SweepResults.Select), in that order.
+func (r *Recorded) Rows(rows ...string) (*Recorded, error) {
+	if len(rows) == 0 {
+		return r, nil
+	}
+	sel, err := r.Select(rows...)
+	if err != nil {
+		return nil, err
+	}
+	return &Recorded{SweepResults: sel, Name: r.Name, Arg: r.Arg}, nil
+}
+
+// StatusCommand is the command that lists the runs of the sweep the ledger
+// lacks, run from the repository root.
+func (r *Recorded) StatusCommand() string {
+	return "go run ./cmd/kdsweep status " + r.Arg
+}
+
+// RunCommand is the command that runs (and records) them.
+func (r *Recorded) RunCommand() string {
+	return "go run ./cmd/kdsweep run --ledger results " + r.Arg
+}
+
+// Counts returns the number of the sweep's runs with a record, and of all
+// its runs.
+func (r *Recorded) Counts() (recorded, total int) {
+	for _, e := range r.Entries {
+		if e.Record != nil {
+			recorded++
+		}
+	}
+	return recorded, len(r.Entries)
+}
+
+// MissingRows lists the rows with at least one seed not recorded, as
+// "DE (seeds 0, 1, 2)".
+func (r *Recorded) MissingRows() []string {
+	var out []string
+	for _, st := range r.Status() {
+		if len(st.Missing) == 0 {
+			continue
+		}
+		seeds := make([]string, len(st.Missing))
+		for k, s := range st.Missing {
+			seeds[k] = fmt.Sprint(s)
+		}
+		word := "seeds"
+		if len(seeds) == 1 {
+			word = "seed"
+		}
+		out = append(out, fmt.Sprintf("%s (%s %s)", st.Name, word, strings.Join(seeds, ", ")))
+	}
+	return out
+}
+
+// Notice is the sentence a figure drawn from these runs carries when some
+// are not recorded ("Not in the ledger yet: DE (seeds 0, 1, 2)."), or ""
+// when every run is.
+func (r *Recorded) Notice() string {
+	miss := r.MissingRows()
+	if len(miss) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("Not in the ledger yet: %s.", strings.Join(miss, "; "))
+}
+
+// StatusText says in Markdown what the ledger holds of the sweep: how many
+// runs are recorded, which rows and seeds are missing, and the commands
+// that list and run them.
+func (r *Recorded) StatusText() string {
+	n, total := r.Counts()
+	var b strings.Builder
+	fmt.Fprintf(&b, "**Ledger sweep `%s`**: %d of %d runs recorded", r.Name, n, total)
+	if n == total {
+		b.WriteString(" (complete).\n")
+		return b.String()
+	}
+	b.WriteString(".")
+	if miss := r.MissingRows(); len(miss) > 0 {
+		fmt.Fprintf(&b, " Not recorded yet: %s.", strings.Join(miss, "; "))
+	}
+	fmt.Fprintf(&b, " `%s` lists them; `%s` runs them (add `KDREC_DATASETS`, see docs/experiments.md).\n", r.StatusCommand(), r.RunCommand())
+	return b.String()
+}
+
+// ShowStatus displays StatusText (printed outside a notebook).
+func (r *Recorded) ShowStatus() { showMarkdown(r.StatusText()) }
+
+func showMarkdown(md string) {
+	if report.InNotebook() {
+		report.DisplayMarkdown(md)
+		return
+	}
+	fmt.Print(md)
+}
+
+// Table aggregates the recorded runs (exp.Aggregate): mean ± sd over
+// seeds with their number, paired tests against the baseline when it has
+// records. It fails with exp.ErrNotRecorded when no run is recorded.
+func (r *Recorded) Table(o exp.TableOptions) (*report.Table, error) {
+	if !r.Recorded() {
+		return nil, fmt.Errorf("sweep %s: %w", r.Name, exp.ErrNotRecorded)
+	}
+	base := o.Baseline
+	if base == "" && r.Spec != nil {
+		base = r.Spec.Report.Baseline
+	}
+	if base != "" && base != exp.NoBaseline && !r.hasRecordedLabel(base) {
+		o.Baseline = exp.NoBaseline
+	}
+	s, err := exp.Aggregate(r.SweepResults, o)
+	if err != nil {
+		return nil, err
+	}
+	tb := s.Table()
+	tb.Title = strings.Replace(tb.Title, s.Sweep+":", "Ledger sweep "+r.Name+":", 1)
+	if miss := r.MissingRows(); len(miss) > 0 {
+		tb.Notes = append(tb.Notes, "Not recorded yet: "+strings.Join(miss, "; ")+". `"+r.StatusCommand()+"` lists them.")
+	}
+	return tb, nil
+}
+
+func (r *Recorded) hasRecordedLabel(label string) bool {
+	for _, e := range r.Entries {
+		if e.Record != nil && strings.EqualFold(e.Run.Label, label) {
+			return true
+		}
+	}
+	return false
+}
+
+// Curves draws the learning curves of the recorded runs (exp.SweepCurves).
+func (r *Recorded) Curves(o exp.CurveOptions) (*report.Figure, error) {
+	return exp.SweepCurves(r.SweepResults, o)
+}
+
+// Param draws a metric against a grid coordinate (exp.SweepParam).
+func (r *Recorded) Param(o exp.ParamOptions) (*report.Figure, error) {
+	return exp.SweepParam(r.SweepResults, o)
+}
+
+// ShowTable aggregates the sweep (Table), displays the table and saves it
+// as name (SaveTable); with no run recorded it writes the missing note
+// instead (NotRecorded).
+func (r *Recorded) ShowTable(name string, o exp.TableOptions) error {
+	tb, err := r.Table(o)
+	if errors.Is(err, exp.ErrNotRecorded) {
+		return NotRecorded(name, r)
+	}
+	if err != nil {
+		return err
+	}
+	report.DisplayTable(tb)
+	return SaveTable(tb, name)
+}
+
+// ShowCurves draws the learning curves of the recorded runs, with the
+// missing rows named on the figure, displays the figure and saves it as
+// name; with no curve recorded it writes the missing note instead.
+func (r *Recorded) ShowCurves(name string, o exp.CurveOptions) error {
+	fig, err := r.Curves(o)
+	if errors.Is(err, exp.ErrNoCurves) {
+		return NotRecorded(name, r)
+	}
+	if err != nil {
+		return err
+	}
+	return ShowFigure(fig, name, r.Notice())
+}
+
+// ShowFigure saves d as name (PNG, SVG and PDF with its caption, under
+// FiguresDir) and displays it. The figure carries, written on it and at the
+// head of its caption (report.WithNotice), the notice given (e.g. rows not
+// recorded yet) and, when the notebook trained its runs, where they came
+// from: "Reduced scale (KDREC_QUICK=1): not a result." or "Trained by this
+// notebook (KDREC_RETRAIN=1), not the ledger's runs."
+func ShowFigure(d report.Drawable, name, notice string) error {
+	switch {
+	case Quick():
+		notice = joinNotice(QuickNotice, notice)
+	case Retrain():
+		notice = joinNotice(RetrainNotice, notice)
+	}
+	if notice != "" {
+		d = report.WithNotice(d, notice)
+	}
+	if err := SaveFigure(d, name); err != nil {
+		return err
+	}
+	return report.Display(d)
+}
+
+// QuickNotice is written on every figure drawn at reduced scale.
+const QuickNotice = "Reduced scale (KDREC_QUICK=1): not a result."
+
+// RetrainNotice is written on every figure drawn from runs the notebook
+// trained at full scale.
+const RetrainNotice = "Trained by this notebook (KDREC_RETRAIN=1), not the ledger's runs."
+
+func joinNotice(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + " " + b
+}
+
+// MissingExt is the extension of the note that replaces a declared figure
+// or table the ledger cannot draw yet.
+const MissingExt = ".missing.txt"
+
+// NotRecorded replaces the figure or table called name by a note saying
+// that the ledger holds none of its runs (sweep r; nil for a figure the
+// notebook computes from trained models, which no ledger record holds):
+// it writes <name>.missing.txt in FiguresDir — the sweep, the ids of the
+// missing runs and the command that lists them, which the notebook checker
+// verifies against the ledger — removes any earlier figure or table of that
+// name there, so nothing stale stands in for it, and says so in the
+// notebook.
+func NotRecorded(name string, r *Recorded) error {
+	var note, shown strings.Builder
+	if r == nil {
+		fmt.Fprintf(&note, "Not drawn: %s is computed by the notebook from trained models, which the results ledger does not hold.\n", name)
+		fmt.Fprintf(&note, "Retrain to draw it: KDREC_RETRAIN=1 (full scale) or KDREC_QUICK=1 (reduced scale, not a result).\n")
+		fmt.Fprintf(&note, "sweep: none\n")
+		fmt.Fprintf(&shown, "_Not drawn from the ledger: `%s` is computed from trained models, which no ledger record holds. Set `KDREC_RETRAIN=1` (full scale) or `KDREC_QUICK=1` (reduced scale, not a result) to train them._\n", name)
+	} else {
+		_, total := r.Counts()
+		var ids []string
+		for _, e := range r.Entries {
+			if e.Record == nil {
+				ids = append(ids, e.Run.ID)
+			}
+		}
+		fmt.Fprintf(&note, "Not drawn: the results ledger holds none of the %d runs of %s that %s is drawn from.\n", total, r.Name, name)
+		if miss := r.MissingRows(); len(miss) > 0 {
+			fmt.Fprintf(&note, "Not recorded: %s.\n", strings.Join(miss, "; "))
+		}
+		fmt.Fprintf(&note, "sweep: %s\nmissing: %s\nstatus: %s\nrun: %s\n", r.Name, strings.Join(ids, " "), r.StatusCommand(), r.RunCommand())
+		fmt.Fprintf(&shown, "_Not drawn: the ledger holds none of the %d runs of sweep `%s` that `%s` is drawn from (rows %s). `%s` lists them; `%s` runs them._\n",
+			total, r.Name, name, strings.Join(rowNames(r), ", "), r.StatusCommand(), r.RunCommand())
+	}
+	dir := FiguresDir()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, ext := range []string{".png", ".svg", ".pdf", report.CaptionExt, ".csv", ".md"} {
+		if err := os.Remove(filepath.Join(dir, name+ext)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+MissingExt), []byte(note.String()), 0o644); err != nil {
+		return err
+	}
+	showMarkdown(shown.String())
+	return nil
+}
+
+// clearMissing removes the missing note of name, once it is drawn.
+func clearMissing(name string) error {
+	err := os.Remove(filepath.Join(FiguresDir(), name+MissingExt))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	return err
+}
+
+func rowNames(r *Recorded) []string {
+	var out []string
+	for _, st := range r.Status() {
+		if !slices.Contains(out, st.Label) {
+			out = append(out, st.Label)
+		}
+	}
+	return out
+}
+
+// ShowClaims evaluates the claims file of the ledger (claims.json) and
+// displays those about the given sweeps, with their verdicts and evidence.
+func (l *Ledger) ShowClaims(sweeps ...string) error {
+	cs, err := exp.LoadClaims(filepath.Join(l.Dir(), "claims.json"))
+	if err != nil {
+		return err
+	}
+	var sel []exp.Claim
+	for _, c := range cs {
+		if len(sweeps) == 0 || slices.Contains(sweeps, c.Sweep) {
+			sel = append(sel, c)
+		}
+	}
+	if len(sel) == 0 {
+		showMarkdown(fmt.Sprintf("_The claims file has no claim about %s._\n", strings.Join(sweeps, ", ")))
+		return nil
+	}
+	res, err := exp.EvaluateClaims(l.Ledger, sel)
+	if err != nil {
+		return err
+	}
+	tb := exp.ClaimsTable(res)
+	n := exp.CountVerdicts(res)
+	tb.Title = "Claims about " + strings.Join(sweeps, ", ") + " (results/claims.json, evaluated against the ledger)"
+	tb.Notes = append(tb.Notes, fmt.Sprintf("%d claims: %d hold, %d fail, %d without evidence yet, %d cannot run here.",
+		len(res), n[exp.Holds], n[exp.Fails], n[exp.NoEvidence], n[exp.CannotRun]))
+	if report.InNotebook() {
+		report.DisplayTable(tb)
+		return nil
+	}
+	return tb.WriteText(os.Stdout)
+}
