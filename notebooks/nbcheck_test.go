@@ -11,7 +11,13 @@
 //     notebooks executed by scripts/run-notebooks.sh): no cell failed,
 //     every declared figure was written (PNG, SVG and PDF) and is a valid,
 //     non-blank image with its fonts, and every declared table
-//     (metadata.kdrec.tables) was written as CSV and Markdown.
+//     (metadata.kdrec.tables) was written as CSV and Markdown. In the
+//     default ledger mode a figure or table whose runs the results ledger
+//     does not hold yet may instead be a note, <name>.missing.txt
+//     (nbkit.NotRecorded), naming its sweep and the runs it lacks; the
+//     checker verifies that the ledger indeed lacks them.
+//   - TestQuickNotebooks (when KDREC_NB_QUICK=1; nbquick_test.go): the
+//     notebooks' reduced-scale training path, run without Jupyter.
 //   - TestChapterNotebooks (always): the chapter notebooks of the
 //     dissertation (ch1-de, ch1-phr, ch2-topology, ch3-rrd, ch4-hetcomp)
 //     exist and declare at least their expected figures, so a chapter or a
@@ -184,8 +190,8 @@ func TestRenderedNotebooks(t *testing.T) {
 			t.Errorf("%s: rendered/%s.ipynb is stale (its code differs from the source's): scripts/run-notebooks.sh --render %s", name, name, name)
 		}
 		checkOutputs(t, name, nb)
-		checkFigures(t, name, src, filepath.Join("rendered", "figures"), time.Time{})
-		checkTables(t, name, src, filepath.Join("rendered", "figures"), time.Time{})
+		checkFigures(t, name, src, filepath.Join("rendered", "figures"), time.Time{}, true)
+		checkTables(t, name, src, filepath.Join("rendered", "figures"), time.Time{}, true)
 	}
 }
 
@@ -222,12 +228,26 @@ func TestExecutedNotebooks(t *testing.T) {
 			}
 		}
 		checkOutputs(t, name, nb)
-		checkFigures(t, name, src, figs, since)
-		checkTables(t, name, src, figs, since)
+		checkFigures(t, name, src, figs, since, fromLedger())
+		checkTables(t, name, src, figs, since, fromLedger())
 		if k := src.Metadata.Kdrec; k != nil {
 			t.Logf("%s: %d cells, figures %v (PNG, SVG, PDF), tables %v", name, len(nb.Cells), k.Figures, k.Tables)
 		}
 	}
+}
+
+// fromLedger reports whether the notebooks ran in their default mode,
+// drawing from the results ledger (as nbkit.FromLedger): only then may a
+// declared figure or table be replaced by a note that the ledger does not
+// hold its runs yet. Notebooks that train (KDREC_QUICK, KDREC_RETRAIN,
+// KDREC_REFERENCE) must draw every one.
+func fromLedger() bool {
+	for _, v := range []string{"KDREC_QUICK", "KDREC_RETRAIN", "KDREC_REFERENCE"} {
+		if x := os.Getenv(v); x != "" && x != "0" {
+			return false
+		}
+	}
+	return true
 }
 
 // chapterFigures lists the dissertation's chapter notebooks and the figures
@@ -282,6 +302,7 @@ var ansi = regexp.MustCompile(`\x1b\[[0-9;]*[A-Za-z]`)
 type reporter interface {
 	Helper()
 	Errorf(format string, args ...any)
+	Logf(format string, args ...any)
 }
 
 // recorder is a reporter that keeps the messages (for testing the checker).
@@ -291,6 +312,7 @@ func (r *recorder) Helper() {}
 func (r *recorder) Errorf(format string, args ...any) {
 	r.msgs = append(r.msgs, fmt.Sprintf(format, args...))
 }
+func (r *recorder) Logf(format string, args ...any) {}
 
 // checkOutputs reports every failed cell of nb, quoting the cell's first
 // line and the failure.
@@ -324,14 +346,90 @@ func checkOutputs(t reporter, name string, nb *notebook) {
 	}
 }
 
+// missingExt is the extension of the note a notebook writes in place of a
+// figure or table the results ledger cannot draw yet (nbkit.NotRecorded).
+const missingExt = ".missing.txt"
+
+// ledgerRuns is the folder of the ledger's records the notebooks read:
+// $KDREC_LEDGER/runs, else the repository's results/runs.
+func ledgerRuns() string {
+	if d := os.Getenv("KDREC_LEDGER"); d != "" {
+		return filepath.Join(d, "runs")
+	}
+	return filepath.Join("..", "results", "runs")
+}
+
+// checkMissing checks the note that replaces figure or table f in dir, if
+// there is one, and reports whether there is: it must be fresh (written
+// after since, if not zero), name its sweep ("sweep: none" for what only
+// trained models give) and, for a sweep, list run ids that the ledger
+// indeed does not hold (strict; otherwise, for the committed rendered
+// copies, a recorded run only asks for a re-render, in the log) — and no
+// figure or table of that name may stand beside it.
+func checkMissing(t reporter, name, f, dir string, since time.Time, strict bool, exts []string) bool {
+	t.Helper()
+	path := filepath.Join(dir, f+missingExt)
+	st, err := os.Stat(path)
+	if err != nil {
+		return false
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Errorf("%v", err)
+		return true
+	}
+	if !since.IsZero() && st.ModTime().Before(since) {
+		t.Errorf("%s: note %s is older than this run", name, path)
+	}
+	fields := map[string]string{}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, ": "); ok && !strings.Contains(k, " ") {
+			fields[k] = v
+		}
+	}
+	sweep, ok := fields["sweep"]
+	switch {
+	case !ok || sweep == "":
+		t.Errorf("%s: note %s names no sweep (a line \"sweep: <name>\" or \"sweep: none\")", name, path)
+	case sweep != "none":
+		ids := strings.Fields(fields["missing"])
+		if len(ids) == 0 || !strings.Contains(fields["status"], "kdsweep status") {
+			t.Errorf("%s: note %s lists no missing runs or no kdsweep status command", name, path)
+		}
+		for _, id := range ids {
+			if _, err := os.Stat(filepath.Join(ledgerRuns(), id+".json.gz")); err == nil {
+				msg := fmt.Sprintf("%s: note %s says run %s of %s is not recorded, but the ledger holds it", name, path, id, sweep)
+				if strict {
+					t.Errorf("%s", msg)
+				} else {
+					t.Logf("%s: re-render the notebook (scripts/run-notebooks.sh --render %s)", msg, name)
+				}
+				break
+			}
+		}
+	}
+	for _, ext := range exts {
+		if _, err := os.Stat(filepath.Join(dir, f+ext)); err == nil {
+			t.Errorf("%s: %s%s stands beside the note %s that says it is not drawn", name, f, ext, path)
+		}
+	}
+	t.Logf("%s: %s not drawn from the ledger (%s): %s", name, f, "sweep "+sweep, firstLine(string(b)))
+	return true
+}
+
 // checkFigures checks that every figure declared by src exists in dir as
-// PNG, SVG and PDF, was written after since (if not zero), and is valid.
-func checkFigures(t *testing.T, name string, src *notebook, dir string, since time.Time) {
+// PNG, SVG and PDF, was written after since (if not zero), and is valid —
+// or, with allowMissing, is replaced by a valid note that the ledger cannot
+// draw it yet (checkMissing).
+func checkFigures(t *testing.T, name string, src *notebook, dir string, since time.Time, allowMissing bool) {
 	t.Helper()
 	if src.Metadata.Kdrec == nil {
 		return
 	}
 	for _, f := range src.Metadata.Kdrec.Figures {
+		if allowMissing && checkMissing(t, name, f, dir, since, !since.IsZero(), []string{".png", ".svg", ".pdf"}) {
+			continue
+		}
 		for _, ext := range []string{".png", ".svg", ".pdf"} {
 			path := filepath.Join(dir, f+ext)
 			st, err := os.Stat(path)
@@ -356,13 +454,17 @@ func checkFigures(t *testing.T, name string, src *notebook, dir string, since ti
 
 // checkTables checks that every table declared by src exists in dir as CSV
 // (a header and at least one row, every row as wide as the header) and
-// Markdown, written after since (if not zero).
-func checkTables(t *testing.T, name string, src *notebook, dir string, since time.Time) {
+// Markdown, written after since (if not zero) — or, with allowMissing, is
+// replaced by a valid note (checkMissing).
+func checkTables(t *testing.T, name string, src *notebook, dir string, since time.Time, allowMissing bool) {
 	t.Helper()
 	if src.Metadata.Kdrec == nil {
 		return
 	}
 	for _, f := range src.Metadata.Kdrec.Tables {
+		if allowMissing && checkMissing(t, name, f, dir, since, !since.IsZero(), []string{".csv", ".md"}) {
+			continue
+		}
 		for _, ext := range []string{".csv", ".md"} {
 			path := filepath.Join(dir, f+ext)
 			st, err := os.Stat(path)
@@ -571,5 +673,41 @@ func TestValidTable(t *testing.T) {
 		if err := validTable(e.ext, []byte(e.data)); (err == nil) != e.ok {
 			t.Errorf("validTable(%s, %q) = %v", e.ext, e.data, err)
 		}
+	}
+}
+
+// TestCheckMissing: a note in place of a figure passes only when it names
+// its sweep and runs the ledger indeed lacks, with no figure beside it.
+func TestCheckMissing(t *testing.T) {
+	recs, _ := filepath.Glob(filepath.Join(ledgerRuns(), "*.json.gz"))
+	if len(recs) == 0 {
+		t.Skip("the ledger holds no record")
+	}
+	held := strings.TrimSuffix(filepath.Base(recs[0]), ".json.gz")
+	exts := []string{".png", ".svg", ".pdf"}
+	for _, c := range []struct {
+		note   string
+		beside bool
+		errs   int
+	}{
+		{"Not drawn.\nsweep: s\nmissing: 0123456789abcdef\nstatus: go run ./cmd/kdsweep status s\n", false, 0},
+		{"Not drawn.\nsweep: none\n", false, 0},
+		{"Not drawn.\nsweep: s\nmissing: " + held + "\nstatus: go run ./cmd/kdsweep status s\n", false, 1},
+		{"Not drawn.\nsweep: s\nstatus: go run ./cmd/kdsweep status s\n", false, 1},
+		{"Not drawn.\n", false, 1},
+		{"Not drawn.\nsweep: none\n", true, 1},
+	} {
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, "f"+missingExt), []byte(c.note), 0o644)
+		if c.beside {
+			os.WriteFile(filepath.Join(dir, "f.png"), []byte("x"), 0o644)
+		}
+		rec := &recorder{}
+		if !checkMissing(rec, "nb", "f", dir, time.Time{}, true, exts) || len(rec.msgs) != c.errs {
+			t.Errorf("note %q (figure beside: %v): %d errors, want %d: %v", c.note, c.beside, len(rec.msgs), c.errs, rec.msgs)
+		}
+	}
+	if checkMissing(&recorder{}, "nb", "f", t.TempDir(), time.Time{}, true, exts) {
+		t.Error("no note, but checkMissing saw one")
 	}
 }
