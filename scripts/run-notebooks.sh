@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Executes kdrec's notebooks headless and checks them.
 #
-#   scripts/run-notebooks.sh [--full | --render [--quick]] [--html] [NAME...]
+#   scripts/run-notebooks.sh [--quick | --retrain] [--render] [--html] [NAME...]
 #
 # NAME is a notebook of notebooks/ without .ipynb (default: all of them).
 # Each one runs under `jupyter nbconvert --execute --allow-errors` (so an
@@ -10,35 +10,41 @@
 # or missing/invalid figure. nbconvert's own exit status says nothing about
 # failed cells; the checker does.
 #
-#   (default)  reduced scale (KDREC_QUICK=1); executed copies in
-#              $KDREC_NB_OUT (default ${TMPDIR:-/tmp}/kdrec-nb-out), figures in
-#              notebooks/figures (or $KDREC_FIGURES), both ignored by git.
-#   --full     full scale, same places.
-#   --render   full scale, commit-ready: executed copies in notebooks/rendered/,
-#              figures in notebooks/rendered/figures/ (this is the one command
-#              that rebuilds the rendered notebooks).
-#   --render --quick
-#              the same at reduced scale (KDREC_QUICK=1), for notebooks whose
-#              full scale takes hours: each such notebook says in its output
-#              that its numbers are not results.
+#   (default)  ledger mode: the notebooks draw every table and figure from
+#              the committed results ledger (results/) and train nothing —
+#              full scale, in seconds per notebook; what the ledger lacks
+#              yet is named in the output and, for a declared figure or
+#              table, left as a note <name>.missing.txt that the checker
+#              verifies. Executed copies in $KDREC_NB_OUT (default
+#              ${TMPDIR:-/tmp}/kdrec-nb-out), figures in notebooks/figures (or
+#              $KDREC_FIGURES), both ignored by git. What CI runs.
+#   --quick    train at reduced scale instead (KDREC_QUICK=1): minutes,
+#              every figure says on itself that it is not a result.
+#   --retrain  train at full scale instead (KDREC_RETRAIN=1; with
+#              KDREC_REFERENCE=1 in the environment, the dissertation's
+#              longer protocol): hours. --full is the same.
+#   --render   commit-ready: executed copies in notebooks/rendered/, figures
+#              in notebooks/rendered/figures/ (this is the one command that
+#              rebuilds the rendered notebooks); in ledger mode unless
+#              --quick or --retrain is given.
 #   --html     also write an HTML page per executed notebook.
 #
 # Needs scripts/install-notebooks.sh to have run. Per-cell timeout:
-# NB_TIMEOUT seconds (default 1200 at reduced scale, 10800 at full scale).
-# Full scale is the scale of docs/reproduction.md; KDREC_REFERENCE=1 in the
-# environment selects the dissertation's longer protocol (see docs/notebooks.md),
-# with no per-cell timeout unless NB_TIMEOUT is set.
+# NB_TIMEOUT seconds (default 600 in ledger mode, 1200 at reduced scale,
+# 10800 when retraining; none under KDREC_REFERENCE=1 unless NB_TIMEOUT
+# is set). The reduced-scale path is also run without Jupyter by
+# `KDREC_NB_QUICK=1 go test ./notebooks -run TestQuickNotebooks`.
 set -euo pipefail
 source "$(dirname "$0")/nb-env.sh"
 
-mode=quick html=0 reduced=0 names=()
+mode=ledger render=0 html=0 names=()
 for a in "$@"; do
   case "$a" in
-  --full) mode=full ;;
-  --render) mode=render ;;
-  --quick) reduced=1 ;;
+  --quick) mode=quick ;;
+  --retrain | --full) mode=retrain ;;
+  --render) render=1 ;;
   --html) html=1 ;;
-  -h | --help) sed -n '2,30p' "$0"; exit 0 ;;
+  -h | --help) sed -n '2,37p' "$0"; exit 0 ;;
   -*) echo "run-notebooks: unknown option $a" >&2; exit 2 ;;
   *) names+=("${a%.ipynb}") ;;
   esac
@@ -51,39 +57,39 @@ fi
 for n in "${names[@]}"; do
   [ -f "$nbdir/$n.ipynb" ] || { echo "run-notebooks: no notebook $nbdir/$n.ipynb" >&2; exit 2; }
 done
-if [ $reduced -eq 1 ] && [ $mode != render ]; then
-  echo "run-notebooks: --quick goes with --render (the default is already reduced scale)" >&2
-  exit 2
-fi
-
 if ! command -v jupyter >/dev/null || [ ! -f "$JUPYTER_DATA_DIR/kernels/gonb/kernel.json" ]; then
   echo "run-notebooks: Jupyter or the gonb kernel is missing: run scripts/install-notebooks.sh" >&2
   exit 1
 fi
 
 case $mode in
+ledger)
+  unset KDREC_QUICK KDREC_RETRAIN KDREC_REFERENCE
+  timeout="${NB_TIMEOUT:-600}"
+  ;;
 quick)
   export KDREC_QUICK=1
-  out="${KDREC_NB_OUT:-${TMPDIR:-/tmp}/kdrec-nb-out}"
+  unset KDREC_RETRAIN
   timeout="${NB_TIMEOUT:-1200}"
   ;;
-full)
+retrain)
+  export KDREC_RETRAIN=1
   unset KDREC_QUICK
-  out="${KDREC_NB_OUT:-${TMPDIR:-/tmp}/kdrec-nb-out}"
   timeout="${NB_TIMEOUT:-10800}"
-  ;;
-render)
-  if [ $reduced -eq 1 ]; then export KDREC_QUICK=1; else unset KDREC_QUICK; fi
-  out="$nbdir/rendered"
-  export KDREC_FIGURES="$nbdir/rendered/figures"
-  timeout="${NB_TIMEOUT:-$([ $reduced -eq 1 ] && echo 1200 || echo 10800)}"
+  # The dissertation's protocol: one cell (ch3-rrd's table) can train for
+  # a day, so no per-cell limit unless NB_TIMEOUT sets one.
+  if [ -n "${KDREC_REFERENCE:-}" ] && [ "${KDREC_REFERENCE}" != 0 ] && [ -z "${NB_TIMEOUT:-}" ]; then
+    timeout=-1
+  fi
   ;;
 esac
-# The dissertation's protocol at full scale: one cell (ch3-rrd's table) can
-# train for a day, so no per-cell limit unless NB_TIMEOUT sets one.
-if [ -z "${KDREC_QUICK:-}" ] && [ -n "${KDREC_REFERENCE:-}" ] && [ "${KDREC_REFERENCE}" != 0 ] && [ -z "${NB_TIMEOUT:-}" ]; then
-  timeout=-1
+if [ $render -eq 1 ]; then
+  out="$nbdir/rendered"
+  export KDREC_FIGURES="$nbdir/rendered/figures"
+else
+  out="${KDREC_NB_OUT:-${TMPDIR:-/tmp}/kdrec-nb-out}"
 fi
+export KDREC_ROOT
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 if [ -n "${KDREC_FIGURES:-}" ]; then
@@ -105,7 +111,7 @@ cpu_mark() {
 since=$(date +%s)
 total=$SECONDS
 for n in "${names[@]}"; do
-  nb_log "execute $n ($([ $reduced -eq 1 ] && echo "render, reduced" || echo $mode) scale) -> $out/$n.ipynb"
+  nb_log "execute $n ($mode mode$([ $render -eq 1 ] && echo ", render")) -> $out/$n.ipynb"
   t=$SECONDS
   cpu_mark
   cpu0=$CPU

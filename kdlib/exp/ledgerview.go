@@ -145,9 +145,9 @@ func (s *SweepResults) Recorded() bool {
 	return false
 }
 
-// ErrNoCurves is returned by SweepCurves when no recorded run of the
-// sweep has a curve of the metric.
-var ErrNoCurves = errors.New("no recorded curve")
+// ErrNoData is wrapped by the errors of SweepCurves, SweepParam and
+// RankTable when no recorded run of the sweep holds what they draw.
+var ErrNoData = errors.New("no recorded data")
 
 // CurveOptions selects what SweepCurves draws.
 type CurveOptions struct {
@@ -220,7 +220,8 @@ func SweepCurves(sr *SweepResults, o CurveOptions) (*report.Figure, error) {
 			r.curves = append(r.curves, c)
 		}
 	}
-	fig := report.NewLearningCurve(part + " " + o.Metric)
+	partName := map[string]string{eval.Valid: "validation", eval.Test: "test"}[part]
+	fig := report.NewLearningCurve(partName + " " + o.Metric)
 	cut := false
 	for _, r := range rows {
 		if len(r.curves) == 0 {
@@ -247,9 +248,9 @@ func SweepCurves(sr *SweepResults, o CurveOptions) (*report.Figure, error) {
 		}
 	}
 	if len(fig.Series) == 0 {
-		return nil, fmt.Errorf("curves: sweep %s: %w of %s %s", sr.Sweep, ErrNoCurves, part, o.Metric)
+		return nil, fmt.Errorf("curves: sweep %s: %w: no curve of %s %s", sr.Sweep, ErrNoData, part, o.Metric)
 	}
-	fig.Caption = fmt.Sprintf("%s %s per epoch (ledger sweep %s).", strings.ToUpper(part[:1])+part[1:], o.Metric, sr.Sweep)
+	fig.Caption = fmt.Sprintf("%s %s per epoch (ledger sweep %s).", strings.ToUpper(partName[:1])+partName[1:], o.Metric, sr.Sweep)
 	if cut {
 		fig.Caption += " Each row's curve ends at the last epoch all its seeds reached (early stopping ends seeds at different epochs)."
 	}
@@ -282,7 +283,8 @@ type ParamOptions struct {
 // SweepParam returns a figure of metric against grid coordinate X: one
 // series per row label, each point the mean over its seeds (± 1 sd), and
 // the reference rows as lines without markers. The caption names the
-// sweep and the compared values.
+// sweep and the compared values. It fails with ErrNoData when no run of
+// the rows (references aside) is recorded.
 func SweepParam(sr *SweepResults, o ParamOptions) (*report.Figure, error) {
 	if o.X == "" || o.Metric == "" {
 		return nil, errors.New("param figure: want X and Metric")
@@ -310,6 +312,7 @@ func SweepParam(sr *SweepResults, o ParamOptions) (*report.Figure, error) {
 			}
 		}
 	}
+	points := 0
 	for _, label := range rows {
 		for _, e := range sr.Entries {
 			if e.Record == nil || e.Run.Label != label {
@@ -321,8 +324,12 @@ func SweepParam(sr *SweepResults, o ParamOptions) (*report.Figure, error) {
 			}
 			if v, ok := recordValue(e.Record, o.Metric, source); ok {
 				fig.Add(name(label), x, v)
+				points++
 			}
 		}
+	}
+	if points == 0 {
+		return nil, fmt.Errorf("param figure: sweep %s: %w: no recorded run of %s", sr.Sweep, ErrNoData, strings.Join(rows, ", "))
 	}
 	for _, label := range o.References {
 		var vals []float64
@@ -340,9 +347,6 @@ func SweepParam(sr *SweepResults, o ParamOptions) (*report.Figure, error) {
 		if len(vals) > 0 {
 			fig.AddReference(name(label), vals...)
 		}
-	}
-	if len(fig.Series) == 0 {
-		return nil, fmt.Errorf("param figure: sweep %s: no recorded run of %s", sr.Sweep, strings.Join(append(slices.Clone(rows), o.References...), ", "))
 	}
 	what := "at the best validation epoch per cut-off"
 	if source == SourceFinal {
@@ -442,7 +446,7 @@ func RankTable(sr *SweepResults, metrics []string, full bool) (*report.Table, er
 		t.Rows = append(t.Rows, append(row, strconv.Itoa(len(a.vals[0]))))
 	}
 	if len(rows) == 0 {
-		return nil, fmt.Errorf("rank table: sweep %s: no recorded run has ranks", sr.Sweep)
+		return nil, fmt.Errorf("rank table: sweep %s: %w: no recorded run has ranks", sr.Sweep, ErrNoData)
 	}
 	return t, nil
 }

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -151,25 +152,56 @@ func (r *Recorded) Counts() (recorded, total int) {
 	return recorded, len(r.Entries)
 }
 
-// MissingRows lists the rows with at least one seed not recorded, as
-// "DE (seeds 0, 1, 2)".
+// MissingRows lists what is not recorded, row by row — "DE (seeds 0–2)"
+// — or, when every grid point of a label lacks the same seeds, once for
+// the label: "RRD (K) (4 grid points, seeds 0–4)".
 func (r *Recorded) MissingRows() []string {
+	st := r.Status()
 	var out []string
-	for _, st := range r.Status() {
-		if len(st.Missing) == 0 {
+	done := map[string]bool{}
+	for _, row := range st {
+		if len(row.Missing) == 0 || done[row.Label] {
 			continue
 		}
-		seeds := make([]string, len(st.Missing))
-		for k, s := range st.Missing {
-			seeds[k] = fmt.Sprint(s)
+		points, same := 0, true
+		for _, o := range st {
+			if o.Label == row.Label {
+				points++
+				same = same && slices.Equal(o.Missing, row.Missing)
+			}
 		}
-		word := "seeds"
-		if len(seeds) == 1 {
-			word = "seed"
+		if points > 1 && same {
+			done[row.Label] = true
+			out = append(out, fmt.Sprintf("%s (%d grid points, %s)", row.Label, points, seedList(row.Missing)))
+			continue
 		}
-		out = append(out, fmt.Sprintf("%s (%s %s)", st.Name, word, strings.Join(seeds, ", ")))
+		out = append(out, fmt.Sprintf("%s (%s)", row.Name, seedList(row.Missing)))
 	}
 	return out
+}
+
+// seedList writes seeds as "seed 3", "seeds 0, 2" or "seeds 0–4" (a run
+// of three or more consecutive seeds as a range).
+func seedList(seeds []uint64) string {
+	if len(seeds) == 1 {
+		return fmt.Sprintf("seed %d", seeds[0])
+	}
+	var parts []string
+	for i := 0; i < len(seeds); {
+		j := i
+		for j+1 < len(seeds) && seeds[j+1] == seeds[j]+1 {
+			j++
+		}
+		if j-i >= 2 {
+			parts = append(parts, fmt.Sprintf("%d–%d", seeds[i], seeds[j]))
+		} else {
+			for k := i; k <= j; k++ {
+				parts = append(parts, fmt.Sprint(seeds[k]))
+			}
+		}
+		i = j + 1
+	}
+	return "seeds " + strings.Join(parts, ", ")
 }
 
 // Notice is the sentence a figure drawn from these runs carries when some
@@ -278,13 +310,60 @@ func (r *Recorded) ShowTable(name string, o exp.TableOptions) error {
 // name; with no curve recorded it writes the missing note instead.
 func (r *Recorded) ShowCurves(name string, o exp.CurveOptions) error {
 	fig, err := r.Curves(o)
-	if errors.Is(err, exp.ErrNoCurves) {
+	if errors.Is(err, exp.ErrNoData) {
 		return NotRecorded(name, r)
 	}
 	if err != nil {
 		return err
 	}
 	return ShowFigure(fig, name, r.Notice())
+}
+
+// ShowParams draws a metric against a grid coordinate (exp.SweepParam),
+// one panel per options (a single figure for one), with one y range and
+// the rows not recorded yet named on the figure; it displays the figure
+// and saves it as name. A panel whose rows have no record is left out;
+// with none left, the missing note is written instead (NotRecorded).
+func (r *Recorded) ShowParams(name string, opts ...exp.ParamOptions) error {
+	var figs []*report.Figure
+	for _, o := range opts {
+		f, err := r.Param(o)
+		if errors.Is(err, exp.ErrNoData) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		figs = append(figs, f)
+	}
+	switch len(figs) {
+	case 0:
+		return NotRecorded(name, r)
+	case 1:
+		return ShowFigure(figs[0], name, r.Notice())
+	}
+	p := report.NewPanels(figs...)
+	p.SameY = true
+	return ShowFigure(p, name, r.Notice())
+}
+
+// ShowRankTable shows and saves as name the metrics recomputed from the
+// recorded ranks of the runs (exp.RankTable: full ranking, or among the
+// sampled candidates), with the rows not recorded yet in its notes; with
+// no ranks recorded, the missing note is written instead.
+func (r *Recorded) ShowRankTable(name string, metrics []string, full bool) error {
+	tb, err := exp.RankTable(r.SweepResults, metrics, full)
+	if errors.Is(err, exp.ErrNoData) {
+		return NotRecorded(name, r)
+	}
+	if err != nil {
+		return err
+	}
+	tb.Title = strings.Replace(tb.Title, r.Sweep+":", "Ledger sweep "+r.Name+":", 1)
+	if miss := r.MissingRows(); len(miss) > 0 {
+		tb.Notes = append(tb.Notes, "Not recorded yet: "+strings.Join(miss, "; ")+". `"+r.StatusCommand()+"` lists them.")
+	}
+	return ShowTable(tb, name)
 }
 
 // ShowFigure saves d as name (PNG, SVG and PDF with its caption, under
@@ -346,20 +425,20 @@ func NotRecorded(name string, r *Recorded) error {
 		fmt.Fprintf(&note, "sweep: none\n")
 		fmt.Fprintf(&shown, "_Not drawn from the ledger: `%s` is computed from trained models, which no ledger record holds. Set `KDREC_RETRAIN=1` (full scale) or `KDREC_QUICK=1` (reduced scale, not a result) to train them._\n", name)
 	} else {
-		_, total := r.Counts()
+		n, total := r.Counts()
 		var ids []string
 		for _, e := range r.Entries {
 			if e.Record == nil {
 				ids = append(ids, e.Run.ID)
 			}
 		}
-		fmt.Fprintf(&note, "Not drawn: the results ledger holds none of the %d runs of %s that %s is drawn from.\n", total, r.Name, name)
+		fmt.Fprintf(&note, "Not drawn: the results ledger holds %d of the %d runs of %s, none of those %s is drawn from.\n", n, total, r.Name, name)
 		if miss := r.MissingRows(); len(miss) > 0 {
 			fmt.Fprintf(&note, "Not recorded: %s.\n", strings.Join(miss, "; "))
 		}
 		fmt.Fprintf(&note, "sweep: %s\nmissing: %s\nstatus: %s\nrun: %s\n", r.Name, strings.Join(ids, " "), r.StatusCommand(), r.RunCommand())
-		fmt.Fprintf(&shown, "_Not drawn: the ledger holds none of the %d runs of sweep `%s` that `%s` is drawn from (rows %s). `%s` lists them; `%s` runs them._\n",
-			total, r.Name, name, strings.Join(rowNames(r), ", "), r.StatusCommand(), r.RunCommand())
+		fmt.Fprintf(&shown, "_Not drawn: the ledger holds %d of the %d runs of sweep `%s` (rows %s), none of those `%s` is drawn from. `%s` lists what is missing; `%s` runs it._\n",
+			n, total, r.Name, strings.Join(rowNames(r), ", "), name, r.StatusCommand(), r.RunCommand())
 	}
 	dir := FiguresDir()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -396,21 +475,32 @@ func rowNames(r *Recorded) []string {
 	return out
 }
 
-// ShowClaims evaluates the claims file of the ledger (claims.json) and
-// displays those about the given sweeps, with their verdicts and evidence.
-func (l *Ledger) ShowClaims(sweeps ...string) error {
+// ShowClaims evaluates the claims of the ledger's claims file (claims.json)
+// that match any of patterns — a claim matches when the pattern matches its
+// sweep or its id (path.Match: "derrd-protocol", "de-*") — and displays
+// them with their verdicts and evidence.
+func (l *Ledger) ShowClaims(patterns ...string) error {
 	cs, err := exp.LoadClaims(filepath.Join(l.Dir(), "claims.json"))
 	if err != nil {
 		return err
 	}
 	var sel []exp.Claim
 	for _, c := range cs {
-		if len(sweeps) == 0 || slices.Contains(sweeps, c.Sweep) {
-			sel = append(sel, c)
+		for _, p := range patterns {
+			ms, err := path.Match(p, c.Sweep)
+			if err != nil {
+				return fmt.Errorf("claims: pattern %q: %w", p, err)
+			}
+			mi, _ := path.Match(p, c.ID)
+			if ms || mi {
+				sel = append(sel, c)
+				break
+			}
 		}
 	}
+	what := strings.Join(patterns, ", ")
 	if len(sel) == 0 {
-		showMarkdown(fmt.Sprintf("_The claims file has no claim about %s._\n", strings.Join(sweeps, ", ")))
+		showMarkdown(fmt.Sprintf("_The claims file has no claim matching %s._\n", what))
 		return nil
 	}
 	res, err := exp.EvaluateClaims(l.Ledger, sel)
@@ -419,7 +509,7 @@ func (l *Ledger) ShowClaims(sweeps ...string) error {
 	}
 	tb := exp.ClaimsTable(res)
 	n := exp.CountVerdicts(res)
-	tb.Title = "Claims about " + strings.Join(sweeps, ", ") + " (results/claims.json, evaluated against the ledger)"
+	tb.Title = "Claims (results/claims.json) evaluated against the ledger: " + what
 	tb.Notes = append(tb.Notes, fmt.Sprintf("%d claims: %d hold, %d fail, %d without evidence yet, %d cannot run here.",
 		len(res), n[exp.Holds], n[exp.Fails], n[exp.NoEvidence], n[exp.CannotRun]))
 	if report.InNotebook() {
