@@ -40,7 +40,7 @@ func TestLedgerViews(t *testing.T) {
 	if sr.Recorded() || len(sr.Missing()) != 6 {
 		t.Fatalf("empty ledger: recorded %v, %d missing", sr.Recorded(), len(sr.Missing()))
 	}
-	if _, err := SweepCurves(sr, CurveOptions{Metric: "HR@5"}); !errors.Is(err, ErrNoCurves) {
+	if _, err := SweepCurves(sr, CurveOptions{Metric: "HR@5"}); !errors.Is(err, ErrNoData) {
 		t.Errorf("curves of nothing: %v", err)
 	}
 	// Record all but RRD k=10 seed 1 (the last run).
