@@ -276,6 +276,12 @@ type ParamOptions struct {
 	References []string
 	// Names renames series: label → legend name (default: the label).
 	Names map[string]string
+	// By, when set, is a second grid path that splits each row into one
+	// series per value ("kd[0].lambda": DE over M, one line per λ), named
+	// "<name> (<ByLabel>=<value>)" and drawn on an ordered colour ramp.
+	By string
+	// ByLabel names By in the legend (default: By).
+	ByLabel string
 	// Kind is report.Lines (default) or report.Bars.
 	Kind report.Kind
 }
@@ -313,6 +319,11 @@ func SweepParam(sr *SweepResults, o ParamOptions) (*report.Figure, error) {
 		}
 	}
 	points := 0
+	byLabel := o.ByLabel
+	if byLabel == "" {
+		byLabel = o.By
+	}
+	var ramp []*report.Series
 	for _, label := range rows {
 		for _, e := range sr.Entries {
 			if e.Record == nil || e.Run.Label != label {
@@ -322,11 +333,27 @@ func SweepParam(sr *SweepResults, o ParamOptions) (*report.Figure, error) {
 			if !ok {
 				return nil, fmt.Errorf("param figure: row %s of %s has no coordinate %s", label, sr.Sweep, o.X)
 			}
+			series := name(label)
+			if o.By != "" {
+				b, ok := coordinate(e.Run.Point, o.By)
+				if !ok {
+					return nil, fmt.Errorf("param figure: row %s of %s has no coordinate %s", label, sr.Sweep, o.By)
+				}
+				series += fmt.Sprintf(" (%s=%s)", byLabel, strconv.FormatFloat(b, 'g', -1, 64))
+			}
 			if v, ok := recordValue(e.Record, o.Metric, source); ok {
-				fig.Add(name(label), x, v)
+				s := fig.Get(series)
+				if o.By != "" && !slices.Contains(ramp, s) {
+					ramp = append(ramp, s)
+				}
+				s.Add(x, v)
 				points++
 			}
 		}
+	}
+	for k, s := range ramp {
+		st := report.Ramp(k, len(ramp))
+		s.Style = &st
 	}
 	if points == 0 {
 		return nil, fmt.Errorf("param figure: sweep %s: %w: no recorded run of %s", sr.Sweep, ErrNoData, strings.Join(rows, ", "))

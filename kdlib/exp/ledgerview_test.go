@@ -107,6 +107,12 @@ func TestLedgerViews(t *testing.T) {
 	if stats := pf.Series[0].Stats(); len(stats) != 2 || stats[0].X != 5 || stats[0].N != 2 || stats[1].N != 1 {
 		t.Errorf("RRD against K: %+v", stats)
 	}
+	// One series per value of a second coordinate (here the seed axis is
+	// not a grid path, so split by K itself over K: one point each).
+	byK, err := SweepParam(sr, ParamOptions{X: "kd[0].options.k", Metric: "HR@5", Rows: []string{"RRD"}, By: "kd[0].options.k", ByLabel: "K"})
+	if err != nil || len(byK.Series) != 2 || byK.Series[1].Name != "RRD (K=10)" || byK.Series[0].Style == nil {
+		t.Errorf("by K: %v %v", seriesNames(byK), err)
+	}
 	if _, err := SweepParam(sr, ParamOptions{X: "kd[0].options.k", Metric: "HR@5", References: []string{"RRD"}}); err == nil {
 		t.Error("a reference row that varies with X was accepted")
 	}

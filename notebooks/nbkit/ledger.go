@@ -418,28 +418,40 @@ const MissingExt = ".missing.txt"
 // name there, so nothing stale stands in for it, and says so in the
 // notebook.
 func NotRecorded(name string, r *Recorded) error {
-	var note, shown strings.Builder
 	if r == nil {
-		fmt.Fprintf(&note, "Not drawn: %s is computed by the notebook from trained models, which the results ledger does not hold.\n", name)
-		fmt.Fprintf(&note, "Retrain to draw it: KDREC_RETRAIN=1 (full scale) or KDREC_QUICK=1 (reduced scale, not a result).\n")
-		fmt.Fprintf(&note, "sweep: none\n")
-		fmt.Fprintf(&shown, "_Not drawn from the ledger: `%s` is computed from trained models, which no ledger record holds. Set `KDREC_RETRAIN=1` (full scale) or `KDREC_QUICK=1` (reduced scale, not a result) to train them._\n", name)
-	} else {
-		n, total := r.Counts()
-		var ids []string
-		for _, e := range r.Entries {
-			if e.Record == nil {
-				ids = append(ids, e.Run.ID)
-			}
-		}
-		fmt.Fprintf(&note, "Not drawn: the results ledger holds %d of the %d runs of %s, none of those %s is drawn from.\n", n, total, r.Name, name)
-		if miss := r.MissingRows(); len(miss) > 0 {
-			fmt.Fprintf(&note, "Not recorded: %s.\n", strings.Join(miss, "; "))
-		}
-		fmt.Fprintf(&note, "sweep: %s\nmissing: %s\nstatus: %s\nrun: %s\n", r.Name, strings.Join(ids, " "), r.StatusCommand(), r.RunCommand())
-		fmt.Fprintf(&shown, "_Not drawn: the ledger holds %d of the %d runs of sweep `%s` (rows %s), none of those `%s` is drawn from. `%s` lists what is missing; `%s` runs it._\n",
-			n, total, r.Name, strings.Join(rowNames(r), ", "), name, r.StatusCommand(), r.RunCommand())
+		return NotDrawn(name, "it is computed by the notebook from trained models, which no ledger record holds; set KDREC_RETRAIN=1 (full scale) or KDREC_QUICK=1 (reduced scale, not a result) to train them")
 	}
+	var note, shown strings.Builder
+	n, total := r.Counts()
+	var ids []string
+	for _, e := range r.Entries {
+		if e.Record == nil {
+			ids = append(ids, e.Run.ID)
+		}
+	}
+	fmt.Fprintf(&note, "Not drawn: the results ledger holds %d of the %d runs of %s, none of those %s is drawn from.\n", n, total, r.Name, name)
+	if miss := r.MissingRows(); len(miss) > 0 {
+		fmt.Fprintf(&note, "Not recorded: %s.\n", strings.Join(miss, "; "))
+	}
+	fmt.Fprintf(&note, "sweep: %s\nmissing: %s\nstatus: %s\nrun: %s\n", r.Name, strings.Join(ids, " "), r.StatusCommand(), r.RunCommand())
+	fmt.Fprintf(&shown, "_Not drawn: the ledger holds %d of the %d runs of sweep `%s` (rows %s), none of those `%s` is drawn from. `%s` lists what is missing; `%s` runs it._\n",
+		n, total, r.Name, strings.Join(rowNames(r), ", "), name, r.StatusCommand(), r.RunCommand())
+	return writeMissing(name, note.String(), shown.String())
+}
+
+// NotDrawn replaces the figure or table called name by a note saying why
+// the notebook cannot draw it in ledger mode (why: a clause, e.g. "the
+// split is read from KDREC_DATASETS, which is not set"), as NotRecorded
+// does for what the ledger lacks; the note names no sweep ("sweep: none").
+func NotDrawn(name, why string) error {
+	note := fmt.Sprintf("Not drawn: %s: %s.\nsweep: none\n", name, why)
+	shown := fmt.Sprintf("_Not drawn: `%s`: %s._\n", name, why)
+	return writeMissing(name, note, shown)
+}
+
+// writeMissing writes the note of name, removes what stood in its place
+// and shows the text.
+func writeMissing(name, note, shown string) error {
 	dir := FiguresDir()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -449,10 +461,10 @@ func NotRecorded(name string, r *Recorded) error {
 			return err
 		}
 	}
-	if err := os.WriteFile(filepath.Join(dir, name+MissingExt), []byte(note.String()), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, name+MissingExt), []byte(note), 0o644); err != nil {
 		return err
 	}
-	showMarkdown(shown.String())
+	showMarkdown(shown)
 	return nil
 }
 
