@@ -157,6 +157,8 @@ type CurveOptions struct {
 	Part string
 	// MaxEpoch, when positive, ends the curves at that epoch.
 	MaxEpoch int
+	// Names renames series: row label (or full row name) → legend name.
+	Names map[string]string
 	// Ragged keeps every seed's curve to its own end. By default a row's
 	// curves end at the last epoch all its seeds reached (early stopping
 	// ends the seeds at different epochs), so every point of a row is a
@@ -234,6 +236,9 @@ func SweepCurves(sr *SweepResults, o CurveOptions) (*report.Figure, error) {
 		name := r.label
 		if labels[r.label] > 1 || name == "" {
 			name = r.name
+		}
+		if n, ok := o.Names[name]; ok {
+			name = n
 		}
 		s := fig.Get(name)
 		for _, c := range r.curves {

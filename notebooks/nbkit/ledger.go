@@ -319,6 +319,57 @@ func (r *Recorded) ShowCurves(name string, o exp.CurveOptions) error {
 	return ShowFigure(fig, name, r.Notice())
 }
 
+// Panel is one panel of ShowCurvePanels: its title and the rows it draws
+// (labels or full row names).
+type Panel struct {
+	Title string
+	Rows  []string
+}
+
+// ShowCurvePanels draws the learning curves of the recorded runs
+// (exp.SweepCurves) in panels side by side, one per Panel, with one y
+// range and the rows not recorded yet named on the figure; it displays the
+// figure and saves it as name. A panel with no recorded curve is left out;
+// with none left, the missing note is written instead.
+func (r *Recorded) ShowCurvePanels(name string, o exp.CurveOptions, panels ...Panel) error {
+	var figs []*report.Figure
+	var all []string
+	for _, p := range panels {
+		for _, row := range p.Rows {
+			if !slices.Contains(all, row) {
+				all = append(all, row)
+			}
+		}
+		sel, err := r.Rows(p.Rows...)
+		if err != nil {
+			return err
+		}
+		f, err := sel.Curves(o)
+		if errors.Is(err, exp.ErrNoData) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		f.Title = p.Title
+		figs = append(figs, f)
+	}
+	drawn, err := r.Rows(all...)
+	if err != nil {
+		return err
+	}
+	if len(figs) == 0 {
+		return NotRecorded(name, drawn)
+	}
+	p := report.NewPanels(figs...)
+	p.SameY = true
+	p.Caption = figs[0].Caption
+	for _, f := range figs {
+		f.Caption = ""
+	}
+	return ShowFigure(p, name, drawn.Notice())
+}
+
 // ShowParams draws a metric against a grid coordinate (exp.SweepParam),
 // one panel per options (a single figure for one), with one y range and
 // the rows not recorded yet named on the figure; it displays the figure
@@ -429,13 +480,17 @@ func NotRecorded(name string, r *Recorded) error {
 			ids = append(ids, e.Run.ID)
 		}
 	}
-	fmt.Fprintf(&note, "Not drawn: the results ledger holds %d of the %d runs of %s, none of those %s is drawn from.\n", n, total, r.Name, name)
+	head := fmt.Sprintf("none of the %d runs of %s that %s is drawn from is in the results ledger yet", total, r.Name, name)
+	if n > 0 {
+		head = fmt.Sprintf("%d of the %d runs of %s that %s is drawn from are in the results ledger, not enough to draw it", n, total, r.Name, name)
+	}
+	fmt.Fprintf(&note, "Not drawn: %s.\n", head)
 	if miss := r.MissingRows(); len(miss) > 0 {
 		fmt.Fprintf(&note, "Not recorded: %s.\n", strings.Join(miss, "; "))
 	}
 	fmt.Fprintf(&note, "sweep: %s\nmissing: %s\nstatus: %s\nrun: %s\n", r.Name, strings.Join(ids, " "), r.StatusCommand(), r.RunCommand())
-	fmt.Fprintf(&shown, "_Not drawn: the ledger holds %d of the %d runs of sweep `%s` (rows %s), none of those `%s` is drawn from. `%s` lists what is missing; `%s` runs it._\n",
-		n, total, r.Name, strings.Join(rowNames(r), ", "), name, r.StatusCommand(), r.RunCommand())
+	fmt.Fprintf(&shown, "_Not drawn: %s (rows %s). `%s` lists what is missing; `%s` runs it._\n",
+		head, strings.Join(rowNames(r), ", "), r.StatusCommand(), r.RunCommand())
 	return writeMissing(name, note.String(), shown.String())
 }
 
