@@ -38,7 +38,13 @@ func cmdStatus(args []string, stdout, stderr io.Writer) error {
 	if len(pos) != 1 {
 		return usageError{fmt.Errorf("want one spec file or built-in name")}
 	}
-	spec, err := loadSpec(pos[0], budget())
+	// A spec of the ledger's own (results/specs/<name>.json) is named by
+	// its name too, as the generated blocks of the documents name it.
+	arg := pos[0]
+	if own := filepath.Join(*dir, "specs", arg+".json"); !fileExists(arg) && exp.CheckName(arg) == nil && fileExists(own) {
+		arg = own
+	}
+	spec, err := loadSpec(arg, budget())
 	if err != nil {
 		return err
 	}

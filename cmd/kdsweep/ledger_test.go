@@ -42,3 +42,15 @@ func TestReproductionDocHasNoHandTypedNumbers(t *testing.T) {
 		}
 	}
 }
+
+// TestStatusOfLedgerSpec: status takes a spec of the ledger's own
+// (results/specs/<name>.json) by its name, as the documents name it.
+func TestStatusOfLedgerSpec(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"status", "--ledger", "../../results", "derrd-protocol"}, &out, &errb); code != 0 {
+		t.Fatalf("kdsweep status derrd-protocol: exit %d\n%s%s", code, out.String(), errb.String())
+	}
+	if !strings.Contains(out.String(), "sweep derrd-protocol: ") {
+		t.Errorf("status output:\n%s", out.String())
+	}
+}
