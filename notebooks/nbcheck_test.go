@@ -250,6 +250,29 @@ func fromLedger() bool {
 	return true
 }
 
+// resultNumber matches a result-like decimal (three or more decimals), as
+// the check of docs/reproduction.md does.
+var resultNumber = regexp.MustCompile(`(^|[^0-9A-Za-z.])(0?\.[0-9]{3,})\b`)
+
+// TestNotebookTextHasNoResultNumbers: the notebooks' text states no result
+// number by hand; tables, captions and claims are generated from the
+// ledger (or from the runs the notebook trains), and the text points at
+// them. Hyper-parameters with three decimals are written as powers of ten.
+func TestNotebookTextHasNoResultNumbers(t *testing.T) {
+	for name, nb := range sources(t) {
+		for k, c := range nb.Cells {
+			if c.CellType != "markdown" {
+				continue
+			}
+			for _, line := range strings.Split(string(c.Source), "\n") {
+				if m := resultNumber.FindStringSubmatch(line); m != nil {
+					t.Errorf("%s: markdown cell %d states %s by hand: %s", name, k, m[2], clip(line, 200))
+				}
+			}
+		}
+	}
+}
+
 // chapterFigures lists the dissertation's chapter notebooks and the figures
 // each must declare (and so produce in CI): a notebook may add figures, not
 // drop these.
