@@ -4,9 +4,9 @@
 #   scripts/new-notebook.sh ch3-rrd "Chapter 3 — RRD: relaxed ranking distillation"
 #
 # writes notebooks/ch3-rrd.ipynb: the template with the title replaced, its
-# figures renamed ch0-… -> ch3-rrd-… (the whole notebook name, so ch1-de and
-# ch1-phr do not share figure names; in the code and in
-# metadata.kdrec.figures) and no outputs. Then edit the experiment and run
+# figures and tables renamed ch0-… -> ch3-rrd-… (the whole notebook name, so
+# ch1-de and ch1-phr do not share figure names; in the code and in
+# metadata.kdrec) and no outputs. Then edit the experiment and run
 # scripts/run-notebooks.sh ch3-rrd (see docs/notebooks.md).
 set -euo pipefail
 source "$(dirname "$0")/nb-env.sh"
@@ -41,7 +41,9 @@ for k, c in enumerate(nb["cells"]):
     c["id"] = f"{prefix[:24]}-{k:02d}"
     if c["cell_type"] == "code":
         c["outputs"], c["execution_count"] = [], None
-nb["metadata"]["kdrec"]["figures"] = [f.replace("ch0-", prefix + "-", 1) for f in nb["metadata"]["kdrec"]["figures"]]
+for key in ("figures", "tables"):
+    if key in nb["metadata"]["kdrec"]:
+        nb["metadata"]["kdrec"][key] = [f.replace("ch0-", prefix + "-", 1) for f in nb["metadata"]["kdrec"][key]]
 with open(dst, "w") as f:
     json.dump(nb, f, indent=1, ensure_ascii=False)
     f.write("\n")
