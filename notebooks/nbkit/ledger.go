@@ -230,7 +230,7 @@ func (r *Recorded) StatusText() string {
 	if miss := r.MissingRows(); len(miss) > 0 {
 		fmt.Fprintf(&b, " Not recorded yet: %s.", strings.Join(miss, "; "))
 	}
-	fmt.Fprintf(&b, " `%s` lists them; `%s` runs them (add `KDREC_DATASETS`, see docs/experiments.md).\n", r.StatusCommand(), r.RunCommand())
+	fmt.Fprintf(&b, " `%s` lists them; `%s` runs them, with `KDREC_DATASETS` naming the data sets (docs/experiments.md §6).\n", r.StatusCommand(), r.RunCommand())
 	return b.String()
 }
 
