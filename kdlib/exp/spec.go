@@ -342,6 +342,25 @@ type Run struct {
 	Spec RunSpec `json:"spec"`
 }
 
+// NewRun makes a Run of one RunSpec, outside any sweep: the spec
+// normalised (defaults filled in) and validated, checked against what is
+// registered (Run.Check), and hashed. Execute takes the result.
+func NewRun(spec RunSpec) (*Run, error) {
+	spec.Normalize()
+	if err := spec.Validate(); err != nil {
+		return nil, err
+	}
+	h, err := spec.Hash()
+	if err != nil {
+		return nil, err
+	}
+	r := &Run{ID: h[:16], Hash: h, Label: spec.Label, Spec: spec}
+	if err := r.Check(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
 // Name returns a readable name such as "DE [kd[0].lambda=0.01 seed=0]".
 func (r *Run) Name() string {
 	var b strings.Builder
