@@ -20,7 +20,8 @@ export GOMAXPROCS="${PROCS:-1}"
 out="${OUT:-/tmp/kdrec-protocol}"
 mkdir -p "$out"
 go build -o "$out/kdsweep" ./cmd/kdsweep
-# In order of what the claims need first.
+# In order of what the claims need first. A spec that grew (variants
+# appended, e.g. CD and DCD to derrd-protocol) runs only its new rows.
 for spec in results/specs/derrd-protocol.json results/specs/td-protocol.json; do
   name=$(basename "$spec" .json)
   echo "== $(date -u +%FT%TZ) $name"

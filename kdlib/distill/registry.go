@@ -10,7 +10,6 @@ package distill
 // registry, so adding a method is writing one file.
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -20,6 +19,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/kdrec/kdrec/kdlib/internal/num"
 	"github.com/kdrec/kdrec/kdlib/model"
 	"github.com/kdrec/kdrec/kdlib/train"
 )
@@ -389,7 +389,7 @@ func checkValue(method string, o Option, raw any) (any, error) {
 	}
 	switch o.Type {
 	case Int:
-		f, ok := toFloat(raw)
+		f, ok := num.Float(raw)
 		if !ok || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
 			return nil, bad("is not an integer: want " + o.Expect())
 		}
@@ -398,7 +398,7 @@ func checkValue(method string, o Option, raw any) (any, error) {
 		}
 		return int(f), nil
 	case Float:
-		x, ok := toFloat(raw)
+		x, ok := num.Float(raw)
 		if !ok || math.IsNaN(x) {
 			return nil, bad("is not a number: want " + o.Expect())
 		}
@@ -420,33 +420,6 @@ func checkValue(method string, o Option, raw any) (any, error) {
 		return x, nil
 	}
 	return nil, bad("has an unknown type")
-}
-
-// toFloat converts the numeric types a decoded spec or a Go caller may
-// hold.
-func toFloat(v any) (float64, bool) {
-	switch x := v.(type) {
-	case float64:
-		return x, true
-	case float32:
-		return float64(x), true
-	case int:
-		return float64(x), true
-	case int64:
-		return float64(x), true
-	case int32:
-		return float64(x), true
-	case uint64:
-		return float64(x), true
-	case uint32:
-		return float64(x), true
-	case uint:
-		return float64(x), true
-	case json.Number:
-		f, err := x.Float64()
-		return f, err == nil
-	}
-	return 0, false
 }
 
 // CheckCombination checks that the methods of one run can be combined:

@@ -103,6 +103,30 @@ func HeldOutRanks(ctx context.Context, m model.Scorer, s *data.Split, part strin
 	return r, nil
 }
 
+// Mean returns the mean over the ranked users of a leave-one-out metric
+// (HR, NDCG or MRR, RankMetric) at cut-off n, from the ranks among the
+// sampled candidates (full false) or among all unobserved items (full
+// true; there HR@n is Recall@n). It fails when the ranks asked for were
+// not computed or no user was ranked.
+func (r *Ranks) Mean(kind string, n int, full bool) (float64, error) {
+	ranks := r.Candidates
+	if full {
+		ranks = r.Full
+	}
+	if len(ranks) == 0 {
+		return 0, fmt.Errorf("eval: no ranks (full=%v) for %s@%d", full, kind, n)
+	}
+	sum := 0.0
+	for _, p := range ranks {
+		v, err := RankMetric(kind, int(p), n)
+		if err != nil {
+			return 0, err
+		}
+		sum += v
+	}
+	return sum / float64(len(ranks)), nil
+}
+
 // RankMetric returns the value of a leave-one-out metric for a held-out
 // item at 1-based rank p with cut-off n: HR, NDCG or MRR (LOOMetrics);
 // under full ranking with one held-out item, Recall@n equals HR@n.

@@ -2,6 +2,7 @@ package eval
 
 import (
 	"context"
+	"math"
 	"testing"
 )
 
@@ -61,5 +62,34 @@ func TestHeldOutRanksMatchProtocols(t *testing.T) {
 	}
 	if _, err := RankMetric("Precision", 1, 5); err == nil {
 		t.Error("RankMetric accepted an unknown metric")
+	}
+}
+
+// TestRanksMean checks Ranks.Mean against values worked by hand: ranks
+// 1, 3 and 60 give HR@5 = 2/3 and NDCG@5 = (1 + 1/log2(4))/3 among the
+// candidates, and full ranks 2, 51 and 50 give Recall@50 = 2/3.
+func TestRanksMean(t *testing.T) {
+	r := &Ranks{Users: []int32{0, 1, 2}, Candidates: []int32{1, 3, 60}, Full: []int32{2, 51, 50}}
+	for _, c := range []struct {
+		kind string
+		n    int
+		full bool
+		want float64
+	}{
+		{HR, 5, false, 2.0 / 3},
+		{NDCG, 5, false, (1 + 1/math.Log2(4)) / 3},
+		{HR, 50, true, 2.0 / 3},
+		{HR, 1, true, 0},
+	} {
+		got, err := r.Mean(c.kind, c.n, c.full)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("Mean(%s, %d, full=%v) = %v, want %v", c.kind, c.n, c.full, got, c.want)
+		}
+	}
+	if _, err := (&Ranks{Full: []int32{1}}).Mean(HR, 5, false); err == nil {
+		t.Error("Mean over missing candidate ranks did not fail")
 	}
 }

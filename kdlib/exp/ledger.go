@@ -444,9 +444,14 @@ func inflateBase64(s string) ([]byte, error) {
 
 // AddManifest records the expansion of a sweep (<dir>/sweeps/<key>.json):
 // the report's metrics and baseline and the runs' order and coordinates,
-// which the ledger's tables need. A manifest of the same key is replaced
-// only by an identical expansion (same runs); a different one is an error
-// (the spec changed under the same name: give it a new name).
+// which the ledger's tables need. A sweep may grow: an expansion that
+// starts with the recorded runs, in their order, and adds runs after them
+// (variants appended at the end of the spec) replaces the manifest, so a
+// table gains rows without re-running or renaming anything; an expansion
+// that is the start of the recorded one (an older copy of the spec, e.g.
+// a process started before the spec grew) changes nothing. Any other
+// difference is an error: the spec changed under the same name (give it a
+// new name).
 func (l *Ledger) AddManifest(m *Manifest) error {
 	name, budget, _ := strings.Cut(m.Sweep, "@")
 	if CheckName(name) != nil || (budget != "" && CheckName(budget) != nil) {
@@ -458,10 +463,14 @@ func (l *Ledger) AddManifest(m *Manifest) error {
 		if err := json.Unmarshal(b, &old); err != nil {
 			return fmt.Errorf("ledger: %s: %w", path, err)
 		}
-		if !sameRuns(old.Runs, m.Runs) {
-			return fmt.Errorf("ledger: sweep %s is recorded with other runs (%s): the spec changed; give it another name", m.Sweep, path)
+		switch {
+		case len(m.Runs) <= len(old.Runs) && sameRuns(old.Runs[:len(m.Runs)], m.Runs):
+			return nil // the same expansion, or an older one
+		case len(m.Runs) > len(old.Runs) && sameRuns(old.Runs, m.Runs[:len(old.Runs)]):
+			// grown by appended runs: replaced below
+		default:
+			return fmt.Errorf("ledger: sweep %s is recorded with other runs (%s): the spec changed other than by runs appended at its end; give it another name", m.Sweep, path)
 		}
-		return nil
 	}
 	b, err := json.MarshalIndent(m, "", " ")
 	if err != nil {

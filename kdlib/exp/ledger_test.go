@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -136,5 +137,55 @@ func TestPackRanksRoundTrip(t *testing.T) {
 	p.Data = p.Data[:len(p.Data)-4]
 	if _, err := p.Unpack(); err == nil {
 		t.Error("a truncated payload decoded")
+	}
+}
+
+// TestManifestGrows checks AddManifest's rule: a sweep's manifest grows by
+// runs appended at its end, an older (shorter) expansion changes nothing,
+// and any other change of the runs is refused.
+func TestManifestGrows(t *testing.T) {
+	l, err := OpenLedger(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := func(ids ...string) []Run {
+		var out []Run
+		for k, id := range ids {
+			out = append(out, Run{Index: k, ID: id})
+		}
+		return out
+	}
+	ids := func() []string {
+		ms, err := LoadManifests(l.Dir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, r := range ms["s"].Runs {
+			out = append(out, r.ID)
+		}
+		return out
+	}
+	steps := []struct {
+		runs []Run
+		ok   bool
+		want string
+	}{
+		{runs("a", "b"), true, "a b"},
+		{runs("a", "b"), true, "a b"},               // the same expansion
+		{runs("a", "b", "c", "d"), true, "a b c d"}, // grown at the end
+		{runs("a", "b"), true, "a b c d"},           // an older copy of the spec
+		{runs("a", "x", "c", "d", "e"), false, "a b c d"},
+		{runs("c", "a", "b", "d"), false, "a b c d"},
+		{runs("b", "c"), false, "a b c d"},
+	}
+	for k, st := range steps {
+		err := l.AddManifest(&Manifest{Sweep: "s", Spec: &Spec{Name: "s"}, Runs: st.runs})
+		if (err == nil) != st.ok {
+			t.Fatalf("step %d: err = %v, want ok=%v", k, err, st.ok)
+		}
+		if got := fmt.Sprint(ids()); got != "["+st.want+"]" {
+			t.Fatalf("step %d: manifest runs %s, want [%s]", k, got, st.want)
+		}
 	}
 }

@@ -6,12 +6,8 @@ import (
 	"io"
 	"time"
 
-	"github.com/kdrec/kdrec/datasets"
-	"github.com/kdrec/kdrec/kdlib/data"
 	"github.com/kdrec/kdrec/kdlib/eval"
-	"github.com/kdrec/kdrec/kdlib/model"
 	"github.com/kdrec/kdrec/kdlib/report"
-	"github.com/kdrec/kdrec/kdlib/train"
 )
 
 // QuickstartOptions configures Quickstart. DefaultQuickstart gives the
@@ -46,58 +42,80 @@ func DefaultQuickstart() QuickstartOptions {
 		TeacherEpochs: 120, StudentEpochs: 300, EvalEvery: 5, Patience: 4}
 }
 
-// Quickstart loads the data set, makes the leave-one-out split, trains a BPR
-// teacher and a BPR student, evaluates both (sampled LOO and full ranking
-// on the test part) and returns the comparison table: metrics, parameter
-// counts and inference time per user.
-func Quickstart(ctx context.Context, o QuickstartOptions) (*report.Table, error) {
-	logf := func(format string, a ...any) {
-		if o.Log != nil {
-			fmt.Fprintf(o.Log, format, a...)
-		}
-	}
-	x, err := datasets.Load(o.Dataset)
-	if err != nil {
-		return nil, err
-	}
-	logf("%s: %s\n", o.Dataset, x.Stats())
-	split, err := data.LeaveOneOut(x, o.Seed, data.DefaultNumCandidates)
-	if err != nil {
-		return nil, err
-	}
-	logf("split: %s\n", split.Name)
-	tb := &report.Table{
-		Title:  fmt.Sprintf("BPR teacher vs student on %s (%s; LOO metrics at the best validation epoch per cut-off; Recall@50 full ranking)", o.Dataset, split.Name),
-		Header: []string{"model", "d", "params", "epochs", "HR@5", "NDCG@5", "HR@10", "NDCG@10", "HR@20", "NDCG@20", "Recall@50", "ms/user", "s/epoch"},
-	}
-	for _, spec := range []struct {
-		name        string
+// Runs returns the main job as two runs of the one recipe (Execute): the
+// teacher and the student, plain BPR on a leave-one-out split of
+// o.Dataset with the split seed o.Seed, evaluated on the sampled
+// leave-one-out protocol every o.EvalEvery epochs with early stopping.
+// `kdsweep`, the ledger and the REPL see them as any other run.
+func (o QuickstartOptions) Runs() ([]*Run, error) {
+	var runs []*Run
+	for _, r := range []struct {
+		label       string
 		dim, epochs int
 	}{{"teacher", o.TeacherDim, o.TeacherEpochs}, {"student", o.StudentDim, o.StudentEpochs}} {
-		m, err := model.NewBPR(model.BPRConfig{Users: x.NumUsers, Items: x.NumItems, Dim: spec.dim, Seed: o.Seed})
+		run, err := NewRun(RunSpec{Label: r.label, Dataset: DatasetSpec{Name: o.Dataset}, Split: SplitSpec{Kind: SplitLOO},
+			Student: ModelSpec{Kind: "bpr", Dim: r.dim}, Seed: o.Seed, Protocol: LOO,
+			Budget: Budget{Epochs: r.epochs, EvalEvery: o.EvalEvery, Patience: o.Patience}})
+		if err != nil {
+			return nil, fmt.Errorf("quickstart %s: %w", r.label, err)
+		}
+		runs = append(runs, run)
+	}
+	return runs, nil
+}
+
+// Quickstart runs the main job: o.Runs() executed by Execute (the data set
+// loaded, split, the teacher and the student trained and evaluated), and
+// returns the comparison table: the sampled leave-one-out metrics at the
+// best validation epoch per cut-off, Recall@50 under full ranking (from
+// the run's held-out ranks), parameter counts, inference time per user and
+// training time per epoch. Nothing is cached on disk.
+func Quickstart(ctx context.Context, o QuickstartOptions) (*report.Table, error) {
+	runs, err := o.Runs()
+	if err != nil {
+		return nil, err
+	}
+	env := &Env{Log: o.Log, Bars: !o.Plain}
+	s, err := env.Split(runs[0].Spec.Dataset, runs[0].Spec.Split, LOO)
+	if err != nil {
+		return nil, err
+	}
+	tb := &report.Table{
+		Title:  fmt.Sprintf("BPR teacher vs student on %s (%s; LOO metrics at the best validation epoch per cut-off; Recall@50 full ranking)", o.Dataset, s.Name),
+		Header: []string{"model", "d", "params", "epochs", "HR@5", "NDCG@5", "HR@10", "NDCG@10", "HR@20", "NDCG@20", "Recall@50", "ms/user", "s/epoch"},
+	}
+	for _, run := range runs {
+		rec, err := Execute(ctx, run, env)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", run.Label, err)
+		}
+		tm, err := env.Model(ctx, run.Spec.StudentKey(), false) // the trained model, from the Env's memory
 		if err != nil {
 			return nil, err
 		}
-		cfg := train.Defaults()
-		cfg.Seed, cfg.Epochs, cfg.EvalEvery, cfg.Patience = o.Seed, spec.epochs, o.EvalEvery, o.Patience
-		cfg.Eval = EvalFunc(m, split, LOO)
-		cfg.RestoreBest = true
-		cfg.Hooks = append(cfg.Hooks, report.ProgressHook(o.Log, fmt.Sprintf("%s bpr d=%d", spec.name, spec.dim), o.Plain))
-		res, err := train.Fit(ctx, m, split.Train, []train.Term{m.Loss()}, cfg)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", spec.name, err)
-		}
-		best := res.BestTest("HR")
-		full, err := Evaluate(ctx, m, split, Full, "test")
+		sc, err := tm.Scorer()
 		if err != nil {
 			return nil, err
 		}
-		lat, err := eval.Latency(ctx, m, sampleUsers(x.NumUsers, 200))
+		res := &rec.Result
+		if res.Ranks == nil {
+			return nil, fmt.Errorf("%s: the run has no held-out ranks", run.Label)
+		}
+		ranks, err := res.Ranks.Unpack()
 		if err != nil {
 			return nil, err
 		}
-		tb.AddRow(spec.name, spec.dim, m.NumParams(), res.Epochs, best["HR@5"], best["NDCG@5"], best["HR@10"], best["NDCG@10"],
-			best["HR@20"], best["NDCG@20"], full.Mean("Recall@50"), fmt.Sprintf("%.3f", float64(lat)/float64(time.Millisecond)),
+		recall50, err := ranks.Mean(eval.HR, 50, true)
+		if err != nil {
+			return nil, err
+		}
+		lat, err := eval.Latency(ctx, sc, sampleUsers(s.NumUsers(), 200))
+		if err != nil {
+			return nil, err
+		}
+		best := res.Best
+		tb.AddRow(run.Label, run.Spec.Student.Dim, res.Params, res.Epochs, best["HR@5"], best["NDCG@5"], best["HR@10"], best["NDCG@10"],
+			best["HR@20"], best["NDCG@20"], recall50, fmt.Sprintf("%.3f", float64(lat)/float64(time.Millisecond)),
 			fmt.Sprintf("%.2f", res.MeanEpochSeconds()))
 	}
 	tb.Notes = append(tb.Notes, "ms/user: time to score every item for one user on one goroutine; s/epoch: training time per epoch without evaluation.")

@@ -259,7 +259,7 @@ func fitModel(ctx context.Context, label string, b *model.Built, extra []train.T
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	cfg.Hooks = append(cfg.Hooks, report.ProgressHook(env.logWriter(), label, true))
+	cfg.Hooks = append(cfg.Hooks, report.ProgressHook(env.logWriter(), label, env == nil || !env.Bars))
 	res, err := train.Fit(ctx, b.Model, s.Train, terms, cfg)
 	if err != nil {
 		return nil, err

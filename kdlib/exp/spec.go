@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kdrec/kdrec/datasets"
+	"github.com/kdrec/kdrec/kdlib/internal/num"
 )
 
 // Spec is a declarative experiment: a base run (dataset, split, teacher,
@@ -342,6 +343,25 @@ type Run struct {
 	Spec RunSpec `json:"spec"`
 }
 
+// NewRun makes a Run of one RunSpec, outside any sweep: the spec
+// normalised (defaults filled in) and validated, checked against what is
+// registered (Run.Check), and hashed. Execute takes the result.
+func NewRun(spec RunSpec) (*Run, error) {
+	spec.Normalize()
+	if err := spec.Validate(); err != nil {
+		return nil, err
+	}
+	h, err := spec.Hash()
+	if err != nil {
+		return nil, err
+	}
+	r := &Run{ID: h[:16], Hash: h, Label: spec.Label, Spec: spec}
+	if err := r.Check(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
 // Name returns a readable name such as "DE [kd[0].lambda=0.01 seed=0]".
 func (r *Run) Name() string {
 	var b strings.Builder
@@ -383,7 +403,7 @@ func (o Options) Float(key string, def float64) (float64, error) {
 	if !ok {
 		return def, nil
 	}
-	f, ok := toFloat(v)
+	f, ok := num.Float(v)
 	if !ok {
 		return 0, fmt.Errorf("option %s: %s is not a number", key, clipText(fmt.Sprint(v)))
 	}
@@ -397,7 +417,7 @@ func (o Options) Int(key string, def int) (int, error) {
 	if !ok {
 		return def, nil
 	}
-	f, ok := toFloat(v)
+	f, ok := num.Float(v)
 	if !ok || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
 		return 0, fmt.Errorf("option %s: %s is not an integer", key, clipText(fmt.Sprint(v)))
 	}
@@ -447,27 +467,6 @@ func (o Options) Check(allowed ...string) error {
 		}
 	}
 	return nil
-}
-
-func toFloat(v any) (float64, bool) {
-	switch x := v.(type) {
-	case float64:
-		return x, true
-	case float32:
-		return float64(x), true
-	case int:
-		return float64(x), true
-	case int32:
-		return float64(x), true
-	case int64:
-		return float64(x), true
-	case uint64:
-		return float64(x), true
-	case json.Number:
-		f, err := x.Float64()
-		return f, err == nil
-	}
-	return 0, false
 }
 
 // ParseSpec decodes a Spec from JSON. Unknown fields are errors (a misspelt

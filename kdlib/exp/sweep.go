@@ -37,6 +37,9 @@ type Env struct {
 	// the cache (they may serve as teachers of later sweeps); teachers are
 	// always saved.
 	KeepModels bool
+	// Bars draws training progress as in-place bars (a terminal) rather
+	// than one line per update (logs, files).
+	Bars bool
 
 	mu     sync.Mutex
 	splits []memoSplit
@@ -356,6 +359,22 @@ type RunResult struct {
 	Cached bool `json:"cached,omitempty"`
 	// Extra holds method-specific outcomes (JSON values).
 	Extra map[string]any `json:"extra,omitempty"`
+}
+
+// MeanEpochSeconds returns the mean training time of the run's epochs
+// (evaluation excluded; 0 when no epoch ran), as train.Result's.
+func (r *RunResult) MeanEpochSeconds() float64 {
+	n, sum := 0, 0.0
+	for _, p := range r.Curve {
+		if p.Epoch > 0 {
+			n++
+			sum += p.Seconds
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return sum / float64(n)
 }
 
 // CurvePoint is one epoch of a run's history.
