@@ -38,6 +38,8 @@ type noticed struct {
 	text string
 }
 
+// Plot builds the inner figure and a container plot that draws it below
+// the notice (Drawable).
 func (n noticed) Plot() (*plot.Plot, Size, error) {
 	p, size, err := n.d.Plot()
 	if err != nil {
@@ -72,6 +74,8 @@ type noticeStrip struct {
 	text  string
 }
 
+// Plot draws the notice's lines and the inner plot below them
+// (plot.Plotter).
 func (s noticeStrip) Plot(c draw.Canvas, _ *plot.Plot) {
 	st := noticeStyle()
 	lines := wrapText(s.text, c.Max.X-c.Min.X-vg.Points(4), st)

@@ -322,8 +322,10 @@ func (r *Recorded) ShowCurves(name string, o exp.CurveOptions) error {
 // Panel is one panel of ShowCurvePanels: its title and the rows it draws
 // (labels or full row names).
 type Panel struct {
+	// Title is drawn above the panel ("d = 10").
 	Title string
-	Rows  []string
+	// Rows are the rows the panel draws, in legend order.
+	Rows []string
 }
 
 // ShowCurvePanels draws the learning curves of the recorded runs
