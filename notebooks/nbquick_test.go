@@ -210,3 +210,46 @@ func buildProgram(t *testing.T, root, dir string, prog []byte) string {
 	}
 	return bin
 }
+
+// TestAssemble checks the GoNB emulation on a small notebook, and that
+// every notebook of this directory assembles into a program that parses
+// (a syntax check of every notebook, always run).
+func TestAssemble(t *testing.T) {
+	nb := &notebook{Cells: []cell{
+		{CellType: "code", Source: "!*go mod edit -replace x=y"},
+		{CellType: "markdown", Source: "# title"},
+		{CellType: "code", Source: "import (\n\t\"fmt\"\n\t\"strings\"\n)\n\n// f doubles.\nfunc f(x int) int { return 2 * x }"},
+		{CellType: "code", Source: "%%\nfmt.Println(f(2))"},
+		{CellType: "code", Source: "import \"strings\"\n\nvar upper = strings.ToUpper"},
+		{CellType: "code", Source: "%%\n!ls\nfmt.Println(upper(\"x\"))\nreturn"},
+	}}
+	prog, cells, err := assemble(nb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(cells, []int{3, 5}) {
+		t.Errorf("cells %v, want [3 5]", cells)
+	}
+	src := string(prog)
+	for _, want := range []string{"\"fmt\"\n", "func cell3() {\nfmt.Println(f(2))\n}", "// f doubles.\nfunc f(x int)", "case \"5\":\n\t\tcell5()"} {
+		if !strings.Contains(src, want) {
+			t.Errorf("program lacks %q:\n%s", want, src)
+		}
+	}
+	if strings.Count(src, "\"strings\"") != 1 || strings.Contains(src, "!ls") || strings.Contains(src, "mod edit") {
+		t.Errorf("imports not merged or shell lines kept:\n%s", src)
+	}
+	if _, err := parser.ParseFile(token.NewFileSet(), "main.go", prog, 0); err != nil {
+		t.Errorf("assembled program does not parse: %v\n%s", err, src)
+	}
+	for name, nb := range sources(t) {
+		prog, _, err := assemble(nb)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if _, err := parser.ParseFile(token.NewFileSet(), name+".go", prog, 0); err != nil {
+			t.Errorf("%s: the notebook's code does not parse as one program: %v", name, err)
+		}
+	}
+}
