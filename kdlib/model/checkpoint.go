@@ -225,7 +225,7 @@ func Decode(b []byte) (Checkpointable, map[string]string, error) {
 		for j := range p.W {
 			p.W[j] = math.Float32frombits(binary.LittleEndian.Uint32(b[off+4*j:]))
 		}
-		if err := CheckFinite(p.Name, p.Cols, p.W); err != nil {
+		if err := CheckFinite("tensor "+p.Name, p.Cols, p.W); err != nil {
 			return nil, nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 		}
 		off += 4 * len(p.W)

@@ -79,7 +79,7 @@ func NewFactors(d FactorsData) (*Factors, error) {
 		w          []float32
 	}{{"user", d.Users, d.Dim, d.User}, {"item", d.Items, d.Dim, d.Item},
 		{"user bias", d.Users, 1, d.UserBias}, {"item bias", d.Items, 1, d.ItemBias}} {
-		if err := CheckFinite(t.name, t.cols, t.w); err != nil {
+		if err := CheckFinite("tensor "+t.name, t.cols, t.w); err != nil {
 			return nil, fmt.Errorf("factors: %w", err)
 		}
 	}
@@ -108,14 +108,15 @@ func rowSquares(p *nn.Param) []float32 {
 	return out
 }
 
-// CheckFinite returns an error naming the tensor, row and column of the
-// first NaN or ±Inf of w (a rows×cols matrix, row-major), or nil. Decode
-// refuses checkpoints with it; kdlib/interop refuses imported tensors.
-func CheckFinite(name string, cols int, w []float32) error {
+// CheckFinite returns an error naming what (such as "tensor user_emb"),
+// the row and the column of the first NaN or ±Inf of w (a matrix of cols
+// columns, row-major), or nil. Decode refuses checkpoints with it;
+// kdlib/interop refuses imported tensors.
+func CheckFinite(what string, cols int, w []float32) error {
 	for j, x := range w {
 		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-			return fmt.Errorf("tensor %s holds %v at row %d, column %d: a diverged or damaged model",
-				name, x, j/max(cols, 1), j%max(cols, 1))
+			return fmt.Errorf("%s holds %v at row %d, column %d: a diverged or damaged model",
+				what, x, j/max(cols, 1), j%max(cols, 1))
 		}
 	}
 	return nil
