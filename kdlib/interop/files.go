@@ -260,14 +260,16 @@ func (o *ReadOptions) reader() func(string) ([]byte, error) {
 		return o.ReadFile
 	}
 	limit := o.MaxBytes
+	return func(name string) ([]byte, error) { return ReadFileBounded(name, limit) }
+}
+
+// ReadFileBounded reads a regular file of at most limit bytes (limit ≤ 0:
+// DefaultMaxBytes); a directory, device, FIFO or socket, or a larger file,
+// is refused before anything is read. It is Read's default ReadFile.
+func ReadFileBounded(name string, limit int64) ([]byte, error) {
 	if limit <= 0 {
 		limit = DefaultMaxBytes
 	}
-	return func(name string) ([]byte, error) { return readBounded(name, limit) }
-}
-
-// readBounded reads a regular file of at most limit bytes.
-func readBounded(name string, limit int64) ([]byte, error) {
 	fi, err := os.Stat(name)
 	if err != nil {
 		return nil, err
@@ -317,7 +319,7 @@ func Read(path string, o ReadOptions) (*Embeddings, error) {
 		}
 		e, err = readManifest(read, l.Manifest)
 		if errors.Is(err, fs.ErrNotExist) {
-			err = fmt.Errorf("%s: no manifest %s (written by an export); for .npy files of your own, give users= and items=: %w", path, l.Manifest, err)
+			err = fmt.Errorf("%s: no manifest %s (an export writes one); for .npy files of your own, give users= and items=", path, l.Manifest)
 		}
 	}
 	if err != nil {
