@@ -298,6 +298,9 @@ func ReadFileBounded(name string, limit int64) ([]byte, error) {
 // matrices must have the same number of columns, and the manifest's sizes
 // must be the tensors'. Errors name the file.
 func Read(path string, o ReadOptions) (*Embeddings, error) {
+	if err := refusedFormat(path); err != nil {
+		return nil, err
+	}
 	read := o.reader()
 	var e *Embeddings
 	var err error
@@ -343,6 +346,23 @@ func Read(path string, o ReadOptions) (*Embeddings, error) {
 		return nil, fmt.Errorf("%s: %w", firstNonEmpty(path, o.Users), err)
 	}
 	return e, nil
+}
+
+// refusedFormat explains why a file of a format that may hold a pickle is
+// not read.
+func refusedFormat(path string) error {
+	switch ext := strings.ToLower(filepath.Ext(path)); ext {
+	case ".pt", ".pth", ".pkl", ".pickle", ".bin", ".ckpt":
+		why := ""
+		if ext == ".ckpt" {
+			why = " (a kdrec checkpoint loads with load-model, or model.Load)"
+		}
+		return fmt.Errorf("%s: a %s file is a pickle (torch.save, pickle.dump), which runs code when loaded: not read%s; "+
+			"save the embedding tables with numpy.save or safetensors (docs/interop.md)", path, ext, why)
+	case ".npz":
+		return fmt.Errorf("%s: a NumPy archive is not read (it may hold pickled objects); save each matrix with numpy.save and give users= and items=", path)
+	}
+	return nil
 }
 
 func firstNonEmpty(s ...string) string {

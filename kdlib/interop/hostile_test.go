@@ -215,6 +215,11 @@ func TestHostileManifest(t *testing.T) {
 		_, err := interop.Read(manifest(c.edit), interop.ReadOptions{})
 		wantErr(t, c.name, err, "m.json: ", c.want)
 	}
+	// Formats that may hold pickles are refused by name, unread.
+	for _, f := range []string{"model.pt", "state.pth", "emb.pkl", "pytorch_model.bin", "arrays.npz"} {
+		_, err := interop.Read(filepath.Join(dir, f), interop.ReadOptions{})
+		wantErr(t, f, err, f+": ", "not read")
+	}
 	// A file that is not regular, or larger than the bound, is not read.
 	_, err := interop.Read("", interop.ReadOptions{Users: dir, Items: dir})
 	wantErr(t, "directory", err, "not a regular file")
