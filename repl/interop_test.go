@@ -3,6 +3,8 @@ package repl
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -150,4 +152,86 @@ func TestInteropErrors(t *testing.T) {
 	if msg := execErr(t, sh, "import embeddings t lists.npy"); !strings.Contains(msg, "lists.npy.json: the export holds no user_embeddings and item_embeddings") {
 		t.Errorf("importing lists: %s", msg)
 	}
+}
+
+// interopDocPath is the interop page, whose session runs on the file
+// writeRatings writes and on the files writePyTeacher writes.
+const interopDocPath = "../docs/interop.md"
+
+// writePyTeacher writes, into dir/py, what a teacher trained in PyTorch
+// or RecBole leaves behind for the data set of writeRatings: users.npy
+// (121 × 8 float32: RecBole's padding row 0, then the users) and items.npy
+// (81 × 8), the ID map ids.json (row r of each matrix is the user or item
+// named by the r-th identifier), and two damaged copies, nan.npy and
+// ints.npy.
+func writePyTeacher(t testing.TB, dir string) {
+	t.Helper()
+	py := filepath.Join(dir, "py")
+	if err := os.MkdirAll(py, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	state := uint64(11)
+	next := func() float32 {
+		state = state*6364136223846793005 + 1442695040888963407
+		return float32(int64(state>>40)%2001-1000) / 2000
+	}
+	ids := map[string][]string{"user_ids": {"[PAD]"}, "item_ids": {"[PAD]"}}
+	users, items := make([]float32, 8), make([]float32, 8)
+	for u := 0; u < 120; u++ {
+		ids["user_ids"] = append(ids["user_ids"], fmt.Sprintf("user%03d", u))
+		for k := 0; k < 8; k++ {
+			// The users of a group of four like that group's movies.
+			x := next()
+			if k == u%4 {
+				x += 1
+			}
+			users = append(users, x)
+		}
+	}
+	for m := 0; m < 80; m++ {
+		ids["item_ids"] = append(ids["item_ids"], fmt.Sprintf("movie%02d", m))
+		for k := 0; k < 8; k++ {
+			x := next()
+			if k == m/20 {
+				x += 1
+			}
+			items = append(items, x)
+		}
+	}
+	write := func(name string, b []byte, err error) {
+		if err == nil {
+			err = os.WriteFile(filepath.Join(py, name), b, 0o644)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(interopEncode([]int{121, 8}, users))
+	write(interopEncodeAs("items.npy", []int{81, 8}, items))
+	b, err := json.Marshal(ids)
+	write("ids.json", b, err)
+	nan := append([]float32(nil), items...)
+	nan[8*13+5] = float32(math.NaN())
+	write(interopEncodeAs("nan.npy", []int{81, 8}, nan))
+	dict := "{'descr': '<i8', 'fortran_order': False, 'shape': (81, 8), }\n"
+	ints := binary.LittleEndian.AppendUint16([]byte("\x93NUMPY\x01\x00"), uint16(len(dict)))
+	write("ints.npy", append(append(ints, dict...), make([]byte, 8*81*8)...), nil)
+}
+
+func interopEncode(shape []int, data []float32) (string, []byte, error) {
+	return interopEncodeAs("users.npy", shape, data)
+}
+
+func interopEncodeAs(name string, shape []int, data []float32) (string, []byte, error) {
+	b, err := interop.EncodeNPY(shape, data)
+	return name, b, err
+}
+
+// TestInteropTranscript replays the session of docs/interop.md, as
+// TestTranscript does for docs/repl.md.
+func TestInteropTranscript(t *testing.T) {
+	dir := t.TempDir()
+	writeRatings(t, dir)
+	writePyTeacher(t, dir)
+	checkTranscripts(t, interopDocPath, dir)
 }
