@@ -20,11 +20,16 @@ import (
 // that the offsets are contiguous from 0 and each span dtype size × shape
 // bytes, and that the last one ends the file; it allocates no tensor.
 
-// Tensor is a float32 tensor to write: its shape and its values, row-major.
+// Tensor is a tensor to write: its shape and its values, row-major, as
+// float32 or (when I32 is set) int32.
 type Tensor struct {
+	// Shape holds the dimensions; their product is the number of values.
 	Shape []int
-	F32   []float32
-	I32   []int32 // an int32 tensor instead (top-K lists)
+	// F32 holds the values of a float32 tensor (dtype F32).
+	F32 []float32
+	// I32, if not nil, holds the values of an int32 tensor (dtype I32: the
+	// top-K lists) instead.
+	I32 []int32
 }
 
 // EncodeSafetensors returns a safetensors file holding the tensors (F32 or
