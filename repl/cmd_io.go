@@ -33,6 +33,9 @@ func runSave(ctx context.Context, sh *Shell, c *Call) error {
 		return err
 	}
 	ck, ok := me.M.(model.Checkpointable)
+	if !ok && me.Kind == importedKind {
+		return fmt.Errorf("%s (imported embeddings) is not saved as a checkpoint: its files are its checkpoint (export embeddings writes them again)", me.Name)
+	}
 	if !ok {
 		return fmt.Errorf("%s (%s) cannot be saved: the kind does not implement model.Checkpointable", me.Name, me.Kind)
 	}

@@ -403,7 +403,7 @@ func buildCommands() []*Command {
 		},
 		{
 			Name:    "export",
-			Summary: "write results, a training history or the last table as CSV/JSON (atomically)",
+			Summary: "write results, a training history or the last table as CSV/JSON, or a model's embeddings as NumPy/safetensors (atomically)",
 			Subs: []*Command{
 				{
 					Name:     "results",
@@ -429,8 +429,10 @@ func buildCommands() []*Command {
 					Options:  formatOptions("csv", "json", "md", "html", "txt"),
 					Run:      runExportTable,
 				},
+				exportEmbeddingsCommand(),
 			},
 		},
+		importCommand(),
 		{
 			Name:     "set",
 			Summary:  "change session settings (seed, quiet, progress, protocol); alone: show them",

@@ -36,6 +36,9 @@ var fuzzSeeds = []string{
 	"load path=a.csv cols=user,item,time kcore=2 name=a", "load path=a.csv,b.csv sep=tab header=no plot=d.svg", "load path=,",
 	"plot degrees out=d.svg", "plot degrees tiny out=d.csv", "split llo candidates=5", "split llo short=drop",
 	"split import train=a.tsv test=b.tsv protocol=loo candidates=3", "train s bpr dim=2 kd=fake epochs=2",
+	"export embeddings m e.npy topk=3; import embeddings m3 e.npy; compare m m3", "export embeddings m2 d/; import embeddings x d/manifest.json",
+	"export embeddings m e.safetensors; import embeddings x e.safetensors score=neg-sq-dist; train s bpr dim=2 kd=fake teacher=x",
+	"import embeddings x users=e.user_embeddings.npy items=e.item_embeddings.npy ids=e.npy.json split=loo", "export embeddings m l.npy topk=2 lists-only=true",
 }
 
 // fuzzShell returns a shell in a sandbox with cheap commands: a synthetic

@@ -127,6 +127,12 @@ func (m *BPR) UserVecs(users []int32, out []float32) { gatherRows(m.P, users, ou
 // ItemVecs copies the rows of Q.
 func (m *BPR) ItemVecs(items []int32, out []float32) { gatherRows(m.Q, items, out) }
 
+// ScoreForm returns DotScore: s(u, i) = p_u·q_i.
+func (m *BPR) ScoreForm() ScoreForm { return DotScore }
+
+// Biases returns nil, nil: BPR-MF has no biases.
+func (m *BPR) Biases() (user, item []float32) { return nil, nil }
+
 // UserRep returns the representation of user u (a view of P's row).
 func (m *BPR) UserRep(u int32) []float32 { return m.P.Row(int(u)) }
 

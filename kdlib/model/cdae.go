@@ -181,6 +181,12 @@ func (m *CDAE) UserVecs(users []int32, out []float32) {
 // ItemVecs copies the decoder rows W_dec[i].
 func (m *CDAE) ItemVecs(items []int32, out []float32) { gatherRows(m.Dec, items, out) }
 
+// ScoreForm returns DotBiasScore: s(u, i) = h_u·W_dec[i] + b'_i.
+func (m *CDAE) ScoreForm() ScoreForm { return DotBiasScore }
+
+// Biases returns no user biases and the decoder biases b' as item biases.
+func (m *CDAE) Biases() (user, item []float32) { return nil, m.DecBias.W }
+
 // ItemAE is the item-side counterpart of CDAE (after I-AutoRec, Sedhain et
 // al., "AutoRec: Autoencoders Meet Collaborative Filtering", WWW 2015; the
 // HetComp "I-AE" teacher, whose exact architecture is unverified
@@ -259,6 +265,12 @@ func (m *ItemAE) ScoreAll(u int, out []float32) {
 
 // UserVecs copies the decoder rows W_dec[u].
 func (m *ItemAE) UserVecs(users []int32, out []float32) { gatherRows(m.Dec, users, out) }
+
+// ScoreForm returns DotBiasScore: s(u, i) = W_dec[u]·h_i + b'_u.
+func (m *ItemAE) ScoreForm() ScoreForm { return DotBiasScore }
+
+// Biases returns the decoder biases b' as user biases and no item biases.
+func (m *ItemAE) Biases() (user, item []float32) { return m.DecBias.W, nil }
 
 // ItemVecs copies the item codes h_i (without dropout).
 func (m *ItemAE) ItemVecs(items []int32, out []float32) {

@@ -223,12 +223,10 @@ func Decode(b []byte) (Checkpointable, map[string]string, error) {
 				ErrCorrupt, k, t.Name, t.Rows, t.Cols, p.Name, p.Rows, p.Cols)
 		}
 		for j := range p.W {
-			x := math.Float32frombits(binary.LittleEndian.Uint32(b[off+4*j:]))
-			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-				return nil, nil, fmt.Errorf("%w: tensor %s holds %v at row %d, column %d: a diverged or damaged model",
-					ErrCorrupt, p.Name, x, j/max(p.Cols, 1), j%max(p.Cols, 1))
-			}
-			p.W[j] = x
+			p.W[j] = math.Float32frombits(binary.LittleEndian.Uint32(b[off+4*j:]))
+		}
+		if err := CheckFinite("tensor "+p.Name, p.Cols, p.W); err != nil {
+			return nil, nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 		}
 		off += 4 * len(p.W)
 	}

@@ -248,6 +248,13 @@ func (m *CML) UserVecs(users []int32, out []float32) { m.gatherScaled(m.P, users
 // ItemVecs copies the renormalised item embeddings ī.
 func (m *CML) ItemVecs(items []int32, out []float32) { m.gatherScaled(m.Q, items, out) }
 
+// ScoreForm returns NegSqDistScore: s(u, i) = −‖ū − ī‖² of the
+// renormalised embeddings UserVecs and ItemVecs return.
+func (m *CML) ScoreForm() ScoreForm { return NegSqDistScore }
+
+// Biases returns nil, nil: CML has no biases.
+func (m *CML) Biases() (user, item []float32) { return nil, nil }
+
 // UserRep returns the stored row of user u (renormalised when u is in the
 // current batch, see the type comment).
 func (m *CML) UserRep(u int32) []float32 { return m.P.Row(int(u)) }

@@ -354,6 +354,12 @@ func (g *LightGCN) UserVecs(users []int32, out []float32) { g.ensure(); gatherRo
 // ItemVecs copies the final item representations f_i.
 func (g *LightGCN) ItemVecs(items []int32, out []float32) { g.ensure(); gatherRows(g.FI, items, out) }
 
+// ScoreForm returns DotScore: s(u, i) = f_u·f_i.
+func (g *LightGCN) ScoreForm() ScoreForm { return DotScore }
+
+// Biases returns nil, nil: LightGCN has no biases.
+func (g *LightGCN) Biases() (user, item []float32) { return nil, nil }
+
 // UserRep returns f_u (a view, valid until the parameters change).
 func (g *LightGCN) UserRep(u int32) []float32 { g.ensure(); return g.FU.Row(int(u)) }
 

@@ -3,6 +3,8 @@
 // trainer, the evaluation protocols and the distillation terms use them.
 package model
 
+import "fmt"
+
 // Scorer is implemented by every recommender: it scores a user against a
 // given list of items or against the whole catalogue. Higher scores rank
 // first; models that rank by distance (CML) return negative distances.
@@ -30,6 +32,53 @@ type Embedder interface {
 	UserVecs(users []int32, out []float32)
 	// ItemVecs writes the representations of items into out, row after row.
 	ItemVecs(items []int32, out []float32)
+}
+
+// ScoreForm names how the scores of a Factorized model follow from the
+// representations its Embedder methods return: p_u for a user, q_i for an
+// item, both Dim() wide.
+type ScoreForm string
+
+// Score forms of Factorized models.
+const (
+	// DotScore is s(u, i) = p_u·q_i (BPR-MF, LightGCN).
+	DotScore ScoreForm = "dot"
+	// DotBiasScore is s(u, i) = p_u·q_i + b_u + c_i, with the biases of
+	// Factorized.Biases (a missing side is zero): CDAE has item biases,
+	// ItemAE user biases.
+	DotBiasScore ScoreForm = "dot+bias"
+	// NegSqDistScore is s(u, i) = −‖p_u − q_i‖² (CML, whose
+	// representations are its max-norm-rescaled embeddings).
+	NegSqDistScore ScoreForm = "neg-sq-dist"
+)
+
+// ScoreForms lists the score forms, in the order of their declaration.
+func ScoreForms() []ScoreForm { return []ScoreForm{DotScore, DotBiasScore, NegSqDistScore} }
+
+// ParseScoreForm returns the score form named s.
+func ParseScoreForm(s string) (ScoreForm, error) {
+	for _, f := range ScoreForms() {
+		if string(f) == s {
+			return f, nil
+		}
+	}
+	return "", fmt.Errorf("unknown score form %q; want one of dot, dot+bias, neg-sq-dist", s)
+}
+
+// Factorized is implemented by models whose every score is a fixed
+// function, ScoreForm, of the representations UserVecs and ItemVecs return
+// (and, for DotBiasScore, of the biases Biases returns): such a model is
+// described completely by those matrices, which kdlib/interop exports and
+// NewFactors turns back into a model. Models that score through a network
+// (NeuMF, MLP) or without representations (Pop) do not implement it.
+type Factorized interface {
+	Embedder
+	// ScoreForm says how scores follow from the representations.
+	ScoreForm() ScoreForm
+	// Biases returns the per-user and per-item biases of DotBiasScore
+	// (either may be nil: zero), as read-only views; nil, nil for the
+	// other forms.
+	Biases() (user, item []float32)
 }
 
 // Representer is implemented by student models whose user and item
