@@ -195,6 +195,11 @@ type SplitSpec struct {
 	// Imported splits without candidates get them sampled with Seed when
 	// the protocol is LOO.
 	Candidates int `json:"candidates,omitempty"`
+	// Users, when positive, keeps only the split's first Users users and
+	// the items they interact with (data.Subset, applied after the split
+	// and its candidates are made): what a reduced-scale budget
+	// (NamedBudget.Users) runs on. 0 keeps every user.
+	Users int `json:"users,omitempty"`
 }
 
 // ModelSpec names a model kind and its hyper-parameters.
@@ -264,6 +269,11 @@ type NamedBudget struct {
 	// Teachers): the quick budget of a spec whose teachers have budgets of
 	// their own (HetComp's) makes quick teachers too.
 	Teachers *Budget `json:"teachers,omitempty"`
+	// Users, when positive, reduces the data to the split's first Users
+	// users and their items (SplitSpec.Users): a quick budget that runs in
+	// seconds on a slice of the data set rather than in minutes on all of
+	// it.
+	Users int `json:"users,omitempty"`
 }
 
 // Variant is a named set of overrides applied to the base run: one row of
@@ -523,12 +533,8 @@ func (s *Spec) Clone() (*Spec, error) {
 // budget lists some) is the named budget. "" selects the base budget. An
 // unknown name is an error listing the known ones.
 func (s *Spec) WithBudget(name string) (*Spec, error) {
-	c, err := s.Clone()
-	if err != nil {
-		return nil, err
-	}
 	if name == "" {
-		return c, nil
+		return s.Clone()
 	}
 	nb, ok := s.Budgets[name]
 	if !ok {
@@ -541,6 +547,15 @@ func (s *Spec) WithBudget(name string) (*Spec, error) {
 			return nil, fmt.Errorf("spec %s: has no named budgets (asked for %q)", s.Name, name)
 		}
 		return nil, fmt.Errorf("spec %s: no budget %q (known: %s)", s.Name, name, strings.Join(names, ", "))
+	}
+	return s.withNamed(name, nb)
+}
+
+// withNamed returns a copy of s with the budget nb, called name.
+func (s *Spec) withNamed(name string, nb NamedBudget) (*Spec, error) {
+	c, err := s.Clone()
+	if err != nil {
+		return nil, err
 	}
 	c.Budget = nb.Budget
 	if len(nb.Seeds) > 0 {
@@ -556,8 +571,48 @@ func (s *Spec) WithBudget(name string) (*Spec, error) {
 			c.Teachers[k].Budget = &b
 		}
 	}
+	if nb.Users > 0 {
+		c.Split.Users = nb.Users
+	}
 	c.BudgetName = name
 	return c, nil
+}
+
+// QuickBudget names the reduced-scale budget of a spec: a CI budget that
+// runs the spec's pipeline in seconds to minutes. Its numbers are not
+// results.
+const QuickBudget = "quick"
+
+// DefaultQuick is the quick budget of a spec that names none, such as the
+// protocol specs of the results ledger (results/specs), whose files stay as
+// their runs were recorded: one epoch, evaluated (and before training too
+// when the spec's budget evaluates at the start), the spec's first seed,
+// the split's first 600 users and their items (enough users for IR-RRD's
+// item-side teacher lists of 500), and one-epoch teachers when the spec's
+// teachers have budgets of their own.
+var DefaultQuick = NamedBudget{Budget: Budget{Epochs: 1, EvalEvery: 1}, Users: 600}
+
+// WithQuick returns s with its quick budget: the one it names
+// (WithBudget(QuickBudget)), or else DefaultQuick fitted to it (see
+// there). Either way the copy's BudgetName is QuickBudget, so its sweep key
+// is "<name>@quick".
+func (s *Spec) WithQuick() (*Spec, error) {
+	if _, ok := s.Budgets[QuickBudget]; ok {
+		return s.WithBudget(QuickBudget)
+	}
+	nb := DefaultQuick
+	nb.EvalAtStart = s.Budget.EvalAtStart
+	if len(s.Seeds) > 0 {
+		nb.Seeds = s.Seeds[:1]
+	}
+	own := s.Teacher != nil && s.Teacher.Budget != nil
+	for _, t := range s.Teachers {
+		own = own || t.Budget != nil
+	}
+	if own {
+		nb.Teachers = &Budget{Epochs: nb.Epochs, EvalEvery: nb.EvalEvery}
+	}
+	return s.withNamed(QuickBudget, nb)
 }
 
 // maxNameLen bounds the length of a spec's or a budget's name.
@@ -863,6 +918,9 @@ func (r *RunSpec) Validate() error {
 	}
 	if r.Split.Candidates < 0 {
 		return fmt.Errorf("split.candidates %d < 0", r.Split.Candidates)
+	}
+	if r.Split.Users < 0 {
+		return fmt.Errorf("split.users %d < 0", r.Split.Users)
 	}
 	if r.Protocol != LOO && r.Protocol != Full {
 		return fmt.Errorf("protocol %q: want %q or %q", r.Protocol, LOO, Full)

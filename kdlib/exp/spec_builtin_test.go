@@ -43,8 +43,11 @@ func TestBuiltinFilesListed(t *testing.T) {
 // when the built-in specs moved from Go builders to files (the ids were
 // unchanged by the move), then when the HetComp specs' DCD rows took the
 // reference weight λ = 0.01 of the DCD that follows KDs (no DCD run was
-// recorded yet).
-const builtinRunsDigest = "cfe3d43aa3b1e85a"
+// recorded yet), then when the quick budgets of the specs the notebooks
+// train at reduced scale (de-experts, phr-table, td-params, rrd-params,
+// hetcomp-table) took a slice of the users (NamedBudget.Users; quick runs
+// are never recorded, and the full budgets' ids did not change).
+const builtinRunsDigest = "5379ebf06cd03130"
 
 // TestBuiltinRunIDsPinned guards the run ids of the built-in specs.
 func TestBuiltinRunIDsPinned(t *testing.T) {

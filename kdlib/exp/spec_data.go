@@ -20,7 +20,8 @@ const splitMemoCap = 8
 // 80/10/10 ratio split, or a split shipped with the data set, which gets
 // Candidates sampled candidates when the protocol is LOO and is refused
 // for that protocol when it is not leave-one-out (one validation and one
-// test item per user). The split seed must be resolved
+// test item per user). A positive SplitSpec.Users then keeps only the
+// first Users users and their items (data.Subset). The split seed must be resolved
 // (RunSpec.Normalize). Env.DataDir, then DatasetSpec.Dir, then
 // KDREC_DATASETS locate the files of registered data sets that are not
 // embedded; Env.DataDir, then DatasetSpec.Dir, then the working directory
@@ -56,6 +57,11 @@ func (e *Env) Split(ds DatasetSpec, sp SplitSpec, p Protocol) (*data.Split, erro
 	s, card, err := buildSplit(ds, sp, p)
 	if err != nil {
 		return nil, err
+	}
+	if sp.Users > 0 && sp.Users < s.NumUsers() {
+		if s, err = data.Subset(s, sp.Users, 0); err != nil {
+			return nil, err
+		}
 	}
 	if e != nil {
 		if card != "" {

@@ -469,6 +469,10 @@ type SweepOptions struct {
 	// it already holds are skipped (a sweep resumes from the committed
 	// ledger on a fresh machine).
 	Ledger *Ledger
+	// Only, if set, restricts the runs executed to these run ids (a reader
+	// that draws some rows of a sweep trains just those); the sweep is
+	// still checked whole and its manifest lists every run.
+	Only []string
 }
 
 // RunEvent reports progress of a sweep.
@@ -612,6 +616,9 @@ func RunSweep(ctx context.Context, spec *Spec, o SweepOptions) (*SweepReport, er
 	}
 	rep := &SweepReport{Sweep: spec.SweepKey(), Runs: len(runs)}
 	owned := o.Shard.Select(runs)
+	if o.Only != nil {
+		owned = slices.DeleteFunc(owned, func(r Run) bool { return !slices.Contains(o.Only, r.ID) })
+	}
 	rep.Owned = len(owned)
 
 	st, err := OpenStore(o.Out, o.Shard, o.Log)
