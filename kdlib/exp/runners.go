@@ -313,8 +313,10 @@ func TrainModel(ctx context.Context, s *data.Split, key ModelKey, env *Env) (mod
 // cached on disk under the Env's cache and in memory) — trained with the
 // student's base loss on the run's budget. The result records the
 // teacher's hash and, in Extra, the number of parameters of the
-// distillation terms (discarded after training). Runs with a list of
-// teachers go to RunEnsembleKD.
+// distillation terms (discarded after training), the selection hardening of
+// DE and HTD (ExtraExpertsPerRow) and the topology a latent student keeps
+// of its teacher (ExtraTopology). Runs with a list of teachers go to
+// RunEnsembleKD.
 func RunKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) {
 	spec := &run.Spec
 	if len(spec.Teachers) > 0 {
@@ -357,8 +359,12 @@ func RunKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) {
 			aux += p.Size()
 		}
 	}
+	probes, err := newRunProbes(spec, terms, teacher, b.Model, s)
+	if err != nil {
+		return nil, err
+	}
 	label := fmt.Sprintf("%s %s d=%d seed=%d", run.Label, spec.Student.Kind, spec.Student.Dim, spec.Seed)
-	res, err := fitModel(ctx, strings.TrimSpace(label), b, terms, s, spec.Student, spec.StudentKey(), env, nil)
+	res, err := fitModel(ctx, strings.TrimSpace(label), b, terms, s, spec.Student, spec.StudentKey(), env, &fitHooks{hooks: probes.hooks()})
 	if err != nil {
 		return nil, err
 	}
@@ -367,6 +373,7 @@ func RunKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) {
 	if listsSource != "" {
 		res.Extra["lists"] = listsSource
 	}
+	probes.record(res.Extra)
 	return res, nil
 }
 

@@ -354,12 +354,14 @@ func RunEnsembleKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) 
 		res.Extra["lists"] = listsSource
 	}
 	if hc != nil {
-		res.Extra["dkc"] = hc.History()
+		res.Extra[ExtraDKC] = hc.History()
 	}
 	return res, nil
 }
 
-// ensembleRow evaluates the ensemble, or one member, on the test part.
+// ensembleRow evaluates the ensemble, or one member, on the test part. A
+// member's row records the teacher's trajectory (ExtraTrajectory); the
+// ensemble's records what its stages can teach (ExtraStageTargets).
 func ensembleRow(ctx context.Context, spec *RunSpec, s *data.Split, e *ensembleSet) (*RunResult, error) {
 	member, _ := spec.Student.Params.String("member", "")
 	var (
@@ -383,6 +385,7 @@ func ensembleRow(ctx context.Context, spec *RunSpec, s *data.Split, e *ensembleS
 		tt := e.tts[k]
 		sc, params, epochs = e.conv[k], tt.Params, tt.Epochs
 		extra["member"], extra["stage_epochs"], extra["ms_per_user"] = member, tt.StageEpochs, tt.MsPerUser
+		extra[ExtraTrajectory] = &Trajectory{Epoch: tt.CurveEpochs, Valid: tt.CurveValid, StageEpochs: tt.StageEpochs}
 	}
 	test, err := Evaluate(ctx, sc, s, Full, "test")
 	if err != nil {
@@ -401,6 +404,15 @@ func ensembleRow(ctx context.Context, spec *RunSpec, s *data.Split, e *ensembleS
 			return nil, err
 		}
 		extra["ms_per_user"] = float64(lat) / 1e6
+		st, pop, err := HetCompStageTargets(ctx, s, e.ens, stageTargetsK)
+		if err != nil {
+			return nil, err
+		}
+		extra[ExtraStageTargets] = &StageTargetsReport{K: stageTargetsK, Stages: st, Popularity: pop}
 	}
 	return res, nil
 }
+
+// stageTargetsK is the number of targets per user of the ensemble row's
+// stage targets: HetComp's default K.
+const stageTargetsK = 100

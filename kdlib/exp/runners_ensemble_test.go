@@ -106,6 +106,21 @@ func TestEnsembleSweep(t *testing.T) {
 		t.Errorf("ensemble params %d, MF %d", byLabel["Ensemble"].Params, byLabel["MF"].Params)
 	}
 
+	// What the rows measure besides their metrics: the member's
+	// trajectory, the ensemble's stage targets, HetComp's curriculum.
+	tr, ok, err := byLabel["MF"].Trajectory()
+	if err != nil || !ok || len(tr.Epoch) < 2 || tr.Epoch[0] != 0 || len(tr.Valid) != len(tr.Epoch) || len(tr.StageEpochs) != 4 {
+		t.Errorf("MF trajectory %+v (%v, %v)", tr, ok, err)
+	}
+	st, ok, err := byLabel["Ensemble"].StageTargets()
+	if err != nil || !ok || st.K != stageTargetsK || len(st.Stages) != 4 || !(st.Popularity > 0) {
+		t.Errorf("ensemble stage targets %+v (%v, %v)", st, ok, err)
+	}
+	dkc, ok, err := byLabel["HetComp"].DKC()
+	if err != nil || !ok || len(dkc) == 0 || len(dkc[0].MeanStage) != 2 {
+		t.Errorf("HetComp DKC %+v (%v, %v)", dkc, ok, err)
+	}
+
 	// The driver on the same split and cache reuses the trajectories and
 	// trains the same HetComp student.
 	runs, err := s.Expand()

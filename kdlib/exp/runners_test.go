@@ -173,6 +173,69 @@ func TestRunKDMatchesTrainLatent(t *testing.T) {
 	}
 }
 
+// TestRunKDMeasures checks what RunKD measures besides the metrics: DE's
+// selection hardening per epoch and the topology of the latent student
+// before training and after every evaluation, kept by a ledger record;
+// a ranking method records neither.
+func TestRunKDMeasures(t *testing.T) {
+	s := onSynthetic(t, "de-lambda")
+	s.Variants = s.Variants[1:2]
+	s.Variants[0].Grid = Grid{"kd[0].lambda": {0.01}}
+	s.Budget = Budget{Epochs: 2, EvalEvery: 1, Patience: 1}
+	s.Budgets = nil
+	runs, err := s.Expand()
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("%d runs, %v", len(runs), err)
+	}
+	env, _ := NewEnv("", nil)
+	rec, err := Execute(context.Background(), &runs[0], env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := OpenLedger(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Add(rec); err != nil {
+		t.Fatal(err)
+	}
+	back, err := l.Get(rec.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, res := range []*RunResult{&rec.Result, &back.Result} {
+		rows, ok, err := res.ExpertsPerRow()
+		if err != nil || !ok || len(rows) != res.Epochs || !(rows[0] >= 1 && rows[0] <= 30) {
+			t.Errorf("experts per row %v (%v, %v) over %d epochs", rows, ok, err, res.Epochs)
+		}
+		tr, ok, err := res.Topology()
+		if err != nil || !ok || !slices.Equal(tr.Epoch, []int{0, 1, 2}) || len(tr.KNN) != 3 || len(tr.Discrepancy) != 3 || tr.Stride != 1 {
+			t.Fatalf("topology %+v (%v, %v)", tr, ok, err)
+		}
+		for k := range tr.KNN {
+			if !(tr.KNN[k] >= 0 && tr.KNN[k] <= 1) || !(tr.Discrepancy[k] >= 0) {
+				t.Errorf("topology point %d: knn %v discrepancy %v", k, tr.KNN[k], tr.Discrepancy[k])
+			}
+		}
+	}
+	rrd := *s
+	rrd.Variants = []Variant{{Label: "RRD", Set: map[string]any{"kd": []KDTerm{kd("rrd", 0.001, "n", 60, "k", 10, "l", 10, "pool", 40)}}}}
+	runs, err = rrd.Expand()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := RunKD(context.Background(), &runs[0], env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := res.Topology(); ok {
+		t.Error("a ranking method recorded a topology trace")
+	}
+	if _, ok, _ := res.ExpertsPerRow(); ok {
+		t.Error("RRD recorded a selection")
+	}
+}
+
 // TestZooTrainers trains every kind of the zoo as a plain run (the HetComp
 // teacher families) on generated data.
 func TestZooTrainers(t *testing.T) {
