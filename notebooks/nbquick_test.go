@@ -34,11 +34,12 @@ const quickNotice = "Reduced scale (KDREC_QUICK=1): not a result."
 const EnvQuickTest = "KDREC_NB_QUICK"
 
 // TestQuickNotebooks runs the code of every notebook (KDREC_NB_ONLY
-// restricts them) at reduced scale without Jupyter, cell by cell, and
-// checks that each cell succeeds, that every declared figure and table is
-// written (none may be left undrawn: at reduced scale the notebook trains
-// what it draws) and that every figure says on itself that it is reduced
-// scale. Enabled by KDREC_NB_QUICK=1.
+// restricts them) at reduced scale without Jupyter, cell by cell, with an
+// empty artefact cache, and checks that each cell succeeds, that every
+// declared figure and table is written (none may be left undrawn: at
+// reduced scale the notebook trains what it draws, the specs' quick
+// budgets through exp.RunSweep) and that every figure says on itself that
+// it is reduced scale. Enabled by KDREC_NB_QUICK=1.
 func TestQuickNotebooks(t *testing.T) {
 	if v := os.Getenv(EnvQuickTest); v == "" || v == "0" {
 		t.Skipf("%s not set: the reduced-scale training path of the notebooks is run by scripts/ci-notebooks.sh (minutes of CPU)", EnvQuickTest)
@@ -68,7 +69,13 @@ func TestQuickNotebooks(t *testing.T) {
 			}
 			bin := buildProgram(t, root, filepath.Join(work, name), prog)
 			since := time.Now().Add(-time.Second)
-			env := append(os.Environ(), "KDREC_QUICK=1", "KDREC_RETRAIN=", "KDREC_REFERENCE=", "GONB_DIR="+nbdir, "KDREC_FIGURES="+figs, "KDREC_ROOT="+root)
+			// A fresh artefact cache, shared by the notebooks of this run
+			// (their scratch ledger is in it): records are never replaced,
+			// so a cache kept from an earlier run would let the notebooks
+			// draw that run's records instead of training through the
+			// current code.
+			env := append(os.Environ(), "KDREC_QUICK=1", "KDREC_RETRAIN=", "GONB_DIR="+nbdir, "KDREC_FIGURES="+figs, "KDREC_ROOT="+root,
+				"KDREC_CACHE="+filepath.Join(work, "cache"))
 			for _, c := range cells {
 				start := time.Now()
 				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)

@@ -18,11 +18,13 @@
 #              verifies. Executed copies in $KDREC_NB_OUT (default
 #              ${TMPDIR:-/tmp}/kdrec-nb-out), figures in notebooks/figures (or
 #              $KDREC_FIGURES), both ignored by git. What CI runs.
-#   --quick    train at reduced scale instead (KDREC_QUICK=1): minutes,
+#   --quick    train at reduced scale instead (KDREC_QUICK=1): the same
+#              sweep specs with their quick budgets, run by exp.RunSweep
+#              into a scratch ledger and drawn by the same code; minutes,
 #              every figure says on itself that it is not a result.
-#   --retrain  train at full scale instead (KDREC_RETRAIN=1; with
-#              KDREC_REFERENCE=1 in the environment, the dissertation's
-#              longer protocol): hours. --full is the same.
+#   --retrain  train at full scale instead (KDREC_RETRAIN=1): the specs'
+#              own budgets (the authors' protocol), days of CPU for the
+#              chapters; --full is the same.
 #   --render   commit-ready: executed copies in notebooks/rendered/, figures
 #              in notebooks/rendered/figures/ (this is the one command that
 #              rebuilds the rendered notebooks); in ledger mode unless
@@ -31,8 +33,8 @@
 #
 # Needs scripts/install-notebooks.sh to have run. Per-cell timeout:
 # NB_TIMEOUT seconds (default 600 in ledger mode, 1200 at reduced scale,
-# 10800 when retraining; none under KDREC_REFERENCE=1 unless NB_TIMEOUT
-# is set). The reduced-scale path is also run without Jupyter by
+# none when retraining at full scale unless NB_TIMEOUT is set: one cell can
+# train for days). The reduced-scale path is also run without Jupyter by
 # `KDREC_NB_QUICK=1 go test ./notebooks -run TestQuickNotebooks`.
 set -euo pipefail
 source "$(dirname "$0")/nb-env.sh"
@@ -64,7 +66,7 @@ fi
 
 case $mode in
 ledger)
-  unset KDREC_QUICK KDREC_RETRAIN KDREC_REFERENCE
+  unset KDREC_QUICK KDREC_RETRAIN
   timeout="${NB_TIMEOUT:-600}"
   ;;
 quick)
@@ -75,12 +77,9 @@ quick)
 retrain)
   export KDREC_RETRAIN=1
   unset KDREC_QUICK
-  timeout="${NB_TIMEOUT:-10800}"
-  # The dissertation's protocol: one cell (ch3-rrd's table) can train for
-  # a day, so no per-cell limit unless NB_TIMEOUT sets one.
-  if [ -n "${KDREC_REFERENCE:-}" ] && [ "${KDREC_REFERENCE}" != 0 ] && [ -z "${NB_TIMEOUT:-}" ]; then
-    timeout=-1
-  fi
+  # The specs' full budgets: one cell (ch3-rrd's runs) can train for days,
+  # so no per-cell limit unless NB_TIMEOUT sets one.
+  timeout="${NB_TIMEOUT:--1}"
   ;;
 esac
 if [ $render -eq 1 ]; then

@@ -217,7 +217,7 @@ func TestEnsembleRunChecks(t *testing.T) {
 // TestHetCompSpecMatchesDriver checks that the built-in HetComp specs train
 // the driver's teachers (HetCompTeachers), so that a sweep and
 // HetCompReproduce share one cache of trajectories, and that the quick
-// budget trains one-epoch teachers (NamedBudget.Teachers).
+// budget trains two-epoch teachers (NamedBudget.Teachers).
 func TestHetCompSpecMatchesDriver(t *testing.T) {
 	env, _ := NewEnv("", nil)
 	for _, budget := range []string{"full", "quick"} {
@@ -245,7 +245,7 @@ func TestHetCompSpecMatchesDriver(t *testing.T) {
 		want := HetCompTeachers("")
 		if budget == "quick" {
 			for k := range want {
-				want[k].Epochs, want[k].EvalEvery, want[k].Patience = 1, 1, 0
+				want[k].Epochs, want[k].EvalEvery, want[k].Patience = 2, 1, 0
 			}
 		}
 		if !reflect.DeepEqual(o.Teachers, want) {

@@ -46,8 +46,10 @@ func TestBuiltinFilesListed(t *testing.T) {
 // recorded yet), then when the quick budgets of the specs the notebooks
 // train at reduced scale (de-experts, phr-table, td-params, rrd-params,
 // hetcomp-table) took a slice of the users (NamedBudget.Users; quick runs
-// are never recorded, and the full budgets' ids did not change).
-const builtinRunsDigest = "5379ebf06cd03130"
+// are never recorded, and the full budgets' ids did not change), then when
+// hetcomp-table's quick budget grew to ten epochs (one DKC step) with
+// two-epoch teachers.
+const builtinRunsDigest = "321cb848aa5573dd"
 
 // TestBuiltinRunIDsPinned guards the run ids of the built-in specs.
 func TestBuiltinRunIDsPinned(t *testing.T) {

@@ -2,11 +2,12 @@ package nbkit
 
 // The notebooks' default mode: tables and figures drawn from the committed
 // results ledger (results/, see kdlib/exp's Ledger), at full scale and in
-// seconds; training happens only when asked (KDREC_RETRAIN, KDREC_QUICK or
-// KDREC_REFERENCE). What the ledger does not hold yet is said plainly —
-// which sweep, which rows and seeds, the kdsweep command that lists them —
-// and a declared figure or table that cannot be drawn is replaced by a
-// note (<name>.missing.txt) that the notebook checker verifies against the
+// seconds; training happens only when asked (KDREC_RETRAIN or KDREC_QUICK),
+// and then only fills a ledger that the same code draws from (train.go).
+// What the ledger does not hold yet is said plainly — which sweep, which
+// rows and seeds, the kdsweep command that lists them — and a declared
+// figure or table that cannot be drawn is replaced by a note
+// (<name>.missing.txt) that the notebook checker verifies against the
 // ledger.
 
 import (
@@ -31,11 +32,11 @@ const EnvRetrain = "KDREC_RETRAIN"
 const EnvLedger = "KDREC_LEDGER"
 
 // Retrain reports whether the notebooks train their runs: at full scale
-// under KDREC_RETRAIN (or KDREC_REFERENCE, the dissertation's longer
-// protocol), at reduced scale under KDREC_QUICK. By default they do not:
-// they read the ledger (FromLedger).
+// (the specs' own budgets, the authors' protocol) under KDREC_RETRAIN, at
+// reduced scale (the specs' quick budgets) under KDREC_QUICK. By default
+// they do not: they read the ledger (FromLedger).
 func Retrain() bool {
-	return Quick() || isSet(EnvRetrain) || isSet(EnvReference)
+	return Quick() || isSet(EnvRetrain)
 }
 
 // FromLedger reports whether the notebooks draw their tables and figures
@@ -77,19 +78,31 @@ func LedgerDir() string {
 func isFile(p string) bool { fi, err := os.Stat(p); return err == nil && !fi.IsDir() }
 func isDir(p string) bool  { fi, err := os.Stat(p); return err == nil && fi.IsDir() }
 
-// Ledger is the results ledger as the notebooks read it.
+// Ledger is the results ledger as the notebooks read it: the committed
+// ledger (LedgerDir) by default; when the notebook trains (Retrain), the
+// ledger it records its runs into (RecordDir), its specs and claims still
+// read from LedgerDir's ledger.
 type Ledger struct {
 	*exp.Ledger
+	// src is the ledger whose spec files and claims are read (nil: built-in
+	// specs only), env the training path's Env (nil in ledger mode).
+	src *exp.Ledger
+	env *exp.Env
 }
 
-// OpenLedger opens the ledger of LedgerDir; it must exist (a missing
-// ledger is an error, not an empty one).
+// OpenLedger opens the ledger the notebook draws from: in ledger mode the
+// ledger of LedgerDir, which must exist (a missing ledger is an error, not
+// an empty one); when the notebook trains, the ledger of RecordDir
+// (created if needed).
 func OpenLedger() (*Ledger, error) {
+	if Retrain() {
+		return openRecording()
+	}
 	l, err := exp.OpenLedgerExisting(LedgerDir())
 	if err != nil {
 		return nil, fmt.Errorf("%w (set %s to the results ledger, or KDREC_ROOT to the repository)", err, EnvLedger)
 	}
-	return &Ledger{l}, nil
+	return &Ledger{Ledger: l, src: l}, nil
 }
 
 // Recorded is one sweep as a notebook draws it: every run of its spec with
@@ -101,20 +114,33 @@ type Recorded struct {
 	// Arg is what kdsweep takes for the spec: results/specs/<name>.json or
 	// a built-in name.
 	Arg string
+	// Data says, when the notebook trains on other data than the spec's
+	// (its split's files are not found), which (see trainingSpec).
+	Data string
+	l    *Ledger
 }
 
 // Sweep returns the runs of the spec called name (the ledger's spec file,
-// else the built-in spec) with their records.
+// else the built-in spec) with their records. When the notebook trains,
+// the spec has the budget of the scale (its quick budget under
+// KDREC_QUICK), and the runs the ledger lacks are trained when first
+// drawn (Fill).
 func (l *Ledger) Sweep(name string) (*Recorded, error) {
-	spec, arg, err := l.SpecFor(name)
+	spec, arg, err := l.specFor(name)
 	if err != nil {
 		return nil, err
+	}
+	data := ""
+	if l.env != nil {
+		if spec, data, err = trainingSpec(spec); err != nil {
+			return nil, err
+		}
 	}
 	sr, err := l.SweepOf(spec)
 	if err != nil {
 		return nil, err
 	}
-	return &Recorded{SweepResults: sr, Name: name, Arg: arg}, nil
+	return &Recorded{SweepResults: sr, Name: name, Arg: arg, Data: data, l: l}, nil
 }
 
 // Rows returns the sweep restricted to rows (labels or full row names, see
@@ -127,7 +153,20 @@ func (r *Recorded) Rows(rows ...string) (*Recorded, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Recorded{SweepResults: sel, Name: r.Name, Arg: r.Arg}, nil
+	return &Recorded{SweepResults: sel, Name: r.Name, Arg: r.Arg, Data: r.Data, l: r.l}, nil
+}
+
+// trained says whether the runs are the notebook's own (Retrain).
+func (r *Recorded) trained() bool { return r.l != nil && r.l.env != nil }
+
+// title names the sweep at the head of tables: "Ledger sweep derrd-protocol"
+// or, for the runs the notebook trained, "Sweep derrd-protocol@quick,
+// trained here".
+func (r *Recorded) title() string {
+	if r.trained() {
+		return "Sweep " + r.Sweep + ", trained here"
+	}
+	return "Ledger sweep " + r.Name
 }
 
 // StatusCommand is the command that lists the runs of the sweep the ledger
@@ -205,22 +244,32 @@ func seedList(seeds []uint64) string {
 }
 
 // Notice is the sentence a figure drawn from these runs carries when some
-// are not recorded ("Not in the ledger yet: DE (seeds 0, 1, 2)."), or ""
-// when every run is.
+// are not recorded ("Not in the ledger yet: DE (seeds 0, 1, 2).") or the
+// notebook trained them on other data than the spec's (Data), or "".
 func (r *Recorded) Notice() string {
 	miss := r.MissingRows()
 	if len(miss) == 0 {
-		return ""
+		return r.Data
 	}
-	return fmt.Sprintf("Not in the ledger yet: %s.", strings.Join(miss, "; "))
+	return joinNotice(r.Data, fmt.Sprintf("Not in the ledger yet: %s.", strings.Join(miss, "; ")))
 }
 
 // StatusText says in Markdown what the ledger holds of the sweep: how many
 // runs are recorded, which rows and seeds are missing, and the commands
-// that list and run them.
+// that list and run them; for the runs the notebook trained, which budget
+// and ledger.
 func (r *Recorded) StatusText() string {
 	n, total := r.Counts()
 	var b strings.Builder
+	if r.trained() {
+		fmt.Fprintf(&b, "**Sweep `%s`** (the %s budget of `%s`), trained by this notebook (%s) and recorded in %s: %d of %d runs.",
+			r.Sweep, scale(), r.Arg, ScaleName(), shortCache(r.l.Dir()), n, total)
+		if r.Data != "" {
+			b.WriteString(" " + r.Data)
+		}
+		b.WriteString("\n")
+		return b.String()
+	}
 	fmt.Fprintf(&b, "**Ledger sweep `%s`**: %d of %d runs recorded", r.Name, n, total)
 	if n == total {
 		b.WriteString(" (complete).\n")
@@ -234,8 +283,109 @@ func (r *Recorded) StatusText() string {
 	return b.String()
 }
 
-// ShowStatus displays StatusText (printed outside a notebook).
-func (r *Recorded) ShowStatus() { showMarkdown(r.StatusText()) }
+// ShowStatus trains what the notebook trains and the ledger lacks (Fill),
+// then displays StatusText (printed outside a notebook).
+func (r *Recorded) ShowStatus() error {
+	if err := r.Fill(); err != nil {
+		return err
+	}
+	showMarkdown(r.StatusText())
+	return nil
+}
+
+// DataText says in one line what the runs train and evaluate on: the data
+// set, the split (with the users it keeps, at reduced scale) and the
+// protocol, and the substitution when the notebook trains on other data
+// than the spec's (Data).
+func (r *Recorded) DataText() string {
+	if r.Spec == nil {
+		return ""
+	}
+	s := r.Spec
+	split := s.Split.Kind
+	if s.Split.Name != "" {
+		split += " " + s.Split.Name
+	}
+	if s.Split.Candidates > 0 || s.Protocol == exp.LOO {
+		split += ", sampled candidates per user"
+	}
+	if s.Split.Users > 0 {
+		split += fmt.Sprintf(", its first %d users only", s.Split.Users)
+	}
+	out := fmt.Sprintf("Data: %s, split %s; protocol %s.", s.Dataset.Name, split, s.Protocol)
+	if r.Data != "" {
+		out += " " + r.Data
+	}
+	return out
+}
+
+// ShowRuns displays the sweep's title and description, its data
+// (DataText), its status (ShowStatus: the notebook trains here what it
+// trains) and the table of its recorded runs (exp.RunsTable: code
+// revision, machine load, times).
+func (r *Recorded) ShowRuns() error {
+	if r.Spec != nil {
+		showMarkdown(fmt.Sprintf("**%s.** %s\n\n%s\n", r.Spec.Title, r.Spec.Description, r.DataText()))
+	}
+	if err := r.ShowStatus(); err != nil {
+		return err
+	}
+	if r.Recorded() {
+		tb := exp.RunsTable(r.SweepResults)
+		if report.InNotebook() {
+			report.DisplayTable(tb)
+			return nil
+		}
+		return tb.WriteText(os.Stdout)
+	}
+	return nil
+}
+
+// ProvenanceText says where the notebook's tables and figures came from:
+// how many of the sweep's runs the ledger holds (ledger mode), or which
+// runs the notebook trained and where it recorded them.
+func (r *Recorded) ProvenanceText() string {
+	n, total := r.Counts()
+	if r.trained() {
+		return fmt.Sprintf("The tables and figures above were drawn from the %d runs of `%s` that this notebook trained (%s) and recorded in %s, "+
+			"by the same code that draws them from the results ledger by default.", n, r.Sweep, ScaleName(), shortCache(r.l.Dir()))
+	}
+	return fmt.Sprintf("The tables and figures above were read from the results ledger (full scale): %d of the %d runs of `%s` drawn here are recorded. This notebook trained nothing.", n, total, r.Name)
+}
+
+// ShowProvenance displays ProvenanceText (printed outside a notebook).
+func (r *Recorded) ShowProvenance() error {
+	if err := r.Fill(); err != nil {
+		return err
+	}
+	showMarkdown(r.ProvenanceText() + "\n")
+	return nil
+}
+
+// shortCache writes a directory under the artefact cache as $KDREC_CACHE/…,
+// so rendered notebooks do not record the machine's paths.
+func shortCache(dir string) string {
+	if rel, err := filepath.Rel(ArtifactDir(), dir); err == nil && !strings.HasPrefix(rel, "..") {
+		return "`$KDREC_CACHE/" + filepath.ToSlash(rel) + "`"
+	}
+	return "`" + dir + "`"
+}
+
+// TableNotes are the notes every table of these runs carries: where they
+// came from when the notebook trained them, and on what data.
+func (r *Recorded) TableNotes() []string {
+	var out []string
+	switch {
+	case Quick():
+		out = append(out, "KDREC_QUICK=1: reduced scale, not a result.")
+	case r.trained():
+		out = append(out, RetrainNotice)
+	}
+	if r.Data != "" {
+		out = append(out, r.Data)
+	}
+	return out
+}
 
 func showMarkdown(md string) {
 	if report.InNotebook() {
@@ -249,6 +399,9 @@ func showMarkdown(md string) {
 // seeds with their number, paired tests against the baseline when it has
 // records. It fails with exp.ErrNotRecorded when no run is recorded.
 func (r *Recorded) Table(o exp.TableOptions) (*report.Table, error) {
+	if err := r.Fill(); err != nil {
+		return nil, err
+	}
 	if !r.Recorded() {
 		return nil, fmt.Errorf("sweep %s: %w", r.Name, exp.ErrNotRecorded)
 	}
@@ -264,10 +417,11 @@ func (r *Recorded) Table(o exp.TableOptions) (*report.Table, error) {
 		return nil, err
 	}
 	tb := s.Table()
-	tb.Title = strings.Replace(tb.Title, s.Sweep+":", "Ledger sweep "+r.Name+":", 1)
+	tb.Title = strings.Replace(tb.Title, s.Sweep+":", r.title()+":", 1)
 	if miss := r.MissingRows(); len(miss) > 0 {
 		tb.Notes = append(tb.Notes, "Not recorded yet: "+strings.Join(miss, "; ")+". `"+r.StatusCommand()+"` lists them.")
 	}
+	tb.Notes = append(tb.Notes, r.TableNotes()...)
 	return tb, nil
 }
 
@@ -282,11 +436,17 @@ func (r *Recorded) hasRecordedLabel(label string) bool {
 
 // Curves draws the learning curves of the recorded runs (exp.SweepCurves).
 func (r *Recorded) Curves(o exp.CurveOptions) (*report.Figure, error) {
+	if err := r.Fill(); err != nil {
+		return nil, err
+	}
 	return exp.SweepCurves(r.SweepResults, o)
 }
 
 // Param draws a metric against a grid coordinate (exp.SweepParam).
 func (r *Recorded) Param(o exp.ParamOptions) (*report.Figure, error) {
+	if err := r.Fill(); err != nil {
+		return nil, err
+	}
 	return exp.SweepParam(r.SweepResults, o)
 }
 
@@ -334,6 +494,9 @@ type Panel struct {
 // figure and saves it as name. A panel with no recorded curve is left out;
 // with none left, the missing note is written instead.
 func (r *Recorded) ShowCurvePanels(name string, o exp.CurveOptions, panels ...Panel) error {
+	if err := r.Fill(); err != nil {
+		return err
+	}
 	var figs []*report.Figure
 	var all []string
 	for _, p := range panels {
@@ -378,6 +541,9 @@ func (r *Recorded) ShowCurvePanels(name string, o exp.CurveOptions, panels ...Pa
 // and saves it as name. A panel whose rows have no record is left out;
 // with none left, the missing note is written instead (NotRecorded).
 func (r *Recorded) ShowParams(name string, opts ...exp.ParamOptions) error {
+	if err := r.Fill(); err != nil {
+		return err
+	}
 	var figs []*report.Figure
 	for _, o := range opts {
 		f, err := r.Param(o)
@@ -405,6 +571,9 @@ func (r *Recorded) ShowParams(name string, opts ...exp.ParamOptions) error {
 // sampled candidates), with the rows not recorded yet in its notes; with
 // no ranks recorded, the missing note is written instead.
 func (r *Recorded) ShowRankTable(name string, metrics []string, full bool) error {
+	if err := r.Fill(); err != nil {
+		return err
+	}
 	tb, err := exp.RankTable(r.SweepResults, metrics, full)
 	if errors.Is(err, exp.ErrNoData) {
 		return NotRecorded(name, r)
@@ -412,10 +581,11 @@ func (r *Recorded) ShowRankTable(name string, metrics []string, full bool) error
 	if err != nil {
 		return err
 	}
-	tb.Title = strings.Replace(tb.Title, r.Sweep+":", "Ledger sweep "+r.Name+":", 1)
+	tb.Title = strings.Replace(tb.Title, r.Sweep+":", r.title()+":", 1)
 	if miss := r.MissingRows(); len(miss) > 0 {
 		tb.Notes = append(tb.Notes, "Not recorded yet: "+strings.Join(miss, "; ")+". `"+r.StatusCommand()+"` lists them.")
 	}
+	tb.Notes = append(tb.Notes, r.TableNotes()...)
 	return ShowTable(tb, name)
 }
 
@@ -424,7 +594,7 @@ func (r *Recorded) ShowRankTable(name string, metrics []string, full bool) error
 // head of its caption (report.WithNotice), the notice given (e.g. rows not
 // recorded yet) and, when the notebook trained its runs, where they came
 // from: "Reduced scale (KDREC_QUICK=1): not a result." or "Trained by this
-// notebook (KDREC_RETRAIN=1), not the ledger's runs."
+// notebook (KDREC_RETRAIN=1), not read from the results ledger."
 func ShowFigure(d report.Drawable, name, notice string) error {
 	switch {
 	case Quick():
@@ -446,7 +616,7 @@ const QuickNotice = "Reduced scale (KDREC_QUICK=1): not a result."
 
 // RetrainNotice is written on every figure drawn from runs the notebook
 // trained at full scale.
-const RetrainNotice = "Trained by this notebook (KDREC_RETRAIN=1), not the ledger's runs."
+const RetrainNotice = "Trained by this notebook (KDREC_RETRAIN=1), not read from the results ledger."
 
 func joinNotice(a, b string) string {
 	switch {
@@ -473,6 +643,9 @@ const MissingExt = ".missing.txt"
 func NotRecorded(name string, r *Recorded) error {
 	if r == nil {
 		return NotDrawn(name, "it is computed by the notebook from trained models, which no ledger record holds; set KDREC_RETRAIN=1 (full scale) or KDREC_QUICK=1 (reduced scale, not a result) to train them")
+	}
+	if r.trained() {
+		return fmt.Errorf("%s: the runs of %s that the notebook trained hold nothing to draw it from", name, r.Sweep)
 	}
 	var note, shown strings.Builder
 	n, total := r.Counts()
@@ -548,8 +721,15 @@ func rowNames(r *Recorded) []string {
 // that match any of patterns — a claim matches when the pattern matches its
 // sweep or its id (path.Match: "derrd-protocol", "de-*") — and displays
 // them with their verdicts and evidence.
+//
+// When the notebook trains, the claims are evaluated against the runs it
+// trained (at reduced scale a check of the code path, not a verdict).
 func (l *Ledger) ShowClaims(patterns ...string) error {
-	cs, err := exp.LoadClaims(filepath.Join(l.Dir(), "claims.json"))
+	if l.src == nil {
+		showMarkdown(fmt.Sprintf("_No claims: there is no results ledger in %s (set %s)._\n", LedgerDir(), EnvLedger))
+		return nil
+	}
+	cs, err := exp.LoadClaims(filepath.Join(l.src.Dir(), "claims.json"))
 	if err != nil {
 		return err
 	}
@@ -579,6 +759,12 @@ func (l *Ledger) ShowClaims(patterns ...string) error {
 	tb := exp.ClaimsTable(res)
 	n := exp.CountVerdicts(res)
 	tb.Title = "Claims (results/claims.json) evaluated against the ledger: " + what
+	switch {
+	case Quick():
+		tb.Title = "Claims (results/claims.json) evaluated against the runs this notebook trained at reduced scale (KDREC_QUICK=1: not a verdict): " + what
+	case Retrain():
+		tb.Title = "Claims (results/claims.json) evaluated against the runs this notebook trained (KDREC_RETRAIN=1): " + what
+	}
 	tb.Notes = append(tb.Notes, fmt.Sprintf("%d claims: %d hold, %d fail, %d without evidence yet, %d cannot run here.",
 		len(res), n[exp.Holds], n[exp.Fails], n[exp.NoEvidence], n[exp.CannotRun]))
 	if report.InNotebook() {

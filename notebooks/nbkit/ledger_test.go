@@ -61,7 +61,6 @@ func TestLedgerDraws(t *testing.T) {
 	t.Setenv(EnvFigures, figs)
 	t.Setenv(EnvQuick, "")
 	t.Setenv(EnvRetrain, "")
-	t.Setenv(EnvReference, "")
 	sw, err := l.Sweep("derrd-protocol")
 	if err != nil {
 		t.Fatal(err)
@@ -195,7 +194,6 @@ func TestShowFigureNotices(t *testing.T) {
 	} {
 		t.Setenv(EnvQuick, c.quick)
 		t.Setenv(EnvRetrain, c.retrain)
-		t.Setenv(EnvReference, "")
 		if err := ShowFigure(exampleFigure(), "n", "rows missing."); err != nil {
 			t.Fatal(err)
 		}

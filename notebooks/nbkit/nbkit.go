@@ -1,35 +1,27 @@
 // Package nbkit holds the little glue that kdrec's notebooks share: the
 // results ledger the notebooks draw from by default (ledger.go), the
 // switches that make them train instead (KDREC_RETRAIN for full scale,
-// KDREC_QUICK for the reduced scale, KDREC_REFERENCE for the dissertation's
-// protocol), the notebook's directories (cache, figures), an on-disk cache
-// of trained runs, and a cancellable context.
+// KDREC_QUICK for the reduced scale) and the training path that then fills
+// a ledger through exp.RunSweep (train.go), the notebook's directories
+// (cache, figures) and a cancellable context.
 //
-// A GoNB cell runs as a fresh process, so anything expensive is computed
-// once and loaded from disk afterwards: TrainBPR stores each trained model
-// with its training history as one checkpoint file, keyed by the split's
-// fingerprint and every option that changes the result; Cached does the
-// same for any JSON-encodable value. Nothing here is specific to one
-// notebook, and the library (kdlib) does all the work.
+// A GoNB cell runs as a fresh process, so anything trained is kept on
+// disk: the runs' records in a ledger, the models and teacher lists in the
+// artefact cache of exp.Env (keyed by the hash of what they are). Nothing
+// here is specific to one notebook, and the library (kdlib) does all the
+// work.
 package nbkit
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strings"
-	"time"
 
-	"github.com/kdrec/kdrec/kdlib/data"
-	"github.com/kdrec/kdrec/kdlib/exp"
 	"github.com/kdrec/kdrec/kdlib/model"
 	"github.com/kdrec/kdrec/kdlib/report"
-	"github.com/kdrec/kdrec/kdlib/train"
 )
 
 // EnvQuick names the environment variable that selects the reduced scale
@@ -54,45 +46,13 @@ func Pick[T any](full, quick T) T {
 	return full
 }
 
-// EnvReference names the environment variable that selects, at full scale,
-// the dissertation's own protocol (any value but "" and "0") where it is
-// longer than the one docs/reproduction.md reports: students trained up to
-// 1000 epochs with early stopping, where the report caps them at 100.
-const EnvReference = "KDREC_REFERENCE"
-
-// Reference reports whether the full scale is the dissertation's protocol
-// (KDREC_REFERENCE, and not KDREC_QUICK).
-func Reference() bool {
-	v := os.Getenv(EnvReference)
-	return !Quick() && v != "" && v != "0"
-}
-
-// PickFull is Pick for settings whose full scale has two levels: reference
-// under KDREC_REFERENCE (the dissertation's protocol, many hours per
-// chapter on two cores), report by default (the settings of the runs in
-// docs/reproduction.md, so a full-scale notebook loads those runs from the
-// cache and shows the same numbers), quick under KDREC_QUICK.
-func PickFull[T any](reference, report, quick T) T {
-	switch {
-	case Quick():
-		return quick
-	case Reference():
-		return reference
-	}
-	return report
-}
-
 // ScaleName names where the notebook's numbers come from, for its text:
 // "full scale, from the results ledger" (the default), "full scale,
-// retrained here" (KDREC_RETRAIN), "full scale, retrained at the
-// dissertation's protocol" (KDREC_REFERENCE) or "reduced scale"
-// (KDREC_QUICK).
+// retrained here" (KDREC_RETRAIN) or "reduced scale" (KDREC_QUICK).
 func ScaleName() string {
 	switch {
 	case Quick():
 		return "reduced scale"
-	case Reference():
-		return "full scale, retrained at the dissertation's protocol"
 	case Retrain():
 		return "full scale, retrained here"
 	}
@@ -112,9 +72,10 @@ func Dir() string {
 	return d
 }
 
-// CacheDir returns the artifact cache of the notebooks: $KDREC_CACHE when
+// CacheDir returns the notebooks' own cache directory: $KDREC_CACHE when
 // set (shared with the REPL and the tests), else .cache/ beside the
-// notebooks (ignored by git).
+// notebooks (ignored by git). The reduced scale keeps its artefacts there
+// (ArtifactDir).
 func CacheDir() string {
 	if d := os.Getenv("KDREC_CACHE"); d != "" {
 		return d
@@ -211,106 +172,4 @@ func SaveTable(tb *report.Table, name string) error {
 func ShowTable(tb *report.Table, name string) error {
 	report.DisplayTable(tb)
 	return SaveTable(tb, name)
-}
-
-// Cached returns the value stored under name in the cache directory
-// (cache/values/<name>.json), or computes it, stores it atomically and
-// returns it. name must identify everything the value depends on.
-func Cached[T any](name string, compute func() (T, error)) (T, error) {
-	path := filepath.Join(CacheDir(), "values", name+".json")
-	var v T
-	if b, err := os.ReadFile(path); err == nil {
-		if err := json.Unmarshal(b, &v); err == nil {
-			return v, nil
-		}
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return v, err
-	}
-	v, err := compute()
-	if err != nil {
-		return v, err
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return v, fmt.Errorf("cache %s: %w", name, err)
-	}
-	return v, model.WriteFileAtomic(path, b)
-}
-
-// Run is a trained BPR model with its history, from the cache or fresh.
-type Run struct {
-	// Model is the trained model (see exp.TrainBPR for which state).
-	Model *model.BPR
-	// Result is the training history: per-epoch losses and the validation
-	// and test metrics of every evaluation.
-	Result *train.Result
-	// Test holds the mean test metrics of Model.
-	Test map[string]float64
-	// Seconds is the wall time of the original training run.
-	Seconds float64
-	// Path is the checkpoint file; Cached says whether it was loaded.
-	Path   string
-	Cached bool
-}
-
-// RunKey returns the cache key of a BPR run: the split's fingerprint and
-// every option of o that changes the result.
-func RunKey(s *data.Split, o exp.BPROptions) string {
-	return fmt.Sprintf("bpr-%s-d%d-seed%d-%s-ep%d-every%d-pat%d-start%t-lazy%t",
-		exp.SplitFingerprint(s), o.Dim, o.Seed, o.Protocol, o.Epochs, o.EvalEvery, o.Patience, o.EvalAtStart, o.LazyAdam)
-}
-
-// TrainBPR is exp.TrainBPR with the on-disk cache: the run is loaded from
-// cache/runs/<RunKey>.ckpt when present and intact, otherwise trained (with
-// progress on o.Log) and saved atomically with its history.
-func TrainBPR(ctx context.Context, s *data.Split, o exp.BPROptions) (*Run, error) {
-	path := filepath.Join(CacheDir(), "runs", RunKey(s, o)+".ckpt")
-	if r, err := loadRun(path); err == nil {
-		return r, nil
-	} else if !errors.Is(err, fs.ErrNotExist) && o.Log != nil {
-		fmt.Fprintf(o.Log, "cache: %v; retraining\n", err)
-	}
-	start := time.Now()
-	br, err := exp.TrainBPR(ctx, s, o)
-	if err != nil {
-		return nil, err
-	}
-	r := &Run{Model: br.Model, Result: br.Result, Test: br.Test.Means(), Seconds: time.Since(start).Seconds(), Path: path}
-	hist, err := json.Marshal(r.Result)
-	if err != nil {
-		return nil, err
-	}
-	test, err := json.Marshal(r.Test)
-	if err != nil {
-		return nil, err
-	}
-	meta := map[string]string{"split": s.Name, "result": string(hist), "test": string(test),
-		"seconds": fmt.Sprint(r.Seconds), "trained": time.Now().UTC().Format(time.RFC3339)}
-	if err := model.Save(path, r.Model, meta); err != nil {
-		return nil, err
-	}
-	return r, nil
-}
-
-func loadRun(path string) (*Run, error) {
-	if _, err := os.Stat(path); err != nil {
-		return nil, err
-	}
-	c, meta, err := model.Load(path)
-	if err != nil {
-		return nil, err
-	}
-	m, ok := c.(*model.BPR)
-	if !ok {
-		return nil, fmt.Errorf("%s: a %s checkpoint, not bpr", path, c.Kind())
-	}
-	r := &Run{Model: m, Path: path, Cached: true}
-	if err := json.Unmarshal([]byte(meta["result"]), &r.Result); err != nil {
-		return nil, fmt.Errorf("%s: history: %w", path, err)
-	}
-	if err := json.Unmarshal([]byte(meta["test"]), &r.Test); err != nil {
-		return nil, fmt.Errorf("%s: test metrics: %w", path, err)
-	}
-	fmt.Sscan(meta["seconds"], &r.Seconds)
-	return r, nil
 }

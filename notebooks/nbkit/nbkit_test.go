@@ -1,14 +1,9 @@
 package nbkit
 
 import (
-	"context"
-	"os"
-	"path/filepath"
-	"slices"
+	"strings"
 	"testing"
 
-	"github.com/kdrec/kdrec/datasets"
-	"github.com/kdrec/kdrec/kdlib/data"
 	"github.com/kdrec/kdrec/kdlib/exp"
 )
 
@@ -22,37 +17,22 @@ func TestScaleAndDirs(t *testing.T) {
 		t.Error("KDREC_QUICK=0 taken as quick")
 	}
 	for _, c := range []struct {
-		quick, ref string
-		want       int
-	}{{"", "", 100}, {"", "1", 1000}, {"", "0", 100}, {"1", "", 20}, {"1", "1", 20}} {
-		t.Setenv(EnvQuick, c.quick)
-		t.Setenv(EnvReference, c.ref)
-		if got := PickFull(1000, 100, 20); got != c.want {
-			t.Errorf("KDREC_QUICK=%q KDREC_REFERENCE=%q: PickFull gave %d, want %d", c.quick, c.ref, got, c.want)
-		}
-		if (c.want == 1000) != Reference() || (c.want == 20) != Quick() {
-			t.Errorf("KDREC_QUICK=%q KDREC_REFERENCE=%q: Quick %v, Reference %v", c.quick, c.ref, Quick(), Reference())
-		}
-	}
-	for _, c := range []struct {
-		quick, ref, retrain, want string
-		ledger                    bool
+		quick, retrain, want string
+		ledger               bool
 	}{
-		{"1", "1", "", "reduced scale", false},
-		{"1", "", "1", "reduced scale", false},
-		{"", "", "", "full scale, from the results ledger", true},
-		{"", "", "0", "full scale, from the results ledger", true},
-		{"", "", "1", "full scale, retrained here", false},
-		{"", "1", "", "full scale, retrained at the dissertation's protocol", false},
+		{"1", "", "reduced scale", false},
+		{"1", "1", "reduced scale", false},
+		{"", "", "full scale, from the results ledger", true},
+		{"", "0", "full scale, from the results ledger", true},
+		{"", "1", "full scale, retrained here", false},
 	} {
 		t.Setenv(EnvQuick, c.quick)
-		t.Setenv(EnvReference, c.ref)
 		t.Setenv(EnvRetrain, c.retrain)
 		if got := ScaleName(); got != c.want {
-			t.Errorf("KDREC_QUICK=%q KDREC_REFERENCE=%q KDREC_RETRAIN=%q: scale name %q, want %q", c.quick, c.ref, c.retrain, got, c.want)
+			t.Errorf("KDREC_QUICK=%q KDREC_RETRAIN=%q: scale name %q, want %q", c.quick, c.retrain, got, c.want)
 		}
 		if FromLedger() != c.ledger || Retrain() == c.ledger {
-			t.Errorf("KDREC_QUICK=%q KDREC_REFERENCE=%q KDREC_RETRAIN=%q: FromLedger %v, Retrain %v", c.quick, c.ref, c.retrain, FromLedger(), Retrain())
+			t.Errorf("KDREC_QUICK=%q KDREC_RETRAIN=%q: FromLedger %v, Retrain %v", c.quick, c.retrain, FromLedger(), Retrain())
 		}
 	}
 	t.Setenv("GONB_DIR", "/nb")
@@ -67,59 +47,46 @@ func TestScaleAndDirs(t *testing.T) {
 	}
 }
 
-func TestCached(t *testing.T) {
-	t.Setenv("KDREC_CACHE", t.TempDir())
-	calls := 0
-	f := func() ([]int, error) { calls++; return []int{1, 2}, nil }
-	for range 2 {
-		v, err := Cached("x", f)
-		if err != nil || !slices.Equal(v, []int{1, 2}) {
-			t.Fatalf("%v %v", v, err)
-		}
+// TestArtifactAndRecordDirs: the training path keeps its artefacts in the
+// notebooks' cache at reduced scale and in kdrec's at full scale (both
+// $KDREC_CACHE when set), and records into a scratch ledger there, or at
+// full scale into KDREC_RECORD's.
+func TestArtifactAndRecordDirs(t *testing.T) {
+	t.Setenv("GONB_DIR", "/nb")
+	t.Setenv("KDREC_CACHE", "")
+	t.Setenv(EnvRecord, "")
+	t.Setenv(EnvQuick, "1")
+	if ArtifactDir() != "/nb/.cache" || RecordDir() != "/nb/.cache/ledger/quick" {
+		t.Errorf("quick: artefacts %s, ledger %s", ArtifactDir(), RecordDir())
 	}
-	if calls != 1 {
-		t.Errorf("computed %d times", calls)
+	t.Setenv(EnvRecord, "/mine")
+	if RecordDir() != "/nb/.cache/ledger/quick" {
+		t.Errorf("quick records into %s: reduced-scale records are no results", RecordDir())
+	}
+	t.Setenv(EnvQuick, "")
+	if ArtifactDir() != exp.CacheDir() || RecordDir() != "/mine" {
+		t.Errorf("full: artefacts %s, ledger %s", ArtifactDir(), RecordDir())
+	}
+	t.Setenv(EnvRecord, "")
+	t.Setenv("KDREC_CACHE", "/c")
+	if ArtifactDir() != "/c" || RecordDir() != "/c/ledger/full" {
+		t.Errorf("KDREC_CACHE: artefacts %s, ledger %s", ArtifactDir(), RecordDir())
 	}
 }
 
-func TestTrainBPRCache(t *testing.T) {
-	dir := t.TempDir()
-	t.Setenv("KDREC_CACHE", dir)
-	x, err := datasets.Load("citeulike-t")
-	if err != nil {
-		t.Fatal(err)
+func TestLogWriterShortensPaths(t *testing.T) {
+	t.Setenv("KDREC_CACHE", "/some/cache")
+	var b strings.Builder
+	w := &shortPaths{w: nopCloser{&b}, dir: []byte(ArtifactDir())}
+	if n, err := w.Write([]byte("loaded /some/cache/teachers/x.ckpt\n")); err != nil || n != 35 {
+		t.Fatalf("%d %v", n, err)
 	}
-	s, err := data.LeaveOneOut(x, 0, 20)
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := exp.BPROptions{Dim: 4, Seed: 1, Protocol: exp.LOO, Epochs: 2, EvalEvery: 1}
-	a, err := TrainBPR(context.Background(), s, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := TrainBPR(context.Background(), s, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a.Cached || !b.Cached {
-		t.Fatalf("cached flags %v %v", a.Cached, b.Cached)
-	}
-	if !slices.Equal(a.Model.P.W, b.Model.P.W) || len(b.Result.History) != len(a.Result.History) || b.Test["HR@10"] != a.Test["HR@10"] {
-		t.Error("cached run differs")
-	}
-	if _, c := b.Result.TestCurve("HR@10"); len(c) != 2 {
-		t.Errorf("curve %v", c)
-	}
-	// A corrupt checkpoint is retrained.
-	if err := os.WriteFile(a.Path, []byte("junk"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	c, err := TrainBPR(context.Background(), s, o)
-	if err != nil || c.Cached {
-		t.Fatalf("corrupt cache: %v cached=%v", err, c != nil && c.Cached)
-	}
-	if filepath.Dir(c.Path) != filepath.Join(dir, "runs") {
-		t.Errorf("path %s", c.Path)
+	if b.String() != "loaded $KDREC_CACHE/teachers/x.ckpt\n" {
+		t.Errorf("%q", b.String())
 	}
 }
+
+type nopCloser struct{ w *strings.Builder }
+
+func (n nopCloser) Write(p []byte) (int, error) { return n.w.Write(p) }
+func (n nopCloser) Close() error                { return nil }
