@@ -174,7 +174,7 @@ func trainSchema(sh *Shell, args []string) ([]Option, error) {
 	for _, m := range distill.Methods() {
 		if m.Kind == distill.EnsembleKD {
 			kd.Elsewhere[m.Name] = fmt.Sprintf("%s distils an ensemble of several teachers' trajectories, which a shell session (one teacher) does not train; "+
-				"run it with `reproduce hetcomp-table` or exp.HetCompReproduce", m.Name)
+				"run it with `reproduce hetcomp-table` (a built-in spec, as kdsweep runs it)", m.Name)
 		}
 	}
 	schema = append(schema, kd,

@@ -863,3 +863,38 @@ func ParamTable(sr *SweepResults, x, metric, source string) *report.Table {
 	}
 	return t
 }
+
+// Spread is the mean and sample standard deviation of a metric over seeds.
+type Spread struct {
+	// Mean and Std are the mean and the sample standard deviation.
+	Mean, Std float64
+	// N is the number of values.
+	N int
+}
+
+// String formats the spread as "mean ± std" (just the mean for one seed).
+func (s Spread) String() string {
+	if s.N <= 1 {
+		return fmt.Sprintf("%.4f", s.Mean)
+	}
+	return fmt.Sprintf("%.4f ± %.4f", s.Mean, s.Std)
+}
+
+// SpreadOf returns the mean and sample standard deviation of xs.
+func SpreadOf(xs []float64) Spread {
+	s := Spread{N: len(xs)}
+	if s.N == 0 {
+		return s
+	}
+	for _, x := range xs {
+		s.Mean += x
+	}
+	s.Mean /= float64(s.N)
+	if s.N > 1 {
+		for _, x := range xs {
+			s.Std += (x - s.Mean) * (x - s.Mean)
+		}
+		s.Std = math.Sqrt(s.Std / float64(s.N-1))
+	}
+	return s
+}

@@ -3,6 +3,9 @@ package exp
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kdrec/kdrec/kdlib/data"
 	"github.com/kdrec/kdrec/kdlib/model"
 )
 
@@ -451,4 +455,65 @@ func formatBytes(n int64) string {
 		return strconv.FormatFloat(float64(n)/(1<<10), 'f', 1, 64) + " kB"
 	}
 	return strconv.FormatInt(n, 10) + " B"
+}
+
+// CacheDir returns kdrec's artifact cache directory: $KDREC_CACHE when set,
+// otherwise "kdrec" under the user's cache directory (~/.cache/kdrec on
+// Linux), or under the system temporary directory as a last resort.
+func CacheDir() string {
+	if d := os.Getenv("KDREC_CACHE"); d != "" {
+		return d
+	}
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "kdrec")
+	}
+	return filepath.Join(os.TempDir(), "kdrec-cache")
+}
+
+// SplitFingerprint returns a short hex digest of everything in s that a
+// trained model depends on (training pairs, held-out items, candidates), so
+// cached artifacts are never reused across different splits.
+func SplitFingerprint(s *data.Split) string {
+	h := sha256.New()
+	var b [8]byte
+	put := func(x int) {
+		binary.LittleEndian.PutUint64(b[:], uint64(x))
+		h.Write(b[:])
+	}
+	putRows := func(rows [][]int32) {
+		put(len(rows))
+		for _, r := range rows {
+			put(len(r))
+			for _, x := range r {
+				put(int(x))
+			}
+		}
+	}
+	put(s.Train.NumUsers)
+	put(s.Train.NumItems)
+	for u := 0; u < s.Train.NumUsers; u++ {
+		row := s.Train.Items(u)
+		put(len(row))
+		for _, i := range row {
+			put(int(i))
+		}
+	}
+	putRows(s.Valid)
+	putRows(s.Test)
+	putRows(s.Candidates)
+	return hex.EncodeToString(h.Sum(nil)[:8])
+}
+
+// FileHash returns the hex SHA-256 of a file's contents.
+func FileHash(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("hash %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }

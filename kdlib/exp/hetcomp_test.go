@@ -11,7 +11,6 @@ import (
 	"github.com/kdrec/kdrec/kdlib/data"
 	"github.com/kdrec/kdrec/kdlib/distill"
 	"github.com/kdrec/kdrec/kdlib/nn"
-	"github.com/kdrec/kdrec/kdlib/report"
 )
 
 // hcTinySplit is a synthetic 60/20/20 split with some structure: users
@@ -50,27 +49,23 @@ func hcTinyTeachers() []HetCompTeacherSpec {
 	return out
 }
 
-// TestHetCompPipelineTiny runs the whole experiment on a tiny synthetic
-// data set twice: the second run must come from the cache and give the
-// same report; it also draws the curve figure.
-func TestHetCompPipelineTiny(t *testing.T) {
+// TestTrajectoriesTiny trains the six teachers' trajectories on a tiny
+// synthetic split twice: four ordered stage checkpoints each and no
+// per-evaluation checkpoint left behind; the second call loads them from
+// the cache. Bad options are refused with clear errors.
+func TestTrajectoriesTiny(t *testing.T) {
 	s := hcTinySplit(t)
-	dir := t.TempDir()
-	o := HetCompOptions{Dataset: "tiny", Trajectory: TrajectoryOptions{Teachers: hcTinyTeachers(), N: 20, CacheDir: dir},
-		Epochs: 20, EvalEvery: 2, Patience: 3, LR: 0.01, BatchSize: 64, Temperatures: []float64{2, 5},
-		HetComp: hcTinyOptions(), ListN: 20, RRD: distill.RRDOptions{K: 5, L: 5},
-		CLDRD: distill.CLDRDOptions{Stages: []distill.CLDRDStage{{Top: 2, Hard: 3, Semi: 3}, {Top: 4, Hard: 2, Semi: 2}, {Top: 8}}, HardDepth: 10, SemiDepth: 20},
-		DCD:   distill.DCDOptions{Pool: 10, K: 4, L: 4}}
-	rep, err := HetCompReproduce(context.Background(), s, o)
+	o := TrajectoryOptions{Teachers: hcTinyTeachers(), N: 20, CacheDir: t.TempDir()}
+	tts, err := BuildTrajectories(context.Background(), s, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Teachers) != 6 || len(rep.Runs) != 5 {
-		t.Fatalf("%d teachers, %d runs", len(rep.Teachers), len(rep.Runs))
+	if len(tts) != 6 {
+		t.Fatalf("%d trajectories", len(tts))
 	}
-	for _, tt := range rep.Teachers {
-		if len(tt.StageEpochs) != 4 || !slices.IsSorted(tt.StageEpochs) {
-			t.Errorf("%s: stage epochs %v", tt.Spec.Name, tt.StageEpochs)
+	for _, tt := range tts {
+		if len(tt.StageEpochs) != 4 || !slices.IsSorted(tt.StageEpochs) || len(tt.CurveEpochs) < 2 || tt.CurveEpochs[0] != 0 {
+			t.Errorf("%s: stage epochs %v, curve epochs %v", tt.Spec.Name, tt.StageEpochs, tt.CurveEpochs)
 		}
 		for v := range tt.StageEpochs {
 			if _, err := os.Stat(filepath.Join(tt.Dir, "stage"+string(rune('0'+v))+".ckpt")); err != nil {
@@ -81,67 +76,24 @@ func TestHetCompPipelineTiny(t *testing.T) {
 			t.Errorf("%s: left %d per-evaluation checkpoints", tt.Spec.Name, len(m))
 		}
 	}
-	for _, r := range rep.Runs {
-		if r.Test["Recall@50"] <= 0 || len(r.CurveEpochs) < 2 || r.CurveEpochs[0] != 0 {
-			t.Errorf("%s: test %v curve %v", r.Method, r.Test, r.CurveEpochs)
-		}
-	}
-	hc := rep.Runs[4]
-	if hc.Method != "hetcomp" || len(hc.DKC) == 0 {
-		t.Errorf("hetcomp run without DKC history: %+v", hc)
-	}
-	// Reuse: same numbers, from the cache.
-	rep2, err := HetCompReproduce(context.Background(), s, o)
+	again, err := BuildTrajectories(context.Background(), s, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for k := range rep.Runs {
-		if !rep2.Runs[k].Cached || !rep2.Teachers[0].Cached {
-			t.Error("second run was not served from the cache")
-		}
-		if rep2.Runs[k].Test["NDCG@50"] != rep.Runs[k].Test["NDCG@50"] {
-			t.Errorf("%s: cached NDCG@50 %v, first %v", rep.Runs[k].Method, rep2.Runs[k].Test["NDCG@50"], rep.Runs[k].Test["NDCG@50"])
+	for k, tt := range again {
+		if !tt.Cached || !slices.Equal(tt.StageEpochs, tts[k].StageEpochs) || tt.Test["Recall@50"] != tts[k].Test["Recall@50"] {
+			t.Errorf("%s: not the cached trajectory", tt.Spec.Name)
 		}
 	}
-	if rep2.EnsembleTest["Recall@50"] != rep.EnsembleTest["Recall@50"] {
-		t.Error("ensemble differs on reload")
-	}
-	md := rep.Markdown()
-	for _, want := range []string{"Ensemble (T=", "HetComp (MF d=6)", "DCD", "CL-DRD", "RRD (top-K)", "Student w/o KD", "I-AE (iae d=8)"} {
-		if !strings.Contains(md, want) {
-			t.Errorf("report lacks %q:\n%s", want, md)
-		}
-	}
-	f, err := rep.Curve()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := report.Encode(f, report.SVG); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// hcTinyOptions scales HetComp's list lengths to a 90-item catalogue.
-func hcTinyOptions() distill.HetCompOptions {
-	return distill.HetCompOptions{K: 10, LongK: 5, ShortK: 2, DistK: 10, Start: 2, Period: 2}
-}
-
-func TestHetCompOptionsErrors(t *testing.T) {
-	s := hcTinySplit(t)
 	for _, c := range []struct {
-		o    HetCompOptions
+		o    TrajectoryOptions
 		want string
 	}{
-		{HetCompOptions{Methods: []string{"kd"}}, "unknown method \"kd\""},
-		{HetCompOptions{Temperatures: []float64{-1}}, "Temperatures must be > 0"},
-		{HetCompOptions{Dim: -1}, "need Dim"},
-		{HetCompOptions{ListN: 100}, "cl-drd reaches ensemble rank 200 (CLDRD.SemiDepth) but ListN is 100"},
-		{HetCompOptions{Trajectory: TrajectoryOptions{Fractions: []float64{0.5, 0.2}}}, "Fractions must be increasing"},
-		{HetCompOptions{Trajectory: TrajectoryOptions{Teachers: []HetCompTeacherSpec{{Name: "X", Kind: "svd", Dim: 4, Epochs: 1, EvalEvery: 1}}, CacheDir: t.TempDir()}}, "unknown kind \"svd\""},
-		{HetCompOptions{Trajectory: TrajectoryOptions{Teachers: []HetCompTeacherSpec{{Name: "X", Kind: "bpr"}}}}, "teacher \"X\": need Dim"},
+		{TrajectoryOptions{Fractions: []float64{0.5, 0.2}}, "Fractions must be increasing"},
+		{TrajectoryOptions{Teachers: []HetCompTeacherSpec{{Name: "X", Kind: "svd", Dim: 4, Epochs: 1, EvalEvery: 1}}, CacheDir: t.TempDir()}, "unknown kind \"svd\""},
+		{TrajectoryOptions{Teachers: []HetCompTeacherSpec{{Name: "X", Kind: "bpr"}}}, "teacher \"X\": need Dim"},
 	} {
-		_, err := HetCompReproduce(context.Background(), s, c.o)
-		if err == nil || !strings.Contains(err.Error(), c.want) {
+		if _, err := BuildTrajectories(context.Background(), s, c.o); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: error %v, want %q", c.o, err, c.want)
 		}
 	}

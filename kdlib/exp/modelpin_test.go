@@ -132,7 +132,8 @@ func TestPinnedExpModels(t *testing.T) {
 		got[c.name] = fmt.Sprintf("%s %s %s %d", built, ckptSum(t, tm), final, b.Examples)
 	}
 	// The registered trainers with the normalised optimiser settings (bpr
-	// went to TrainBPR when the numbers were recorded, TrainModel now).
+	// went to the former exp.TrainBPR when the numbers were recorded,
+	// TrainModel now).
 	for _, c := range cases {
 		tr, err := lookupTrainer(c.m.Kind)
 		if err != nil {
@@ -142,7 +143,7 @@ func TestPinnedExpModels(t *testing.T) {
 		m.LR, m.WeightDecay, m.BatchSize = defaultLR, new(float64(defaultWD)), defaultBatch
 		key := ModelKey{Model: m, Seed: 5, Protocol: Full, Budget: Budget{Epochs: 2, EvalEvery: 1}}
 		if c.name == "bpr-opts" {
-			continue // TrainBPR took no params
+			continue // the former TrainBPR took no params
 		}
 		tm, res, err := tr(context.Background(), s, key, nil)
 		if err != nil {

@@ -200,9 +200,13 @@ func TestPinnedKD(t *testing.T) {
 	}
 }
 
-// TestPinnedDriverTerms trains a student for 2 epochs with the terms of the
-// chapter drivers (RankingTerms, LatentTerm: each method at its reference
-// options) and checks the final weights against the recorded ones.
+// TestPinnedDriverTerms trains a student for 2 epochs with the terms the
+// chapter drivers built before they became built-in specs — each method at
+// its reference options as KDTerms builds them from a spec's terms: the
+// ranking methods over teacher lists of length n = 60 ("rrd-topk" is RRD
+// with sample=false), DE and HTD with 5 experts — and checks the final
+// weights against the ones recorded from the drivers (RankingTerms,
+// LatentTerm), so the specs train what the drivers trained.
 func TestPinnedDriverTerms(t *testing.T) {
 	env, _ := NewEnv("", nil)
 	s := pinSpec()
@@ -248,6 +252,19 @@ func TestPinnedDriverTerms(t *testing.T) {
 			t.Errorf("%s: fingerprint %s, pinned %q", name, fp, w)
 		}
 	}
+	terms := func(st *model.BPR, ts ...KDTerm) []train.Term {
+		kd, err := KDTerms(ts, distill.Env{Teacher: teacher, Student: st, Seed: 1,
+			Lists: func(n int, itemSide bool) (*distill.TeacherLists, error) {
+				if n != lists.Users.N {
+					return nil, fmt.Errorf("lists of length %d asked, %d built", n, lists.Users.N)
+				}
+				return lists, nil
+			}})
+		if err != nil {
+			t.Fatalf("%v: %v", ts, err)
+		}
+		return kd
+	}
 	newStudent := func() *model.BPR {
 		st, err := model.NewBPR(model.BPRConfig{Users: split.NumUsers(), Items: split.NumItems(), Dim: 4, Seed: 1})
 		if err != nil {
@@ -255,32 +272,26 @@ func TestPinnedDriverTerms(t *testing.T) {
 		}
 		return st
 	}
-	for _, m := range []string{"rd", "cd", "rrd", "rrd-topk", "ir-rrd", "de", "de-rrd"} {
+	n := Options{"n": 60}
+	for _, c := range []struct {
+		name string
+		term KDTerm
+	}{
+		{"ranking/rd", KDTerm{Method: "rd", Options: n}},
+		{"ranking/cd", KDTerm{Method: "cd", Options: n}},
+		{"ranking/rrd", KDTerm{Method: "rrd", Options: n}},
+		{"ranking/rrd-topk", KDTerm{Method: "rrd", Options: Options{"n": 60, "sample": false}}},
+		{"ranking/ir-rrd", KDTerm{Method: "ir-rrd", Options: n}},
+		{"ranking/de", KDTerm{Method: "de"}},
+		{"ranking/de-rrd", KDTerm{Method: "de-rrd", Options: n}},
+		{"latent/hint", KDTerm{Method: "hint"}},
+		{"latent/de", KDTerm{Method: "de", Options: Options{"experts": 5}}},
+		{"latent/phr", KDTerm{Method: "phr"}},
+		{"latent/ftd", KDTerm{Method: "ftd"}},
+		{"latent/htd", KDTerm{Method: "htd", Options: Options{"groups": 5}}},
+	} {
 		st := newStudent()
-		kd, err := RankingTerms(m, teacher, lists, st, 1)
-		if err != nil {
-			t.Fatalf("%s: %v", m, err)
-		}
-		fit("ranking/"+m, st, kd)
-	}
-	for _, m := range []string{LatentHint, LatentDE, LatentPHR, LatentFTD, LatentHTD} {
-		st := newStudent()
-		o := LatentOptions{}
-		if m == LatentDE {
-			d := distill.DefaultDE()
-			d.Experts = 5
-			o.DE = &d
-		}
-		if m == LatentHTD {
-			h := distill.DefaultHTD()
-			h.Groups = 5
-			o.HTD = &h
-		}
-		term, err := LatentTerm(m, teacher, st, o, 1)
-		if err != nil {
-			t.Fatalf("%s: %v", m, err)
-		}
-		fit("latent/"+m, st, []train.Term{term})
+		fit(c.name, st, terms(st, c.term))
 	}
 	if os.Getenv("KDREC_PIN_PRINT") != "" {
 		t.Logf("fingerprints:\n%s", strings.Join(got, "\n"))
@@ -288,7 +299,7 @@ func TestPinnedDriverTerms(t *testing.T) {
 }
 
 // pinnedDriver and pinnedDriverPortable are TestPinnedDriverTerms'
-// fingerprints (see pinnedKD).
+// fingerprints (see pinnedKD), recorded from the drivers' own builders.
 var (
 	pinnedDriver = map[string]string{
 		"ranking/rd":       "fc27c1556a41de1f",

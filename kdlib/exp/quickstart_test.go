@@ -9,33 +9,36 @@ import (
 	"testing"
 
 	"github.com/kdrec/kdrec/datasets"
-	"github.com/kdrec/kdrec/kdlib/data"
 )
 
 // TestBPRLearnsCiteULike trains the d=20 student briefly on the embedded
-// CiteULike-t and checks that it ranks held-out items far better than
-// chance (HR@5 = 5/500 = 0.01 for a random model) — a real run on real data.
+// CiteULike-t through exp.Execute and checks that it ranks held-out items
+// far better than chance (HR@5 = 5/500 = 0.01 for a random model) — a real
+// run on real data.
 func TestBPRLearnsCiteULike(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains on CiteULike")
 	}
-	x, err := datasets.Load("citeulike-t")
+	run, err := NewRun(RunSpec{Dataset: DatasetSpec{Name: "citeulike-t"}, Split: SplitSpec{Kind: SplitLOO},
+		Student: ModelSpec{Kind: "bpr", Dim: 20}, Protocol: LOO, Budget: Budget{Epochs: 40, EvalEvery: 10}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := data.LeaveOneOut(x, 0, data.DefaultNumCandidates)
+	env, _ := NewEnv("", nil)
+	rec, err := Execute(context.Background(), run, env)
 	if err != nil {
 		t.Fatal(err)
 	}
-	run, err := TrainBPR(context.Background(), s, BPROptions{Dim: 20, Protocol: LOO, Epochs: 40, EvalEvery: 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hr := run.Test.Mean("HR@5")
+	hr := rec.Result.Final["HR@5"]
 	if !(hr > 0.25) {
 		t.Fatalf("test HR@5 after 40 epochs = %.4f, want > 0.25", hr)
 	}
-	_, curve := run.Result.TestCurve("HR@5")
+	var curve []float64
+	for _, p := range rec.Result.Curve {
+		if v, ok := p.Test["HR@5"]; ok {
+			curve = append(curve, v)
+		}
+	}
 	if len(curve) != 4 || !(curve[3] > curve[0]) {
 		t.Fatalf("test HR@5 curve %v does not rise", curve)
 	}

@@ -9,27 +9,24 @@ import (
 
 	"github.com/kdrec/kdrec/datasets"
 	"github.com/kdrec/kdrec/internal/datatest"
-	"github.com/kdrec/kdrec/kdlib/data"
 )
 
-// authorsSplit loads one of the authors' CiteULike splits from
-// KDREC_DATASETS, skipping the test when the variable is unset.
-func authorsSplit(t *testing.T, name string) *data.Split {
-	dir := os.Getenv(datasets.EnvDir)
-	if dir == "" {
+// authorsRun makes the run of a BPR model of size dim on one of the
+// authors' CiteULike splits from KDREC_DATASETS (derrd-loo evaluated by
+// sampled LOO, 499 candidates re-sampled with seed 0 since their file is not
+// shipped; td-loo by full ranking), skipping the test when the variable is
+// unset.
+func authorsRun(t *testing.T, split string, p Protocol, dim int, b Budget, lazy bool) *Run {
+	t.Helper()
+	if os.Getenv(datasets.EnvDir) == "" {
 		datatest.Skipf(t, "%s not set: the authors' CiteULike splits are read from the shared datasets folder", datasets.EnvDir)
 	}
-	s, err := datasets.LoadSplit("citeulike-t", datasets.SplitName(name), datasets.Dir(dir))
+	r, err := NewRun(RunSpec{Dataset: DatasetSpec{Name: "citeulike-t"}, Split: SplitSpec{Kind: SplitImport, Name: split},
+		Student: ModelSpec{Kind: "bpr", Dim: dim, LazyAdam: lazy}, Protocol: p, Budget: b})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if name == "derrd-loo" {
-		// The authors' candidates_0 file is not available: re-sample 499 per user.
-		if err := data.SampleCandidates(s, 0, data.DefaultNumCandidates); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return s
+	return r
 }
 
 func long(t *testing.T) {
@@ -38,13 +35,15 @@ func long(t *testing.T) {
 	}
 }
 
-// TestReproduceBPRLOO trains BPR d=20 and d=100 on the DE-RRD LOO split with
+// TestReproduceBPRLOO runs BPR d=20 and d=100 on the DE-RRD LOO split with
 // the reference protocol (1000 epochs max, patience 20, evaluation every
-// epoch, test values at the best validation epoch per cut-off) and checks
-// them against the authors' logs (methods.md §4.2a).
+// epoch, test values at the best validation epoch per cut-off) through
+// exp.Execute and checks them against the authors' logs (methods.md
+// §4.2a). The ledger's derrd-protocol sweep records the same runs with
+// three seeds, and results/claims.json states the comparison.
 func TestReproduceBPRLOO(t *testing.T) {
 	long(t)
-	s := authorsSplit(t, "derrd-loo")
+	env, _ := NewEnv("", os.Stderr)
 	var md strings.Builder
 	md.WriteString("| run | best epochs (H@5/H@10/H@20) | H@5 | N@5 | M@5 | H@10 | N@10 | M@10 | H@20 | N@20 | M@20 | authors H@5 / N@5 | s/epoch |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, c := range []struct {
@@ -52,21 +51,21 @@ func TestReproduceBPRLOO(t *testing.T) {
 		lazy       bool
 		hr5, ndcg5 float64
 	}{{20, false, 0.4486, 0.3353}, {100, false, 0.5286, 0.4095}, {20, true, 0.4486, 0.3353}} {
-		run, err := TrainBPR(context.Background(), s, BPROptions{Dim: c.dim, Seed: 0, Protocol: LOO, Epochs: 1000, EvalEvery: 1, Patience: 20,
-			LazyAdam: c.lazy, Log: os.Stderr, Plain: true})
+		rec, err := Execute(context.Background(), authorsRun(t, "derrd-loo", LOO, c.dim, Budget{Epochs: 1000, EvalEvery: 1, Patience: 20}, c.lazy), env)
 		if err != nil {
 			t.Fatal(err)
 		}
-		bt := run.Result.BestTest("HR")
+		res := &rec.Result
+		bt := res.Best
 		name := fmt.Sprintf("BPR d=%d", c.dim)
 		if c.lazy {
 			name += " (lazy Adam)"
 		}
-		fmt.Fprintf(&md, "| %s | %d/%d/%d |", name, run.Result.Best["HR@5"].Epoch, run.Result.Best["HR@10"].Epoch, run.Result.Best["HR@20"].Epoch)
+		fmt.Fprintf(&md, "| %s | %d/%d/%d |", name, res.BestEpoch["HR@5"], res.BestEpoch["HR@10"], res.BestEpoch["HR@20"])
 		for _, k := range []string{"HR@5", "NDCG@5", "MRR@5", "HR@10", "NDCG@10", "MRR@10", "HR@20", "NDCG@20", "MRR@20"} {
 			fmt.Fprintf(&md, " %.4f |", bt[k])
 		}
-		fmt.Fprintf(&md, " %.4f / %.4f | %.3f |\n", c.hr5, c.ndcg5, run.Result.MeanEpochSeconds())
+		fmt.Fprintf(&md, " %.4f / %.4f | %.3f |\n", c.hr5, c.ndcg5, res.MeanEpochSeconds())
 		t.Logf("%s: best-per-cut-off test %v", name, bt)
 		if !c.lazy && (abs(bt["HR@5"]-c.hr5) > 0.02 || abs(bt["NDCG@5"]-c.ndcg5) > 0.02) {
 			t.Errorf("%s: H@5 %.4f N@5 %.4f, authors %.4f %.4f (tolerance 0.02)", name, bt["HR@5"], bt["NDCG@5"], c.hr5, c.ndcg5)
@@ -75,12 +74,13 @@ func TestReproduceBPRLOO(t *testing.T) {
 	t.Log("\n" + md.String())
 }
 
-// TestReproduceBPRTD trains BPR d=20 and d=200 on the TD split for 100
-// epochs, evaluating full-ranking test Recall@50 every 10 epochs, and
-// compares the curve with the TD notebook (methods.md §4.2b).
+// TestReproduceBPRTD runs BPR d=20 and d=200 on the TD split for 100
+// epochs through exp.Execute, evaluating full-ranking test Recall@50 before
+// training and every 10 epochs, and compares the curve with the TD
+// notebook (methods.md §4.2b).
 func TestReproduceBPRTD(t *testing.T) {
 	long(t)
-	s := authorsSplit(t, "td-loo")
+	env, _ := NewEnv("", os.Stderr)
 	authors := map[int][]float64{
 		20:  {.0374, .1255, .1508, .1700, .1857, .1941, .2077, .2129, .2171, .2226, .2276},
 		200: {.0918, .2198, .2543, .2681, .2884, .2974, .3002, .3116, .3066, .3062, .3123},
@@ -88,19 +88,23 @@ func TestReproduceBPRTD(t *testing.T) {
 	var md strings.Builder
 	md.WriteString("| model | series | R@50 at epoch 0, 10, …, 100 |\n|---|---|---|\n")
 	for _, dim := range []int{20, 200} {
-		run, err := TrainBPR(context.Background(), s, BPROptions{Dim: dim, Seed: 0, Protocol: Full, Epochs: 100, EvalEvery: 10,
-			EvalAtStart: true, Log: os.Stderr, Plain: true})
+		rec, err := Execute(context.Background(), authorsRun(t, "td-loo", Full, dim, Budget{Epochs: 100, EvalEvery: 10, EvalAtStart: true}, false), env)
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, ours := run.Result.TestCurve("Recall@50")
+		var ours []float64
+		for _, p := range rec.Result.Curve {
+			if v, ok := p.Test["Recall@50"]; ok {
+				ours = append(ours, v)
+			}
+		}
 		fmt.Fprintf(&md, "| BPR d=%d | kdrec | %s |\n| | authors | %s |\n", dim, join(ours), join(authors[dim]))
 		last := ours[len(ours)-1]
 		want := authors[dim][len(authors[dim])-1]
 		if abs(last-want) > 0.02 {
 			t.Errorf("d=%d: Recall@50 after 100 epochs %.4f, notebook %.4f (tolerance 0.02)", dim, last, want)
 		}
-		t.Logf("d=%d final test metrics: %v", dim, run.Test.Means())
+		t.Logf("d=%d final test metrics: %v", dim, rec.Result.Final)
 	}
 	t.Log("\n" + md.String())
 }

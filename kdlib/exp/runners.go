@@ -308,7 +308,7 @@ func TrainModel(ctx context.Context, s *data.Split, key ModelKey, env *Env) (mod
 // RunKD is the Runner of distillation runs with one teacher: the teacher
 // (trained once per ModelKey and shared through env's cache), the student
 // of run.Spec.Student built by model.Build, and the run's terms built by
-// KDTerms — latent terms by LatentTerm, ranking terms from the teacher's
+// KDTerms — latent terms from the two models, ranking terms from the teacher's
 // lists (built by distill.BuildLists once per teacher and list length,
 // cached on disk under the Env's cache and in memory) — trained with the
 // student's base loss on the run's budget. The result records the

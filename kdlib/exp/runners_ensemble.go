@@ -2,12 +2,13 @@ package exp
 
 // The sweep runner of the runs with several teachers: HetComp's table and
 // curves (methods.md §4.3–4.4) as specs. A run lists its teachers in
-// RunSpec.Teachers; their trajectories, the ensemble and its lists are the
-// ones exp.HetCompReproduce builds (same code, same cache), so a sweep and
-// the driver share the teachers' training and give the same students.
+// RunSpec.Teachers; their trajectories (BuildTrajectories), the ensemble and
+// its lists are built once per process and kept in the Env's cache, so the
+// rows of a table share the teachers' training.
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -29,8 +30,7 @@ import (
 const EnsembleKind = "ensemble"
 
 // ensembleTemperatures are the candidate importance temperatures of the
-// ensemble; the one with the best validation Recall@50 is used, as in
-// HetCompReproduce.
+// ensemble; the one with the best validation Recall@50 is used.
 var ensembleTemperatures = []float64{2, 5, 10, 20}
 
 func init() {
@@ -130,8 +130,9 @@ func checkEnsembleRun(r *RunSpec) error {
 // period, patience; a named budget may replace them all, see
 // NamedBudget.Teachers); LR, batch size and weight decay that equal the
 // model's reference training settings are written as "reference" (zero or
-// nil), so a spec that spells them out shares its trajectories with
-// HetCompReproduce's. All teachers must share one seed.
+// nil), so a spec that spells them out shares its trajectories with one
+// that leaves them to the model (and with the trajectories cached before
+// the specs spelt them out). All teachers must share one seed.
 func ensembleTrajectoryOptions(r *RunSpec, s *data.Split, cacheDir string, log io.Writer) (TrajectoryOptions, error) {
 	roles, err := teacherRoles(r)
 	if err != nil {
@@ -243,8 +244,8 @@ func runEnsemble(ctx context.Context, r *RunSpec, s *data.Split, env *Env) (*ens
 	return e, nil
 }
 
-// teacherKey identifies the trajectories (as HetCompReproduce keys its
-// lists).
+// teacherKey identifies the trajectories (the key of the ensemble's lists
+// in the cache).
 func (e *ensembleSet) teacherKey() string {
 	var b strings.Builder
 	for _, tt := range e.tts {
@@ -291,7 +292,7 @@ func (e *ensembleSet) listsOf(ctx context.Context, s *data.Split, n int, log io.
 //     teacher — the lists of the dense ensemble of the converged teachers.
 //
 // The teachers' trajectories are BuildTrajectories' (cached under the
-// Env's cache, shared with HetCompReproduce), each teacher with its own
+// Env's cache, shared by every sweep and notebook), each teacher with its own
 // budget; the ensemble's temperature is chosen
 // on validation Recall@50 among 2, 5, 10 and 20.
 func RunEnsembleKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) {
@@ -416,3 +417,51 @@ func ensembleRow(ctx context.Context, spec *RunSpec, s *data.Split, e *ensembleS
 // stageTargetsK is the number of targets per user of the ensemble row's
 // stage targets: HetComp's default K.
 const stageTargetsK = 100
+
+// chooseEnsemble builds the ensemble of trajectories trs at each
+// temperature and returns the one whose converged stage has the best
+// validation Recall@50 (the first on ties), its temperature, and the
+// validation Recall@50 of every candidate keyed by fmt.Sprint(T).
+func chooseEnsemble(ctx context.Context, s *data.Split, trs []*distill.Trajectory, temps []float64) (*distill.Ensemble, float64, map[string]float64, error) {
+	var (
+		ens    *distill.Ensemble
+		bestT  float64
+		best   = -1.0
+		tValid = map[string]float64{}
+	)
+	for _, T := range temps {
+		e, err := distill.NewEnsemble(s.Train, trs, T)
+		if err != nil {
+			return nil, 0, nil, err
+		}
+		sc, err := e.Scorer(e.NumStages() - 1)
+		if err != nil {
+			return nil, 0, nil, err
+		}
+		v, err := eval.FullRanking(ctx, sc, s, eval.Valid, eval.Options{Cutoffs: []int{50}})
+		if err != nil {
+			return nil, 0, nil, err
+		}
+		r := v.Mean("Recall@50")
+		tValid[fmt.Sprint(T)] = r
+		if r > best {
+			best, ens, bestT = r, e, T
+		}
+	}
+	if ens == nil {
+		return nil, 0, nil, fmt.Errorf("hetcomp: no ensemble temperature to choose from")
+	}
+	return ens, bestT, tValid, nil
+}
+
+// ensembleLists returns the user and item ranking lists of length n of the
+// dense LiveEnsemble of the converged teachers conv (temperature T, stage
+// lists of length stageN), cached under dir with a key of teacherKey and T
+// — the teacher lists of the baselines (RRD, DCD) that distil the
+// ensemble.
+func ensembleLists(ctx context.Context, s *data.Split, conv []model.Scorer, T float64, stageN, n int, dir, teacherKey string, log io.Writer) (*distill.TeacherLists, error) {
+	dense := &distill.LiveEnsemble{Teachers: conv, Train: s.Train, T: T, N: stageN, Dense: true}
+	lsum := sha256.Sum256([]byte(fmt.Sprintf("%s|T=%v", teacherKey, T)))
+	return distill.BuildLists(ctx, dense, s.Train, distill.ListOptions{N: n, ItemSide: true,
+		CacheDir: dir, Key: fmt.Sprintf("%x", lsum), Log: log})
+}

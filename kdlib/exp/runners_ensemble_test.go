@@ -36,9 +36,8 @@ func ensembleSpec() *Spec {
 }
 
 // TestEnsembleSweep runs a small HetComp table through the sweep machinery
-// and checks each row against HetCompReproduce on the same split and
-// cache: the member row is the trajectory's converged teacher, and the
-// HetComp student is exactly the driver's.
+// (the teachers prepared first, as a cluster does) and checks its rows and
+// what they record besides their metrics.
 func TestEnsembleSweep(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains two teachers and four students")
@@ -120,48 +119,6 @@ func TestEnsembleSweep(t *testing.T) {
 	if err != nil || !ok || len(dkc) == 0 || len(dkc[0].MeanStage) != 2 {
 		t.Errorf("HetComp DKC %+v (%v, %v)", dkc, ok, err)
 	}
-
-	// The driver on the same split and cache reuses the trajectories and
-	// trains the same HetComp student.
-	runs, err := s.Expand()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var hc *RunSpec
-	for k := range runs {
-		if runs[k].Label == "HetComp" {
-			hc = &runs[k].Spec
-		}
-	}
-	split, err := env.Split(hc.Dataset, hc.Split, Full)
-	if err != nil {
-		t.Fatal(err)
-	}
-	to, err := ensembleTrajectoryOptions(hc, split, cache, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dr, err := HetCompReproduce(ctx, split, HetCompOptions{Trajectory: to, Methods: []string{"hetcomp"}, Dim: 4, Epochs: 3, EvalEvery: 1,
-		Patience: 5, LR: 0.01, WeightDecay: 1e-5, HetComp: distill.HetCompOptionsOf(mustKD(t, kd("hetcomp", 1, "k", 20, "period", 1, "start", 1)))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tt := range dr.Teachers {
-		if !tt.Cached {
-			t.Errorf("teacher %s retrained: the sweep and the driver do not share trajectories", tt.Spec.Name)
-		}
-	}
-	if got, want := byLabel["MF"].Final["Recall@50"], dr.Teachers[0].Test["Recall@50"]; got != want {
-		t.Errorf("MF row Recall@50 %v, trajectory's converged teacher %v", got, want)
-	}
-	if got, want := byLabel["Ensemble"].Final["Recall@50"], dr.EnsembleTest["Recall@50"]; got != want {
-		t.Errorf("ensemble row Recall@50 %v, driver %v", got, want)
-	}
-	for _, m := range []string{"Recall@10", "Recall@50"} {
-		if got, want := byLabel["HetComp"].Final[m], dr.Runs[0].Test[m]; got != want {
-			t.Errorf("HetComp %s: sweep %v, driver %v", m, got, want)
-		}
-	}
 	// The summary table has every row, with the significance test against
 	// the student without KD.
 	sum, err := Aggregate(sr, TableOptions{})
@@ -214,11 +171,10 @@ func TestEnsembleRunChecks(t *testing.T) {
 	}
 }
 
-// TestHetCompSpecMatchesDriver checks that the built-in HetComp specs train
-// the driver's teachers (HetCompTeachers), so that a sweep and
-// HetCompReproduce share one cache of trajectories, and that the quick
-// budget trains two-epoch teachers (NamedBudget.Teachers).
-func TestHetCompSpecMatchesDriver(t *testing.T) {
+// TestHetCompSpecTeachers checks that the built-in HetComp specs train the
+// reference teachers (HetCompTeachers), and that the quick budget trains
+// two-epoch teachers (NamedBudget.Teachers).
+func TestHetCompSpecTeachers(t *testing.T) {
 	env, _ := NewEnv("", nil)
 	for _, budget := range []string{"full", "quick"} {
 		s, err := BuiltinSpec("hetcomp-table", budget)

@@ -13,7 +13,6 @@ import (
 	"github.com/kdrec/kdrec/datasets"
 	"github.com/kdrec/kdrec/internal/datatest"
 	"github.com/kdrec/kdrec/kdlib/distill"
-	"github.com/kdrec/kdrec/kdlib/model"
 )
 
 // onSynthetic moves a built-in spec onto small generated data with a
@@ -131,45 +130,6 @@ func TestBuiltinQuickKD(t *testing.T) {
 				t.Errorf("table has %d rows, want %d", len(sum.Table().Rows), len(s.Variants))
 			}
 		})
-	}
-}
-
-// TestRunKDMatchesTrainLatent checks that the sweep runner of a BPR
-// student with one latent method trains exactly what exp.TrainLatent
-// trains (same terms from LatentTerm, same trainer settings).
-func TestRunKDMatchesTrainLatent(t *testing.T) {
-	s := onSynthetic(t, "de-lambda")
-	s.Variants = s.Variants[1:2]
-	s.Variants[0].Grid = Grid{"kd[0].lambda": {0.01}}
-	s.Budget = Budget{Epochs: 2, EvalEvery: 1, Patience: 1}
-	s.Budgets = nil
-	runs, err := s.Expand()
-	if err != nil || len(runs) != 1 {
-		t.Fatalf("%d runs, %v", len(runs), err)
-	}
-	env, _ := NewEnv("", nil)
-	res, err := RunKD(context.Background(), &runs[0], env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tm, err := env.Teacher(context.Background(), &runs[0].Spec, -1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sp, err := env.Split(runs[0].Spec.Dataset, runs[0].Spec.Split, LOO)
-	if err != nil {
-		t.Fatal(err)
-	}
-	de := defaultDEWith(0.01, 30)
-	lr, err := TrainLatent(context.Background(), sp, tm.Model.(model.Embedder), tm.Hash, LatentOptions{Method: LatentDE, Dim: 4, Seed: 0,
-		Protocol: LOO, Epochs: 2, EvalEvery: 1, Patience: 1, DE: &de, NoCache: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range []string{"HR@5", "NDCG@10", "HR@20"} {
-		if res.Best[m] != lr.Best[m] {
-			t.Errorf("%s: RunKD %v, TrainLatent %v", m, res.Best[m], lr.Best[m])
-		}
 	}
 }
 
@@ -361,10 +321,4 @@ func TestBuiltinQuickRealData(t *testing.T) {
 			t.Errorf("%s: HR@5 %v", e.Run.Name(), v)
 		}
 	}
-}
-
-func defaultDEWith(lambda float64, experts int) distill.DEOptions {
-	d := distill.DefaultDE()
-	d.Lambda, d.Experts = lambda, experts
-	return d
 }
