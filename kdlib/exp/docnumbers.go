@@ -273,10 +273,11 @@ func ResultNumbers(line string) []ResultNumber {
 }
 
 // notResult reports whether the decimal line[s:e] is part of a token that
-// is not a measurement: a version number (1.26.8), a longer number, an
-// arXiv identifier, or a duration as go test prints it (1.042s).
+// is not a measurement: a version number (1.26.8), a longer number, the
+// base of a power in a formula (0.995^{⌊e/10⌋}), an arXiv identifier, or a
+// duration as go test prints it (1.042s).
 func notResult(line string, s, e int) bool {
-	if e < len(line) && (isDigit(line[e]) || line[e] == '.' && e+1 < len(line) && isDigit(line[e+1])) {
+	if e < len(line) && (isDigit(line[e]) || line[e] == '^' || line[e] == '.' && e+1 < len(line) && isDigit(line[e+1])) {
 		return true
 	}
 	if strings.HasSuffix(strings.ToLower(line[:s]), "arxiv ") || strings.HasSuffix(strings.ToLower(line[:s]), "arxiv:") {

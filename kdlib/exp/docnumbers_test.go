@@ -62,6 +62,7 @@ func TestResultNumbers(t *testing.T) {
 		"`{\"lambda\": 0.001, \"options\": {\"k\": 40}}`",
 		"K = L = 40, T = 10, λ = 5e-4; M ∈ {1, 5, 10, 20, 30}",
 		"HR@5, NDCG@10 and Recall@50",
+		"th(e) = 1.05·0.995^{⌊e/10⌋}",
 	}
 	for _, line := range settings {
 		if ns := ResultNumbers(line); len(ns) > 0 {
