@@ -11,8 +11,11 @@ package exp
 // (0.47, .4773, 1.0448; not 0.01, 0.005, 1.26 or 3.33), a signed decimal
 // (+0.04, −0.022), a spread (± 0.0042), a stated p-value (p = 0.11,
 // p ≈ 1e−12, p < 1e−8; not the level p < 0.05), and a decimal or signed
-// percentage (74.6 %, +39 %). Single-significant-digit decimals are left
-// alone: they are the hyper-parameters and tolerances (λ 0.01, 1e-3, 0.005).
+// percentage (74.6 %, +39 %), and on a line that names a ranking metric
+// (HR@, NDCG@, Recall@, MRR@) any decimal below 1 (HR@5 0.5) unless it is a
+// tolerance ("within 0.01"). Elsewhere single-significant-digit decimals
+// are left alone: they are the hyper-parameters and tolerances (λ 0.01,
+// 1e-3, 0.005).
 //
 // What is not scanned:
 //
@@ -110,7 +113,11 @@ var numberRules = []struct {
 	{"percent", regexp.MustCompile(`(?:^|[^\w.])([0-9]+\.[0-9]+\s*%)`)},
 	{"signed", regexp.MustCompile(`(?:^|[^\w.@])([+−-][0-9]*\.[0-9]+)`)},
 	{"decimal", regexp.MustCompile(`(?:^|[^\w.])([0-9]*\.[0-9]{2,})`)},
+	{"metric", regexp.MustCompile(`(?:^|[^\w.])([0-9]*\.[0-9]+)`)},
 }
+
+// tolerance matches the words that introduce a claim's tolerance.
+var tolerance = regexp.MustCompile(`(?i)(within|tolerance|tol)(\s+of)?\s*$`)
 
 // HandNumbers returns the result-like numbers of doc written by hand
 // outside its generated blocks and the policy's allowances, and the
@@ -240,7 +247,11 @@ type ResultNumber struct {
 func ResultNumbers(line string) []ResultNumber {
 	var out []ResultNumber
 	taken := make([]bool, len(line))
+	metricLine := metricName.MatchString(line)
 	for _, r := range numberRules {
+		if r.name == "metric" && !metricLine {
+			continue
+		}
 		for _, m := range r.re.FindAllStringSubmatchIndex(line, -1) {
 			s, e := m[2], m[3]
 			if overlaps(taken, s, e) {
@@ -260,6 +271,11 @@ func ResultNumbers(line string) []ResultNumber {
 				}
 				var ok bool
 				if v, ok = resultDecimal(num); !ok {
+					continue
+				}
+			case r.name == "metric":
+				f, err := strconv.ParseFloat(num, 64)
+				if err != nil || f >= 1 || notResult(line, s, e) || tolerance.MatchString(line[:s]) {
 					continue
 				}
 			}

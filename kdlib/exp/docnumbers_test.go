@@ -31,6 +31,8 @@ func TestResultNumbers(t *testing.T) {
 		"the 0.999 quantile":                   "0.999",
 		"at .31 Recall@50":                     ".31",
 		"Recall@50 0.3123 (a single-seed run)": "0.3123",
+		"DE gains 0.04 HR@5":                   "0.04",
+		"NDCG@10 .3 above the student":         ".3",
 	}
 	for line, want := range results {
 		ns := ResultNumbers(line)
@@ -63,6 +65,9 @@ func TestResultNumbers(t *testing.T) {
 		"K = L = 40, T = 10, λ = 5e-4; M ∈ {1, 5, 10, 20, 30}",
 		"HR@5, NDCG@10 and Recall@50",
 		"th(e) = 1.05·0.995^{⌊e/10⌋}",
+		"comparable to the teacher (HR@5, within 0.01)",
+		"Recall@50 within a tolerance of 0.005 of the notebook",
+		"HR@5 over 500 candidates, Recall@50 at epoch 100, 1.2 × Pop's Recall@50",
 	}
 	for _, line := range settings {
 		if ns := ResultNumbers(line); len(ns) > 0 {
