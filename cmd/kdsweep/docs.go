@@ -43,6 +43,12 @@ var checkedRegions = map[string][]exp.CheckedRegion{
 		Test:   "repl.TestTranscript",
 		Reason: "shell transcripts: the test replays every command and compares the output",
 	}},
+	"docs/interop.md": {{
+		Start:  regexp.MustCompile(`^<!-- transcript:[a-z-]+ -->$`),
+		End:    regexp.MustCompile(`^<!-- end transcript -->$`),
+		Test:   "repl.TestInteropTranscript",
+		Reason: "shell transcripts of export and import: the test replays every command and compares the output",
+	}},
 	"docs/own-data.md": {{
 		Start:  regexp.MustCompile(`^<!-- transcript:[a-z-]+ -->$`),
 		End:    regexp.MustCompile(`^<!-- end transcript -->$`),
