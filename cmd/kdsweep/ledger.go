@@ -12,16 +12,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/kdrec/kdrec/kdlib/exp"
 	"github.com/kdrec/kdrec/kdlib/model"
 )
 
 // Defaults of the ledger commands, relative to the repository root.
-const (
-	defaultClaims = "results/claims.json"
-	defaultDoc    = "docs/reproduction.md"
-)
+const defaultClaims = "results/claims.json"
 
 func ledgerFlag(fs *flag.FlagSet) *string {
 	return fs.String("ledger", exp.DefaultLedger, "results ledger directory")
@@ -161,13 +159,16 @@ func cmdReport(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	dir := ledgerFlag(fs)
 	file := fs.String("claims", defaultClaims, "claims file")
+	root := fs.String("root", ".", "repository root: the default documents (README.md, docs/*.md) and the policy's paths are relative to it")
 	check := fs.Bool("check", false, "only check that the documents match what the ledger produces")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) == 0 {
-		pos = []string{defaultDoc}
+		if pos, err = reportDocs(*root); err != nil {
+			return err
+		}
 	}
 	res, err := evaluateClaims(*dir, *file)
 	if err != nil {
@@ -187,6 +188,9 @@ func cmdReport(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", doc, err)
 		}
+		if !bytes.Contains(old, []byte("<!-- ledger:")) {
+			continue
+		}
 		if bytes.Equal(old, gen) {
 			fmt.Fprintf(stdout, "%s: up to date\n", doc)
 			continue
@@ -201,8 +205,26 @@ func cmdReport(args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "%s: regenerated\n", doc)
 	}
-	if stale > 0 {
+	claims := make([]exp.Claim, len(res))
+	for k, r := range res {
+		claims[k] = r.Claim
+	}
+	found, hand, err := scanDocs(*root, pos, claims)
+	if err != nil {
+		return err
+	}
+	for _, doc := range pos {
+		for _, h := range found[doc] {
+			fmt.Fprintf(stdout, "%s:%s\n", filepath.ToSlash(doc), strings.TrimPrefix(h.String(), "line "))
+		}
+	}
+	switch {
+	case stale > 0 && hand > 0:
+		return fmt.Errorf("%d documents are out of date, and %d numbers are typed by hand outside the generated blocks", stale, hand)
+	case stale > 0:
 		return fmt.Errorf("%d documents are out of date", stale)
+	case hand > 0:
+		return fmt.Errorf("%d numbers are typed by hand outside the generated blocks (see the lines above; exp.HandNumbers says what is allowed)", hand)
 	}
 	return nil
 }

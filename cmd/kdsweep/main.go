@@ -11,7 +11,7 @@
 //	kdsweep status [--ledger results] spec.json|builtin-name
 //	kdsweep record [--ledger results] --out dir
 //	kdsweep claims [--ledger results] [--claims results/claims.json]
-//	kdsweep report [--ledger results] [--check] [doc.md ...]
+//	kdsweep report [--ledger results] [--root .] [--check] [doc.md ...]
 //
 // run executes the runs of the shard that are not stored yet (a killed run
 // resumes where it stopped); teachers trains a sweep's teachers into the
@@ -22,7 +22,9 @@
 // records into it and skips what it holds, status lists what a spec still
 // lacks, record imports a sweep's stored runs, claims evaluates the claims
 // file against it, and report regenerates (or, with --check, checks) the
-// generated blocks of the documents. See docs/experiments.md.
+// generated blocks of the documents (README.md and docs/*.md by default)
+// and fails when a document states a result number by hand outside them.
+// See docs/experiments.md.
 package main
 
 import (
@@ -56,7 +58,7 @@ const usage = `usage:
   kdsweep status [--ledger results] [--quick | --budget name] spec.json|builtin-name
   kdsweep record [--ledger results] [--out dir]
   kdsweep claims [--ledger results] [--claims results/claims.json] [--format text|md]
-  kdsweep report [--ledger results] [--claims results/claims.json] [--check] [doc.md ...]
+  kdsweep report [--ledger results] [--claims results/claims.json] [--root .] [--check] [doc.md ...]
 `
 
 func run(args []string, stdout, stderr io.Writer) int {

@@ -50,13 +50,15 @@ func TestClaimsAndDocBlocks(t *testing.T) {
 		}
 	}
 	doc := []byte("# r\n\n<!-- ledger:table claims-test -->\nstale\n<!-- /ledger -->\n\ntext 1e-3\n\n<!-- ledger:claims sweep=claims-test -->\n<!-- /ledger -->\n" +
-		"<!-- ledger:runs claims-test -->\n<!-- /ledger -->\n<!-- ledger:table other -->\n<!-- /ledger -->\n")
+		"<!-- ledger:runs claims-test -->\n<!-- /ledger -->\n<!-- ledger:table other -->\n<!-- /ledger -->\n" +
+		"<!-- ledger:claim narrow here -->\n<!-- /ledger -->\n")
 	gen, err := GenerateDoc(doc, l, res)
 	if err != nil {
 		t.Fatal(err)
 	}
 	g := string(gen)
-	for _, w := range []string{"| Student |", "| RRD |", "narrow", "6 claims: ", "Not recorded yet: no run of other", "text 1e-3"} {
+	for _, w := range []string{"| Student |", "| RRD |", "narrow", "6 claims: ", "Not recorded yet: no run of other", "text 1e-3",
+		"- **narrow** (claim `narrow`): **fails** — Student HR@5 ", "- **here** (claim `here`): **cannot run here** — no data\n<!-- /ledger -->"} {
 		if !strings.Contains(g, w) {
 			t.Errorf("generated document lacks %q:\n%s", w, g)
 		}
@@ -73,6 +75,9 @@ func TestClaimsAndDocBlocks(t *testing.T) {
 	}
 	if _, err := GenerateDoc([]byte("<!-- ledger:table claims-test -->\nno end\n"), l, res); err == nil || !strings.Contains(err.Error(), "line 1") {
 		t.Errorf("unterminated block: %v", err)
+	}
+	if _, err := GenerateDoc([]byte("<!-- ledger:claim nosuch -->\n<!-- /ledger -->\n"), l, res); err == nil || !strings.Contains(err.Error(), `no claim "nosuch"`) {
+		t.Errorf("a claim block naming an unknown claim: %v", err)
 	}
 	// The claims file format.
 	path := filepath.Join(t.TempDir(), "claims.json")
