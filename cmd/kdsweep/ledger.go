@@ -115,6 +115,7 @@ func cmdClaims(args []string, stdout, stderr io.Writer) error {
 	dir := ledgerFlag(fs)
 	file := fs.String("claims", defaultClaims, "claims file")
 	format := fs.String("format", "text", "text or md")
+	width := fs.Int("width", 100, "text: wrap lines at this many columns")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -126,14 +127,14 @@ func cmdClaims(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	t := exp.ClaimsTable(res)
 	switch *format {
 	case "md":
-		fmt.Fprint(stdout, t.Markdown())
+		fmt.Fprint(stdout, exp.ClaimsTable(res).Markdown())
 	case "text":
-		if err := t.WriteText(stdout); err != nil {
+		if err := exp.WriteClaimsText(stdout, res, *width); err != nil {
 			return err
 		}
+		fmt.Fprintln(stdout)
 	default:
 		return usageError{fmt.Errorf("--format %q: want text or md", *format)}
 	}

@@ -57,7 +57,7 @@ const usage = `usage:
   kdsweep spec [--quick | --budget name] builtin-name
   kdsweep status [--ledger results] [--quick | --budget name] spec.json|builtin-name
   kdsweep record [--ledger results] [--out dir]
-  kdsweep claims [--ledger results] [--claims results/claims.json] [--format text|md]
+  kdsweep claims [--ledger results] [--claims results/claims.json] [--format text|md] [--width N]
   kdsweep report [--ledger results] [--claims results/claims.json] [--root .] [--check] [doc.md ...]
 `
 

@@ -6,13 +6,16 @@ package exp
 // a claim without records says "no evidence" and names the sweep to run.
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/kdrec/kdrec/kdlib/report"
 )
@@ -328,6 +331,69 @@ func ClaimsTable(rs []ClaimResult) *report.Table {
 		t.Rows = append(t.Rows, []string{text, r.Claim.Source, r.Verdict, r.Evidence})
 	}
 	return t
+}
+
+// WriteClaimsText writes claim results for a terminal: one block per
+// claim, its verdict first and then the claim (with the analysis of a
+// failing claim), its source and its evidence, each wrapped to width
+// columns (at least 40) under a hanging indent, so that long evidence
+// never makes a line hundreds of columns wide as a table would.
+func WriteClaimsText(w io.Writer, rs []ClaimResult, width int) error {
+	width = max(width, 40)
+	const indent = 14 // "no evidence" plus room
+	bw := bufio.NewWriter(w)
+	for k, r := range rs {
+		if k > 0 {
+			bw.WriteByte('\n')
+		}
+		text := r.Claim.Text
+		if text == "" {
+			text = r.Claim.ID
+		}
+		if r.Verdict == Fails && r.Claim.Reason != "" {
+			text += " — " + r.Claim.Reason
+		}
+		first := true
+		for _, para := range []string{text, r.Claim.Source, r.Evidence} {
+			if para == "" {
+				continue
+			}
+			for _, line := range wrapWords(para, width-indent) {
+				head := ""
+				if first {
+					head, first = r.Verdict, false
+				}
+				fmt.Fprintf(bw, "%-*s%s\n", indent, head, line)
+			}
+		}
+	}
+	return bw.Flush()
+}
+
+// wrapWords breaks s into lines of at most width runes at spaces (a word
+// longer than width stands on a line of its own).
+func wrapWords(s string, width int) []string {
+	var lines []string
+	var cur strings.Builder
+	n := 0
+	for _, word := range strings.Fields(s) {
+		wn := utf8.RuneCountInString(word)
+		if n > 0 && n+1+wn > width {
+			lines = append(lines, cur.String())
+			cur.Reset()
+			n = 0
+		}
+		if n > 0 {
+			cur.WriteByte(' ')
+			n++
+		}
+		cur.WriteString(word)
+		n += wn
+	}
+	if n > 0 {
+		lines = append(lines, cur.String())
+	}
+	return lines
 }
 
 // CountVerdicts returns how many results have each verdict.

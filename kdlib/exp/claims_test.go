@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // TestClaimsAndDocBlocks records a small three-seed sweep in a ledger,
@@ -115,5 +116,36 @@ func TestClaimsOnGridRows(t *testing.T) {
 	r := res[0]
 	if r.Verdict == NoEvidence || strings.Count(r.Evidence, "p=") != 3 || !strings.Contains(r.Evidence, "Student (student.dim=4)") {
 		t.Errorf("grid claim: %s: %s", r.Verdict, r.Evidence)
+	}
+}
+
+// TestWriteClaimsText checks the terminal form of claim results: the
+// verdict opens each block, every line fits the width, no word is lost,
+// and a failing claim carries its analysis.
+func TestWriteClaimsText(t *testing.T) {
+	long := strings.Repeat("evidence word ", 30)
+	rs := []ClaimResult{
+		{Claim: Claim{ID: "a", Text: "A beats B (HR@5)", Source: "ch. 3", Reason: "analysis: seeds disagree"}, Verdict: Fails, Evidence: long},
+		{Claim: Claim{ID: "b", Text: "B holds"}, Verdict: Holds, Evidence: "short"},
+	}
+	var b strings.Builder
+	if err := WriteClaimsText(&b, rs, 60); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	for _, l := range lines {
+		if n := utf8.RuneCountInString(l); n > 60 {
+			t.Errorf("line of %d columns > 60: %q", n, l)
+		}
+	}
+	if !strings.HasPrefix(lines[0], Fails) || !strings.Contains(out, "\n"+Holds) {
+		t.Errorf("verdicts do not open the blocks:\n%s", out)
+	}
+	if !strings.Contains(out, "analysis: seeds disagree") {
+		t.Errorf("the failing claim lost its analysis:\n%s", out)
+	}
+	if got, want := strings.Count(out, "evidence word"), 30; got != want {
+		t.Errorf("%d of %d evidence words written:\n%s", got, want, out)
 	}
 }
