@@ -141,7 +141,7 @@ func cmdClaims(args []string, stdout, stderr io.Writer) error {
 	n := exp.CountVerdicts(res)
 	fmt.Fprintf(stdout, "%d claims: %d hold, %d fail, %d without evidence yet, %d cannot run here\n",
 		len(res), n[exp.Holds], n[exp.Fails], n[exp.NoEvidence], n[exp.CannotRun])
-	return nil
+	return exp.CheckExplained(res, *file)
 }
 
 func evaluateClaims(dir, file string) ([]exp.ClaimResult, error) {
@@ -218,6 +218,9 @@ func cmdReport(args []string, stdout, stderr io.Writer) error {
 		for _, h := range found[doc] {
 			fmt.Fprintf(stdout, "%s:%s\n", filepath.ToSlash(doc), strings.TrimPrefix(h.String(), "line "))
 		}
+	}
+	if err := exp.CheckExplained(res, *file); err != nil {
+		return err
 	}
 	switch {
 	case stale > 0 && hand > 0:

@@ -396,6 +396,33 @@ func wrapWords(s string, width int) []string {
 	return lines
 }
 
+// Unexplained returns the claims that fail without an analysis (no
+// Reason): a claim that does not reproduce is reported with why, so the
+// session that records the runs that make a claim fail writes its
+// analysis into the claims file, and kdsweep fails until it does.
+func Unexplained(rs []ClaimResult) []string {
+	var ids []string
+	for _, r := range rs {
+		if r.Verdict == Fails && strings.TrimSpace(r.Claim.Reason) == "" {
+			ids = append(ids, r.Claim.ID)
+		}
+	}
+	return ids
+}
+
+// ErrUnexplained is wrapped by the error of CheckExplained.
+var ErrUnexplained = errors.New("failing claims without an analysis")
+
+// CheckExplained returns an error naming the claims of rs that fail
+// without an analysis (Unexplained), or nil.
+func CheckExplained(rs []ClaimResult, file string) error {
+	ids := Unexplained(rs)
+	if len(ids) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %s; give each a \"reason\" in %s that says, from the records, why it fails", ErrUnexplained, strings.Join(ids, ", "), file)
+}
+
 // CountVerdicts returns how many results have each verdict.
 func CountVerdicts(rs []ClaimResult) map[string]int {
 	n := map[string]int{}

@@ -2,6 +2,7 @@ package exp
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -147,5 +148,23 @@ func TestWriteClaimsText(t *testing.T) {
 	}
 	if got, want := strings.Count(out, "evidence word"), 30; got != want {
 		t.Errorf("%d of %d evidence words written:\n%s", got, want, out)
+	}
+}
+
+// TestCheckExplained checks that a failing claim without an analysis is an
+// error naming it, and that analysed failures and other verdicts are not.
+func TestCheckExplained(t *testing.T) {
+	rs := []ClaimResult{
+		{Claim: Claim{ID: "ok"}, Verdict: Holds},
+		{Claim: Claim{ID: "analysed", Reason: "analysis: …"}, Verdict: Fails},
+		{Claim: Claim{ID: "none"}, Verdict: NoEvidence},
+	}
+	if err := CheckExplained(rs, "claims.json"); err != nil {
+		t.Fatalf("explained results: %v", err)
+	}
+	rs = append(rs, ClaimResult{Claim: Claim{ID: "bare", Reason: "  "}, Verdict: Fails})
+	err := CheckExplained(rs, "claims.json")
+	if !errors.Is(err, ErrUnexplained) || !strings.Contains(err.Error(), "bare") || strings.Contains(err.Error(), "analysed") {
+		t.Fatalf("got %v, want an error naming only the claim bare", err)
 	}
 }
