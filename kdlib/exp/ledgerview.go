@@ -110,18 +110,23 @@ func (s *SweepResults) Status() []RowStatus {
 // Select returns the sweep restricted to the rows named in rows, in that
 // order: a name is a row's full name (SummaryRow.Name, with its
 // coordinates) or a label (every grid point of that label, in expansion
-// order). A name that matches no row is an error listing the rows.
+// order); a run named twice is taken once. A name that matches no row is
+// an error listing the rows.
 func (s *SweepResults) Select(rows ...string) (*SweepResults, error) {
 	out := &SweepResults{Sweep: s.Sweep, Spec: s.Spec, Problems: s.Problems}
 	status := s.Status()
+	taken := map[string]bool{}
 	for _, want := range rows {
 		found := false
 		for _, e := range s.Entries {
 			_, settings := rowKey(e.Run.Label, e.Run.Point, "seed")
 			name := (&SummaryRow{Label: e.Run.Label, Settings: settings}).Name()
 			if name == want || e.Run.Label == want {
-				out.Entries = append(out.Entries, e)
 				found = true
+				if !taken[e.Run.ID] { // a label and one of its rows may both be named
+					taken[e.Run.ID] = true
+					out.Entries = append(out.Entries, e)
+				}
 			}
 		}
 		if !found {
@@ -407,7 +412,8 @@ func coordinate(point []Setting, path string) (float64, bool) {
 // candidates. The ranks are those of the model a run returns (restored at
 // its best validation epoch), so these are its test values, not the best
 // epoch per cut-off of Aggregate; with one held-out item per user,
-// Recall@k equals HR@k. Runs without ranks are left out.
+// Recall@k equals HR@k. Runs without ranks are left out; a run whose
+// ranks lack the side asked for (no candidates) is an error.
 func RankTable(sr *SweepResults, metrics []string, full bool) (*report.Table, error) {
 	if len(metrics) == 0 {
 		return nil, errors.New("rank table: no metrics")
@@ -426,16 +432,6 @@ func RankTable(sr *SweepResults, metrics []string, full bool) (*report.Table, er
 		if err != nil {
 			return nil, fmt.Errorf("rank table: run %s: %w", e.Run.ID, err)
 		}
-		col := ranks.Full
-		if !full {
-			if ranks.Candidates == nil {
-				return nil, fmt.Errorf("rank table: run %s has no candidate ranks", e.Run.ID)
-			}
-			col = ranks.Candidates
-		}
-		if len(col) == 0 {
-			continue
-		}
 		key, settings := rowKey(e.Run.Label, e.Run.Point, "seed")
 		a := index[key]
 		if a == nil {
@@ -448,15 +444,11 @@ func RankTable(sr *SweepResults, metrics []string, full bool) (*report.Table, er
 			if !ok {
 				return nil, fmt.Errorf("rank table: bad metric %q", m)
 			}
-			sum := 0.0
-			for _, p := range col {
-				v, err := eval.RankMetric(kind, int(p), n)
-				if err != nil {
-					return nil, err
-				}
-				sum += v
+			v, err := ranks.Mean(kind, n, full)
+			if err != nil {
+				return nil, fmt.Errorf("rank table: run %s: %w", e.Run.ID, err)
 			}
-			a.vals[j] = append(a.vals[j], sum/float64(len(col)))
+			a.vals[j] = append(a.vals[j], v)
 		}
 	}
 	how := "among the sampled candidates"

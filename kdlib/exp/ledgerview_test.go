@@ -69,6 +69,10 @@ func TestLedgerViews(t *testing.T) {
 	if err != nil || len(sel.Entries) != 4 || sel.Entries[0].Run.Label != "RRD" || sel.Entries[3].Run.Label != "Student" {
 		t.Fatalf("select: %v, %+v", err, sel)
 	}
+	// A label and one of its rows named together select each run once.
+	if dup, err := sr.Select("RRD", "RRD (kd[0].options.k=10)", "RRD"); err != nil || len(dup.Entries) != 4 {
+		t.Fatalf("select with repeats: %v, %d entries, want the 4 RRD runs once each", err, len(dup.Entries))
+	}
 	if _, err := sr.Select("Studnet"); err == nil || !strings.Contains(err.Error(), "Student") {
 		t.Errorf("a typo selected something: %v", err)
 	}
