@@ -62,6 +62,7 @@ type HandNumber struct {
 	Msg string
 }
 
+// String formats the finding as "line N: number (rule) message".
 func (h HandNumber) String() string {
 	if h.Number == "" {
 		return fmt.Sprintf("line %d: %s", h.Line, h.Msg)
@@ -73,6 +74,7 @@ func (h HandNumber) String() string {
 // checks: it opens at a line matching Start and closes at the next line
 // matching End (both lines belong to it).
 type CheckedRegion struct {
+	// Start matches the region's first line, End its last.
 	Start, End *regexp.Regexp
 	// Test names the test that regenerates or checks the region's numbers
 	// ("kdlib/exp.TestQuickstartMatchesREADME").
