@@ -150,6 +150,37 @@ func (s *SweepResults) Recorded() bool {
 	return false
 }
 
+// checkMetric refuses a metric name that no record can hold (a misspelt
+// or wrongly cased one, "hr@5"), so that a typo is not reported as data
+// that is not recorded yet.
+func checkMetric(what, m string) error {
+	kind, _, ok := eval.ParseMetric(m)
+	if ok {
+		switch kind {
+		case eval.HR, eval.NDCG, eval.MRR, eval.Recall:
+			return nil
+		}
+	}
+	return fmt.Errorf("%s: metric %q: want HR@k, NDCG@k, MRR@k or Recall@k", what, m)
+}
+
+// checkLabels refuses row labels that the sweep does not have, listing
+// those it has, so that a typo is not reported as rows not recorded yet.
+func checkLabels(what string, sr *SweepResults, labels []string) error {
+	var have []string
+	for _, e := range sr.Entries {
+		if !slices.Contains(have, e.Run.Label) {
+			have = append(have, e.Run.Label)
+		}
+	}
+	for _, l := range labels {
+		if !slices.Contains(have, l) {
+			return fmt.Errorf("%s: sweep %s has no row %q (rows: %s)", what, sr.Sweep, l, strings.Join(have, ", "))
+		}
+	}
+	return nil
+}
+
 // ErrNoData is wrapped by the errors of SweepCurves, SweepParam and
 // RankTable when no recorded run of the sweep holds what they draw.
 var ErrNoData = errors.New("no recorded data")
@@ -179,6 +210,9 @@ type CurveOptions struct {
 func SweepCurves(sr *SweepResults, o CurveOptions) (*report.Figure, error) {
 	if o.Metric == "" {
 		return nil, errors.New("curves: no metric")
+	}
+	if err := checkMetric("curves", o.Metric); err != nil {
+		return nil, err
 	}
 	part := o.Part
 	if part == "" {
@@ -304,6 +338,12 @@ type ParamOptions struct {
 func SweepParam(sr *SweepResults, o ParamOptions) (*report.Figure, error) {
 	if o.X == "" || o.Metric == "" {
 		return nil, errors.New("param figure: want X and Metric")
+	}
+	if err := checkMetric("param figure", o.Metric); err != nil {
+		return nil, err
+	}
+	if err := checkLabels("param figure", sr, append(slices.Clone(o.Rows), o.References...)); err != nil {
+		return nil, err
 	}
 	source := o.Source
 	if source == "" {

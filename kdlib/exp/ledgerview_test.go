@@ -78,6 +78,13 @@ func TestLedgerViews(t *testing.T) {
 	}
 	// Curves: one series per row; RRD's label is shared by two rows, so the
 	// series carry the full names.
+	// A misspelt metric or row is an error of its own, not missing data.
+	if _, err := SweepCurves(sr, CurveOptions{Metric: "hr@5"}); err == nil || errors.Is(err, ErrNoData) || !strings.Contains(err.Error(), "hr@5") {
+		t.Errorf("curves of metric hr@5: %v, want an error naming the metric, not ErrNoData", err)
+	}
+	if _, err := SweepParam(sr, ParamOptions{X: "kd[0].options.k", Metric: "HR@5", Rows: []string{"RDD"}}); err == nil || errors.Is(err, ErrNoData) || !strings.Contains(err.Error(), "RDD") {
+		t.Errorf("param figure of row RDD: %v, want an error naming the row, not ErrNoData", err)
+	}
 	fig, err := SweepCurves(sr, CurveOptions{Metric: "HR@5"})
 	if err != nil {
 		t.Fatal(err)

@@ -585,5 +585,9 @@ func (l *Ledger) ShowClaims(patterns ...string) error {
 		report.DisplayTable(tb)
 		return nil
 	}
-	return tb.WriteText(os.Stdout)
+	if err := exp.WriteClaimsText(os.Stdout, res, 100); err != nil {
+		return err
+	}
+	_, err = fmt.Println(tb.Notes[len(tb.Notes)-1])
+	return err
 }
