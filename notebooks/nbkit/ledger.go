@@ -101,6 +101,9 @@ type Recorded struct {
 	// Arg is what kdsweep takes for the spec: results/specs/<name>.json or
 	// a built-in name.
 	Arg string
+	// LedgerArg is what kdsweep's --ledger takes for the ledger: "results"
+	// for the repository's, else the directory KDREC_LEDGER names.
+	LedgerArg string
 }
 
 // Sweep returns the runs of the spec called name (the ledger's spec file,
@@ -114,7 +117,17 @@ func (l *Ledger) Sweep(name string) (*Recorded, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Recorded{SweepResults: sr, Name: name, Arg: arg}, nil
+	la := exp.DefaultLedger
+	if d := os.Getenv(EnvLedger); d != "" {
+		if abs, err := filepath.Abs(d); err == nil {
+			d = abs
+		}
+		la = d
+		if rest, ok := strings.CutPrefix(arg, filepath.Base(filepath.Clean(l.Dir()))+"/"); ok && arg != name {
+			arg = filepath.ToSlash(filepath.Join(d, rest))
+		}
+	}
+	return &Recorded{SweepResults: sr, Name: name, Arg: arg, LedgerArg: la}, nil
 }
 
 // Rows returns the sweep restricted to rows (labels or full row names, see
@@ -127,18 +140,26 @@ func (r *Recorded) Rows(rows ...string) (*Recorded, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Recorded{SweepResults: sel, Name: r.Name, Arg: r.Arg}, nil
+	return &Recorded{SweepResults: sel, Name: r.Name, Arg: r.Arg, LedgerArg: r.LedgerArg}, nil
 }
 
 // StatusCommand is the command that lists the runs of the sweep the ledger
 // lacks, run from the repository root.
 func (r *Recorded) StatusCommand() string {
-	return "go run ./cmd/kdsweep status " + r.Arg
+	return "go run ./cmd/kdsweep status --ledger " + r.ledgerArg() + " " + r.Arg
 }
 
 // RunCommand is the command that runs (and records) them.
 func (r *Recorded) RunCommand() string {
-	return "go run ./cmd/kdsweep run --ledger results " + r.Arg
+	return "go run ./cmd/kdsweep run --ledger " + r.ledgerArg() + " " + r.Arg
+}
+
+// ledgerArg is LedgerArg, or the repository's ledger when it is empty.
+func (r *Recorded) ledgerArg() string {
+	if r.LedgerArg == "" {
+		return exp.DefaultLedger
+	}
+	return r.LedgerArg
 }
 
 // Counts returns the number of the sweep's runs with a record, and of all
