@@ -12,8 +12,9 @@ package exp
 // (+0.04, −0.022), a spread (± 0.0042), a stated p-value (p = 0.11,
 // p ≈ 1e−12, p < 1e−8; not the level p < 0.05), and a decimal or signed
 // percentage (74.6 %, +39 %), and on a line that names a ranking metric
-// (HR@, NDCG@, Recall@, MRR@) any decimal below 1 (HR@5 0.5) unless it is a
-// tolerance ("within 0.01"). Elsewhere single-significant-digit decimals
+// (HR@, NDCG@, Recall@, MRR@) any decimal below 1 (HR@5 0.5), any value in
+// percent points (HR@5 47.73) and any whole percentage (RRD gains 4 % HR@5)
+// unless it is a tolerance ("within 0.01"). Elsewhere single-significant-digit decimals
 // are left alone: they are the hyper-parameters and tolerances (λ 0.01,
 // 1e-3, 0.005).
 //
@@ -116,6 +117,7 @@ var numberRules = []struct {
 	{"signed", regexp.MustCompile(`(?:^|[^\w.@])([+−-][0-9]*\.[0-9]+)`)},
 	{"decimal", regexp.MustCompile(`(?:^|[^\w.])([0-9]*\.[0-9]{2,})`)},
 	{"metric", regexp.MustCompile(`(?:^|[^\w.])([0-9]*\.[0-9]+)`)},
+	{"metric-percent", regexp.MustCompile(`(?:^|[^\w.])([0-9]+\s*%)`)},
 }
 
 // tolerance matches the words that introduce a claim's tolerance.
@@ -251,7 +253,7 @@ func ResultNumbers(line string) []ResultNumber {
 	taken := make([]bool, len(line))
 	metricLine := metricName.MatchString(line)
 	for _, r := range numberRules {
-		if r.name == "metric" && !metricLine {
+		if (r.name == "metric" || r.name == "metric-percent") && !metricLine {
 			continue
 		}
 		for _, m := range r.re.FindAllStringSubmatchIndex(line, -1) {
@@ -276,8 +278,15 @@ func ResultNumbers(line string) []ResultNumber {
 					continue
 				}
 			case r.name == "metric":
+				// Below 1 (HR@5 0.47), or a value in percent points with two
+				// decimals (HR@5 47.73); one-decimal settings (λ 1.5) pass.
 				f, err := strconv.ParseFloat(num, 64)
-				if err != nil || f >= 1 || notResult(line, s, e) || tolerance.MatchString(line[:s]) {
+				_, frac, _ := strings.Cut(num, ".")
+				if err != nil || f >= 1 && len(frac) != 2 || notResult(line, s, e) || tolerance.MatchString(line[:s]) {
+					continue
+				}
+			case r.name == "metric-percent":
+				if notResult(line, s, e) || tolerance.MatchString(line[:s]) {
 					continue
 				}
 			}

@@ -33,6 +33,9 @@ func TestResultNumbers(t *testing.T) {
 		"Recall@50 0.3123 (a single-seed run)": "0.3123",
 		"DE gains 0.04 HR@5":                   "0.04",
 		"NDCG@10 .3 above the student":         ".3",
+		"HR@5 of RRD is 47.73":                 "47.73",
+		"RRD beats CD by 39 % on HR@5":         "39 %",
+		"12% better NDCG@10":                   "12%",
 	}
 	for line, want := range results {
 		ns := ResultNumbers(line)
@@ -68,6 +71,7 @@ func TestResultNumbers(t *testing.T) {
 		"comparable to the teacher (HR@5, within 0.01)",
 		"Recall@50 within a tolerance of 0.005 of the notebook",
 		"HR@5 over 500 candidates, Recall@50 at epoch 100, 1.2 × Pop's Recall@50",
+		"Recall@50 with λ 1.5 and a 80/20 split",
 	}
 	for _, line := range settings {
 		if ns := ResultNumbers(line); len(ns) > 0 {
