@@ -486,6 +486,7 @@ func buildCommands() []*Command {
 			Run: runQuickstart,
 		},
 		reproduceCommand(),
+		dissertationCommand(),
 		{
 			Name:     "help",
 			Args:     []Arg{{Name: "command", Optional: true, Variadic: true, Complete: completeHelp}},
