@@ -10,6 +10,7 @@ import (
 
 	"github.com/kdrec/kdrec/datasets"
 	"github.com/kdrec/kdrec/kdlib/exp"
+	"github.com/kdrec/kdrec/kdlib/report"
 )
 
 // dissertationTemplate is the template the dissertation command
@@ -145,12 +146,13 @@ func runDissertation(ctx context.Context, sh *Shell, c *Call) error {
 	for _, x := range spec.Seeds {
 		seeds = append(seeds, strconv.FormatUint(x, 10))
 	}
-	sh.printf("dissertation on %s: sweep %s\n  split %s; %s budget: %s; seeds %s\n  rows: %s",
-		ds.Name, spec.SweepKey(), split, budget, epochs, strings.Join(seeds, ", "), strings.Join(rows, ", "))
+	sh.printf("dissertation on %s: sweep %s\n", ds.Name, spec.SweepKey())
+	sh.printIndented("  ", fmt.Sprintf("split %s; %s budget: %s; seeds %s", split, budget, epochs, strings.Join(seeds, ", ")))
+	line := "rows: " + strings.Join(rows, ", ")
 	if len(left) > 0 {
-		sh.printf(" (%s left out: methods=all runs it)", strings.Join(left, ", "))
+		line += fmt.Sprintf(" (%s left out: methods=all runs it)", strings.Join(left, ", "))
 	}
-	sh.printf("\n")
+	sh.printIndented("  ", line)
 	log, _ := sh.progress()
 	done := 0
 	res, err := exp.RunClaims(ctx, spec, exp.SweepOptions{Out: out, Env: env, Ledger: ledger, KeepGoing: c.Opts.Bool("keep-going"),
@@ -165,24 +167,37 @@ func runDissertation(ctx context.Context, sh *Shell, c *Call) error {
 		return &Interrupted{Msg: fmt.Sprintf("dissertation %s: interrupted after %d finished runs; they are stored in %s, run the same command again to resume",
 			spec.SweepKey(), done, c.Opts.String("out"))}
 	}
-	if res == nil || res.Summary == nil {
-		return err
+	if res != nil && res.Summary != nil {
+		sh.printf("\n")
+		sh.printTable(res.Summary.Table())
 	}
-	sh.printf("\n")
-	sh.printTable(res.Summary.Table())
-	sh.printf("\n")
-	sh.printTable(exp.ClaimsTestTable(res.Claims))
-	n := exp.CountVerdicts(res.Claims)
-	sh.printf("%d claims on %s: %d hold, %d fail, %d without evidence (holds: a higher mean and p < 0.05 in every seed)\n",
-		len(res.Claims), ds.Name, n[exp.Holds], n[exp.Fails], n[exp.NoEvidence])
-	if ledger != nil {
-		sh.printf("recorded in %s; kdsweep claims --ledger %s --sweep %s judges the claims again\n",
-			c.Opts.String("record"), c.Opts.String("record"), spec.SweepKey())
-	}
-	if err != nil && len(res.Sweep.Failed) > 0 && c.Opts.Bool("keep-going") {
-		return nil // the failures are listed above; the tables hold what ran
+	if res != nil && res.Claims != nil {
+		sh.printf("\n")
+		sh.printTable(exp.ClaimsTestTable(res.Claims))
+		n := exp.CountVerdicts(res.Claims)
+		sh.printf("%d claims on %s: %d hold, %d fail, %d without evidence (holds: a higher mean and p < 0.05 in every seed)\n",
+			len(res.Claims), ds.Name, n[exp.Holds], n[exp.Fails], n[exp.NoEvidence])
+		if ledger != nil {
+			sh.printf("recorded in %s; kdsweep claims --ledger %s --sweep %s judges the claims again\n",
+				c.Opts.String("record"), c.Opts.String("record"), spec.SweepKey())
+		}
 	}
 	return err
+}
+
+// printIndented prints text indented, wrapped at spaces to the width
+// setting (continuation lines indented twice as far).
+func (sh *Shell) printIndented(indent, text string) {
+	w := sh.width()
+	if w > 0 {
+		w = max(w-2*len(indent), 20)
+	}
+	for k, l := range report.WrapText(text, w) {
+		if k > 0 {
+			sh.printf("%s", indent)
+		}
+		sh.printf("%s%s\n", indent, l)
+	}
 }
 
 // templateDataset returns the data set of a template run: a workspace data
@@ -205,6 +220,9 @@ func (sh *Shell) templateDataset(name string) (exp.DatasetSpec, error) {
 		return exp.DatasetSpec{}, fmt.Errorf("%s is not a data set", name)
 	case e.Files != nil:
 		f := *e.Files
+		if f.Format == "csv" {
+			f.Format = "" // the default, as a spec written by hand or by kdsweep template says it: the same runs
+		}
 		f.Paths = slices.Clone(f.Paths)
 		for k, p := range f.Paths {
 			if sh.dir != "" {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -128,5 +129,39 @@ func TestDissertationErrors(t *testing.T) {
 		if msg := execErr(t, sh, c.line); !strings.Contains(msg, c.want) {
 			t.Errorf("%s:\n got %s\nwant …%s…", c.line, msg, c.want)
 		}
+	}
+}
+
+// TestDissertationKeepGoing runs the template on a file too small for
+// RRD's reference lists: RRD's runs fail with a message asking for a lower
+// n, the others run, the table holds them and RRD's claim has no evidence;
+// keep-going=false stops at the first failure.
+func TestDissertationKeepGoing(t *testing.T) {
+	sh, out := testShell(t, nil)
+	var b strings.Builder
+	for u := 0; u < 40; u++ {
+		for k := 0; k < 8; k++ {
+			b.WriteString("u" + strconv.Itoa(u) + ",i" + strconv.Itoa((u*7+k*3+k*k)%60) + "\n")
+		}
+	}
+	os.WriteFile(filepath.Join(sh.dir, "small.csv"), []byte(b.String()), 0o644)
+	got := mustExec(t, sh, out, "load path=small.csv header=no name=small; dissertation budget=smoke methods=hint,rrd seeds=0,1 candidates=10")
+	for _, want := range []string{
+		": 8 runs, 8 in this shard: 0 already stored, 6 ran, 2 failed\n",
+		"failed: RRD [seed=0]: kd rrd: option l=40 is out of range: want an integer in [1, 15] (the entries outside a row's training set and its top k teacher items), with a lower n\n",
+		"\nRRD improves the student  NDCG@5     –         –     –              –  no evidence\n",
+		"no evidence",
+		"RRD improves the student: no record of row \"RRD\"",
+		"1 claims on small: 0 hold, 0 fail, 1 without evidence",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("lacks %q:\n%s", want, got)
+		}
+	}
+	if !regexp.MustCompile(`(?m)^Hint +0\.\d{4} ± 0\.\d{4}`).MatchString(got) {
+		t.Errorf("no Hint row:\n%s", got)
+	}
+	if msg := execErr(t, sh, "dissertation small budget=smoke methods=rrd seeds=0 candidates=10 keep-going=false"); !strings.Contains(msg, "kd rrd: option l=40 is out of range") {
+		t.Errorf("keep-going=false: %s", msg)
 	}
 }

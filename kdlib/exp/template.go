@@ -292,8 +292,10 @@ func (t *Template) Instantiate(o TemplateOptions) (*Spec, error) {
 	if o.Name != "" {
 		s.Name = o.Name
 	} else {
+		// What the runs and the claims depend on: not the data directory,
+		// nor the words of the title, source and description.
 		c := *s
-		c.Dataset.Dir = ""
+		c.Dataset.Dir, c.Title, c.Source, c.Description = "", "", "", ""
 		h, err := SpecHash(c)
 		if err != nil {
 			return nil, err
@@ -459,13 +461,22 @@ type ClaimsReport struct {
 // runs and judges its claims (Spec.SweepClaims) against the ledger when
 // o.Ledger is set, else against the results store o.Out: the whole of
 // "run the dissertation on my data" once the template is instantiated.
-// After an error of RunSweep with o.KeepGoing, the runs that finished are
-// still aggregated and judged, and the error is returned with the report.
+// With o.KeepGoing, runs that fail (a data set too small for a method's
+// defaults) are listed in the report's Sweep.Failed and are no error once
+// the sweep has gone through: the table and the claims hold the other
+// runs, and the claims on the failed rows have no evidence. Any other
+// error is returned with what was done so far.
 func RunClaims(ctx context.Context, spec *Spec, o SweepOptions) (*ClaimsReport, error) {
-	rep, runErr := RunSweep(ctx, spec, o)
+	rep, err := RunSweep(ctx, spec, o)
 	out := &ClaimsReport{Sweep: rep}
-	if rep == nil || ctx.Err() != nil || (runErr != nil && !o.KeepGoing) {
-		return out, runErr
+	if err != nil {
+		// Failed runs under KeepGoing, every other owned run accounted for:
+		// the sweep went through.
+		through := rep != nil && o.KeepGoing && ctx.Err() == nil && len(rep.Failed) > 0 &&
+			rep.Skipped+rep.Ran+len(rep.Failed)+len(rep.Unavailable) == rep.Owned
+		if !through {
+			return out, err
+		}
 	}
 	var src SweepSource = StoreDir(o.Out)
 	if o.Ledger != nil {
@@ -473,16 +484,16 @@ func RunClaims(ctx context.Context, spec *Spec, o SweepOptions) (*ClaimsReport, 
 	}
 	sr, err := src.Sweep(spec.SweepKey())
 	if err != nil {
-		return out, errors.Join(runErr, err)
+		return out, err
 	}
 	if out.Summary, err = Aggregate(sr, TableOptions{Metrics: spec.Report.Metrics, Baseline: spec.Report.Baseline}); err != nil {
 		// A baseline without records (its runs failed): the rows without tests.
 		if out.Summary, err = Aggregate(sr, TableOptions{Metrics: spec.Report.Metrics, Baseline: NoBaseline}); err != nil {
-			return out, errors.Join(runErr, err)
+			return out, err
 		}
 	}
 	if out.Claims, err = EvaluateClaims(src, spec.SweepClaims()); err != nil {
-		return out, errors.Join(runErr, err)
+		return out, err
 	}
-	return out, runErr
+	return out, nil
 }

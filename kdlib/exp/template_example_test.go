@@ -37,7 +37,7 @@ func ExampleInstantiateTemplate() {
 		fmt.Printf("%s: %s beats %s on %s in each of %d seeds\n", c.ID, c.Row, c.Baseline, c.Metric, c.MinSeeds)
 	}
 	// Output:
-	// sweep: dissertation-clicks-c07cfa08@quick
+	// sweep: dissertation-clicks-04661710@quick
 	// split: llo protocol: loo seeds: [0 1 2] epochs: 50
 	// rows: Teacher, Student, Hint, DE, FTD, HTD, RD, CD, DCD, RRD, IR-RRD, DE-RRD
 	// de-beats-student-ndcg5: DE beats Student on NDCG@5 in each of 3 seeds
