@@ -16,6 +16,7 @@ import (
 
 	"github.com/kdrec/kdrec/kdlib/exp"
 	"github.com/kdrec/kdrec/kdlib/model"
+	"github.com/kdrec/kdrec/kdlib/report"
 )
 
 // Defaults of the ledger commands, relative to the repository root.
@@ -114,6 +115,7 @@ func cmdClaims(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("claims", flag.ContinueOnError)
 	dir := ledgerFlag(fs)
 	file := fs.String("claims", defaultClaims, "claims file")
+	sweep := fs.String("sweep", "", "judge the claims the spec of this recorded sweep carries (a template's instance) instead of the claims file")
 	format := fs.String("format", "text", "text or md")
 	width := fs.Int("width", 100, "text: wrap lines at this many columns")
 	pos, err := parse(fs, args)
@@ -123,14 +125,31 @@ func cmdClaims(args []string, stdout, stderr io.Writer) error {
 	if len(pos) != 0 {
 		return usageError{fmt.Errorf("claims takes no positional arguments")}
 	}
-	res, err := evaluateClaims(*dir, *file)
-	if err != nil {
-		return err
+	var res []exp.ClaimResult
+	var t *report.Table
+	if *sweep != "" {
+		if fs.Lookup("claims").Value.String() != defaultClaims {
+			return usageError{fmt.Errorf("give --claims or --sweep, not both")}
+		}
+		if res, err = sweepClaims(*dir, *sweep); err != nil {
+			return err
+		}
+		t = exp.ClaimsTestTable(res)
+	} else {
+		if res, err = evaluateClaims(*dir, *file); err != nil {
+			return err
+		}
+		t = exp.ClaimsTable(res)
 	}
-	switch *format {
-	case "md":
-		fmt.Fprint(stdout, exp.ClaimsTable(res).Markdown())
-	case "text":
+	switch {
+	case *format == "md":
+		fmt.Fprint(stdout, t.Markdown())
+	case *format == "text" && *sweep != "":
+		// A template's claims: the compact table with per-seed p-values.
+		if err := t.WriteTextWidth(stdout, *width); err != nil {
+			return err
+		}
+	case *format == "text":
 		if err := exp.WriteClaimsText(stdout, res, *width); err != nil {
 			return err
 		}
@@ -141,7 +160,27 @@ func cmdClaims(args []string, stdout, stderr io.Writer) error {
 	n := exp.CountVerdicts(res)
 	fmt.Fprintf(stdout, "%d claims: %d hold, %d fail, %d without evidence yet, %d cannot run here\n",
 		len(res), n[exp.Holds], n[exp.Fails], n[exp.NoEvidence], n[exp.CannotRun])
+	if *sweep != "" {
+		return nil // claims of one's own data: a failure is a finding, not a reproduction gap to explain
+	}
 	return exp.CheckExplained(res, *file)
+}
+
+// sweepClaims judges the claims that the spec of a recorded sweep carries
+// (Spec.Claims: those a template generated for its instance).
+func sweepClaims(dir, key string) ([]exp.ClaimResult, error) {
+	l, err := exp.OpenLedgerExisting(dir)
+	if err != nil {
+		return nil, err
+	}
+	sr, err := l.Sweep(key)
+	if err != nil {
+		return nil, err
+	}
+	if sr.Spec == nil || len(sr.Spec.Claims) == 0 {
+		return nil, fmt.Errorf("sweep %s carries no claims (the claims of the dissertation's tables are in %s: --claims)", sr.Sweep, defaultClaims)
+	}
+	return exp.EvaluateClaims(l, sr.Spec.SweepClaims())
 }
 
 func evaluateClaims(dir, file string) ([]exp.ClaimResult, error) {
