@@ -47,6 +47,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kdrec/kdrec/kdlib/exp"
 )
 
 // ReplaceCell is the first cell of every notebook: it points the
@@ -250,10 +252,6 @@ func fromLedger() bool {
 	return true
 }
 
-// resultNumber matches a result-like decimal (three or more decimals), as
-// the check of docs/reproduction.md does.
-var resultNumber = regexp.MustCompile(`(^|[^0-9A-Za-z.])(0?\.[0-9]{3,})\b`)
-
 // TestNotebookTextHasNoResultNumbers: the notebooks' text states no result
 // number by hand; tables, captions and claims are generated from the
 // ledger (or from the runs the notebook trains), and the text points at
@@ -265,8 +263,10 @@ func TestNotebookTextHasNoResultNumbers(t *testing.T) {
 				continue
 			}
 			for _, line := range strings.Split(string(c.Source), "\n") {
-				if m := resultNumber.FindStringSubmatch(line); m != nil {
-					t.Errorf("%s: markdown cell %d states %s by hand: %s", name, k, m[2], clip(line, 200))
+				// The docs' scanner (exp.ResultNumbers): decimals, signed
+				// gains, ± spreads, p-values, percentages, metric values.
+				for _, m := range exp.ResultNumbers(line) {
+					t.Errorf("%s: markdown cell %d states %s by hand (%s): %s", name, k, m.Text, m.Rule, clip(line, 200))
 				}
 			}
 		}

@@ -31,20 +31,25 @@ func runLoad(ctx context.Context, sh *Shell, c *Call) error {
 		return err
 	}
 	var opts []datasets.Option
+	var altered []string
 	if c.Opts.Bool("raw") {
 		opts = append(opts, datasets.Raw())
+		altered = append(altered, "raw="+c.Opts.Raw("raw"))
 	}
 	if c.Opts.Has("min-rating") {
 		opts = append(opts, datasets.MinRating(c.Opts.Float("min-rating")))
+		altered = append(altered, "min-rating="+c.Opts.Raw("min-rating"))
 	}
+	dir := ""
 	if d := c.Opts.String("dir"); d != "" {
-		opts = append(opts, datasets.Dir(sh.path(d)))
+		dir = sh.path(d)
+		opts = append(opts, datasets.Dir(dir))
 	}
 	x, err := sh.loadDataset(source, opts...)
 	if err != nil {
 		return err
 	}
-	replaced, err := sh.ws.put(name, &DatasetEntry{Name: name, Source: source, X: x})
+	replaced, err := sh.ws.put(name, &DatasetEntry{Name: name, Source: source, X: x, dir: dir, altered: strings.Join(altered, " ")})
 	if err != nil {
 		return err
 	}

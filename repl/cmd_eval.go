@@ -143,22 +143,40 @@ func runCompare(ctx context.Context, sh *Shell, c *Call) error {
 			}
 		}
 	}
-	ref := models[0].Name
+	names := c.Args
+	if c.Opts.String("pairs") == "all" {
+		if c.Opts.Given("baseline") {
+			return fmt.Errorf("baseline= tests against one model, pairs=all tests every pair: give one of them")
+		}
+		return sh.comparePairs(names, se, protocol, part, results, metrics)
+	}
+	base := 0
+	if b := c.Opts.String("baseline"); b != "" {
+		if base = slices.Index(names, b); base < 0 {
+			return fmt.Errorf("baseline=%s is not one of the compared models (%s)%s", b, strings.Join(names, ", "), didYouMean(b, names))
+		}
+	}
+	ref := names[base]
 	tb := &report.Table{
 		Title: fmt.Sprintf("%s on split %s, %s/%s, %d users: means; p-values of two-sided paired t-test p(t) and Wilcoxon signed-rank p(W) against %s",
-			strings.Join(c.Args, " vs "), se.Label(), protocol, part, results[0].Len(), ref),
-		Header: append([]string{"metric"}, c.Args...),
+			strings.Join(names, " vs "), se.Label(), protocol, part, results[0].Len(), ref),
+		Header: append([]string{"metric"}, names...),
 	}
-	for _, me := range models[1:] {
-		tb.Header = append(tb.Header, "p(t) "+me.Name, "p(W) "+me.Name)
+	for k, me := range models {
+		if k != base {
+			tb.Header = append(tb.Header, "p(t) "+me.Name, "p(W) "+me.Name)
+		}
 	}
 	for _, metric := range metrics {
 		row := []string{metric}
 		for _, r := range results {
 			row = append(row, report.Cell(r.Mean(metric)))
 		}
-		for _, r := range results[1:] {
-			cmp, err := eval.Compare(results[0], r, metric)
+		for k, r := range results {
+			if k == base {
+				continue
+			}
+			cmp, err := eval.Compare(results[base], r, metric)
 			if err != nil {
 				return err
 			}
@@ -167,5 +185,42 @@ func runCompare(ctx context.Context, sh *Shell, c *Call) error {
 		tb.Rows = append(tb.Rows, row)
 	}
 	sh.printTable(tb)
+	return nil
+}
+
+// comparePairs prints compare's pairs=all: the means, then the p-values of
+// both tests for every pair of models, one row per pair and test.
+func (sh *Shell) comparePairs(names []string, se *SplitEntry, protocol, part string, results []*eval.Result, metrics []string) error {
+	means := &report.Table{
+		Title:  fmt.Sprintf("%s on split %s, %s/%s, %d users: means", strings.Join(names, " vs "), se.Label(), protocol, part, results[0].Len()),
+		Header: append([]string{"metric"}, names...),
+	}
+	for _, metric := range metrics {
+		row := []string{metric}
+		for _, r := range results {
+			row = append(row, report.Cell(r.Mean(metric)))
+		}
+		means.Rows = append(means.Rows, row)
+	}
+	pairs := &report.Table{
+		Title:  fmt.Sprintf("every pair: p-values of the two-sided paired t-test p(t) and Wilcoxon signed-rank test p(W) over the %d users", results[0].Len()),
+		Header: append([]string{"pair", "test"}, metrics...),
+	}
+	for a := range results {
+		for b := a + 1; b < len(results); b++ {
+			pt, pw := []string{names[a] + " vs " + names[b], "p(t)"}, []string{names[a] + " vs " + names[b], "p(W)"}
+			for _, metric := range metrics {
+				cmp, err := eval.Compare(results[a], results[b], metric)
+				if err != nil {
+					return err
+				}
+				pt, pw = append(pt, formatP(cmp.T.P)), append(pw, formatP(cmp.Wilcoxon.P))
+			}
+			pairs.Rows = append(pairs.Rows, pt, pw)
+		}
+	}
+	sh.printTable(means)
+	sh.printf("\n")
+	sh.printTable(pairs)
 	return nil
 }

@@ -143,9 +143,15 @@ func runImportEmbeddings(ctx context.Context, sh *Shell, c *Call) error {
 	if from == "" {
 		from = ro.Users + " and " + ro.Items
 	}
-	matched := "by position"
-	if e.UserIDs != nil && se.S.Train.UserIDs != nil || e.ItemIDs != nil && se.S.Train.ItemIDs != nil {
-		matched = "by identifier"
+	side := func(ids, split []string, n int) string { // as interop's Align decides
+		if ids != nil && len(split) == n {
+			return "by identifier"
+		}
+		return "by position"
+	}
+	matched := side(e.UserIDs, se.S.Train.UserIDs, se.S.Train.NumUsers)
+	if it := side(e.ItemIDs, se.S.Train.ItemIDs, se.S.Train.NumItems); it != matched {
+		matched = "users " + matched + ", items " + it
 	}
 	meta := map[string]string{"kind": e.Kind, "from": from}
 	for k, v := range e.Meta {
@@ -220,7 +226,7 @@ func importCommand() *Command {
 					StringOpt("item-tensor", "", nil, "name of the item matrix in a .safetensors file (default item_embeddings)"),
 					StringOpt("ids", "", completeFiles, "ID map: a JSON file with user_ids and item_ids, the identifier of every row"),
 					EnumOpt("score", "auto", []string{"auto", "dot", "dot+bias", "neg-sq-dist"},
-						"how scores follow from the matrices (auto: as the files say, else dot)"),
+						"how scores follow from the matrices (auto: as the files say, else dot+bias when bias vectors are present, else dot)"),
 					StringOpt("split", "", completeSplitOpt, "split whose users and items the rows are matched to (default: the current one)"),
 				}, nil
 			},

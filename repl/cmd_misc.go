@@ -13,7 +13,7 @@ import (
 )
 
 func runSet(ctx context.Context, sh *Shell, c *Call) error {
-	schema := settingsSchema(0, false)
+	schema := settingsSchema(0, false, 0)
 	var shown []string
 	for _, o := range schema {
 		if c.Opts.Given(o.Name) {
@@ -37,7 +37,7 @@ func runSet(ctx context.Context, sh *Shell, c *Call) error {
 // settingsLine returns every setting as key=value.
 func (sh *Shell) settingsLine() string {
 	var parts []string
-	for _, o := range settingsSchema(0, false) {
+	for _, o := range settingsSchema(0, false, 0) {
 		parts = append(parts, o.Name+"="+sh.settings.raw[o.Name])
 	}
 	return strings.Join(parts, " ")

@@ -3,6 +3,7 @@ package repl
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -70,45 +71,13 @@ func runReproduce(ctx context.Context, sh *Shell, c *Call) error {
 	if err != nil {
 		return fmt.Errorf("shard=%s: %v", c.Opts.String("shard"), err)
 	}
-	out := sh.path(c.Opts.String("out"))
-	cache := c.Opts.String("cache")
-	switch {
-	case cache != "":
-		cache = sh.path(cache)
-	case os.Getenv("KDREC_CACHE") != "" && !sh.sandbox:
-		cache = os.Getenv("KDREC_CACHE")
-	default:
-		cache = filepath.Join(out, "cache")
-	}
-	log, _ := sh.progress()
-	env, err := exp.NewEnv(cache, log)
+	out, env, ledger, err := sh.sweepEnv(c)
 	if err != nil {
 		return err
 	}
-	if d := c.Opts.String("data"); d != "" {
-		env.DataDir = sh.path(d)
-	}
+	log, _ := sh.progress()
 	done := 0
-	onRun := func(ev exp.RunEvent) {
-		if log == nil {
-			return
-		}
-		switch ev.Phase {
-		case "start":
-			fmt.Fprintf(log, "reproduce %s: run %d %s …\n", spec.SweepKey(), ev.Run.Index, ev.Run.Name())
-		case "done":
-			done++
-			fmt.Fprintf(log, "reproduce %s: run %d done in %.1fs\n", spec.SweepKey(), ev.Run.Index, ev.Seconds)
-		case "fail":
-			fmt.Fprintf(log, "reproduce %s: run %d failed: %v\n", spec.SweepKey(), ev.Run.Index, ev.Err)
-		}
-	}
-	var ledger *exp.Ledger
-	if r := c.Opts.String("record"); r != "" {
-		if ledger, err = exp.OpenLedger(sh.path(r)); err != nil {
-			return fmt.Errorf("record=%s: %w", r, err)
-		}
-	}
+	onRun := sweepProgress(spec.SweepKey(), "reproduce", log, &done)
 	rep, err := exp.RunSweep(ctx, spec, exp.SweepOptions{Out: out, Shard: shard, Env: env, KeepGoing: c.Opts.Bool("keep-going"), OnRun: onRun,
 		Ledger: ledger})
 	if rep != nil {
@@ -122,6 +91,60 @@ func runReproduce(ctx context.Context, sh *Shell, c *Call) error {
 		return err
 	}
 	return sh.printSweepTable(out, spec)
+}
+
+// sweepEnv returns what a sweep run from the shell needs from the options
+// out=, cache=, data= and record=: the results store's directory, the Env
+// (artefact cache: cache=, else $KDREC_CACHE, else <out>/cache; data
+// directory) and the ledger (nil without record=).
+func (sh *Shell) sweepEnv(c *Call) (string, *exp.Env, *exp.Ledger, error) {
+	out := sh.path(c.Opts.String("out"))
+	cache := c.Opts.String("cache")
+	switch {
+	case cache != "":
+		cache = sh.path(cache)
+	case os.Getenv("KDREC_CACHE") != "" && !sh.sandbox:
+		cache = os.Getenv("KDREC_CACHE")
+	default:
+		cache = filepath.Join(out, "cache")
+	}
+	log, _ := sh.progress()
+	env, err := exp.NewEnv(cache, log)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	if d := c.Opts.String("data"); d != "" {
+		env.DataDir = sh.path(d)
+	}
+	var ledger *exp.Ledger
+	if r := c.Opts.String("record"); r != "" {
+		if ledger, err = exp.OpenLedger(sh.path(r)); err != nil {
+			return "", nil, nil, fmt.Errorf("record=%s: %w", r, err)
+		}
+	}
+	return out, env, ledger, nil
+}
+
+// sweepProgress reports a sweep's runs on the progress output (nil:
+// quiet), counting the finished ones in done.
+func sweepProgress(key, cmd string, log io.Writer, done *int) func(exp.RunEvent) {
+	return func(ev exp.RunEvent) {
+		switch ev.Phase {
+		case "done":
+			*done++
+		}
+		if log == nil {
+			return
+		}
+		switch ev.Phase {
+		case "start":
+			fmt.Fprintf(log, "%s %s: run %d %s …\n", cmd, key, ev.Run.Index, ev.Run.Name())
+		case "done":
+			fmt.Fprintf(log, "%s %s: run %d done in %.1fs\n", cmd, key, ev.Run.Index, ev.Seconds)
+		case "fail":
+			fmt.Fprintf(log, "%s %s: run %d failed: %v\n", cmd, key, ev.Run.Index, ev.Err)
+		}
+	}
 }
 
 // specOf returns the built-in spec with the budget (tests substitute small

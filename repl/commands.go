@@ -329,14 +329,19 @@ func buildCommands() []*Command {
 			Name: "compare",
 			Args: []Arg{{Name: "model", Complete: completeModels}, {Name: "model", Complete: completeModels},
 				{Name: "model", Optional: true, Variadic: true, Complete: completeModels}},
-			Summary: "compare models on one split: means and paired significance tests against the first",
+			Summary: "compare models on one split: means and paired significance tests against the first, a baseline or every pair",
 			Help: "Evaluates the models where needed and prints, per metric, the means and the p-values of the " +
-				"two-sided paired t-test and Wilcoxon signed-rank test of each model against the first.",
-			Examples: []string{"compare teacher student", "compare teacher small big metrics=HR@10,NDCG@10"},
+				"two-sided paired t-test and Wilcoxon signed-rank test over users of each model against the first " +
+				"(baseline=<model>: against that one). pairs=all prints the means, then the p-values of every pair of " +
+				"models, one row per pair and test. A table wider than the width setting is printed in blocks of columns.",
+			Examples: []string{"compare teacher student", "compare teacher small big metrics=HR@10,NDCG@10",
+				"compare teacher student student-de baseline=student", "compare teacher student student-de pairs=all metrics=NDCG@10"},
 			Options: func(sh *Shell, args []string) ([]Option, error) {
 				return []Option{protocolsOpt(sh), partOpt,
 					StringOpt("split", "", completeSplitOpt, "evaluate on this split (default: the models')"),
-					StringOpt("metrics", "", nil, "comma-separated metrics to show (default: all)")}, nil
+					StringOpt("metrics", "", nil, "comma-separated metrics to show (default: all)"),
+					StringOpt("baseline", "", completeModelOpt, "the model the others are tested against (default: the first)"),
+					EnumOpt("pairs", "baseline", []string{"baseline", "all"}, "which pairs are tested: each model against the baseline, or every pair")}, nil
 			},
 			Run: runCompare,
 		},
@@ -435,9 +440,9 @@ func buildCommands() []*Command {
 		importCommand(),
 		{
 			Name:     "set",
-			Summary:  "change session settings (seed, quiet, progress, protocol); alone: show them",
-			Examples: []string{"set seed=1 quiet=true", "set protocol=full"},
-			Options:  func(sh *Shell, args []string) ([]Option, error) { return settingsSchema(0, false), nil },
+			Summary:  "change session settings (seed, quiet, progress, protocol, width); alone: show them",
+			Examples: []string{"set seed=1 quiet=true", "set protocol=full", "set width=100"},
+			Options:  func(sh *Shell, args []string) ([]Option, error) { return settingsSchema(0, false, 0), nil },
 			Run:      runSet,
 		},
 		{
@@ -481,6 +486,7 @@ func buildCommands() []*Command {
 			Run: runQuickstart,
 		},
 		reproduceCommand(),
+		dissertationCommand(),
 		{
 			Name:     "help",
 			Args:     []Arg{{Name: "command", Optional: true, Variadic: true, Complete: completeHelp}},

@@ -69,7 +69,7 @@ func TestCompleter(t *testing.T) {
 		{line: "export history ", want: []string{"export history teacher "}},
 		{line: "save teacher te", want: []string{"save teacher teacher.ckpt "}, only: true},
 		{line: "load-model t2 ", want: []string{"load-model t2 teacher.ckpt ", "load-model t2 figs/"}},
-		{line: "set ", want: []string{"set seed=", "set quiet=", "set progress=", "set protocol="}, only: true},
+		{line: "set ", want: []string{"set seed=", "set quiet=", "set progress=", "set protocol=", "set width="}, only: true},
 		{line: "set progress=", want: []string{"set progress=auto ", "set progress=bar ", "set progress=lines "}, only: true},
 		{line: "show ", want: []string{"show teacher ", "show tiny ", "show loo ", "show models "}},
 		{line: "list ", want: []string{"list datasets ", "list methods "}},

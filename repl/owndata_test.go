@@ -42,6 +42,40 @@ func writeRatings(t testing.TB, dir string) {
 	}
 }
 
+// writeClicks writes clicks.csv in dir, a click log large enough for the
+// reference settings of every method of the dissertation template (the
+// ranking methods' teacher lists hold 500 items per user and 500 users per
+// item): 600 users and 600 items in six groups, 9 distinct clicks per user,
+// four in five on items of the user's group, with Unix times, and a header.
+func writeClicks(t testing.TB, dir string) {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("user,item,time\n")
+	state := uint64(11)
+	next := func(n int) int {
+		state = state*6364136223846793005 + 1442695040888963407
+		return int((state >> 33) % uint64(n))
+	}
+	for u := 0; u < 600; u++ {
+		seen := map[int]bool{}
+		for k := 0; k < 9; {
+			i := next(600)
+			if next(5) < 4 {
+				i = (u%6)*100 + next(100)
+			}
+			if seen[i] {
+				continue
+			}
+			seen[i] = true
+			fmt.Fprintf(&b, "u%03d,i%03d,%d\n", u, i, 1_600_000_000+3600*k+u)
+			k++
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "clicks.csv"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // ownDataScript is the session of issue 24's first "must be shown": a CSV
 // of one's own loaded by path, split leave-one-out with sampled
 // candidates, a teacher, a student alone and a distilled student, and the

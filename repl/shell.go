@@ -60,6 +60,11 @@ type Config struct {
 	Quiet bool
 	// Seed is the session's default seed (the seed setting).
 	Seed uint64
+	// Width is the width of the output in characters (the width setting):
+	// tables wider than it are printed in blocks of columns, one after the
+	// other (report.Table.WriteTextWidth). 0 is no limit. kdrepl sets the
+	// terminal's width, else $COLUMNS.
+	Width int
 	// Interrupts, if set, cancels the running statement on Interrupt.
 	Interrupts *Interrupter
 }
@@ -104,7 +109,7 @@ func New(cfg Config) *Shell {
 	if sh.files == nil {
 		sh.files = OSFiles{}
 	}
-	v, err := parseOptions("settings", settingsSchema(cfg.Seed, cfg.Quiet), nil)
+	v, err := parseOptions("settings", settingsSchema(cfg.Seed, cfg.Quiet, cfg.Width), nil)
 	if err != nil {
 		panic(err) // the schema's own defaults always parse
 	}
@@ -122,7 +127,7 @@ func (sh *Shell) Registry() *Registry { return sh.reg }
 func (sh *Shell) Exited() bool { return sh.exit }
 
 // settingsSchema is the schema of `set`.
-func settingsSchema(seed uint64, quiet bool) []Option {
+func settingsSchema(seed uint64, quiet bool, width int) []Option {
 	return []Option{
 		UintOpt("seed", seed, "default seed of split, model initialisation and training"),
 		BoolOpt("quiet", quiet, "no progress bars"),
@@ -130,8 +135,13 @@ func settingsSchema(seed uint64, quiet bool) []Option {
 			"progress style: a bar redrawn in place, a line every 10%, or auto (bar on a terminal)"),
 		EnumOpt("protocol", string(exp.LOO), []string{string(exp.LOO), string(exp.Full)},
 			"default evaluation protocol: sampled leave-one-out or full ranking"),
+		IntOpt("width", max(width, 0), 0, 1_000_000,
+			"output width: wider tables are printed in blocks of columns (0: no limit; kdrepl starts with the terminal's width, else $COLUMNS)"),
 	}
 }
+
+// width returns the session's width setting (0: no limit).
+func (sh *Shell) width() int { return sh.settings.Int("width") }
 
 // seed returns the session's seed setting.
 func (sh *Shell) seed() uint64 { return sh.settings.Uint("seed") }
@@ -184,10 +194,11 @@ func expandHome(p string) string {
 // printf writes command output.
 func (sh *Shell) printf(format string, a ...any) { fmt.Fprintf(sh.out, format, a...) }
 
-// printTable writes a table and remembers it for `export table`.
+// printTable writes a table, in blocks of columns when it is wider than
+// the width setting, and remembers it for `export table`.
 func (sh *Shell) printTable(t *report.Table) {
 	sh.lastTable = t
-	t.WriteText(sh.out)
+	t.WriteTextWidth(sh.out, sh.width())
 }
 
 // Interrupted is the error of a command stopped by its context (Ctrl-C).

@@ -134,7 +134,7 @@ func TestSession(t *testing.T) {
 	if got = mustExec(t, sh, out, "set seed=7 protocol=full"); got != "seed=7 protocol=full\n" {
 		t.Errorf("set: %q", got)
 	}
-	if got = mustExec(t, sh, out, "set"); got != "seed=7 quiet=true progress=auto protocol=full\n" {
+	if got = mustExec(t, sh, out, "set"); got != "seed=7 quiet=true progress=auto protocol=full width=0\n" {
 		t.Errorf("set: %q", got)
 	}
 	got = mustExec(t, sh, out, "split ratio as=r")

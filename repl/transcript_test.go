@@ -65,10 +65,12 @@ func TestTranscript(t *testing.T) {
 const ownDocPath = "../docs/own-data.md"
 
 // TestOwnDataTranscript replays the session of docs/own-data.md on the
-// ratings.csv of writeRatings, as TestTranscript does for docs/repl.md.
+// ratings.csv of writeRatings and the clicks.csv of writeClicks, as
+// TestTranscript does for docs/repl.md.
 func TestOwnDataTranscript(t *testing.T) {
 	dir := t.TempDir()
 	writeRatings(t, dir)
+	writeClicks(t, dir)
 	checkTranscripts(t, ownDocPath, dir)
 }
 

@@ -22,6 +22,9 @@ type DatasetEntry struct {
 	Files *datasets.Files
 	// X holds the interactions.
 	X *data.Interactions
+
+	dir     string // the dir= a registered data set was read from ("": the default)
+	altered string // the options that changed a registered data set as it was read (raw=, min-rating=)
 }
 
 // SplitEntry is a split in the workspace.

@@ -4,7 +4,9 @@
 # resumes where the committed ledger stops: runs already recorded are
 # skipped, so a new machine or session starts it again with the same
 # command. Commit results/ (and `go run ./cmd/kdsweep report`'s
-# regenerated docs/reproduction.md) after each batch of finished runs.
+# regenerated docs/reproduction.md) after each batch of finished runs; when
+# the report refuses a claim that now fails without an analysis, write the
+# analysis (the claim's "reason" in results/claims.json) before committing.
 #
 #   nohup bash scripts/protocol-queue.sh > protocol-queue.log 2>&1 &
 #

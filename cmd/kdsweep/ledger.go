@@ -12,16 +12,15 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/kdrec/kdrec/kdlib/exp"
 	"github.com/kdrec/kdrec/kdlib/model"
+	"github.com/kdrec/kdrec/kdlib/report"
 )
 
 // Defaults of the ledger commands, relative to the repository root.
-const (
-	defaultClaims = "results/claims.json"
-	defaultDoc    = "docs/reproduction.md"
-)
+const defaultClaims = "results/claims.json"
 
 func ledgerFlag(fs *flag.FlagSet) *string {
 	return fs.String("ledger", exp.DefaultLedger, "results ledger directory")
@@ -116,7 +115,9 @@ func cmdClaims(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("claims", flag.ContinueOnError)
 	dir := ledgerFlag(fs)
 	file := fs.String("claims", defaultClaims, "claims file")
+	sweep := fs.String("sweep", "", "judge the claims the spec of this recorded sweep carries (a template's instance) instead of the claims file")
 	format := fs.String("format", "text", "text or md")
+	width := fs.Int("width", 100, "text: wrap lines at this many columns")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -124,25 +125,62 @@ func cmdClaims(args []string, stdout, stderr io.Writer) error {
 	if len(pos) != 0 {
 		return usageError{fmt.Errorf("claims takes no positional arguments")}
 	}
-	res, err := evaluateClaims(*dir, *file)
-	if err != nil {
-		return err
-	}
-	t := exp.ClaimsTable(res)
-	switch *format {
-	case "md":
-		fmt.Fprint(stdout, t.Markdown())
-	case "text":
-		if err := t.WriteText(stdout); err != nil {
+	var res []exp.ClaimResult
+	var t *report.Table
+	if *sweep != "" {
+		if fs.Lookup("claims").Value.String() != defaultClaims {
+			return usageError{fmt.Errorf("give --claims or --sweep, not both")}
+		}
+		if res, err = sweepClaims(*dir, *sweep); err != nil {
 			return err
 		}
+		t = exp.ClaimsTestTable(res)
+	} else {
+		if res, err = evaluateClaims(*dir, *file); err != nil {
+			return err
+		}
+		t = exp.ClaimsTable(res)
+	}
+	switch {
+	case *format == "md":
+		fmt.Fprint(stdout, t.Markdown())
+	case *format == "text" && *sweep != "":
+		// A template's claims: the compact table with per-seed p-values.
+		if err := t.WriteTextWidth(stdout, *width); err != nil {
+			return err
+		}
+	case *format == "text":
+		if err := exp.WriteClaimsText(stdout, res, *width); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout)
 	default:
 		return usageError{fmt.Errorf("--format %q: want text or md", *format)}
 	}
 	n := exp.CountVerdicts(res)
 	fmt.Fprintf(stdout, "%d claims: %d hold, %d fail, %d without evidence yet, %d cannot run here\n",
 		len(res), n[exp.Holds], n[exp.Fails], n[exp.NoEvidence], n[exp.CannotRun])
-	return nil
+	if *sweep != "" {
+		return nil // claims of one's own data: a failure is a finding, not a reproduction gap to explain
+	}
+	return exp.CheckExplained(res, *file)
+}
+
+// sweepClaims judges the claims that the spec of a recorded sweep carries
+// (Spec.Claims: those a template generated for its instance).
+func sweepClaims(dir, key string) ([]exp.ClaimResult, error) {
+	l, err := exp.OpenLedgerExisting(dir)
+	if err != nil {
+		return nil, err
+	}
+	sr, err := l.Sweep(key)
+	if err != nil {
+		return nil, err
+	}
+	if sr.Spec == nil || len(sr.Spec.Claims) == 0 {
+		return nil, fmt.Errorf("sweep %s carries no claims (the claims of the dissertation's tables are in %s: --claims)", sr.Sweep, defaultClaims)
+	}
+	return exp.EvaluateClaims(l, sr.Spec.SweepClaims())
 }
 
 func evaluateClaims(dir, file string) ([]exp.ClaimResult, error) {
@@ -161,13 +199,16 @@ func cmdReport(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	dir := ledgerFlag(fs)
 	file := fs.String("claims", defaultClaims, "claims file")
+	root := fs.String("root", ".", "repository root: the default documents (README.md, docs/*.md) and the policy's paths are relative to it")
 	check := fs.Bool("check", false, "only check that the documents match what the ledger produces")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) == 0 {
-		pos = []string{defaultDoc}
+		if pos, err = reportDocs(*root); err != nil {
+			return err
+		}
 	}
 	res, err := evaluateClaims(*dir, *file)
 	if err != nil {
@@ -187,6 +228,9 @@ func cmdReport(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", doc, err)
 		}
+		if !bytes.Contains(old, []byte("<!-- ledger:")) {
+			continue
+		}
 		if bytes.Equal(old, gen) {
 			fmt.Fprintf(stdout, "%s: up to date\n", doc)
 			continue
@@ -201,8 +245,29 @@ func cmdReport(args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "%s: regenerated\n", doc)
 	}
-	if stale > 0 {
+	claims := make([]exp.Claim, len(res))
+	for k, r := range res {
+		claims[k] = r.Claim
+	}
+	found, hand, err := scanDocs(*root, pos, claims)
+	if err != nil {
+		return err
+	}
+	for _, doc := range pos {
+		for _, h := range found[doc] {
+			fmt.Fprintf(stdout, "%s:%s\n", filepath.ToSlash(doc), strings.TrimPrefix(h.String(), "line "))
+		}
+	}
+	if err := exp.CheckExplained(res, *file); err != nil {
+		return err
+	}
+	switch {
+	case stale > 0 && hand > 0:
+		return fmt.Errorf("%d documents are out of date, and %d numbers are typed by hand outside the generated blocks", stale, hand)
+	case stale > 0:
 		return fmt.Errorf("%d documents are out of date", stale)
+	case hand > 0:
+		return fmt.Errorf("%d numbers are typed by hand outside the generated blocks (see the lines above; exp.HandNumbers says what is allowed)", hand)
 	}
 	return nil
 }

@@ -8,10 +8,11 @@
 //	kdsweep table --out dir [--sweep key] [--baseline label] [--format md|html|latex|csv|text]
 //	kdsweep list [--quick] [spec.json|builtin-name]
 //	kdsweep spec [--quick] builtin-name
+//	kdsweep template [--dataset name | --files a.csv --cols …] [--quick | --budget name] [-o spec.json] [template]
 //	kdsweep status [--ledger results] spec.json|builtin-name
 //	kdsweep record [--ledger results] --out dir
-//	kdsweep claims [--ledger results] [--claims results/claims.json]
-//	kdsweep report [--ledger results] [--check] [doc.md ...]
+//	kdsweep claims [--ledger results] [--claims results/claims.json | --sweep key]
+//	kdsweep report [--ledger results] [--root .] [--check] [doc.md ...]
 //
 // run executes the runs of the shard that are not stored yet (a killed run
 // resumes where it stopped); teachers trains a sweep's teachers into the
@@ -21,8 +22,13 @@
 // (results/, committed) holds one record per finished run: run --ledger
 // records into it and skips what it holds, status lists what a spec still
 // lacks, record imports a sweep's stored runs, claims evaluates the claims
-// file against it, and report regenerates (or, with --check, checks) the
-// generated blocks of the documents. See docs/experiments.md.
+// file (or the claims a sweep's spec carries) against it, and report
+// regenerates (or, with --check, checks) the generated blocks of the
+// documents (README.md and docs/*.md by default) and fails when a
+// document states a result number by hand outside them. template
+// instantiates a template of kdlib/exp — the dissertation on a data set
+// of one's own — as a spec file with its claims (docs/own-data.md). See
+// docs/experiments.md.
 package main
 
 import (
@@ -53,10 +59,13 @@ const usage = `usage:
                 [--format text|md|html|latex|csv] [--kind table|curves|param] [--x path] [--part valid|test] [--signif]
   kdsweep list [--quick | --budget name] [--out dir] [--shards N] [spec.json|builtin-name]
   kdsweep spec [--quick | --budget name] builtin-name
+  kdsweep template [--dataset name | --files a.csv[,b.csv] [--name n] [--cols user,item,time] [--min-rating r] [--kcore k] …]
+                   [--split loo|llo|ratio-60-20-20|ratio-80-10-10] [--candidates n] [--seeds 0,1,2] [--methods de,rrd|all]
+                   [--claim-metrics m1,m2] [--quick | --budget name] [-o spec.json] [template]
   kdsweep status [--ledger results] [--quick | --budget name] spec.json|builtin-name
   kdsweep record [--ledger results] [--out dir]
-  kdsweep claims [--ledger results] [--claims results/claims.json] [--format text|md]
-  kdsweep report [--ledger results] [--claims results/claims.json] [--check] [doc.md ...]
+  kdsweep claims [--ledger results] [--claims results/claims.json | --sweep key] [--format text|md] [--width N]
+  kdsweep report [--ledger results] [--claims results/claims.json] [--root .] [--check] [doc.md ...]
 `
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -79,6 +88,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdList(args, stdout, stderr)
 	case "spec":
 		err = cmdSpec(args, stdout, stderr)
+	case "template":
+		err = cmdTemplate(args, stdout, stderr)
 	case "status":
 		err = cmdStatus(args, stdout, stderr)
 	case "record":

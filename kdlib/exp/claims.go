@@ -1,18 +1,23 @@
 package exp
 
 // Claims as data: the dissertation's claims, written once in a claims file
-// (results/claims.json), each evaluated against the ledger's records by
-// EvaluateClaims. A claim that fails stays in the table, with its numbers;
+// (results/claims.json) or carried by a spec (Spec.Claims, which templates
+// generate for the sweep they instantiate), each evaluated against the
+// records of a ledger or a results store by EvaluateClaims. A claim that fails stays in the table, with its numbers;
 // a claim without records says "no evidence" and names the sweep to run.
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/kdrec/kdrec/kdlib/report"
 )
@@ -88,6 +93,14 @@ type ClaimResult struct {
 	// Evidence states the numbers: means ± sd, seeds, differences and
 	// p-values.
 	Evidence string
+	// Mean and BaselineMean are the means over seeds of the claim's row
+	// and baseline row, and N and BaselineN their numbers of seeds (0
+	// when not known; a ClaimValue has no baseline).
+	Mean, BaselineMean float64
+	N, BaselineN       int
+	// PerSeed holds, for a ClaimBetter judged on its tests, the paired
+	// tests over users of every common seed.
+	PerSeed []SeedTest
 }
 
 // LoadClaims reads a claims file (a JSON array of Claim) and checks it.
@@ -109,36 +122,144 @@ func LoadClaims(path string) ([]Claim, error) {
 			return nil, fmt.Errorf("%s: missing or repeated id", where)
 		}
 		seen[c.ID] = true
-		switch c.Kind {
-		case ClaimUnavailable:
-			if c.Reason == "" {
-				return nil, fmt.Errorf("%s: an unavailable claim needs a reason", where)
-			}
-			continue
-		case ClaimBetter, ClaimAtLeast, ClaimClose:
-			if c.Baseline == "" {
-				return nil, fmt.Errorf("%s: kind %s needs a baseline row", where, c.Kind)
-			}
-		case ClaimValue:
-		default:
-			return nil, fmt.Errorf("%s: unknown kind %q (want %s, %s, %s, %s or %s)", where, c.Kind,
-				ClaimBetter, ClaimAtLeast, ClaimClose, ClaimValue, ClaimUnavailable)
-		}
-		if c.Sweep == "" || c.Row == "" || c.Metric == "" {
-			return nil, fmt.Errorf("%s: sweep, row and metric are required", where)
-		}
-		if (c.Kind == ClaimAtLeast || c.Kind == ClaimClose || c.Kind == ClaimValue) && !(c.Tol > 0) {
-			return nil, fmt.Errorf("%s: kind %s needs tol > 0", where, c.Kind)
-		}
-		if c.ValueSource != "" && c.ValueSource != SourceBest && c.ValueSource != SourceFinal {
-			return nil, fmt.Errorf("%s: value_source %q: want %s or %s", where, c.ValueSource, SourceBest, SourceFinal)
+		if err := checkClaim(c, true); err != nil {
+			return nil, fmt.Errorf("%s: %w", where, err)
 		}
 	}
 	return cs, nil
 }
 
-// EvaluateClaims evaluates every claim against the ledger.
-func EvaluateClaims(l *Ledger, claims []Claim) ([]ClaimResult, error) {
+// checkClaim checks the fields of one claim; needSweep says whether it
+// must name its sweep (a claims file's claims do, a spec's need not).
+func checkClaim(c Claim, needSweep bool) error {
+	switch c.Kind {
+	case ClaimUnavailable:
+		if c.Reason == "" {
+			return errors.New("an unavailable claim needs a reason")
+		}
+		return nil
+	case ClaimBetter, ClaimAtLeast, ClaimClose:
+		if c.Baseline == "" {
+			return fmt.Errorf("kind %s needs a baseline row", c.Kind)
+		}
+	case ClaimValue:
+	default:
+		return fmt.Errorf("unknown kind %q (want %s, %s, %s, %s or %s)", c.Kind,
+			ClaimBetter, ClaimAtLeast, ClaimClose, ClaimValue, ClaimUnavailable)
+	}
+	if (needSweep && c.Sweep == "") || c.Row == "" || c.Metric == "" {
+		if !needSweep {
+			return errors.New("row and metric are required")
+		}
+		return errors.New("sweep, row and metric are required")
+	}
+	if (c.Kind == ClaimAtLeast || c.Kind == ClaimClose || c.Kind == ClaimValue) && !(c.Tol > 0) {
+		return fmt.Errorf("kind %s needs tol > 0", c.Kind)
+	}
+	if c.ValueSource != "" && c.ValueSource != SourceBest && c.ValueSource != SourceFinal {
+		return fmt.Errorf("value_source %q: want %s or %s", c.ValueSource, SourceBest, SourceFinal)
+	}
+	return nil
+}
+
+// SweepSource gives the runs of a sweep with their records, by sweep key
+// (or a spec name matching one key): a *Ledger, or the results store of an
+// output directory (StoreDir). A sweep it does not hold is an error
+// wrapping ErrNotRecorded.
+type SweepSource interface {
+	Sweep(key string) (*SweepResults, error)
+}
+
+// StoreDir is the output directory of a results store (RunSweep's
+// SweepOptions.Out) as a SweepSource, so that claims can be judged on a
+// sweep's stored runs without a ledger.
+type StoreDir string
+
+// Sweep loads the sweep key from the store (LoadSweep); a key the store
+// holds no manifest or record of wraps ErrNotRecorded.
+func (d StoreDir) Sweep(key string) (*SweepResults, error) {
+	keys, err := SweepKeys(string(d))
+	if err != nil {
+		return nil, err
+	}
+	found := slices.Contains(keys, key)
+	for _, k := range keys {
+		found = found || strings.HasPrefix(k, key+"@")
+	}
+	if !found {
+		return nil, fmt.Errorf("results %s: %w: no sweep %q (stored: %s)", d, ErrNotRecorded, key, strings.Join(keys, ", "))
+	}
+	return LoadSweep(string(d), key)
+}
+
+// SweepClaims returns the spec's claims ready for EvaluateClaims: a claim
+// without a sweep gets this sweep's key (SweepKey, so the claims follow
+// the budget), and a claim without MinSeeds needs every seed the sweep
+// runs (at least one).
+func (s *Spec) SweepClaims() []Claim {
+	out := make([]Claim, len(s.Claims))
+	for k, c := range s.Claims {
+		if c.Sweep == "" {
+			c.Sweep = s.SweepKey()
+		}
+		if c.MinSeeds == 0 {
+			c.MinSeeds = max(1, len(s.Seeds))
+		}
+		c.Others = slices.Clone(c.Others)
+		out[k] = c
+	}
+	return out
+}
+
+// checkClaims checks the claims of a spec against its runs: ids unique,
+// fields valid (checkClaim), and a claim about this sweep names rows the
+// runs make (SummaryRow.Name: the label, with the grid point for grid
+// rows) and a metric their protocol reports.
+func checkClaims(s *Spec, runs []Run) error {
+	if len(s.Claims) == 0 {
+		return nil
+	}
+	var rows, metrics []string
+	for k := range runs {
+		_, settings := rowKey(runs[k].Label, runs[k].Point, "seed")
+		name := (&SummaryRow{Label: runs[k].Label, Settings: settings}).Name()
+		if !slices.Contains(rows, name) {
+			rows = append(rows, name)
+		}
+		for _, m := range ProtocolMetrics(runs[k].Spec.Protocol) {
+			if !slices.Contains(metrics, m) {
+				metrics = append(metrics, m)
+			}
+		}
+	}
+	seen := map[string]bool{}
+	for k, c := range s.Claims {
+		where := fmt.Sprintf("claim %d (%s)", k+1, clipText(c.ID))
+		if c.ID == "" || seen[c.ID] {
+			return fmt.Errorf("%s: missing or repeated id", where)
+		}
+		seen[c.ID] = true
+		if err := checkClaim(c, false); err != nil {
+			return fmt.Errorf("%s: %w", where, err)
+		}
+		if c.Kind == ClaimUnavailable || (c.Sweep != "" && c.Sweep != s.Name && c.Sweep != s.SweepKey()) {
+			continue
+		}
+		for _, r := range append([]string{c.Row, c.Baseline}, c.Others...) {
+			if r != "" && !slices.Contains(rows, r) {
+				return fmt.Errorf("%s: no row %q (rows: %s)", where, clipText(r), strings.Join(rows, ", "))
+			}
+		}
+		if !slices.Contains(metrics, c.Metric) {
+			return fmt.Errorf("%s: metric %q: the runs report %s", where, clipText(c.Metric), strings.Join(metrics, ", "))
+		}
+	}
+	return nil
+}
+
+// EvaluateClaims evaluates every claim against the records of a ledger
+// (or of any SweepSource, such as a results store's StoreDir).
+func EvaluateClaims(l SweepSource, claims []Claim) ([]ClaimResult, error) {
 	sums := map[string]*Summary{}
 	// Each sweep is read once: claims about one sweep share its records.
 	sweeps := map[string]*SweepResults{}
@@ -248,6 +369,7 @@ func judge(r *ClaimResult, s *Summary) {
 	desc := func(x *SummaryRow) string {
 		return fmt.Sprintf("%s %s %.4f ± %.4f (n=%d)", x.Name(), m, x.Mean[m], x.Std[m], x.N[m])
 	}
+	r.Mean, r.N = row.Mean[m], row.N[m]
 	if row.N[m] < minSeeds {
 		r.Verdict, r.Evidence = NoEvidence, fmt.Sprintf("%s: %d of %d seeds recorded", desc(row), row.N[m], minSeeds)
 		return
@@ -263,6 +385,7 @@ func judge(r *ClaimResult, s *Summary) {
 		r.Verdict, r.Evidence = NoEvidence, fmt.Sprintf("%s; baseline %q has fewer than %d seeds recorded", desc(row), c.Baseline, minSeeds)
 		return
 	}
+	r.BaselineMean, r.BaselineN = base.Mean[m], base.N[m]
 	d := row.Mean[m] - base.Mean[m]
 	ev := fmt.Sprintf("%s vs %s: %+.4f", desc(row), desc(base), d)
 	switch c.Kind {
@@ -288,6 +411,7 @@ func judge(r *ClaimResult, s *Summary) {
 				ok = false
 			}
 		}
+		r.PerSeed = slices.Clone(t.PerSeed)
 		r.Evidence = ev + "; paired t over users: " + strings.Join(ps, ", ")
 		r.Verdict = verdict(ok)
 	case ClaimAtLeast:
@@ -328,6 +452,152 @@ func ClaimsTable(rs []ClaimResult) *report.Table {
 		t.Rows = append(t.Rows, []string{text, r.Claim.Source, r.Verdict, r.Evidence})
 	}
 	return t
+}
+
+// WriteClaimsText writes claim results for a terminal: one block per
+// claim, its verdict first and then the claim (with the analysis of a
+// failing claim), its source and its evidence, each wrapped to width
+// columns (at least 40) under a hanging indent, so that long evidence
+// never makes a line hundreds of columns wide as a table would.
+func WriteClaimsText(w io.Writer, rs []ClaimResult, width int) error {
+	width = max(width, 40)
+	const indent = 14 // "no evidence" plus room
+	bw := bufio.NewWriter(w)
+	for k, r := range rs {
+		if k > 0 {
+			bw.WriteByte('\n')
+		}
+		text := r.Claim.Text
+		if text == "" {
+			text = r.Claim.ID
+		}
+		if r.Verdict == Fails && r.Claim.Reason != "" {
+			text += " — " + r.Claim.Reason
+		}
+		first := true
+		for _, para := range []string{text, r.Claim.Source, r.Evidence} {
+			if para == "" {
+				continue
+			}
+			for _, line := range wrapWords(para, width-indent) {
+				head := ""
+				if first {
+					head, first = r.Verdict, false
+				}
+				fmt.Fprintf(bw, "%-*s%s\n", indent, head, line)
+			}
+		}
+	}
+	return bw.Flush()
+}
+
+// wrapWords breaks s into lines of at most width runes at spaces (a word
+// longer than width stands on a line of its own).
+func wrapWords(s string, width int) []string {
+	var lines []string
+	var cur strings.Builder
+	n := 0
+	for _, word := range strings.Fields(s) {
+		wn := utf8.RuneCountInString(word)
+		if n > 0 && n+1+wn > width {
+			lines = append(lines, cur.String())
+			cur.Reset()
+			n = 0
+		}
+		if n > 0 {
+			cur.WriteByte(' ')
+			n++
+		}
+		cur.WriteString(word)
+		n += wn
+	}
+	if n > 0 {
+		lines = append(lines, cur.String())
+	}
+	return lines
+}
+
+// Unexplained returns the claims that fail without an analysis (no
+// Reason): a claim that does not reproduce is reported with why, so the
+// session that records the runs that make a claim fail writes its
+// analysis into the claims file, and kdsweep fails until it does.
+func Unexplained(rs []ClaimResult) []string {
+	var ids []string
+	for _, r := range rs {
+		if r.Verdict == Fails && strings.TrimSpace(r.Claim.Reason) == "" {
+			ids = append(ids, r.Claim.ID)
+		}
+	}
+	return ids
+}
+
+// ErrUnexplained is wrapped by the error of CheckExplained.
+var ErrUnexplained = errors.New("failing claims without an analysis")
+
+// CheckExplained returns an error naming the claims of rs that fail
+// without an analysis (Unexplained), or nil.
+func CheckExplained(rs []ClaimResult, file string) error {
+	ids := Unexplained(rs)
+	if len(ids) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %s; give each a \"reason\" in %s that says, from the records, why it fails", ErrUnexplained, strings.Join(ids, ", "), file)
+}
+
+// ClaimsTestTable renders claim results compactly, one row per claim:
+// the claim, its metric, the means over seeds of its row and of its
+// baseline row, their difference, the p-values of the paired t-test over
+// users of every seed, and the verdict. What a claim without evidence
+// lacks, and why a claim cannot run, go to the notes.
+func ClaimsTestTable(rs []ClaimResult) *report.Table {
+	t := &report.Table{Header: []string{"claim", "metric", "mean", "baseline", "diff", "p(t) per seed", "verdict"}}
+	num := func(v float64, n int) string {
+		if n == 0 {
+			return "–"
+		}
+		return strconv.FormatFloat(v, 'f', 4, 64)
+	}
+	for _, r := range rs {
+		c := r.Claim
+		text := c.Text
+		if text == "" {
+			text = c.ID
+		}
+		diff, ps := "–", "–"
+		if r.N > 0 && r.BaselineN > 0 {
+			diff = fmt.Sprintf("%+.4f", r.Mean-r.BaselineMean)
+		}
+		if c.Kind == ClaimValue && r.N > 0 {
+			diff = fmt.Sprintf("%+.4f", r.Mean-c.Value)
+		}
+		if len(r.PerSeed) > 0 {
+			var p []string
+			for _, st := range r.PerSeed {
+				p = append(p, formatPValue(st.T.P))
+			}
+			ps = strings.Join(p, " ")
+		}
+		base := num(r.BaselineMean, r.BaselineN)
+		if c.Kind == ClaimValue {
+			base = strconv.FormatFloat(c.Value, 'f', 4, 64)
+		}
+		t.Rows = append(t.Rows, []string{text, c.Metric, num(r.Mean, r.N), base, diff, ps, r.Verdict})
+		if r.Verdict == NoEvidence || r.Verdict == CannotRun {
+			t.Notes = append(t.Notes, fmt.Sprintf("%s: %s", text, r.Evidence))
+		}
+	}
+	return t
+}
+
+// formatPValue formats a p-value in at most 7 characters: 0.0123, 3.1e-09.
+func formatPValue(p float64) string {
+	if math.IsNaN(p) {
+		return "–"
+	}
+	if p < 1e-4 {
+		return strconv.FormatFloat(p, 'e', 1, 64)
+	}
+	return strconv.FormatFloat(p, 'f', 4, 64)
 }
 
 // CountVerdicts returns how many results have each verdict.

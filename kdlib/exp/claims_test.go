@@ -2,10 +2,12 @@ package exp
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // TestClaimsAndDocBlocks records a small three-seed sweep in a ledger,
@@ -50,13 +52,15 @@ func TestClaimsAndDocBlocks(t *testing.T) {
 		}
 	}
 	doc := []byte("# r\n\n<!-- ledger:table claims-test -->\nstale\n<!-- /ledger -->\n\ntext 1e-3\n\n<!-- ledger:claims sweep=claims-test -->\n<!-- /ledger -->\n" +
-		"<!-- ledger:runs claims-test -->\n<!-- /ledger -->\n<!-- ledger:table other -->\n<!-- /ledger -->\n")
+		"<!-- ledger:runs claims-test -->\n<!-- /ledger -->\n<!-- ledger:table other -->\n<!-- /ledger -->\n" +
+		"<!-- ledger:claim narrow here -->\n<!-- /ledger -->\n")
 	gen, err := GenerateDoc(doc, l, res)
 	if err != nil {
 		t.Fatal(err)
 	}
 	g := string(gen)
-	for _, w := range []string{"| Student |", "| RRD |", "narrow", "6 claims: ", "Not recorded yet: no run of other", "text 1e-3"} {
+	for _, w := range []string{"| Student |", "| RRD |", "narrow", "6 claims: ", "Not recorded yet: no run of other", "text 1e-3",
+		"- **narrow** (claim `narrow`): **fails** — Student HR@5 ", "- **here** (claim `here`): **cannot run here** — no data\n<!-- /ledger -->"} {
 		if !strings.Contains(g, w) {
 			t.Errorf("generated document lacks %q:\n%s", w, g)
 		}
@@ -73,6 +77,9 @@ func TestClaimsAndDocBlocks(t *testing.T) {
 	}
 	if _, err := GenerateDoc([]byte("<!-- ledger:table claims-test -->\nno end\n"), l, res); err == nil || !strings.Contains(err.Error(), "line 1") {
 		t.Errorf("unterminated block: %v", err)
+	}
+	if _, err := GenerateDoc([]byte("<!-- ledger:claim nosuch -->\n<!-- /ledger -->\n"), l, res); err == nil || !strings.Contains(err.Error(), `no claim "nosuch"`) {
+		t.Errorf("a claim block naming an unknown claim: %v", err)
 	}
 	// The claims file format.
 	path := filepath.Join(t.TempDir(), "claims.json")
@@ -110,5 +117,54 @@ func TestClaimsOnGridRows(t *testing.T) {
 	r := res[0]
 	if r.Verdict == NoEvidence || strings.Count(r.Evidence, "p=") != 3 || !strings.Contains(r.Evidence, "Student (student.dim=4)") {
 		t.Errorf("grid claim: %s: %s", r.Verdict, r.Evidence)
+	}
+}
+
+// TestWriteClaimsText checks the terminal form of claim results: the
+// verdict opens each block, every line fits the width, no word is lost,
+// and a failing claim carries its analysis.
+func TestWriteClaimsText(t *testing.T) {
+	long := strings.Repeat("evidence word ", 30)
+	rs := []ClaimResult{
+		{Claim: Claim{ID: "a", Text: "A beats B (HR@5)", Source: "ch. 3", Reason: "analysis: seeds disagree"}, Verdict: Fails, Evidence: long},
+		{Claim: Claim{ID: "b", Text: "B holds"}, Verdict: Holds, Evidence: "short"},
+	}
+	var b strings.Builder
+	if err := WriteClaimsText(&b, rs, 60); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	for _, l := range lines {
+		if n := utf8.RuneCountInString(l); n > 60 {
+			t.Errorf("line of %d columns > 60: %q", n, l)
+		}
+	}
+	if !strings.HasPrefix(lines[0], Fails) || !strings.Contains(out, "\n"+Holds) {
+		t.Errorf("verdicts do not open the blocks:\n%s", out)
+	}
+	if !strings.Contains(out, "analysis: seeds disagree") {
+		t.Errorf("the failing claim lost its analysis:\n%s", out)
+	}
+	if got, want := strings.Count(out, "evidence word"), 30; got != want {
+		t.Errorf("%d of %d evidence words written:\n%s", got, want, out)
+	}
+}
+
+// TestCheckExplained checks that a failing claim without an analysis is an
+// error naming it, and that analysed failures and other verdicts are not.
+func TestCheckExplained(t *testing.T) {
+	rs := []ClaimResult{
+		{Claim: Claim{ID: "ok"}, Verdict: Holds},
+		{Claim: Claim{ID: "analysed", Reason: "analysis: …"}, Verdict: Fails},
+		{Claim: Claim{ID: "none"}, Verdict: NoEvidence},
+	}
+	if err := CheckExplained(rs, "claims.json"); err != nil {
+		t.Fatalf("explained results: %v", err)
+	}
+	rs = append(rs, ClaimResult{Claim: Claim{ID: "bare", Reason: "  "}, Verdict: Fails})
+	err := CheckExplained(rs, "claims.json")
+	if !errors.Is(err, ErrUnexplained) || !strings.Contains(err.Error(), "bare") || strings.Contains(err.Error(), "analysed") {
+		t.Fatalf("got %v, want an error naming only the claim bare", err)
 	}
 }

@@ -447,11 +447,10 @@ func inflateBase64(s string) ([]byte, error) {
 // which the ledger's tables need. A sweep may grow: an expansion that
 // starts with the recorded runs, in their order, and adds runs after them
 // (variants appended at the end of the spec) replaces the manifest, so a
-// table gains rows without re-running or renaming anything; an expansion
-// that is the start of the recorded one (an older copy of the spec, e.g.
-// a process started before the spec grew) changes nothing. Any other
-// difference is an error: the spec changed under the same name (give it a
-// new name).
+// table gains rows without re-running or renaming anything. Any other
+// difference is an error: a shorter expansion (an older copy of the spec,
+// or rows removed, which a recorded sweep never loses) or a changed one
+// (the spec changed under the same name: give it a new name).
 func (l *Ledger) AddManifest(m *Manifest) error {
 	name, budget, _ := strings.Cut(m.Sweep, "@")
 	if CheckName(name) != nil || (budget != "" && CheckName(budget) != nil) {
@@ -464,10 +463,12 @@ func (l *Ledger) AddManifest(m *Manifest) error {
 			return fmt.Errorf("ledger: %s: %w", path, err)
 		}
 		switch {
-		case len(m.Runs) <= len(old.Runs) && sameRuns(old.Runs[:len(m.Runs)], m.Runs):
-			return nil // the same expansion, or an older one
+		case sameRuns(old.Runs, m.Runs):
+			return nil
 		case len(m.Runs) > len(old.Runs) && sameRuns(old.Runs, m.Runs[:len(old.Runs)]):
 			// grown by appended runs: replaced below
+		case len(m.Runs) < len(old.Runs) && sameRuns(old.Runs[:len(m.Runs)], m.Runs):
+			return fmt.Errorf("ledger: sweep %s is recorded with %d runs (%s), this expansion has the first %d: an older copy of the spec (update the checkout) or one that lost its last rows (rows are never removed from a recorded sweep; give the spec another name)", m.Sweep, len(old.Runs), path, len(m.Runs))
 		default:
 			return fmt.Errorf("ledger: sweep %s is recorded with other runs (%s): the spec changed other than by runs appended at its end; give it another name", m.Sweep, path)
 		}

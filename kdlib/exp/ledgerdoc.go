@@ -10,7 +10,9 @@ package exp
 // Kinds: "table <sweep> [metrics=…] [baseline=…] [source=best|final]" (the
 // sweep's table over seeds, with paired tests against the baseline and what
 // is still missing), "claims [sweep=<sweep>]" (the claims table, all claims
-// or those of one sweep), "runs <sweep>" (each recorded run: seed, epochs,
+// or those of one sweep), "claim <id> [<id> …]" (the named claims as a
+// list, verdict and evidence, for a page that discusses a few claims
+// without the whole table), "runs <sweep>" (each recorded run: seed, epochs,
 // code revision, machine load and wall time). GenerateDoc rewrites every
 // block from the ledger; `kdsweep report --check` fails when a document
 // differs from what the ledger produces.
@@ -148,6 +150,24 @@ func generateBlock(kind string, args []string, l *Ledger, claims []ClaimResult) 
 		fmt.Fprintf(&b, "\n%d claims: %d hold, %d fail, %d without evidence yet, %d cannot run here.\n",
 			len(sel), n[Holds], n[Fails], n[NoEvidence], n[CannotRun])
 		return b.String(), nil
+	case "claim":
+		if len(pos) == 0 || len(opts) > 0 {
+			return "", fmt.Errorf("want one or more claim ids")
+		}
+		byID := map[string]ClaimResult{}
+		for _, c := range claims {
+			byID[c.Claim.ID] = c
+		}
+		var b strings.Builder
+		for _, id := range pos {
+			c, ok := byID[id]
+			if !ok {
+				return "", fmt.Errorf("no claim %q in the claims file", id)
+			}
+			b.WriteString(ClaimLine(c))
+			b.WriteString("\n")
+		}
+		return b.String(), nil
 	case "runs":
 		if len(pos) != 1 {
 			return "", fmt.Errorf("want one sweep")
@@ -161,7 +181,28 @@ func generateBlock(kind string, args []string, l *Ledger, claims []ClaimResult) 
 		}
 		return RunsTable(sr).Markdown(), nil
 	}
-	return "", fmt.Errorf("unknown block kind %q (want table, claims or runs)", kind)
+	return "", fmt.Errorf("unknown block kind %q (want table, claims, claim or runs)", kind)
+}
+
+// ClaimLine is one claim as a Markdown list item: its text, source,
+// verdict and evidence, and the analysis of a claim that fails.
+func ClaimLine(c ClaimResult) string {
+	text := c.Claim.Text
+	if text == "" {
+		text = c.Claim.ID
+	}
+	where := fmt.Sprintf("claim `%s`", c.Claim.ID)
+	if c.Claim.Source != "" {
+		where = c.Claim.Source + "; " + where
+	}
+	line := fmt.Sprintf("- **%s** (%s): **%s**", text, where, c.Verdict)
+	if c.Evidence != "" {
+		line += " — " + c.Evidence
+	}
+	if c.Verdict == Fails && c.Claim.Reason != "" {
+		line += "; " + c.Claim.Reason
+	}
+	return line
 }
 
 // notRecorded is the block of a sweep the ledger does not hold yet.

@@ -110,18 +110,23 @@ func (s *SweepResults) Status() []RowStatus {
 // Select returns the sweep restricted to the rows named in rows, in that
 // order: a name is a row's full name (SummaryRow.Name, with its
 // coordinates) or a label (every grid point of that label, in expansion
-// order). A name that matches no row is an error listing the rows.
+// order); a run named twice is taken once. A name that matches no row is
+// an error listing the rows.
 func (s *SweepResults) Select(rows ...string) (*SweepResults, error) {
 	out := &SweepResults{Sweep: s.Sweep, Spec: s.Spec, Problems: s.Problems}
 	status := s.Status()
+	taken := map[string]bool{}
 	for _, want := range rows {
 		found := false
 		for _, e := range s.Entries {
 			_, settings := rowKey(e.Run.Label, e.Run.Point, "seed")
 			name := (&SummaryRow{Label: e.Run.Label, Settings: settings}).Name()
 			if name == want || e.Run.Label == want {
-				out.Entries = append(out.Entries, e)
 				found = true
+				if !taken[e.Run.ID] { // a label and one of its rows may both be named
+					taken[e.Run.ID] = true
+					out.Entries = append(out.Entries, e)
+				}
 			}
 		}
 		if !found {
@@ -143,6 +148,37 @@ func (s *SweepResults) Recorded() bool {
 		}
 	}
 	return false
+}
+
+// checkMetric refuses a metric name that no record can hold (a misspelt
+// or wrongly cased one, "hr@5"), so that a typo is not reported as data
+// that is not recorded yet.
+func checkMetric(what, m string) error {
+	kind, _, ok := eval.ParseMetric(m)
+	if ok {
+		switch kind {
+		case eval.HR, eval.NDCG, eval.MRR, eval.Recall:
+			return nil
+		}
+	}
+	return fmt.Errorf("%s: metric %q: want HR@k, NDCG@k, MRR@k or Recall@k", what, m)
+}
+
+// checkLabels refuses row labels that the sweep does not have, listing
+// those it has, so that a typo is not reported as rows not recorded yet.
+func checkLabels(what string, sr *SweepResults, labels []string) error {
+	var have []string
+	for _, e := range sr.Entries {
+		if !slices.Contains(have, e.Run.Label) {
+			have = append(have, e.Run.Label)
+		}
+	}
+	for _, l := range labels {
+		if !slices.Contains(have, l) {
+			return fmt.Errorf("%s: sweep %s has no row %q (rows: %s)", what, sr.Sweep, l, strings.Join(have, ", "))
+		}
+	}
+	return nil
 }
 
 // ErrNoData is wrapped by the errors of SweepCurves, SweepParam and
@@ -174,6 +210,9 @@ type CurveOptions struct {
 func SweepCurves(sr *SweepResults, o CurveOptions) (*report.Figure, error) {
 	if o.Metric == "" {
 		return nil, errors.New("curves: no metric")
+	}
+	if err := checkMetric("curves", o.Metric); err != nil {
+		return nil, err
 	}
 	part := o.Part
 	if part == "" {
@@ -300,6 +339,12 @@ func SweepParam(sr *SweepResults, o ParamOptions) (*report.Figure, error) {
 	if o.X == "" || o.Metric == "" {
 		return nil, errors.New("param figure: want X and Metric")
 	}
+	if err := checkMetric("param figure", o.Metric); err != nil {
+		return nil, err
+	}
+	if err := checkLabels("param figure", sr, append(slices.Clone(o.Rows), o.References...)); err != nil {
+		return nil, err
+	}
 	source := o.Source
 	if source == "" {
 		source = SourceBest
@@ -407,7 +452,8 @@ func coordinate(point []Setting, path string) (float64, bool) {
 // candidates. The ranks are those of the model a run returns (restored at
 // its best validation epoch), so these are its test values, not the best
 // epoch per cut-off of Aggregate; with one held-out item per user,
-// Recall@k equals HR@k. Runs without ranks are left out.
+// Recall@k equals HR@k. Runs without ranks are left out; a run whose
+// ranks lack the side asked for (no candidates) is an error.
 func RankTable(sr *SweepResults, metrics []string, full bool) (*report.Table, error) {
 	if len(metrics) == 0 {
 		return nil, errors.New("rank table: no metrics")
@@ -426,16 +472,6 @@ func RankTable(sr *SweepResults, metrics []string, full bool) (*report.Table, er
 		if err != nil {
 			return nil, fmt.Errorf("rank table: run %s: %w", e.Run.ID, err)
 		}
-		col := ranks.Full
-		if !full {
-			if ranks.Candidates == nil {
-				return nil, fmt.Errorf("rank table: run %s has no candidate ranks", e.Run.ID)
-			}
-			col = ranks.Candidates
-		}
-		if len(col) == 0 {
-			continue
-		}
 		key, settings := rowKey(e.Run.Label, e.Run.Point, "seed")
 		a := index[key]
 		if a == nil {
@@ -448,15 +484,11 @@ func RankTable(sr *SweepResults, metrics []string, full bool) (*report.Table, er
 			if !ok {
 				return nil, fmt.Errorf("rank table: bad metric %q", m)
 			}
-			sum := 0.0
-			for _, p := range col {
-				v, err := eval.RankMetric(kind, int(p), n)
-				if err != nil {
-					return nil, err
-				}
-				sum += v
+			v, err := ranks.Mean(kind, n, full)
+			if err != nil {
+				return nil, fmt.Errorf("rank table: run %s: %w", e.Run.ID, err)
 			}
-			a.vals[j] = append(a.vals[j], sum/float64(len(col)))
+			a.vals[j] = append(a.vals[j], v)
 		}
 	}
 	how := "among the sampled candidates"

@@ -69,11 +69,22 @@ func TestLedgerViews(t *testing.T) {
 	if err != nil || len(sel.Entries) != 4 || sel.Entries[0].Run.Label != "RRD" || sel.Entries[3].Run.Label != "Student" {
 		t.Fatalf("select: %v, %+v", err, sel)
 	}
+	// A label and one of its rows named together select each run once.
+	if dup, err := sr.Select("RRD", "RRD (kd[0].options.k=10)", "RRD"); err != nil || len(dup.Entries) != 4 {
+		t.Fatalf("select with repeats: %v, %d entries, want the 4 RRD runs once each", err, len(dup.Entries))
+	}
 	if _, err := sr.Select("Studnet"); err == nil || !strings.Contains(err.Error(), "Student") {
 		t.Errorf("a typo selected something: %v", err)
 	}
 	// Curves: one series per row; RRD's label is shared by two rows, so the
 	// series carry the full names.
+	// A misspelt metric or row is an error of its own, not missing data.
+	if _, err := SweepCurves(sr, CurveOptions{Metric: "hr@5"}); err == nil || errors.Is(err, ErrNoData) || !strings.Contains(err.Error(), "hr@5") {
+		t.Errorf("curves of metric hr@5: %v, want an error naming the metric, not ErrNoData", err)
+	}
+	if _, err := SweepParam(sr, ParamOptions{X: "kd[0].options.k", Metric: "HR@5", Rows: []string{"RDD"}}); err == nil || errors.Is(err, ErrNoData) || !strings.Contains(err.Error(), "RDD") {
+		t.Errorf("param figure of row RDD: %v, want an error naming the row, not ErrNoData", err)
+	}
 	fig, err := SweepCurves(sr, CurveOptions{Metric: "HR@5"})
 	if err != nil {
 		t.Fatal(err)

@@ -74,6 +74,11 @@ type Spec struct {
 	BudgetName string `json:"budget_name,omitempty"`
 	// Report says how the results are presented (table, curves, …).
 	Report ReportSpec `json:"report,omitzero"`
+	// Claims are statements about the sweep's rows, judged against its
+	// records by EvaluateClaims (through SweepClaims): a claim without a
+	// sweep is about this sweep, whatever its budget. Templates generate
+	// them (InstantiateTemplate); Check checks their rows and metrics.
+	Claims []Claim `json:"claims,omitempty"`
 }
 
 // RunSpec names everything one run depends on. Its canonical JSON (with

@@ -22,7 +22,8 @@ import (
 // baseline among the labels, metrics the protocol reports, part, x among
 // the grid paths), every run's distillation terms — options, combinations
 // and the constraints between options that need no data (rrd's k ≤ pool ≤
-// n, dcd's pools, cl-drd's depths, DE's temperatures, …) — and that every
+// n, dcd's pools, cl-drd's depths, DE's temperatures, …) — the claims
+// (Spec.Claims: ids, kinds, rows the runs make, metrics they report) and that every
 // data set and imported split the runs name can be found (env.DataDir,
 // then DatasetSpec.Dir, then KDREC_DATASETS; the files of a data set of
 // one's own, DatasetSpec.Files; env may be nil). Runs whose
@@ -43,6 +44,9 @@ func (s *Spec) Check(env *Env) ([]Run, error) {
 func checkSweep(s *Spec, runs []Run, env *Env) error {
 	if err := checkRuns(s, runs); err != nil {
 		return err
+	}
+	if err := checkClaims(s, runs); err != nil {
+		return fmt.Errorf("spec %s: %w", s.Name, err)
 	}
 	return checkData(s, runs, env)
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -161,6 +162,17 @@ func Write(path string, e *Embeddings, o WriteOptions) ([]string, error) {
 	m := Manifest{Format: ManifestFormat, Version: ManifestVersion, Score: e.Score, Kind: e.Kind, Users: e.Users,
 		Items: e.Items, Dim: e.Dim, TopK: e.K, Files: map[string]string{}, Meta: e.Meta, UserIDs: e.UserIDs, ItemIDs: e.ItemIDs}
 	tensors := e.tensors()
+	targets := []string{l.Manifest}
+	if l.Format == SafetensorsFormat {
+		targets = append(targets, l.file)
+	} else {
+		for name := range tensors {
+			targets = append(targets, l.File(name))
+		}
+	}
+	if err := checkTargets(l.Manifest, targets); err != nil {
+		return nil, err
+	}
 	var written []string
 	switch l.Format {
 	case SafetensorsFormat:
@@ -263,6 +275,36 @@ func (o *ReadOptions) reader() func(string) ([]byte, error) {
 	return func(name string) ([]byte, error) { return ReadFileBounded(name, limit) }
 }
 
+// checkTargets refuses to replace a file that an export did not write: an
+// existing target must be the manifest of an earlier export (a kdrec
+// manifest at manifest) or a file that manifest lists. A new export over
+// an old one replaces it; anything else at those paths is left alone.
+func checkTargets(manifest string, targets []string) error {
+	var old *Manifest
+	if b, err := ReadFileBounded(manifest, 1<<30); err == nil {
+		var m Manifest
+		if json.Unmarshal(b, &m) == nil && m.Format == ManifestFormat {
+			old = &m
+		}
+	}
+	ours := map[string]bool{}
+	if old != nil {
+		ours[filepath.Clean(manifest)] = true
+		for _, f := range old.Files {
+			ours[filepath.Join(filepath.Dir(manifest), f)] = true
+		}
+	}
+	for _, t := range targets {
+		if _, err := os.Lstat(t); err != nil {
+			continue // nothing there (or nothing we can see): the write reports its own errors
+		}
+		if !ours[filepath.Clean(t)] {
+			return fmt.Errorf("%s exists and is not a file of an earlier export (%s lists it); refusing to replace it: remove it or export to another path", t, manifest)
+		}
+	}
+	return nil
+}
+
 // ReadFileBounded reads a regular file of at most limit bytes (limit ≤ 0:
 // DefaultMaxBytes); a directory, device, FIFO or socket, or a larger file,
 // is refused before anything is read. It is Read's default ReadFile.
@@ -270,6 +312,9 @@ func ReadFileBounded(name string, limit int64) ([]byte, error) {
 	if limit <= 0 {
 		limit = DefaultMaxBytes
 	}
+	// Stat first, so that opening a FIFO cannot block; then check the
+	// opened file is that one and read at most limit+1 bytes from it, so
+	// a file swapped or grown in between is still bounded.
 	fi, err := os.Stat(name)
 	if err != nil {
 		return nil, err
@@ -280,7 +325,22 @@ func ReadFileBounded(name string, limit int64) ([]byte, error) {
 	if fi.Size() > limit {
 		return nil, fmt.Errorf("%s: %d bytes, more than the %d accepted (MaxBytes)", name, fi.Size(), limit)
 	}
-	return os.ReadFile(name)
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fo, err := f.Stat(); err != nil || !os.SameFile(fi, fo) {
+		return nil, fmt.Errorf("%s: the file changed while it was opened; refusing to read it", name)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s: more than the %d bytes accepted (MaxBytes)", name, limit)
+	}
+	return b, nil
 }
 
 // Read reads embeddings written by Write, or by anyone in either format,
@@ -298,8 +358,10 @@ func ReadFileBounded(name string, limit int64) ([]byte, error) {
 // matrices must have the same number of columns, and the manifest's sizes
 // must be the tensors'. Errors name the file.
 func Read(path string, o ReadOptions) (*Embeddings, error) {
-	if err := refusedFormat(path); err != nil {
-		return nil, err
+	for _, p := range []string{path, o.Users, o.Items, o.IDs} {
+		if err := refusedFormat(p); err != nil {
+			return nil, err
+		}
 	}
 	read := o.reader()
 	var e *Embeddings

@@ -1,10 +1,12 @@
 package interop_test
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -292,4 +294,41 @@ func FuzzDecodeSafetensors(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestWriteReplacesOnlyItsOwnFiles checks that an export replaces an
+// earlier export at the same path but refuses to replace a file it did not
+// write (a manifest.json or a .npy of someone else's), leaving it intact.
+func TestWriteReplacesOnlyItsOwnFiles(t *testing.T) {
+	s := testSplit(t)
+	e, err := interop.FromModel(context.Background(), trainedBPR(t, s, 4), interop.ExportOptions{Train: s.Train, Kind: "bpr"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	// An earlier export is ours to replace.
+	for range 2 {
+		if _, err := interop.Write(filepath.Join(dir, "ours")+"/", e, interop.WriteOptions{}); err != nil {
+			t.Fatalf("re-export over an export: %v", err)
+		}
+	}
+	for _, c := range []struct{ path, theirs string }{
+		{filepath.Join(dir, "a") + "/", "a/manifest.json"},
+		{filepath.Join(dir, "b") + "/", "b/user_embeddings.npy"},
+		{filepath.Join(dir, "c.npy"), "c.npy.json"},
+		{filepath.Join(dir, "d.safetensors"), "d.safetensors"},
+	} {
+		theirs := filepath.Join(dir, c.theirs)
+		if err := os.MkdirAll(filepath.Dir(theirs), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(theirs, []byte("not ours"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := interop.Write(c.path, e, interop.WriteOptions{})
+		wantErr(t, c.path, err, theirs, "refusing to replace")
+		if b, _ := os.ReadFile(theirs); string(b) != "not ours" {
+			t.Errorf("%s was changed", theirs)
+		}
+	}
 }

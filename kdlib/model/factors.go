@@ -43,7 +43,7 @@ type FactorsData struct {
 // relative difference below 10⁻⁶ of the user's largest score).
 type Factors struct {
 	form   ScoreForm
-	P, Q   *nn.Param
+	p, q   *nn.Param // the user and item matrices
 	bu, bi []float32
 	sqU    []float32 // ‖p_u‖² (NegSqDistScore)
 	sqI    []float32 // ‖q_i‖² (NegSqDistScore)
@@ -83,9 +83,9 @@ func NewFactors(d FactorsData) (*Factors, error) {
 			return nil, fmt.Errorf("factors: %w", err)
 		}
 	}
-	f := &Factors{form: d.Form, P: nn.NewParam("user_emb", d.Users, d.Dim), Q: nn.NewParam("item_emb", d.Items, d.Dim)}
-	copy(f.P.W, d.User)
-	copy(f.Q.W, d.Item)
+	f := &Factors{form: d.Form, p: nn.NewParam("user_emb", d.Users, d.Dim), q: nn.NewParam("item_emb", d.Items, d.Dim)}
+	copy(f.p.W, d.User)
+	copy(f.q.W, d.Item)
 	if d.UserBias != nil {
 		f.bu = append([]float32(nil), d.UserBias...)
 	}
@@ -93,7 +93,7 @@ func NewFactors(d FactorsData) (*Factors, error) {
 		f.bi = append([]float32(nil), d.ItemBias...)
 	}
 	if f.form == NegSqDistScore {
-		f.sqU, f.sqI = rowSquares(f.P), rowSquares(f.Q)
+		f.sqU, f.sqI = rowSquares(f.p), rowSquares(f.q)
 	}
 	return f, nil
 }
@@ -128,36 +128,39 @@ func (f *Factors) ScoreForm() ScoreForm { return f.form }
 // Biases returns the user and item biases (nil when absent).
 func (f *Factors) Biases() (user, item []float32) { return f.bu, f.bi }
 
-// Params returns the user and item matrices (frozen: no loss trains them).
-func (f *Factors) Params() []*nn.Param { return []*nn.Param{f.P, f.Q} }
+// Params returns the user and item matrices, for the interfaces that read
+// parameters (counting, checkpoints). A Factors is a frozen model: no loss
+// trains it, and changing the matrices would leave the cached row norms of
+// the neg-sq-dist form stale.
+func (f *Factors) Params() []*nn.Param { return []*nn.Param{f.p, f.q} }
 
 // NumParams returns the number of values: (n+m)·d plus the biases.
 func (f *Factors) NumParams() int { return nn.CountParams(f.Params()) + len(f.bu) + len(f.bi) }
 
 // NumUsers returns the number of user rows.
-func (f *Factors) NumUsers() int { return f.P.Rows }
+func (f *Factors) NumUsers() int { return f.p.Rows }
 
 // NumItems returns the number of item rows.
-func (f *Factors) NumItems() int { return f.Q.Rows }
+func (f *Factors) NumItems() int { return f.q.Rows }
 
 // Dim returns the width of the representations.
-func (f *Factors) Dim() int { return f.P.Cols }
+func (f *Factors) Dim() int { return f.p.Cols }
 
 // UserVecs copies the user rows p_u.
-func (f *Factors) UserVecs(users []int32, out []float32) { gatherRows(f.P, users, out) }
+func (f *Factors) UserVecs(users []int32, out []float32) { gatherRows(f.p, users, out) }
 
 // ItemVecs copies the item rows q_i.
-func (f *Factors) ItemVecs(items []int32, out []float32) { gatherRows(f.Q, items, out) }
+func (f *Factors) ItemVecs(items []int32, out []float32) { gatherRows(f.q, items, out) }
 
 // ScoreItems writes s(u, i) for every listed item.
 func (f *Factors) ScoreItems(u int, items []int32, out []float32) {
-	pu := f.P.Row(u)
+	pu := f.p.Row(u)
 	switch f.form {
 	case DotScore:
-		scoreDotItems(pu, f.Q, items, out)
+		scoreDotItems(pu, f.q, items, out)
 	case DotBiasScore:
 		for k, i := range items {
-			out[k] = nn.Dot(pu, f.Q.Row(int(i)))
+			out[k] = nn.Dot(pu, f.q.Row(int(i)))
 			if f.bi != nil {
 				out[k] += f.bi[i]
 			}
@@ -168,15 +171,15 @@ func (f *Factors) ScoreItems(u int, items []int32, out []float32) {
 	case NegSqDistScore:
 		nu := f.sqU[u]
 		for k, i := range items {
-			out[k] = -(nu + f.sqI[i] - 2*nn.Dot(pu, f.Q.Row(int(i))))
+			out[k] = -(nu + f.sqI[i] - 2*nn.Dot(pu, f.q.Row(int(i))))
 		}
 	}
 }
 
 // ScoreAll writes s(u, i) for every item.
 func (f *Factors) ScoreAll(u int, out []float32) {
-	n := f.Q.Rows
-	nn.MatVec(f.Q.W, n, f.P.Row(u), out)
+	n := f.q.Rows
+	nn.MatVec(f.q.W, n, f.p.Row(u), out)
 	switch f.form {
 	case DotBiasScore:
 		if f.bi != nil {
@@ -202,10 +205,10 @@ func (f *Factors) ScoreAll(u int, out []float32) {
 // (as the models they stand for do).
 func (f *Factors) ScoreUsers(users []int32, out []float32) {
 	if f.form == DotScore {
-		scoreDotUsers(f.P, f.Q, users, out)
+		scoreDotUsers(f.p, f.q, users, out)
 		return
 	}
-	n := f.Q.Rows
+	n := f.q.Rows
 	for k, u := range users {
 		f.ScoreAll(int(u), out[k*n:(k+1)*n])
 	}

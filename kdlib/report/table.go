@@ -99,6 +99,104 @@ func (t *Table) WriteText(out io.Writer) error {
 	return err
 }
 
+// WriteTextWidth writes the table as aligned plain text in lines of at most
+// width characters where it can: a table wider than width is cut into
+// blocks of columns, one after the other, each repeating the first column
+// (the row names); the title and the notes are wrapped at spaces. A
+// column wider than width on its own, or a word longer than width, keeps
+// its line. A width ≤ 0 is no limit: WriteText.
+func (t *Table) WriteTextWidth(out io.Writer, width int) error {
+	if width <= 0 {
+		return t.WriteText(out)
+	}
+	w := t.widths()
+	var b strings.Builder
+	if t.Title != "" {
+		for _, l := range WrapText(t.Title, width) {
+			b.WriteString(l + "\n")
+		}
+	}
+	// Blocks of columns: the first column and as many of the next as fit.
+	var blocks [][]int
+	if len(w) > 0 {
+		cur, used := []int{0}, w[0]
+		for k := 1; k < len(w); k++ {
+			if len(cur) > 1 && used+2+w[k] > width {
+				blocks = append(blocks, cur)
+				cur, used = []int{0}, w[0]
+			}
+			cur, used = append(cur, k), used+2+w[k]
+		}
+		blocks = append(blocks, cur)
+	}
+	for n, cols := range blocks {
+		if n > 0 {
+			b.WriteString("\n")
+		}
+		line := func(cells []string) {
+			for j, k := range cols {
+				c := ""
+				if k < len(cells) {
+					c = cells[k]
+				}
+				pad := w[k] - utf8.RuneCountInString(c)
+				switch {
+				case j == 0:
+					b.WriteString(c + strings.Repeat(" ", pad))
+				default:
+					b.WriteString("  " + strings.Repeat(" ", pad) + c)
+				}
+			}
+			b.WriteString("\n")
+		}
+		line(t.Header)
+		total := -2
+		for _, k := range cols {
+			total += w[k] + 2
+		}
+		b.WriteString(strings.Repeat("-", max(total, 0)) + "\n")
+		for _, r := range t.Rows {
+			line(r)
+		}
+	}
+	for _, n := range t.Notes {
+		for _, l := range WrapText(n, width) {
+			b.WriteString(l + "\n")
+		}
+	}
+	_, err := io.WriteString(out, b.String())
+	return err
+}
+
+// WrapText breaks s into lines of at most width characters at spaces (a
+// word longer than width keeps its own line; a width ≤ 0 is no limit).
+func WrapText(s string, width int) []string {
+	if width <= 0 || utf8.RuneCountInString(s) <= width {
+		return []string{s}
+	}
+	var lines []string
+	var cur strings.Builder
+	n := 0
+	for _, word := range strings.Fields(s) {
+		wl := utf8.RuneCountInString(word)
+		if n > 0 && n+1+wl > width {
+			lines = append(lines, cur.String())
+			cur.Reset()
+			n = 0
+		}
+		if n > 0 {
+			cur.WriteByte(' ')
+			n++
+		}
+		cur.WriteString(word)
+		n += wl
+	}
+	if n > 0 {
+		lines = append(lines, cur.String())
+	}
+	return lines
+}
+
 // Markdown returns the table in GitHub Markdown.
 func (t *Table) Markdown() string {
 	var b strings.Builder

@@ -69,3 +69,55 @@ func TestLaTeXEscape(t *testing.T) {
 		t.Fatalf("%s", got)
 	}
 }
+
+// TestTableWriteTextWidth checks the wrapped rendering: a table that fits
+// prints as WriteText does; a wider one is cut into blocks of columns that
+// each repeat the first column and fit the width; title and notes wrap.
+func TestTableWriteTextWidth(t *testing.T) {
+	tb := &Table{Title: "a title that is longer than the width of the terminal", Header: []string{"metric", "a", "b", "c", "d"},
+		Notes: []string{"a note that is also longer than the width"}}
+	tb.AddRow("HR@5", "0.1111", "0.2222", "0.3333", "0.4444")
+	tb.AddRow("NDCG@10", "0.5555", "0.6666", "0.7777", "0.8888")
+	var plain, wide bytes.Buffer
+	tb.WriteText(&plain)
+	tb.WriteTextWidth(&wide, 1000)
+	if plain.String() != wide.String() {
+		t.Errorf("a table that fits differs from WriteText:\n%s\n%s", plain.String(), wide.String())
+	}
+	var zero bytes.Buffer
+	tb.WriteTextWidth(&zero, 0)
+	if zero.String() != plain.String() {
+		t.Errorf("width 0 is no limit")
+	}
+	var b bytes.Buffer
+	if err := tb.WriteTextWidth(&b, 25); err != nil {
+		t.Fatal(err)
+	}
+	want := `a title that is longer
+than the width of the
+terminal
+metric        a       b
+-----------------------
+HR@5     0.1111  0.2222
+NDCG@10  0.5555  0.6666
+
+metric        c       d
+-----------------------
+HR@5     0.3333  0.4444
+NDCG@10  0.7777  0.8888
+a note that is also
+longer than the width
+`
+	if b.String() != want {
+		t.Errorf("wrapped:\n%s\nwant:\n%s", b.String(), want)
+	}
+	for _, l := range strings.Split(b.String(), "\n") {
+		if len(l) > 25 {
+			t.Errorf("line of %d characters: %q", len(l), l)
+		}
+	}
+	// A column wider than the width keeps its line, in a block of its own.
+	if got := WrapText("one averyveryverylongword two", 8); strings.Join(got, "|") != "one|averyveryverylongword|two" {
+		t.Errorf("WrapText: %q", got)
+	}
+}

@@ -114,6 +114,9 @@ type Recorded struct {
 	// Arg is what kdsweep takes for the spec: results/specs/<name>.json or
 	// a built-in name.
 	Arg string
+	// LedgerArg is what kdsweep's --ledger takes for the ledger: "results"
+	// for the repository's, else the directory KDREC_LEDGER names.
+	LedgerArg string
 	// Data says, when the notebook trains on other data than the spec's
 	// (its split's files are not found), which (see trainingSpec).
 	Data string
@@ -140,7 +143,17 @@ func (l *Ledger) Sweep(name string) (*Recorded, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Recorded{SweepResults: sr, Name: name, Arg: arg, Data: data, l: l}, nil
+	la := exp.DefaultLedger
+	if d := os.Getenv(EnvLedger); d != "" && l.src != nil {
+		if abs, err := filepath.Abs(d); err == nil {
+			d = abs
+		}
+		la = d
+		if rest, ok := strings.CutPrefix(arg, filepath.Base(filepath.Clean(l.src.Dir()))+"/"); ok && arg != name {
+			arg = filepath.ToSlash(filepath.Join(d, rest))
+		}
+	}
+	return &Recorded{SweepResults: sr, Name: name, Arg: arg, LedgerArg: la, Data: data, l: l}, nil
 }
 
 // Rows returns the sweep restricted to rows (labels or full row names, see
@@ -153,7 +166,7 @@ func (r *Recorded) Rows(rows ...string) (*Recorded, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Recorded{SweepResults: sel, Name: r.Name, Arg: r.Arg, Data: r.Data, l: r.l}, nil
+	return &Recorded{SweepResults: sel, Name: r.Name, Arg: r.Arg, LedgerArg: r.LedgerArg, Data: r.Data, l: r.l}, nil
 }
 
 // trained says whether the runs are the notebook's own (Retrain).
@@ -172,12 +185,20 @@ func (r *Recorded) title() string {
 // StatusCommand is the command that lists the runs of the sweep the ledger
 // lacks, run from the repository root.
 func (r *Recorded) StatusCommand() string {
-	return "go run ./cmd/kdsweep status " + r.Arg
+	return "go run ./cmd/kdsweep status --ledger " + r.ledgerArg() + " " + r.Arg
 }
 
 // RunCommand is the command that runs (and records) them.
 func (r *Recorded) RunCommand() string {
-	return "go run ./cmd/kdsweep run --ledger results " + r.Arg
+	return "go run ./cmd/kdsweep run --ledger " + r.ledgerArg() + " " + r.Arg
+}
+
+// ledgerArg is LedgerArg, or the repository's ledger when it is empty.
+func (r *Recorded) ledgerArg() string {
+	if r.LedgerArg == "" {
+		return exp.DefaultLedger
+	}
+	return r.LedgerArg
 }
 
 // Counts returns the number of the sweep's runs with a record, and of all
@@ -771,5 +792,9 @@ func (l *Ledger) ShowClaims(patterns ...string) error {
 		report.DisplayTable(tb)
 		return nil
 	}
-	return tb.WriteText(os.Stdout)
+	if err := exp.WriteClaimsText(os.Stdout, res, 100); err != nil {
+		return err
+	}
+	_, err = fmt.Println(tb.Notes[len(tb.Notes)-1])
+	return err
 }

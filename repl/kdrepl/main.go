@@ -9,6 +9,9 @@
 //	kdrepl -c 'cmd; cmd'        run statements; stop at the first error
 //	kdrepl quickstart           the README's main job (BPR teacher vs student)
 //
+// Tables wider than the terminal (or $COLUMNS) are printed in blocks of
+// columns; `set width=N` changes the width, `set width=0` removes it.
+//
 // Flags:
 //
 //	-q          quiet: no progress bars
@@ -30,6 +33,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/kdrec/kdrec/kdlib/exp"
@@ -48,6 +52,21 @@ func main() {
 func isTerminal(f any) bool {
 	file, ok := f.(*os.File)
 	return ok && term.IsTerminal(int(file.Fd()))
+}
+
+// outputWidth returns the width tables are wrapped to: the terminal's
+// when out is one, else $COLUMNS when it is a number, else 0 (no limit:
+// files and pipes get whole lines).
+func outputWidth(out any) int {
+	if f, ok := out.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
+			return w
+		}
+	}
+	if w, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && w > 0 {
+		return w
+	}
+	return 0
 }
 
 // historyFile returns the history file: the flag if given, else
@@ -113,7 +132,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			}
 		}
 	}()
-	sh := repl.New(repl.Config{Out: stdout, Err: stderr, ErrIsTerminal: isTerminal(stderr), Quiet: *quiet, Interrupts: intr})
+	sh := repl.New(repl.Config{Out: stdout, Err: stderr, ErrIsTerminal: isTerminal(stderr), Quiet: *quiet, Interrupts: intr,
+		Width: outputWidth(stdout)})
 	ctx := context.Background()
 
 	batch := func(name string, r io.Reader) int {
