@@ -17,7 +17,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/kdrec/kdrec/kdlib/report"
 )
@@ -479,7 +478,7 @@ func WriteClaimsText(w io.Writer, rs []ClaimResult, width int) error {
 			if para == "" {
 				continue
 			}
-			for _, line := range wrapWords(para, width-indent) {
+			for _, line := range report.WrapText(para, width-indent) {
 				head := ""
 				if first {
 					head, first = r.Verdict, false
@@ -489,32 +488,6 @@ func WriteClaimsText(w io.Writer, rs []ClaimResult, width int) error {
 		}
 	}
 	return bw.Flush()
-}
-
-// wrapWords breaks s into lines of at most width runes at spaces (a word
-// longer than width stands on a line of its own).
-func wrapWords(s string, width int) []string {
-	var lines []string
-	var cur strings.Builder
-	n := 0
-	for _, word := range strings.Fields(s) {
-		wn := utf8.RuneCountInString(word)
-		if n > 0 && n+1+wn > width {
-			lines = append(lines, cur.String())
-			cur.Reset()
-			n = 0
-		}
-		if n > 0 {
-			cur.WriteByte(' ')
-			n++
-		}
-		cur.WriteString(word)
-		n += wn
-	}
-	if n > 0 {
-		lines = append(lines, cur.String())
-	}
-	return lines
 }
 
 // Unexplained returns the claims that fail without an analysis (no
