@@ -128,7 +128,9 @@ func cmdClaims(args []string, stdout, stderr io.Writer) error {
 	var res []exp.ClaimResult
 	var t *report.Table
 	if *sweep != "" {
-		if fs.Lookup("claims").Value.String() != defaultClaims {
+		given := false
+		fs.Visit(func(f *flag.Flag) { given = given || f.Name == "claims" })
+		if given {
 			return usageError{fmt.Errorf("give --claims or --sweep, not both")}
 		}
 		if res, err = sweepClaims(*dir, *sweep); err != nil {

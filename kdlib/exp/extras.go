@@ -152,7 +152,8 @@ type runProbes struct {
 
 // newRunProbes sets up the probes of a run with the given terms: the
 // first term with a selection (ExpertsPerRow), and the topology when a
-// method of the run is latent and both models have representations.
+// method of the run is latent, both models have representations and the
+// data holds more users and items than the measurement's neighbours.
 func newRunProbes(spec *RunSpec, terms []train.Term, teacher model.Scorer, student model.Scorer, s *data.Split) (*runProbes, error) {
 	p := &runProbes{}
 	for _, t := range terms {
@@ -172,7 +173,10 @@ func newRunProbes(spec *RunSpec, terms []train.Term, teacher model.Scorer, stude
 	if latent && okT && okS {
 		topo, err := eval.NewTopology(s, te, TopologyOptions)
 		if err != nil {
-			return nil, err
+			// A measurement beside the run, not part of it: on data too
+			// small for its sample (k neighbours among fewer entities) the
+			// run trains as before and records no topology.
+			return p, nil
 		}
 		b := spec.Budget
 		evals := b.Epochs / max(b.EvalEvery, 1)
