@@ -215,22 +215,7 @@ func (e *Embeddings) Validate() error {
 	if e.K < 0 || len(e.TopK) != e.Users*e.K || len(e.TopKScores) != e.Users*e.K {
 		return fmt.Errorf("embeddings: top-%d lists of %d entries and %d scores for %d users", e.K, len(e.TopK), len(e.TopKScores), e.Users)
 	}
-	for _, side := range []struct {
-		what string
-		ids  []string
-		n    int
-	}{{"user", e.UserIDs, e.Users}, {"item", e.ItemIDs, e.Items}} {
-		if side.ids == nil {
-			continue
-		}
-		if len(side.ids) != side.n {
-			return fmt.Errorf("embeddings: %d %s identifiers for %d %ss", len(side.ids), side.what, side.n, side.what)
-		}
-		if _, err := indexIDs(side.ids, side.what); err != nil {
-			return fmt.Errorf("embeddings: %w", err)
-		}
-	}
-	return nil
+	return e.checkIDs("embeddings")
 }
 
 // indexIDs maps every identifier to its row, refusing repeats.
