@@ -311,7 +311,7 @@ func RunEnsembleKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) 
 	if spec.Student.Kind == EnsembleKind {
 		return ensembleRow(ctx, spec, s, e)
 	}
-	b, err := buildModel(spec.Student, s, spec.Seed)
+	b, err := BuildModel(spec.Student, s, spec.Seed)
 	if err != nil {
 		return nil, err
 	}
