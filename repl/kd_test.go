@@ -169,6 +169,9 @@ func TestKDInterrupt(t *testing.T) {
 	if !equalParams(want, params(t, sh, "s")) {
 		t.Error("the interrupted student does not hold its epoch-1 parameters")
 	}
+	if me, _ := sh.ws.ModelByName("s"); me.Record != nil {
+		t.Error("the interrupted run has a record")
+	}
 	sh.onBatch = nil
 	mustExec(t, sh, out, "eval s")
 }
