@@ -89,10 +89,12 @@ func ensembleMethods() [][]string {
 	return out
 }
 
-// KDMethodSets returns the combinations of distillation methods the KD
-// runners are registered for: every method of the catalogue alone (except
-// parts such as ir, and hetcomp, which RunEnsembleKD serves), DE + RRD and
-// RRD + IR (IR-RRD as the DE-RRD specs write it).
+// KDMethodSets returns the method sets that Runners lists for the KD
+// runners: every method of the catalogue alone (except parts such as ir,
+// and the ensemble methods, which RunEnsembleKD serves) and every part with
+// the method it goes with (rrd + ir, IR-RRD as the specs write it). RunKD
+// serves any other valid combination of single-teacher methods too (kd=de,rrd
+// is DE-RRD; see registryRunner).
 func KDMethodSets() [][]string {
 	var out [][]string
 	for _, m := range distill.Methods() {
@@ -105,8 +107,7 @@ func KDMethodSets() [][]string {
 			out = append(out, []string{m.With, m.Name})
 		}
 	}
-	// DE + RRD, as the DE-RRD specs write it.
-	return append(out, []string{"de", "rrd"})
+	return out
 }
 
 // unbuiltNote ends the messages about the baselines that are not built.

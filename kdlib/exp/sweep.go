@@ -158,7 +158,7 @@ func RegisterTrainer(kind string, t Trainer) {
 }
 
 // Runners lists what can run, sorted: "bpr" (plain runs of a kind with a
-// trainer), "bpr+rrd", "bpr+de+rrd", "bpr+*".
+// trainer), "bpr+rrd", "bpr+ir+rrd", "bpr+*".
 func Runners() []string {
 	sweepRegMu.RLock()
 	defer sweepRegMu.RUnlock()
