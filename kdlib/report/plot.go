@@ -192,13 +192,22 @@ func encodeDPI(d Drawable, f Format, dpi int) ([]byte, error) {
 	default:
 		return nil, fmt.Errorf("report: encode: want exactly one of png, svg, pdf, got %v", f)
 	}
+	b, err := drawTo(p, canvas)
+	if err != nil {
+		return nil, fmt.Errorf("report: encode %v: %w", f, err)
+	}
+	return b, nil
+}
+
+// drawTo draws p on canvas and returns what the canvas writes.
+func drawTo(p *plot.Plot, canvas vg.CanvasWriterTo) ([]byte, error) {
 	// A small margin on the right and at the top, where the last tick
 	// labels and markers would otherwise touch the edge.
 	m := vg.Points(3)
 	p.Draw(draw.Crop(draw.New(canvas), 0, -m, 0, -m))
 	var buf bytes.Buffer
 	if _, err := canvas.WriteTo(&buf); err != nil {
-		return nil, fmt.Errorf("report: encode %v: %w", f, err)
+		return nil, err
 	}
 	return buf.Bytes(), nil
 }
