@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -736,65 +735,4 @@ func rowNames(r *Recorded) []string {
 		}
 	}
 	return out
-}
-
-// ShowClaims evaluates the claims of the ledger's claims file (claims.json)
-// that match any of patterns — a claim matches when the pattern matches its
-// sweep or its id (path.Match: "derrd-protocol", "de-*") — and displays
-// them with their verdicts and evidence.
-//
-// When the notebook trains, the claims are evaluated against the runs it
-// trained (at reduced scale a check of the code path, not a verdict).
-func (l *Ledger) ShowClaims(patterns ...string) error {
-	if l.src == nil {
-		showMarkdown(fmt.Sprintf("_No claims: there is no results ledger in %s (set %s)._\n", LedgerDir(), EnvLedger))
-		return nil
-	}
-	cs, err := exp.LoadClaims(filepath.Join(l.src.Dir(), "claims.json"))
-	if err != nil {
-		return err
-	}
-	var sel []exp.Claim
-	for _, c := range cs {
-		for _, p := range patterns {
-			ms, err := path.Match(p, c.Sweep)
-			if err != nil {
-				return fmt.Errorf("claims: pattern %q: %w", p, err)
-			}
-			mi, _ := path.Match(p, c.ID)
-			if ms || mi {
-				sel = append(sel, c)
-				break
-			}
-		}
-	}
-	what := strings.Join(patterns, ", ")
-	if len(sel) == 0 {
-		showMarkdown(fmt.Sprintf("_The claims file has no claim matching %s._\n", what))
-		return nil
-	}
-	res, err := exp.EvaluateClaims(l.Ledger, sel)
-	if err != nil {
-		return err
-	}
-	tb := exp.ClaimsTable(res)
-	n := exp.CountVerdicts(res)
-	tb.Title = "Claims (results/claims.json) evaluated against the ledger: " + what
-	switch {
-	case Quick():
-		tb.Title = "Claims (results/claims.json) evaluated against the runs this notebook trained at reduced scale (KDREC_QUICK=1: not a verdict): " + what
-	case Retrain():
-		tb.Title = "Claims (results/claims.json) evaluated against the runs this notebook trained (KDREC_RETRAIN=1): " + what
-	}
-	tb.Notes = append(tb.Notes, fmt.Sprintf("%d claims: %d hold, %d fail, %d without evidence yet, %d cannot run here.",
-		len(res), n[exp.Holds], n[exp.Fails], n[exp.NoEvidence], n[exp.CannotRun]))
-	if report.InNotebook() {
-		report.DisplayTable(tb)
-		return nil
-	}
-	if err := exp.WriteClaimsText(os.Stdout, res, 100); err != nil {
-		return err
-	}
-	_, err = fmt.Println(tb.Notes[len(tb.Notes)-1])
-	return err
 }
