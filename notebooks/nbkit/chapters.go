@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kdrec/kdrec/datasets"
 	"github.com/kdrec/kdrec/kdlib/exp"
 	"github.com/kdrec/kdrec/kdlib/report"
 )
@@ -24,6 +25,18 @@ func RowsAt(coord string, value any, labels ...string) []string {
 	out := make([]string, len(labels))
 	for k, l := range labels {
 		out[k] = fmt.Sprintf("%s (%s=%v)", l, coord, value)
+	}
+	return out
+}
+
+// PanelsAt returns one Panel per value of the grid coordinate coord, for
+// ShowCurvePanels: titled by the format title with the value ("d = %d"),
+// drawing the rows fixed (rows without the coordinate, such as the
+// teacher) and labels at that value (RowsAt).
+func PanelsAt(coord, title string, values []int, fixed []string, labels ...string) []Panel {
+	out := make([]Panel, len(values))
+	for k, v := range values {
+		out[k] = Panel{Title: fmt.Sprintf(title, v), Rows: append(slices.Clone(fixed), RowsAt(coord, v, labels...)...)}
 	}
 	return out
 }
@@ -336,6 +349,10 @@ func (r *Recorded) ShowActivity(name, metric string) error {
 	if err != nil {
 		return err
 	}
+	if fig.Caption == "" {
+		fig.Caption = fmt.Sprintf("Test %s per user of the restored models, averaged within each quartile of the users' number of training interactions "+
+			"(1 = the least active quarter; ledger sweep %s).", metric, r.Sweep)
+	}
 	tb.Notes = append(tb.Notes, r.TableNotes()...)
 	report.DisplayTable(tb)
 	return ShowFigure(fig, name, r.Notice())
@@ -350,4 +367,16 @@ func joinNotes(a, b string) string {
 		return a
 	}
 	return a + " " + b
+}
+
+// ShowData displays the data set called name as the library loads it
+// (datasets.Load: users, items, interactions, density and degrees) and
+// where the notebook's numbers come from (ScaleName).
+func ShowData(name string) error {
+	x, err := datasets.Load(name)
+	if err != nil {
+		return err
+	}
+	showMarkdown(fmt.Sprintf("**%s**: %s. Numbers from: %s.\n", name, x.Stats(), ScaleName()))
+	return nil
 }

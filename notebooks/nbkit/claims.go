@@ -170,7 +170,11 @@ func (l *Ledger) FindingsText(patterns ...string) (string, error) {
 			}
 			line := "- " + claimText(r) + ": " + claimNumbers(r)
 			if verdict == exp.Fails && r.Claim.Reason != "" {
-				line += " Why: " + r.Claim.Reason
+				why := strings.TrimSpace(r.Claim.Reason)
+				for _, p := range []string{"analysis:", "Analysis:"} {
+					why = strings.TrimSpace(strings.TrimPrefix(why, p))
+				}
+				line += " Why: " + strings.TrimSuffix(why, ".") + "."
 			}
 			lines = append(lines, line)
 		}
