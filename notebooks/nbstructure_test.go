@@ -142,6 +142,9 @@ func checkQuiet(t reporter, name string, nb *notebook) {
 			if m := noise.FindString(text); m != "" {
 				t.Errorf("%s: cell %d (%s) prints %q: render quietly (scripts/run-notebooks.sh sets %s)", name, k, firstLine(string(c.Source)), m, "KDREC_NB_QUIET")
 			}
+			if strings.Contains(string(o.Data["text/html"]), "data:image/png") {
+				t.Errorf("%s: cell %d (%s) shows a figure as a PNG image: notebooks show figures as inline SVG (report.Display)", name, k, firstLine(string(c.Source)))
+			}
 		}
 	}
 }
@@ -190,10 +193,12 @@ func TestStructureChecker(t *testing.T) {
 		{OutputType: "stream", Name: "stderr", Text: "bpr d=4 seed=0  50% (1/2) 0.0s epoch 1\n"},
 		{OutputType: "display_data", Data: map[string]text{"text/plain": "loaded $KDREC_CACHE/runs/x"}},
 		{OutputType: "stream", Name: "stdout", Text: "citeulike-t: 5219 users\n"},
+		{OutputType: "display_data", Data: map[string]text{"text/html": `<img src="data:image/png;base64,xx"/>`}},
+		{OutputType: "display_data", Data: map[string]text{"text/html": `<div><svg width="480px"></svg></div>`}},
 	}}}}
 	rec = &recorder{}
 	checkQuiet(rec, "noisy", noisy)
-	if len(rec.msgs) != 3 {
-		t.Errorf("noise found: %v, want 3 messages", rec.msgs)
+	if len(rec.msgs) != 4 {
+		t.Errorf("noise found: %v, want 4 messages", rec.msgs)
 	}
 }

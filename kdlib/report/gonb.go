@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -65,8 +66,16 @@ func InlineSVG(d Drawable) (string, error) {
 	if i := strings.Index(svg, "<svg"); i > 0 {
 		svg = svg[i:]
 	}
+	// On screen at DisplayCSSPerInch, as Display's PNG was (a print-size
+	// SVG would be a third smaller), shrinking with a narrow page.
+	w := float64(size.Width/vg.Inch) * displayCSSPerInch
+	h := float64(size.Height/vg.Inch) * displayCSSPerInch
+	svg = svgSize.ReplaceAllString(svg, fmt.Sprintf(`<svg width="%.0fpx" height="%.0fpx" style="max-width:100%%;height:auto"`, w, h))
 	return svgFontFallback.Replace(svg), nil
 }
+
+// svgSize matches the printed size of an SVG's root element.
+var svgSize = regexp.MustCompile(`^<svg width="[0-9.]+pt" height="[0-9.]+pt"`)
 
 // svgFontFallback gives the serif the figures name a fallback chain, for
 // inline SVG whose fonts are not embedded.

@@ -1,8 +1,10 @@
 package report
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -174,5 +176,20 @@ func TestStyleCardChecked(t *testing.T) {
 	p := plot.New()
 	if got := CheckStyle(WithCaption(Raw(p, TwoColumn), "The style.")); len(got) != 0 {
 		t.Errorf("%v", got)
+	}
+}
+
+// TestPDFReproducible: the PDF carries the fixed date, so the same figure
+// is the same file whenever it is written.
+func TestPDFReproducible(t *testing.T) {
+	b, err := Encode(refFigure(Lines), PDF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte("/CreationDate (D:"+PDFDate)) || !bytes.Contains(b, []byte("/ModDate (D:"+PDFDate)) || pdfDate.FindIndex(bytes.ReplaceAll(b, []byte(PDFDate), nil)) != nil {
+		t.Errorf("PDF dates not fixed: %q", regexp.MustCompile(`/(CreationDate|ModDate) \([^)]*\)`).FindAll(b, -1))
+	}
+	if c, _ := Encode(refFigure(Lines), PDF); !bytes.Equal(b, c) {
+		t.Error("the same figure encodes to different PDFs")
 	}
 }
