@@ -276,3 +276,22 @@ func TestFindingsOpenSweep(t *testing.T) {
 		}
 	}
 }
+
+// TestNoticeNamesRowsForReaders: a figure's notice names grid rows by the
+// last name of their coordinates, not by the spec's paths.
+func TestNoticeNamesRowsForReaders(t *testing.T) {
+	sw := synthetic(t, "de-experts", func(r exp.Run) bool {
+		if len(r.Spec.KD) == 0 {
+			return true // the student
+		}
+		m, _ := r.Spec.KD[0].Options.Int("experts", 0)
+		return r.Spec.Seed > 0 || m != 5
+	}, func(exp.Run) map[string]any { return nil })
+	n := sw.Notice()
+	if !strings.Contains(n, "DE (experts=5) (seed 0)") || strings.Contains(n, "kd[0]") {
+		t.Errorf("notice %q", n)
+	}
+	if got := shortSettings.ReplaceAllString("FTD (student.dim=20); HTD (K) (kd[0].options.groups=30, seed=1)", "$1"); got != "FTD (dim=20); HTD (K) (groups=30, seed=1)" {
+		t.Errorf("%q", got)
+	}
+}

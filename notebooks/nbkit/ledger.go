@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -264,15 +265,24 @@ func seedList(seeds []uint64) string {
 }
 
 // Notice is the sentence a figure drawn from these runs carries when some
-// are not recorded ("Not in the ledger yet: DE (seeds 0, 1, 2).") or the
+// are not recorded ("Not in the ledger yet: DE (seeds 0, 1, 2).", a grid
+// row by its coordinates' last names: "DE (experts=5) (seeds 0–4)") or the
 // notebook trained them on other data than the spec's (Data), or "".
 func (r *Recorded) Notice() string {
 	miss := r.MissingRows()
 	if len(miss) == 0 {
 		return r.Data
 	}
+	for k, m := range miss {
+		miss[k] = shortSettings.ReplaceAllString(m, "$1")
+	}
 	return joinNotice(r.Data, fmt.Sprintf("Not in the ledger yet: %s.", strings.Join(miss, "; ")))
 }
+
+// shortSettings matches the path of a grid coordinate up to its last
+// component ("kd[0].options.experts=5" → "experts=5"), for notices written
+// on figures, which name rows for readers, not for kdsweep.
+var shortSettings = regexp.MustCompile(`\b[A-Za-z_]\w*(?:\[\d+\])?(?:\.\w+(?:\[\d+\])?)*\.(\w+=)`)
 
 // StatusText says in Markdown what the ledger holds of the sweep: how many
 // runs are recorded, which rows and seeds are missing, and the commands
