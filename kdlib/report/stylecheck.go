@@ -66,8 +66,9 @@ var statesSeeds = regexp.MustCompile(`\bn ?= ?\d+`)
 //   - font: axis labels, tick labels, legends, titles at 8–9 pt;
 //   - palette: a series named after a method, model kind or role
 //     (LookupMethod) is drawn in its row's colour and dash pattern, unless
-//     an earlier series of the same panel holds that colour (two student
-//     lines);
+//     an earlier series of the same panel holds that colour, or the panel
+//     draws several series of that method (its variants, "DE (λ=0.1)",
+//     "DE (λ=0.01)", which an ordered scale tells apart);
 //   - reference: reference lines (AddReference, Series.Reference, a line
 //     constant in x) carry no markers;
 //   - seeds: when uncertainty is drawn the caption or every legend label
@@ -181,11 +182,21 @@ func checkBuilt(f *Figure, b built, where, caption string, add func(rule, format
 		}
 	}
 	taken := map[string]bool{}
+	// Several series of one method (DE at several λ) are its variants: they
+	// cannot all take its colour, and an ordered scale (Ramp) is theirs.
+	perMethod := map[string]int{}
+	for _, in := range b.infos {
+		if m := lookupMethod(in.s.Name); m != nil {
+			perMethod[m.Key]++
+		}
+	}
 	spread, data := false, false
 	var labels []string
 	for k, in := range b.infos {
 		name := in.s.Name
-		if want, ok := lookupStyle(name); ok {
+		if m := lookupMethod(name); m != nil && perMethod[m.Key] > 1 {
+			// a variant among several: any style
+		} else if want, ok := lookupStyle(name); ok {
 			got := in.style
 			sameColour := rgba(got.Color) == rgba(want.Color)
 			if !sameColour && !taken[colourKey(want)] {

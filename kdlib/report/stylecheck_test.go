@@ -39,6 +39,16 @@ func TestCheckStyleAcceptsTheStyle(t *testing.T) {
 		}
 	}
 	figs["two students"] = two
+	variants := NewSizeSweep("number of experts M", "HR@5", Lines) // DE at three λ, on an ordered scale
+	for k, l := range []string{"0.001", "0.01", "0.1"} {
+		s := variants.Get("DE (λ=" + l + ")")
+		st := Ramp(k, 3)
+		s.Style = &st
+		for _, m := range []float64{5, 10, 20} {
+			s.Add(m, 0.4+0.01*float64(k))
+		}
+	}
+	figs["variants of one method"] = variants
 	figs["noticed"] = WithNotice(refFigure(Lines), "Not in the ledger yet: DE (seed 2).")
 	figs["captioned"] = WithCaption(demoPanels(), "Learning curves.")
 	for name, d := range figs {
