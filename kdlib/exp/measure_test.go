@@ -143,7 +143,7 @@ func TestMeasureRefusesWhatNoRunnerTakes(t *testing.T) {
 			s.KD, s.Teacher = nil, nil
 			return s
 		}(), "needs a DE"},
-		"nothing asked": {measureRunSpec(&MeasureSpec{}), "asks for nothing"},
+		"nothing asked":      {measureRunSpec(&MeasureSpec{}), "asks for nothing"},
 		"k 0 after defaults": {measureRunSpec(&MeasureSpec{Inference: &InferenceSpec{K: -1}}), "measure.inference"},
 		"too many points":    {measureRunSpec(&MeasureSpec{Embedding: &EmbeddingSpec{Users: 100000}}), "measure.embedding"},
 		"ensemble": {func() RunSpec {
