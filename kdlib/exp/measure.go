@@ -29,6 +29,7 @@ import (
 	"github.com/kdrec/kdrec/kdlib/report"
 	"github.com/kdrec/kdrec/kdlib/train"
 	"github.com/kdrec/kdrec/kdlib/tsne"
+	"gonum.org/v1/plot/vg"
 )
 
 // MeasureSpec lists the measurements a run takes besides its metrics (see
@@ -457,4 +458,73 @@ func cmpOr(a, b string) string {
 		return b
 	}
 	return a
+}
+
+// EmbeddingScatter draws a run's ExtraEmbedding as a figure: one row per
+// side (users, items), three panels per row — the t-SNE maps of the
+// teacher's representations, the student's, and the assigned experts'
+// outputs — every entity coloured by the expert the selection network
+// assigns to it. The top most frequent experts of each side get a colour
+// and a marker of their own ("expert m (n)": its number and how many of
+// the sample it serves, in the legend of the side's first panel); the
+// others are drawn as the grey rest. caption heads the figure's caption.
+func EmbeddingScatter(r *EmbeddingReport, top int, caption string) (*report.Scatter, error) {
+	if len(r.Sides) == 0 {
+		return nil, errors.New("embedding: no side recorded")
+	}
+	top = max(top, 1)
+	sc := &report.Scatter{Cols: 3, Rest: true, Caption: caption,
+		Size: report.Size{Width: report.TwoColumn.Width, Height: vg.Length(len(r.Sides)) * 2.3 * vg.Inch}}
+	groups := make([][]int, len(r.Sides))
+	for i, s := range r.Sides {
+		n := len(s.IDs)
+		if len(s.Expert) != n || len(s.Teacher) != n || len(s.Student) != n || len(s.Experts) != n {
+			return nil, fmt.Errorf("embedding: side %s has %d ids, %d experts and %d/%d/%d points", s.Side, n, len(s.Expert), len(s.Teacher), len(s.Student), len(s.Experts))
+		}
+		count := map[int32]int{}
+		for _, e := range s.Expert {
+			count[e]++
+		}
+		order := slices.Collect(maps.Keys(count))
+		slices.SortFunc(order, func(a, b int32) int {
+			if count[a] != count[b] {
+				return count[b] - count[a]
+			}
+			return int(a - b)
+		})
+		order = order[:min(top, len(order))]
+		first := len(sc.Groups)
+		for _, e := range order {
+			sc.Groups = append(sc.Groups, fmt.Sprintf("expert %d (%d)", e, count[e]))
+		}
+		groups[i] = make([]int, n)
+		for j, e := range s.Expert {
+			groups[i][j] = -1 // the rest
+			if k := slices.Index(order, e); k >= 0 {
+				groups[i][j] = first + k
+			}
+		}
+	}
+	sc.Groups = append(sc.Groups, "other experts")
+	for _, g := range groups {
+		for j := range g {
+			if g[j] < 0 { // the rest: the last group, known now
+				g[j] = len(sc.Groups) - 1
+			}
+		}
+	}
+	for i, s := range r.Sides {
+		sc.Legends = append(sc.Legends, len(sc.Panels))
+		for _, p := range []struct {
+			name string
+			xy   [][2]float64
+		}{{"teacher", s.Teacher}, {"student", s.Student}, {"experts' outputs", s.Experts}} {
+			panel := report.ScatterPanel{Title: fmt.Sprintf("%s: %s", s.Side, p.name), Group: groups[i]}
+			for _, v := range p.xy {
+				panel.X, panel.Y = append(panel.X, v[0]), append(panel.Y, v[1])
+			}
+			sc.Panels = append(sc.Panels, panel)
+		}
+	}
+	return sc, nil
 }

@@ -247,3 +247,34 @@ func TestLessClaim(t *testing.T) {
 		t.Error("a negative margin accepted")
 	}
 }
+
+func TestEmbeddingScatter(t *testing.T) {
+	side := func(name string, experts ...int32) EmbeddingSide {
+		s := EmbeddingSide{Side: name, Expert: experts}
+		for k := range experts {
+			s.IDs = append(s.IDs, int32(k))
+			p := [2]float64{float64(k), -float64(k)}
+			s.Teacher, s.Student, s.Experts = append(s.Teacher, p), append(s.Student, p), append(s.Experts, p)
+		}
+		return s
+	}
+	r := &EmbeddingReport{Sides: []EmbeddingSide{side("users", 5, 5, 5, 2, 2, 9), side("items", 1, 1, 7)}}
+	sc, err := EmbeddingScatter(r, 2, "caption.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantGroups := []string{"expert 5 (3)", "expert 2 (2)", "expert 1 (2)", "expert 7 (1)", "other experts"}
+	if !reflect.DeepEqual(sc.Groups, wantGroups) || len(sc.Panels) != 6 || !reflect.DeepEqual(sc.Legends, []int{0, 3}) {
+		t.Fatalf("groups %q, %d panels, legends %v", sc.Groups, len(sc.Panels), sc.Legends)
+	}
+	if g := sc.Panels[2].Group; !reflect.DeepEqual(g, []int{0, 0, 0, 1, 1, 4}) {
+		t.Errorf("users' groups %v", g)
+	}
+	if g := sc.Panels[4].Group; !reflect.DeepEqual(g, []int{2, 2, 3}) || sc.Panels[4].Title != "items: student" {
+		t.Errorf("items' groups %v (%s)", g, sc.Panels[4].Title)
+	}
+	r.Sides[1].Teacher = r.Sides[1].Teacher[:2]
+	if _, err := EmbeddingScatter(r, 2, ""); err == nil {
+		t.Error("a side with fewer points than entities accepted")
+	}
+}

@@ -144,7 +144,7 @@ func Embed(x []float64, n, d int, o Options) (y []float64, kl float64, err error
 		if it < o.MomentumIters {
 			mom = o.Momentum
 		}
-		ws.gradient(p, y, exag, grad)
+		ws.gradient(p, y, exag, grad, false)
 		for k := range y {
 			if (grad[k] > 0) != (upd[k] > 0) {
 				gains[k] += 0.2
@@ -171,7 +171,7 @@ func Embed(x []float64, n, d int, o Options) (y []float64, kl float64, err error
 			return nil, 0, errors.New("tsne: the map diverged (non-finite coordinates); lower the learning rate")
 		}
 	}
-	return y, ws.gradient(p, y, 1, grad), nil
+	return y, ws.gradient(p, y, 1, grad, true), nil
 }
 
 // Affinities returns the joint input affinities P (n×n, symmetric, zero
@@ -280,13 +280,13 @@ func calibrate(row []float64, i int, target float64, out []float64) {
 
 // KL returns KL(P‖Q) of the map y (n×2) for the joint affinities p.
 func KL(p, y []float64, n int) float64 {
-	return newWorkspace(n).gradient(p, y, 1, make([]float64, 2*n))
+	return newWorkspace(n).gradient(p, y, 1, make([]float64, 2*n), true)
 }
 
 // Gradient writes ∂KL(P‖Q)/∂y into grad (n×2) and returns KL(P‖Q), for the
 // joint affinities p (summing to 1) and the map y (n×2).
 func Gradient(p, y []float64, n int, grad []float64) float64 {
-	return newWorkspace(n).gradient(p, y, 1, grad)
+	return newWorkspace(n).gradient(p, y, 1, grad, true)
 }
 
 // workspace holds the kernel matrix of the gradient's iterations.
@@ -302,8 +302,10 @@ func newWorkspace(n int) *workspace {
 
 // gradient writes the gradient with P multiplied by exag (the reference's
 // early exaggeration: 4 Σ_j (exag·p_ij − q_ij) w_ij (y_i − y_j), the exact
-// gradient when exag is 1) and returns KL(P‖Q) (of the unexaggerated P).
-func (ws *workspace) gradient(p, y []float64, exag float64, grad []float64) float64 {
+// gradient when exag is 1) and, when wantKL, returns KL(P‖Q) (of the
+// unexaggerated P; its logarithms cost more than the gradient, so the
+// iterations skip it).
+func (ws *workspace) gradient(p, y []float64, exag float64, grad []float64, wantKL bool) float64 {
 	n := ws.n
 	parallelRows(n, func(i int) {
 		yi0, yi1 := y[2*i], y[2*i+1]
@@ -339,7 +341,7 @@ func (ws *workspace) gradient(p, y []float64, exag float64, grad []float64) floa
 			c := (exag*pij - q) * w
 			g0 += c * (yi0 - y[2*j])
 			g1 += c * (yi1 - y[2*j+1])
-			if pij > 0 {
+			if wantKL && pij > 0 {
 				kl += pij * math.Log(pij/math.Max(q, 1e-300))
 			}
 		}
