@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"time"
 
@@ -57,6 +58,12 @@ type InferenceOptions struct {
 type InferenceResult struct {
 	// PerUser is the mean wall-clock time of one user's inference.
 	PerUser time.Duration
+	// CPUPerUser is the mean CPU time the measuring thread spent on one
+	// user's inference (0 where the thread's CPU clock cannot be read: the
+	// measurement reads it on Linux). Unlike the wall-clock time it does not
+	// grow when other processes share the cores, so it is the one to compare
+	// between runs made under different load.
+	CPUPerUser time.Duration
 	// Users is the number of users timed.
 	Users int
 	// Selected is the number of items the selections returned over all
@@ -67,8 +74,9 @@ type InferenceResult struct {
 // Inference measures the inference time of m for the given users: for each
 // user, one ScoreAll call (every item scored into a single reused buffer)
 // and, with o.TopK, the selection of the o.TopK best items not in
-// o.Exclude, the users one after another on the calling goroutine. One
-// untimed inference for users[0] warms caches first. It reports an error
+// o.Exclude, the users one after another on the calling goroutine (locked
+// to its OS thread, whose CPU clock gives CPUPerUser). One untimed
+// inference for users[0] warms caches first. It reports an error
 // if users is empty, a user is out of range, the options do not fit m, or
 // ctx is cancelled (checked between users). This is the one measurement of
 // inference time: the quickstart's ms/user, kdrepl's `eval … latency` and
@@ -107,8 +115,13 @@ func Inference(ctx context.Context, m model.Scorer, users []int32, o InferenceOp
 		top = TopK(out, o.TopK, excl, top[:0])
 		return len(top)
 	}
+	// One OS thread for the whole measurement, so that its CPU clock
+	// counts exactly the inferences.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	one(users[0])
 	r := InferenceResult{Users: len(users)}
+	cpu0, cpuOK := threadCPU()
 	start := time.Now()
 	for _, u := range users {
 		if err := ctx.Err(); err != nil {
@@ -117,6 +130,9 @@ func Inference(ctx context.Context, m model.Scorer, users []int32, o InferenceOp
 		r.Selected += one(u)
 	}
 	r.PerUser = time.Since(start) / time.Duration(len(users))
+	if cpu1, ok := threadCPU(); ok && cpuOK {
+		r.CPUPerUser = (cpu1 - cpu0) / time.Duration(len(users))
+	}
 	return r, nil
 }
 

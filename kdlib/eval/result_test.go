@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"reflect"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -150,6 +151,9 @@ func TestEfficiencyHelpers(t *testing.T) {
 	r, err := Inference(context.Background(), m, all, InferenceOptions{TopK: 20, Exclude: x})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if runtime.GOOS == "linux" && !(r.CPUPerUser > 0) {
+		t.Errorf("no thread CPU time measured: %+v", r)
 	}
 	if want := 20 + 20 + 20 + (300 - 294); r.Selected != want || r.Users != 4 {
 		t.Errorf("Inference selected %d items for %d users, want %d for 4", r.Selected, r.Users, want)

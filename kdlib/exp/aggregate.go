@@ -54,7 +54,7 @@ func (s *SweepResults) Metrics() []string {
 			set[m] = true
 		}
 		if r := e.Record; r != nil {
-			for _, m := range []string{MetricParams, MetricMsPerUser} {
+			for _, m := range []string{MetricParams, MetricMsPerUser, MetricCPUMsPerUser} {
 				if _, ok := recordValue(r, m, SourceBest); ok {
 					set[m] = true
 				}
@@ -401,6 +401,9 @@ func recordValue(rec *Record, m, source string) (float64, bool) {
 	case MetricMsPerUser:
 		inf, ok, err := rec.Result.Inference()
 		return inf.MsPerUser, ok && err == nil
+	case MetricCPUMsPerUser:
+		inf, ok, err := rec.Result.Inference()
+		return inf.CPUMsPerUser, ok && err == nil && inf.CPUMsPerUser > 0
 	}
 	src := rec.Result.Best
 	if source == SourceFinal {

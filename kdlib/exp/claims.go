@@ -34,7 +34,8 @@ const (
 	ClaimValue = "value"
 	// ClaimLess: Row's mean is below Baseline's by more than Tol (Tol may
 	// be 0), for quantities where less is better: the inference time per
-	// user (MetricMsPerUser), the parameters (MetricParams). There are no
+	// user (MetricCPUMsPerUser, MetricMsPerUser), the parameters
+	// (MetricParams). There are no
 	// per-user values to test, so the verdict compares the means over the
 	// seeds (at least MinSeeds each).
 	ClaimLess = "less"
@@ -237,7 +238,7 @@ func checkClaims(s *Spec, runs []Run) error {
 		}
 		ms := append(ProtocolMetrics(runs[k].Spec.Protocol), MetricParams)
 		if m := runs[k].Spec.Measure; m != nil && m.Inference != nil {
-			ms = append(ms, MetricMsPerUser)
+			ms = append(ms, MetricMsPerUser, MetricCPUMsPerUser)
 		}
 		for _, m := range ms {
 			if !slices.Contains(metrics, m) {

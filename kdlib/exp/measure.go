@@ -98,6 +98,11 @@ type InferenceReport struct {
 	// milliseconds (four significant digits). The record's Machine says on
 	// what machine and at what load.
 	MsPerUser float64 `json:"ms_per_user"`
+	// CPUMsPerUser is the mean CPU time of one user's inference, in
+	// milliseconds (four significant digits; 0 where not measured): the
+	// time to compare between runs, as it does not grow with the load of
+	// other processes (eval.InferenceResult.CPUPerUser).
+	CPUMsPerUser float64 `json:"cpu_ms_per_user,omitempty"`
 }
 
 // EmbeddingReport is what a run's embedding measurement recorded.
@@ -227,8 +232,8 @@ func measureInference(ctx context.Context, sc model.Scorer, s *data.Split, o Inf
 	if err != nil {
 		return nil, err
 	}
-	ms := float64(r.PerUser) / 1e6
-	return &InferenceReport{Users: r.Users, K: o.K, Items: sc.NumItems(), MsPerUser: roundSig(ms, 4)}, nil
+	return &InferenceReport{Users: r.Users, K: o.K, Items: sc.NumItems(),
+		MsPerUser: roundSig(float64(r.PerUser)/1e6, 4), CPUMsPerUser: roundSig(float64(r.CPUPerUser)/1e6, 4)}, nil
 }
 
 // roundSig rounds x to n significant digits.
@@ -366,19 +371,25 @@ const (
 	// MetricParams is the trained model's number of parameters
 	// (RunResult.Params).
 	MetricParams = "params"
-	// MetricMsPerUser is the inference time per user in milliseconds
-	// (ExtraInference): lower is faster.
+	// MetricMsPerUser is the wall-clock inference time per user in
+	// milliseconds (ExtraInference): lower is faster.
 	MetricMsPerUser = "ms/user"
+	// MetricCPUMsPerUser is the CPU time of one user's inference in
+	// milliseconds (ExtraInference): lower is faster, and unlike
+	// MetricMsPerUser it does not depend on the machine's load.
+	MetricCPUMsPerUser = "cpu-ms/user"
 )
 
 // InferenceTable is the table of inference time and parameters of a sweep
 // whose runs measure their inference (the DE-RRD paper's table of the
 // teacher and the students): per row, the model's size d, its number of
-// parameters and their share of the teacher's, the inference time per user
-// (mean ± sd over the seeds that recorded it) and the teacher's time over
-// the row's (how many times faster it serves), with the machines and their
-// load in the notes. The teacher is the row labelled "Teacher". It fails
-// with ErrNotRecorded when no record of the sweep holds the measurement.
+// parameters and their share of the teacher's, the CPU and the wall-clock
+// time of one user's inference (mean ± sd over the seeds that recorded it)
+// and the teacher's CPU time over the row's (how many times less work it
+// serves with; the wall-clock time when no CPU time was recorded), with the
+// machines and their load in the notes. The teacher is the row labelled
+// "Teacher". It fails with ErrNotRecorded when no record of the sweep
+// holds the measurement.
 func InferenceTable(sr *SweepResults) (*report.Table, error) {
 	measured := false
 	for _, e := range sr.Entries {
@@ -391,7 +402,11 @@ func InferenceTable(sr *SweepResults) (*report.Table, error) {
 	if !measured {
 		return nil, fmt.Errorf("sweep %s: no record holds its inference time: %w", sr.Sweep, ErrNotRecorded)
 	}
-	s, err := Aggregate(sr, TableOptions{Metrics: []string{MetricParams, MetricMsPerUser}, Baseline: NoBaseline})
+	metrics := []string{MetricParams, MetricMsPerUser}
+	if slices.Contains(sr.Metrics(), MetricCPUMsPerUser) {
+		metrics = append(metrics, MetricCPUMsPerUser)
+	}
+	s, err := Aggregate(sr, TableOptions{Metrics: metrics, Baseline: NoBaseline})
 	if err != nil {
 		return nil, err
 	}
@@ -401,11 +416,26 @@ func InferenceTable(sr *SweepResults) (*report.Table, error) {
 			teacher = r
 		}
 	}
+	speed := MetricCPUMsPerUser
+	if teacher == nil || teacher.N[speed] == 0 {
+		speed = MetricMsPerUser
+	}
 	t := &report.Table{Title: fmt.Sprintf("%s: inference time and parameters (mean ± sd over seeds)", sr.Sweep),
-		Header: []string{"model", "d", "parameters", "share of the teacher's", "ms/user", "times faster than the teacher", "seeds"}}
+		Header: []string{"model", "d", "parameters", "share of the teacher's", "CPU ms/user", "wall ms/user", "times faster than the teacher", "seeds"}}
 	var users, k, items int
 	var loads []float64
 	cpus := map[string]bool{}
+	cell := func(r *SummaryRow, m string) string {
+		n := r.N[m]
+		if n == 0 {
+			return "–"
+		}
+		v := strconv.FormatFloat(r.Mean[m], 'f', 3, 64)
+		if n > 1 {
+			v += " ± " + strconv.FormatFloat(r.Std[m], 'f', 3, 64)
+		}
+		return v
+	}
 	for _, r := range s.Rows {
 		d, seeds := 0, 0
 		for _, seed := range r.Seeds {
@@ -422,28 +452,26 @@ func InferenceTable(sr *SweepResults) (*report.Table, error) {
 				cpus[fmt.Sprintf("%s, %d CPUs, GOMAXPROCS %d", cmpOr(m.CPU, m.Arch), m.CPUs, m.Procs)] = true
 			}
 		}
-		row := []string{r.Name(), strconv.Itoa(d), "–", "–", "–", "–", strconv.Itoa(seeds)}
+		row := []string{r.Name(), strconv.Itoa(d), "–", "–", cell(r, MetricCPUMsPerUser), cell(r, MetricMsPerUser), "–", strconv.Itoa(seeds)}
 		if r.N[MetricParams] > 0 {
 			row[2] = strconv.FormatFloat(r.Mean[MetricParams], 'f', 0, 64)
 			if teacher != nil && teacher.N[MetricParams] > 0 {
 				row[3] = strconv.FormatFloat(r.Mean[MetricParams]/teacher.Mean[MetricParams], 'f', 3, 64)
 			}
 		}
-		if n := r.N[MetricMsPerUser]; n > 0 {
-			row[4] = strconv.FormatFloat(r.Mean[MetricMsPerUser], 'f', 3, 64)
-			if n > 1 {
-				row[4] += " ± " + strconv.FormatFloat(r.Std[MetricMsPerUser], 'f', 3, 64)
-			}
-			if teacher != nil && teacher.N[MetricMsPerUser] > 0 {
-				row[5] = strconv.FormatFloat(teacher.Mean[MetricMsPerUser]/r.Mean[MetricMsPerUser], 'f', 1, 64) + "×"
-			}
+		if teacher != nil && teacher.N[speed] > 0 && r.N[speed] > 0 {
+			row[6] = strconv.FormatFloat(teacher.Mean[speed]/r.Mean[speed], 'f', 1, 64) + "×"
 		}
 		t.Rows = append(t.Rows, row)
 	}
-	t.Notes = append(t.Notes, fmt.Sprintf("ms/user: wall-clock time to score all %d items for one user and select the %d best the user has not interacted with, on one goroutine, mean over %d users (eval.Inference), measured after training; the distillation terms are dropped after training, so a distilled student serves as the plain student of its size.", items, k, users))
+	basis := "CPU"
+	if speed == MetricMsPerUser {
+		basis = "wall-clock"
+	}
+	t.Notes = append(t.Notes, fmt.Sprintf("ms/user: time to score all %d items for one user and select the %d best the user has not interacted with, on one goroutine, mean over %d users (eval.Inference), measured after training: the CPU time of the measuring thread and the wall-clock time; times faster: the teacher's %s time over the row's. The distillation terms are dropped after training, so a distilled student serves as the plain student of its size.", items, k, users, basis))
 	if len(loads) > 0 {
 		machines := slices.Sorted(maps.Keys(cpus))
-		t.Notes = append(t.Notes, fmt.Sprintf("Measured on %s; 1-minute load average %.1f–%.1f at the start and end of the runs (timings are only comparable under similar load).",
+		t.Notes = append(t.Notes, fmt.Sprintf("Measured on %s; 1-minute load average %.1f–%.1f at the start and end of the runs (the wall-clock times grow with the load; the CPU times much less).",
 			strings.Join(machines, "; "), slices.Min(loads), slices.Max(loads)))
 	}
 	if s.Missing > 0 {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -67,7 +68,7 @@ func TestMeasureRecordsInferenceAndEmbedding(t *testing.T) {
 	if err != nil || !ok {
 		t.Fatalf("no inference recorded: %v", err)
 	}
-	if inf.Users != 10 || inf.K != 5 || inf.Items != 80 || !(inf.MsPerUser > 0) {
+	if inf.Users != 10 || inf.K != 5 || inf.Items != 80 || !(inf.MsPerUser > 0) || runtime.GOOS == "linux" && !(inf.CPUMsPerUser > 0) {
 		t.Errorf("inference report %+v", *inf)
 	}
 	e, ok, err := rec.Result.Embedding()
@@ -181,7 +182,7 @@ func inferenceSweep(teacherMs, studentMs []float64) *SweepResults {
 				Point: []Setting{{Path: "seed", Value: json.RawMessage(fmt.Sprint(seed))}}}
 			res := RunResult{Params: 1000 * row.dim}
 			if !math.IsNaN(ms) {
-				res.Extra = map[string]any{ExtraInference: &InferenceReport{Users: 200, K: 50, Items: 300, MsPerUser: ms}}
+				res.Extra = map[string]any{ExtraInference: &InferenceReport{Users: 200, K: 50, Items: 300, MsPerUser: ms, CPUMsPerUser: ms / 2}}
 			}
 			rec := &Record{ID: run.ID, Label: row.label, Spec: spec, Point: run.Point, Result: res,
 				Machine: &Machine{Arch: "amd64", CPUs: 2, Procs: 2, CPU: "test CPU", Load: []float64{1.5, 2.5}}}
@@ -197,8 +198,8 @@ func TestInferenceTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := [][]string{
-		{"Teacher", "200", "200000", "1.000", "1.100 ± 0.141", "1.0×", "2"},
-		{"Student", "20", "20000", "0.100", "0.220 ± 0.028", "5.0×", "2"},
+		{"Teacher", "200", "200000", "1.000", "0.550 ± 0.071", "1.100 ± 0.141", "1.0×", "2"},
+		{"Student", "20", "20000", "0.100", "0.110 ± 0.014", "0.220 ± 0.028", "5.0×", "2"},
 	}
 	if !reflect.DeepEqual(tb.Rows, want) {
 		t.Errorf("rows %q, want %q", tb.Rows, want)
@@ -211,7 +212,7 @@ func TestInferenceTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tb.Rows[0][4] != "1.000" || tb.Rows[0][6] != "1" || tb.Rows[1][5] != "4.0×" {
+	if tb.Rows[0][5] != "1.000" || tb.Rows[0][7] != "1" || tb.Rows[1][6] != "4.0×" {
 		t.Errorf("rows with a seed unmeasured: %q", tb.Rows)
 	}
 	if _, err := InferenceTable(inferenceSweep([]float64{math.NaN()}, []float64{math.NaN()})); !errors.Is(err, ErrNotRecorded) {
@@ -224,6 +225,7 @@ func TestLessClaim(t *testing.T) {
 	claims := []Claim{
 		{ID: "faster", Kind: ClaimLess, Sweep: "inf", Row: "Student", Baseline: "Teacher", Metric: MetricMsPerUser, MinSeeds: 2},
 		{ID: "much-faster", Kind: ClaimLess, Sweep: "inf", Row: "Student", Baseline: "Teacher", Metric: MetricMsPerUser, Tol: 0.9, MinSeeds: 2},
+		{ID: "less-cpu", Kind: ClaimLess, Sweep: "inf", Row: "Student", Baseline: "Teacher", Metric: MetricCPUMsPerUser, Tol: 0.4, MinSeeds: 2},
 		{ID: "slower", Kind: ClaimLess, Sweep: "inf", Row: "Teacher", Baseline: "Student", Metric: MetricMsPerUser, MinSeeds: 2},
 		{ID: "smaller", Kind: ClaimLess, Sweep: "inf", Row: "Student", Baseline: "Teacher", Metric: MetricParams, MinSeeds: 2},
 		{ID: "three-seeds", Kind: ClaimLess, Sweep: "inf", Row: "Student", Baseline: "Teacher", Metric: MetricMsPerUser},
@@ -237,7 +239,7 @@ func TestLessClaim(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{Holds, Fails, Fails, Holds, NoEvidence}
+	want := []string{Holds, Fails, Holds, Fails, Holds, NoEvidence}
 	for k, r := range rs {
 		if r.Verdict != want[k] {
 			t.Errorf("%s: %s (%s), want %s", r.Claim.ID, r.Verdict, r.Evidence, want[k])

@@ -83,7 +83,7 @@ func TestMeasuredTableAndFigure(t *testing.T) {
 		t.Fatal(err)
 	}
 	md, err := os.ReadFile(filepath.Join(figs, "inf.md"))
-	if err != nil || !strings.Contains(string(md), "| Teacher | 200 | 6080000 | 1.000 | 1.500 ± 0.000 | 1.0× | 2 |") || !strings.Contains(string(md), "Not recorded yet: ") {
+	if err != nil || !strings.Contains(string(md), "| Teacher | 200 | 6080000 | 1.000 | – | 1.500 ± 0.000 | 1.0× | 2 |") || !strings.Contains(string(md), "Not recorded yet: ") {
 		t.Errorf("inference table:\n%s (%v)", md, err)
 	}
 	capt, err := os.ReadFile(filepath.Join(figs, "map.caption.txt"))
