@@ -43,7 +43,7 @@ func envSet(name string) bool {
 func dotNT512(c []float32, ldc int, a []float32, lda, m int, b []float32, ldb, n, k int, acc bool) {
 	n12, m4 := n-n%12, m-m%4
 	nb := max(12, (dotNT512ColBytes/(4*k))/12*12) // columns per pass
-	mb := m4                                   // rows per block
+	mb := m4                                      // rows per block
 	if m >= n {
 		mb = max(4, (dotNTRowBytes/(4*k))/4*4)
 	}
