@@ -192,6 +192,7 @@ func TestRenderedNotebooks(t *testing.T) {
 			t.Errorf("%s: rendered/%s.ipynb is stale (its code differs from the source's): scripts/run-notebooks.sh --render %s", name, name, name)
 		}
 		checkOutputs(t, name, nb)
+		checkQuiet(t, name, nb)
 		checkFigures(t, name, src, filepath.Join("rendered", "figures"), time.Time{}, true)
 		checkTables(t, name, src, filepath.Join("rendered", "figures"), time.Time{}, true)
 	}
@@ -230,6 +231,9 @@ func TestExecutedNotebooks(t *testing.T) {
 			}
 		}
 		checkOutputs(t, name, nb)
+		if fromLedger() {
+			checkQuiet(t, name, nb)
+		}
 		checkFigures(t, name, src, figs, since, fromLedger())
 		checkTables(t, name, src, figs, since, fromLedger())
 		if k := src.Metadata.Kdrec; k != nil {

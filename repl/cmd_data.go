@@ -8,6 +8,7 @@ import (
 
 	"github.com/kdrec/kdrec/datasets"
 	"github.com/kdrec/kdrec/kdlib/data"
+	"github.com/kdrec/kdrec/kdlib/exp"
 )
 
 func runLoad(ctx context.Context, sh *Shell, c *Call) error {
@@ -45,11 +46,20 @@ func runLoad(ctx context.Context, sh *Shell, c *Call) error {
 		dir = sh.path(d)
 		opts = append(opts, datasets.Dir(dir))
 	}
-	x, err := sh.loadDataset(source, opts...)
+	load := sh.loadDataset
+	if load == nil {
+		load = datasets.Load
+	}
+	x, err := load(source, opts...)
 	if err != nil {
 		return err
 	}
-	replaced, err := sh.ws.put(name, &DatasetEntry{Name: name, Source: source, X: x, dir: dir, altered: strings.Join(altered, " ")})
+	entry := &DatasetEntry{Name: name, Source: source, X: x, dir: dir, altered: strings.Join(altered, " ")}
+	if sh.loadDataset == nil && len(altered) == 0 {
+		// Read as the registry reads it: an exp.DatasetSpec loads the same.
+		entry.spec = &exp.DatasetSpec{Name: source, Dir: dir}
+	}
+	replaced, err := sh.ws.put(name, entry)
 	if err != nil {
 		return err
 	}
@@ -216,12 +226,13 @@ func runSplit(ctx context.Context, sh *Shell, c *Call) error {
 		return err
 	}
 	env := SplitEnv{Seed: c.Opts.Uint("seed"), Path: sh.path}
+	var dspec *exp.DatasetSpec
 	if of := c.Opts.String("of"); of != "" {
 		d, err := sh.ws.DatasetByName(of)
 		if err != nil {
 			return err
 		}
-		env.Dataset, env.Source, env.X = d.Name, d.Source, d.X
+		env.Dataset, env.Source, env.X, dspec = d.Name, d.Source, d.X, d.spec
 	} else if !spec.NoData {
 		return fmt.Errorf("no data set loaded: load one first (load citeulike-t) or pass of=<dataset>")
 	}
@@ -229,7 +240,13 @@ func runSplit(ctx context.Context, sh *Shell, c *Call) error {
 	if err != nil {
 		return err
 	}
-	replaced, err := sh.ws.put(name, &SplitEntry{Name: name, Method: method, Dataset: env.Dataset, S: s})
+	entry := &SplitEntry{Name: name, Method: method, Dataset: env.Dataset, S: s}
+	if dspec != nil && spec.expSpec != nil {
+		if sp := spec.expSpec(c.Opts, env.Seed); sp != nil {
+			entry.dataset, entry.spec = dspec, sp
+		}
+	}
+	replaced, err := sh.ws.put(name, entry)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -67,10 +68,14 @@ func checkShape(name string, m Recommender, se *SplitEntry) error {
 	return nil
 }
 
+// runTrain is `train <name> <kind> …`: the line becomes an exp.RunSpec
+// (trainRun) that exp.Execute trains and evaluates like any other run; the
+// trained model, its history and the run's record go into the workspace.
+// A run stopped after its first epoch (Ctrl-C, or a failure mid-way)
+// keeps its partial model in the workspace and is recorded nowhere.
 func runTrain(ctx context.Context, sh *Shell, c *Call) error {
 	name, kind := c.Args[0], c.Args[1]
-	spec, err := sh.reg.Model(kind)
-	if err != nil {
+	if _, err := sh.reg.Model(kind); err != nil {
 		return err
 	}
 	if err := sh.ws.canPut(name, &ModelEntry{}); err != nil {
@@ -94,119 +99,107 @@ func runTrain(ctx context.Context, sh *Shell, c *Call) error {
 				o.Name, o.Name[dot+1:], strings.Join(kd, ","))
 		}
 	}
-	seed := c.Opts.Uint("seed")
-	build, err := spec.New(ModelEnv{Users: se.S.NumUsers(), Items: se.S.NumItems(), Train: se.S.Train, Seed: seed}, c.Opts)
-	if err != nil {
-		return err
-	}
-	terms := slices.Clone(build.Loss)
-	var notes []func(epochs int) string // the methods' schedule notes, given the final cap
+	var teacher *ModelEntry
 	teacherName := ""
 	if len(kd) > 0 {
 		teacherName = c.Opts.String("teacher")
 		if teacherName == name {
 			return fmt.Errorf("the student cannot be its own teacher (%s); pass teacher=<model>", name)
 		}
-		teacher, err := sh.ws.ModelByName(teacherName)
-		if err != nil {
+		if teacher, err = sh.ws.ModelByName(teacherName); err != nil {
 			return fmt.Errorf("kd needs a trained teacher: %w; train one (train teacher bpr dim=200) or pass teacher=<model>", err)
 		}
 		if err := checkShape("teacher "+teacherName, teacher.M, se); err != nil {
 			return err
 		}
-		for _, m := range kd {
-			ms, err := sh.reg.Method(m)
-			if err != nil {
-				return err
-			}
-			t, err := ms.New(MethodEnv{Teacher: teacher.M, Student: build.Model, Split: se.S, Seed: seed,
-				Lists: sh.listsFunc(ctx, teacher, se.S.Train)}, c.Opts.scoped(m))
-			if err != nil {
-				if ctx.Err() != nil {
-					return &Interrupted{Msg: fmt.Sprintf("train %s: interrupted while building the distillation terms; nothing was stored%s",
-						name, keptNote(sh, name))}
-				}
-				return fmt.Errorf("kd %s: %w", m, err)
-			}
-			terms = append(terms, train.Flatten(t)...)
-			if ms.Note != nil {
-				opts := c.Opts.scoped(m)
-				notes = append(notes, func(epochs int) string { return ms.Note(opts, epochs) })
-			}
-		}
-	}
-
-	cfg := train.Defaults()
-	cfg.Epochs, cfg.BatchSize = c.Opts.Int("epochs"), c.Opts.Int("batch")
-	cfg.LR, cfg.WeightDecay, cfg.LazyAdam = c.Opts.Float("lr"), c.Opts.Float("wd"), c.Opts.Bool("lazy-adam")
-	cfg.Seed, cfg.Examples = seed, build.Examples
-	cfg.EvalEvery, cfg.Patience, cfg.RestoreBest = evalEvery, c.Opts.Int("patience"), c.Opts.Bool("restore-best")
-	if evalEvery > 0 {
-		cfg.Eval = exp.EvalFunc(build.Model, se.S, exp.Protocol(protocol))
-		cfg.StopMetrics = exp.StopMetrics(exp.Protocol(protocol))
-	} else {
-		protocol = ""
-	}
-	if sh.maxEpochs > 0 {
-		cfg.Epochs = min(cfg.Epochs, sh.maxEpochs)
-	}
-	if sh.onBatch != nil {
-		cfg.Hooks = append(cfg.Hooks, train.Hook{OnBatch: func(e train.BatchEvent) { sh.onBatch(name, e) }})
-	}
-	for _, note := range notes {
-		if n := note(cfg.Epochs); n != "" {
-			sh.printf("note: %s\n", n)
-		}
 	}
 	specText := strings.Join(append([]string{kind}, givenWords(c.Opts)...), " ")
 	log, plain := sh.progress()
-	cfg.Hooks = append(cfg.Hooks, report.ProgressHook(log, name+" "+specText, plain))
-	started := time.Now()
-	res, err := train.Fit(ctx, build.Model, se.S.Train, terms, cfg)
-	took := time.Since(started)
-	stopped := errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
-	if err != nil && (res == nil || res.Epochs == 0) {
-		if stopped {
-			return &Interrupted{Msg: fmt.Sprintf("train %s: interrupted before the first epoch finished; nothing was stored%s",
-				name, keptNote(sh, name))}
-		}
+	env := &exp.Env{Fresh: true}
+	if sh.onBatch != nil {
+		env.Hooks = append(env.Hooks, train.Hook{OnBatch: func(e train.BatchEvent) { sh.onBatch(name, e) }})
+	}
+	env.Hooks = append(env.Hooks, report.ProgressHook(log, name+" "+specText, plain))
+	if teacher != nil {
+		env.ListsProgress = listsProgress(log, plain, teacher.Name)
+	}
+	run, err := trainRun(env, c, kind, se, kd, teacher, sh.maxEpochs)
+	if err != nil {
 		return err
 	}
-	entry := &ModelEntry{Name: name, Kind: kind, Spec: specText, M: build.Model, Split: se, Protocol: protocol,
-		KD: kd, Teacher: teacherName, Result: res}
-	kept := res.Epochs
-	if cfg.RestoreBest && len(cfg.StopMetrics) > 0 {
-		if b, ok := res.Best[cfg.StopMetrics[0]]; ok {
+	for _, n := range run.Spec.BudgetNotes() {
+		sh.printf("note: %s\n", n)
+	}
+	epochs := run.Spec.Budget.Epochs
+	started := time.Now()
+	rec, err := exp.Execute(ctx, run, env)
+	took := time.Since(started)
+	var res *exp.RunResult
+	var stop error // why a run that began training stopped
+	if err != nil {
+		var u *exp.Unfinished
+		switch {
+		case errors.As(err, &u) && u.Result.Epochs > 0 && u.Result.Model != nil:
+			res, stop = u.Result, u.Err
+		case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+			when := "before the first epoch finished"
+			if len(kd) > 0 && u == nil {
+				when = "while building the distillation terms"
+			}
+			return &Interrupted{Msg: fmt.Sprintf("train %s: interrupted %s; nothing was stored%s", name, when, keptNote(sh, name))}
+		case u != nil:
+			return methodError(u.Err)
+		default:
+			return methodError(err)
+		}
+	} else {
+		res = &rec.Result
+	}
+	hist := res.History
+	if hist == nil {
+		return fmt.Errorf("train %s: the run returned no training history", name)
+	}
+	entry := &ModelEntry{Name: name, Kind: kind, Spec: specText, M: res.Model, Split: se, KD: kd, Teacher: teacherName, Result: hist}
+	if stop == nil {
+		entry.Record = rec
+	}
+	primary := ""
+	if evalEvery > 0 {
+		entry.Protocol = protocol
+		primary = exp.StopMetrics(exp.Protocol(protocol))[0]
+	}
+	kept := hist.Epochs
+	if c.Opts.Bool("restore-best") && primary != "" {
+		if b, ok := hist.Best[primary]; ok {
 			kept = b.Epoch
 		}
 	}
 	switch {
-	case err == nil:
-		entry.Status = "trained " + plural(res.Epochs, "epoch")
-		if res.StoppedEarly {
+	case stop == nil:
+		entry.Status = "trained " + plural(hist.Epochs, "epoch")
+		if hist.StoppedEarly {
 			entry.Status += " (early stop)"
 		}
 	default:
-		entry.Status = fmt.Sprintf("stopped after %d of %d epochs", res.Epochs, cfg.Epochs)
+		entry.Status = fmt.Sprintf("stopped after %d of %d epochs", hist.Epochs, epochs)
 	}
-	if kept != res.Epochs {
+	if kept != hist.Epochs {
 		entry.Status += fmt.Sprintf(", parameters of epoch %d", kept)
 	}
 	replaced, perr := sh.ws.put(name, entry)
 	if perr != nil {
 		return perr
 	}
-	if err != nil {
-		if stopped {
+	if stop != nil {
+		if errors.Is(stop, context.Canceled) || errors.Is(stop, context.DeadlineExceeded) {
 			return &Interrupted{Msg: fmt.Sprintf("train %s: interrupted after %d of %d epochs; %s keeps the parameters of epoch %d",
-				name, res.Epochs, cfg.Epochs, name, kept)}
+				name, hist.Epochs, epochs, name, kept)}
 		}
-		return fmt.Errorf("%w; %s keeps the parameters of epoch %d", err, name, kept)
+		return fmt.Errorf("%w; %s keeps the parameters of epoch %d", stop, name, kept)
 	}
-	sh.printf("%s: %s on %s, %s%s, %s\n", name, specText, se.Name, entry.Status, paramsNote(build.Model), tookNote(took, res))
-	if len(cfg.StopMetrics) > 0 {
-		primary := cfg.StopMetrics[0]
-		if b, ok := res.Best[primary]; ok {
+	sh.printf("%s: %s on %s, %s%s, %s\n", name, specText, se.Name, entry.Status, paramsNote(entry.M), tookNote(took, hist))
+	if primary != "" {
+		if b, ok := hist.Best[primary]; ok {
 			sh.printf("  best valid %s %.4f at epoch %d (test %s %.4f)\n", primary, b.Valid, b.Epoch, primary, b.Test[primary])
 		}
 	}
@@ -214,6 +207,124 @@ func runTrain(ctx context.Context, sh *Shell, c *Call) error {
 		sh.printf("  (replaced the previous %s)\n", name)
 	}
 	return nil
+}
+
+// trainRun turns a train line into the exp.Run it executes, and gives env
+// what the run uses from the workspace. The data and split are the split
+// entry's exp specs when it has them (a registered data set split by a
+// built-in method with options an exp split kind expresses: env uses the
+// workspace split instead of making it again), else the split by content
+// (exp.SplitProvided). The student is the kind with the line's options
+// (studentSpec), the terms the line's methods (kdTerm), the budget the
+// line's epochs (capped by maxEpochs when positive), evaluation, patience
+// and restore-best. The teacher is the TeacherSpec of the run that trained
+// it when that run had no distillation and its data, split and protocol
+// are the student's (env uses the workspace model), else the model by
+// content (exp.ProvidedModel).
+func trainRun(env *exp.Env, c *Call, kind string, se *SplitEntry, kd []string, teacher *ModelEntry, maxEpochs int) (*exp.Run, error) {
+	student, err := studentSpec(kind, c.Opts)
+	if err != nil {
+		return nil, err
+	}
+	spec := exp.RunSpec{Student: student, Seed: c.Opts.Uint("seed"), Protocol: exp.Protocol(c.Opts.String("protocol"))}
+	if se.spec != nil {
+		spec.Dataset, spec.Split = *se.dataset, *se.spec
+	} else {
+		spec.Dataset, spec.Split = env.ProvideSplit(se.S)
+	}
+	restore := c.Opts.Bool("restore-best")
+	spec.Budget = exp.Budget{Epochs: c.Opts.Int("epochs"), EvalEvery: c.Opts.Int("eval-every"), Patience: c.Opts.Int("patience"),
+		RestoreBest: &restore}
+	if maxEpochs > 0 {
+		spec.Budget.Epochs = min(spec.Budget.Epochs, maxEpochs)
+	}
+	if spec.Budget.EvalEvery == 0 {
+		spec.Budget.NoEval = true
+	}
+	for _, m := range kd {
+		spec.KD = append(spec.KD, kdTerm(m, c.Opts.scoped(m)))
+	}
+	if teacher == nil {
+		run, err := exp.NewRun(spec)
+		if err != nil {
+			return nil, err
+		}
+		return run, provideSplit(env, run, se)
+	}
+	// The teacher by its own spec, when the run that trained it describes it
+	// as this run's teacher.
+	if r := teacher.Record; r != nil && len(r.Spec.KD) == 0 && len(r.Spec.Teachers) == 0 && r.Spec.Teacher == nil {
+		seed, budget := r.Spec.Seed, r.Spec.Budget
+		spec.Teacher = &exp.TeacherSpec{ModelSpec: r.Spec.Student, Seed: &seed, Budget: &budget}
+		run, err := exp.NewRun(spec)
+		if err != nil {
+			return nil, err
+		}
+		key, err := run.Spec.TeacherKey(-1)
+		if err != nil {
+			return nil, err
+		}
+		want, werr := r.Spec.StudentKey().Hash()
+		got, gerr := key.Hash()
+		if werr == nil && gerr == nil && want == got {
+			if err := env.ProvideModel(key, teacher.M, &r.Result); err != nil {
+				return nil, err
+			}
+			return run, provideSplit(env, run, se)
+		}
+	}
+	// Otherwise the model by content.
+	ms, err := exp.ProvidedModel(teacher.M)
+	if err != nil {
+		return nil, fmt.Errorf("teacher %s: %w", teacher.Name, err)
+	}
+	spec.Teacher = &exp.TeacherSpec{ModelSpec: ms}
+	run, err := exp.NewRun(spec)
+	if err != nil {
+		return nil, err
+	}
+	key, err := run.Spec.TeacherKey(-1)
+	if err != nil {
+		return nil, err
+	}
+	if err := env.ProvideModel(key, teacher.M, nil); err != nil {
+		return nil, err
+	}
+	return run, provideSplit(env, run, se)
+}
+
+// provideSplit gives env the workspace split of a run whose split has an
+// exp spec (a provided split was given when the spec was made).
+func provideSplit(env *exp.Env, run *exp.Run, se *SplitEntry) error {
+	if run.Spec.Split.Kind == exp.SplitProvided {
+		return nil
+	}
+	return env.ProvideSplitAs(run.Spec.Dataset, run.Spec.Split, run.Spec.Protocol, se.S)
+}
+
+// listsProgress returns exp.Env.ListsProgress drawing a bar on log (none
+// when log is nil) while the teacher's lists are ranked.
+func listsProgress(log io.Writer, plain bool, teacher string) func(int, bool, int) (func(int), func(error)) {
+	return func(n int, itemSide bool, users int) (func(int), func(error)) {
+		if log == nil {
+			return func(int) {}, func(error) {}
+		}
+		side := "users"
+		if itemSide {
+			side = "users and items"
+		}
+		start := time.Now()
+		bar := report.NewProgress(log, fmt.Sprintf("teacher lists of %s (top %d, %s)", teacher, n, side), users, plain)
+		return func(done int) { bar.Set(done, "") }, func(err error) {
+			if err != nil {
+				if !plain {
+					fmt.Fprintln(log) // end the bar's line; the error follows
+				}
+				return
+			}
+			bar.Done(fmt.Sprintf("built in %.1fs", time.Since(start).Seconds()))
+		}
+	}
 }
 
 // tookNote formats the wall time of a training run (evaluation included)

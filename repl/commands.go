@@ -304,7 +304,9 @@ func buildCommands() []*Command {
 				"library's trainer, evaluating on the validation part every eval-every epochs and stopping early after " +
 				"patience evaluations without improvement. Ctrl-C stops training; the model keeps its last completed " +
 				"(or best) epoch. With kd=<method>,… the methods' terms, built against teacher=<model>, are added to the " +
-				"base loss; each method's options are written <option>.<method>=value.",
+				"base loss; each method's options are written <option>.<method>=value. The line is one run of the " +
+				"experiments' recipe (a RunSpec executed by exp.Execute, as kdsweep executes a spec's runs): the same " +
+				"options in a spec give the same numbers.",
 			Examples: []string{"train teacher bpr dim=200 epochs=200", "train student bpr dim=20 kd=de,rrd lambda.de=0.01"},
 			Options:  trainSchema,
 			Unknown:  trainUnknown,

@@ -21,7 +21,7 @@ func complete(c *Completer, line string) []string {
 }
 
 func TestCompleter(t *testing.T) {
-	sh, out := testShell(t, withFakeMethod())
+	sh, out := testShell(t, withTwoMethods())
 	mustExec(t, sh, out, "load tiny; split loo candidates=20; train teacher bpr dim=4 epochs=1; train tiny-student bpr dim=2 epochs=1")
 	os.WriteFile(filepath.Join(sh.dir, "teacher.ckpt"), nil, 0o644)
 	os.Mkdir(filepath.Join(sh.dir, "figs"), 0o755)
@@ -45,12 +45,12 @@ func TestCompleter(t *testing.T) {
 		{line: "train teacher ", want: []string{"train teacher bpr "}},
 		{line: "train t", want: []string{"train teacher ", "train tiny-student "}, only: true},
 		{line: "train s bpr d", want: []string{"train s bpr dim="}, only: true},
-		{line: "train s bpr dim=8 ", want: []string{"train s bpr dim=8 epochs=", "train s bpr dim=8 kd=", "train s bpr dim=8 lambda.fake="},
+		{line: "train s bpr dim=8 ", want: []string{"train s bpr dim=8 epochs=", "train s bpr dim=8 kd=", "train s bpr dim=8 lambda.hint="},
 			not: []string{"train s bpr dim=8 dim="}},
-		{line: "train s bpr kd=", want: []string{"train s bpr kd=fake ", "train s bpr kd=other "}, only: true},
-		{line: "train s bpr kd=fake,", want: []string{"train s bpr kd=fake,other "}, only: true},
-		{line: "train s bpr lambda.", want: []string{"train s bpr lambda.fake=", "train s bpr lambda.other="}, only: true},
-		{line: "train s bpr mode.fake=", want: []string{"train s bpr mode.fake=pos ", "train s bpr mode.fake=all "}, only: true},
+		{line: "train s bpr kd=", want: []string{"train s bpr kd=fitnet ", "train s bpr kd=hint "}, only: true},
+		{line: "train s bpr kd=hint,", want: []string{"train s bpr kd=hint,fitnet "}, only: true},
+		{line: "train s bpr lambda.", want: []string{"train s bpr lambda.fitnet=", "train s bpr lambda.hint="}, only: true},
+		{line: "train s bpr bridge.hint=", want: []string{"train s bpr bridge.hint=mlp ", "train s bpr bridge.hint=linear "}, only: true},
 		{line: "train s bpr teacher=t", want: []string{"train s bpr teacher=teacher ", "train s bpr teacher=tiny-student "}, only: true},
 		{line: "train s bpr protocol=", want: []string{"train s bpr protocol=loo ", "train s bpr protocol=full "}, only: true},
 		{line: "train s bpr split=", want: []string{"train s bpr split=loo "}, only: true},

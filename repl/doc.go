@@ -18,13 +18,15 @@
 //
 // The shell adds no machine-learning logic of its own: every command calls
 // the library (datasets, kdlib/data, kdlib/model, kdlib/train, kdlib/eval,
-// kdlib/exp, kdlib/report). Model kinds, distillation methods and split
-// methods are entries of a Registry: a name, a constructor and an option
-// schema (types, defaults, valid ranges). The parser, the help text and the
-// completer read the schemas. The model kinds are those of kdlib/model's
-// registry (model.RegisterKind, one file per model), turned into entries by
-// ModelSpecOf in models.go, so adding a model to kdlib/model adds it here.
-// Distillation methods come from kdlib/distill's registry: a method
-// registered there (distill.Register, from the method's own file) is on the
-// train line, in help and in completion with no change here.
+// kdlib/exp, kdlib/report). A train line is one run of the experiments'
+// recipe: it becomes an exp.RunSpec executed by exp.Execute, with the
+// workspace's split and teacher given to the exp.Env under their specs or,
+// when no spec describes them, by content (provided splits and models).
+// Model kinds and distillation methods are those of kdlib/model's and
+// kdlib/distill's registries, read when they are asked for: a kind or a
+// method registered there (model.RegisterKind, distill.Register, from its
+// own file) is on the train line, in help and in completion with no change
+// here. Split methods are entries of a Registry: a name, a constructor and
+// an option schema (types, defaults, valid ranges). The parser, the help
+// text and the completer read the schemas.
 package repl

@@ -20,7 +20,7 @@ var fuzzSeeds = []string{
 	"load tiny", "load citeulike-t as=c raw=true", "load ml-100k min-rating=4 dir=x", "load nosuch",
 	"split loo seed=2 candidates=5", "split ratio valid=0.1 test=0.1 as=r", "split ratio valid=0.9 test=0.9",
 	"split shipped name=derrd-loo", "split import train=a.tsv test=b.tsv", "split loo short=drop candidates=1000000",
-	"train t bpr dim=4 epochs=3", "train s bpr dim=2 kd=fake lambda.fake=0.5 teacher=m", "train s bpr kd=fake,other mode.other=all",
+	"train t bpr dim=4 epochs=3", "train s bpr dim=2 kd=hint lambda.hint=0.5 teacher=m", "train s bpr kd=hint,fitnet bridge.hint=linear",
 	"train s bpr protocol=full eval-every=1 patience=1 restore-best=false lazy-adam=true batch=1 lr=10 wd=10",
 	"train s bpr split=loo seed=18446744073709551615 init-std=10", "train m bpr dim=4096",
 	"eval m", "eval m full part=valid", "eval m latency users=1000000", "eval m loo split=loo",
@@ -35,9 +35,9 @@ var fuzzSeeds = []string{
 	"reproduce derrd-curves quick out=sw", "reproduce td-params full shard=1/3 keep-going=true", "reproduce x fast shard=a",
 	"load path=a.csv cols=user,item,time kcore=2 name=a", "load path=a.csv,b.csv sep=tab header=no plot=d.svg", "load path=,",
 	"plot degrees out=d.svg", "plot degrees tiny out=d.csv", "split llo candidates=5", "split llo short=drop",
-	"split import train=a.tsv test=b.tsv protocol=loo candidates=3", "train s bpr dim=2 kd=fake epochs=2",
+	"split import train=a.tsv test=b.tsv protocol=loo candidates=3", "train s bpr dim=2 kd=hint epochs=2",
 	"export embeddings m e.npy topk=3; import embeddings m3 e.npy; compare m m3", "export embeddings m2 d/; import embeddings x d/manifest.json",
-	"export embeddings m e.safetensors; import embeddings x e.safetensors score=neg-sq-dist; train s bpr dim=2 kd=fake teacher=x",
+	"export embeddings m e.safetensors; import embeddings x e.safetensors score=neg-sq-dist; train s bpr dim=2 kd=fitnet teacher=x",
 	"import embeddings x users=e.user_embeddings.npy items=e.item_embeddings.npy ids=e.npy.json split=loo", "export embeddings m l.npy topk=2 lists-only=true",
 }
 
@@ -45,7 +45,7 @@ var fuzzSeeds = []string{
 // data set whatever the name, at most one epoch of training, files in
 // memory, a stub quickstart, a split (loo) and two trained models (m, m2).
 func fuzzShell(t testing.TB, dir string) *Shell {
-	sh := New(Config{Out: io.Discard, Err: io.Discard, Registry: withFakeMethod(), Dir: dir, Files: newMemFiles(), Quiet: true})
+	sh := New(Config{Out: io.Discard, Err: io.Discard, Registry: withTwoMethods(), Dir: dir, Files: newMemFiles(), Quiet: true})
 	sh.sandbox, sh.maxEpochs = true, 1
 	sh.loadDataset = func(name string, opts ...datasets.Option) (*data.Interactions, error) {
 		if name != "tiny" {

@@ -12,8 +12,6 @@ import (
 
 	"github.com/kdrec/kdrec/datasets"
 	"github.com/kdrec/kdrec/kdlib/data"
-	"github.com/kdrec/kdrec/kdlib/nn"
-	"github.com/kdrec/kdrec/kdlib/train"
 )
 
 // tinyData returns a deterministic synthetic data set: users × items with
@@ -121,66 +119,21 @@ func execErr(t testing.TB, sh *Shell, line string) string {
 	return msg
 }
 
-// fakeTerm is a distillation term for tests: it pulls the student's
-// scores toward the teacher's on the batch's positive pairs, so it has a
-// non-zero loss and gradients (an L2 "score matching" term).
-type fakeTerm struct {
-	teacher, student Recommender
-	lambda           float64
-}
-
-func (f *fakeTerm) Name() string                  { return "fake" }
-func (f *fakeTerm) BeginEpoch(*train.Epoch) error { return nil }
-func (f *fakeTerm) Params() []*nn.Param           { return nil }
-func (f *fakeTerm) Batch(b *train.Batch) float64 {
-	ps, ok := f.student.(interface {
-		ScorePairs(users, items []int32, out []float32)
-		AddScoreGrad(users, items []int32, g []float32)
-	})
-	if !ok {
-		return 0
-	}
-	n := len(b.Users)
-	s := make([]float32, n)
-	ps.ScorePairs(b.Users, b.Pos, s)
-	g := make([]float32, n)
-	loss := 0.0
-	t := make([]float32, 1)
-	for k := range n {
-		f.teacher.ScoreItems(int(b.Users[k]), b.Pos[k:k+1], t)
-		d := float64(s[k] - t[0])
-		loss += f.lambda * d * d
-		g[k] = float32(2 * f.lambda * d)
-	}
-	ps.AddScoreGrad(b.Users, b.Pos, g)
-	return loss
-}
-
 // withoutMethods returns a copy of Default without distillation methods,
 // as it was before kdlib/distill existed; the tests of the "no methods
 // yet" messages use it so that they keep passing once methods exist.
 func withoutMethods() *Registry {
 	r := Default.Clone()
-	clear(r.methods)
 	r.noDistill = true
 	return r
 }
 
-// withFakeMethod returns a copy of Default whose only distillation
-// methods are "fake" (options lambda and mode) and "other".
-func withFakeMethod() *Registry {
-	r := withoutMethods()
-	spec := MethodSpec{
-		Doc: "test method: score matching on positives",
-		Options: []Option{
-			FloatOpt("lambda", 0.1, 0, 100, "weight"),
-			EnumOpt("mode", "pos", []string{"pos", "all"}, "which pairs"),
-		},
-		New: func(env MethodEnv, o Values) (train.Term, error) {
-			return &fakeTerm{teacher: env.Teacher, student: env.Student, lambda: o.Float("lambda")}, nil
-		},
-	}
-	r.RegisterMethod("fake", spec)
-	r.RegisterMethod("other", spec)
+// withTwoMethods returns a copy of Default whose only distillation methods
+// are hint (options lambda, bridge and hidden) and fitnet (lambda): a small,
+// fixed set for the tests of the train line's plumbing, help and
+// completion.
+func withTwoMethods() *Registry {
+	r := Default.Clone()
+	r.onlyMethods = []string{"hint", "fitnet"}
 	return r
 }

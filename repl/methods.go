@@ -1,16 +1,11 @@
 package repl
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"strings"
-	"time"
 
-	"github.com/kdrec/kdrec/kdlib/data"
 	"github.com/kdrec/kdrec/kdlib/distill"
-	"github.com/kdrec/kdrec/kdlib/report"
-	"github.com/kdrec/kdrec/kdlib/train"
+	"github.com/kdrec/kdrec/kdlib/exp"
 )
 
 // The knowledge-distillation methods of `train <student> <kind> kd=…` are
@@ -25,9 +20,11 @@ import (
 // distil an ensemble of teachers' trajectories (hetcomp): a shell session
 // trains one teacher; `reproduce hetcomp-table` runs them.
 //
-// Every method takes lambda, its loss weight. Ranking methods build the
-// teacher's lists (MethodEnv.Lists) once per teacher, data and list length
-// n; kd=de,rrd adds both terms, which is DE-RRD.
+// Every method takes lambda, its loss weight. A train line's methods
+// become the KD terms of its exp.RunSpec (kdTerm), built by distill.Build
+// when exp.Execute runs it; ranking methods get the teacher's lists from
+// exp, built once per teacher, data and list length n and kept in memory;
+// kd=de,rrd adds both terms, which is DE-RRD.
 
 // shellMethods returns the distillation methods of the registry that a
 // shell session trains (see above).
@@ -49,44 +46,28 @@ func methodSpec(m distill.Method) MethodSpec {
 	for _, o := range m.Options {
 		opts = append(opts, replOption(o))
 	}
-	doc := m.Doc + ", " + string(m.Kind) + " knowledge"
-	// termOf passes only the options written on the train line, as a
-	// spec's KDTerm holds them: a method may default an option by another
-	// (CD's and DCD's variant=kdrec-v1 its own k, λ, …).
-	termOf := func(o Values) distill.TermSpec {
-		t := distill.TermSpec{Method: m.Name, Options: map[string]any{}}
-		if o.Given("lambda") {
-			t.Lambda = o.Float("lambda")
-		}
-		for _, x := range m.Options {
-			if o.Given(x.Name) {
-				t.Options[x.Name] = o.vals[x.Name]
-			}
-		}
-		return t
+	return MethodSpec{Doc: m.Doc + ", " + string(m.Kind) + " knowledge", Options: opts}
+}
+
+// kdTerm returns the exp.KDTerm of method on a train line, given the
+// method's options (Values.scoped): only the options written on the line,
+// as a spec's KDTerm holds them (a method may default an option by another:
+// CD's and DCD's variant=kdrec-v1 its own k, λ, …), and λ only when given
+// (0 takes the method's reference weight).
+func kdTerm(method string, o Values) exp.KDTerm {
+	t := exp.KDTerm{Method: method}
+	if o.Given("lambda") {
+		t.Lambda = o.Float("lambda")
 	}
-	var note func(Values, int) string
-	if m.Note != nil {
-		note = func(o Values, epochs int) string {
-			return strings.Join(distill.BudgetNotes([]distill.TermSpec{termOf(o)}, epochs), "; ")
+	for name, given := range o.given {
+		if given && name != "lambda" {
+			if t.Options == nil {
+				t.Options = exp.Options{}
+			}
+			t.Options[name] = o.vals[name]
 		}
 	}
-	return MethodSpec{
-		Doc:     doc,
-		Options: opts,
-		Note:    note,
-		New: func(env MethodEnv, o Values) (train.Term, error) {
-			t := termOf(o)
-			terms, err := distill.Build([]distill.TermSpec{t}, distill.Env{Teacher: env.Teacher, Student: env.Student, Seed: env.Seed, Lists: env.Lists})
-			if err != nil {
-				return nil, methodError(m.Name, err)
-			}
-			if len(terms) == 1 {
-				return terms[0], nil
-			}
-			return &train.TermGroup{Label: m.Name, Terms: terms}, nil
-		},
-	}
+	return t
 }
 
 // replOption converts a catalogue option to the shell's schema.
@@ -103,68 +84,12 @@ func replOption(o distill.Option) Option {
 	return EnumOpt(o.Name, o.Default.(string), o.Choices, o.Doc)
 }
 
-// methodError words an error of distill.Build for the train line: a bad
-// option is named as written there (k.rrd=600), and the "kd <method>: "
-// prefix is left to the caller.
-func methodError(method string, err error) error {
+// methodError words an error of building the terms for the train line: a
+// bad option is named as written there (kd rrd: k.rrd=600 …).
+func methodError(err error) error {
 	var oe *distill.OptionError
 	if errors.As(err, &oe) {
-		return fmt.Errorf("%s.%s=%s %s", oe.Option, method, oe.Value, oe.Problem)
+		return fmt.Errorf("kd %s: %s.%s=%s %s", oe.Method, oe.Option, oe.Method, oe.Value, oe.Problem)
 	}
-	msg, ok := strings.CutPrefix(err.Error(), "kd "+method+": ")
-	if !ok {
-		return err
-	}
-	return errors.New(msg)
-}
-
-// teacherLists are ranking lists built from a teacher, remembered with it.
-type teacherLists struct {
-	train    *data.Interactions
-	n        int
-	itemSide bool
-	lists    *distill.TeacherLists
-}
-
-// maxTeacherLists bounds the lists kept per teacher.
-const maxTeacherLists = 2
-
-// listsFunc returns MethodEnv.Lists for teacher te and training data x:
-// lists are reused from te when they match, otherwise built with
-// distill.BuildLists (cancelled by ctx) and remembered, with a note on the
-// progress writer.
-func (sh *Shell) listsFunc(ctx context.Context, te *ModelEntry, x *data.Interactions) func(int, bool) (*distill.TeacherLists, error) {
-	return func(n int, itemSide bool) (*distill.TeacherLists, error) {
-		for _, l := range te.lists {
-			if l.train == x && l.n == n && (l.itemSide || !itemSide) {
-				return l.lists, nil
-			}
-		}
-		log, plain := sh.progress()
-		side := "users"
-		if itemSide {
-			side = "users and items"
-		}
-		start := time.Now()
-		// A progress bar over the users ranked (report.Progress is quiet
-		// when log is nil).
-		var bar *report.Progress
-		if log != nil {
-			bar = report.NewProgress(log, fmt.Sprintf("teacher lists of %s (top %d, %s)", te.Name, n, side), x.NumUsers, plain)
-		}
-		l, err := distill.BuildLists(ctx, te.M, x, distill.ListOptions{N: n, ItemSide: itemSide,
-			Progress: func(done, total int) { bar.Set(done, "") }})
-		if err != nil {
-			if bar != nil && !plain {
-				fmt.Fprintln(log) // end the bar's line; the error follows
-			}
-			return nil, err
-		}
-		bar.Done(fmt.Sprintf("built in %.1fs", time.Since(start).Seconds()))
-		te.lists = append(te.lists, teacherLists{train: x, n: n, itemSide: itemSide, lists: l})
-		if len(te.lists) > maxTeacherLists {
-			te.lists = te.lists[1:]
-		}
-		return l, nil
-	}
+	return err
 }

@@ -12,14 +12,16 @@ import (
 	"golang.org/x/sys/cpu"
 
 	"github.com/kdrec/kdrec/kdlib/data"
+	"github.com/kdrec/kdrec/kdlib/exp"
 	"github.com/kdrec/kdrec/kdlib/model"
 )
 
 // The models `train <name> <kind>` builds are pinned: for every kind, with
 // its default options and with some options given, the checkpoint digest
-// of the untrained model (kind, configuration, tensors), its example mode
-// and base loss terms must equal the constants recorded before the model
-// kinds moved into a registry of kdlib/model.
+// of the untrained model (kind, configuration, tensors) of the train line's
+// run (studentSpec, built by exp.BuildModel as exp.Execute builds it), its
+// example mode and base loss terms must equal the constants recorded before
+// the model kinds moved into a registry of kdlib/model.
 
 const replPinPlatform = "amd64 avx2=true fma=true"
 
@@ -73,11 +75,16 @@ func TestPinnedModels(t *testing.T) {
 					ws = append(ws, Word{Text: w, Eq: strings.IndexByte(w, '=')})
 				}
 			}
-			v, err := parseOptions(kind, spec.Options, ws)
+			v, err := parseOptions(kind, append(trainOptions(nil), spec.Options...), ws)
 			if err != nil {
 				t.Fatal(err)
 			}
-			b, err := spec.New(ModelEnv{Users: 30, Items: 45, Train: x, Seed: 4}, v)
+			// The student of the train line's run, as exp builds it.
+			ms, err := studentSpec(kind, v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := exp.BuildModel(ms, &data.Split{Train: x}, 4)
 			if err != nil {
 				t.Fatalf("%s %s: %v", kind, variant, err)
 			}
@@ -90,10 +97,7 @@ func TestPinnedModels(t *testing.T) {
 				t.Fatal(err)
 			}
 			sum := sha256.Sum256(buf.Bytes())
-			var terms []string
-			for _, l := range b.Loss {
-				terms = append(terms, l.Name())
-			}
+			terms := []string{b.Loss.Name()}
 			got[kind+" "+variant] = fmt.Sprintf("%s ex=%d loss=%v", hex.EncodeToString(sum[:]), b.Examples, terms)
 		}
 	}

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/kdrec/kdrec/kdlib/data"
-	"github.com/kdrec/kdrec/kdlib/distill"
+	"github.com/kdrec/kdrec/kdlib/exp"
 	"github.com/kdrec/kdrec/kdlib/model"
 	"github.com/kdrec/kdrec/kdlib/train"
 )
@@ -19,74 +19,25 @@ type Recommender interface {
 	train.Model
 }
 
-// ModelEnv is what a model constructor may use: the index spaces, the
-// training data (LightGCN builds its graph from it) and the seed.
-type ModelEnv struct {
-	// Users and Items give the index spaces of the split.
-	Users, Items int
-	// Train holds the training interactions.
-	Train *data.Interactions
-	// Seed drives the initialisation.
-	Seed uint64
-}
-
-// ModelBuild is a freshly built model with what the trainer needs.
-type ModelBuild struct {
-	// Model is the untrained model.
-	Model Recommender
-	// Loss holds the model's base loss terms (for BPR: its BPR loss).
-	Loss []train.Term
-	// Examples selects pairwise triples (the default) or user batches
-	// (autoencoders).
-	Examples train.Examples
-}
-
-// ModelSpec is a registry entry for a model kind: `train <name> <kind>`.
+// ModelSpec is the shell's view of a model kind of kdlib/model's registry:
+// `train <name> <kind>`. The kind's builder is the registry's; a train line
+// becomes an exp.RunSpec that exp.Execute trains like any other run.
 type ModelSpec struct {
 	// Doc is a one-line description, shown by `list models` and `help train`.
 	Doc string
 	// Options are the kind's hyper-parameters (dim, …), written key=value
 	// after the kind on the train line.
 	Options []Option
-	// New builds an untrained model from the options.
-	New func(env ModelEnv, opts Values) (*ModelBuild, error)
 }
 
-// MethodEnv is what a distillation method's constructor may use.
-type MethodEnv struct {
-	// Teacher is the trained teacher (type-assert to model.Embedder,
-	// model.Representer, … for what the method needs).
-	Teacher Recommender
-	// Student is the model being trained.
-	Student Recommender
-	// Split is the split the student trains on.
-	Split *data.Split
-	// Seed is the training seed.
-	Seed uint64
-	// Lists returns the teacher's ranking lists over the split's training
-	// data: the top n unobserved items per user (and the top n users per
-	// item when itemSide), built once per teacher, data and n and kept with
-	// the teacher in the workspace. Ranking methods call it.
-	Lists func(n int, itemSide bool) (*distill.TeacherLists, error)
-}
-
-// MethodSpec is a registry entry for a knowledge-distillation method:
-// `train <student> <kind> kd=<method>,…`.
+// MethodSpec is the shell's view of a distillation method of kdlib/distill's
+// registry: `train <student> <kind> kd=<method>,…`.
 type MethodSpec struct {
 	// Doc is a one-line description (paper and what is distilled).
 	Doc string
-	// Options are the method's own options, written <option>.<method>=value
-	// on the train line (lambda.de=0.01). Declare the loss weight as
-	// "lambda" with the method's default.
+	// Options are the method's options, written <option>.<method>=value on
+	// the train line (lambda.de=0.01), lambda (its loss weight) first.
 	Options []Option
-	// New builds the method's loss term for one training run. A method made
-	// of several terms (de-rrd) returns them as one train.TermGroup; the trainer
-	// gets its members.
-	New func(env MethodEnv, opts Values) (train.Term, error)
-	// Note, if set, says how a run capped at epochs epochs departs from
-	// the method's own schedule ("" when it does not); train prints it
-	// before training (distill.Method.Note: DE's and HTD's temperatures).
-	Note func(opts Values, epochs int) string
 }
 
 // SplitEnv is what a split method may use.
@@ -114,32 +65,44 @@ type SplitSpec struct {
 	NoData bool
 	// New makes the split.
 	New func(env SplitEnv, opts Values) (*data.Split, error)
+
+	// expSpec, set by the built-in methods only, returns the exp split
+	// kind that makes the same split from the same data set, options and
+	// seed, or nil when the options have none (then train provides the
+	// split by content).
+	expSpec func(opts Values, seed uint64) *exp.SplitSpec
 }
 
-// Registry maps names to model kinds, distillation methods and split
-// methods. Default holds the built-in entries; tests clone it to add their
-// own.
+// Registry holds the split methods of the shell and gives the shell's
+// view of the library's registries: the model kinds of kdlib/model
+// (model.RegisterKind) and the distillation methods of kdlib/distill
+// (distill.Register), read when they are asked for, so a kind or a method
+// registered by any package is on the train line. Split methods are the
+// shell's own: a split made by one reaches exp as a provided split. Default
+// holds the built-in split methods; tests clone it to add their own.
 type Registry struct {
-	models  map[string]ModelSpec
-	methods map[string]MethodSpec
-	splits  map[string]SplitSpec
+	splits map[string]SplitSpec
 	// noDistill leaves distill's methods out (NewRegistry: an empty
 	// registry; Default and its clones read them).
 	noDistill bool
+	// onlyMethods, if set, restricts the methods to these (tests).
+	onlyMethods []string
 }
 
-// NewRegistry returns an empty registry.
+// NewRegistry returns a registry without split methods and without
+// distillation methods (its model kinds are still kdlib/model's).
 func NewRegistry() *Registry {
-	return &Registry{models: map[string]ModelSpec{}, methods: map[string]MethodSpec{}, splits: map[string]SplitSpec{}, noDistill: true}
+	return &Registry{splits: map[string]SplitSpec{}, noDistill: true}
 }
 
-// Default is the registry of the built-in model kinds, distillation
-// methods and split methods (see models.go, methods.go and splits.go).
-var Default = &Registry{models: map[string]ModelSpec{}, methods: map[string]MethodSpec{}, splits: map[string]SplitSpec{}}
+// Default is the registry of the built-in split methods (splits.go), with
+// the library's model kinds (models.go) and distillation methods
+// (methods.go).
+var Default = &Registry{splits: map[string]SplitSpec{}}
 
 // Clone returns a copy of r that can be extended without changing r.
 func (r *Registry) Clone() *Registry {
-	return &Registry{models: maps.Clone(r.models), methods: maps.Clone(r.methods), splits: maps.Clone(r.splits), noDistill: r.noDistill}
+	return &Registry{splits: maps.Clone(r.splits), noDistill: r.noDistill, onlyMethods: slices.Clone(r.onlyMethods)}
 }
 
 // checkName panics on an empty or badly formed registry name.
@@ -147,39 +110,6 @@ func checkName(what, name string) {
 	if name == "" || strings.ContainsAny(name, "=.,; \t#'\"") {
 		panic(fmt.Sprintf("repl: bad %s name %q", what, name))
 	}
-}
-
-// RegisterModel adds a model kind. It panics (at start-up) on a duplicate
-// or malformed entry.
-func (r *Registry) RegisterModel(kind string, s ModelSpec) {
-	checkName("model kind", kind)
-	if _, dup := r.models[kind]; dup {
-		panic("repl: model kind registered twice: " + kind)
-	}
-	if s.New == nil {
-		panic("repl: model kind " + kind + " has no constructor")
-	}
-	checkSchema("model "+kind, s.Options)
-	for _, o := range s.Options {
-		if slices.ContainsFunc(trainOptions(nil), func(t Option) bool { return t.Name == o.Name }) {
-			panic(fmt.Sprintf("repl: model kind %s: option %s clashes with a train option", kind, o.Name))
-		}
-	}
-	r.models[kind] = s
-}
-
-// RegisterMethod adds a distillation method. It panics (at start-up) on a
-// duplicate or malformed entry.
-func (r *Registry) RegisterMethod(name string, s MethodSpec) {
-	checkName("distillation method", name)
-	if _, dup := r.methods[name]; dup {
-		panic("repl: distillation method registered twice: " + name)
-	}
-	if s.New == nil {
-		panic("repl: distillation method " + name + " has no constructor")
-	}
-	checkSchema("method "+name, s.Options)
-	r.methods[name] = s
 }
 
 // RegisterSplit adds a split method: `split <name>` then calls s.New with
@@ -211,21 +141,23 @@ func (r *Registry) RegisterSplit(name string, s SplitSpec) {
 	r.splits[name] = s
 }
 
-// Models returns the registered model kinds, sorted.
-func (r *Registry) Models() []string { return slices.Sorted(maps.Keys(r.models)) }
+// Models returns the model kinds a shell trains, sorted: the kinds of
+// kdlib/model's registry that have something to train.
+func (r *Registry) Models() []string { return slices.Sorted(maps.Keys(shellModels())) }
 
 // Methods returns the distillation methods, sorted: those of distill's
-// registry that a shell trains and those registered here (RegisterMethod,
-// which take precedence).
+// registry that a shell trains (see methods.go).
 func (r *Registry) Methods() []string { return slices.Sorted(maps.Keys(r.allMethods())) }
 
-// allMethods merges distill's methods with those registered here.
+// allMethods returns the shell's methods by name.
 func (r *Registry) allMethods() map[string]MethodSpec {
 	if r.noDistill {
-		return r.methods
+		return map[string]MethodSpec{}
 	}
 	all := shellMethods()
-	maps.Copy(all, r.methods)
+	if r.onlyMethods != nil {
+		maps.DeleteFunc(all, func(name string, _ MethodSpec) bool { return !slices.Contains(r.onlyMethods, name) })
+	}
 	return all
 }
 
@@ -235,7 +167,7 @@ func (r *Registry) Splits() []string { return slices.Sorted(maps.Keys(r.splits))
 // Model returns the entry of a model kind; an unknown kind gives an error
 // naming the nearest kinds.
 func (r *Registry) Model(kind string) (ModelSpec, error) {
-	s, ok := r.models[kind]
+	s, ok := shellModels()[kind]
 	if !ok {
 		return s, unknownName("model kind", kind, r.Models())
 	}
@@ -271,9 +203,6 @@ func errNoMethods(what string) error {
 	return fmt.Errorf("no distillation methods are available yet: %s cannot be used until kdlib/distill provides "+
 		"methods and they are registered in repl/methods.go; train without kd= for now", what)
 }
-
-// registerModel adds a built-in model kind to Default.
-func registerModel(kind string, s ModelSpec) { Default.RegisterModel(kind, s) }
 
 // registerSplit adds a built-in split method to Default.
 func registerSplit(name string, s SplitSpec) { Default.RegisterSplit(name, s) }

@@ -80,6 +80,9 @@ func TestInterruptTraining(t *testing.T) {
 	if me == old || me.Result.Epochs != done || !strings.HasPrefix(me.Status, "stopped after") {
 		t.Errorf("entry after interrupt: %+v", me)
 	}
+	if old.Record == nil || me.Record != nil {
+		t.Errorf("run records: the trained s has %v, the interrupted one %v (want one, then none)", old.Record != nil, me.Record != nil)
+	}
 	got := params(t, sh, "s")
 	for _, w := range got {
 		for _, x := range w {

@@ -85,9 +85,11 @@ type Shell struct {
 	intr      *Interrupter
 
 	// hooks for tests and the fuzz target
-	onBatch     func(model string, e train.BatchEvent)
-	maxEpochs   int  // caps epochs of train and quickstart (0: no cap)
-	sandbox     bool // confine every path to dir
+	onBatch   func(model string, e train.BatchEvent)
+	maxEpochs int  // caps epochs of train and quickstart (0: no cap)
+	sandbox   bool // confine every path to dir
+	// loadDataset replaces datasets.Load when set; the data sets it loads
+	// have no exp spec (train provides their splits by content).
 	loadDataset func(name string, opts ...datasets.Option) (*data.Interactions, error)
 	quickstart  func(ctx context.Context, o exp.QuickstartOptions) (*report.Table, error)
 	builtinSpec func(name, budget string) (*exp.Spec, error) // nil: exp.BuiltinSpec
@@ -96,7 +98,7 @@ type Shell struct {
 // New returns a shell with an empty workspace.
 func New(cfg Config) *Shell {
 	sh := &Shell{out: cfg.Out, errw: cfg.Err, errTTY: cfg.ErrIsTerminal, reg: cfg.Registry, ws: NewWorkspace(),
-		dir: cfg.Dir, files: cfg.Files, intr: cfg.Interrupts, loadDataset: datasets.Load, quickstart: exp.Quickstart}
+		dir: cfg.Dir, files: cfg.Files, intr: cfg.Interrupts, quickstart: exp.Quickstart}
 	if sh.out == nil {
 		sh.out = os.Stdout
 	}

@@ -12,10 +12,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kdrec/kdrec/kdlib/data"
 	"github.com/kdrec/kdrec/kdlib/exp"
 	"github.com/kdrec/kdrec/kdlib/model"
 	"github.com/kdrec/kdrec/kdlib/report"
-	"github.com/kdrec/kdrec/kdlib/train"
 )
 
 // TestSession drives a whole session on synthetic data through the line
@@ -173,7 +173,7 @@ func readCSV(t *testing.T, path string) [][]string {
 // TestHelpEveryCommand checks that help works for every command and
 // sub-command and that every command has a summary and a usage line.
 func TestHelpEveryCommand(t *testing.T) {
-	sh, out := testShell(t, withFakeMethod())
+	sh, out := testShell(t, withTwoMethods())
 	got := mustExec(t, sh, out, "help")
 	for _, c := range commands() {
 		if c.Summary == "" {
@@ -195,7 +195,7 @@ func TestHelpEveryCommand(t *testing.T) {
 	}
 	h := mustExec(t, sh, out, "help train")
 	for _, want := range []string{"dim=<int>", "an integer in [1, 4096]; default 64", "lr=<float>", "a number in (0, 10]",
-		"method fake", "lambda=<float>", "kd=<method>"} {
+		"method hint", "bridge=<choice>", "lambda=<float>", "kd=<method>"} {
 		if !strings.Contains(h, want) {
 			t.Errorf("help train: no %q", want)
 		}
@@ -287,38 +287,41 @@ func TestSplitWithoutCandidates(t *testing.T) {
 	}
 }
 
-// TestDistillationPlumbing registers a fake method and checks kd=, the
-// <option>.<method> options and their errors.
+// TestDistillationPlumbing restricts the methods to hint and fitnet and
+// checks kd=, the <option>.<method> options and their errors.
 func TestDistillationPlumbing(t *testing.T) {
-	sh, out := testShell(t, withFakeMethod())
+	sh, out := testShell(t, withTwoMethods())
 	mustExec(t, sh, out, "load tiny; split loo candidates=20; train teacher bpr dim=8 epochs=2")
-	got := mustExec(t, sh, out, "train s bpr dim=2 epochs=2 kd=fake lambda.fake=0.5 mode.fake=all")
-	if !strings.Contains(got, "s: bpr dim=2 epochs=2 kd=fake lambda.fake=0.5 mode.fake=all on loo") {
+	got := mustExec(t, sh, out, "train s bpr dim=2 epochs=2 kd=hint lambda.hint=0.5 bridge.hint=linear")
+	if !strings.Contains(got, "s: bpr dim=2 epochs=2 kd=hint lambda.hint=0.5 bridge.hint=linear on loo") {
 		t.Errorf("kd train: %q", got)
 	}
 	me, _ := sh.ws.ModelByName("s")
-	if me.Teacher != "teacher" || strings.Join(me.KD, ",") != "fake" {
+	if me.Teacher != "teacher" || strings.Join(me.KD, ",") != "hint" {
 		t.Errorf("kd entry: %+v", me)
 	}
-	if _, ok := me.Result.History[0].TermLoss["fake"]; !ok {
-		t.Errorf("the fake term did not run: %v", me.Result.History[0].TermLoss)
+	if _, ok := me.Result.History[0].TermLoss["hint"]; !ok {
+		t.Errorf("the hint term did not run: %v", me.Result.History[0].TermLoss)
 	}
-	mustExec(t, sh, out, "train s2 bpr dim=2 epochs=1 kd=fake,other lambda.other=1 teacher=teacher")
+	if kd := me.Record.Spec.KD; len(kd) != 1 || kd[0].Lambda != 0.5 || kd[0].Options["bridge"] != "linear" || len(kd[0].Options) != 1 {
+		t.Errorf("the run's terms: %+v", kd)
+	}
+	mustExec(t, sh, out, "train s2 bpr dim=2 epochs=1 kd=hint,fitnet lambda.fitnet=1 teacher=teacher")
 	got = mustExec(t, sh, out, "show s2")
-	if !strings.Contains(got, "distilled from teacher with fake, other") {
+	if !strings.Contains(got, "distilled from teacher with hint, fitnet") {
 		t.Errorf("show s2: %q", got)
 	}
 	cases := []struct{ line, want string }{
-		{"train s3 bpr lambda.fake=0.5", "lambda.fake is given but fake is not in kd=; add it to kd"},
-		{"train s3 bpr kd=fake lambda.other=0.5", "lambda.other is given but other is not in kd=fake"},
-		{"train s3 bpr kd=fake fake.lambda=0.5", "write <option>.<method>, here lambda.fake"},
-		{"train s3 bpr kd=fake lambda.de=0.5", `unknown distillation method "de"; known: fake, other`},
-		{"train s3 bpr kd=fakr", `kd=fakr: unknown "fakr"; want a comma-separated list of fake, other (did you mean fake?)`},
-		{"train s3 bpr kd=fake,fake", `"fake" is listed twice`},
-		{"train s3 bpr kd=fake lambda.fake=-1", "lambda.fake=-1 is out of range: want a number in [0, 100]"},
-		{"train s3 bpr kd=fake teacher=nobody", `kd needs a trained teacher: unknown model "nobody"`},
-		{"train s3 bpr kd=fake teacher=s3", "cannot be its own teacher"},
-		{"train s3 bpr kd=fake teacher=loo", "loo is a split, not a model"},
+		{"train s3 bpr lambda.hint=0.5", "lambda.hint is given but hint is not in kd=; add it to kd"},
+		{"train s3 bpr kd=hint lambda.fitnet=0.5", "lambda.fitnet is given but fitnet is not in kd=hint"},
+		{"train s3 bpr kd=hint hint.lambda=0.5", "write <option>.<method>, here lambda.hint"},
+		{"train s3 bpr kd=hint lambda.de=0.5", `unknown distillation method "de"; known: fitnet, hint`},
+		{"train s3 bpr kd=hnt", `kd=hnt: unknown "hnt"; want a comma-separated list of fitnet, hint (did you mean hint?)`},
+		{"train s3 bpr kd=hint,hint", `"hint" is listed twice`},
+		{"train s3 bpr kd=hint lambda.hint=-1", "lambda.hint=-1 is out of range: want a number in (0, 1e+06]"},
+		{"train s3 bpr kd=hint teacher=nobody", `kd needs a trained teacher: unknown model "nobody"`},
+		{"train s3 bpr kd=hint teacher=s3", "cannot be its own teacher"},
+		{"train s3 bpr kd=hint teacher=loo", "loo is a split, not a model"},
 	}
 	for _, c := range cases {
 		if msg := execErr(t, sh, c.line); !strings.Contains(msg, c.want) {
@@ -327,15 +330,15 @@ func TestDistillationPlumbing(t *testing.T) {
 	}
 }
 
-// TestPanicsBecomeErrors registers a model kind whose constructor panics:
-// the shell reports an error and goes on.
+// TestPanicsBecomeErrors registers a split method whose constructor
+// panics: the shell reports an error and goes on.
 func TestPanicsBecomeErrors(t *testing.T) {
 	reg := Default.Clone()
-	reg.RegisterModel("boom", ModelSpec{Doc: "panics", New: func(ModelEnv, Values) (*ModelBuild, error) { panic("kaboom") }})
+	reg.RegisterSplit("boom", SplitSpec{Doc: "panics", New: func(SplitEnv, Values) (*data.Split, error) { panic("kaboom") }})
 	sh, out := testShell(t, reg)
 	mustExec(t, sh, out, "load tiny; split loo candidates=20")
-	msg := execErr(t, sh, "train x boom")
-	if !strings.Contains(msg, "train: internal error") || !strings.Contains(msg, "kaboom") {
+	msg := execErr(t, sh, "split boom")
+	if !strings.Contains(msg, "split: internal error") || !strings.Contains(msg, "kaboom") {
 		t.Error(msg)
 	}
 	mustExec(t, sh, out, "train x bpr dim=2 epochs=1; show x")
@@ -344,23 +347,19 @@ func TestPanicsBecomeErrors(t *testing.T) {
 // TestRegistryRejectsBadEntries checks that malformed registry entries
 // fail at registration.
 func TestRegistryRejectsBadEntries(t *testing.T) {
-	ok := ModelSpec{New: func(ModelEnv, Values) (*ModelBuild, error) { return nil, nil }}
+	ok := SplitSpec{New: Default.splits["loo"].New}
 	for name, f := range map[string]func(r *Registry){
-		"duplicate":      func(r *Registry) { r.RegisterModel("bpr", ok) },
-		"bad name":       func(r *Registry) { r.RegisterModel("a.b", ok) },
-		"no constructor": func(r *Registry) { r.RegisterModel("x", ModelSpec{}) },
-		"clash": func(r *Registry) {
-			r.RegisterModel("x", ModelSpec{New: ok.New, Options: []Option{IntOpt("epochs", 1, 1, 2, "")}})
-		},
+		"duplicate":      func(r *Registry) { r.RegisterSplit("loo", ok) },
+		"bad name":       func(r *Registry) { r.RegisterSplit("a.b", ok) },
+		"no constructor": func(r *Registry) { r.RegisterSplit("x", SplitSpec{}) },
 		"bad default": func(r *Registry) {
-			r.RegisterModel("x", ModelSpec{New: ok.New, Options: []Option{IntOpt("k", 0, 1, 2, "")}})
+			r.RegisterSplit("x", SplitSpec{New: ok.New, Options: []Option{IntOpt("k", 0, 1, 2, "")}})
 		},
 		"dup option": func(r *Registry) {
-			r.RegisterModel("x", ModelSpec{New: ok.New, Options: []Option{IntOpt("k", 1, 1, 2, ""), IntOpt("k", 1, 1, 2, "")}})
+			r.RegisterSplit("x", SplitSpec{New: ok.New, Options: []Option{IntOpt("k", 1, 1, 2, ""), IntOpt("k", 1, 1, 2, "")}})
 		},
 		"dotted option": func(r *Registry) {
-			r.RegisterMethod("m", MethodSpec{New: func(MethodEnv, Values) (train.Term, error) { return nil, nil },
-				Options: []Option{FloatOpt("a.b", 1, 0, 2, "")}})
+			r.RegisterSplit("x", SplitSpec{New: ok.New, Options: []Option{FloatOpt("a.b", 1, 0, 2, "")}})
 		},
 		"split clash": func(r *Registry) {
 			r.RegisterSplit("s", SplitSpec{New: Default.splits["loo"].New, Options: []Option{UintOpt("seed", 0, "")}})

@@ -5,6 +5,7 @@ import (
 
 	"github.com/kdrec/kdrec/datasets"
 	"github.com/kdrec/kdrec/kdlib/data"
+	"github.com/kdrec/kdrec/kdlib/exp"
 )
 
 // The split methods of `split <method>`, one registerSplit call each.
@@ -27,6 +28,7 @@ func init() {
 			}
 			return data.LeaveOneOutWithOptions(env.X, env.Seed, opts)
 		},
+		expSpec: looSpec(exp.SplitLOO),
 	})
 	registerSplit("llo", SplitSpec{
 		Doc: "leave-last-out by time: each user's last interaction is test, the one before it validation (ties: the later-numbered item), with sampled candidates; needs a time column",
@@ -46,6 +48,7 @@ func init() {
 			}
 			return data.LeaveLastOut(env.X, env.Seed, opts)
 		},
+		expSpec: looSpec(exp.SplitLLO),
 	})
 	registerSplit("ratio", SplitSpec{
 		Doc: "random per-user ratio split; the default 0.2/0.2 is HetComp's 60/20/20, valid=0.1 test=0.1 gives 80/10/10",
@@ -58,6 +61,21 @@ func init() {
 		New: func(env SplitEnv, o Values) (*data.Split, error) {
 			return data.RatioSplit(env.X, env.Seed, o.Float("valid"), o.Float("test"),
 				data.RatioOptions{KeepUnseen: o.Bool("keep-unseen"), Renumber: o.Bool("renumber")})
+		},
+		expSpec: func(o Values, seed uint64) *exp.SplitSpec {
+			if o.Bool("keep-unseen") || o.Bool("renumber") {
+				return nil
+			}
+			kind := ""
+			switch v, t := o.Float("valid"), o.Float("test"); {
+			case v == 0.2 && t == 0.2:
+				kind = exp.SplitRatio602020 // data.RatioSplit602020
+			case v == 0.1 && t == 0.1:
+				kind = exp.SplitRatio801010 // data.RatioSplit801010
+			default:
+				return nil
+			}
+			return &exp.SplitSpec{Kind: kind, Seed: &seed}
 		},
 	})
 	registerSplit("shipped", SplitSpec{
@@ -118,6 +136,19 @@ func init() {
 			return s, withCandidates(s, env.Seed, o.Int("candidates"))
 		},
 	})
+}
+
+// looSpec returns the expSpec of the loo and llo methods: the exp split
+// kind when short users are refused (the exp kinds' policy) and candidates
+// are sampled (an exp split of these kinds always has them), else nil.
+func looSpec(kind string) func(Values, uint64) *exp.SplitSpec {
+	return func(o Values, seed uint64) *exp.SplitSpec {
+		n := o.Int("candidates")
+		if o.String("short") != "error" || n == 0 {
+			return nil
+		}
+		return &exp.SplitSpec{Kind: kind, Seed: &seed, Candidates: n}
+	}
 }
 
 // withCandidates samples n leave-one-out candidates per user into s (none

@@ -8,6 +8,7 @@ import (
 	"github.com/kdrec/kdrec/datasets"
 	"github.com/kdrec/kdrec/kdlib/data"
 	"github.com/kdrec/kdrec/kdlib/eval"
+	"github.com/kdrec/kdrec/kdlib/exp"
 	"github.com/kdrec/kdrec/kdlib/train"
 )
 
@@ -25,6 +26,10 @@ type DatasetEntry struct {
 
 	dir     string // the dir= a registered data set was read from ("": the default)
 	altered string // the options that changed a registered data set as it was read (raw=, min-rating=)
+
+	// spec is the exp.DatasetSpec that loads exactly X (a registered data
+	// set read as it is, by the registry's loader), nil when none does.
+	spec *exp.DatasetSpec
 }
 
 // SplitEntry is a split in the workspace.
@@ -41,6 +46,13 @@ type SplitEntry struct {
 
 	looChecked bool  // whether looErr holds S.CheckLeaveOneOut()
 	looErr     error // why S cannot serve protocol=loo (nil: it can)
+
+	// dataset and spec are the exp specs that make exactly S (a built-in
+	// split method whose options a split kind expresses, of a data set with
+	// a spec), nil when none do: train then provides S by content
+	// (exp.SplitProvided).
+	dataset *exp.DatasetSpec
+	spec    *exp.SplitSpec
 }
 
 // Label is the split's name, marked when the name now refers to another
@@ -78,9 +90,12 @@ type ModelEntry struct {
 	Status string
 	// Meta is the metadata of a loaded checkpoint.
 	Meta map[string]string
+	// Record is the record of the run that trained the model (exp.Execute
+	// of the train line's RunSpec: spec, hash, result); nil for a model
+	// loaded, imported or stopped before its run finished.
+	Record *exp.Record
 
 	evals []*EvalEntry
-	lists []teacherLists // ranking lists built from this model as a teacher
 }
 
 // EvalEntry is one evaluation result of a model.

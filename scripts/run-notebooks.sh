@@ -27,11 +27,14 @@
 #              chapters; --full is the same.
 #   --render   commit-ready: executed copies in notebooks/rendered/, figures
 #              in notebooks/rendered/figures/ (this is the one command that
-#              rebuilds the rendered notebooks); in ledger mode unless
-#              --quick or --retrain is given.
+#              rebuilds the rendered notebooks), then the gallery of
+#              docs/figures.md regenerated from those figures
+#              (go run ./notebooks/gallery); in ledger mode unless --quick or
+#              --retrain is given.
 #   --html     also write an HTML page per executed notebook.
 #
-# Needs scripts/install-notebooks.sh to have run. Per-cell timeout:
+# The notebooks run quietly (KDREC_NB_QUIET=1: no saved-file lines in the
+# outputs). Needs scripts/install-notebooks.sh to have run. Per-cell timeout:
 # NB_TIMEOUT seconds (default 600 in ledger mode, 1200 at reduced scale,
 # none when retraining at full scale unless NB_TIMEOUT is set: one cell can
 # train for days). The reduced-scale path is also run without Jupyter by
@@ -46,7 +49,7 @@ for a in "$@"; do
   --retrain | --full) mode=retrain ;;
   --render) render=1 ;;
   --html) html=1 ;;
-  -h | --help) sed -n '2,37p' "$0"; exit 0 ;;
+  -h | --help) sed -n '2,40p' "$0"; exit 0 ;;
   -*) echo "run-notebooks: unknown option $a" >&2; exit 2 ;;
   *) names+=("${a%.ipynb}") ;;
   esac
@@ -88,7 +91,7 @@ if [ $render -eq 1 ]; then
 else
   out="${KDREC_NB_OUT:-${TMPDIR:-/tmp}/kdrec-nb-out}"
 fi
-export KDREC_ROOT
+export KDREC_ROOT KDREC_NB_QUIET=1
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 if [ -n "${KDREC_FIGURES:-}" ]; then
@@ -135,8 +138,14 @@ for n in "${names[@]}"; do
 done
 rm -f "$out"/*.nbconvert.log
 
+checks='TestExecutedNotebooks|TestRenderedNotebooks|TestChapterNotebooks|TestChapterStructure'
+if [ $render -eq 1 ] && [ $mode = ledger ]; then
+  nb_log "gallery: docs/figures.md from notebooks/rendered/figures"
+  (cd "$KDREC_ROOT" && go run ./notebooks/gallery)
+  checks="$checks|TestGallery"
+fi
 nb_log "check outputs and figures"
 (cd "$KDREC_ROOT" && KDREC_NB_EXECUTED="$out" KDREC_NB_SINCE="$since" KDREC_NB_ONLY="${names[*]}" \
-  go test -count=1 -run 'TestExecutedNotebooks|TestRenderedNotebooks|TestChapterNotebooks' -v ./notebooks/ 2>&1 |
+  go test -count=1 -run "$checks" -v ./notebooks/ 2>&1 |
   grep -v '^=== RUN' )
 nb_log "notebooks ok: ${names[*]} in $((SECONDS - total))s"

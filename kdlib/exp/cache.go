@@ -18,6 +18,7 @@ import (
 
 	"github.com/kdrec/kdrec/kdlib/data"
 	"github.com/kdrec/kdrec/kdlib/model"
+	"github.com/kdrec/kdrec/kdlib/train"
 )
 
 // Cache is an on-disk artefact cache: teacher checkpoints, teacher top-K
@@ -250,6 +251,11 @@ func (r *RunSpec) TeacherKey(i int) (ModelKey, error) {
 		}
 		return ModelKey{}, fmt.Errorf("run has %d teachers, not %d", len(r.Teachers), i+1)
 	}
+	if t.Provided != "" {
+		// Trained elsewhere: its identity is its content and the data it
+		// serves, whatever the run's seed, protocol and budget.
+		return ModelKey{Dataset: r.Dataset, Split: r.Split, Model: t.ModelSpec}, nil
+	}
 	k := ModelKey{Dataset: r.Dataset, Split: r.Split, Model: t.ModelSpec, Seed: r.Seed, Protocol: r.Protocol, Budget: r.Budget}
 	if t.Seed != nil {
 		k.Seed = *t.Seed
@@ -260,9 +266,12 @@ func (r *RunSpec) TeacherKey(i int) (ModelKey, error) {
 	return k, nil
 }
 
-// TrainedModel is a model trained (or loaded from the cache) for a ModelKey.
+// TrainedModel is a model trained (or loaded from the cache, or provided)
+// for a ModelKey.
 type TrainedModel struct {
-	// Model is the trained model (a model.Scorer as well).
+	// Model is the trained model (a model.Scorer as well); nil for a
+	// provided model without a checkpoint encoding (model.Factors), which
+	// Scorer returns.
 	Model model.Checkpointable
 	// Key identifies the model.
 	Key ModelKey
@@ -275,10 +284,15 @@ type TrainedModel struct {
 	Result *RunResult
 	// Cached reports that the checkpoint was loaded rather than trained.
 	Cached bool
+
+	scorer model.Scorer // a provided model (ProvideModel)
 }
 
 // Scorer returns the model as a model.Scorer.
 func (t *TrainedModel) Scorer() (model.Scorer, error) {
+	if t.scorer != nil {
+		return t.scorer, nil
+	}
 	s, ok := t.Model.(model.Scorer)
 	if !ok {
 		return nil, fmt.Errorf("model %s does not score items", t.Model.Kind())
@@ -302,6 +316,15 @@ func (e *Env) Model(ctx context.Context, key ModelKey, persist bool) (*TrainedMo
 	h, err := key.Hash()
 	if err != nil {
 		return nil, err
+	}
+	if tm := e.providedModel(h); tm != nil {
+		return tm, nil
+	}
+	if key.Model.Provided != "" {
+		return nil, fmt.Errorf("model %s %.16s… was provided to another Env (kdrepl's workspace): a provided model is used only where it is held, never trained", key.Model.Kind, key.Model.Provided)
+	}
+	if e != nil && e.Fresh {
+		return e.trainFresh(ctx, key, h)
 	}
 	keyJSON, err := json.Marshal(withoutDir(key))
 	if err != nil {
@@ -358,6 +381,7 @@ func (e *Env) Model(ctx context.Context, key ModelKey, persist bool) (*TrainedMo
 		tm.Model, tm.Result = m, &res
 		return nil
 	}
+	var history *train.Result // the trainer's own, which the checkpoint does not hold
 	build := func(ctx context.Context) ([]byte, error) {
 		split, err := e.Split(key.Dataset, key.Split, key.Protocol)
 		if err != nil {
@@ -367,6 +391,7 @@ func (e *Env) Model(ctx context.Context, key ModelKey, persist bool) (*TrainedMo
 		if err != nil {
 			return nil, fmt.Errorf("train %s d=%d seed=%d: %w", key.Model.Kind, key.Model.Dim, key.Seed, err)
 		}
+		history = res.History
 		return encode(m, res)
 	}
 	c := e.Cache
@@ -380,11 +405,33 @@ func (e *Env) Model(ctx context.Context, key ModelKey, persist bool) (*TrainedMo
 		return nil, err
 	}
 	tm.Cached = cached
+	if !cached {
+		tm.Result.History = history
+	}
 	if c != nil {
 		tm.Path = c.Path(rel)
 	}
 	e.memoPut(h, tm)
 	return tm, nil
+}
+
+// trainFresh trains the model of key with its kind's Trainer, keeping it
+// neither in memory nor in the cache (Env.Fresh): the model is the trained
+// object itself and its result keeps the trainer's history.
+func (e *Env) trainFresh(ctx context.Context, key ModelKey, h string) (*TrainedModel, error) {
+	trainer, err := lookupTrainer(key.Model.Kind)
+	if err != nil {
+		return nil, err
+	}
+	split, err := e.Split(key.Dataset, key.Split, key.Protocol)
+	if err != nil {
+		return nil, err
+	}
+	m, res, err := trainer(ctx, split, key, e)
+	if err != nil {
+		return nil, fmt.Errorf("train %s d=%d seed=%d: %w", key.Model.Kind, key.Model.Dim, key.Seed, err)
+	}
+	return &TrainedModel{Model: m, Key: key, Hash: h, Result: res}, nil
 }
 
 // Teacher returns the run's teacher (i < 0: Teacher, else Teachers[i]),

@@ -390,8 +390,11 @@ func attachRanks(ctx context.Context, res *RunResult, m model.Scorer, s *data.Sp
 // Execute executes one run of a sweep with the runner registered for its
 // student and methods, and returns its record: the spec and its hash, the
 // code version, the machine and its load, the start and end times and the
-// result. It is the one way the sweeps (and kdrepl's record) train and
-// evaluate a spec.
+// result. It is the one way anything is trained and evaluated: the sweeps,
+// the main job (Quickstart), the notebooks' training path and kdrepl's
+// train (which provides its workspace's splits and teachers to env). A run
+// that stops after training began returns an *Unfinished error with what
+// it had, and no record: an interrupted or failed run is never recorded.
 func Execute(ctx context.Context, r *Run, env *Env) (*Record, error) {
 	runner, err := LookupRunner(r.Spec.Student.Kind, r.Spec.Methods())
 	if err != nil {

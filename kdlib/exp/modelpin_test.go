@@ -95,7 +95,7 @@ var hetcompPinWant = map[string]string{
 }
 
 // TestPinnedExpModels builds and trains every kind of the zoo through the
-// runners' buildModel and TrainModel, and builds every HetComp teacher
+// runners' BuildModel and TrainModel, and builds every HetComp teacher
 // through newHetCompTeacher, and compares them with the recorded digests.
 func TestPinnedExpModels(t *testing.T) {
 	s := hcTinySplit(t)
@@ -116,7 +116,7 @@ func TestPinnedExpModels(t *testing.T) {
 	}
 	got := map[string]string{}
 	for _, c := range cases {
-		b, err := buildModel(c.m, s, 5)
+		b, err := BuildModel(c.m, s, 5)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}

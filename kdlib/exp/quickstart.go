@@ -88,15 +88,11 @@ func Quickstart(ctx context.Context, o QuickstartOptions) (*report.Table, error)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", run.Label, err)
 		}
-		tm, err := env.Model(ctx, run.Spec.StudentKey(), false) // the trained model, from the Env's memory
-		if err != nil {
-			return nil, err
-		}
-		sc, err := tm.Scorer()
-		if err != nil {
-			return nil, err
-		}
 		res := &rec.Result
+		sc := res.Model // the trained model
+		if sc == nil {
+			return nil, fmt.Errorf("%s: the run returned no model", run.Label)
+		}
 		if res.Ranks == nil {
 			return nil, fmt.Errorf("%s: the run has no held-out ranks", run.Label)
 		}

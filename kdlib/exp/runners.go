@@ -9,6 +9,7 @@ package exp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/kdrec/kdrec/kdlib/data"
 	"github.com/kdrec/kdrec/kdlib/distill"
+	"github.com/kdrec/kdrec/kdlib/eval"
 	"github.com/kdrec/kdrec/kdlib/model"
 	"github.com/kdrec/kdrec/kdlib/report"
 	"github.com/kdrec/kdrec/kdlib/train"
@@ -45,19 +47,16 @@ func studentKinds() []string {
 // registryRunner returns the runner exp provides for a student kind and a
 // set of methods of distill's registry, read when asked, so that a method
 // registered from any package (after exp's init too) runs in sweeps:
-// RunKD for the KDStudentKinds with a set of KDMethodSets, RunEnsembleKD
-// for a BPR student with an ensemble method.
+// RunKD for the KDStudentKinds with any valid combination of the
+// registry's single-teacher methods (distill.CheckCombination: the
+// KDMethodSets, and others such as kdrepl's kd=hint,rrd), RunEnsembleKD for
+// a BPR student with an ensemble method.
 func registryRunner(kind string, methods []string) (Runner, bool) {
 	if len(methods) == 0 {
 		return nil, false
 	}
-	key := methodSetKey(methods)
-	if slices.Contains(KDStudentKinds, kind) {
-		for _, set := range KDMethodSets() {
-			if methodSetKey(set) == key {
-				return RunKD, true
-			}
-		}
+	if slices.Contains(KDStudentKinds, kind) && singleTeacherMethods(methods) {
+		return RunKD, true
 	}
 	if kind == model.BPRKind && len(methods) == 1 {
 		if m, err := distill.Lookup(methods[0]); err == nil && m.Kind == distill.EnsembleKD {
@@ -65,6 +64,18 @@ func registryRunner(kind string, methods []string) (Runner, bool) {
 		}
 	}
 	return nil, false
+}
+
+// singleTeacherMethods reports whether methods are registered methods of
+// one teacher (not ensemble methods) that can be combined in one run.
+func singleTeacherMethods(methods []string) bool {
+	for _, name := range methods {
+		m, err := distill.Lookup(name)
+		if err != nil || m.Kind == distill.EnsembleKD {
+			return false
+		}
+	}
+	return distill.CheckCombination(methods) == nil
 }
 
 // ensembleMethods lists the registry's ensemble methods, one set each.
@@ -78,10 +89,12 @@ func ensembleMethods() [][]string {
 	return out
 }
 
-// KDMethodSets returns the combinations of distillation methods the KD
-// runners are registered for: every method of the catalogue alone (except
-// parts such as ir, and hetcomp, which RunEnsembleKD serves), DE + RRD and
-// RRD + IR (IR-RRD as the DE-RRD specs write it).
+// KDMethodSets returns the method sets that Runners lists for the KD
+// runners: every method of the catalogue alone (except parts such as ir,
+// and the ensemble methods, which RunEnsembleKD serves) and every part with
+// the method it goes with (rrd + ir, IR-RRD as the specs write it). RunKD
+// serves any other valid combination of single-teacher methods too (kd=de,rrd
+// is DE-RRD; see registryRunner).
 func KDMethodSets() [][]string {
 	var out [][]string
 	for _, m := range distill.Methods() {
@@ -94,8 +107,7 @@ func KDMethodSets() [][]string {
 			out = append(out, []string{m.With, m.Name})
 		}
 	}
-	// DE + RRD, as the DE-RRD specs write it.
-	return append(out, []string{"de", "rrd"})
+	return out
 }
 
 // unbuiltNote ends the messages about the baselines that are not built.
@@ -134,7 +146,7 @@ func checkKDRun(r *RunSpec) error {
 	if err := checkModelParams("student", r.Student); err != nil {
 		return err
 	}
-	if r.Teacher != nil {
+	if r.Teacher != nil && r.Teacher.Provided == "" {
 		if err := checkModelParams("teacher", r.Teacher.ModelSpec); err != nil {
 			return err
 		}
@@ -211,9 +223,12 @@ func modelOptions(k model.Kind, m ModelSpec) (model.Values, error) {
 	return o, nil
 }
 
-// buildModel constructs the untrained model of m on split s through
-// model.Build, with the options modelOptions reads from m.
-func buildModel(m ModelSpec, s *data.Split, seed uint64) (*model.Built, error) {
+// BuildModel constructs the untrained model of m on split s (its index
+// spaces and training data) with the seed, through model.Build, with the
+// options modelOptions reads from m (m.Dim as the kind's size option,
+// m.Params by name, checked against the kind's ranges): the student every
+// runner trains, before training.
+func BuildModel(m ModelSpec, s *data.Split, seed uint64) (*model.Built, error) {
 	k, err := model.LookupKind(m.Kind)
 	if err != nil {
 		return nil, err
@@ -237,8 +252,10 @@ type fitHooks struct {
 
 // fitModel trains b (its base loss plus extra terms) on split s with the
 // optimiser settings of m, the budget, seed and protocol of the key, and
-// returns its RunResult (evaluation of the returned model included). hooks
-// may be nil.
+// returns its RunResult (evaluation of the returned model included, unless
+// the budget never evaluates), with the model and the trainer's history.
+// hooks may be nil. A run that stops after training began (interrupted, or
+// failed mid-way) returns an *Unfinished error holding what it had.
 func fitModel(ctx context.Context, label string, b *model.Built, extra []train.Term, s *data.Split, m ModelSpec, key ModelKey, env *Env, hooks *fitHooks) (*RunResult, error) {
 	cfg := train.Defaults()
 	cfg.Seed, cfg.Examples, cfg.LR, cfg.BatchSize, cfg.LazyAdam = key.Seed, b.Examples, m.LR, m.BatchSize, m.LazyAdam
@@ -247,9 +264,11 @@ func fitModel(ctx context.Context, label string, b *model.Built, extra []train.T
 	}
 	bu := key.Budget
 	cfg.Epochs, cfg.EvalEvery, cfg.Patience, cfg.EvalAtStart = bu.Epochs, bu.EvalEvery, bu.Patience, bu.EvalAtStart
-	cfg.Eval = EvalFunc(b.Model, s, key.Protocol)
 	cfg.StopMetrics = StopMetrics(key.Protocol)
-	cfg.RestoreBest = bu.Patience > 0
+	cfg.RestoreBest = bu.restores()
+	if !bu.NoEval {
+		cfg.Eval = EvalFunc(b.Model, s, key.Protocol)
+	}
 	terms := append([]train.Term{b.Loss}, extra...)
 	if hooks != nil {
 		cfg.Hooks = append(cfg.Hooks, hooks.hooks...)
@@ -260,23 +279,74 @@ func fitModel(ctx context.Context, label string, b *model.Built, extra []train.T
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if env != nil {
+		cfg.Hooks = append(cfg.Hooks, env.Hooks...)
+	}
 	cfg.Hooks = append(cfg.Hooks, report.ProgressHook(env.logWriter(), label, env == nil || !env.Bars))
 	res, err := train.Fit(ctx, b.Model, s.Train, terms, cfg)
-	if err != nil {
-		return nil, err
+	// unfinished returns what the run has when it stops after training
+	// began: its history so far and the model as train.Fit left it.
+	unfinished := func(err error) error {
+		if res == nil {
+			return err
+		}
+		rr, perr := NewRunResult(key.Protocol, res, nil, b.Model)
+		if perr != nil {
+			return err
+		}
+		rr.Model, rr.History = b.Model, res
+		return &Unfinished{Result: rr, Err: err}
 	}
-	test, err := Evaluate(ctx, b.Model, s, key.Protocol, "test")
 	if err != nil {
-		return nil, err
+		return nil, unfinished(err)
+	}
+	var test *eval.Result
+	if !bu.NoEval {
+		if test, err = Evaluate(ctx, b.Model, s, key.Protocol, "test"); err != nil {
+			return nil, unfinished(err)
+		}
 	}
 	rr, err := NewRunResult(key.Protocol, res, test, b.Model)
 	if err != nil {
 		return nil, err
 	}
-	if err := attachRanks(ctx, rr, b.Model, s); err != nil {
-		return nil, err
+	if !bu.NoEval {
+		if err := attachRanks(ctx, rr, b.Model, s); err != nil {
+			return nil, unfinished(err)
+		}
 	}
+	rr.Model, rr.History = b.Model, res
 	return rr, nil
+}
+
+// Unfinished is the error of a run that stopped after its model began
+// training: interrupted (its context cancelled) or failed mid-way (a
+// non-finite loss, a failed evaluation). Result holds what the run had:
+// the epochs completed and their curve (History), and the model with the
+// parameters train.Fit left it (the best evaluated state when the budget
+// restores it, else the last completed epoch); nothing of it was
+// evaluated afterwards. Execute returns such runs as errors, so they are
+// never recorded in a store or a ledger; a front-end may keep the partial
+// model (kdrepl does).
+type Unfinished struct {
+	// Result is what the run had when it stopped.
+	Result *RunResult
+	// Err is why it stopped (the context's error when interrupted).
+	Err error
+}
+
+// Error says after how many epochs the run stopped and why.
+func (u *Unfinished) Error() string {
+	return fmt.Sprintf("stopped after %d epochs: %v", u.Result.Epochs, u.Err)
+}
+
+// Unwrap returns the cause, so errors.Is(err, context.Canceled) holds for
+// an interrupted run.
+func (u *Unfinished) Unwrap() error { return u.Err }
+
+// Interrupted reports whether the run was stopped by its context.
+func (u *Unfinished) Interrupted() bool {
+	return errors.Is(u.Err, context.Canceled) || errors.Is(u.Err, context.DeadlineExceeded)
 }
 
 // logWriter returns the Env's log (nil for a nil Env).
@@ -294,7 +364,7 @@ func (e *Env) logWriter() io.Writer {
 // and protocol, early stopping and restoring the best validation state when
 // the budget has patience. Autoencoders train on batches of users.
 func TrainModel(ctx context.Context, s *data.Split, key ModelKey, env *Env) (model.Checkpointable, *RunResult, error) {
-	b, err := buildModel(key.Model, s, key.Seed)
+	b, err := BuildModel(key.Model, s, key.Seed)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -338,7 +408,7 @@ func RunKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := buildModel(spec.Student, s, spec.Seed)
+	b, err := BuildModel(spec.Student, s, spec.Seed)
 	if err != nil {
 		return nil, err
 	}
@@ -427,14 +497,23 @@ func envLists(ctx context.Context, env *Env, tm *TrainedModel, sc model.Scorer, 
 	}
 	listsMu.Unlock()
 	o := distill.ListOptions{N: n, ItemSide: itemSide}
+	var end func(error)
 	if env != nil {
 		o.Log = env.Log
 		if env.Cache != nil {
 			o.CacheDir, o.Key = env.Cache.Path("lists/teacher"), tm.Hash
 		}
+		if env.ListsProgress != nil {
+			var step func(int)
+			step, end = env.ListsProgress(n, itemSide, x.NumUsers)
+			o.Progress = func(done, _ int) { step(done) }
+		}
 	}
 	start := time.Now()
 	l, err := distill.BuildLists(ctx, sc, x, o)
+	if end != nil {
+		end(err)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -69,11 +69,18 @@ func teacherRoles(r *RunSpec) ([]string, error) {
 // teachers.
 func checkEnsembleRun(r *RunSpec) error {
 	methods := r.Methods()
-	hetcomp := slices.Contains(methods, "hetcomp")
+	// The ensemble method of the run (HetComp), if any: one that distils
+	// the teachers' trajectories (distill.EnsembleKD).
+	hetcomp := ""
+	for _, m := range methods {
+		if d, err := distill.Lookup(m); err == nil && d.Kind == distill.EnsembleKD {
+			hetcomp = m
+		}
+	}
 	ensemble := r.Student.Kind == EnsembleKind
 	if len(r.Teachers) == 0 {
-		if hetcomp || ensemble {
-			what := "kd hetcomp"
+		if hetcomp != "" || ensemble {
+			what := "kd " + hetcomp
 			if ensemble {
 				what = "student kind " + EnsembleKind
 			}
@@ -113,14 +120,14 @@ func checkEnsembleRun(r *RunSpec) error {
 			return err
 		}
 		if km.Kind != distill.Ranking && km.Kind != distill.EnsembleKD {
-			return fmt.Errorf("kd %s distils one teacher's representations (%s knowledge): with several teachers only ranking methods and hetcomp apply", m, km.Kind)
+			return fmt.Errorf("kd %s distils one teacher's representations (%s knowledge): with several teachers only ranking and ensemble methods apply", m, km.Kind)
 		}
 	}
-	if hetcomp && len(methods) > 1 {
-		return fmt.Errorf("kd hetcomp trains on its own loss (with-bpr=true adds the student's BPR loss); it does not combine with %s", strings.Join(methods, "+"))
+	if hetcomp != "" && len(methods) > 1 {
+		return fmt.Errorf("kd %s trains on its own loss (with-bpr=true adds the student's BPR loss); it does not combine with %s", hetcomp, strings.Join(methods, "+"))
 	}
-	if hetcomp && r.Student.Kind != model.BPRKind {
-		return fmt.Errorf("kd hetcomp trains a %s student, got %q", model.BPRKind, r.Student.Kind)
+	if hetcomp != "" && r.Student.Kind != model.BPRKind {
+		return fmt.Errorf("kd %s trains a %s student, got %q", hetcomp, model.BPRKind, r.Student.Kind)
 	}
 	return nil
 }
@@ -311,7 +318,7 @@ func RunEnsembleKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) 
 	if spec.Student.Kind == EnsembleKind {
 		return ensembleRow(ctx, spec, s, e)
 	}
-	b, err := buildModel(spec.Student, s, spec.Seed)
+	b, err := BuildModel(spec.Student, s, spec.Seed)
 	if err != nil {
 		return nil, err
 	}

@@ -282,8 +282,24 @@ func TestKDMethodSets(t *testing.T) {
 			t.Errorf("%v: %v", set, err)
 		}
 	}
-	if !slices.Contains(Runners(), "neumf+de+rrd") || !slices.Contains(Runners(), "item-ae") {
+	if !slices.Contains(Runners(), "neumf+de-rrd") || !slices.Contains(Runners(), "item-ae") {
 		t.Errorf("runners: %v", Runners())
+	}
+	// Any valid combination of single-teacher methods runs (DE + RRD, as
+	// the DE-RRD specs write it, or kdrepl's kd=hint,rrd); a method listed
+	// twice, or a part without its method, does not.
+	for _, ok := range [][]string{{"de", "rrd"}, {"hint", "rrd"}, {"rrd", "ir"}} {
+		if _, err := LookupRunner("neumf", ok); err != nil {
+			t.Errorf("%v: %v", ok, err)
+		}
+	}
+	for _, bad := range [][]string{{"rrd", "rrd"}, {"ir"}, {"hint", "hetcomp"}} {
+		if _, err := LookupRunner("bpr", bad); err == nil {
+			t.Errorf("%v: a runner", bad)
+		}
+	}
+	if _, err := LookupRunner("cdae", []string{"de"}); err == nil || !strings.Contains(err.Error(), "a cdae student cannot be distilled") {
+		t.Errorf("a cdae student: %v", err)
 	}
 }
 

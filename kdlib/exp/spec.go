@@ -187,7 +187,19 @@ const (
 	// a split that is not leave-one-out is refused, never sampled
 	// candidates for.
 	SplitImport = "import"
+	// SplitProvided is a split held in memory and given to the Env by the
+	// caller (Env.ProvideSplit: a kdrepl workspace's split that no other
+	// kind describes, such as one of files imported by path or made by a
+	// split method of the shell). It is named by content: Fingerprint is
+	// its SplitFingerprint, so the hash of a run changes when the split
+	// does; the run's dataset is ProvidedData. Such a run executes only in
+	// the process that provided the split.
+	SplitProvided = "provided"
 )
+
+// ProvidedData is the DatasetSpec.Name of the runs on a provided split
+// (SplitProvided): the data are the split's, named by its fingerprint.
+const ProvidedData = "provided"
 
 // SplitSpec says how the data set is split.
 type SplitSpec struct {
@@ -210,6 +222,9 @@ type SplitSpec struct {
 	// and its candidates are made): what a reduced-scale budget
 	// (NamedBudget.Users) runs on. 0 keeps every user.
 	Users int `json:"users,omitempty"`
+	// Fingerprint names the split of kind SplitProvided by its content
+	// (SplitFingerprint); it is empty for every other kind.
+	Fingerprint string `json:"fingerprint,omitempty"`
 }
 
 // ModelSpec names a model kind and its hyper-parameters.
@@ -231,6 +246,14 @@ type ModelSpec struct {
 	BatchSize int `json:"batch,omitempty"`
 	// LazyAdam selects the touched-rows Adam variant (not the reference).
 	LazyAdam bool `json:"lazy_adam,omitempty"`
+	// Provided, set on a teacher only, names a trained model given to the
+	// Env by the caller (Env.ProvideModel: a kdrepl workspace's model that
+	// no TeacherSpec describes, such as one loaded from a checkpoint,
+	// imported, or itself distilled) by its content (ModelFingerprint), so
+	// the hash of a run changes when the model does. Kind is the model's
+	// kind; the other fields are not used. Such a run executes only in the
+	// process that provided the model.
+	Provided string `json:"provided,omitempty"`
 }
 
 // TeacherSpec is a teacher model: its kind and hyper-parameters, and
@@ -267,6 +290,47 @@ type Budget struct {
 	Patience int `json:"patience,omitempty"`
 	// EvalAtStart also evaluates the untrained model (epoch 0 of curves).
 	EvalAtStart bool `json:"eval_at_start,omitempty"`
+	// NoEval trains without evaluating at all: no validation metrics in
+	// the curve, no early stopping, no best state, and no evaluation of the
+	// returned model (RunResult.Final, PerUser and Ranks stay empty).
+	// Normalize clears what it makes meaningless (EvalEvery, Patience,
+	// EvalAtStart, RestoreBest) and sets the run's protocol to Full, since
+	// nothing is evaluated by it. kdrepl's train eval-every=0 is such a
+	// budget.
+	NoEval bool `json:"no_eval,omitempty"`
+	// RestoreBest says whether training ends with the parameters of the
+	// best evaluation of the protocol's first stop metric (StopMetrics)
+	// rather than the last epoch's. Nil means: when Patience > 0 (the
+	// reference protocol); Normalize turns a value equal to that default
+	// into nil. kdrepl's restore-best= sets it.
+	RestoreBest *bool `json:"restore_best,omitempty"`
+}
+
+// restores reports whether training on b ends with the best evaluated
+// state (RestoreBest).
+func (b Budget) restores() bool {
+	if b.NoEval {
+		return false
+	}
+	if b.RestoreBest != nil {
+		return *b.RestoreBest
+	}
+	return b.Patience > 0
+}
+
+// normalize clears the fields a NoEval budget does not use and a
+// RestoreBest equal to its default, and sets the default EvalEvery.
+func (b *Budget) normalize() {
+	if b.NoEval {
+		b.EvalEvery, b.Patience, b.EvalAtStart, b.RestoreBest = 0, 0, false, nil
+		return
+	}
+	if b.EvalEvery == 0 {
+		b.EvalEvery = 1
+	}
+	if b.RestoreBest != nil && *b.RestoreBest == (b.Patience > 0) {
+		b.RestoreBest = nil
+	}
 }
 
 // NamedBudget is an alternative budget of a Spec: the training budget and,
@@ -828,19 +892,25 @@ func (s *Spec) axes(v Variant) ([]axis, error) {
 // defaults to 1; LOO splits and LOO evaluation of imported splits get
 // data.DefaultNumCandidates candidates.
 func (r *RunSpec) Normalize() {
-	if r.Split.Seed == nil {
+	if r.Split.Seed == nil && r.Split.Kind != SplitProvided {
 		seed := r.Seed
 		r.Split.Seed = &seed
 	}
 	if r.Split.Candidates == 0 && (r.Split.Kind == SplitLOO || r.Split.Kind == SplitLLO || (r.Split.Kind == SplitImport && r.Protocol == LOO)) {
 		r.Split.Candidates = defaultCandidates
 	}
-	if r.Budget.EvalEvery == 0 {
-		r.Budget.EvalEvery = 1
+	r.Budget.normalize()
+	if r.Budget.NoEval {
+		r.Protocol = Full
 	}
 	normModel(&r.Student)
 	normTeacher := func(t *TeacherSpec) {
 		normModel(&t.ModelSpec)
+		if t.Provided != "" {
+			// Trained elsewhere: neither seed nor budget applies.
+			t.Seed, t.Budget = nil, nil
+			return
+		}
 		if t.Seed == nil {
 			seed := r.Seed
 			t.Seed = &seed
@@ -849,9 +919,7 @@ func (r *RunSpec) Normalize() {
 			b := r.Budget
 			t.Budget = &b
 		}
-		if t.Budget.EvalEvery == 0 {
-			t.Budget.EvalEvery = 1
-		}
+		t.Budget.normalize()
 	}
 	if r.Teacher != nil {
 		normTeacher(r.Teacher)
@@ -915,6 +983,9 @@ func (r *RunSpec) Validate() error {
 			return fmt.Errorf("split kind import loads a split shipped with a registered data set; split the files' data set by kind %s, %s or a ratio", SplitLOO, SplitLLO)
 		}
 	}
+	if r.Split.Fingerprint != "" && r.Split.Kind != SplitProvided {
+		return fmt.Errorf("split.fingerprint only applies to split kind %q", SplitProvided)
+	}
 	switch r.Split.Kind {
 	case SplitLOO, SplitLLO, SplitRatio602020, SplitRatio801010:
 		if r.Split.Name != "" {
@@ -924,8 +995,18 @@ func (r *RunSpec) Validate() error {
 		if r.Split.Name == "" {
 			return errors.New("split kind import needs split.name (e.g. derrd-loo, td-loo)")
 		}
+	case SplitProvided:
+		sp := r.Split
+		switch {
+		case sp.Fingerprint == "":
+			return errors.New("split kind provided needs split.fingerprint (Env.ProvideSplit gives it)")
+		case sp.Name != "" || sp.Seed != nil || sp.Candidates != 0 || sp.Users != 0:
+			return errors.New("split kind provided takes only split.fingerprint: the split is given whole")
+		case r.Dataset.Name != ProvidedData || r.Dataset.Files != nil || r.Dataset.Synthetic != nil:
+			return fmt.Errorf("split kind provided goes with dataset {\"name\": %q}: the data are the split's", ProvidedData)
+		}
 	default:
-		return fmt.Errorf("split.kind %q: want %s, %s, %s, %s or %s", r.Split.Kind, SplitLOO, SplitLLO, SplitRatio602020, SplitRatio801010, SplitImport)
+		return fmt.Errorf("split.kind %q: want %s, %s, %s, %s, %s or %s", r.Split.Kind, SplitLOO, SplitLLO, SplitRatio602020, SplitRatio801010, SplitImport, SplitProvided)
 	}
 	if r.Split.Candidates < 0 {
 		return fmt.Errorf("split.candidates %d < 0", r.Split.Candidates)
@@ -936,14 +1017,17 @@ func (r *RunSpec) Validate() error {
 	if r.Protocol != LOO && r.Protocol != Full {
 		return fmt.Errorf("protocol %q: want %q or %q", r.Protocol, LOO, Full)
 	}
-	if r.Protocol == LOO && r.Split.Kind != SplitLOO && r.Split.Kind != SplitLLO && r.Split.Kind != SplitImport {
-		return fmt.Errorf("protocol loo needs a leave-one-out split (%s, %s, or an imported leave-one-out split), not %s", SplitLOO, SplitLLO, r.Split.Kind)
+	if r.Protocol == LOO && r.Split.Kind != SplitLOO && r.Split.Kind != SplitLLO && r.Split.Kind != SplitImport && r.Split.Kind != SplitProvided {
+		return fmt.Errorf("protocol loo needs a leave-one-out split (%s, %s, or an imported or provided leave-one-out split), not %s", SplitLOO, SplitLLO, r.Split.Kind)
 	}
 	if err := r.Budget.validate("budget"); err != nil {
 		return err
 	}
 	if err := r.Student.validate("student"); err != nil {
 		return err
+	}
+	if r.Student.Provided != "" {
+		return errors.New("student.provided: only a teacher can be a provided model; the student is the model the run trains")
 	}
 	if r.Teacher != nil {
 		if err := r.Teacher.validate("teacher"); err != nil {
@@ -959,6 +1043,9 @@ func (r *RunSpec) Validate() error {
 		name := fmt.Sprintf("teachers[%d]", k)
 		if err := r.Teachers[k].validate(name); err != nil {
 			return err
+		}
+		if r.Teachers[k].Provided != "" {
+			return fmt.Errorf("%s.provided: the teachers of an ensemble are trained with their trajectories; only a single teacher can be provided", name)
 		}
 		if b := r.Teachers[k].Budget; b != nil {
 			if err := b.validate(name + ".budget"); err != nil {

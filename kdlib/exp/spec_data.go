@@ -1,7 +1,6 @@
 package exp
 
 import (
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -27,23 +26,30 @@ const splitMemoCap = 8
 // embedded; Env.DataDir, then DatasetSpec.Dir, then the working directory
 // resolve the relative paths of DatasetSpec.Files.
 func (e *Env) Split(ds DatasetSpec, sp SplitSpec, p Protocol) (*data.Split, error) {
-	if sp.Seed == nil {
-		return nil, fmt.Errorf("split %s: seed not resolved (normalise the run first)", sp.Kind)
-	}
-	dir := ds.Dir
-	if e != nil && e.DataDir != "" {
-		dir = e.DataDir
-	}
-	ds.Dir = dir
-	kb, err := json.Marshal(struct {
-		D DatasetSpec
-		S SplitSpec
-		P Protocol
-	}{ds, sp, p})
+	key, err := e.splitKey(ds, sp, p)
 	if err != nil {
 		return nil, err
 	}
-	key := string(kb)
+	if s := e.providedSplit(key); s != nil {
+		if sp.Kind == SplitProvided && p == LOO {
+			if s.Candidates == nil {
+				return nil, fmt.Errorf("provided split %.16s: protocol loo needs sampled candidates, and the split has none", sp.Fingerprint)
+			}
+			if err := s.CheckLeaveOneOut(); err != nil {
+				return nil, fmt.Errorf("provided split %.16s with protocol loo: %w", sp.Fingerprint, err)
+			}
+		}
+		return s, nil
+	}
+	if sp.Kind == SplitProvided {
+		return nil, fmt.Errorf("split %.16s was provided to another Env (kdrepl's workspace): a provided split runs only where it is held", sp.Fingerprint)
+	}
+	if sp.Seed == nil {
+		return nil, fmt.Errorf("split %s: seed not resolved (normalise the run first)", sp.Kind)
+	}
+	if e != nil && e.DataDir != "" {
+		ds.Dir = e.DataDir
+	}
 	if e != nil {
 		e.mu.Lock()
 		for _, m := range e.splits {

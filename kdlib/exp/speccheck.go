@@ -154,6 +154,13 @@ func checkData(s *Spec, runs []Run, env *Env) error {
 		if r.Dataset.Name == SyntheticName {
 			continue
 		}
+		if r.Split.Kind == SplitProvided {
+			key, _ := env.splitKey(r.Dataset, r.Split, r.Protocol)
+			if env.providedSplit(key) == nil {
+				return fmt.Errorf("spec %s: run %d (%s): split %.16s is a provided split (kdrepl's workspace), which this process does not hold", s.Name, runs[k].Index, runs[k].Name(), r.Split.Fingerprint)
+			}
+			continue
+		}
 		dir := r.Dataset.Dir
 		if env != nil && env.DataDir != "" {
 			dir = env.DataDir

@@ -40,10 +40,33 @@ type Env struct {
 	// Bars draws training progress as in-place bars (a terminal) rather
 	// than one line per update (logs, files).
 	Bars bool
+	// Hooks are attached to the training of every model the Env trains
+	// (train.Config.Hooks, after the runner's own and before the progress
+	// bar it draws on Log): a front-end's own progress bar, a notebook's
+	// live plot, a test's probe. Teachers trained on the way get them too;
+	// HetComp's teacher trajectories (BuildTrajectories) do not.
+	Hooks []train.Hook
+	// Fresh trains every model the Env is asked for anew, neither reusing
+	// one it trained before for the same key nor keeping one (no memory,
+	// no cache), while still using the models and splits provided to it
+	// (ProvideModel, ProvideSplit). An interactive session sets it: there a
+	// repeated command means "train again", and the session holds its
+	// models itself.
+	Fresh bool
+	// ListsProgress, if set, is told when the Env needs a teacher's lists
+	// for a ranking method that it does not hold in memory: it is called
+	// with the list length, whether the item-side lists are built too and
+	// the number of users, and returns a function called as users are
+	// ranked (never when the lists are read from the cache) and one called
+	// once at the end with the error (nil on success). A front-end draws
+	// its progress bar with it.
+	ListsProgress func(n int, itemSide bool, users int) (step func(done int), end func(err error))
 
-	mu     sync.Mutex
-	splits []memoSplit
-	models []*TrainedModel
+	mu         sync.Mutex
+	splits     []memoSplit
+	models     []*TrainedModel
+	provSplits map[string]*data.Split   // ProvideSplit, by splitKey
+	provModels map[string]*TrainedModel // ProvideModel, by ModelKey hash
 }
 
 type memoSplit struct {
@@ -135,7 +158,7 @@ func RegisterTrainer(kind string, t Trainer) {
 }
 
 // Runners lists what can run, sorted: "bpr" (plain runs of a kind with a
-// trainer), "bpr+rrd", "bpr+de+rrd", "bpr+*".
+// trainer), "bpr+rrd", "bpr+ir+rrd", "bpr+*".
 func Runners() []string {
 	sweepRegMu.RLock()
 	defer sweepRegMu.RUnlock()
@@ -224,6 +247,10 @@ func LookupRunner(modelKind string, methods []string) (Runner, error) {
 	if r, ok := registryRunner(modelKind, methods); ok {
 		return r, nil
 	}
+	if k, err := model.LookupKind(modelKind); err == nil && !k.Student && singleTeacherMethods(methods) {
+		return nil, fmt.Errorf("kd %s: a %s student cannot be distilled: it has no trainable representations and pair scores (model.Kind.Student); distillation students: %s",
+			strings.Join(methods, ","), k.Name, strings.Join(KDStudentKinds, ", "))
+	}
 	reg := strings.Join(Runners(), ", ")
 	if len(m) == 0 && !hasTrainer && !slices.Contains(KDStudentKinds, modelKind) {
 		return nil, fmt.Errorf("student model %q %w (registered: %s)", modelKind, ErrNotAvailable, reg)
@@ -281,6 +308,9 @@ func (r *Run) Check() error {
 		return err
 	}
 	check := func(t *TeacherSpec) error {
+		if t.Provided != "" {
+			return nil // used as given, never trained
+		}
 		if _, err := lookupTrainer(t.Kind); err != nil {
 			return fmt.Errorf("teacher: %w", err)
 		}
@@ -307,12 +337,18 @@ func PlainRunner(ctx context.Context, run *Run, env *Env) (*RunResult, error) {
 	if len(run.Spec.KD) > 0 {
 		return nil, fmt.Errorf("plain runner: run has distillation terms %v", run.Spec.Methods())
 	}
-	tm, err := env.Model(ctx, run.Spec.StudentKey(), env.KeepModels)
+	tm, err := env.Model(ctx, run.Spec.StudentKey(), env != nil && env.KeepModels)
 	if err != nil {
 		return nil, err
 	}
+	if tm.Result == nil {
+		return nil, fmt.Errorf("plain runner: the model of %s has no result", run.Name())
+	}
 	res := *tm.Result
 	res.Cached = tm.Cached
+	if m, ok := tm.Model.(model.Recommender); ok {
+		res.Model = m
+	}
 	if run.Spec.Measure != nil {
 		sc, err := tm.Scorer()
 		if err != nil {
@@ -330,7 +366,10 @@ func PlainRunner(ctx context.Context, run *Run, env *Env) (*RunResult, error) {
 }
 
 // RunResult is what a run produces: its metrics, curves, timings and the
-// per-user test values that paired significance tests need.
+// per-user test values that paired significance tests need. Model and
+// History are the trained model and the trainer's own history, for the
+// process that ran it (a front-end keeps them); they are not serialised,
+// so a record read from a store or a ledger has neither.
 type RunResult struct {
 	// Protocol is the evaluation protocol.
 	Protocol Protocol `json:"protocol"`
@@ -373,6 +412,15 @@ type RunResult struct {
 	Cached bool `json:"cached,omitempty"`
 	// Extra holds method-specific outcomes (JSON values).
 	Extra map[string]any `json:"extra,omitempty"`
+
+	// Model is the trained model the result describes (nil when the
+	// result was read from a store, a ledger or a cached checkpoint's
+	// metadata without its model).
+	Model model.Recommender `json:"-"`
+	// History is the trainer's result (train.Fit's: the full history,
+	// with the non-finite values Curve drops), nil when the run was not
+	// trained in this process.
+	History *train.Result `json:"-"`
 }
 
 // MeanEpochSeconds returns the mean training time of the run's epochs

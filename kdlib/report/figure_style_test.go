@@ -343,11 +343,17 @@ func TestStyleCard(t *testing.T) {
 	card.X.Padding, card.Y.Padding = 0, 0
 	card.Add(tiles{plots: [][]*plot.Plot{row}, broken: [][]bool{{false, false, false}}, gap: vg.Points(10)})
 	d := WithCaption(Raw(card, size), "The figure style of kdlib/report (report.MethodStyles): the colour, marker and dash pattern of every distillation method, model kind and reference, the same in every figure; references (teacher, student) are drawn without markers.")
+	if issues := CheckStyle(d); len(issues) > 0 {
+		t.Errorf("the style card breaks the style: %v", issues)
+	}
 	paths, err := Save(d, filepath.Join(dir, "style-card"), PNG|PDF)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, path := range paths[:2] {
 		checkImageFile(t, path)
+	}
+	if issues := CheckSaved(filepath.Join(dir, "style-card")); len(issues) > 0 {
+		t.Errorf("the saved style card: %v", issues)
 	}
 }

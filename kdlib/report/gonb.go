@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/janpfeifer/gonb/gonbui"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/vgsvg"
 )
 
 // InNotebook reports whether the program runs as a GoNB notebook cell.
@@ -28,10 +30,64 @@ var DisplayDPI = 288
 // figure.
 const displayCSSPerInch = 144
 
-// Display shows a figure in the notebook as a PNG image (embedded in HTML
-// with its on-screen width, so it stays sharp). Outside a notebook it does
-// nothing and returns nil without rendering.
+// Display shows a figure in the notebook as inline SVG (tables are HTML,
+// figures SVG: both stay sharp at any zoom and are text a reader can
+// search). The inline copy names its fonts instead of embedding them —
+// Liberation Serif, then the metrically identical Times New Roman, then
+// any serif — so a rendered notebook stays small (an embedded font is
+// about half a megabyte per figure); the files Save writes embed theirs.
+// Outside a notebook it does nothing and returns nil without rendering.
 func Display(d Drawable) error {
+	if !gonbui.IsNotebook {
+		return nil
+	}
+	svg, err := InlineSVG(d)
+	if err != nil {
+		return err
+	}
+	gonbui.DisplaySvg(svg)
+	gonbui.Sync()
+	return nil
+}
+
+// InlineSVG renders d as an <svg> element for embedding in HTML (no XML
+// prolog), its fonts named with fallbacks rather than embedded (Display).
+func InlineSVG(d Drawable) (string, error) {
+	p, size, err := d.Plot()
+	if err != nil {
+		return "", err
+	}
+	c := vgsvg.NewWith(vgsvg.UseWH(size.Width, size.Height), vgsvg.EmbedFonts(false))
+	b, err := drawTo(p, c)
+	if err != nil {
+		return "", err
+	}
+	svg := string(b)
+	if i := strings.Index(svg, "<svg"); i > 0 {
+		svg = svg[i:]
+	}
+	// On screen at DisplayCSSPerInch, as Display's PNG was (a print-size
+	// SVG would be a third smaller), shrinking with a narrow page.
+	w := float64(size.Width/vg.Inch) * displayCSSPerInch
+	h := float64(size.Height/vg.Inch) * displayCSSPerInch
+	svg = svgSize.ReplaceAllString(svg, fmt.Sprintf(`<svg width="%.0fpx" height="%.0fpx" style="max-width:100%%;height:auto"`, w, h))
+	return svgFontFallback.Replace(svg), nil
+}
+
+// svgSize matches the printed size of an SVG's root element.
+var svgSize = regexp.MustCompile(`^<svg width="[0-9.]+pt" height="[0-9.]+pt"`)
+
+// svgFontFallback gives the serif the figures name a fallback chain, for
+// inline SVG whose fonts are not embedded.
+var svgFontFallback = strings.NewReplacer(
+	`font-family:Liberation Serif;`, `font-family:'Liberation Serif','Times New Roman',Times,serif;`,
+	`font-family:"Liberation Serif";`, `font-family:'Liberation Serif','Times New Roman',Times,serif;`,
+)
+
+// DisplayPNG shows a figure in the notebook as a PNG image at DisplayDPI
+// (embedded in HTML with its on-screen width). Outside a notebook it does
+// nothing.
+func DisplayPNG(d Drawable) error {
 	if !gonbui.IsNotebook {
 		return nil
 	}
@@ -50,8 +106,9 @@ func imgHTML(png []byte, size Size) string {
 	return fmt.Sprintf(`<img style="width:%dpx;max-width:100%%" src="data:image/png;base64,%s"/>`, w, base64.StdEncoding.EncodeToString(png))
 }
 
-// DisplaySVG shows a figure in the notebook as inline SVG (fonts
-// embedded; larger than Display's PNG). Outside a notebook it does nothing.
+// DisplaySVG shows a figure in the notebook as inline SVG with its fonts
+// embedded (as the saved .svg file; larger than Display's). Outside a
+// notebook it does nothing.
 func DisplaySVG(d Drawable) error {
 	if !gonbui.IsNotebook {
 		return nil

@@ -83,3 +83,22 @@ func TestProgressHTML(t *testing.T) {
 		t.Errorf("table html %s", h)
 	}
 }
+
+// TestInlineSVG: the inline figure names its fonts with fallbacks instead
+// of embedding them, has no XML prolog and is sized for the screen.
+func TestInlineSVG(t *testing.T) {
+	svg, err := InlineSVG(refFigure(Lines))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(svg, `<svg width="480px" height="360px" style="max-width:100%;height:auto"`) {
+		t.Errorf("inline SVG starts %q", svg[:min(len(svg), 120)])
+	}
+	if strings.Contains(svg, "@font-face") || !strings.Contains(svg, "font-family:'Liberation Serif','Times New Roman',Times,serif;") || strings.Contains(svg, "font-family:Liberation Serif;") {
+		t.Error("fonts embedded, or named without their fallbacks")
+	}
+	full, _ := Encode(refFigure(Lines), SVG)
+	if len(svg)*4 > len(full) {
+		t.Errorf("inline SVG %d bytes, the saved one %d: not much smaller", len(svg), len(full))
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -192,13 +193,35 @@ func encodeDPI(d Drawable, f Format, dpi int) ([]byte, error) {
 	default:
 		return nil, fmt.Errorf("report: encode: want exactly one of png, svg, pdf, got %v", f)
 	}
+	b, err := drawTo(p, canvas)
+	if err != nil {
+		return nil, fmt.Errorf("report: encode %v: %w", f, err)
+	}
+	if f == PDF {
+		// The PDF writer stamps the time of writing into the document;
+		// a fixed date makes the same figure the same file, so a
+		// re-rendered figure that did not change does not show as
+		// changed (the date has the same length: offsets stay valid).
+		b = pdfDate.ReplaceAll(b, []byte("${1}"+PDFDate))
+	}
+	return b, nil
+}
+
+// PDFDate is the creation and modification date written into every PDF
+// (D:YYYYMMDDhhmmss), fixed so that the files are reproducible.
+const PDFDate = "20000101000000"
+
+var pdfDate = regexp.MustCompile(`(/(?:CreationDate|ModDate) \(D:)[0-9]{14}`)
+
+// drawTo draws p on canvas and returns what the canvas writes.
+func drawTo(p *plot.Plot, canvas vg.CanvasWriterTo) ([]byte, error) {
 	// A small margin on the right and at the top, where the last tick
 	// labels and markers would otherwise touch the edge.
 	m := vg.Points(3)
 	p.Draw(draw.Crop(draw.New(canvas), 0, -m, 0, -m))
 	var buf bytes.Buffer
 	if _, err := canvas.WriteTo(&buf); err != nil {
-		return nil, fmt.Errorf("report: encode %v: %w", f, err)
+		return nil, err
 	}
 	return buf.Bytes(), nil
 }

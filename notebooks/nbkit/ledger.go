@@ -14,8 +14,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -265,15 +265,24 @@ func seedList(seeds []uint64) string {
 }
 
 // Notice is the sentence a figure drawn from these runs carries when some
-// are not recorded ("Not in the ledger yet: DE (seeds 0, 1, 2).") or the
+// are not recorded ("Not in the ledger yet: DE (seeds 0, 1, 2).", a grid
+// row by its coordinates' last names: "DE (experts=5) (seeds 0–4)") or the
 // notebook trained them on other data than the spec's (Data), or "".
 func (r *Recorded) Notice() string {
 	miss := r.MissingRows()
 	if len(miss) == 0 {
 		return r.Data
 	}
+	for k, m := range miss {
+		miss[k] = shortSettings.ReplaceAllString(m, "$1")
+	}
 	return joinNotice(r.Data, fmt.Sprintf("Not in the ledger yet: %s.", strings.Join(miss, "; ")))
 }
+
+// shortSettings matches the path of a grid coordinate up to its last
+// component ("kd[0].options.experts=5" → "experts=5"), for notices written
+// on figures, which name rows for readers, not for kdsweep.
+var shortSettings = regexp.MustCompile(`\b[A-Za-z_]\w*(?:\[\d+\])?(?:\.\w+(?:\[\d+\])?)*\.(\w+=)`)
 
 // StatusText says in Markdown what the ledger holds of the sweep: how many
 // runs are recorded, which rows and seeds are missing, and the commands
@@ -736,65 +745,4 @@ func rowNames(r *Recorded) []string {
 		}
 	}
 	return out
-}
-
-// ShowClaims evaluates the claims of the ledger's claims file (claims.json)
-// that match any of patterns — a claim matches when the pattern matches its
-// sweep or its id (path.Match: "derrd-protocol", "de-*") — and displays
-// them with their verdicts and evidence.
-//
-// When the notebook trains, the claims are evaluated against the runs it
-// trained (at reduced scale a check of the code path, not a verdict).
-func (l *Ledger) ShowClaims(patterns ...string) error {
-	if l.src == nil {
-		showMarkdown(fmt.Sprintf("_No claims: there is no results ledger in %s (set %s)._\n", LedgerDir(), EnvLedger))
-		return nil
-	}
-	cs, err := exp.LoadClaims(filepath.Join(l.src.Dir(), "claims.json"))
-	if err != nil {
-		return err
-	}
-	var sel []exp.Claim
-	for _, c := range cs {
-		for _, p := range patterns {
-			ms, err := path.Match(p, c.Sweep)
-			if err != nil {
-				return fmt.Errorf("claims: pattern %q: %w", p, err)
-			}
-			mi, _ := path.Match(p, c.ID)
-			if ms || mi {
-				sel = append(sel, c)
-				break
-			}
-		}
-	}
-	what := strings.Join(patterns, ", ")
-	if len(sel) == 0 {
-		showMarkdown(fmt.Sprintf("_The claims file has no claim matching %s._\n", what))
-		return nil
-	}
-	res, err := exp.EvaluateClaims(l.Ledger, sel)
-	if err != nil {
-		return err
-	}
-	tb := exp.ClaimsTable(res)
-	n := exp.CountVerdicts(res)
-	tb.Title = "Claims (results/claims.json) evaluated against the ledger: " + what
-	switch {
-	case Quick():
-		tb.Title = "Claims (results/claims.json) evaluated against the runs this notebook trained at reduced scale (KDREC_QUICK=1: not a verdict): " + what
-	case Retrain():
-		tb.Title = "Claims (results/claims.json) evaluated against the runs this notebook trained (KDREC_RETRAIN=1): " + what
-	}
-	tb.Notes = append(tb.Notes, fmt.Sprintf("%d claims: %d hold, %d fail, %d without evidence yet, %d cannot run here.",
-		len(res), n[exp.Holds], n[exp.Fails], n[exp.NoEvidence], n[exp.CannotRun]))
-	if report.InNotebook() {
-		report.DisplayTable(tb)
-		return nil
-	}
-	if err := exp.WriteClaimsText(os.Stdout, res, 100); err != nil {
-		return err
-	}
-	_, err = fmt.Println(tb.Notes[len(tb.Notes)-1])
-	return err
 }

@@ -92,17 +92,38 @@ func FiguresDir() string {
 	return filepath.Join(Dir(), "figures")
 }
 
-// SaveFigure writes fig as PNG, SVG and PDF under FiguresDir() with the
-// base name name (and its caption, when it has one), removes a note that
-// it could not be drawn (NotRecorded), and prints the file names.
-// ShowFigure also displays it and writes on it where its runs came from.
+// EnvQuiet names the environment variable that silences the lines saying
+// where figures and tables were saved (any value but "" and "0"):
+// scripts/run-notebooks.sh sets it, so rendered notebooks show the
+// chapter, not file names.
+const EnvQuiet = "KDREC_NB_QUIET"
+
+// Quiet reports whether the notebooks run quietly (KDREC_NB_QUIET).
+func Quiet() bool { return isSet(EnvQuiet) }
+
+// SaveFigure checks fig against the paper style (report.CheckStyle: a
+// figure that breaks a rule is an error naming each finding, and is not
+// saved), writes it as PNG, SVG and PDF under FiguresDir() with the base
+// name name (and its caption), removes a note that it could not be drawn
+// (NotRecorded), and prints the file names (unless Quiet). ShowFigure
+// also displays it and writes on it where its runs came from.
 func SaveFigure(fig report.Drawable, name string) error {
+	if issues := report.CheckStyle(fig); len(issues) > 0 {
+		msgs := make([]string, len(issues))
+		for k, i := range issues {
+			msgs[k] = i.String()
+		}
+		return fmt.Errorf("figure %s breaks the paper style (docs/figures.md):\n\t%s", name, strings.Join(msgs, "\n\t"))
+	}
 	paths, err := report.Save(fig, filepath.Join(FiguresDir(), name), report.AllFormats)
 	if err != nil {
 		return err
 	}
 	if err := clearMissing(name); err != nil {
 		return err
+	}
+	if Quiet() {
+		return nil
 	}
 	for k, p := range paths {
 		paths[k] = filepath.Base(p)
@@ -145,7 +166,7 @@ func Check(err error) {
 
 // SaveTable writes tb as CSV and Markdown (name.csv, name.md) under
 // FiguresDir(), next to the figures, removes a note that it could not be
-// drawn (NotRecorded), and prints the file names.
+// drawn (NotRecorded), and prints the file names (unless Quiet).
 func SaveTable(tb *report.Table, name string) error {
 	var csv strings.Builder
 	if err := tb.WriteCSV(&csv); err != nil {
@@ -163,7 +184,9 @@ func SaveTable(tb *report.Table, name string) error {
 	if err := clearMissing(name); err != nil {
 		return err
 	}
-	fmt.Printf("saved %s.csv, %s.md in %s\n", name, name, shortPath(FiguresDir()))
+	if !Quiet() {
+		fmt.Printf("saved %s.csv, %s.md in %s\n", name, name, shortPath(FiguresDir()))
+	}
 	return nil
 }
 
