@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"image"
 	"image/png"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -42,6 +43,16 @@ func TestScatter(t *testing.T) {
 		if !strings.Contains(c, want) {
 			t.Errorf("caption %q lacks %q", c, want)
 		}
+	}
+	if issues := CheckStyle(s); len(issues) > 0 {
+		t.Errorf("the scatter breaks the paper style: %v", issues)
+	}
+	base := filepath.Join(t.TempDir(), "scatter")
+	if _, err := Save(s, base, AllFormats); err != nil {
+		t.Fatal(err)
+	}
+	if issues := CheckSaved(base); len(issues) > 0 {
+		t.Errorf("the saved scatter breaks the paper style: %v", issues)
 	}
 	if s.scatterColor(2) != Neutral[2] || s.scatterColor(0) == s.scatterColor(1) {
 		t.Error("the rest is not grey, or two groups share a colour")
