@@ -125,14 +125,16 @@ func latNTPar(c []float32, ldc int, a []float32, m int, b []float32, n, k int, a
 		latNT(c, ldc, a, m, b, n, k, acc)
 		return
 	}
+	// Tiles of twelve rows or columns: whole blocks of both DotNT kernels
+	// (3×4 rows×columns with AVX2, 4×12 with AVX-512).
 	if m >= n {
-		t := latTile(m, k, 3, w)
+		t := latTile(m, k, 12, w)
 		latParallel((m+t-1)/t, func(_, q int) {
 			latNTRange(c, ldc, a, m, b, n, k, acc, q*t, min((q+1)*t, m), 0, n)
 		})
 		return
 	}
-	t := latTile(n, k, 4, w)
+	t := latTile(n, k, 12, w)
 	latParallel((n+t-1)/t, func(_, q int) {
 		latNTRange(c, ldc, a, m, b, n, k, acc, 0, m, q*t, min((q+1)*t, n))
 	})
@@ -140,10 +142,11 @@ func latNTPar(c []float32, ldc int, a []float32, m int, b []float32, n, k int, a
 
 // latTile returns the length of latNTPar's tiles along a dimension of d
 // rows of k values: a multiple of unit (DotNT's block) holding at most
-// ≈384 KiB of rows (a core's second-level cache holds it with the other
-// operand's block), and short enough for four tasks per worker.
+// simd.PanelBytes of rows (384 KiB, 768 KiB with AVX-512: what a core's
+// second-level cache holds with the other operand's block), and short
+// enough for four tasks per worker.
 func latTile(d, k, unit, workers int) int {
-	t := min((384<<10)/(4*max(k, 1)), (d+4*workers-1)/(4*workers))
+	t := min(simd.PanelBytes()/(4*max(k, 1)), (d+4*workers-1)/(4*workers))
 	return max(unit, t/unit*unit)
 }
 

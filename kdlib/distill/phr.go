@@ -117,7 +117,11 @@ type PHRTerm struct {
 // W_e h^s_e, then dW2 = G̃ᵀ·Z with G̃_e = vec(g_e ⊗ h^s_e), g_e =
 // 2λw_e(ĥ_e − h^t_e), and dZ = G̃·W2: three matrix products with inner
 // dimensions H, n and d_t·d_s, one network pass for users and items
-// together. kdrec-v1 keeps its own form, W_e h^s_e = B·(z_e ⊗ h^s_e) + C·h^s_e
+// together. The products run through simd.DotNT, whose AVX-512 blocks
+// (where the machine has them) hold two 8-lane accumulators per 16-lane
+// register: the same numbers bit for bit as its AVX2 path, at about twice
+// the multiply-adds per cycle (TestPHRSameWithAVX512,
+// BenchmarkLatentBatch/PHR). kdrec-v1 keeps its own form, W_e h^s_e = B·(z_e ⊗ h^s_e) + C·h^s_e
 // (and its parameter layout, so that its numbers are those of the earlier
 // code bit for bit): the same arithmetic through an n × H·d_s operand,
 // faster at its H·d_s = 2,200 but at the reference's 84,000 floats per row
@@ -256,9 +260,15 @@ func (p *PHRTerm) pass(net *phrNet, n int) float64 {
 	ps, pt, ph, pD, np := latPad(ds), latPad(dt), latPad(H), latPad(D), latPad(n)
 	lam := p.opts.Lambda
 
-	// Z = ReLU(T·A1ᵀ + a1)   (n × ph)
+	// Z = ReLU(T·A1ᵀ + a1)   (n × ph; the product writes the first H
+	// columns, so only the padding is cleared)
 	p.a1 = latPadRows(p.a1, net.l1.W.W, H, dt)
-	p.z = latGrowZero(p.z, n*ph)
+	p.z = latGrow(p.z, n*ph)
+	if ph != H {
+		for r := 0; r < n; r++ {
+			clear(p.z[r*ph+H : (r+1)*ph])
+		}
+	}
 	latNTPar(p.z, ph, p.t, n, p.a1, H, pt, false)
 	for r := 0; r < n; r++ {
 		row := p.z[r*ph : r*ph+H]
@@ -319,9 +329,10 @@ func (p *PHRTerm) pass(net *phrNet, n int) float64 {
 	p.zT = latTransPadPar(p.zT, p.z, n, H, ph)    // H × np
 	net.W2.TouchAll()
 	latNTPar(net.W2.G, H, p.gtT, D, p.zT, H, np, true)
-	// dZ = (G̃·W2) ⊙ [Z > 0]   (n × ph)
+	// dZ = (G̃·W2) ⊙ [Z > 0]   (n × ph; the product writes the first H
+	// columns and the mask clears the padding, where Z is 0)
 	p.w2T = latTransPadPar(p.w2T, net.W2.W, D, H, H) // H × pD
-	p.dz = latGrowZero(p.dz, n*ph)
+	p.dz = latGrow(p.dz, n*ph)
 	latNTPar(p.dz, ph, p.gt, n, p.w2T, H, pD, false)
 	for k, v := range p.z[:n*ph] {
 		if v <= 0 {

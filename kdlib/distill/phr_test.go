@@ -2,8 +2,14 @@ package distill
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/kdrec/kdrec/kdlib/internal/simd"
+	"github.com/kdrec/kdrec/kdlib/model"
+	"github.com/kdrec/kdrec/kdlib/nn"
+	"github.com/kdrec/kdrec/kdlib/train"
 )
 
 func TestPHRGradient(t *testing.T) {
@@ -197,5 +203,62 @@ func TestPHRRegistry(t *testing.T) {
 	}
 	if p := build(map[string]any{"shared": false}); p.shared {
 		t.Error("shared=false ignored")
+	}
+}
+
+// TestPHRSameWithAVX512 runs batches of the reference PHR with DotNT's
+// AVX-512 blocks and without them (its AVX2 path, the implementation
+// before them) and requires the same loss and the same gradients, bit for
+// bit, on sizes where every product takes the 4×12 blocks and their
+// remainders.
+func TestPHRSameWithAVX512(t *testing.T) {
+	prev := simd.SetAVX512(true)
+	defer simd.SetAVX512(prev)
+	if !simd.SetAVX512(true) {
+		t.Skip("no AVX-512 on this machine")
+	}
+	run := func(on bool) (float64, [][]float32) {
+		simd.SetAVX512(on)
+		teacher, err := model.NewBPR(model.BPRConfig{Users: 300, Items: 500, Dim: 64, InitStd: 0.1, Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := model.NewBPR(model.BPRConfig{Users: 300, Items: 500, Dim: 8, InitStd: 0.1, Seed: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := DefaultPHR()
+		o.Seed = 3
+		p, err := PHR(teacher, st, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rng := nn.NewRand(4, 1)
+		loss := 0.0
+		for it := 0; it < 2; it++ {
+			var users, pos, neg []int32
+			for k := 0; k < 256; k++ {
+				users = append(users, int32(rng.IntN(300)))
+				pos, neg = append(pos, int32(rng.IntN(500))), append(neg, int32(rng.IntN(500)))
+			}
+			loss += p.Batch(&train.Batch{Users: users, Pos: pos, Neg: neg, Rand: nn.NewRand(uint64(it), 2)})
+		}
+		var grads [][]float32
+		for _, q := range append(st.Params(), p.Params()...) {
+			grads = append(grads, slices.Clone(q.G))
+		}
+		return loss, grads
+	}
+	l512, g512 := run(true)
+	l2, g2 := run(false)
+	if l512 != l2 {
+		t.Fatalf("loss %v with AVX-512, %v without", l512, l2)
+	}
+	for k := range g512 {
+		for j := range g512[k] {
+			if math.Float32bits(g512[k][j]) != math.Float32bits(g2[k][j]) {
+				t.Fatalf("parameter %d, gradient %d: %v with AVX-512, %v without", k, j, g512[k][j], g2[k][j])
+			}
+		}
 	}
 }

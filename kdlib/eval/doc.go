@@ -77,8 +77,10 @@
 //
 // # Efficiency
 //
-// Latency measures the mean time of one ScoreAll call per user; models that
-// implement ParamCounter report their parameter counts (NumParams).
+// Inference measures the mean time of one user's inference: one ScoreAll
+// call and, when asked, the selection of the top K items not in the
+// training data (Latency is the scoring alone); models that implement
+// ParamCounter report their parameter counts (NumParams).
 //
 // # Topology preservation
 //

@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"math"
 	"reflect"
+	"runtime"
 	"slices"
 	"testing"
+
+	"github.com/kdrec/kdrec/kdlib/data"
 )
 
 func sampleResult() *Result {
@@ -130,6 +133,40 @@ func TestEfficiencyHelpers(t *testing.T) {
 	}
 	if _, err := Latency(context.Background(), m, []int32{50}); err == nil {
 		t.Error("Latency with an out-of-range user accepted")
+	}
+	// With a selection, each user gets min(K, items not excluded) items:
+	// user u has u training items here, so the selection is really made
+	// and really skips them.
+	var pairs []data.Pair
+	for u := 0; u < 50; u++ {
+		for i := 0; i < u*6; i++ {
+			pairs = append(pairs, data.Pair{User: int32(u), Item: int32(i)})
+		}
+	}
+	x, err := data.FromPairs(50, 300, pairs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := []int32{0, 10, 45, 49}
+	r, err := Inference(context.Background(), m, all, InferenceOptions{TopK: 20, Exclude: x})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if runtime.GOOS == "linux" && !(r.CPUPerUser > 0) {
+		t.Errorf("no thread CPU time measured: %+v", r)
+	}
+	if want := 20 + 20 + 20 + (300 - 294); r.Selected != want || r.Users != 4 {
+		t.Errorf("Inference selected %d items for %d users, want %d for 4", r.Selected, r.Users, want)
+	}
+	if r, err := Inference(context.Background(), m, all, InferenceOptions{}); err != nil || r.Selected != 0 {
+		t.Errorf("Inference without a selection: %+v, %v", r, err)
+	}
+	if _, err := Inference(context.Background(), m, all, InferenceOptions{TopK: -1}); err == nil {
+		t.Error("a negative top-K accepted")
+	}
+	small, _ := data.FromPairs(40, 300, pairs[:10])
+	if _, err := Inference(context.Background(), m, all, InferenceOptions{TopK: 5, Exclude: small}); err == nil {
+		t.Error("exclusions of another shape accepted")
 	}
 	if _, ok := NumParams(m); ok {
 		t.Error("NumParams reports a model without NumParams")

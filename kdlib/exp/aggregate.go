@@ -54,6 +54,11 @@ func (s *SweepResults) Metrics() []string {
 			set[m] = true
 		}
 		if r := e.Record; r != nil {
+			for _, m := range []string{MetricParams, MetricMsPerUser, MetricCPUMsPerUser} {
+				if _, ok := recordValue(r, m, SourceBest); ok {
+					set[m] = true
+				}
+			}
 			for m := range r.Result.Best {
 				set[m] = true
 			}
@@ -390,6 +395,16 @@ func (r *SummaryRow) values(m, source string) []float64 {
 }
 
 func recordValue(rec *Record, m, source string) (float64, bool) {
+	switch m {
+	case MetricParams:
+		return float64(rec.Result.Params), rec.Result.Params > 0
+	case MetricMsPerUser:
+		inf, ok, err := rec.Result.Inference()
+		return inf.MsPerUser, ok && err == nil
+	case MetricCPUMsPerUser:
+		inf, ok, err := rec.Result.Inference()
+		return inf.CPUMsPerUser, ok && err == nil && inf.CPUMsPerUser > 0
+	}
 	src := rec.Result.Best
 	if source == SourceFinal {
 		src = rec.Result.Final

@@ -32,6 +32,13 @@ const (
 	ClaimClose = "close"
 	// ClaimValue: Row's mean is within Tol of Value (an authors' number).
 	ClaimValue = "value"
+	// ClaimLess: Row's mean is below Baseline's by more than Tol (Tol may
+	// be 0), for quantities where less is better: the inference time per
+	// user (MetricCPUMsPerUser, MetricMsPerUser), the parameters
+	// (MetricParams). There are no
+	// per-user values to test, so the verdict compares the means over the
+	// seeds (at least MinSeeds each).
+	ClaimLess = "less"
 	// ClaimUnavailable: the claim cannot be checked here; Reason says why.
 	ClaimUnavailable = "unavailable"
 )
@@ -44,8 +51,8 @@ type Claim struct {
 	Text string `json:"text"`
 	// Source is where it is made (chapter, table or figure).
 	Source string `json:"source"`
-	// Kind is ClaimBetter, ClaimAtLeast, ClaimClose, ClaimValue or
-	// ClaimUnavailable.
+	// Kind is ClaimBetter, ClaimAtLeast, ClaimClose, ClaimValue,
+	// ClaimLess or ClaimUnavailable.
 	Kind string `json:"kind"`
 	// Sweep is the ledger sweep holding the rows (a key or spec name).
 	Sweep string `json:"sweep,omitempty"`
@@ -64,7 +71,8 @@ type Claim struct {
 	ValueSource string `json:"value_source,omitempty"`
 	// Value is the number a ClaimValue is checked against.
 	Value float64 `json:"value,omitempty"`
-	// Tol is the tolerance of ClaimAtLeast, ClaimClose and ClaimValue.
+	// Tol is the tolerance of ClaimAtLeast, ClaimClose and ClaimValue, and
+	// the margin of ClaimLess.
 	Tol float64 `json:"tol,omitempty"`
 	// Alpha is the significance level of ClaimBetter (default 0.05).
 	Alpha float64 `json:"alpha,omitempty"`
@@ -137,14 +145,17 @@ func checkClaim(c Claim, needSweep bool) error {
 			return errors.New("an unavailable claim needs a reason")
 		}
 		return nil
-	case ClaimBetter, ClaimAtLeast, ClaimClose:
+	case ClaimBetter, ClaimAtLeast, ClaimClose, ClaimLess:
 		if c.Baseline == "" {
 			return fmt.Errorf("kind %s needs a baseline row", c.Kind)
 		}
 	case ClaimValue:
 	default:
-		return fmt.Errorf("unknown kind %q (want %s, %s, %s, %s or %s)", c.Kind,
-			ClaimBetter, ClaimAtLeast, ClaimClose, ClaimValue, ClaimUnavailable)
+		return fmt.Errorf("unknown kind %q (want %s, %s, %s, %s, %s or %s)", c.Kind,
+			ClaimBetter, ClaimAtLeast, ClaimClose, ClaimValue, ClaimLess, ClaimUnavailable)
+	}
+	if c.Kind == ClaimLess && !(c.Tol >= 0) {
+		return fmt.Errorf("kind %s needs tol >= 0, got %v", c.Kind, c.Tol)
 	}
 	if (needSweep && c.Sweep == "") || c.Row == "" || c.Metric == "" {
 		if !needSweep {
@@ -225,7 +236,11 @@ func checkClaims(s *Spec, runs []Run) error {
 		if !slices.Contains(rows, name) {
 			rows = append(rows, name)
 		}
-		for _, m := range ProtocolMetrics(runs[k].Spec.Protocol) {
+		ms := append(ProtocolMetrics(runs[k].Spec.Protocol), MetricParams)
+		if m := runs[k].Spec.Measure; m != nil && m.Inference != nil {
+			ms = append(ms, MetricMsPerUser, MetricCPUMsPerUser)
+		}
+		for _, m := range ms {
 			if !slices.Contains(metrics, m) {
 				metrics = append(metrics, m)
 			}
@@ -419,6 +434,9 @@ func judge(r *ClaimResult, s *Summary) {
 	case ClaimClose:
 		r.Evidence = fmt.Sprintf("%s (tolerance %.3g)", ev, c.Tol)
 		r.Verdict = verdict(math.Abs(d) <= c.Tol)
+	case ClaimLess:
+		r.Evidence = fmt.Sprintf("%s (margin %.3g)", ev, c.Tol)
+		r.Verdict = verdict(d < -c.Tol)
 	}
 }
 

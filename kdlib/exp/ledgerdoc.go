@@ -13,7 +13,8 @@ package exp
 // or those of one sweep), "claim <id> [<id> …]" (the named claims as a
 // list, verdict and evidence, for a page that discusses a few claims
 // without the whole table), "runs <sweep>" (each recorded run: seed, epochs,
-// code revision, machine load and wall time). GenerateDoc rewrites every
+// code revision, machine load and wall time), "inference <sweep>" (the
+// inference time and parameters of the sweep's models, InferenceTable). GenerateDoc rewrites every
 // block from the ledger; `kdsweep report --check` fails when a document
 // differs from what the ledger produces.
 
@@ -168,6 +169,25 @@ func generateBlock(kind string, args []string, l *Ledger, claims []ClaimResult) 
 			b.WriteString("\n")
 		}
 		return b.String(), nil
+	case "inference":
+		if len(pos) != 1 || len(opts) > 0 {
+			return "", fmt.Errorf("want one sweep")
+		}
+		sr, err := l.Sweep(pos[0])
+		if errors.Is(err, ErrNotRecorded) {
+			return notRecorded(pos[0]), nil
+		}
+		if err != nil {
+			return "", err
+		}
+		t, err := InferenceTable(sr)
+		if errors.Is(err, ErrNotRecorded) {
+			return fmt.Sprintf("_No record of %s holds its inference time yet (`kdsweep run --ledger results %s`)._\n", sr.Sweep, pos[0]), nil
+		}
+		if err != nil {
+			return "", err
+		}
+		return t.Markdown(), nil
 	case "runs":
 		if len(pos) != 1 {
 			return "", fmt.Errorf("want one sweep")
@@ -181,7 +201,7 @@ func generateBlock(kind string, args []string, l *Ledger, claims []ClaimResult) 
 		}
 		return RunsTable(sr).Markdown(), nil
 	}
-	return "", fmt.Errorf("unknown block kind %q (want table, claims, claim or runs)", kind)
+	return "", fmt.Errorf("unknown block kind %q (want table, claims, claim, runs or inference)", kind)
 }
 
 // ClaimLine is one claim as a Markdown list item: its text, source,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/kdrec/kdrec/kdlib/eval"
 	"github.com/kdrec/kdrec/kdlib/report"
@@ -105,25 +104,16 @@ func Quickstart(ctx context.Context, o QuickstartOptions) (*report.Table, error)
 		if err != nil {
 			return nil, err
 		}
-		lat, err := eval.Latency(ctx, sc, sampleUsers(s.NumUsers(), 200))
+		inf, err := measureInference(ctx, sc, s, DefaultInference)
 		if err != nil {
 			return nil, err
 		}
 		best := res.Best
 		tb.AddRow(run.Label, run.Spec.Student.Dim, res.Params, res.Epochs, best["HR@5"], best["NDCG@5"], best["HR@10"], best["NDCG@10"],
-			best["HR@20"], best["NDCG@20"], recall50, fmt.Sprintf("%.3f", float64(lat)/float64(time.Millisecond)),
+			best["HR@20"], best["NDCG@20"], recall50, fmt.Sprintf("%.3f", inf.MsPerUser),
 			fmt.Sprintf("%.2f", res.MeanEpochSeconds()))
 	}
-	tb.Notes = append(tb.Notes, "ms/user: time to score every item for one user on one goroutine; s/epoch: training time per epoch without evaluation.")
+	tb.Notes = append(tb.Notes, fmt.Sprintf("ms/user: time to score every item for one user and select the %d best it has not interacted with, on one goroutine (mean over %d users; the measurement the ledger's runs record, RunSpec.Measure); s/epoch: training time per epoch without evaluation.",
+		DefaultInference.K, DefaultInference.Users))
 	return tb, nil
-}
-
-// sampleUsers returns up to n users spread evenly over [0, numUsers).
-func sampleUsers(numUsers, n int) []int32 {
-	n = min(n, numUsers)
-	out := make([]int32, n)
-	for k := range out {
-		out[k] = int32(k * numUsers / n)
-	}
-	return out
 }

@@ -128,6 +128,7 @@ func init() {
 		}
 	}
 	RegisterCheck(checkKDRun)
+	RegisterCheck(checkMeasure)
 }
 
 // checkKDRun refuses, before anything trains, the runs the KD runners
@@ -433,6 +434,20 @@ func RunKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	var embed func() (*EmbeddingReport, error)
+	if m := spec.Measure; m != nil && m.Embedding != nil {
+		// Checked before training: a run asked for DE's map must have it.
+		a, method, err := selector(terms)
+		if err != nil {
+			return nil, err
+		}
+		te, okT := teacher.(model.Embedder)
+		se, okS := b.Model.(model.Embedder)
+		if !okT || !okS {
+			return nil, fmt.Errorf("measure.embedding: the teacher and the student need representations")
+		}
+		embed = func() (*EmbeddingReport, error) { return measureEmbedding(ctx, te, se, a, method, s, *m.Embedding) }
+	}
 	label := fmt.Sprintf("%s %s d=%d seed=%d", run.Label, spec.Student.Kind, spec.Student.Dim, spec.Seed)
 	res, err := fitModel(ctx, strings.TrimSpace(label), b, terms, s, spec.Student, spec.StudentKey(), env, &fitHooks{hooks: probes.hooks()})
 	if err != nil {
@@ -444,6 +459,9 @@ func RunKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) {
 		res.Extra["lists"] = listsSource
 	}
 	probes.record(res.Extra)
+	if err := measureRun(ctx, spec, res, b.Model, s, embed); err != nil {
+		return nil, err
+	}
 	return res, nil
 }
 

@@ -113,6 +113,11 @@ type RunSpec struct {
 	// Budget bounds the student's training (and the teachers', unless a
 	// teacher has its own).
 	Budget Budget `json:"budget"`
+	// Measure asks for measurements taken beside the run and recorded in
+	// its result's Extra: the trained model's inference time, a t-SNE
+	// map of DE's experts (measure.go). Nil (the runs of every spec
+	// written before it, whose hashes it leaves unchanged) takes none.
+	Measure *MeasureSpec `json:"measure,omitempty"`
 }
 
 // DatasetSpec names a data set of package datasets, a synthetic one, or
@@ -922,6 +927,7 @@ func (r *RunSpec) Normalize() {
 	for k := range r.Teachers {
 		normTeacher(&r.Teachers[k])
 	}
+	r.Measure.normalize()
 }
 
 const (
@@ -1058,7 +1064,7 @@ func (r *RunSpec) Validate() error {
 	if len(r.KD) > 0 && r.Teacher == nil && len(r.Teachers) == 0 {
 		return fmt.Errorf("kd %v needs a teacher (or teachers)", r.Methods())
 	}
-	return nil
+	return r.Measure.validate()
 }
 
 func (b Budget) validate(name string) error {

@@ -24,7 +24,7 @@ var builtinFiles embed.FS
 // §4.2–4.4 (the order `kdsweep list` shows); every file of specs/ is in it
 // (TestBuiltinFilesListed).
 var builtinOrder = []string{
-	"derrd-students", "derrd-table", "derrd-table-neumf", "derrd-curves", "derrd-size", "de-experts", "de-lambda",
+	"derrd-students", "derrd-table", "derrd-table-neumf", "derrd-curves", "derrd-size", "derrd-inference", "de-experts", "de-lambda", "de-tsne",
 	"rrd-params", "irrrd-table", "irrrd-curves", "phr-table", "td-table", "td-table-neumf", "td-table-lightgcn",
 	"td-curves", "td-student-size", "td-params", "hetcomp-table", "hetcomp-curves",
 }

@@ -49,7 +49,7 @@ func TestBuiltinFilesListed(t *testing.T) {
 // are never recorded, and the full budgets' ids did not change), then when
 // hetcomp-table's quick budget grew to ten epochs (one DKC step) with
 // two-epoch teachers.
-const builtinRunsDigest = "321cb848aa5573dd"
+const builtinRunsDigest = "d9a1834c8a3cdb7e"
 
 // TestBuiltinRunIDsPinned guards the run ids of the built-in specs.
 func TestBuiltinRunIDsPinned(t *testing.T) {

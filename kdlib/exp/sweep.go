@@ -331,7 +331,8 @@ func (r *Run) Check() error {
 
 // PlainRunner runs a student without distillation: the model of the run's
 // StudentKey, trained by its kind's Trainer or loaded from the cache (so a
-// "Teacher" row and the teacher of the KD rows are trained once).
+// "Teacher" row and the teacher of the KD rows are trained once), with the
+// measurements its spec asks for (RunSpec.Measure) taken on that model.
 func PlainRunner(ctx context.Context, run *Run, env *Env) (*RunResult, error) {
 	if len(run.Spec.KD) > 0 {
 		return nil, fmt.Errorf("plain runner: run has distillation terms %v", run.Spec.Methods())
@@ -347,6 +348,19 @@ func PlainRunner(ctx context.Context, run *Run, env *Env) (*RunResult, error) {
 	res.Cached = tm.Cached
 	if m, ok := tm.Model.(model.Recommender); ok {
 		res.Model = m
+	}
+	if run.Spec.Measure != nil {
+		sc, err := tm.Scorer()
+		if err != nil {
+			return nil, err
+		}
+		s, err := env.Split(run.Spec.Dataset, run.Spec.Split, run.Spec.Protocol)
+		if err != nil {
+			return nil, err
+		}
+		if err := measureRun(ctx, &run.Spec, &res, sc, s, nil); err != nil {
+			return nil, err
+		}
 	}
 	return &res, nil
 }

@@ -5,7 +5,9 @@ package nbkit
 // topology, HetComp's trajectories, curriculum and stage targets).
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/kdrec/kdrec/kdlib/exp"
 )
@@ -38,4 +40,50 @@ func (r *Recorded) Measured(name, key string) ([]exp.Entry, error) {
 	n, _ := r.Counts()
 	return nil, NotDrawn(name, fmt.Sprintf("the %d recorded runs of %s that it is drawn from were recorded before the runners kept %q in their records; "+
 		"running the sweep's runs again (into another ledger) or KDREC_RETRAIN=1 records it", n, r.Name, key))
+}
+
+// ShowInference shows the table of inference time and parameters of the
+// sweep's models (exp.InferenceTable: the DE-RRD paper's table of the
+// teacher and the students) and saves it as name; when the ledger holds
+// none of the runs, or only records without the measurement, it writes the
+// note of the table instead.
+func (r *Recorded) ShowInference(name string) error {
+	if err := r.Fill(); err != nil {
+		return err
+	}
+	tb, err := exp.InferenceTable(r.SweepResults)
+	if errors.Is(err, exp.ErrNotRecorded) {
+		_, err := r.Measured(name, exp.ExtraInference) // writes the note
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	tb.Title = strings.Replace(tb.Title, r.Sweep+":", r.title()+":", 1)
+	if miss := r.MissingRows(); len(miss) > 0 {
+		tb.Notes = append(tb.Notes, "Not recorded yet: "+strings.Join(miss, "; ")+". `"+r.StatusCommand()+"` lists them.")
+	}
+	tb.Notes = append(tb.Notes, r.TableNotes()...)
+	return ShowTable(tb, name)
+}
+
+// ShowEmbedding draws the t-SNE maps a run of the sweep recorded
+// (exp.ExtraEmbedding, the first recorded run that holds them) with
+// exp.EmbeddingScatter — the top experts of each side coloured — and saves
+// the figure as name; without such a record it writes the figure's note
+// instead (Measured).
+func (r *Recorded) ShowEmbedding(name string, top int, caption string) error {
+	entries, err := r.Measured(name, exp.ExtraEmbedding)
+	if err != nil || entries == nil {
+		return err // nil: the note says why
+	}
+	e, _, err := entries[0].Record.Result.Embedding()
+	if err != nil {
+		return err
+	}
+	sc, err := exp.EmbeddingScatter(e, top, caption)
+	if err != nil {
+		return err
+	}
+	return ShowFigure(sc, name, r.Notice())
 }

@@ -1,10 +1,68 @@
 package simd
 
+import (
+	"os"
+
+	"golang.org/x/sys/cpu"
+)
+
 //go:noescape
 func nt3x4AVX2(a *float32, lda int, b *float32, ldb, k int, c *float32, ldc, groups int, acc bool)
 
 //go:noescape
 func fmaPeakAVX2(n int)
+
+//go:noescape
+func nt4x12AVX512(a *float32, lda int, b *float32, ldb, k int, c *float32, ldc, groups int, acc bool)
+
+// useAVX512 selects DotNT's 4×12 AVX-512 blocks: AVX-512 F and VL with the
+// operating system's support for their registers (x/sys/cpu checks it), on
+// top of AVX2 and FMA. KDREC_NOAVX512 (any value but "" and "0") turns it
+// off, so that the AVX2 path can be timed and checked on the same machine.
+var useAVX512 = useFMA && cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL && !envSet("KDREC_NOAVX512")
+
+// SetAVX512 turns DotNT's AVX-512 blocks on or off (on only where the
+// machine has them) and returns whether they were on: for the tests that
+// check a computation gives the same numbers either way, and benchmarks.
+func SetAVX512(on bool) bool {
+	prev := useAVX512
+	useAVX512 = on && useFMA && cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL
+	return prev
+}
+
+// envSet reports whether the environment variable is set to something but
+// "" and "0".
+func envSet(name string) bool {
+	v := os.Getenv(name)
+	return v != "" && v != "0"
+}
+
+// dotNT512 is DotNT with the AVX-512 blocks on the first m−m%4 rows and
+// n−n%12 columns (in the same cache blocking as dotNTAVX2's) and the AVX2
+// path on the rest; every element is the same either way.
+func dotNT512(c []float32, ldc int, a []float32, lda, m int, b []float32, ldb, n, k int, acc bool) {
+	n12, m4 := n-n%12, m-m%4
+	nb := max(12, (dotNT512ColBytes/(4*k))/12*12) // columns per pass
+	mb := m4                                      // rows per block
+	if m >= n {
+		mb = max(4, (dotNTRowBytes/(4*k))/4*4)
+	}
+	for i0 := 0; i0 < m4; i0 += mb {
+		i1 := min(i0+mb, m4)
+		for j0 := 0; j0 < n12; j0 += nb {
+			g := (min(j0+nb, n12) - j0) / 12
+			for i := i0; i < i1; i += 4 {
+				nt4x12AVX512(&a[i*lda], lda, &b[j0*ldb], ldb, k, &c[i*ldc+j0], ldc, g, acc)
+			}
+		}
+	}
+	if n12 < n {
+		dotNTAVX2(c[n12:], ldc, a, lda, m4, b[n12*ldb:], ldb, n-n12, k, acc)
+	}
+	if m4 < m {
+		dotNTAVX2(c[m4*ldc:], ldc, a[m4*lda:], lda, m-m4, b, ldb, n, k, acc)
+	}
+}
 
 // DotNT's cache blocking: a pass of its row triples runs over at most
 // dotNTColBytes of b's rows, and when a is the larger operand its rows are
@@ -14,7 +72,24 @@ func fmaPeakAVX2(n int)
 const (
 	dotNTColBytes = 256 << 10
 	dotNTRowBytes = 384 << 10
+	// dotNT512ColBytes is the AVX-512 path's pass over b: its 4×12 blocks
+	// do twice the arithmetic per byte read, so a pass three times
+	// longer keeps each row of a in use long enough that reading it from
+	// memory does not bound them (PHR's products, whose operands are tens
+	// of megabytes: BenchmarkLatentBatch/PHR).
+	dotNT512ColBytes = 768 << 10
 )
+
+// PanelBytes is the size of the blocks of rows DotNT's callers should hand
+// it at a time (the tiles of a parallel product): what a core's
+// second-level cache holds beside the other operand's rows, more with the
+// AVX-512 blocks (see dotNT512ColBytes).
+func PanelBytes() int {
+	if useAVX512 {
+		return dotNT512ColBytes
+	}
+	return dotNTRowBytes
+}
 
 // DotNT sets (acc false) or increments (acc true) c[i·ldc+j] by the dot
 // product of row i of a (a[i·lda : i·lda+k]) with row j of b
@@ -24,7 +99,10 @@ const (
 // fused multiply-adds over k and Dot4's horizontal-sum tree (three rows of
 // a against four of b per block, twelve accumulators, each loaded vector
 // used three or four times, the results stored four at a time); otherwise
-// Dot4's portable loop. k = 0 clears c (acc false) or leaves it (acc true).
+// Dot4's portable loop. With AVX-512 the blocks are four rows of a against
+// twelve of b, each 16-lane register holding two of the 8-lane accumulators
+// (nt4x12AVX512): the same operations on every element, twice the work per
+// instruction. k = 0 clears c (acc false) or leaves it (acc true).
 func DotNT(c []float32, ldc int, a []float32, lda, m int, b []float32, ldb, n, k int, acc bool) {
 	dotNTCheck(c, ldc, a, lda, m, b, ldb, n, k)
 	if m == 0 || n == 0 {
@@ -42,6 +120,15 @@ func DotNT(c []float32, ldc int, a []float32, lda, m int, b []float32, ldb, n, k
 		dotNTGo(c, ldc, a, lda, m, b, ldb, n, k, acc)
 		return
 	}
+	if useAVX512 && m >= 4 && n >= 12 {
+		dotNT512(c, ldc, a, lda, m, b, ldb, n, k, acc)
+		return
+	}
+	dotNTAVX2(c, ldc, a, lda, m, b, ldb, n, k, acc)
+}
+
+// dotNTAVX2 is DotNT's AVX2 path (k a positive multiple of 8, m, n > 0).
+func dotNTAVX2(c []float32, ldc int, a []float32, lda, m int, b []float32, ldb, n, k int, acc bool) {
 	n4, m3 := n&^3, m-m%3
 	nb := max(4, (dotNTColBytes/(4*k))&^3) // columns per pass
 	mb := m3                               // rows per block

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/kdrec/kdrec/kdlib/internal/benchutil"
 	"github.com/kdrec/kdrec/kdlib/internal/simd"
 )
 
@@ -24,7 +25,9 @@ func BenchmarkFMAPeak(b *testing.B) {
 // BenchmarkDotNT times DotNT on one core for the shapes of DE's stacked
 // expert bank at τ = 1 on CiteULike-t (an item side of n = 1977 rows,
 // M·ph = 30·112 hidden units, d_s = 20 padded to 24, d_t = 200): the six
-// products of a batch, named by their role.
+// products of a batch, named by their role; and for PHR's three products.
+// KDREC_NOAVX512=1 times the AVX2 path on a machine with AVX-512. The CPU
+// time (cpu-ms/op) is the figure to compare on a loaded machine.
 func BenchmarkDotNT(b *testing.B) {
 	const n, np, H, p0, dt = 1977, 1984, 3360, 24, 200
 	for _, c := range []struct {
@@ -37,6 +40,11 @@ func BenchmarkDotNT(b *testing.B) {
 		{"dW2=dĥᵀ·SZ", dt, H, np},
 		{"dW1=dZᵀ·X", H, 20, np},
 		{"dX=dZ·W1", n, 20, H},
+		// PHR's reference network (H = 4,200, D = d_t·d_s = 4,000) on a
+		// tenth of a CiteULike batch's 2,700 rows: its three products.
+		{"PHR-Y=Z·W2ᵀ", 272, 4000, 4200},
+		{"PHR-dZ=G·W2", 272, 4200, 4000},
+		{"PHR-dW2=Gᵀ·Z", 400, 4200, 2704},
 	} {
 		b.Run(fmt.Sprintf("%s-%dx%dx%d", c.name, c.m, c.nn, c.k), func(b *testing.B) {
 			a, bb, out := make([]float32, c.m*c.k), make([]float32, c.nn*c.k), make([]float32, c.m*c.nn)
@@ -47,9 +55,11 @@ func BenchmarkDotNT(b *testing.B) {
 				bb[k] = float32(k%5) - 2
 			}
 			b.ResetTimer()
+			done := benchutil.CPU(b)
 			for it := 0; it < b.N; it++ {
 				simd.DotNT(out, c.nn, a, c.k, c.m, bb, c.k, c.nn, c.k, false)
 			}
+			done()
 			b.ReportMetric(2*float64(c.m)*float64(c.nn)*float64(c.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOPS")
 		})
 	}

@@ -21,3 +21,10 @@ func DotNT(c []float32, ldc int, a []float32, lda, m int, b []float32, ldb, n, k
 
 // FMAPeak returns false: there is no vector kernel on this platform.
 func FMAPeak(n int) bool { return false }
+
+// PanelBytes is the size of the blocks of rows DotNT's callers should hand
+// it at a time (the tiles of a parallel product).
+func PanelBytes() int { return 384 << 10 }
+
+// SetAVX512 returns false: there are no AVX-512 blocks on this platform.
+func SetAVX512(on bool) bool { return false }
