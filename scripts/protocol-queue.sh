@@ -24,7 +24,10 @@ mkdir -p "$out"
 go build -o "$out/kdsweep" ./cmd/kdsweep
 # In order of what the claims need first. A spec that grew (variants
 # appended, e.g. CD and DCD to derrd-protocol) runs only its new rows.
-for spec in results/specs/derrd-protocol.json results/specs/td-protocol.json; do
+# derrd-inference (15 short runs: the inference-time table) and de-tsne (one
+# DE run: the t-SNE figure) are built-in specs; they come first because they
+# are cheap and each completes a table or figure.
+for spec in derrd-inference de-tsne results/specs/derrd-protocol.json results/specs/td-protocol.json; do
   name=$(basename "$spec" .json)
   echo "== $(date -u +%FT%TZ) $name"
   "$out/kdsweep" run --ledger results --keep-models -q --out "$out/$name" "$spec"
