@@ -198,6 +198,15 @@ func (m *MeasureSpec) validate() error {
 		if !(e.Perplexity >= 1) || math.IsInf(e.Perplexity, 0) || e.Iterations < 1 || e.Iterations > 100000 {
 			return fmt.Errorf("measure.embedding: need perplexity >= 1 and 1 <= iterations <= 100000, got %v, %d", e.Perplexity, e.Iterations)
 		}
+		// t-SNE needs fewer neighbours than points on each side mapped.
+		for _, side := range []struct {
+			name string
+			n    int
+		}{{"users", e.Users}, {"items", e.Items}} {
+			if side.n > 0 && !(e.Perplexity < float64(side.n)) {
+				return fmt.Errorf("measure.embedding: perplexity %v needs more than %v %s (t-SNE's perplexity is below the number of points), got %d", e.Perplexity, e.Perplexity, side.name, side.n)
+			}
+		}
 	}
 	return nil
 }
@@ -308,6 +317,21 @@ func measureEmbedding(ctx context.Context, teacher model.Embedder, student model
 		rep.Sides = append(rep.Sides, es)
 	}
 	return rep, nil
+}
+
+// checkEmbeddingSample reports, before the run trains, a sample of s that
+// t-SNE cannot map with o's perplexity: a side whose data have fewer
+// entities than the spec asks for (all users, or the items with training
+// interactions) may hold one point, or no more points than the perplexity.
+func checkEmbeddingSample(s *data.Split, o EmbeddingSpec) error {
+	users, items := embeddingSample(s, o)
+	for k, ids := range [][]int32{users, items} {
+		if n := len(ids); n > 0 && (n < 2 || !(o.Perplexity < float64(n))) {
+			return fmt.Errorf("measure.embedding: the data have %d %s to map, t-SNE needs at least 2 and more than the perplexity %v",
+				n, [2]string{"users", "items (with training interactions)"}[k], o.Perplexity)
+		}
+	}
+	return nil
 }
 
 // embeddingSample draws the embedding's users (among all) and items (among

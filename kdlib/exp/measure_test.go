@@ -10,6 +10,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/kdrec/kdrec/kdlib/train"
 )
 
 // measureRunSpec is a small DE run on generated data.
@@ -147,6 +149,7 @@ func TestMeasureRefusesWhatNoRunnerTakes(t *testing.T) {
 		"nothing asked":      {measureRunSpec(&MeasureSpec{}), "asks for nothing"},
 		"k 0 after defaults": {measureRunSpec(&MeasureSpec{Inference: &InferenceSpec{K: -1}}), "measure.inference"},
 		"too many points":    {measureRunSpec(&MeasureSpec{Embedding: &EmbeddingSpec{Users: 100000}}), "measure.embedding"},
+		"perplexity ≥ users": {measureRunSpec(&MeasureSpec{Embedding: &EmbeddingSpec{Users: 10, Perplexity: 30}}), "perplexity 30 needs more than 30 users"},
 		"ensemble": {func() RunSpec {
 			s := measureRunSpec(&MeasureSpec{Inference: &InferenceSpec{}})
 			s.KD = []KDTerm{{Method: "hetcomp", Lambda: 1}}
@@ -159,6 +162,27 @@ func TestMeasureRefusesWhatNoRunnerTakes(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: got %v, want an error containing %q", name, err, c.want)
 		}
+	}
+}
+
+// TestMeasureEmbeddingCheckedBeforeTraining checks that a map t-SNE
+// cannot draw on the run's data (a perplexity of 70 for the 60 users the
+// data have, though the spec asks for the default 500) fails before the
+// student trains, not after.
+func TestMeasureEmbeddingCheckedBeforeTraining(t *testing.T) {
+	started := 0
+	env, _ := NewEnv("", nil)
+	env.Hooks = []train.Hook{{OnStart: func(train.StartEvent) { started++ }}}
+	run, err := NewRun(measureRunSpec(&MeasureSpec{Embedding: &EmbeddingSpec{Perplexity: 70, Iterations: 10}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Execute(context.Background(), run, env)
+	if err == nil || !strings.Contains(err.Error(), "60 users to map") {
+		t.Fatalf("got %v, want the sample's size refused", err)
+	}
+	if started != 1 {
+		t.Errorf("%d models began training, want only the teacher", started)
 	}
 }
 

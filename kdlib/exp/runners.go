@@ -446,6 +446,9 @@ func RunKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) {
 		if !okT || !okS {
 			return nil, fmt.Errorf("measure.embedding: the teacher and the student need representations")
 		}
+		if err := checkEmbeddingSample(s, *m.Embedding); err != nil {
+			return nil, err
+		}
 		embed = func() (*EmbeddingReport, error) { return measureEmbedding(ctx, te, se, a, method, s, *m.Embedding) }
 	}
 	label := fmt.Sprintf("%s %s d=%d seed=%d", run.Label, spec.Student.Kind, spec.Student.Dim, spec.Seed)
