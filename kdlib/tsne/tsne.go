@@ -18,7 +18,9 @@
 //   - Cost and gradient. C = KL(P‖Q) = Σ p_ij log(p_ij/q_ij), with
 //     ∂C/∂y_i = 4 Σ_j (p_ij − q_ij) w_ij (y_i − y_j) (Gradient; checked
 //     against finite differences in the tests).
-//   - Optimisation. Gradient descent from y_i ~ N(0, 10⁻⁴ I), with
+//   - Optimisation. Gradient descent from y_i ~ N(0, 10⁻⁸ I) (standard
+//     deviation 10⁻⁴, as scikit-learn draws it; the paper writes
+//     N(0, 10⁻⁴ I), a variance of 10⁻⁴), with
 //     momentum (0.5 for the first 250 iterations, 0.8 after), the adaptive
 //     per-coordinate gains of Jacobs (1988) that the reference uses (+0.2
 //     when the gradient's sign differs from the last update's, ×0.8 when
