@@ -203,8 +203,8 @@ func (m *MeasureSpec) validate() error {
 			name string
 			n    int
 		}{{"users", e.Users}, {"items", e.Items}} {
-			if side.n > 0 && !(e.Perplexity < float64(side.n)) {
-				return fmt.Errorf("measure.embedding: perplexity %v needs more than %v %s (t-SNE's perplexity is below the number of points), got %d", e.Perplexity, e.Perplexity, side.name, side.n)
+			if side.n > 0 && !(e.Perplexity < float64(side.n-1)) {
+				return fmt.Errorf("measure.embedding: perplexity %v needs more than %v %s (t-SNE's perplexity is below the number of a point's neighbours), got %d", e.Perplexity, e.Perplexity+1, side.name, side.n)
 			}
 		}
 	}
@@ -326,8 +326,8 @@ func measureEmbedding(ctx context.Context, teacher model.Embedder, student model
 func checkEmbeddingSample(s *data.Split, o EmbeddingSpec) error {
 	users, items := embeddingSample(s, o)
 	for k, ids := range [][]int32{users, items} {
-		if n := len(ids); n > 0 && (n < 2 || !(o.Perplexity < float64(n))) {
-			return fmt.Errorf("measure.embedding: the data have %d %s to map, t-SNE needs at least 2 and more than the perplexity %v",
+		if n := len(ids); n > 0 && (n < 2 || !(o.Perplexity < float64(n-1))) {
+			return fmt.Errorf("measure.embedding: the data have %d %s to map, t-SNE needs at least 2 and more than the perplexity %v plus one",
 				n, [2]string{"users", "items (with training interactions)"}[k], o.Perplexity)
 		}
 	}

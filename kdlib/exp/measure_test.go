@@ -149,7 +149,7 @@ func TestMeasureRefusesWhatNoRunnerTakes(t *testing.T) {
 		"nothing asked":      {measureRunSpec(&MeasureSpec{}), "asks for nothing"},
 		"k 0 after defaults": {measureRunSpec(&MeasureSpec{Inference: &InferenceSpec{K: -1}}), "measure.inference"},
 		"too many points":    {measureRunSpec(&MeasureSpec{Embedding: &EmbeddingSpec{Users: 100000}}), "measure.embedding"},
-		"perplexity ≥ users": {measureRunSpec(&MeasureSpec{Embedding: &EmbeddingSpec{Users: 10, Perplexity: 30}}), "perplexity 30 needs more than 30 users"},
+		"perplexity ≥ users": {measureRunSpec(&MeasureSpec{Embedding: &EmbeddingSpec{Users: 10, Perplexity: 30}}), "perplexity 30 needs more than 31 users"},
 		"ensemble": {func() RunSpec {
 			s := measureRunSpec(&MeasureSpec{Inference: &InferenceSpec{}})
 			s.KD = []KDTerm{{Method: "hetcomp", Lambda: 1}}

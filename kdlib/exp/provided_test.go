@@ -391,3 +391,27 @@ func TestEnvFreshAndHooks(t *testing.T) {
 		t.Error("a plain Env trained the same key twice")
 	}
 }
+
+// TestProvidedTeacherIgnoresHyperParameters: a provided teacher is named by
+// its content, so the hyper-parameters written beside it do not change the
+// run's ID (one computation, one ID).
+func TestProvidedTeacherIgnoresHyperParameters(t *testing.T) {
+	spec := tinyRunSpec()
+	spec.Teacher = &TeacherSpec{ModelSpec: ModelSpec{Kind: "bpr", Provided: "0123456789abcdef"}}
+	spec.KD = []KDTerm{kd("rrd", 0, "n", 40, "k", 5, "l", 5)}
+	plain := mustRun(t, spec)
+	spec.Teacher = &TeacherSpec{ModelSpec: ModelSpec{Kind: "bpr", Provided: "0123456789abcdef", Dim: 64, LR: 0.01, BatchSize: 7}}
+	decorated := mustRun(t, spec)
+	if plain.Hash != decorated.Hash {
+		t.Errorf("the hyper-parameters beside a provided teacher changed the run's ID: %s vs %s", plain.Hash, decorated.Hash)
+	}
+}
+
+// TestUnfinishedWithoutResult: an Unfinished a caller builds without a
+// result prints its cause instead of panicking.
+func TestUnfinishedWithoutResult(t *testing.T) {
+	u := &Unfinished{Err: context.Canceled}
+	if got := u.Error(); !strings.Contains(got, "canceled") {
+		t.Errorf("Error() = %q", got)
+	}
+}

@@ -337,6 +337,9 @@ type Unfinished struct {
 
 // Error says after how many epochs the run stopped and why.
 func (u *Unfinished) Error() string {
+	if u.Result == nil {
+		return fmt.Sprintf("stopped: %v", u.Err)
+	}
 	return fmt.Sprintf("stopped after %d epochs: %v", u.Result.Epochs, u.Err)
 }
 

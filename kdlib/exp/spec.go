@@ -907,7 +907,11 @@ func (r *RunSpec) Normalize() {
 	normTeacher := func(t *TeacherSpec) {
 		normModel(&t.ModelSpec)
 		if t.Provided != "" {
-			// Trained elsewhere: neither seed nor budget applies.
+			// Trained elsewhere: neither seed nor budget applies, and the
+			// model's content (Provided) stands for its hyper-parameters,
+			// so they are cleared: one provided model has one run ID
+			// whatever else the caller wrote beside it.
+			t.ModelSpec = ModelSpec{Kind: t.Kind, Provided: t.Provided}
 			t.Seed, t.Budget = nil, nil
 			return
 		}

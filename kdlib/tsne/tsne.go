@@ -96,8 +96,8 @@ func (o Options) validate(n int) error {
 	switch {
 	case n < 2 || n > MaxPoints:
 		return fmt.Errorf("tsne: need 2 to %d points, got %d", MaxPoints, n)
-	case !(o.Perplexity >= 1) || !(o.Perplexity < float64(n)):
-		return fmt.Errorf("tsne: perplexity %v: want 1 <= perplexity < n = %d", o.Perplexity, n)
+	case !(o.Perplexity >= 1) || !(o.Perplexity < float64(n-1)):
+		return fmt.Errorf("tsne: perplexity %v: want 1 <= perplexity < n-1 = %d (a point has n-1 neighbours)", o.Perplexity, n-1)
 	case o.Iterations < 0 || o.ExaggerationIters < 0 || o.MomentumIters < 0:
 		return fmt.Errorf("tsne: iteration counts must be >= 0, got %d, %d, %d", o.Iterations, o.ExaggerationIters, o.MomentumIters)
 	case !(o.Exaggeration >= 1) || math.IsInf(o.Exaggeration, 0):
@@ -186,8 +186,8 @@ func Affinities(x []float64, n, d int, perplexity float64) ([]float64, error) {
 	if n < 2 || d < 1 || len(x) != n*d {
 		return nil, fmt.Errorf("tsne: %d values for %d points of dimension %d", len(x), n, d)
 	}
-	if !(perplexity >= 1) || !(perplexity < float64(n)) {
-		return nil, fmt.Errorf("tsne: perplexity %v: want 1 <= perplexity < n = %d", perplexity, n)
+	if !(perplexity >= 1) || !(perplexity < float64(n-1)) {
+		return nil, fmt.Errorf("tsne: perplexity %v: want 1 <= perplexity < n-1 = %d (a point has n-1 neighbours)", perplexity, n-1)
 	}
 	for _, v := range x {
 		if math.IsNaN(v) || math.IsInf(v, 0) {

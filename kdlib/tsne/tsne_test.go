@@ -182,11 +182,15 @@ func TestEmbedIsDeterministic(t *testing.T) {
 func TestEmbedRefusesBadInput(t *testing.T) {
 	x := points(20, 3, 1)
 	for name, o := range map[string]Options{
-		"perplexity ≥ n":  func() Options { o := Default(); o.Perplexity = 20; return o }(),
-		"perplexity < 1":  func() Options { o := Default(); o.Perplexity = 0.5; return o }(),
-		"momentum 1":      func() Options { o := Default(); o.FinalMomentum = 1; return o }(),
-		"exaggeration <1": func() Options { o := Default(); o.Exaggeration = 0.5; return o }(),
-		"min gain 0":      func() Options { o := Default(); o.MinGain = 0; return o }(),
+		"perplexity ≥ n": func() Options { o := Default(); o.Perplexity = 20; return o }(),
+		// 19.5 < n but above the n-1 = 19 neighbours a point has: no
+		// kernel width reaches it, and calibration would silently end
+		// at the uniform distribution.
+		"perplexity ≥ n-1": func() Options { o := Default(); o.Perplexity = 19.5; return o }(),
+		"perplexity < 1":   func() Options { o := Default(); o.Perplexity = 0.5; return o }(),
+		"momentum 1":       func() Options { o := Default(); o.FinalMomentum = 1; return o }(),
+		"exaggeration <1":  func() Options { o := Default(); o.Exaggeration = 0.5; return o }(),
+		"min gain 0":       func() Options { o := Default(); o.MinGain = 0; return o }(),
 	} {
 		if _, _, err := Embed(x, 20, 3, o); err == nil {
 			t.Errorf("%s accepted", name)
@@ -196,6 +200,9 @@ func TestEmbedRefusesBadInput(t *testing.T) {
 	o.Perplexity = 5
 	if _, _, err := Embed(x[:59], 20, 3, o); err == nil {
 		t.Error("a short input accepted")
+	}
+	if _, err := Affinities(x, 20, 3, 19.5); err == nil {
+		t.Error("Affinities accepted a perplexity above the n-1 neighbours")
 	}
 	x[7] = math.NaN()
 	if _, _, err := Embed(x, 20, 3, o); err == nil {
