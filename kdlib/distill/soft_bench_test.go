@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/kdrec/kdrec/kdlib/data"
+	"github.com/kdrec/kdrec/kdlib/internal/simd"
 	"github.com/kdrec/kdrec/kdlib/model"
 	"github.com/kdrec/kdrec/kdlib/nn"
 	"github.com/kdrec/kdrec/kdlib/train"
@@ -104,7 +106,23 @@ func softPhase(b *testing.B, mk func(model.Embedder, *model.BPR) (latTerm, error
 		b.StopTimer()
 		softReport(b, mix, cpu0)
 	})
-	b.Run("batch", func(b *testing.B) {
+	for _, kern := range []string{"", "-avx2"} {
+		softBatch(b, "batch"+kern, s, st, term, maxEpochs, kern == "-avx2")
+	}
+}
+
+// softBatch runs the batch part of softPhase, with the 256-bit product
+// kernel when avx2 is set (the 512-bit one otherwise, where the machine has
+// it; the values are the same, bit for bit).
+func softBatch(b *testing.B, name string, s *data.Split, st *model.BPR, term latTerm, maxEpochs int, avx2 bool) {
+	mix := term.mixture()
+	b.Run(name, func(b *testing.B) {
+		if avx2 {
+			if !simd.HasAVX512() {
+				b.Skip("no AVX-512: the default batch is the 256-bit one")
+			}
+			defer simd.SetAVX512(simd.SetAVX512(false))
+		}
 		// 1024 training pairs with one uniform negative each, as in an
 		// epoch's batch.
 		var users, pos, neg []int32

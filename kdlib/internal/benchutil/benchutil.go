@@ -28,3 +28,8 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// CPUSeconds returns the user+system CPU time the process has used so far,
+// in seconds: for benchmarks that turn a count of work into a rate per CPU
+// second.
+func CPUSeconds() float64 { return cpuTime().Seconds() }

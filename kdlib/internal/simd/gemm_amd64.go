@@ -1,5 +1,33 @@
 package simd
 
+import "golang.org/x/sys/cpu"
+
+// useAVX512 says whether DotNT's main blocks run on the 512-bit kernel
+// (AVX-512 F, DQ and VL with AVX2+FMA); SetAVX512 switches it.
+var useAVX512 = useFMA && cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ && cpu.X86.HasAVX512VL
+
+// HasAVX512 reports whether the machine has the 512-bit kernel's
+// instructions.
+func HasAVX512() bool {
+	return useFMA && cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ && cpu.X86.HasAVX512VL
+}
+
+// SetAVX512 turns DotNT's 512-bit kernel on or off (it stays off on a
+// machine without it) and returns the previous setting. The results do not
+// change — both kernels give every element bit for bit as Dot4 does — so
+// it exists for the benchmarks that compare them in the same process.
+func SetAVX512(on bool) (was bool) {
+	was = useAVX512
+	useAVX512 = on && HasAVX512()
+	return was
+}
+
+//go:noescape
+func nt6x8AVX512(a *float32, lda int, b *float32, ldb, k int, c *float32, ldc, groups int, acc bool)
+
+//go:noescape
+func fmaPeakAVX512(n int)
+
 //go:noescape
 func nt3x4AVX2(a *float32, lda int, b *float32, ldb, k int, c *float32, ldc, groups int, acc bool)
 
@@ -42,6 +70,45 @@ func DotNT(c []float32, ldc int, a []float32, lda, m int, b []float32, ldb, n, k
 		dotNTGo(c, ldc, a, lda, m, b, ldb, n, k, acc)
 		return
 	}
+	if useAVX512 && m >= 6 && n >= 8 {
+		m6 := m - m%6
+		dotNT512(c, ldc, a, lda, m6, b, ldb, n, k, acc)
+		if m6 < m {
+			dotNT256(c[m6*ldc:], ldc, a[m6*lda:], lda, m-m6, b, ldb, n, k, acc)
+		}
+		return
+	}
+	dotNT256(c, ldc, a, lda, m, b, ldb, n, k, acc)
+}
+
+// dotNT512 is DotNT's 512-bit path for m a positive multiple of 6, n ≥ 8
+// and k a positive multiple of 8, with dotNT256's cache blocking: each
+// block of a's rows is taken against the first n&^7 columns in passes of 6
+// rows × 8 columns, then against the last n%8 columns by dotNT256 while the
+// block is still in cache.
+func dotNT512(c []float32, ldc int, a []float32, lda, m int, b []float32, ldb, n, k int, acc bool) {
+	n8 := n &^ 7
+	nb := max(8, (dotNTColBytes/(4*k))&^7) // columns per pass
+	mb := m                                // rows per block
+	if m >= n {
+		mb = max(6, (dotNTRowBytes/(4*k))/6*6)
+	}
+	for i0 := 0; i0 < m; i0 += mb {
+		i1 := min(i0+mb, m)
+		for j0 := 0; j0 < n8; j0 += nb {
+			g := (min(j0+nb, n8) - j0) / 8
+			for i := i0; i < i1; i += 6 {
+				nt6x8AVX512(&a[i*lda], lda, &b[j0*ldb], ldb, k, &c[i*ldc+j0], ldc, g, acc)
+			}
+		}
+		if n8 < n {
+			dotNT256(c[i0*ldc+n8:], ldc, a[i0*lda:], lda, i1-i0, b[n8*ldb:], ldb, n-n8, k, acc)
+		}
+	}
+}
+
+// dotNT256 is DotNT's 256-bit path (AVX2+FMA, k a positive multiple of 8).
+func dotNT256(c []float32, ldc int, a []float32, lda, m int, b []float32, ldb, n, k int, acc bool) {
 	n4, m3 := n&^3, m-m%3
 	nb := max(4, (dotNTColBytes/(4*k))&^3) // columns per pass
 	mb := m3                               // rows per block
@@ -126,5 +193,16 @@ func FMAPeak(n int) bool {
 		return false
 	}
 	fmaPeakAVX2(n)
+	return true
+}
+
+// FMAPeak512 runs n iterations of twelve independent 16-lane float32 fused
+// multiply-adds (384 flops each) on registers only, or returns false
+// without AVX-512: the peak of the 512-bit kernel.
+func FMAPeak512(n int) bool {
+	if !HasAVX512() {
+		return false
+	}
+	fmaPeakAVX512(n)
 	return true
 }

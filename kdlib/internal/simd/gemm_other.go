@@ -21,3 +21,13 @@ func DotNT(c []float32, ldc int, a []float32, lda, m int, b []float32, ldb, n, k
 
 // FMAPeak returns false: there is no vector kernel on this platform.
 func FMAPeak(n int) bool { return false }
+
+// FMAPeak512 returns false: there is no vector kernel on this platform.
+func FMAPeak512(n int) bool { return false }
+
+// HasAVX512 returns false: there is no vector kernel on this platform.
+func HasAVX512() bool { return false }
+
+// SetAVX512 does nothing and returns false: there is no vector kernel on
+// this platform.
+func SetAVX512(on bool) (was bool) { return false }

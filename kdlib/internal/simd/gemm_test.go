@@ -95,3 +95,65 @@ func TestDotNTPacked(t *testing.T) {
 		}
 	}
 }
+
+// TestDotNT512 checks the 512-bit kernel against the 256-bit one bit for
+// bit (both must equal Dot4 element by element) on the shapes of DE's
+// stacked bank and on every remainder of its 6×8 blocking, with strides
+// longer than the rows, both accumulation modes and the cache blocking of
+// tall and wide products; nothing outside the m×n block may change.
+func TestDotNT512(t *testing.T) {
+	if !simd.HasAVX512() {
+		t.Skip("no AVX-512")
+	}
+	defer simd.SetAVX512(simd.SetAVX512(true))
+	type shape struct{ m, n, k, pad int }
+	var shapes []shape
+	for _, m := range []int{6, 7, 11, 12, 13, 24} {
+		for _, n := range []int{8, 9, 15, 16, 20, 31} {
+			for _, k := range []int{8, 24, 200} {
+				shapes = append(shapes, shape{m, n, k, 3})
+			}
+		}
+	}
+	shapes = append(shapes, shape{24, 200, 3360, 0}, shape{24, 3360, 200, 0}, shape{200, 40, 1984, 0},
+		shape{13, 1100, 64, 0}, shape{3103, 9, 64, 5}, shape{30, 20, 3360, 8})
+	for _, sh := range shapes {
+		m, n, k := sh.m, sh.n, sh.k
+		lda, ldb, ldc := k+sh.pad, k+2*sh.pad, n+sh.pad
+		rng := nn.NewRand(uint64(m*1000003+n*1009+k), 6)
+		a, b := make([]float32, m*lda), make([]float32, n*ldb)
+		for x := range a {
+			a[x] = float32(rng.NormFloat64())
+		}
+		for x := range b {
+			b[x] = float32(rng.NormFloat64())
+		}
+		for _, acc := range []bool{false, true} {
+			init := make([]float32, m*ldc)
+			for x := range init {
+				init[x] = float32(rng.NormFloat64())
+			}
+			got, want := append([]float32(nil), init...), append([]float32(nil), init...)
+			simd.SetAVX512(true)
+			simd.DotNT(got, ldc, a, lda, m, b, ldb, n, k, acc)
+			simd.SetAVX512(false)
+			simd.DotNT(want, ldc, a, lda, m, b, ldb, n, k, acc)
+			for x := range got {
+				if math.Float32bits(got[x]) != math.Float32bits(want[x]) {
+					t.Fatalf("%+v acc=%v: c[%d,%d] = %v, the 256-bit kernel gives %v", sh, acc, x/ldc, x%ldc, got[x], want[x])
+				}
+			}
+			// Spot checks against Dot4 itself.
+			for _, ij := range [][2]int{{0, 0}, {m - 1, n - 1}, {m / 2, n / 3}} {
+				i, j := ij[0], ij[1]
+				w := dotNTWant(a, lda, i, b, ldb, j, k)
+				if acc {
+					w += init[i*ldc+j]
+				}
+				if math.Float32bits(got[i*ldc+j]) != math.Float32bits(w) {
+					t.Fatalf("%+v acc=%v: c[%d,%d] = %v, Dot4 gives %v", sh, acc, i, j, got[i*ldc+j], w)
+				}
+			}
+		}
+	}
+}
