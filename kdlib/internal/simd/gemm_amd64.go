@@ -6,6 +6,10 @@ import "golang.org/x/sys/cpu"
 // (AVX-512 F, DQ and VL with AVX2+FMA); SetAVX512 switches it.
 var useAVX512 = useFMA && cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ && cpu.X86.HasAVX512VL
 
+// HasFMA reports whether DotNT and the dense kernels use AVX2 with fused
+// multiply-adds (their rounding differs from the portable loops').
+func HasFMA() bool { return useFMA }
+
 // HasAVX512 reports whether the machine has the 512-bit kernel's
 // instructions.
 func HasAVX512() bool {

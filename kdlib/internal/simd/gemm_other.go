@@ -31,3 +31,6 @@ func HasAVX512() bool { return false }
 // SetAVX512 does nothing and returns false: there is no vector kernel on
 // this platform.
 func SetAVX512(on bool) (was bool) { return false }
+
+// HasFMA returns false: there is no vector kernel on this platform.
+func HasFMA() bool { return false }
