@@ -1,10 +1,20 @@
 package simd
 
-import "golang.org/x/sys/cpu"
+import (
+	"os"
+
+	"golang.org/x/sys/cpu"
+)
+
+// EnvAVX512 names the environment variable that turns the 512-bit kernel
+// off ("off"), for processors that lower their clock for 512-bit work (the
+// values are the same either way).
+const EnvAVX512 = "KDREC_AVX512"
 
 // useAVX512 says whether DotNT's main blocks run on the 512-bit kernel
-// (AVX-512 F, DQ and VL with AVX2+FMA); SetAVX512 switches it.
-var useAVX512 = useFMA && cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ && cpu.X86.HasAVX512VL
+// (AVX-512 F, DQ and VL with AVX2+FMA, unless $KDREC_AVX512 is "off");
+// SetAVX512 switches it.
+var useAVX512 = HasAVX512() && os.Getenv(EnvAVX512) != "off"
 
 // HasFMA reports whether DotNT and the dense kernels use AVX2 with fused
 // multiply-adds (their rounding differs from the portable loops').

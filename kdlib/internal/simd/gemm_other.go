@@ -34,3 +34,7 @@ func SetAVX512(on bool) (was bool) { return false }
 
 // HasFMA returns false: there is no vector kernel on this platform.
 func HasFMA() bool { return false }
+
+// EnvAVX512 names the environment variable that turns the 512-bit kernel
+// off on amd64; it has no effect here.
+const EnvAVX512 = "KDREC_AVX512"
