@@ -18,13 +18,16 @@ import (
 // nothing yet). Sizes are CiteULike-t's: 5,219 users, 25,181 items, 115,142
 // training pairs (113 batches of 1024 triples), a random BPR teacher with
 // d_t = 200 (the cost does not depend on its values at τ = 1) and a BPR
-// student with d_s = 20. Each benchmark has two parts:
+// student with d_s = 20. Each benchmark has three parts:
 //
 //   - epoch: one training epoch (train.Fit: the student's BPR loss, the
 //     term, Adam over the student and the term's networks), the time a
 //     user waits;
 //   - batch: the term alone on one batch of 1024 triples, the unit for
-//     instruction counts (callgrind is too slow for a whole epoch).
+//     instruction counts (callgrind is too slow for a whole epoch);
+//   - batch-avx2: the same batch with simd.DotNT's 256-bit kernel (skipped
+//     without AVX-512, where batch is already that): the A/B of the
+//     512-bit kernel in one process, under the same load.
 //
 // Both report the floating-point work of the mapping networks — per
 // (entity, network) pair 3·(d_s·h + h·d_t) multiply-adds (the forward
