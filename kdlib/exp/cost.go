@@ -9,7 +9,7 @@ import (
 
 // CostTable is the cost of every recorded run of a sweep, one row per run:
 // its row label, its data set (with the users × items of a registered or
-// generated one), the mean training time per epoch, the setup before the
+// generated one, and the users kept by a reduced budget), the mean training time per epoch, the setup before the
 // first epoch (RunResult.SetupSeconds: teacher, split, lists, terms), the
 // evaluation time (the wall time less setup and training), the process's
 // peak resident memory during the run (Machine.PeakRSSMB), and the load of
@@ -49,6 +49,9 @@ func CostTable(sr *SweepResults) *report.Table {
 			}
 		}
 		name, size := datasetSize(e.Run.Spec.Dataset)
+		if u := e.Run.Spec.Split.Users; u > 0 {
+			size = fmt.Sprintf("first %d users of %s", u, size)
+		}
 		t.Rows = append(t.Rows, []string{e.Run.Label, name, size, spe, setup, evals, rss, load, rec.ID})
 	}
 	if missing > 0 {

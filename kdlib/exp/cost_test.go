@@ -106,6 +106,12 @@ func TestExecuteRecordsCost(t *testing.T) {
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("cost row %q, want %q", got, want)
 	}
+	// A reduced budget's run says how many users it kept.
+	sliced := *run
+	sliced.Spec.Split.Users = 40
+	if got := CostTable(&SweepResults{Entries: []Entry{{Run: sliced, Record: &fixed}}}).Rows[0][2]; got != "first 40 users of 60 × 80" {
+		t.Errorf("reduced run's size %q", got)
+	}
 }
 
 // TestScaleCostSpec checks the ledger's cost spec (results/specs/
