@@ -588,6 +588,8 @@ func (j *latBankJob) useStacked() bool {
 type latStack struct {
 	w1, w1T, w2, w2T []float32 // stacked weights and their transposes
 	b1               []float32
+	b2               []float32 // M × pt, the experts' output biases
+	experts          []int32   // 0 .. M−1
 	sw               []float32 // n × M selection weights (0 where not selected)
 	szT, dzT         []float32 // (S⊙Z)ᵀ and dZᵀ, H × pad(n)
 	dhT, dw2, dw1    []float32
@@ -597,8 +599,9 @@ type latStack struct {
 }
 
 // latBlockWork is one worker's scratch for a block of rows of the stacked
-// path: Z, and S⊙Z then G and dZ in the same place.
-type latBlockWork struct{ z, t []float32 }
+// path: Z, and S⊙Z then G and dZ in the same place; db, a row's dĥ·b2_m
+// for every expert m.
+type latBlockWork struct{ z, t, db []float32 }
 
 // latStackRows is the number of rows the stacked path carries through its
 // row-wise steps at a time: a multiple of DotNT's 3 rows and of the 8 of
@@ -642,6 +645,13 @@ func (j *latBankJob) runStacked() {
 	st.b1 = latGrowZero(st.b1, H)
 	st.w2 = latGrowZero(st.w2, dt*H)
 	st.w2T = latGrowZero(st.w2T, H*pt)
+	st.b2 = latGrowZero(st.b2, M*pt)
+	if len(st.experts) != M {
+		st.experts = make([]int32, M)
+		for m := range st.experts {
+			st.experts[m] = int32(m)
+		}
+	}
 	for m, net := range b.nets {
 		l1, l2 := net.layers[0], net.layers[1]
 		for c := 0; c < h; c++ {
@@ -652,6 +662,7 @@ func (j *latBankJob) runStacked() {
 			copy(st.w2[i*H+m*ph:i*H+m*ph+h], l2.W.W[i*h:(i+1)*h])
 		}
 		latTrans(st.w2T[m*ph*pt:], pt, l2.W.W, dt, h, h) // H × pt
+		copy(st.b2[m*pt:m*pt+dt], l2.B.W)
 	}
 	st.w1T = latTransPad(st.w1T, st.w1, H, ds, p0) // ds × H
 	// Selection weights, dense.
@@ -713,12 +724,14 @@ func (j *latBankJob) runStacked() {
 		// transpose for dW1), and dX = dZ·W1.
 		g := t
 		simd.DotNT(g, H, hh, pt, nr, st.w2T, pt, H, pt, false)
+		wk.db = latGrow(wk.db, M)
 		for r := r0; r < r1; r++ {
 			gr, zr := g[(r-r0)*H:(r-r0+1)*H], z[(r-r0)*H:(r-r0+1)*H]
-			dh := j.dh[r*pt : r*pt+dt]
+			// dĥ·b2_m for every expert at once, each as simd.Dot computes it.
+			simd.DotRowsStride(j.dh[r*pt:r*pt+dt], st.b2, pt, st.experts, wk.db)
 			for k := j.selPtr[r]; k < j.selPtr[r+1]; k++ {
 				m := int(j.selM[k])
-				v := simd.Dot(gr[m*ph:m*ph+h], zr[m*ph:m*ph+h]) + simd.Dot(dh, b.nets[m].layers[1].B.W)
+				v := simd.Dot(gr[m*ph:m*ph+h], zr[m*ph:m*ph+h]) + wk.db[m]
 				j.dsel[k] = float64(v)
 			}
 			for m := 0; m < M; m++ {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/kdrec/kdrec/kdlib/data"
+	"github.com/kdrec/kdrec/kdlib/internal/simd"
 	"github.com/kdrec/kdrec/kdlib/model"
 	"github.com/kdrec/kdrec/kdlib/nn"
 	"github.com/kdrec/kdrec/kdlib/train"
@@ -16,13 +18,16 @@ import (
 // nothing yet). Sizes are CiteULike-t's: 5,219 users, 25,181 items, 115,142
 // training pairs (113 batches of 1024 triples), a random BPR teacher with
 // d_t = 200 (the cost does not depend on its values at τ = 1) and a BPR
-// student with d_s = 20. Each benchmark has two parts:
+// student with d_s = 20. Each benchmark has three parts:
 //
 //   - epoch: one training epoch (train.Fit: the student's BPR loss, the
 //     term, Adam over the student and the term's networks), the time a
 //     user waits;
 //   - batch: the term alone on one batch of 1024 triples, the unit for
-//     instruction counts (callgrind is too slow for a whole epoch).
+//     instruction counts (callgrind is too slow for a whole epoch);
+//   - batch-avx2: the same batch with simd.DotNT's 256-bit kernel (skipped
+//     without AVX-512, where batch is already that): the A/B of the
+//     512-bit kernel in one process, under the same load.
 //
 // Both report the floating-point work of the mapping networks — per
 // (entity, network) pair 3·(d_s·h + h·d_t) multiply-adds (the forward
@@ -104,7 +109,23 @@ func softPhase(b *testing.B, mk func(model.Embedder, *model.BPR) (latTerm, error
 		b.StopTimer()
 		softReport(b, mix, cpu0)
 	})
-	b.Run("batch", func(b *testing.B) {
+	for _, kern := range []string{"", "-avx2"} {
+		softBatch(b, "batch"+kern, s, st, term, maxEpochs, kern == "-avx2")
+	}
+}
+
+// softBatch runs the batch part of softPhase, with the 256-bit product
+// kernel when avx2 is set (the 512-bit one otherwise, where the machine has
+// it; the values are the same, bit for bit).
+func softBatch(b *testing.B, name string, s *data.Split, st *model.BPR, term latTerm, maxEpochs int, avx2 bool) {
+	mix := term.mixture()
+	b.Run(name, func(b *testing.B) {
+		if avx2 {
+			if !simd.HasAVX512() {
+				b.Skip("no AVX-512: the default batch is the 256-bit one")
+			}
+			defer simd.SetAVX512(simd.SetAVX512(false))
+		}
 		// 1024 training pairs with one uniform negative each, as in an
 		// epoch's batch.
 		var users, pos, neg []int32

@@ -232,6 +232,37 @@ type Machine struct {
 	// Load holds the 1-minute load average at the start and at the end of
 	// the run, when known (/proc/loadavg).
 	Load []float64 `json:",omitempty"`
+	// PeakRSSMB is the process's peak resident memory during the run, in
+	// MiB, when known (Linux: VmHWM of /proc/self/status, reset through
+	// /proc/self/clear_refs as the run starts). It is the process's, so it
+	// includes what earlier runs left allocated and, when runs execute
+	// concurrently in one process, theirs.
+	PeakRSSMB float64 `json:",omitempty"`
+}
+
+// resetPeakRSS resets the process's peak resident memory to its current
+// resident memory (Linux: writing 5 to /proc/self/clear_refs); it reports
+// whether it could.
+func resetPeakRSS() bool {
+	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
+}
+
+// peakRSSMB returns the process's peak resident memory in MiB (VmHWM).
+func peakRSSMB() (float64, bool) {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 64)
+			if err != nil {
+				return 0, false
+			}
+			return kb / 1024, true
+		}
+	}
+	return 0, false
 }
 
 // currentMachine describes this machine, with the current load.
@@ -401,6 +432,7 @@ func Execute(ctx context.Context, r *Run, env *Env) (*Record, error) {
 		return nil, err
 	}
 	mach := currentMachine()
+	rss := resetPeakRSS()
 	started := time.Now()
 	res, err := runner(ctx, r, env)
 	if err == nil && res == nil {
@@ -411,6 +443,9 @@ func Execute(ctx context.Context, r *Run, env *Env) (*Record, error) {
 	}
 	if l, ok := loadAvg(); ok && len(mach.Load) == 1 {
 		mach.Load = append(mach.Load, l)
+	}
+	if mb, ok := peakRSSMB(); ok && rss {
+		mach.PeakRSSMB = math.Round(mb*10) / 10
 	}
 	host, _ := os.Hostname()
 	return &Record{ID: r.ID, Hash: r.Hash, Index: r.Index, Label: r.Label, Point: r.Point, Spec: r.Spec,

@@ -14,7 +14,9 @@ package exp
 // list, verdict and evidence, for a page that discusses a few claims
 // without the whole table), "runs <sweep>" (each recorded run: seed, epochs,
 // code revision, machine load and wall time), "inference <sweep>" (the
-// inference time and parameters of the sweep's models, InferenceTable). GenerateDoc rewrites every
+// inference time and parameters of the sweep's models, InferenceTable),
+// "cost <sweep>" (CostTable: each recorded run's time per epoch, setup,
+// evaluation time and peak memory). GenerateDoc rewrites every
 // block from the ledger; `kdsweep report --check` fails when a document
 // differs from what the ledger produces.
 
@@ -200,8 +202,20 @@ func generateBlock(kind string, args []string, l *Ledger, claims []ClaimResult) 
 			return "", err
 		}
 		return RunsTable(sr).Markdown(), nil
+	case "cost":
+		if len(pos) != 1 || len(opts) > 0 {
+			return "", fmt.Errorf("want one sweep")
+		}
+		sr, err := l.Sweep(pos[0])
+		if errors.Is(err, ErrNotRecorded) {
+			return notRecorded(pos[0]), nil
+		}
+		if err != nil {
+			return "", err
+		}
+		return CostTable(sr).Markdown(), nil
 	}
-	return "", fmt.Errorf("unknown block kind %q (want table, claims, claim, runs or inference)", kind)
+	return "", fmt.Errorf("unknown block kind %q (want table, claims, claim, runs, inference or cost)", kind)
 }
 
 // ClaimLine is one claim as a Markdown list item: its text, source,

@@ -84,7 +84,7 @@ func pinSpec() *Spec {
 func pinFingerprint(t *testing.T, r *RunResult) string {
 	t.Helper()
 	c := *r
-	c.TrainSeconds, c.Cached, c.Ranks = 0, false, nil
+	c.TrainSeconds, c.SetupSeconds, c.Cached, c.Ranks = 0, 0, false, nil
 	c.Curve = slices.Clone(r.Curve)
 	for k := range c.Curve {
 		c.Curve[k].Seconds = 0

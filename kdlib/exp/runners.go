@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -248,6 +249,9 @@ type fitHooks struct {
 	noBase bool
 	// hooks are added to train.Config.Hooks.
 	hooks []train.Hook
+	// started, when set, is when the run began: the time until training
+	// starts is its RunResult.SetupSeconds.
+	started time.Time
 }
 
 // fitModel trains b (its base loss plus extra terms) on split s with the
@@ -283,6 +287,10 @@ func fitModel(ctx context.Context, label string, b *model.Built, extra []train.T
 		cfg.Hooks = append(cfg.Hooks, env.Hooks...)
 	}
 	cfg.Hooks = append(cfg.Hooks, report.ProgressHook(env.logWriter(), label, env == nil || !env.Bars))
+	setup := 0.0
+	if hooks != nil && !hooks.started.IsZero() {
+		setup = time.Since(hooks.started).Seconds()
+	}
 	res, err := train.Fit(ctx, b.Model, s.Train, terms, cfg)
 	// unfinished returns what the run has when it stops after training
 	// began: its history so far and the model as train.Fit left it.
@@ -316,6 +324,7 @@ func fitModel(ctx context.Context, label string, b *model.Built, extra []train.T
 		}
 	}
 	rr.Model, rr.History = b.Model, res
+	rr.SetupSeconds = math.Round(setup*1000) / 1000
 	return rr, nil
 }
 
@@ -392,6 +401,7 @@ func TrainModel(ctx context.Context, s *data.Split, key ModelKey, env *Env) (mod
 // of its teacher (ExtraTopology). Runs with a list of teachers go to
 // RunEnsembleKD.
 func RunKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) {
+	started := time.Now()
 	spec := &run.Spec
 	if len(spec.Teachers) > 0 {
 		return RunEnsembleKD(ctx, run, env)
@@ -455,7 +465,7 @@ func RunKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) {
 		embed = func() (*EmbeddingReport, error) { return measureEmbedding(ctx, te, se, a, method, s, *m.Embedding) }
 	}
 	label := fmt.Sprintf("%s %s d=%d seed=%d", run.Label, spec.Student.Kind, spec.Student.Dim, spec.Seed)
-	res, err := fitModel(ctx, strings.TrimSpace(label), b, terms, s, spec.Student, spec.StudentKey(), env, &fitHooks{hooks: probes.hooks()})
+	res, err := fitModel(ctx, strings.TrimSpace(label), b, terms, s, spec.Student, spec.StudentKey(), env, &fitHooks{hooks: probes.hooks(), started: started})
 	if err != nil {
 		return nil, err
 	}

@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/kdrec/kdrec/kdlib/data"
 	"github.com/kdrec/kdrec/kdlib/distill"
@@ -303,6 +304,7 @@ func (e *ensembleSet) listsOf(ctx context.Context, s *data.Split, n int, log io.
 // budget; the ensemble's temperature is chosen
 // on validation Recall@50 among 2, 5, 10 and 20.
 func RunEnsembleKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) {
+	started := time.Now()
 	spec := &run.Spec
 	if err := checkEnsembleRun(spec); err != nil {
 		return nil, err
@@ -335,7 +337,7 @@ func RunEnsembleKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) 
 	if err != nil {
 		return nil, err
 	}
-	hooks := &fitHooks{}
+	hooks := &fitHooks{started: started}
 	var hc *distill.HetCompTerm
 	for _, t := range terms {
 		if h, ok := t.(*distill.HetCompTerm); ok {

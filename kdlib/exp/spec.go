@@ -149,11 +149,23 @@ type DatasetSpec struct {
 // SyntheticName is the DatasetSpec.Name of generated data (tests, demos).
 const SyntheticName = "synthetic"
 
-// SyntheticSpec configures a small generated data set with cluster
-// structure that a model can learn: every user and item belongs to one of
-// Clusters groups, and each of a user's PerUser interactions is an item of
-// the user's group with probability 1−Noise, otherwise uniform.
+// SyntheticSpec configures a generated data set. By default (Law "" or
+// LawClusters) it is a small one with cluster structure that a model can
+// learn: every user and item belongs to one of Clusters groups, and each of
+// a user's PerUser interactions is an item of the user's group with
+// probability 1−Noise, otherwise uniform. With Law LawPowerLaw it is
+// data.PowerLaw's: power-law user activity and item popularity, for the
+// sizes of the scale table (up to 10⁶ users × 5·10⁵ items); PerUser,
+// Clusters and Noise must then be zero.
 type SyntheticSpec struct {
+	// Law selects the generator: "" or LawClusters, or LawPowerLaw.
+	Law string `json:"law,omitempty"`
+	// UserExponent, ItemExponent and MinPerUser configure LawPowerLaw
+	// (data.PowerLawConfig; zero takes data.DefaultPowerLaw's 2.5, 2.5
+	// and 10).
+	UserExponent float64 `json:"user_exponent,omitempty"`
+	ItemExponent float64 `json:"item_exponent,omitempty"`
+	MinPerUser   int     `json:"min_per_user,omitempty"`
 	// Users is the number of users.
 	Users int `json:"users"`
 	// Items is the number of items.
@@ -168,6 +180,14 @@ type SyntheticSpec struct {
 	// Seed drives the generator.
 	Seed uint64 `json:"seed,omitempty"`
 }
+
+// Generators of SyntheticSpec.Law.
+const (
+	// LawClusters is the small clustered generator (Synthetic's default).
+	LawClusters = "clusters"
+	// LawPowerLaw is data.PowerLaw.
+	LawPowerLaw = "power-law"
+)
 
 // Split kinds of SplitSpec.Kind.
 const (
@@ -967,8 +987,10 @@ func (r *RunSpec) Validate() error {
 	case r.Dataset.Name != SyntheticName && r.Dataset.Synthetic != nil:
 		return fmt.Errorf("dataset.synthetic is set but dataset.name is %q", r.Dataset.Name)
 	}
-	if g := r.Dataset.Synthetic; g != nil && (g.Users <= 0 || g.Items <= 0 || g.PerUser <= 0 || g.Clusters < 0 || g.Noise < 0 || g.Noise > 1) {
-		return fmt.Errorf("dataset.synthetic: need users, items, per_user > 0, clusters >= 0 and noise in [0,1]; got %+v", *g)
+	if g := r.Dataset.Synthetic; g != nil {
+		if err := g.validate(); err != nil {
+			return err
+		}
 	}
 	if f := r.Dataset.Files; f != nil {
 		if err := CheckName(r.Dataset.Name); err != nil {

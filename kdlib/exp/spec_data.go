@@ -160,11 +160,55 @@ func buildSplit(ds DatasetSpec, sp SplitSpec, p Protocol) (*data.Split, string, 
 	return s, card, nil
 }
 
-// Synthetic generates the data set described by g (see SyntheticSpec):
-// user u and item i belong to groups u mod C and i mod C; each of the
-// PerUser draws of a user is an item of its group with probability
-// 1 − Noise, else any item. Deterministic in g.
+// validate reports the first invalid field of g, naming it.
+func (g *SyntheticSpec) validate() error {
+	switch g.Law {
+	case "", LawClusters:
+		if g.Users <= 0 || g.Items <= 0 || g.PerUser <= 0 || g.Clusters < 0 || g.Noise < 0 || g.Noise > 1 ||
+			g.UserExponent != 0 || g.ItemExponent != 0 || g.MinPerUser != 0 {
+			return fmt.Errorf("dataset.synthetic: need users, items, per_user > 0, clusters >= 0, noise in [0,1] and no power-law field (user_exponent, item_exponent, min_per_user: law %q); got %+v", LawPowerLaw, *g)
+		}
+	case LawPowerLaw:
+		if g.PerUser != 0 || g.Clusters != 0 || g.Noise != 0 {
+			return fmt.Errorf("dataset.synthetic: law %s takes no per_user, clusters or noise; got %+v", LawPowerLaw, *g)
+		}
+		if err := g.powerLaw().Validate(); err != nil {
+			return fmt.Errorf("dataset.synthetic: %w", err)
+		}
+	default:
+		return fmt.Errorf("dataset.synthetic.law: unknown generator %q (want %q or %q)", g.Law, LawClusters, LawPowerLaw)
+	}
+	return nil
+}
+
+// powerLaw returns g's data.PowerLawConfig, zero fields at their defaults.
+func (g *SyntheticSpec) powerLaw() data.PowerLawConfig {
+	c := data.DefaultPowerLaw(g.Users, g.Items)
+	c.Seed = g.Seed
+	if g.UserExponent != 0 {
+		c.UserExponent = g.UserExponent
+	}
+	if g.ItemExponent != 0 {
+		c.ItemExponent = g.ItemExponent
+	}
+	if g.MinPerUser != 0 {
+		c.MinPerUser = g.MinPerUser
+	}
+	return c
+}
+
+// Synthetic generates the data set described by g (see SyntheticSpec).
+// With the clusters law, user u and item i belong to groups u mod C and
+// i mod C; each of the PerUser draws of a user is an item of its group with
+// probability 1 − Noise, else any item. With the power-law law it is
+// data.PowerLaw. Deterministic in g.
 func Synthetic(g SyntheticSpec) (*data.Interactions, error) {
+	if g.Law != "" && g.Law != LawClusters {
+		if err := g.validate(); err != nil {
+			return nil, err
+		}
+		return data.PowerLaw(g.powerLaw())
+	}
 	c := g.Clusters
 	if c == 0 {
 		c = 8

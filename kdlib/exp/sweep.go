@@ -406,6 +406,12 @@ type RunResult struct {
 	Params int `json:"params,omitempty"`
 	// TrainSeconds is the training time without evaluation.
 	TrainSeconds float64 `json:"train_seconds"`
+	// SetupSeconds is the time a distillation run spent before its
+	// student's first epoch: loading or training the teacher(s), the
+	// split, the teacher's ranking lists and the terms (0 for runs without
+	// distillation). The record's wall time less SetupSeconds and
+	// TrainSeconds is the evaluation's.
+	SetupSeconds float64 `json:"setup_seconds,omitempty"`
 	// Teachers lists the hashes of the teacher models the run used.
 	Teachers []string `json:"teachers,omitempty"`
 	// Cached reports that the model was loaded from the cache.

@@ -30,6 +30,14 @@ func SetAVX512(on bool) bool {
 	return prev
 }
 
+// HasAVX512 reports whether the machine has DotNT's AVX-512 blocks (AVX-512
+// F and VL on top of AVX2 and FMA), whatever SetAVX512 chose.
+func HasAVX512() bool { return useFMA && cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL }
+
+// HasFMA reports whether DotNT and the dense kernels use AVX2 with fused
+// multiply-adds (their rounding differs from the portable loops').
+func HasFMA() bool { return useFMA }
+
 // envSet reports whether the environment variable is set to something but
 // "" and "0".
 func envSet(name string) bool {

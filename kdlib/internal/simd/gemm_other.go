@@ -28,3 +28,9 @@ func PanelBytes() int { return 384 << 10 }
 
 // SetAVX512 returns false: there are no AVX-512 blocks on this platform.
 func SetAVX512(on bool) bool { return false }
+
+// HasAVX512 returns false: there are no AVX-512 blocks on this platform.
+func HasAVX512() bool { return false }
+
+// HasFMA returns false: the portable loops do not fuse multiply-adds.
+func HasFMA() bool { return false }

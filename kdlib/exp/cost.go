@@ -1,0 +1,81 @@
+package exp
+
+import (
+	"fmt"
+
+	"github.com/kdrec/kdrec/datasets"
+	"github.com/kdrec/kdrec/kdlib/report"
+)
+
+// CostTable is the cost of every recorded run of a sweep, one row per run:
+// its row label, its data set (with the users × items of a registered or
+// generated one, and the users kept by a reduced budget), the mean training time per epoch, the setup before the
+// first epoch (RunResult.SetupSeconds: teacher, split, lists, terms), the
+// evaluation time (the wall time less setup and training), the process's
+// peak resident memory during the run (Machine.PeakRSSMB), and the load of
+// the machine at the start and the end. Runs not recorded yet are listed
+// in a note. It is the table of the scale-cost spec (the "cost" block of
+// generated documents), meant to be recorded on an idle machine: times on
+// a loaded one measure the other jobs as much as the run.
+func CostTable(sr *SweepResults) *report.Table {
+	t := &report.Table{Header: []string{"row", "data", "users × items", "s/epoch", "setup s", "eval s", "peak RSS", "load", "run"}}
+	missing := 0
+	for _, e := range sr.Entries {
+		rec := e.Record
+		if rec == nil {
+			missing++
+			continue
+		}
+		res := &rec.Result
+		dash := "–"
+		spe, setup, evals, rss, load := dash, dash, dash, dash, dash
+		if s := res.MeanEpochSeconds(); s > 0 {
+			spe = fmt.Sprintf("%.2f", s)
+		} else if res.Epochs > 0 && res.TrainSeconds > 0 {
+			spe = fmt.Sprintf("%.2f", res.TrainSeconds/float64(res.Epochs))
+		}
+		if res.SetupSeconds > 0 {
+			setup = fmt.Sprintf("%.1f", res.SetupSeconds)
+		}
+		if ev := rec.Seconds() - res.SetupSeconds - res.TrainSeconds; res.SetupSeconds > 0 && ev >= 0 {
+			evals = fmt.Sprintf("%.1f", ev)
+		}
+		if m := rec.Machine; m != nil {
+			if m.PeakRSSMB > 0 {
+				rss = fmt.Sprintf("%.0f MiB", m.PeakRSSMB)
+			}
+			if len(m.Load) == 2 {
+				load = fmt.Sprintf("%.1f→%.1f on %d CPUs", m.Load[0], m.Load[1], m.CPUs)
+			}
+		}
+		name, size := datasetSize(e.Run.Spec.Dataset)
+		if u := e.Run.Spec.Split.Users; u > 0 {
+			size = fmt.Sprintf("first %d users of %s", u, size)
+		}
+		t.Rows = append(t.Rows, []string{e.Run.Label, name, size, spe, setup, evals, rss, load, rec.ID})
+	}
+	if missing > 0 {
+		t.Notes = append(t.Notes, fmt.Sprintf("%d of %d runs not recorded yet (`kdsweep status --ledger results <spec>`).", missing, len(sr.Entries)))
+	}
+	return t
+}
+
+// datasetSize names a run's data set and gives its users × items: a
+// generated one's from its spec, a registered one's from the registry
+// (after its default preprocessing), "–" for files of one's own.
+func datasetSize(ds DatasetSpec) (name, size string) {
+	name, size = ds.Name, "–"
+	switch {
+	case ds.Synthetic != nil:
+		g := ds.Synthetic
+		if g.Law != "" {
+			name += " " + g.Law
+		}
+		size = fmt.Sprintf("%d × %d", g.Users, g.Items)
+	case ds.Files == nil:
+		if d, err := datasets.Lookup(ds.Name); err == nil && d.Users > 0 {
+			size = fmt.Sprintf("%d × %d", d.Users, d.Items)
+		}
+	}
+	return name, size
+}

@@ -1,0 +1,158 @@
+package exp
+
+import (
+	"context"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestPowerLawSyntheticSpec checks the power-law generator of a spec: a run
+// on it validates, splits and trains; the clusters generator's fields are
+// refused with it, and the power-law fields without it; an unknown law is
+// named.
+func TestPowerLawSyntheticSpec(t *testing.T) {
+	g := &SyntheticSpec{Law: LawPowerLaw, Users: 300, Items: 200, MinPerUser: 5, Seed: 4}
+	run, err := NewRun(RunSpec{Label: "RRD",
+		Dataset: DatasetSpec{Name: SyntheticName, Synthetic: g},
+		Split:   SplitSpec{Kind: SplitLOO, Candidates: 20},
+		Teacher: &TeacherSpec{ModelSpec: ModelSpec{Kind: "bpr", Dim: 8}, Budget: &Budget{Epochs: 1, EvalEvery: 1}},
+		Student: ModelSpec{Kind: "bpr", Dim: 4}, KD: []KDTerm{{Method: "rrd", Lambda: 0.01, Options: Options{"n": 50}}},
+		Seed: 1, Protocol: LOO, Budget: Budget{Epochs: 2, EvalEvery: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := Synthetic(*g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := x.Stats(); s.MinPerUser < 5 || s.Users != 300 || s.Items != 200 {
+		t.Fatalf("power-law data %v: want 300 × 200 with at least 5 per user", s)
+	}
+	env, _ := NewEnv("", nil)
+	rec, err := Execute(context.Background(), run, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Result.Epochs != 2 {
+		t.Fatalf("trained %d epochs, want 2", rec.Result.Epochs)
+	}
+	for _, c := range []struct {
+		g    SyntheticSpec
+		want string
+	}{
+		{SyntheticSpec{Law: LawPowerLaw, Users: 10, Items: 100, PerUser: 5}, "per_user"},
+		{SyntheticSpec{Law: LawPowerLaw, Users: 10, Items: 100, UserExponent: 0.5}, "UserExponent"},
+		{SyntheticSpec{Users: 10, Items: 100, PerUser: 5, MinPerUser: 3}, "power-law"},
+		{SyntheticSpec{Law: "zipf", Users: 10, Items: 100}, "zipf"},
+	} {
+		r := RunSpec{Dataset: DatasetSpec{Name: SyntheticName, Synthetic: &c.g}, Split: SplitSpec{Kind: SplitLOO},
+			Student: ModelSpec{Kind: "bpr", Dim: 4}, Protocol: LOO, Budget: Budget{Epochs: 1}}
+		if _, err := NewRun(r); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: error %v, want one naming %s", c.g, err, c.want)
+		}
+	}
+}
+
+// TestExecuteRecordsCost checks that a distillation run's record holds its
+// setup time and, on Linux, the process's peak resident memory during the
+// run, and that CostTable shows them next to the time per epoch, with the
+// runs not recorded in a note.
+func TestExecuteRecordsCost(t *testing.T) {
+	run, err := NewRun(RunSpec{Label: "DE",
+		Dataset: DatasetSpec{Name: SyntheticName, Synthetic: &SyntheticSpec{Users: 60, Items: 80, PerUser: 15, Seed: 3}},
+		Split:   SplitSpec{Kind: SplitLOO, Candidates: 10},
+		Teacher: &TeacherSpec{ModelSpec: ModelSpec{Kind: "bpr", Dim: 16}, Budget: &Budget{Epochs: 2, EvalEvery: 2}},
+		Student: ModelSpec{Kind: "bpr", Dim: 4}, KD: []KDTerm{{Method: "de", Lambda: 0.01}},
+		Seed: 1, Protocol: LOO, Budget: Budget{Epochs: 2, EvalEvery: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, _ := NewEnv("", nil)
+	rec, err := Execute(context.Background(), run, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := &rec.Result
+	if res.SetupSeconds <= 0 || res.SetupSeconds+res.TrainSeconds > rec.Seconds()+1e-3 {
+		t.Errorf("setup %.4f s, training %.4f s, wall %.4f s: want 0 < setup and setup + training <= wall", res.SetupSeconds, res.TrainSeconds, rec.Seconds())
+	}
+	if runtime.GOOS == "linux" && (rec.Machine == nil || rec.Machine.PeakRSSMB <= 0) {
+		t.Errorf("no peak resident memory recorded on Linux: %+v", rec.Machine)
+	}
+	missing := *run
+	missing.Label = "RRD"
+	sr := &SweepResults{Sweep: "cost", Entries: []Entry{{Run: *run, Record: rec}, {Run: missing}}}
+	tab := CostTable(sr)
+	if len(tab.Rows) != 1 || len(tab.Notes) != 1 || !strings.Contains(tab.Notes[0], "1 of 2 runs") {
+		t.Fatalf("cost table rows %v notes %v: want one row and a note on the missing run", tab.Rows, tab.Notes)
+	}
+	row := strings.Join(tab.Rows[0], "|")
+	for _, want := range []string{"DE", "synthetic", "60 × 80", " MiB", rec.ID} {
+		if !strings.Contains(row, want) {
+			t.Errorf("cost row %q lacks %q", row, want)
+		}
+	}
+	// A record of known times.
+	fixed := *rec
+	fixed.Started = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	fixed.Finished = fixed.Started.Add(10 * time.Second)
+	fixed.Result.SetupSeconds, fixed.Result.TrainSeconds = 3, 5
+	fixed.Result.Curve = []CurvePoint{{Epoch: 1, Seconds: 2}, {Epoch: 2, Seconds: 3}}
+	fixed.Machine = &Machine{CPUs: 2, Load: []float64{0.5, 0.7}, PeakRSSMB: 123.4}
+	got := CostTable(&SweepResults{Entries: []Entry{{Run: *run, Record: &fixed}}}).Rows[0]
+	want := []string{"DE", "synthetic", "60 × 80", "2.50", "3.0", "2.0", "123 MiB", "0.5→0.7 on 2 CPUs", rec.ID}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("cost row %q, want %q", got, want)
+	}
+	// A reduced budget's run says how many users it kept.
+	sliced := *run
+	sliced.Spec.Split.Users = 40
+	if got := CostTable(&SweepResults{Entries: []Entry{{Run: sliced, Record: &fixed}}}).Rows[0][2]; got != "first 40 users of 60 × 80" {
+		t.Errorf("reduced run's size %q", got)
+	}
+}
+
+// TestScaleCostSpec checks the ledger's cost spec (results/specs/
+// scale-cost.json): it parses, expands to every row on each of its three
+// data sets (the synthetic one power-law), and every run passes the checks
+// of what is registered; its quick budget keeps the rows.
+func TestScaleCostSpec(t *testing.T) {
+	s, err := LoadSpec("../../results/specs/scale-cost.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, err := s.Expand()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, data := map[string]int{}, map[string]int{}
+	for k := range runs {
+		r := &runs[k]
+		if err := r.Check(); err != nil {
+			t.Fatalf("%s: %v", r.Name(), err)
+		}
+		rows[r.Label]++
+		name, _ := datasetSize(r.Spec.Dataset)
+		data[name]++
+		if r.Spec.Budget.Epochs != 1 {
+			t.Errorf("%s: %d epochs, want 1", r.Name(), r.Spec.Budget.Epochs)
+		}
+	}
+	if len(data) != 3 || data["synthetic "+LawPowerLaw] == 0 || data["gowalla"] == 0 || data["citeulike-t"] == 0 {
+		t.Errorf("data sets %v: want citeulike-t, gowalla and synthetic power-law", data)
+	}
+	for _, label := range []string{"Teacher", "Student", "DE", "HTD", "RRD", "IR-RRD", "PHR"} {
+		if rows[label] != 3 {
+			t.Errorf("row %s has %d runs, want one per data set", label, rows[label])
+		}
+	}
+	q, err := s.WithBudget("quick")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if qr, err := q.Expand(); err != nil || len(qr) != len(runs) {
+		t.Errorf("quick budget: %d runs (%v), want %d", len(qr), err, len(runs))
+	}
+}
