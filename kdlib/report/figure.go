@@ -35,8 +35,10 @@ const (
 type LegendPos int
 
 const (
-	// LegendAuto picks the corner that hides the least data, adding
-	// head-room above the data when every corner is taken.
+	// LegendAuto picks the corner that hides the least data (points of
+	// the curves and their error bars, and reference lines, which cross
+	// the whole plot), adding head-room above the data when every corner
+	// is taken.
 	LegendAuto LegendPos = iota
 	// LegendTopRight places the legend in the top-right corner.
 	LegendTopRight

@@ -106,10 +106,20 @@ func rrdCurves(rows ...string) func(sweepFunc, string) error {
 	}
 }
 
-// params draws the panels opts of sweep (ShowParams).
+// params draws the panels opts of sweep (ShowParams), from the rows they
+// name (their Rows and References), so that the figure's notice names only
+// the missing runs of what it draws.
 func params(sweep string, opts ...exp.ParamOptions) func(sweepFunc, string) error {
+	var rows []string
+	for _, o := range opts {
+		for _, r := range append(slices.Clone(o.Rows), o.References...) {
+			if !slices.Contains(rows, r) {
+				rows = append(rows, r)
+			}
+		}
+	}
 	return func(sf sweepFunc, name string) error {
-		sw, err := sf(sweep)
+		sw, err := sf(sweep, rows...)
 		if err != nil {
 			return err
 		}
