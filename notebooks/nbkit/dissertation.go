@@ -107,20 +107,27 @@ func rrdCurves(rows ...string) func(sweepFunc, string) error {
 }
 
 // params draws the panels opts of sweep (ShowParams), from the rows they
-// name (their Rows and References), so that the figure's notice names only
-// the missing runs of what it draws.
+// name (their Rows and References, in the sweep's order), so that the
+// figure's notice names only the missing runs of what it draws.
 func params(sweep string, opts ...exp.ParamOptions) func(sweepFunc, string) error {
-	var rows []string
+	named := map[string]bool{}
 	for _, o := range opts {
 		for _, r := range append(slices.Clone(o.Rows), o.References...) {
-			if !slices.Contains(rows, r) {
-				rows = append(rows, r)
-			}
+			named[r] = true
 		}
 	}
 	return func(sf sweepFunc, name string) error {
-		sw, err := sf(sweep, rows...)
+		sw, err := sf(sweep)
 		if err != nil {
+			return err
+		}
+		var rows []string
+		for _, st := range sw.Status() {
+			if named[st.Label] && !slices.Contains(rows, st.Label) {
+				rows = append(rows, st.Label)
+			}
+		}
+		if sw, err = sw.Rows(rows...); err != nil {
 			return err
 		}
 		return sw.ShowParams(name, opts...)
