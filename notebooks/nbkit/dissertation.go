@@ -177,7 +177,8 @@ var DissertationFigures = []DissertationFigure{
 		Figure: "TD1", Source: "TD README figure = notebook [V-code]",
 		X: "epoch 0–100 (every 10)", Y: "test Recall@50", Series: "Teacher, Student, FTD, HTD", Panels: "model size 0.05 and 0.1",
 		Name: "ch2-td1-curves", Notebook: "ch2-topology", Sweep: "td-protocol", Same: true,
-		Note: "epoch 0 is the untrained model, as in the notebook; mean over the protocol's seeds (the notebook's is one seed)",
+		Note: "epochs completed, 0 the untrained model: the notebook trains 101 epochs and its epoch k is the evaluation after k + 1 (the authors' run.py), " +
+			"so each of its points lies one epoch after ours; mean over the protocol's seeds (the notebook's is one seed)",
 		Want: Grammar{X: repeat(epoch, 2), Y: repeat("test Recall@50", 2), Series: []string{"Teacher", "Student", "FTD", "HTD"}},
 		draw: func(sweep sweepFunc, name string) error {
 			sw, err := sweep("td-protocol")
