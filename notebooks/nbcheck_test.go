@@ -281,11 +281,11 @@ func TestNotebookTextHasNoResultNumbers(t *testing.T) {
 // each must declare (and so produce in CI): a notebook may add figures, not
 // drop these.
 var chapterFigures = map[string][]string{
-	"ch1-de":       {"ch1-de-curves", "ch1-de-experts", "ch1-de-selection", "ch1-de-tsne"},
+	"ch1-de":       {"ch1-de-curves", "ch1-de-experts", "ch1-de-lambda", "ch1-de-selection", "ch1-de-tsne"},
 	"ch1-phr":      {"ch1-phr-curves", "ch1-phr-grid", "ch1-phr-activity"},
-	"ch2-topology": {"ch2-topology-curves", "ch2-topology-size", "ch2-topology-params", "ch2-topology-preservation"},
-	"ch3-rrd":      {"ch3-rrd-curves", "ch3-rrd-kl"},
-	"ch4-hetcomp":  {"ch4-hetcomp-curves", "ch4-hetcomp-stages"},
+	"ch2-topology": {"ch2-td1-curves", "ch2-td2-curves", "ch2-topology-size", "ch2-topology-params", "ch2-topology-preservation"},
+	"ch3-rrd":      {"ch3-derrd-curves", "ch3-rrd-curves", "ch3-derrd-size", "ch3-rrd-params"},
+	"ch4-hetcomp":  {"ch4-hetcomp-curves", "ch4-hetcomp-trajectories", "ch4-hetcomp-stages"},
 }
 
 func TestChapterNotebooks(t *testing.T) {

@@ -207,6 +207,13 @@ type CurveOptions struct {
 // when two selected rows share a label), one curve per seed, so the figure
 // draws the mean over seeds with a band of ± 1 sd and states n in its
 // caption. Select the rows first to draw a subset in a chosen order.
+//
+// Epoch 0 is the untrained model, evaluated before training (the budget's
+// EvalAtStart); a run without that evaluation starts at its first
+// evaluated epoch, and the caption says what epoch 0 is whenever it is
+// drawn. A row whose drawn curves end where their epoch cap stopped runs
+// still rising (Record.RisingAtCap) is marked (report.Series.Cutoff: an
+// arrow at its end, its seeds and the rule in the caption).
 func SweepCurves(sr *SweepResults, o CurveOptions) (*report.Figure, error) {
 	if o.Metric == "" {
 		return nil, errors.New("curves: no metric")
@@ -224,6 +231,11 @@ func SweepCurves(sr *SweepResults, o CurveOptions) (*report.Figure, error) {
 	type curve struct {
 		epochs []int
 		values []float64
+		// end is the run's last epoch of the metric, before MaxEpoch;
+		// rising says the run was still rising at its cap (cap).
+		end, cap int
+		rising   bool
+		rule     string
 	}
 	type row struct {
 		name, label string
@@ -244,18 +256,18 @@ func SweepCurves(sr *SweepResults, o CurveOptions) (*report.Figure, error) {
 			rows = append(rows, r)
 			labels[e.Run.Label]++
 		}
-		var c curve
-		for _, p := range e.Record.Result.Curve {
-			src := p.Valid
-			if part == eval.Test {
-				src = p.Test
-			}
-			v, ok := src[o.Metric]
-			if !ok || (o.MaxEpoch > 0 && p.Epoch > o.MaxEpoch) {
-				continue
-			}
-			c.epochs = append(c.epochs, p.Epoch)
-			c.values = append(c.values, v)
+		epochs, values, err := e.Record.Result.MetricCurve(part, o.Metric)
+		if err != nil {
+			return nil, fmt.Errorf("curves: run %s of %s: %w", e.Run.ID, sr.Sweep, err)
+		}
+		if len(epochs) == 0 {
+			continue
+		}
+		c := curve{epochs: epochs, values: values, end: epochs[len(epochs)-1], cap: e.Record.Spec.Budget.Epochs,
+			rising: e.Record.RisingAtCap(o.Metric), rule: RisingRule(e.Record.RisingMetric(o.Metric))}
+		if o.MaxEpoch > 0 {
+			n, _ := slices.BinarySearch(c.epochs, o.MaxEpoch+1)
+			c.epochs, c.values = c.epochs[:n], c.values[:n]
 		}
 		if len(c.epochs) > 0 {
 			r.curves = append(r.curves, c)
@@ -264,6 +276,8 @@ func SweepCurves(sr *SweepResults, o CurveOptions) (*report.Figure, error) {
 	partName := map[string]string{eval.Valid: "validation", eval.Test: "test"}[part]
 	fig := report.NewLearningCurve(partName + " " + o.Metric)
 	cut := false
+	zero, later := false, false // series with and without an epoch-0 point
+	shortened, lastRun := 0, 0  // curves MaxEpoch shortened, and their runs' last epoch
 	for _, r := range rows {
 		if len(r.curves) == 0 {
 			continue
@@ -280,6 +294,7 @@ func SweepCurves(sr *SweepResults, o CurveOptions) (*report.Figure, error) {
 			name = n
 		}
 		s := fig.Get(name)
+		var cutoff *report.Cutoff
 		for _, c := range r.curves {
 			n := len(c.epochs)
 			if !o.Ragged {
@@ -289,12 +304,50 @@ func SweepCurves(sr *SweepResults, o CurveOptions) (*report.Figure, error) {
 			if err := s.AddCurve(c.epochs[:n], c.values[:n]); err != nil {
 				return nil, err
 			}
+			if c.epochs[n-1] < c.end {
+				if o.MaxEpoch > 0 && c.epochs[len(c.epochs)-1] < c.end {
+					shortened++
+					lastRun = max(lastRun, c.end)
+				}
+				continue
+			}
+			// This curve is drawn to its run's end.
+			if c.rising {
+				if cutoff == nil {
+					cutoff = &report.Cutoff{All: len(r.curves), At: c.cap, Rule: c.rule}
+				}
+				cutoff.Seeds++
+				if c.cap != cutoff.At {
+					cutoff.At = 0 // seeds with different caps: not stated
+				}
+			}
+		}
+		s.Cutoff = cutoff
+		if r.curves[0].epochs[0] == 0 {
+			zero = true
+		} else {
+			later = true
+		}
+		for _, c := range r.curves[1:] {
+			if (c.epochs[0] == 0) != (r.curves[0].epochs[0] == 0) {
+				zero, later = true, true
+			}
 		}
 	}
 	if len(fig.Series) == 0 {
 		return nil, fmt.Errorf("curves: sweep %s: %w: no curve of %s %s", sr.Sweep, ErrNoData, part, o.Metric)
 	}
 	fig.Caption = fmt.Sprintf("%s %s per epoch (ledger sweep %s).", strings.ToUpper(partName[:1])+partName[1:], o.Metric, sr.Sweep)
+	if zero {
+		fig.Caption += " Epoch 0 is the untrained model, evaluated before training"
+		if later {
+			fig.Caption += "; runs without that evaluation start at their first evaluated epoch"
+		}
+		fig.Caption += "."
+	}
+	if shortened > 0 {
+		fig.Caption += fmt.Sprintf(" The curves are drawn to epoch %d; the runs trained on (to epoch %d at most).", o.MaxEpoch, lastRun)
+	}
 	if cut {
 		fig.Caption += " Each row's curve ends at the last epoch all its seeds reached (early stopping ends seeds at different epochs)."
 	}
@@ -307,6 +360,11 @@ type ParamOptions struct {
 	X string
 	// XLabel labels the x axis (default: X).
 	XLabel string
+	// XScale, when not zero, multiplies the coordinate before it is
+	// drawn: 1.0/200 draws a student dimension d as the size ratio
+	// φ = d/200 to a teacher of d = 200, the x quantity of the
+	// dissertation's figures over student size.
+	XScale float64
 	// Metric is the drawn metric ("HR@5").
 	Metric string
 	// Source is SourceBest (default) or SourceFinal.
@@ -382,6 +440,9 @@ func SweepParam(sr *SweepResults, o ParamOptions) (*report.Figure, error) {
 			x, ok := coordinate(e.Run.Point, o.X)
 			if !ok {
 				return nil, fmt.Errorf("param figure: row %s of %s has no coordinate %s", label, sr.Sweep, o.X)
+			}
+			if o.XScale != 0 {
+				x *= o.XScale
 			}
 			series := name(label)
 			if o.By != "" {

@@ -118,6 +118,14 @@ func TestLedgerViews(t *testing.T) {
 	if stats := pf.Series[0].Stats(); len(stats) != 2 || stats[0].X != 5 || stats[0].N != 2 || stats[1].N != 1 {
 		t.Errorf("RRD against K: %+v", stats)
 	}
+	// XScale draws the coordinate scaled (a dimension as a size ratio).
+	scaled, err := SweepParam(sr, ParamOptions{X: "kd[0].options.k", XScale: 0.1, Metric: "HR@5", Rows: []string{"RRD"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats := scaled.Series[0].Stats(); len(stats) != 2 || stats[0].X != 0.5 || stats[1].X != 1 {
+		t.Errorf("RRD against K/10: %+v", stats)
+	}
 	// One series per value of a second coordinate (here the seed axis is
 	// not a grid path, so split by K itself over K: one point each).
 	byK, err := SweepParam(sr, ParamOptions{X: "kd[0].options.k", Metric: "HR@5", Rows: []string{"RRD"}, By: "kd[0].options.k", ByLabel: "K"})

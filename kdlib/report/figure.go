@@ -35,8 +35,10 @@ const (
 type LegendPos int
 
 const (
-	// LegendAuto picks the corner that hides the least data, adding
-	// head-room above the data when every corner is taken.
+	// LegendAuto picks the corner that hides the least data (points of
+	// the curves and their error bars, and reference lines, which cross
+	// the whole plot), adding head-room above the data when every corner
+	// is taken.
 	LegendAuto LegendPos = iota
 	// LegendTopRight places the legend in the top-right corner.
 	LegendTopRight
@@ -200,10 +202,37 @@ type Series struct {
 	// drawn as a constant reference even when Reference is false. In a bar
 	// figure a reference is a horizontal line, not a bar.
 	Reference bool
+	// Cutoff, when set, says that the series ends where an epoch cap
+	// stopped its runs while their metric was still improving, so the
+	// curve would have gone on rising: the figure draws an arrow (→) after
+	// its last point and CaptionText names it (CheckStyle fails a figure
+	// that hides it).
+	Cutoff *Cutoff
 
 	xs, ys []float64
 	level  []float64 // AddReference's values, one per seed
 }
+
+// Cutoff describes a line series whose runs were stopped by their epoch
+// cap while still improving (Series.Cutoff). The caller detects it from
+// its records (exp's Record.RisingAtCap applies train.RisingAtCap) and
+// says how in Rule.
+type Cutoff struct {
+	// Seeds is the number of the series' runs (seeds) cut off while
+	// rising, All the number of its runs (0: not stated).
+	Seeds, All int
+	// At is the epoch cap (0: not stated).
+	At int
+	// Rule says how the cut-off was detected, for the caption, e.g. "no
+	// early stop, and the best validation Recall@50 within the last 3
+	// evaluations".
+	Rule string
+}
+
+// CutoffPhrase is what a caption says of the series that end at their
+// epoch cap while still rising (CaptionText writes it; CheckStyle looks
+// for it).
+const CutoffPhrase = "stopped by their epoch cap while still improving"
 
 // Add records one observation; NaN and infinite values are ignored.
 func (s *Series) Add(x, y float64) {
@@ -214,11 +243,18 @@ func (s *Series) Add(x, y float64) {
 	s.ys = append(s.ys, y)
 }
 
-// AddCurve records the points (xs[k], ys[k]); the slices must have the
-// same length.
+// AddCurve records the points (xs[k], ys[k]) of one run (one seed): the
+// slices must have the same length and xs must increase strictly, since a
+// run has one value per epoch — an x given twice (a final evaluation
+// appended again) would be counted as a second seed.
 func (s *Series) AddCurve(xs []int, ys []float64) error {
 	if len(xs) != len(ys) {
 		return fmt.Errorf("report: series %q: %d x values, %d y values", s.Name, len(xs), len(ys))
+	}
+	for k := 1; k < len(xs); k++ {
+		if xs[k] <= xs[k-1] {
+			return fmt.Errorf("report: series %q: a curve's x values must increase, got %d after %d (a point given twice?)", s.Name, xs[k], xs[k-1])
+		}
 	}
 	for k := range xs {
 		s.Add(float64(xs[k]), ys[k])
@@ -446,6 +482,9 @@ func (f *Figure) notes(infos []seriesInfo) []string {
 			allConst = allConst && in.level != nil
 		}
 	}
+	if n := cutoffNote(infos); n != "" {
+		out = append(out, n)
+	}
 	if len(refs) > 0 {
 		what := "Lines without markers are references"
 		if f.Kind == Bars {
@@ -465,6 +504,53 @@ func (f *Figure) notes(infos []seriesInfo) []string {
 			map[bool]string{true: "starts", false: "ends"}[lo > 0], strconv.FormatFloat(at, 'g', 4, 64)))
 	}
 	return out
+}
+
+// cutoffNote names the series that end at their epoch cap while still
+// rising (Series.Cutoff), with how many of their seeds, the cap and the
+// rule that found them: "Curves ending in an arrow (→) stopped by their
+// epoch cap while still improving (rule): Student (3 of 3 seeds, cap 100
+// epochs)."
+func cutoffNote(infos []seriesInfo) string {
+	var rules []string
+	byRule := map[string][]string{}
+	for _, in := range infos {
+		c := in.s.Cutoff
+		if c == nil {
+			continue
+		}
+		var parts []string
+		if c.All > 0 {
+			parts = append(parts, fmt.Sprintf("%d of %d seeds", c.Seeds, c.All))
+		}
+		if c.At > 0 {
+			parts = append(parts, fmt.Sprintf("cap %d epochs", c.At))
+		}
+		item := HumanName(in.s.Name)
+		if len(parts) > 0 {
+			item += " (" + strings.Join(parts, ", ") + ")"
+		}
+		if _, ok := byRule[c.Rule]; !ok {
+			rules = append(rules, c.Rule)
+		}
+		byRule[c.Rule] = append(byRule[c.Rule], item)
+	}
+	if len(rules) == 0 {
+		return ""
+	}
+	var groups []string
+	for _, r := range rules {
+		g := strings.Join(byRule[r], ", ")
+		if r != "" && len(rules) > 1 {
+			g += " (" + r + ")"
+		}
+		groups = append(groups, g)
+	}
+	head := "Curves ending in an arrow (→) " + CutoffPhrase
+	if len(rules) == 1 && rules[0] != "" {
+		head += " (" + rules[0] + ")"
+	}
+	return head + ": " + strings.Join(groups, "; ") + "."
 }
 
 // seedNote states how many seeds each mean is over and what the spread
@@ -589,8 +675,11 @@ type built struct {
 	size   Size
 	infos  []seriesInfo
 	broken bool // the y axis does not include zero: drawn with a break mark
-	// markers reports, per series, whether markers were drawn.
-	markers []bool
+	// markers reports, per series, whether markers were drawn, and cuts
+	// whether the arrow of a Cutoff was.
+	markers, cuts []bool
+	// legend is what the legend must not cover.
+	legend legendData
 }
 
 func (f *Figure) build() (built, error) {
@@ -613,13 +702,13 @@ func (f *Figure) build() (built, error) {
 
 	b.infos = f.analyse()
 	b.markers = make([]bool, len(b.infos))
-	var pts [][]vg.Point // data points per series, for legend placement
+	b.cuts = make([]bool, len(b.infos))
 	var err error
 	switch f.Kind {
 	case Lines:
-		pts, err = f.addLines(p, &b)
+		err = f.addLines(p, &b)
 	case Bars:
-		pts, err = f.addBars(p, &b)
+		err = f.addBars(p, &b)
 	default:
 		err = fmt.Errorf("report: unknown figure kind %d", f.Kind)
 	}
@@ -634,7 +723,7 @@ func (f *Figure) build() (built, error) {
 	}
 	p.Y.Tick.Marker = niceTicks{n: max(3, int(float64(b.size.Height/vg.Inch)/0.4))}
 	if f.Legend != LegendNone {
-		placeLegend(p, f.Legend, b.size, pts)
+		placeLegend(p, f.Legend, b.size, b.legend, true)
 	} else {
 		p.Legend = plot.NewLegend() // no entries: nothing drawn
 	}
@@ -718,8 +807,7 @@ func xRange(infos []seriesInfo) (lo, hi float64, ok bool) {
 	return lo, hi, lo <= hi
 }
 
-func (f *Figure) addLines(p *plot.Plot, b *built) ([][]vg.Point, error) {
-	var all [][]vg.Point
+func (f *Figure) addLines(p *plot.Plot, b *built) error {
 	var xticks []float64
 	xlo, xhi, haveX := xRange(b.infos)
 	if !haveX {
@@ -732,15 +820,7 @@ func (f *Figure) addLines(p *plot.Plot, b *built) ([][]vg.Point, error) {
 			r := &refLine{level: *in.level, half: in.level.Spread(f.Uncertainty), style: st}
 			p.Add(r)
 			p.Legend.Add(in.label, r)
-			var pts []vg.Point
-			for s := 0.0; s <= 1; s += 1.0 / 16 {
-				x := xlo + s*(xhi-xlo)
-				if f.LogX && xlo > 0 {
-					x = xlo * math.Pow(xhi/xlo, s)
-				}
-				pts = append(pts, vg.Point{X: vg.Length(x), Y: vg.Length(in.level.Mean)})
-			}
-			all = append(all, pts)
+			b.legend.levels = append(b.legend.levels, [2]float64{in.level.Mean - r.half, in.level.Mean + r.half})
 		}
 		if len(in.stats) == 0 {
 			continue
@@ -754,13 +834,13 @@ func (f *Figure) addLines(p *plot.Plot, b *built) ([][]vg.Point, error) {
 			if in.band {
 				band, err := newBand(in.stats, f.Uncertainty, st.Color)
 				if err != nil {
-					return nil, err
+					return err
 				}
 				p.Add(band)
 			} else {
 				eb, err := plotter.NewYErrorBars(errBars(in.stats, f.Uncertainty))
 				if err != nil {
-					return nil, err
+					return err
 				}
 				eb.LineStyle = draw.LineStyle{Color: st.Color, Width: vg.Points(0.6)}
 				eb.CapWidth = vg.Points(3)
@@ -769,7 +849,7 @@ func (f *Figure) addLines(p *plot.Plot, b *built) ([][]vg.Point, error) {
 		}
 		line, err := plotter.NewLine(xys)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		line.LineStyle = draw.LineStyle{Color: st.Color, Width: vg.Points(1), Dashes: st.Dashes}
 		if in.ref {
@@ -779,7 +859,7 @@ func (f *Figure) addLines(p *plot.Plot, b *built) ([][]vg.Point, error) {
 			if in.level == nil {
 				p.Legend.Add(in.label, line)
 			}
-			all = append(all, seriesPoints(in.stats, f.Uncertainty))
+			b.legend.pts = append(b.legend.pts, seriesPoints(in.stats, f.Uncertainty)...)
 			continue
 		}
 		marks := xys
@@ -794,18 +874,23 @@ func (f *Figure) addLines(p *plot.Plot, b *built) ([][]vg.Point, error) {
 		}
 		sc, err := plotter.NewScatter(marks)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		sc.GlyphStyle = draw.GlyphStyle{Color: st.Color, Radius: markerRadius, Shape: st.Glyph}
 		p.Add(line, sc)
 		b.markers[k] = true
+		if in.s.Cutoff != nil {
+			last := in.stats[len(in.stats)-1]
+			p.Add(&cutArrow{x: last.X, y: last.Mean, color: st.Color})
+			b.cuts[k] = true
+		}
 		if in.level == nil {
 			p.Legend.Add(in.label, line, sc)
 		}
-		all = append(all, seriesPoints(in.stats, f.Uncertainty))
+		b.legend.pts = append(b.legend.pts, seriesPoints(in.stats, f.Uncertainty)...)
 	}
-	if len(all) == 0 {
-		return nil, errors.New("report: figure has no data")
+	if len(b.legend.pts) == 0 && len(b.legend.levels) == 0 {
+		return errors.New("report: figure has no data")
 	}
 	if !haveX {
 		p.X.Min, p.X.Max = xlo, xhi
@@ -826,10 +911,10 @@ func (f *Figure) addLines(p *plot.Plot, b *built) ([][]vg.Point, error) {
 		// Room for the end markers on a log axis.
 		p.X.Min, p.X.Max = xticks[0]/1.15, xticks[len(xticks)-1]*1.15
 	}
-	return all, nil
+	return nil
 }
 
-func (f *Figure) addBars(p *plot.Plot, b *built) ([][]vg.Point, error) {
+func (f *Figure) addBars(p *plot.Plot, b *built) error {
 	var cats []float64
 	var barSeries []int
 	for k, in := range b.infos {
@@ -844,12 +929,11 @@ func (f *Figure) addBars(p *plot.Plot, b *built) ([][]vg.Point, error) {
 	slices.Sort(cats)
 	cats = slices.Compact(cats)
 	if len(cats) == 0 {
-		return nil, errors.New("report: figure has no data")
+		return errors.New("report: figure has no data")
 	}
 	n := len(barSeries)
 	const groupWidth = 0.8
 	w := groupWidth / float64(max(n, 1))
-	var all [][]vg.Point
 	for j, k := range barSeries {
 		in := &b.infos[k]
 		st := in.style
@@ -868,20 +952,18 @@ func (f *Figure) addBars(p *plot.Plot, b *built) ([][]vg.Point, error) {
 		if len(errs) > 0 {
 			eb, err := plotter.NewYErrorBars(errBars(errs, f.Uncertainty))
 			if err != nil {
-				return nil, err
+				return err
 			}
 			eb.LineStyle = draw.LineStyle{Color: color.Black, Width: vg.Points(0.6)}
 			eb.CapWidth = vg.Points(2.5)
 			p.Add(eb)
 		}
 		p.Legend.Add(in.label, bs)
-		var pts []vg.Point
 		for _, r := range rects {
 			for y := 0.0; y <= 1; y += 0.125 {
-				pts = append(pts, vg.Point{X: vg.Length(r.x), Y: vg.Length(r.y * y)})
+				b.legend.pts = append(b.legend.pts, vg.Point{X: vg.Length(r.x), Y: vg.Length(r.y * y)})
 			}
 		}
-		all = append(all, pts)
 	}
 	for _, in := range b.infos {
 		if in.level == nil {
@@ -890,11 +972,7 @@ func (f *Figure) addBars(p *plot.Plot, b *built) ([][]vg.Point, error) {
 		r := &refLine{level: *in.level, half: in.level.Spread(f.Uncertainty), style: in.style}
 		p.Add(r)
 		p.Legend.Add(in.label, r)
-		var pts []vg.Point
-		for s := 0.0; s <= 1; s += 1.0 / 16 {
-			pts = append(pts, vg.Point{X: vg.Length(-0.5 + s*float64(len(cats))), Y: vg.Length(in.level.Mean)})
-		}
-		all = append(all, pts)
+		b.legend.levels = append(b.legend.levels, [2]float64{in.level.Mean - r.half, in.level.Mean + r.half})
 	}
 	var ticks plot.ConstantTicks
 	for c, x := range cats {
@@ -903,7 +981,7 @@ func (f *Figure) addBars(p *plot.Plot, b *built) ([][]vg.Point, error) {
 	p.X.Tick.Marker = ticks
 	p.X.Tick.Length = 0
 	p.X.Min, p.X.Max = -0.5, float64(len(cats))-0.5
-	return all, nil
+	return nil
 }
 
 // errBars returns the error bars of stats (plotter.XYer and
@@ -1121,20 +1199,89 @@ func drawBreak(p *plot.Plot, c draw.Canvas) {
 	}
 }
 
+// legendData is what a legend must not cover, in data coordinates: the
+// points of the series (their lines sampled, and the ends of their error
+// bars) and the levels drawn across the whole plot (a reference line and
+// its band, lo to hi).
+type legendData struct {
+	pts    []vg.Point
+	levels [][2]float64
+}
+
+// levelWeight is how many data points a reference line counts for under a
+// legend: it crosses the whole plot, so a corner that hides part of it
+// hides as much as a sampled curve (seriesPoints samples 16 per segment).
+const levelWeight = 17
+
+// legendFrac returns the share of the data area's width and height that
+// the legend box takes (with its inset), and false when the plot has no
+// data area or axis range yet.
+func legendFrac(p *plot.Plot, size Size) (fw, fh float64, ok bool) {
+	area := draw.Canvas{Rectangle: vg.Rectangle{Max: vg.Point{X: size.Width, Y: size.Height}}}
+	dc := p.DataCanvas(area)
+	lr := p.Legend.Rectangle(area)
+	dw, dh := float64(dc.Max.X-dc.Min.X), float64(dc.Max.Y-dc.Min.Y)
+	if dw <= 0 || dh <= 0 || !(p.X.Max > p.X.Min) || !(p.Y.Max > p.Y.Min) {
+		return 0, 0, false
+	}
+	inset := float64(legendInset)
+	return (float64(lr.Max.X-lr.Min.X) + 2*inset) / dw, (float64(lr.Max.Y-lr.Min.Y) + 2*inset) / dh, true
+}
+
+// legendInset is the gap between the legend and the data area's edges.
+var legendInset = vg.Points(3)
+
+// legendCover counts what a legend in the corner (top, left) would cover
+// in p, whose legend box takes the shares fw and fh of the data area:
+// the data points under it, and levelWeight per reference level whose
+// band crosses its height.
+func legendCover(p *plot.Plot, data legendData, top, left bool, fw, fh float64) int {
+	n := 0
+	inY := func(y float64) bool { return (top && y >= 1-fh) || (!top && y <= fh) }
+	for _, q := range data.pts {
+		x := p.X.Scale.Normalize(p.X.Min, p.X.Max, float64(q.X))
+		y := p.Y.Scale.Normalize(p.Y.Min, p.Y.Max, float64(q.Y))
+		inX := (left && x <= fw) || (!left && x >= 1-fw)
+		if inX && inY(y) {
+			n++
+		}
+	}
+	for _, l := range data.levels {
+		lo := p.Y.Scale.Normalize(p.Y.Min, p.Y.Max, l[0])
+		hi := p.Y.Scale.Normalize(p.Y.Min, p.Y.Max, l[1])
+		if (top && hi >= 1-fh) || (!top && lo <= fh) {
+			n += levelWeight
+		}
+	}
+	return n
+}
+
+// legendOverlap returns what the legend of p, where it was placed, covers
+// of data (legendCover; 0 without a legend).
+func legendOverlap(p *plot.Plot, size Size, data legendData) int {
+	fw, fh, ok := legendFrac(p, size)
+	if !ok {
+		return 0
+	}
+	return legendCover(p, data, p.Legend.Top, p.Legend.Left, fw, fh)
+}
+
 // placeLegend positions the legend: the requested corner, or for
-// LegendAuto the corner covering the fewest data points (preferring top
-// right, bottom right, top left, bottom left), with head-room added above
-// the data when every corner covers some.
-func placeLegend(p *plot.Plot, pos LegendPos, size Size, series [][]vg.Point) {
-	inset := vg.Points(3)
+// LegendAuto the corner covering the least data (legendCover: the data
+// points under the box, and the reference lines that cross the whole plot
+// under it; ties go to top right, bottom right, top left, bottom left).
+// When every corner covers some and raise is set, head-room is added above
+// the data (a linear y axis, a legend under 70 % of the height), so that
+// the legend sits above everything.
+func placeLegend(p *plot.Plot, pos LegendPos, size Size, data legendData, raise bool) {
 	set := func(top, left bool) {
 		p.Legend.Top, p.Legend.Left = top, left
-		p.Legend.XOffs, p.Legend.YOffs = -inset, -inset
+		p.Legend.XOffs, p.Legend.YOffs = -legendInset, -legendInset
 		if left {
-			p.Legend.XOffs = inset
+			p.Legend.XOffs = legendInset
 		}
 		if !top {
-			p.Legend.YOffs = inset
+			p.Legend.YOffs = legendInset
 		}
 	}
 	switch pos {
@@ -1151,59 +1298,67 @@ func placeLegend(p *plot.Plot, pos LegendPos, size Size, series [][]vg.Point) {
 		set(false, true)
 		return
 	}
-	// Fractions of the data area taken by the legend box (plus inset).
-	area := draw.Canvas{Rectangle: vg.Rectangle{Max: vg.Point{X: size.Width, Y: size.Height}}}
-	dc := p.DataCanvas(area)
-	lr := p.Legend.Rectangle(area)
-	dw, dh := float64(dc.Max.X-dc.Min.X), float64(dc.Max.Y-dc.Min.Y)
-	if dw <= 0 || dh <= 0 {
+	fw, fh, ok := legendFrac(p, size)
+	if !ok {
 		set(true, false)
 		return
-	}
-	fw := (float64(lr.Max.X-lr.Min.X) + 2*float64(inset)) / dw
-	fh := (float64(lr.Max.Y-lr.Min.Y) + 2*float64(inset)) / dh
-
-	// Normalise the data points with the axes' own ranges and scales.
-	xmin, xmax, ymin, ymax := p.X.Min, p.X.Max, p.Y.Min, p.Y.Max
-	if !(xmax > xmin) || !(ymax > ymin) {
-		set(true, false)
-		return
-	}
-	var normed []vg.Point
-	for _, pts := range series {
-		for _, q := range pts {
-			normed = append(normed, vg.Point{
-				X: vg.Length(p.X.Scale.Normalize(xmin, xmax, float64(q.X))),
-				Y: vg.Length(p.Y.Scale.Normalize(ymin, ymax, float64(q.Y))),
-			})
-		}
 	}
 	type corner struct{ top, left bool }
-	count := func(c corner) int {
-		n := 0
-		for _, q := range normed {
-			x, y := float64(q.X), float64(q.Y)
-			inX := (c.left && x <= fw) || (!c.left && x >= 1-fw)
-			inY := (c.top && y >= 1-fh) || (!c.top && y <= fh)
-			if inX && inY {
-				n++
-			}
-		}
-		return n
-	}
 	best, bestN := corner{true, false}, -1
 	for _, c := range []corner{{true, false}, {false, false}, {true, true}, {false, true}} {
-		if n := count(c); bestN < 0 || n < bestN {
+		if n := legendCover(p, data, c.top, c.left, fw, fh); bestN < 0 || n < bestN {
 			best, bestN = c, n
 		}
 	}
-	if bestN > 0 && fh < 0.7 && p.Y.Scale == (plot.LinearScale{}) {
+	if bestN > 0 && raise && fh < 0.7 && p.Y.Scale == (plot.LinearScale{}) {
 		// Every corner hides data: raise the top of the y axis so the
 		// data stay below the legend.
-		p.Y.Max = ymin + (ymax-ymin)/(1-fh-0.02)
+		p.Y.Max = p.Y.Min + (p.Y.Max-p.Y.Min)/(1-fh-0.02)
 		best = corner{true, false}
 	}
 	set(best.top, best.left)
+}
+
+// cutArrow is the arrow (→) drawn after the last point of a series that
+// ended at its epoch cap while still rising (Series.Cutoff): a short
+// horizontal stroke with a filled head, in the series' colour, starting
+// just right of the point's marker (plot.Plotter, plot.GlyphBoxer, so
+// the x axis leaves room for it).
+type cutArrow struct {
+	x, y  float64
+	color color.Color
+}
+
+// Sizes of the cut-off arrow: the gap after the marker, the stroke and the
+// head's length and half-height.
+var (
+	cutGap   = markerRadius + vg.Points(1.2)
+	cutShaft = vg.Points(5)
+	cutHead  = vg.Points(3)
+	cutHalf  = vg.Points(1.8)
+)
+
+func (a *cutArrow) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	x0, y := trX(a.x)+cutGap, trY(a.y)
+	x1 := x0 + cutShaft
+	c.StrokeLine2(draw.LineStyle{Color: a.color, Width: vg.Points(1)}, x0, y, x1, y)
+	var head vg.Path
+	head.Move(vg.Point{X: x1, Y: y + cutHalf})
+	head.Line(vg.Point{X: x1 + cutHead, Y: y})
+	head.Line(vg.Point{X: x1, Y: y - cutHalf})
+	head.Close()
+	c.SetColor(a.color)
+	c.Fill(head)
+}
+
+// GlyphBoxes gives the arrow's extent, so that the plot's padding keeps it
+// inside the data area.
+func (a *cutArrow) GlyphBoxes(p *plot.Plot) []plot.GlyphBox {
+	return []plot.GlyphBox{{
+		X: p.X.Norm(a.x), Y: p.Y.Norm(a.y),
+		Rectangle: vg.Rectangle{Min: vg.Point{X: 0, Y: -cutHalf}, Max: vg.Point{X: cutGap + cutShaft + cutHead, Y: cutHalf}},
+	}}
 }
 
 // tickStep returns a round step (1, 2 or 5 times a power of ten) that

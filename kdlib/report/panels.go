@@ -148,9 +148,23 @@ func (p *Panels) panelFigures(cell Size) ([]Figure, error) {
 // Plot builds the panels and returns a plot that draws them (Drawable).
 // The figures are not modified.
 func (p *Panels) Plot() (*plot.Plot, Size, error) {
-	size := p.size()
+	t, _, _, size, err := p.layout()
+	if err != nil {
+		return nil, size, err
+	}
+	container := plot.New()
+	container.HideAxes()
+	container.X.Padding, container.Y.Padding = 0, 0
+	container.Add(t)
+	return container, size, nil
+}
+
+// layout builds the panels: the tiles that draw them, each panel's build
+// and its cell size, and the size of the whole figure.
+func (p *Panels) layout() (t tiles, builds []built, cell, size Size, err error) {
+	size = p.size()
 	if len(p.Figures) == 0 {
-		return nil, size, errors.New("report: panels: no figures")
+		return t, nil, cell, size, errors.New("report: panels: no figures")
 	}
 	rows, cols := p.grid()
 	gap := p.Gap
@@ -161,28 +175,30 @@ func (p *Panels) Plot() (*plot.Plot, Size, error) {
 	if !p.NoLetters {
 		letterH = letterStyle().Height(Letter(0)) + vg.Points(1)
 	}
-	cell := Size{
+	cell = Size{
 		Width:  (size.Width - vg.Length(cols-1)*gap) / vg.Length(cols),
 		Height: (size.Height - vg.Length(rows-1)*gap - vg.Length(rows)*letterH) / vg.Length(rows),
 	}
 	if cell.Width <= 0 || cell.Height <= 0 {
-		return nil, size, fmt.Errorf("report: panels: %d×%d panels do not fit in %v × %v", rows, cols, size.Width, size.Height)
+		return t, nil, cell, size, fmt.Errorf("report: panels: %d×%d panels do not fit in %v × %v", rows, cols, size.Width, size.Height)
 	}
 	figs, err := p.panelFigures(cell)
 	if err != nil {
-		return nil, size, err
+		return t, nil, cell, size, err
 	}
-	t := tiles{gap: gap, letterH: letterH, plots: make([][]*plot.Plot, rows), broken: make([][]bool, rows)}
+	t = tiles{gap: gap, letterH: letterH, plots: make([][]*plot.Plot, rows), broken: make([][]bool, rows)}
 	for r := range t.plots {
 		t.plots[r] = make([]*plot.Plot, cols)
 		t.broken[r] = make([]bool, cols)
 	}
 	top := math.Inf(-1)
+	builds = make([]built, len(figs))
 	for k := range figs {
 		b, err := figs[k].build()
 		if err != nil {
-			return nil, size, fmt.Errorf("report: panel %d: %w", k, err)
+			return t, nil, cell, size, fmt.Errorf("report: panel %d: %w", k, err)
 		}
+		builds[k] = b
 		pl := b.p
 		top = max(top, pl.Y.Max)
 		t.plots[k/cols][k%cols] = pl
@@ -190,20 +206,17 @@ func (p *Panels) Plot() (*plot.Plot, Size, error) {
 	}
 	if p.SameY {
 		// Legend placement may have raised a panel's top for head-room:
-		// give every panel the same top again.
-		for _, row := range t.plots {
-			for _, pl := range row {
-				if pl != nil {
-					pl.Y.Max = top
-				}
+		// give every panel the same top again, and place the legends
+		// anew on the common range.
+		for k := range figs {
+			pl := builds[k].p
+			pl.Y.Max = top
+			if figs[k].Legend == LegendAuto {
+				placeLegend(pl, LegendAuto, cell, builds[k].legend, false)
 			}
 		}
 	}
-	container := plot.New()
-	container.HideAxes()
-	container.X.Padding, container.Y.Padding = 0, 0
-	container.Add(t)
-	return container, size, nil
+	return t, builds, cell, size, nil
 }
 
 // CaptionText returns the caption of the whole figure: Caption, then each

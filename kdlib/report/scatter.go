@@ -174,7 +174,7 @@ func (s *Scatter) Plot() (*plot.Plot, Size, error) {
 			}
 		}
 		if s.Legends == nil && k == 0 || slices.Contains(s.Legends, k) {
-			placeLegend(p, LegendAuto, cell, [][]vg.Point{all})
+			placeLegend(p, LegendAuto, cell, legendData{pts: all}, false)
 		}
 		t.plots[k/cols][k%cols] = p
 	}

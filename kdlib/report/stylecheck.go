@@ -36,6 +36,7 @@ const (
 	RuleAxis      = "axis"      // a y axis that neither starts at zero nor is marked (and captioned) as broken
 	RuleLetters   = "letters"   // panels without their letters (a), (b), …
 	RuleCaption   = "caption"   // no caption
+	RuleCutoff    = "cutoff"    // a curve cut off by its epoch cap while rising, not marked or not said
 	RuleFile      = "file"      // a saved file that is missing, unreadable or without its fonts
 )
 
@@ -80,7 +81,10 @@ var statesSeeds = regexp.MustCompile(`\bn ?= ?\d+`)
 //   - axis: a y axis that does not start at zero is drawn broken and the
 //     caption says where it starts;
 //   - letters: a figure of several panels letters them;
-//   - caption: the figure has a caption.
+//   - caption: the figure has a caption;
+//   - cutoff: a series that ends at its epoch cap while still rising
+//     (Series.Cutoff) is drawn as a line with the arrow after its last
+//     point, and the caption says so (CutoffPhrase) and names it.
 //
 // A hand-made plot (Raw) is checked for its size and caption only. d is
 // built but not drawn; CheckStyle does not modify it.
@@ -212,6 +216,14 @@ func checkBuilt(f *Figure, b built, where, caption string, add func(rule, format
 		}
 		if specPath.MatchString(in.label) {
 			add(RuleLegend, "%sthe legend label %q is code: name the series for people (Names, or the row's label)", where, in.label)
+		}
+		if in.s.Cutoff != nil {
+			if !b.cuts[k] {
+				add(RuleCutoff, "%sseries %q ends at its epoch cap while still rising, but no arrow marks its end (a reference line or bars cannot show it)", where, name)
+			}
+			if !strings.Contains(caption, CutoffPhrase) || !strings.Contains(caption, HumanName(name)) {
+				add(RuleCutoff, "%sseries %q ends at its epoch cap while still rising, and the caption does not say so (%q)", where, name, CutoffPhrase)
+			}
 		}
 		spread = spread || in.spread
 		data = data || in.nMax > 0

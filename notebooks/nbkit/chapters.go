@@ -165,9 +165,12 @@ func (r *Recorded) ShowExpertSelection(name string) error {
 
 // ShowTopology draws the topology the recorded latent students keep of
 // their teacher during training (exp.ExtraTopology, measured by the runner
-// on a fixed sample): (a) the discrepancy of their cosine similarities,
-// (b) the share of nearest neighbours kept, mean over seeds; it shows and
-// saves it as name, and displays the final values as a table.
+// on a fixed sample; epoch 0 is the untrained student): (a) the
+// discrepancy of their cosine similarities, (b) the share of nearest
+// neighbours kept, mean over seeds; it shows and saves it as name, and
+// displays the final values as a table. A row whose traces end where the
+// epoch cap stopped runs still rising (exp.Record.RisingAtCap, by the
+// protocol's stop metric) is marked as cut off (report.Series.Cutoff).
 func (r *Recorded) ShowTopology(name string) error {
 	entries, err := r.Measured(name, exp.ExtraTopology)
 	if err != nil || entries == nil {
@@ -178,6 +181,8 @@ func (r *Recorded) ShowTopology(name string) error {
 	final := map[string][2][]float64{}
 	var order []string
 	var sample *exp.TopologyTrace
+	cuts := map[string]*report.Cutoff{}
+	seeds := map[string]int{}
 	for _, e := range entries {
 		tr, _, err := e.Record.Result.Topology()
 		if err != nil {
@@ -198,7 +203,21 @@ func (r *Recorded) ShowTopology(name string) error {
 			order = append(order, e.Run.Label)
 		}
 		last := len(tr.Epoch) - 1
+		seeds[e.Run.Label]++
+		if stop := e.Record.RisingMetric(""); tr.Epoch[last] == e.Record.Result.Epochs && e.Record.RisingAtCap(stop) {
+			c := cuts[e.Run.Label]
+			if c == nil {
+				c = &report.Cutoff{At: e.Record.Spec.Budget.Epochs, Rule: exp.RisingRule(stop)}
+				cuts[e.Run.Label] = c
+			}
+			c.Seeds++
+		}
 		final[e.Run.Label] = [2][]float64{append(f[0], tr.Discrepancy[last]), append(f[1], tr.KNN[last])}
+	}
+	for label, c := range cuts {
+		c.All = seeds[label]
+		disc.Get(label).Cutoff = c
+		knn.Get(label).Cutoff = c
 	}
 	disc.Caption = fmt.Sprintf("topology discrepancy, the mean squared difference between the student's and the teacher's cosine similarities "+
 		"over all pairs of a fixed sample of %d users and %d items (lower is closer)", sample.Users, sample.Items)
@@ -224,14 +243,16 @@ func (r *Recorded) ShowTopology(name string) error {
 	return nil
 }
 
-// ShowHetCompStages draws HetComp's curriculum from the recorded runs of
-// its sweep r: (a) the teachers' own trajectories (the member rows'
-// exp.ExtraTrajectory), (b) each teacher's stage averaged over the users
-// after every DKC step of HetComp (the HetComp row's exp.ExtraDKC), when
-// it made any; members are the teachers' rows in the order of the spec's
-// teachers (the order of the stages). It shows and saves the figure as
-// name; its caption says when AKT switched to phase 2.
-func (r *Recorded) ShowHetCompStages(name string, members []string) error {
+// HetCompMembers are the rows of hetcomp-table's teachers, in the order of
+// the spec's teachers (the order of HetComp's stages, distill.DKCRecord's
+// MeanStage).
+var HetCompMembers = []string{"MF", "ML", "DL", "GNN", "AE", "I-AE"}
+
+// ShowTeacherTrajectories draws the trajectories HetComp learns from: each
+// teacher's validation Recall@50 during its own training, whose
+// checkpoints are HetComp's stages (the member rows' exp.ExtraTrajectory;
+// members are their labels), and shows and saves the figure as name.
+func (r *Recorded) ShowTeacherTrajectories(name string, members []string) error {
 	sw, err := r.Rows(members...)
 	if err != nil {
 		return err
@@ -241,7 +262,8 @@ func (r *Recorded) ShowHetCompStages(name string, members []string) error {
 		return err
 	}
 	traj := report.NewLearningCurve("teacher's validation Recall@50")
-	traj.Caption = "each teacher's validation Recall@50 during its own training, whose checkpoints are HetComp's stages"
+	traj.Caption = fmt.Sprintf("The trajectories HetComp learns from (ledger sweep %s): each teacher's validation Recall@50 during its own training, "+
+		"whose checkpoints are HetComp's stages.", r.Sweep)
 	for _, e := range entries {
 		tr, _, err := e.Record.Result.Trajectory()
 		if err != nil {
@@ -251,30 +273,38 @@ func (r *Recorded) ShowHetCompStages(name string, members []string) error {
 			return err
 		}
 	}
-	stages := report.NewLearningCurve("mean stage over users")
-	stages.YMin, stages.YMax, stages.XLabel = 0, 3.3, "HetComp epoch"
-	stages.Caption = "each teacher's stage averaged over the users after every DKC step of HetComp (0: the earliest checkpoint, 3: converged)"
+	return ShowFigure(traj, name, sw.Notice())
+}
+
+// ShowHetCompStages draws HetComp's curriculum as the dissertation does:
+// each teacher's stage averaged over the users after every DKC step of the
+// HetComp row of r (exp.ExtraDKC), against HetComp's epoch, one line per
+// teacher; members are the teachers' rows in the order of the spec's
+// teachers (the order of the stages). It shows and saves the figure as
+// name; its caption says when AKT switched to phase 2. Runs whose first
+// DKC step did not come give a note instead.
+func (r *Recorded) ShowHetCompStages(name string, members []string) error {
 	hc, err := r.Rows("HetComp")
 	if err != nil {
 		return err
 	}
-	if err := hc.Fill(); err != nil {
+	entries, err := hc.Measured(name, exp.ExtraDKC)
+	if err != nil || entries == nil {
 		return err
 	}
+	stages := report.NewLearningCurve("mean stage over users")
+	stages.YMin, stages.YMax = 0, 3.3
 	switched := 0
-	for _, e := range hc.Entries {
-		if e.Record == nil {
-			continue
-		}
+	for _, e := range entries {
 		dkc, _, err := e.Record.Result.DKC()
 		if err != nil {
 			return fmt.Errorf("%s: run %s: %w", name, e.Run.ID, err)
 		}
 		for _, d := range dkc {
+			if len(d.MeanStage) != len(members) {
+				return fmt.Errorf("%s: run %s: a DKC step with %d teachers, %d members given", name, e.Run.ID, len(d.MeanStage), len(members))
+			}
 			for x, v := range d.MeanStage {
-				if x >= len(members) {
-					return fmt.Errorf("%s: run %s: a DKC step with %d teachers, %d members given", name, e.Run.ID, len(d.MeanStage), len(members))
-				}
 				stages.Add(members[x], float64(d.Epoch), v)
 			}
 			if d.Phase == 2 && switched == 0 {
@@ -282,24 +312,17 @@ func (r *Recorded) ShowHetCompStages(name string, members []string) error {
 			}
 		}
 	}
-	caption := fmt.Sprintf("HetComp's curriculum (ledger sweep %s).", r.Sweep)
-	var fig report.Drawable
 	if len(stages.Series) == 0 {
-		traj.Caption = caption + " Each teacher's validation Recall@50 during its own training, whose checkpoints are HetComp's stages. " +
-			"No DKC step of HetComp is recorded (its first comes after its start epoch)."
-		fig = traj
-	} else {
-		if switched > 0 {
-			caption += fmt.Sprintf(" AKT switched to phase 2 (the list-wise order) at epoch %d.", switched)
-		} else {
-			caption += " HetComp never reached phase 2 (the list-wise order)."
-		}
-		p := report.NewPanels(traj, stages)
-		p.LegendAll = true
-		p.Caption = caption
-		fig = p
+		return NotDrawn(name, "no DKC step of HetComp is recorded (its first comes after its start epoch)")
 	}
-	return ShowFigure(fig, name, joinNotes(sw.Notice(), hc.Notice()))
+	stages.Caption = fmt.Sprintf("HetComp's curriculum (ledger sweep %s): each teacher's stage averaged over the users after every DKC step "+
+		"(0: the earliest checkpoint, 3: converged).", r.Sweep)
+	if switched > 0 {
+		stages.Caption += fmt.Sprintf(" AKT switched to phase 2 (the list-wise order) at epoch %d.", switched)
+	} else {
+		stages.Caption += " HetComp never reached phase 2 (the list-wise order)."
+	}
+	return ShowFigure(stages, name, hc.Notice())
 }
 
 // ShowStageTargets tabulates what the stages of HetComp's ensemble can
@@ -356,17 +379,6 @@ func (r *Recorded) ShowActivity(name, metric string) error {
 	tb.Notes = append(tb.Notes, r.TableNotes()...)
 	report.DisplayTable(tb)
 	return ShowFigure(fig, name, r.Notice())
-}
-
-// joinNotes joins two notices, skipping empty ones and repeats.
-func joinNotes(a, b string) string {
-	switch {
-	case a == "" || a == b:
-		return b
-	case b == "":
-		return a
-	}
-	return a + " " + b
 }
 
 // ShowData displays the data set called name as the library loads it

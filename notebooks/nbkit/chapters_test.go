@@ -18,6 +18,13 @@ import (
 // that keep selects.
 func synthetic(t *testing.T, name string, keep func(exp.Run) bool, extra func(exp.Run) map[string]any) *Recorded {
 	t.Helper()
+	return syntheticResults(t, name, keep, func(r exp.Run) exp.RunResult { return exp.RunResult{Extra: extra(r)} })
+}
+
+// syntheticResults is synthetic with the result of each kept run given by
+// result.
+func syntheticResults(t *testing.T, name string, keep func(exp.Run) bool, result func(exp.Run) exp.RunResult) *Recorded {
+	t.Helper()
 	spec, err := exp.BuiltinSpec(name, "")
 	if err != nil {
 		// A spec of the committed ledger only.
@@ -38,7 +45,7 @@ func synthetic(t *testing.T, name string, keep func(exp.Run) bool, extra func(ex
 		e := exp.Entry{Run: r}
 		if keep(r) {
 			e.Record = &exp.Record{ID: r.ID, Hash: r.Hash, Sweep: name, Label: r.Label, Point: r.Point, Spec: r.Spec,
-				Result: exp.RunResult{Extra: extra(r)}}
+				Result: result(r)}
 		}
 		sr.Entries = append(sr.Entries, e)
 	}
@@ -139,11 +146,12 @@ func TestShowTopology(t *testing.T) {
 	}
 }
 
-// TestShowHetCompStages: the teachers' trajectories and the stages of
-// HetComp's DKC steps, the switch to phase 2 in the caption.
+// TestShowHetCompStages: the stages of HetComp's DKC steps, one line per
+// teacher, the switch to phase 2 in the caption; the teachers' own
+// trajectories are a figure of their own.
 func TestShowHetCompStages(t *testing.T) {
 	dir := figureDir(t)
-	members := []string{"MF", "ML", "DL", "GNN", "AE", "I-AE"}
+	members := HetCompMembers
 	sw := synthetic(t, "hetcomp-table", func(exp.Run) bool { return true }, func(r exp.Run) map[string]any {
 		switch r.Label {
 		case "HetComp":
@@ -165,13 +173,29 @@ func TestShowHetCompStages(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := readCaption(t, dir, "stages")
-	for _, want := range []string{"(a) each teacher's validation Recall@50", "(b) each teacher's stage averaged", "phase 2 (the list-wise order) at epoch 30", "One seed per point"} {
+	for _, want := range []string{"each teacher's stage averaged over the users after every DKC step", "phase 2 (the list-wise order) at epoch 30", "One seed per point"} {
 		if !strings.Contains(c, want) {
 			t.Errorf("caption lacks %q: %s", want, c)
 		}
 	}
 	if err := sw.ShowHetCompStages("stages", members[:2]); err == nil {
 		t.Error("stages of six teachers drawn with two member names")
+	}
+	if err := sw.ShowTeacherTrajectories("traj", members); err != nil {
+		t.Fatal(err)
+	}
+	if c := readCaption(t, dir, "traj"); !strings.Contains(c, "each teacher's validation Recall@50 during its own training") {
+		t.Errorf("caption %q", c)
+	}
+	// No DKC step recorded: a note, not an empty figure.
+	none := synthetic(t, "hetcomp-table", func(r exp.Run) bool { return r.Label == "HetComp" }, func(exp.Run) map[string]any {
+		return map[string]any{exp.ExtraDKC: []distill.DKCRecord{}}
+	})
+	if err := none.ShowHetCompStages("stages", members); err != nil {
+		t.Fatal(err)
+	}
+	if note, err := os.ReadFile(filepath.Join(dir, "stages"+MissingExt)); err != nil || !strings.Contains(string(note), "no DKC step") {
+		t.Errorf("note %q, %v", note, err)
 	}
 }
 

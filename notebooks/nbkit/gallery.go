@@ -380,19 +380,28 @@ func Gallery(root string) (string, error) {
 // GalleryEnd lines replaced by gallery. A document without both markers,
 // in that order, is an error.
 func ReplaceGallery(doc []byte, gallery string) ([]byte, error) {
+	return replaceBlock(doc, GalleryStart, GalleryEnd, gallery)
+}
+
+// replaceBlock returns doc with the text between its start and end lines
+// replaced by text; a document without both, in that order, is an error.
+func replaceBlock(doc []byte, start, end, text string) ([]byte, error) {
 	s := string(doc)
-	i := strings.Index(s, GalleryStart+"\n")
-	j := strings.Index(s, "\n"+GalleryEnd)
+	i := strings.Index(s, start+"\n")
+	j := strings.Index(s, "\n"+end)
 	if i < 0 || j < i {
-		return nil, fmt.Errorf("no gallery markers: want a line %q and, after it, a line %q", GalleryStart, GalleryEnd)
+		return nil, fmt.Errorf("no generated-block markers: want a line %q and, after it, a line %q", start, end)
 	}
-	head := s[:i+len(GalleryStart)+1]
-	return []byte(head + "\n" + gallery + s[j:]), nil
+	head := s[:i+len(start)+1]
+	return []byte(head + "\n" + text + s[j:]), nil
 }
 
 // UpdateGallery regenerates the gallery of GalleryDoc under root from the
-// figure files and writes it when it differs (with check, only reports
-// that it differs). It returns whether the document differed.
+// figure files and, when the document has its markers (DissertationStart,
+// DissertationEnd), the table of the dissertation's figures
+// (DissertationTable), and writes the document when it differs (with
+// check, only reports that it differs). It returns whether the document
+// differed.
 func UpdateGallery(root string, check bool) (bool, error) {
 	path := filepath.Join(root, GalleryDoc)
 	old, err := os.ReadFile(path)
@@ -406,6 +415,15 @@ func UpdateGallery(root string, check bool) (bool, error) {
 	doc, err := ReplaceGallery(old, g)
 	if err != nil {
 		return false, fmt.Errorf("%s: %w", GalleryDoc, err)
+	}
+	if strings.Contains(string(doc), DissertationStart) {
+		figs, _, err := GalleryFigures(root)
+		if err != nil {
+			return false, err
+		}
+		if doc, err = replaceBlock(doc, DissertationStart, DissertationEnd, DissertationTable(figs)); err != nil {
+			return false, fmt.Errorf("%s: %w", GalleryDoc, err)
+		}
 	}
 	if bytes.Equal(doc, old) {
 		return false, nil

@@ -151,7 +151,7 @@ func TestGalleryDrift(t *testing.T) {
 	broken("docs/figures without a command", "docs/figures/extra: no command draws it", func(root string) {
 		report.Save(exampleFigure(), filepath.Join(root, "docs", "figures", "extra"), report.PNG)
 	})
-	broken("no markers", "no gallery markers", func(root string) {
+	broken("no markers", "no generated-block markers", func(root string) {
 		os.WriteFile(filepath.Join(root, GalleryDoc), []byte("# Figures\n"), 0o644)
 	})
 }

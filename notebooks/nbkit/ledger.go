@@ -626,6 +626,9 @@ func (r *Recorded) ShowRankTable(name string, metrics []string, full bool) error
 // from: "Reduced scale (KDREC_QUICK=1): not a result." or "Trained by this
 // notebook (KDREC_RETRAIN=1), not read from the results ledger."
 func ShowFigure(d report.Drawable, name, notice string) error {
+	if figureShown != nil {
+		figureShown(name, d)
+	}
 	switch {
 	case Quick():
 		notice = joinNotice(QuickNotice, notice)
@@ -640,6 +643,10 @@ func ShowFigure(d report.Drawable, name, notice string) error {
 	}
 	return report.Display(d)
 }
+
+// figureShown, when set (by tests), sees every figure ShowFigure is given,
+// before the notice is written on it.
+var figureShown func(name string, d report.Drawable)
 
 // QuickNotice is written on every figure drawn at reduced scale.
 const QuickNotice = "Reduced scale (KDREC_QUICK=1): not a result."
