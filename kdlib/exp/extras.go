@@ -37,6 +37,19 @@ const (
 	// ExtraStageTargets (RunEnsembleKD, the ensemble row) is a
 	// StageTargetsReport.
 	ExtraStageTargets = "stage_targets"
+	// ExtraEnsembleT (RunEnsembleKD, every row) is the ensemble's
+	// importance temperature T, chosen on validation Recall@50.
+	ExtraEnsembleT = "ensemble_t"
+	// ExtraTValid (RunEnsembleKD, every row) maps each candidate T
+	// (fmt.Sprint) to the converged ensemble's validation Recall@50.
+	ExtraTValid = "t_valid"
+	// ExtraTEdge (RunEnsembleKD, every row) says whether the chosen T is
+	// the smallest or largest candidate, i.e. whether the grid may miss
+	// the optimum.
+	ExtraTEdge = "t_edge"
+	// ExtraDiscrepancy (RunEnsembleKD, rows that train a student) is a
+	// DiscrepancyTrace.
+	ExtraDiscrepancy = "discrepancy"
 )
 
 // TopologyOptions is the sample on which RunKD measures the topology of
