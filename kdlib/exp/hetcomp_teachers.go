@@ -77,6 +77,38 @@ func HetCompTeachers(dataset string) []HetCompTeacherSpec {
 	}
 }
 
+// HetCompProtocolTeachers returns the six teachers of the protocol specs
+// (hetcomp-protocol, hetcomp-protocol-ml1m, hetcomp-protocol-lastfm),
+// trained to convergence: d = 64, each model's reference training settings
+// (TrainDefaults) except LightGCN's larger learning rate and batches (for
+// speed, as in HetCompTeachers), up to 1000 epochs, early-stopped on
+// validation Recall@50 after 50 epochs without improvement — the window of
+// HetComp's students (5 evaluations 10 epochs apart), evaluated every 5
+// epochs with patience 10, and every epoch with patience 50 for the
+// autoencoders, which peak within a few epochs (finer stages). The DL
+// teacher is NeuMF, not the NCF-MLP of HetCompTeachers: the MLP tower
+// alone, whose ReLU over [p_u; q_i] models the user–item interaction only
+// through per-unit thresholds, stays at popularity level on CiteULike-t
+// under every setting tried (learning rate, weight decay, 4 negatives,
+// initialisation, depth; docs/hetcomp.md), where NeuMF's GMF branch learns;
+// methods.md §3.1 names NeuMF as the concrete DL teacher [R/I]. dataset
+// selects LightGCN's batch ("ml-1m": 16384 at lr 0.01; otherwise 4096 at
+// lr 0.005).
+func HetCompProtocolTeachers(dataset string) []HetCompTeacherSpec {
+	gnnLR, gnnBatch := 0.005, 4096
+	if dataset == "ml-1m" {
+		gnnLR, gnnBatch = 0.01, 16384
+	}
+	return []HetCompTeacherSpec{
+		{Name: "MF", Kind: "bpr", Dim: 64, Epochs: 1000, EvalEvery: 5, Patience: 10},
+		{Name: "ML", Kind: "cml", Dim: 64, Epochs: 1000, EvalEvery: 5, Patience: 10},
+		{Name: "DL", Kind: "neumf", Dim: 64, Epochs: 1000, EvalEvery: 5, Patience: 10},
+		{Name: "GNN", Kind: "lightgcn", Dim: 64, Epochs: 1000, EvalEvery: 5, Patience: 10, LR: gnnLR, BatchSize: gnnBatch},
+		{Name: "AE", Kind: "cdae", Dim: 64, Epochs: 1000, EvalEvery: 1, Patience: 50},
+		{Name: "I-AE", Kind: "iae", Dim: 64, Epochs: 1000, EvalEvery: 1, Patience: 50},
+	}
+}
+
 // TrajectoryOptions configures BuildTrajectories.
 type TrajectoryOptions struct {
 	// Teachers to train (default HetCompTeachers("")).

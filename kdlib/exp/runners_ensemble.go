@@ -362,13 +362,27 @@ func RunEnsembleKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) 
 		return nil, err
 	}
 	hooks := &fitHooks{}
-	var hc *distill.HetCompTerm
+	var (
+		hc  *distill.HetCompTerm
+		mtd *distill.MTDTerm
+	)
 	for _, t := range terms {
-		if h, ok := t.(*distill.HetCompTerm); ok {
+		switch h := t.(type) {
+		case *distill.HetCompTerm:
 			hc = h
 			hooks.hooks = append(hooks.hooks, h.Hook())
+		case *distill.MTDTerm:
+			mtd = h
 		}
 	}
+	// The student's distance to every teacher, measured beside the run
+	// (after HetComp's DKC step of the same epoch, which it does not touch).
+	roles, _ := teacherRoles(spec)
+	probe, err := newDiscrepancyProbe(ctx, b.Model, e.ens, roles, spec.Budget)
+	if err != nil {
+		return nil, err
+	}
+	hooks.hooks = append(hooks.hooks, probe.hook())
 	if hc != nil {
 		// checkEnsembleRun allows hetcomp only alone, so it is the run's one term.
 		v, err := kdCheck(spec.KD[0])
@@ -391,6 +405,14 @@ func RunEnsembleKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) 
 	if hc != nil {
 		res.Extra[ExtraDKC] = hc.History()
 	}
+	if mtd != nil {
+		res.Extra[ExtraMTDWeights] = mtd.Weights()
+	}
+	trace, err := probe.result()
+	if err != nil {
+		return nil, fmt.Errorf("teacher discrepancy: %w", err)
+	}
+	res.Extra[ExtraDiscrepancy] = trace
 	return res, nil
 }
 
