@@ -321,13 +321,19 @@ func (e *ensembleSet) listsOf(ctx context.Context, s *data.Split, n int, log io.
 //   - kd hetcomp: HetComp on the ensemble's trajectories, a BPR student
 //     trained on the KD loss only (with-bpr=true adds the BPR loss), the
 //     stage rule run after the evaluations;
+//   - kd mtd: MTD on the converged teachers' own lists, added to the BPR
+//     loss; its gate's mean teacher weights per epoch are recorded
+//     (ExtraMTDWeights);
 //   - ranking methods (rrd, dcd, …): the method with the ensemble as its
 //     teacher — the lists of the dense ensemble of the converged teachers.
 //
-// The teachers' trajectories are BuildTrajectories' (cached under the
-// Env's cache, shared by every sweep and notebook), each teacher with its own
-// budget; the ensemble's temperature is chosen
-// on validation Recall@50 among 2, 5, 10 and 20.
+// Every trained student records its distance to each converged teacher
+// and to the ensemble before training and at every evaluation
+// (ExtraDiscrepancy). The teachers' trajectories are BuildTrajectories'
+// (cached under the Env's cache, shared by every sweep and notebook), each
+// teacher with its own budget; the ensemble's temperature is chosen on
+// validation Recall@50 among the run's EnsembleSpec.Temperatures (2, 5, 10
+// and 20 without one), and every row records the choice (recordT).
 func RunEnsembleKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) {
 	spec := &run.Spec
 	if err := checkEnsembleRun(spec); err != nil {
