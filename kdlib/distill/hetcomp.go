@@ -39,6 +39,17 @@ type HetCompOptions struct {
 	Alpha, Decay float64
 	// DistK is the cut-off of the wNDCG distance [50]. Valid: ≥ 1.
 	DistK int
+	// NoDKC removes dynamic knowledge construction (the ablation "w/o
+	// DKC"): every (teacher, user) stage is final from the start, so the
+	// targets are the converged ensemble's and, AKT's switch being "every
+	// stage final", the loss is phase 2's from the first epoch. Not the
+	// reference: an option for the chapter's ablation.
+	NoDKC bool
+	// NoAKT removes adaptive knowledge transfer (the ablation "w/o AKT"):
+	// the loss is phase 2's fine-grained listwise loss from the first
+	// epoch, while DKC still advances the stages until all are final. Not
+	// the reference: an option for the chapter's ablation.
+	NoAKT bool
 	// Workers bounds the goroutines (default GOMAXPROCS); the results do
 	// not depend on it.
 	Workers int
@@ -106,6 +117,9 @@ type DKCRecord struct {
 	Moved int
 	// Phase is the AKT phase after the call (1 or 2).
 	Phase int
+	// Done says that every stage is final after the call: DKC stops (with
+	// the reference's AKT, phase 2 starts then).
+	Done bool `json:",omitempty"`
 }
 
 // HetCompTerm is HetComp's distillation term (S. Kang, W. Kweon, D. Lee,
@@ -117,7 +131,8 @@ type DKCRecord struct {
 // Dynamic knowledge construction (DKC). Every (teacher x, user u) pair has
 // a stage v_{x,u}, initially 0 (the earliest checkpoints: easy knowledge).
 // After the evaluation of every epoch e with e % Period == 0 and e ≥ Start,
-// while in phase 1, the student's top-DistK unobserved items per user are
+// while some stage is not final (Σ_x round(mean_u v_{x,u}, 2) <
+// #teachers·(#stages−1)), the student's top-DistK unobserved items per user are
 // compared with each teacher's next-stage list by δ = 1 − WNDCG. At the
 // first call δ is recorded for every pair; at later calls every pair below
 // the final stage advances when DKCAdvance(last δ, δ now, th(e)) holds,
@@ -145,6 +160,11 @@ type DKCRecord struct {
 // of goroutines. The bulk exponentials use a float32 polynomial exp
 // (relative error < 1e−6); the listed items' terms are computed in float64.
 //
+// Ablations (the chapter's, not the reference): NoDKC starts every stage
+// at the final one (converged targets, hence phase 2 from the start);
+// NoAKT uses phase 2's loss from the start while DKC runs as usual. With
+// both the run equals NoDKC alone.
+//
 // As in the reference code the term is the whole KD loss; the reference
 // computes and drops the BPR loss, so train with []train.Term{term} (add
 // the student's BPR loss for the variant of the third-party code).
@@ -159,6 +179,7 @@ type HetCompTerm struct {
 	stage   []uint8   // stage[x·n+u]
 	last    []float64 // last δ per (x, u)
 	dkcInit bool
+	dkcDone bool // every stage final: no more DKC steps
 	lastDKC int
 	phase   int
 	targets []int32 // n·K, user u at [u·K, u·K+tlen[u])
@@ -217,7 +238,15 @@ func HetComp(ens *Ensemble, st *model.BPR, o HetCompOptions) (*HetCompTerm, erro
 	t := &HetCompTerm{o: o, ens: ens, st: st, n: n, m: m, nT: len(ens.Teachers), final: uint8(ens.NumStages() - 1),
 		stage: make([]uint8, len(ens.Teachers)*n), last: make([]float64, len(ens.Teachers)*n),
 		lastDKC: -1, phase: 1, targets: make([]int32, n*o.K), tlen: make([]int32, n), obs: make([][]int32, n), workers: w}
-	if t.final == 0 {
+	if o.NoDKC {
+		for k := range t.stage {
+			t.stage[k] = t.final
+		}
+	}
+	if t.final == 0 || o.NoDKC {
+		t.dkcDone = true
+	}
+	if t.dkcDone || o.NoAKT {
 		t.phase = 2
 	}
 	for u := 0; u < n; u++ {
@@ -257,7 +286,7 @@ func (t *HetCompTerm) History() []DKCRecord { return t.history }
 
 // due says whether DKC runs after epoch e (completed epochs).
 func (t *HetCompTerm) due(e int) bool {
-	return t.phase == 1 && e >= t.o.Start && e%t.o.Period == 0 && t.lastDKC != e
+	return !t.dkcDone && e >= t.o.Start && e%t.o.Period == 0 && t.lastDKC != e
 }
 
 // OnEpoch is the epoch hook (train.Hook.OnEpoch) that runs DKC after the
@@ -294,9 +323,10 @@ func (t *HetCompTerm) BeginEpoch(e *train.Epoch) error {
 // DKCStep runs one dynamic-knowledge-construction step after epoch (the
 // number of completed epochs, which sets th): it ranks the catalogue with
 // the student, updates the stages, rebuilds the targets and switches to
-// phase 2 when every stage is final. It does nothing in phase 2.
+// phase 2 when every stage is final. It does nothing once every stage is
+// final.
 func (t *HetCompTerm) DKCStep(ctx context.Context, epoch int) error {
-	if t.phase != 1 {
+	if t.dkcDone {
 		return nil
 	}
 	top, err := t.studentTop(ctx)
@@ -342,9 +372,10 @@ func (t *HetCompTerm) DKCStep(ctx context.Context, epoch int) error {
 		sum += math.RoundToEven(v*100) / 100
 	}
 	if sum >= float64(t.nT)*float64(t.final) {
+		t.dkcDone = true
 		t.phase = 2
 	}
-	rec.Phase = t.phase
+	rec.Phase, rec.Done = t.phase, t.dkcDone
 	t.history = append(t.history, rec)
 	return nil
 }
@@ -763,7 +794,9 @@ func init() {
 			optInt("period", 10, 1, maxCount, "epochs between knowledge-construction steps"), optInt("start", 10, 1, maxCount, "first epoch of a knowledge-construction step"),
 			optPos("alpha", 1.05, maxCount, "threshold th(e) = alpha·decay^⌊e/period⌋ of the stage rule"), optPos("decay", 0.995, 1, "decay of the threshold"),
 			optInt("dist-k", 50, 1, maxN, "cut-off of the wNDCG distance between rankings"),
-			optBool("with-bpr", false, "add the student's BPR loss (the authors' code trains with the KD loss only)")},
+			optBool("with-bpr", false, "add the student's BPR loss (the authors' code trains with the KD loss only)"),
+			optBool("dkc", true, "dynamic knowledge construction (false: the ablation w/o DKC, converged targets from the start)"),
+			optBool("akt", true, "adaptive knowledge transfer (false: the ablation w/o AKT, the fine-grained listwise loss from the start)")},
 		Typed: func(env Env, o TermOptions) ([]train.Term, error) {
 			if env.Ensemble == nil {
 				return nil, fmt.Errorf("kd hetcomp distils an ensemble of teachers' trajectories: no ensemble given")
@@ -812,7 +845,8 @@ func HetCompOptionsOf(v Values) HetCompOptions {
 	l := v.Float("lambda")
 	return HetCompOptions{K: v.Int("k"), ObservedK: v.Int("observed-k"), LongK: v.Int("long-k"), ShortK: v.Int("short-k"),
 		Lambda1: l * v.Float("lambda1"), Lambda2: l * v.Float("lambda2"), Clamp: v.Float("clamp"), Period: v.Int("period"),
-		Start: v.Int("start"), Alpha: v.Float("alpha"), Decay: v.Float("decay"), DistK: v.Int("dist-k")}
+		Start: v.Int("start"), Alpha: v.Float("alpha"), Decay: v.Float("decay"), DistK: v.Int("dist-k"),
+		NoDKC: !v.Bool("dkc"), NoAKT: !v.Bool("akt")}
 }
 
 // Method names the registered method HetCompOptions configures.

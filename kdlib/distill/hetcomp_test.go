@@ -464,3 +464,104 @@ func TestLiveEnsembleMatchesStoredLists(t *testing.T) {
 		}
 	}
 }
+
+// TestHetCompAblations checks the options of the chapter's ablation: w/o
+// DKC starts at the converged targets in phase 2 and never moves a stage;
+// w/o AKT keeps the curriculum (stage-0 targets, DKC advancing stages) with
+// phase 2's loss from the first batch; the registry maps dkc=false and
+// akt=false to them and the defaults to the reference.
+func TestHetCompAblations(t *testing.T) {
+	ctx := context.Background()
+	o := HetCompOptions{K: 15, LongK: 8, ShortK: 3, DistK: 10, Workers: 2}
+	f := newHCFixture(t, 30, 80, 3, 4, 20, 6)
+
+	noDKC := o
+	noDKC.NoDKC = true
+	a, err := HetComp(f.ens, f.student, noDKC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Phase() != 2 {
+		t.Errorf("w/o DKC: phase %d, want 2", a.Phase())
+	}
+	final := []int{3, 3, 3}
+	for u := 0; u < 30; u++ {
+		want, _ := f.ens.Top(u, final, 15)
+		if got := a.Targets(u); !slices.Equal(got, want) {
+			t.Fatalf("w/o DKC: user %d targets %v, want the converged ensemble's %v", u, got, want)
+		}
+	}
+	for _, e := range []int{10, 20} {
+		if a.due(e) {
+			t.Errorf("w/o DKC: DKC due after epoch %d", e)
+		}
+		if err := a.DKCStep(ctx, e); err != nil || len(a.History()) != 0 {
+			t.Errorf("w/o DKC: a DKC step ran: %v %+v", err, a.History())
+		}
+	}
+
+	noAKT := o
+	noAKT.NoAKT = true
+	b, err := HetComp(f.ens, f.student, noAKT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, _ := HetComp(f.ens, f.student, o)
+	if b.Phase() != 2 || ref.Phase() != 1 {
+		t.Errorf("phases at the start: w/o AKT %d (want 2), reference %d (want 1)", b.Phase(), ref.Phase())
+	}
+	for u := 0; u < 30; u++ {
+		if !slices.Equal(b.Targets(u), ref.Targets(u)) {
+			t.Fatalf("w/o AKT: user %d starts with other targets than the reference", u)
+		}
+	}
+	// Phase 2's loss from the first batch: the reference formula at phase 2.
+	batch := f.batch(6)
+	got, want := b.Batch(batch), 0.0
+	for _, u := range batch.UniqueUsers() {
+		want += refHetCompLoss(b, int(u))
+	}
+	if math.Abs(got-want) > 1e-4*math.Abs(want) {
+		t.Errorf("w/o AKT: loss %v, phase-2 reference %v", got, want)
+	}
+	// DKC still runs and moves stages (the same rule as the reference: the
+	// same student, so the same moves).
+	rng := nn.NewRand(4, 4)
+	for _, e := range []int{10, 20, 30} {
+		if !b.due(e) {
+			t.Fatalf("w/o AKT: DKC not due after epoch %d", e)
+		}
+		// A changing student (shared by both terms), so that distances move.
+		for k := range f.student.P.W {
+			f.student.P.W[k] += float32(0.5 * rng.NormFloat64())
+		}
+		if err := b.DKCStep(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		if err := ref.DKCStep(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hb, hr := b.History(), ref.History()
+	if len(hb) != 3 || hb[2].Moved != hr[2].Moved || !slices.Equal(hb[2].MeanStage, hr[2].MeanStage) || hb[1].Moved+hb[2].Moved == 0 {
+		t.Errorf("w/o AKT history %+v, reference %+v", hb, hr)
+	}
+	for _, h := range hb {
+		if h.Phase != 2 {
+			t.Errorf("w/o AKT: phase %d in the history", h.Phase)
+		}
+	}
+
+	// The registry's options.
+	v, err := Check(TermSpec{Method: "hetcomp", Options: map[string]any{"dkc": false, "akt": false}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := HetCompOptionsOf(v); !h.NoDKC || !h.NoAKT {
+		t.Errorf("dkc=false akt=false: %+v", h)
+	}
+	v, _ = Check(TermSpec{Method: "hetcomp"})
+	if h := HetCompOptionsOf(v); h.NoDKC || h.NoAKT {
+		t.Errorf("defaults: %+v", h)
+	}
+}

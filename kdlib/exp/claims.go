@@ -41,6 +41,14 @@ const (
 	ClaimLess = "less"
 	// ClaimUnavailable: the claim cannot be checked here; Reason says why.
 	ClaimUnavailable = "unavailable"
+	// ClaimBeatsBest: Row beats the best of the rows Baseline and Others
+	// ("the ensemble beats the best single teacher"): the candidate with
+	// the highest mean of Metric over seeds is found in the records, and
+	// the claim is then judged as ClaimBetter against it. Unlike a
+	// ClaimBetter with Others, which needs a significant gain over every
+	// row, it tests only against the strongest one, whichever that is on
+	// the sweep's data.
+	ClaimBeatsBest = "beats-best"
 )
 
 // Claim is one checkable statement.
@@ -145,14 +153,14 @@ func checkClaim(c Claim, needSweep bool) error {
 			return errors.New("an unavailable claim needs a reason")
 		}
 		return nil
-	case ClaimBetter, ClaimAtLeast, ClaimClose, ClaimLess:
+	case ClaimBetter, ClaimAtLeast, ClaimClose, ClaimLess, ClaimBeatsBest:
 		if c.Baseline == "" {
 			return fmt.Errorf("kind %s needs a baseline row", c.Kind)
 		}
 	case ClaimValue:
 	default:
-		return fmt.Errorf("unknown kind %q (want %s, %s, %s, %s, %s or %s)", c.Kind,
-			ClaimBetter, ClaimAtLeast, ClaimClose, ClaimValue, ClaimLess, ClaimUnavailable)
+		return fmt.Errorf("unknown kind %q (want %s, %s, %s, %s, %s, %s or %s)", c.Kind,
+			ClaimBetter, ClaimAtLeast, ClaimClose, ClaimValue, ClaimLess, ClaimBeatsBest, ClaimUnavailable)
 	}
 	if c.Kind == ClaimLess && !(c.Tol >= 0) {
 		return fmt.Errorf("kind %s needs tol >= 0, got %v", c.Kind, c.Tol)
@@ -324,6 +332,14 @@ func EvaluateClaims(l SweepSource, claims []Claim) ([]ClaimResult, error) {
 			out = append(out, r)
 			continue
 		}
+		if c.Kind == ClaimBeatsBest {
+			r, err := judgeBeatsBest(c, summary)
+			if err != nil {
+				return nil, fmt.Errorf("claim %s: %w", c.ID, err)
+			}
+			out = append(out, r)
+			continue
+		}
 		s, err := summary(c)
 		if err != nil {
 			if errors.Is(err, ErrNotRecorded) {
@@ -351,6 +367,59 @@ func EvaluateClaims(l SweepSource, claims []Claim) ([]ClaimResult, error) {
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// judgeBeatsBest judges a ClaimBeatsBest: it finds, among Baseline and
+// Others, the row with the highest mean of Metric (each must have MinSeeds
+// seeds recorded, else there is no evidence), and judges the claim as a
+// ClaimBetter against that row. summary aggregates a claim's sweep with
+// its baseline (none when Baseline is "").
+func judgeBeatsBest(c Claim, summary func(Claim) (*Summary, error)) (ClaimResult, error) {
+	r := ClaimResult{Claim: c}
+	minSeeds := c.MinSeeds
+	if minSeeds == 0 {
+		minSeeds = 3
+	}
+	plain := c
+	plain.Baseline, plain.Others = "", nil
+	s, err := summary(plain)
+	if err != nil {
+		if errors.Is(err, ErrNotRecorded) {
+			r.Verdict, r.Evidence = NoEvidence, fmt.Sprintf("sweep %s is not in the ledger", c.Sweep)
+			return r, nil
+		}
+		return r, err
+	}
+	m := c.Metric
+	best := ""
+	var means []string
+	for _, name := range append([]string{c.Baseline}, c.Others...) {
+		row := findRow(s, name)
+		if row == nil || row.N[m] < minSeeds {
+			n := 0
+			if row != nil {
+				n = row.N[m]
+			}
+			r.Verdict, r.Evidence = NoEvidence, fmt.Sprintf("candidate %q has %d of %d seeds recorded in sweep %s", name, n, minSeeds, c.Sweep)
+			return r, nil
+		}
+		means = append(means, fmt.Sprintf("%s %.4f", name, row.Mean[m]))
+		if best == "" || row.Mean[m] > findRow(s, best).Mean[m] {
+			best = name
+		}
+	}
+	cb := c
+	cb.Kind, cb.Baseline, cb.Others = ClaimBetter, best, nil
+	sb, err := summary(cb)
+	if err != nil {
+		return r, err
+	}
+	rb := ClaimResult{Claim: cb}
+	judge(&rb, sb)
+	rb.Claim = c
+	rb.Evidence = fmt.Sprintf("best of %s by mean %s: %s; %s", strings.Join(append([]string{c.Baseline}, c.Others...), ", "), m,
+		strings.Join(means, ", "), rb.Evidence)
+	return rb, nil
 }
 
 // findRow returns the summary row named name.

@@ -9,9 +9,11 @@ package exp
 // numbers do not depend on them (the pinned fingerprints leave them out).
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/kdrec/kdrec/kdlib/data"
 	"github.com/kdrec/kdrec/kdlib/distill"
@@ -37,6 +39,23 @@ const (
 	// ExtraStageTargets (RunEnsembleKD, the ensemble row) is a
 	// StageTargetsReport.
 	ExtraStageTargets = "stage_targets"
+	// ExtraEnsembleT (RunEnsembleKD, every row) is the ensemble's
+	// importance temperature T, chosen on validation Recall@50.
+	ExtraEnsembleT = "ensemble_t"
+	// ExtraTValid (RunEnsembleKD, every row) maps each candidate T
+	// (fmt.Sprint) to the converged ensemble's validation Recall@50.
+	ExtraTValid = "t_valid"
+	// ExtraTEdge (RunEnsembleKD, every row) says whether the chosen T is
+	// the smallest or largest candidate, i.e. whether the grid may miss
+	// the optimum.
+	ExtraTEdge = "t_edge"
+	// ExtraDiscrepancy (RunEnsembleKD, rows that train a student) is a
+	// DiscrepancyTrace.
+	ExtraDiscrepancy = "discrepancy"
+	// ExtraMTDWeights (RunEnsembleKD, MTD) is, per epoch, the mean teacher
+	// weight of MTD's gate over the epoch's batch users, in the order of
+	// the run's teachers (distill.MTDTerm.Weights).
+	ExtraMTDWeights = "mtd_weights"
 )
 
 // TopologyOptions is the sample on which RunKD measures the topology of
@@ -222,3 +241,133 @@ func (p *runProbes) record(extra map[string]any) {
 		extra[ExtraTopology] = p.trace
 	}
 }
+
+// DiscrepancyTrace is how far a student's ranking is from each teacher's
+// during training (the empirical study of the HetComp paper, methods.md
+// §4.4: the discrepancy 1 − NDCG between student and teacher rankings over
+// training): at every evaluation (and before training), for every user, the
+// distance 1 − wNDCG@K (distill.WNDCG, the distance of HetComp's DKC, K =
+// 50 as the authors' code) between the student's top-K unobserved items
+// and each converged teacher's, and the converged ensemble's, top-K;
+// averaged over users. Every Stride-th evaluation is kept, so that a long
+// run keeps about 100 points.
+type DiscrepancyTrace struct {
+	// K is the cut-off of the distance.
+	K int `json:"k"`
+	// Sources name the rankings: the teachers' roles in the run's order,
+	// then "Ensemble".
+	Sources []string `json:"sources"`
+	// Stride is the number of evaluations between two measurements.
+	Stride int `json:"stride"`
+	// Epoch are the measured epochs (0: before training).
+	Epoch []int `json:"epoch"`
+	// Distance[s][j] is the mean distance to source s at Epoch[j].
+	Distance [][]float64 `json:"distance"`
+}
+
+// Discrepancy returns the run's ExtraDiscrepancy (false when the run has
+// none).
+func (r *RunResult) Discrepancy() (*DiscrepancyTrace, bool, error) {
+	var v DiscrepancyTrace
+	ok, err := r.extra(ExtraDiscrepancy, &v)
+	return &v, ok, err
+}
+
+// discrepancyProbe measures a DiscrepancyTrace during a run.
+type discrepancyProbe struct {
+	ctx     context.Context
+	student model.Scorer
+	train   *data.Interactions
+	lists   [][]int32 // per source, users·K (rows shorter than K padded with −1)
+	trace   *DiscrepancyTrace
+	evals   int
+	err     error
+}
+
+// discrepancyK is the cut-off of DiscrepancyTrace: the authors' get_NDCG_u
+// (k = 50), HetComp's DKC distance.
+const discrepancyK = 50
+
+// newDiscrepancyProbe sets up the measurement of student against the
+// converged stage of every trajectory of ens (names gives their roles) and
+// against the converged ensemble, and measures the untrained student.
+// budget sizes the stride.
+func newDiscrepancyProbe(ctx context.Context, student model.Scorer, ens *distill.Ensemble, names []string, budget Budget) (*discrepancyProbe, error) {
+	k := min(discrepancyK, ens.N)
+	n := ens.Train.NumUsers
+	p := &discrepancyProbe{ctx: ctx, student: student, train: ens.Train}
+	evals := budget.Epochs / max(budget.EvalEvery, 1)
+	p.trace = &DiscrepancyTrace{K: k, Sources: append(slices.Clone(names), "Ensemble"), Stride: max(1, (evals+topologyPoints-1)/topologyPoints)}
+	last := ens.NumStages() - 1
+	pad := func(row []int32, dst []int32) {
+		c := copy(dst, row[:min(k, len(row))])
+		for j := c; j < k; j++ {
+			dst[j] = -1
+		}
+	}
+	for _, tr := range ens.Teachers {
+		l := make([]int32, n*k)
+		for u := range n {
+			pad(tr.Stages[last].Row(u), l[u*k:(u+1)*k])
+		}
+		p.lists = append(p.lists, l)
+	}
+	final := make([]int, len(ens.Teachers))
+	for x := range final {
+		final[x] = last
+	}
+	l := make([]int32, n*k)
+	for u := range n {
+		top, err := ens.Top(u, final, k)
+		if err != nil {
+			return nil, err
+		}
+		pad(top, l[u*k:(u+1)*k])
+	}
+	p.lists = append(p.lists, l)
+	p.trace.Distance = make([][]float64, len(p.lists))
+	if err := p.measure(0); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// measure appends the distances of the student now, after epoch epochs.
+func (p *discrepancyProbe) measure(epoch int) error {
+	k := p.trace.K
+	tl, err := distill.BuildLists(p.ctx, p.student, p.train, distill.ListOptions{N: k})
+	if err != nil {
+		return err
+	}
+	n := p.train.NumUsers
+	for s, l := range p.lists {
+		sum := 0.0
+		for u := range n {
+			t := l[u*k : (u+1)*k]
+			if c := slices.Index(t, -1); c >= 0 {
+				t = t[:c]
+			}
+			sum += 1 - distill.WNDCG(tl.Users.Row(u), t, k)
+		}
+		p.trace.Distance[s] = append(p.trace.Distance[s], math.Round(sum/float64(n)*1e4)/1e4)
+	}
+	p.trace.Epoch = append(p.trace.Epoch, epoch)
+	return nil
+}
+
+// hook returns the training hook that measures after every Stride-th
+// evaluation; the first error is kept for result.
+func (p *discrepancyProbe) hook() train.Hook {
+	return train.Hook{OnEpoch: func(e train.EpochEvent) {
+		if p.err != nil || (e.Valid == nil && e.Test == nil) {
+			return
+		}
+		p.evals++
+		if p.evals%p.trace.Stride == 0 {
+			p.err = p.measure(e.Epoch)
+		}
+	}}
+}
+
+// result returns the trace, or the first error of a measurement.
+func (p *discrepancyProbe) result() (*DiscrepancyTrace, error) { return p.trace, p.err }

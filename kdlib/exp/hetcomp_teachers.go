@@ -77,6 +77,38 @@ func HetCompTeachers(dataset string) []HetCompTeacherSpec {
 	}
 }
 
+// HetCompProtocolTeachers returns the six teachers of the protocol specs
+// (hetcomp-protocol, hetcomp-protocol-ml1m, hetcomp-protocol-lastfm),
+// trained to convergence: d = 64, each model's reference training settings
+// (TrainDefaults) except LightGCN's larger learning rate and batches (for
+// speed, as in HetCompTeachers), up to 1000 epochs, early-stopped on
+// validation Recall@50 after 50 epochs without improvement — the window of
+// HetComp's students (5 evaluations 10 epochs apart), evaluated every 5
+// epochs with patience 10, and every epoch with patience 50 for the
+// autoencoders, which peak within a few epochs (finer stages). The DL
+// teacher is NeuMF, not the NCF-MLP of HetCompTeachers: the MLP tower
+// alone, whose ReLU over [p_u; q_i] models the user–item interaction only
+// through per-unit thresholds, stays at popularity level on CiteULike-t
+// under every setting tried (learning rate, weight decay, 4 negatives,
+// initialisation, depth; docs/hetcomp.md), where NeuMF's GMF branch learns;
+// methods.md §3.1 names NeuMF as the concrete DL teacher [R/I]. dataset
+// selects LightGCN's batch ("ml-1m": 16384 at lr 0.01; otherwise 4096 at
+// lr 0.005).
+func HetCompProtocolTeachers(dataset string) []HetCompTeacherSpec {
+	gnnLR, gnnBatch := 0.005, 4096
+	if dataset == "ml-1m" {
+		gnnLR, gnnBatch = 0.01, 16384
+	}
+	return []HetCompTeacherSpec{
+		{Name: "MF", Kind: "bpr", Dim: 64, Epochs: 1000, EvalEvery: 5, Patience: 10},
+		{Name: "ML", Kind: "cml", Dim: 64, Epochs: 1000, EvalEvery: 5, Patience: 10},
+		{Name: "DL", Kind: "neumf", Dim: 64, Epochs: 1000, EvalEvery: 5, Patience: 10},
+		{Name: "GNN", Kind: "lightgcn", Dim: 64, Epochs: 1000, EvalEvery: 5, Patience: 10, LR: gnnLR, BatchSize: gnnBatch},
+		{Name: "AE", Kind: "cdae", Dim: 64, Epochs: 1000, EvalEvery: 1, Patience: 50},
+		{Name: "I-AE", Kind: "iae", Dim: 64, Epochs: 1000, EvalEvery: 1, Patience: 50},
+	}
+}
+
 // TrajectoryOptions configures BuildTrajectories.
 type TrajectoryOptions struct {
 	// Teachers to train (default HetCompTeachers("")).
@@ -245,11 +277,14 @@ func (o *TrajectoryOptions) defaults() error {
 // Stages. Each teacher is trained with its reference settings, evaluated
 // by full ranking on the validation part every EvalEvery epochs (and
 // before training), and early-stopped on validation Recall@50; a
-// checkpoint is written at every evaluation. The converged stage is the
-// best evaluation (the restored model). Intermediate stage v is the first
-// evaluation (epoch ≥ 1, before the converged one, later than stage v−1
-// when possible) whose Recall@50 gain over the untrained model reaches
-// Fractions[v] of the converged gain. The reference does not say how its
+// checkpoint is written at every evaluation that sets a new best (the only
+// evaluations a stage can be). The converged stage is the best evaluation
+// (the restored model). Intermediate stage v is the first evaluation that
+// sets a new best (epoch ≥ 1, before the converged one, later than stage
+// v−1 when possible) and whose Recall@50 gain over the untrained model
+// reaches Fractions[v] of the converged gain (the "gain-fraction" rule,
+// kdrec's choice; cache version 2 — version 1 also let a non-improving
+// evaluation after a jump be a stage). The reference does not say how its
 // checkpoints were picked ([I], methods.md §5 item 10); fractions of the
 // gain, rather than fixed fractions of the converged epoch, give stages of
 // comparable difficulty for teachers that converge at very different
@@ -263,7 +298,8 @@ func (o *TrajectoryOptions) defaults() error {
 // reference are never formed (see distill.Ensemble).
 //
 // Cache: <CacheDir>/hetcomp/<SplitFingerprint(s)>/<name>-<digest>/, the
-// digest covering the teacher spec, Fractions, N and Seed. A directory
+// digest covering the teacher spec, Fractions, N, Seed and the version of
+// the stage rule. A directory
 // whose meta.json or traj.bin is missing or corrupt is rebuilt.
 func BuildTrajectories(ctx context.Context, s *data.Split, o TrajectoryOptions) ([]*TeacherTrajectory, error) {
 	if err := o.defaults(); err != nil {
@@ -278,7 +314,7 @@ func BuildTrajectories(ctx context.Context, s *data.Split, o TrajectoryOptions) 
 			N         int
 			Seed      uint64
 			Version   int
-		}{sp, o.Fractions, o.N, o.Seed, 1})
+		}{sp, o.Fractions, o.N, o.Seed, 2})
 		sum := sha256.Sum256(key)
 		dir := filepath.Join(root, fmt.Sprintf("%s-%x", sp.Name, sum[:6]))
 		if tt, err := loadTrajectory(dir, s); err == nil {
@@ -313,16 +349,23 @@ func trainTrajectory(ctx context.Context, s *data.Split, sp HetCompTeacherSpec, 
 	cfg.EvalAtStart, cfg.RestoreBest = true, true
 	cfg.StopMetrics = []string{"Recall@50"}
 	var saved []int
+	runMax := math.Inf(-1)
 	cfg.Eval = func(ctx context.Context, epoch int) (map[string]float64, map[string]float64, error) {
 		v, err := eval.FullRanking(ctx, m, s, eval.Valid, eval.Options{Cutoffs: []int{50}})
 		if err != nil {
 			return nil, nil, err
 		}
-		if err := model.Save(ckpt(epoch), m, map[string]string{"epoch": fmt.Sprint(epoch)}); err != nil {
-			return nil, nil, err
+		r := v.Mean("Recall@50")
+		// Only an evaluation that sets a new best can become a stage
+		// (pickStages), so only those are checkpointed.
+		if r > runMax {
+			if err := model.Save(ckpt(epoch), m, map[string]string{"epoch": fmt.Sprint(epoch)}); err != nil {
+				return nil, nil, err
+			}
+			saved = append(saved, epoch)
 		}
-		saved = append(saved, epoch)
-		return map[string]float64{"Recall@50": v.Mean("Recall@50")}, nil, nil
+		runMax = max(runMax, r)
+		return map[string]float64{"Recall@50": r}, nil, nil
 	}
 	cpu0, wall0 := cpuSeconds(), time.Now()
 	cfg.Hooks = append(cfg.Hooks, report.ProgressHook(o.Log, "teacher "+sp.Name, o.Plain))
@@ -397,7 +440,10 @@ func trainTrajectory(ctx context.Context, s *data.Split, sp HetCompTeacherSpec, 
 }
 
 // pickStages returns the stage epochs: the intermediate ones by gain
-// fractions (see BuildTrajectories), then best.
+// fractions (see BuildTrajectories), then best. Only evaluations after
+// epoch 0 that set a new best validation value (running maxima) are
+// candidates: the first evaluation to reach a level is always one, and
+// they are the only checkpoints trainTrajectory keeps.
 func pickStages(epochs []int, valid []float64, best int, fractions []float64) []int {
 	r0 := 0.0
 	bestV := 0.0
@@ -409,24 +455,39 @@ func pickStages(epochs []int, valid []float64, best int, fractions []float64) []
 			bestV = valid[k]
 		}
 	}
+	// The running maxima before best, in order.
+	var cand []int
+	var candV []float64
+	runMax := math.Inf(-1)
+	for k, e := range epochs {
+		if e >= 1 && e < best && valid[k] > runMax {
+			cand, candV = append(cand, e), append(candV, valid[k])
+		}
+		runMax = max(runMax, valid[k])
+	}
 	gain := bestV - r0
 	var out []int
 	prev := 0
 	for _, f := range fractions {
 		pick := -1
-		for k, e := range epochs {
-			if e < 1 || e >= best {
-				continue
-			}
-			if valid[k]-r0 >= f*gain-1e-12 && e > prev {
+		for k, e := range cand {
+			if candV[k]-r0 >= f*gain-1e-12 && e > prev {
 				pick = e
 				break
 			}
 		}
 		if pick < 0 {
-			// No later evaluation reaches the fraction before the best one:
-			// reuse the previous stage (or the first evaluation).
-			pick = max(prev, min(best, epochs[min(1, len(epochs)-1)]))
+			// No later running maximum before the best one reaches the
+			// fraction: reuse the previous stage (or, for the first
+			// stage, the first improving evaluation, else the best).
+			switch {
+			case prev > 0:
+				pick = prev
+			case len(cand) > 0:
+				pick = cand[0]
+			default:
+				pick = best
+			}
 		}
 		out = append(out, pick)
 		prev = pick

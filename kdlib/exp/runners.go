@@ -4,8 +4,7 @@ package exp
 // distillation methods of the catalogue (kdmethods.go): the built-in specs
 // of the dissertation's tables run through them. Runs with several
 // teachers (HetComp's table: the ensemble, the baselines distilling it,
-// HetComp itself) go to RunEnsembleKD (runners_ensemble.go). MTD is
-// reported as not available.
+// HetComp itself, MTD) go to RunEnsembleKD (runners_ensemble.go).
 
 import (
 	"context"
@@ -111,13 +110,6 @@ func KDMethodSets() [][]string {
 	return out
 }
 
-// unbuiltNote ends the messages about the baselines that are not built.
-const unbuiltNote = "methods.md §3.9 names MTD as a HetComp baseline, but neither it nor the authors' public code says which multi-teacher method that is or gives its loss"
-
-// unbuiltMethods are the methods of the dissertation's tables that are not
-// built (see unbuiltNote).
-var unbuiltMethods = []string{"mtd"}
-
 func init() {
 	for _, name := range model.Kinds() {
 		k, err := model.LookupKind(name)
@@ -133,17 +125,11 @@ func init() {
 }
 
 // checkKDRun refuses, before anything trains, the runs the KD runners
-// cannot serve: the baseline that is not built (MTD), latent
-// methods with several teachers, HetComp or the ensemble without them, and
-// invalid options or combinations of the catalogue's methods or of the
-// zoo's models.
+// cannot serve: latent methods with several teachers, HetComp, MTD or the
+// ensemble without them, and invalid options or combinations of the
+// catalogue's methods or of the zoo's models.
 func checkKDRun(r *RunSpec) error {
 	methods := r.Methods()
-	for _, m := range methods {
-		if slices.Contains(unbuiltMethods, m) {
-			return fmt.Errorf("kd method %q %w: %s", m, ErrNotAvailable, unbuiltNote)
-		}
-	}
 	if err := checkModelParams("student", r.Student); err != nil {
 		return err
 	}

@@ -31,8 +31,27 @@ import (
 const EnsembleKind = "ensemble"
 
 // ensembleTemperatures are the candidate importance temperatures of the
-// ensemble; the one with the best validation Recall@50 is used.
+// ensemble of a run without RunSpec.Ensemble; the one with the best
+// validation Recall@50 is used.
 var ensembleTemperatures = []float64{2, 5, 10, 20}
+
+// ensembleSettings returns the candidate temperatures (ascending) and the
+// stored list length of r's ensemble (RunSpec.Ensemble, or the defaults of
+// the first HetComp specs).
+func ensembleSettings(r *RunSpec) ([]float64, int) {
+	temps, n := ensembleTemperatures, 200
+	if e := r.Ensemble; e != nil {
+		if len(e.Temperatures) > 0 {
+			temps = e.Temperatures
+		}
+		if e.N > 0 {
+			n = e.N
+		}
+	}
+	temps = slices.Clone(temps)
+	slices.Sort(temps)
+	return temps, n
+}
 
 func init() {
 	RegisterRunner(EnsembleKind, nil, RunEnsembleKD)
@@ -146,7 +165,8 @@ func ensembleTrajectoryOptions(r *RunSpec, s *data.Split, cacheDir string, log i
 	if err != nil {
 		return TrajectoryOptions{}, err
 	}
-	o := TrajectoryOptions{CacheDir: cacheDir, Log: log, Plain: true}
+	_, listN := ensembleSettings(r)
+	o := TrajectoryOptions{CacheDir: cacheDir, Log: log, Plain: true, N: listN}
 	for k, t := range r.Teachers {
 		seed := r.Seed
 		if t.Seed != nil {
@@ -192,7 +212,10 @@ type ensembleSet struct {
 	ens    *distill.Ensemble
 	T      float64
 	tValid map[string]float64
-	root   string
+	// tEdge says that the chosen T is the smallest or largest candidate:
+	// the grid may not contain the optimum.
+	tEdge bool
+	root  string
 
 	mu    sync.Mutex
 	lists map[int]*distill.TeacherLists
@@ -216,13 +239,15 @@ func runEnsemble(ctx context.Context, r *RunSpec, s *data.Split, env *Env) (*ens
 	if err != nil {
 		return nil, err
 	}
+	temps, _ := ensembleSettings(r)
 	k, _ := json.Marshal(struct {
 		Split    string
 		Teachers []HetCompTeacherSpec
 		Seed     uint64
 		Dir      string
 		Temps    []float64
-	}{SplitFingerprint(s), o.Teachers, o.Seed, o.CacheDir, ensembleTemperatures})
+		N        int
+	}{SplitFingerprint(s), o.Teachers, o.Seed, o.CacheDir, temps, o.N})
 	key := string(k)
 	ensembleMu.Lock()
 	defer ensembleMu.Unlock()
@@ -243,13 +268,21 @@ func runEnsemble(ctx context.Context, r *RunSpec, s *data.Split, env *Env) (*ens
 		}
 		e.conv = append(e.conv, m)
 	}
-	e.ens, e.T, e.tValid, err = chooseEnsemble(ctx, s, trs, ensembleTemperatures)
+	e.ens, e.T, e.tValid, err = chooseEnsemble(ctx, s, trs, temps)
 	if err != nil {
 		return nil, err
 	}
-	env.logf("hetcomp: ensemble of %d teachers, T=%v (valid Recall@50 by T: %v)", len(tts), e.T, e.tValid)
+	e.tEdge = len(temps) > 1 && (e.T == temps[0] || e.T == temps[len(temps)-1])
+	env.logf("hetcomp: ensemble of %d teachers, T=%v (valid Recall@50 by T: %v; at the grid's edge: %v)", len(tts), e.T, e.tValid, e.tEdge)
 	ensembleLast = e
 	return e, nil
+}
+
+// recordT records the ensemble's temperature choice in a run's Extra: the
+// chosen T (ExtraEnsembleT), the validation Recall@50 of every candidate
+// (ExtraTValid) and whether T is at the edge of the grid (ExtraTEdge).
+func (e *ensembleSet) recordT(extra map[string]any) {
+	extra[ExtraEnsembleT], extra[ExtraTValid], extra[ExtraTEdge] = e.T, e.tValid, e.tEdge
 }
 
 // teacherKey identifies the trajectories (the key of the ensemble's lists
@@ -296,13 +329,19 @@ func (e *ensembleSet) listsOf(ctx context.Context, s *data.Split, n int, log io.
 //   - kd hetcomp: HetComp on the ensemble's trajectories, a BPR student
 //     trained on the KD loss only (with-bpr=true adds the BPR loss), the
 //     stage rule run after the evaluations;
+//   - kd mtd: MTD on the converged teachers' own lists, added to the BPR
+//     loss; its gate's mean teacher weights per epoch are recorded
+//     (ExtraMTDWeights);
 //   - ranking methods (rrd, dcd, …): the method with the ensemble as its
 //     teacher — the lists of the dense ensemble of the converged teachers.
 //
-// The teachers' trajectories are BuildTrajectories' (cached under the
-// Env's cache, shared by every sweep and notebook), each teacher with its own
-// budget; the ensemble's temperature is chosen
-// on validation Recall@50 among 2, 5, 10 and 20.
+// Every trained student records its distance to each converged teacher
+// and to the ensemble before training and at every evaluation
+// (ExtraDiscrepancy). The teachers' trajectories are BuildTrajectories'
+// (cached under the Env's cache, shared by every sweep and notebook), each
+// teacher with its own budget; the ensemble's temperature is chosen on
+// validation Recall@50 among the run's EnsembleSpec.Temperatures (2, 5, 10
+// and 20 without one), and every row records the choice (recordT).
 func RunEnsembleKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) {
 	started := time.Now()
 	spec := &run.Spec
@@ -338,13 +377,27 @@ func RunEnsembleKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) 
 		return nil, err
 	}
 	hooks := &fitHooks{started: started}
-	var hc *distill.HetCompTerm
+	var (
+		hc  *distill.HetCompTerm
+		mtd *distill.MTDTerm
+	)
 	for _, t := range terms {
-		if h, ok := t.(*distill.HetCompTerm); ok {
+		switch h := t.(type) {
+		case *distill.HetCompTerm:
 			hc = h
 			hooks.hooks = append(hooks.hooks, h.Hook())
+		case *distill.MTDTerm:
+			mtd = h
 		}
 	}
+	// The student's distance to every teacher, measured beside the run
+	// (after HetComp's DKC step of the same epoch, which it does not touch).
+	roles, _ := teacherRoles(spec)
+	probe, err := newDiscrepancyProbe(ctx, b.Model, e.ens, roles, spec.Budget)
+	if err != nil {
+		return nil, err
+	}
+	hooks.hooks = append(hooks.hooks, probe.hook())
 	if hc != nil {
 		// checkEnsembleRun allows hetcomp only alone, so it is the run's one term.
 		v, err := kdCheck(spec.KD[0])
@@ -359,13 +412,22 @@ func RunEnsembleKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) 
 		return nil, err
 	}
 	res.Teachers = e.hashes()
-	res.Extra = map[string]any{"kd": spec.Methods(), "ensemble_t": e.T}
+	res.Extra = map[string]any{"kd": spec.Methods()}
+	e.recordT(res.Extra)
 	if listsSource != "" {
 		res.Extra["lists"] = listsSource
 	}
 	if hc != nil {
 		res.Extra[ExtraDKC] = hc.History()
 	}
+	if mtd != nil {
+		res.Extra[ExtraMTDWeights] = mtd.Weights()
+	}
+	trace, err := probe.result()
+	if err != nil {
+		return nil, fmt.Errorf("teacher discrepancy: %w", err)
+	}
+	res.Extra[ExtraDiscrepancy] = trace
 	return res, nil
 }
 
@@ -388,7 +450,7 @@ func ensembleRow(ctx context.Context, spec *RunSpec, s *data.Split, e *ensembleS
 		for _, tt := range e.tts {
 			params += tt.Params
 		}
-		extra["ensemble_t"], extra["t_valid"] = e.T, e.tValid
+		e.recordT(extra)
 	} else {
 		roles, _ := teacherRoles(spec)
 		k := slices.Index(roles, member)

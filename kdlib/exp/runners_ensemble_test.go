@@ -2,15 +2,18 @@ package exp
 
 import (
 	"context"
-	"github.com/kdrec/kdrec/kdlib/distill"
+	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/kdrec/kdrec/kdlib/distill"
 )
 
 // ensembleSpec is a small HetComp table on generated data: two teachers
 // (MF and I-AE) with their own short budgets, the member and ensemble
-// rows, the student without KD, RRD, DCD and HetComp.
+// rows, the student without KD, RRD, DCD, MTD and HetComp.
 func ensembleSpec() *Spec {
 	wd := 1e-5
 	teachers := []TeacherSpec{
@@ -29,6 +32,7 @@ func ensembleSpec() *Spec {
 			{Label: "w/o KD", Set: map[string]any{"teachers": nil}},
 			kdRow("RRD", kd("rrd", 0.001, "n", 60, "k", 10, "l", 10, "sample", false)),
 			kdRow("DCD", kd("dcd", 0.01, "n", 60, "pool", 20, "k", 10, "l", 10)),
+			kdRow("MTD", kd("mtd", 0.001, "k", 10, "l", 10)),
 			kdRow("HetComp", kd("hetcomp", 1, "k", 20, "period", 1, "start", 1)),
 		},
 		Report: ReportSpec{Metrics: []string{"Recall@10", "Recall@50"}, Baseline: "w/o KD"},
@@ -75,7 +79,7 @@ func TestEnsembleSweep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Ran != 6 {
+	if rep.Ran != 7 {
 		t.Fatalf("%+v", rep)
 	}
 	sr, err := LoadSweep(out, s.SweepKey())
@@ -93,7 +97,7 @@ func TestEnsembleSweep(t *testing.T) {
 		}
 		byLabel[e.Run.Label] = &e.Record.Result
 	}
-	for _, l := range []string{"MF", "Ensemble", "RRD", "DCD", "HetComp"} {
+	for _, l := range []string{"MF", "Ensemble", "RRD", "DCD", "MTD", "HetComp"} {
 		if len(byLabel[l].Teachers) != 2 {
 			t.Errorf("%s: teachers %v", l, byLabel[l].Teachers)
 		}
@@ -119,13 +123,57 @@ func TestEnsembleSweep(t *testing.T) {
 	if err != nil || !ok || len(dkc) == 0 || len(dkc[0].MeanStage) != 2 {
 		t.Errorf("HetComp DKC %+v (%v, %v)", dkc, ok, err)
 	}
+	// MTD's gate weights, one row of two teachers per epoch, summing to 1.
+	if w, ok := byLabel["MTD"].Extra[ExtraMTDWeights].([]any); !ok || len(w) != byLabel["MTD"].Epochs {
+		t.Errorf("MTD weights %v over %d epochs", byLabel["MTD"].Extra[ExtraMTDWeights], byLabel["MTD"].Epochs)
+	} else {
+		for _, row := range w {
+			r := row.([]any)
+			if len(r) != 2 || math.Abs(r[0].(float64)+r[1].(float64)-1) > 1e-9 {
+				t.Errorf("MTD weights of an epoch: %v", r)
+			}
+		}
+	}
+	// The teacher discrepancy of every trained KD row: before training and
+	// at every evaluation, one series per teacher and the ensemble, each
+	// distance in [0, 1].
+	for _, l := range []string{"RRD", "DCD", "MTD", "HetComp"} {
+		d, ok, err := byLabel[l].Discrepancy()
+		evals := 0
+		for _, c := range byLabel[l].Curve {
+			if c.Valid != nil {
+				evals++
+			}
+		}
+		if err != nil || !ok || d.K != 50 || !slices.Equal(d.Sources, []string{"MF", "I-AE", "Ensemble"}) || len(d.Epoch) != evals ||
+			d.Epoch[0] != 0 || len(d.Distance) != 3 {
+			t.Errorf("%s discrepancy %+v (%v, %v), %d evaluations", l, d, ok, err, evals)
+			continue
+		}
+		for _, series := range d.Distance {
+			for _, v := range series {
+				if len(series) != len(d.Epoch) || !(v >= 0 && v <= 1) {
+					t.Errorf("%s discrepancy series %v", l, series)
+				}
+			}
+		}
+	}
+	if _, ok, _ := byLabel["MF"].Discrepancy(); ok {
+		t.Error("a member row records a discrepancy")
+	}
+	for _, l := range []string{"Ensemble", "RRD", "HetComp"} {
+		x := byLabel[l].Extra
+		if _, ok := x[ExtraTValid].(map[string]any); !ok || x[ExtraEnsembleT] == nil || x[ExtraTEdge] == nil {
+			t.Errorf("%s: temperature choice not recorded: %v", l, x)
+		}
+	}
 	// The summary table has every row, with the significance test against
 	// the student without KD.
 	sum, err := Aggregate(sr, TableOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if md := sum.Table().Markdown(); len(sum.Table().Rows) != 6 || !strings.Contains(md, "HetComp") {
+	if md := sum.Table().Markdown(); len(sum.Table().Rows) != 7 || !strings.Contains(md, "HetComp") {
 		t.Errorf("table:\n%s", md)
 	}
 }
@@ -151,7 +199,10 @@ func TestEnsembleRunChecks(t *testing.T) {
 		{map[string]any{"teachers": nil, "kd": []KDTerm{kd("hetcomp", 1)}}, "needs a teacher"},
 		{map[string]any{"teachers": nil, "student": ModelSpec{Kind: EnsembleKind}}, "student kind ensemble needs the teachers"},
 		{map[string]any{"kd": []KDTerm{kd("de", 0.01)}}, "kd de distils one teacher's representations"},
-		{map[string]any{"kd": []KDTerm{kd("mtd", 0.001)}}, "not available yet: methods.md §3.9 names MTD as a HetComp baseline"},
+		{map[string]any{"teachers": nil, "kd": []KDTerm{kd("mtd", 0.001)}}, "needs a teacher"},
+		{map[string]any{"kd": []KDTerm{kd("mtd", 0.001, "k", 0)}}, "option k=0 is out of range"},
+		{map[string]any{"teachers": nil, "ensemble": EnsembleSpec{N: 300}}, "ensemble is set but the run has no teachers"},
+		{map[string]any{"ensemble": EnsembleSpec{Temperatures: []float64{5, 5}}}, "ensemble.temperatures[1] = 5"},
 		{map[string]any{"kd": []KDTerm{kd("hetcomp", 1, "clamp", 100)}}, "option clamp=100 is out of range"},
 		{map[string]any{"kd": []KDTerm{kd("hetcomp", 1), kd("rrd", 0.001)}}, "kd hetcomp trains on its own loss"},
 		{map[string]any{"student": ModelSpec{Kind: EnsembleKind, Params: Options{"member": "GNN"}}}, `member "GNN" is not a teacher of the run (teachers: MF, I-AE)`},
@@ -206,6 +257,102 @@ func TestHetCompSpecTeachers(t *testing.T) {
 		}
 		if !reflect.DeepEqual(o.Teachers, want) {
 			t.Errorf("%s: teachers\n %+v\nwant\n %+v", budget, o.Teachers, want)
+		}
+	}
+}
+
+// TestHetCompProtocolSpecs checks the three protocol specs: their teachers
+// are HetCompProtocolTeachers of their data set (quick budget: two-epoch
+// teachers), the ensemble's grid and list length reach the trajectories,
+// the rows are the paper's table plus the two ablations with their
+// options, every run validates and can run, and the w/o KD row trains the
+// plain student of the same budget.
+func TestHetCompProtocolSpecs(t *testing.T) {
+	env, _ := NewEnv("", nil)
+	split, err := env.Split(DatasetSpec{Name: SyntheticName, Synthetic: &SyntheticSpec{Users: 100, Items: 120, PerUser: 10, Seed: 1}},
+		SplitSpec{Kind: SplitRatio602020, Seed: new(uint64(0))}, Full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantRows := []string{"MF", "ML", "DL", "GNN", "AE", "I-AE", "Ensemble", "w/o KD", "RRD", "MTD", "CL-DRD", "DCD",
+		"HetComp", "HetComp w/o DKC", "HetComp w/o AKT"}
+	for name, ds := range map[string]string{"hetcomp-protocol": "citeulike-t", "hetcomp-protocol-ml1m": "ml-1m", "hetcomp-protocol-lastfm": "lastfm"} {
+		for _, budget := range []string{"full", "quick"} {
+			s, err := BuiltinSpec(name, budget)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if missing, err := s.Unavailable(); err != nil || len(missing) > 0 {
+				t.Fatalf("%s: unavailable %v, %v", name, missing, err)
+			}
+			runs, err := s.Expand()
+			if err != nil {
+				t.Fatal(err)
+			}
+			seeds := 3
+			if budget == "quick" {
+				seeds = 1
+			}
+			if len(runs) != len(wantRows)*seeds {
+				t.Fatalf("%s %s: %d runs", name, budget, len(runs))
+			}
+			var labels []string
+			for k := range runs {
+				r := &runs[k].Spec
+				if k%seeds == 0 {
+					labels = append(labels, runs[k].Label)
+				}
+				if r.Dataset.Name != ds || *r.Split.Seed != 0 || r.Protocol != Full {
+					t.Errorf("%s %s: run %s on %s split seed %d", name, budget, runs[k].Name(), r.Dataset.Name, *r.Split.Seed)
+				}
+				if runs[k].Label == "w/o KD" {
+					if r.Teachers != nil || r.Ensemble != nil || len(r.KD) != 0 {
+						t.Errorf("%s: w/o KD row %+v", name, r)
+					}
+					continue
+				}
+				temps, n := ensembleSettings(r)
+				if n != 1000 || temps[0] != 1 || temps[len(temps)-1] != 200 {
+					t.Errorf("%s: ensemble grid %v, n %d", name, temps, n)
+				}
+				if budget == "full" && (r.Budget.Epochs != 1000 || r.Budget.EvalEvery != 10 || r.Budget.Patience != 5) {
+					t.Errorf("%s: student budget %+v", name, r.Budget)
+				}
+				o, err := ensembleTrajectoryOptions(r, split, "", nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := HetCompProtocolTeachers(ds)
+				if budget == "quick" {
+					for k := range want {
+						want[k].Epochs, want[k].EvalEvery, want[k].Patience = 2, 1, 0
+					}
+				}
+				if o.N != 1000 || !reflect.DeepEqual(o.Teachers, want) {
+					t.Errorf("%s %s: N %d, teachers\n %+v\nwant\n %+v", name, budget, o.N, o.Teachers, want)
+				}
+			}
+			if !slices.Equal(labels, wantRows) {
+				t.Errorf("%s: rows %v", name, labels)
+			}
+			for k := range runs {
+				r := &runs[k].Spec
+				v := func() distill.Values { return mustKD(t, r.KD[0]) }
+				switch runs[k].Label {
+				case "HetComp w/o DKC":
+					if h := distill.HetCompOptionsOf(v()); !h.NoDKC || h.NoAKT {
+						t.Errorf("%s: w/o DKC options %+v", name, h)
+					}
+				case "HetComp w/o AKT":
+					if h := distill.HetCompOptionsOf(v()); h.NoDKC || !h.NoAKT {
+						t.Errorf("%s: w/o AKT options %+v", name, h)
+					}
+				case "HetComp":
+					if h := distill.HetCompOptionsOf(v()); h.NoDKC || h.NoAKT {
+						t.Errorf("%s: HetComp options %+v", name, h)
+					}
+				}
+			}
 		}
 	}
 }

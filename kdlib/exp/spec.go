@@ -101,6 +101,9 @@ type RunSpec struct {
 	Teacher *TeacherSpec `json:"teacher,omitempty"`
 	// Teachers lists the teachers of multi-teacher methods (HetComp, MTD).
 	Teachers []TeacherSpec `json:"teachers,omitempty"`
+	// Ensemble configures the ensemble of Teachers (nil: the settings of
+	// the first HetComp specs, see EnsembleSpec).
+	Ensemble *EnsembleSpec `json:"ensemble,omitempty"`
 	// Student is the model the run trains and reports.
 	Student ModelSpec `json:"student"`
 	// KD lists the distillation terms added to the student's base loss.
@@ -284,6 +287,22 @@ type TeacherSpec struct {
 	Seed *uint64 `json:"seed,omitempty"`
 	// Budget overrides the run's budget for the teacher's training.
 	Budget *Budget `json:"budget,omitempty"`
+}
+
+// EnsembleSpec configures the rank-based ensemble of a run's Teachers
+// (distill.Ensemble, HetComp's Eq. 8): the importance temperatures T the
+// ensemble chooses from on validation Recall@50, and the length N of every
+// teacher's stored ranking lists (the trajectories' stage lists). A run
+// without it uses the temperatures 2, 5, 10, 20 and N = 200 (the settings
+// the first HetComp specs ran with, kept so that their results stay
+// comparable). Truncating every teacher's list at N changes an item's
+// importance by at most #teachers·exp(−N/T), so N should be several times
+// the largest T.
+type EnsembleSpec struct {
+	// Temperatures are the candidate values of T (each > 0, distinct).
+	Temperatures []float64 `json:"temperatures,omitempty"`
+	// N is the stored list length (0: 200).
+	N int `json:"n,omitempty"`
 }
 
 // KDTerm is one distillation term: a method name ("de", "rrd", "ir",
@@ -1076,6 +1095,19 @@ func (r *RunSpec) Validate() error {
 		if b := r.Teachers[k].Budget; b != nil {
 			if err := b.validate(name + ".budget"); err != nil {
 				return err
+			}
+		}
+	}
+	if e := r.Ensemble; e != nil {
+		if len(r.Teachers) == 0 {
+			return errors.New("ensemble is set but the run has no teachers (spec field teachers)")
+		}
+		if e.N < 0 {
+			return fmt.Errorf("ensemble.n %d < 0", e.N)
+		}
+		for k, T := range e.Temperatures {
+			if !(T > 0) || math.IsInf(T, 1) || slices.Contains(e.Temperatures[:k], T) {
+				return fmt.Errorf("ensemble.temperatures[%d] = %v: want distinct values > 0 and finite", k, T)
 			}
 		}
 	}

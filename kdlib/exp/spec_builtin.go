@@ -27,6 +27,7 @@ var builtinOrder = []string{
 	"derrd-students", "derrd-table", "derrd-table-neumf", "derrd-curves", "derrd-size", "derrd-inference", "de-experts", "de-lambda", "de-tsne",
 	"rrd-params", "irrrd-table", "irrrd-curves", "phr-table", "td-table", "td-table-neumf", "td-table-lightgcn",
 	"td-curves", "td-student-size", "td-params", "hetcomp-table", "hetcomp-curves",
+	"hetcomp-protocol", "hetcomp-protocol-ml1m", "hetcomp-protocol-lastfm",
 }
 
 // BuiltinInfo describes a built-in spec.

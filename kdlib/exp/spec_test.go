@@ -237,12 +237,16 @@ func TestSpecBuiltins(t *testing.T) {
 	if len(dims) != 4 || dims[0] != 10 || dims[3] != 200 {
 		t.Fatalf("dims %v", dims)
 	}
-	// A table naming a baseline that is not built says why.
+	// MTD is built: a HetComp table with its row can run; a method nobody
+	// registered is refused, named.
 	s, _ = BuiltinSpec("hetcomp-table", "quick")
 	s.Variants = append(s.Variants, kdRow("MTD", kd("mtd", 0.001)))
-	missing, _ := s.Unavailable()
-	if len(missing) != 1 || !strings.Contains(missing[0], `kd method "mtd" not available yet: methods.md §3.9 names MTD as a HetComp baseline`) {
-		t.Fatalf("hetcomp-table with MTD: unavailable %v", missing)
+	if missing, err := s.Unavailable(); err != nil || len(missing) != 0 {
+		t.Fatalf("hetcomp-table with MTD: unavailable %v, %v", missing, err)
+	}
+	s.Variants = append(s.Variants, kdRow("XTD", kd("xtd", 0.001)))
+	if missing, err := s.Unavailable(); err == nil || !strings.Contains(err.Error(), `"xtd"`) {
+		t.Fatalf("hetcomp-table with an unknown method: unavailable %v, %v", missing, err)
 	}
 	if _, err := BuiltinSpec("no-such-table", ""); err == nil || !strings.Contains(err.Error(), "derrd-table") {
 		t.Fatalf("unknown built-in: %v", err)

@@ -1,10 +1,16 @@
 package model
 
 import (
+	"encoding/json"
+	"math"
+	"slices"
+	"strings"
 	"testing"
 
+	"github.com/kdrec/kdrec/kdlib/data"
 	"github.com/kdrec/kdrec/kdlib/internal/gradcheck"
 	"github.com/kdrec/kdrec/kdlib/nn"
+	"github.com/kdrec/kdrec/kdlib/train"
 )
 
 func TestNeuMFGradient(t *testing.T) {
@@ -15,7 +21,7 @@ func TestNeuMFGradient(t *testing.T) {
 		}
 		randomizeBiases(m.ncf)
 		users, pos, neg := toyTriples()
-		if err := gradcheck.Check(m.Params(), func() float64 { return m.bceBatch(users, pos, neg) }, 1e-3, 1e-4, 1e-2); err != nil {
+		if err := gradcheck.Check(m.Params(), func() float64 { return m.bceBatch(users, pos, users, neg) }, 1e-3, 1e-4, 1e-2); err != nil {
 			t.Fatalf("%d layers: %v", layers, err)
 		}
 		checkPairScorer(t, m, m.Params())
@@ -31,7 +37,7 @@ func TestMLPGradient(t *testing.T) {
 		}
 		randomizeBiases(m.ncf)
 		users, pos, neg := toyTriples()
-		if err := gradcheck.Check(m.Params(), func() float64 { return m.bceBatch(users, pos, neg) }, 1e-3, 1e-4, 1e-2); err != nil {
+		if err := gradcheck.Check(m.Params(), func() float64 { return m.bceBatch(users, pos, users, neg) }, 1e-3, 1e-4, 1e-2); err != nil {
 			t.Fatalf("%d layers: %v", layers, err)
 		}
 		checkPairScorer(t, m, m.Params())
@@ -80,5 +86,60 @@ func randomizeBiases(m *ncf) {
 	rng := nn.NewRand(7, 7)
 	for _, l := range append(m.Tower.Layers, m.Out) {
 		nn.InitUniform(l.B, rng, 0.5)
+	}
+}
+
+// TestNCFNegatives checks the negatives option: with Negatives = 4 the loss
+// term adds three draws per triple, none a training item of its user, the
+// same draws for the same batch generator, and a loss equal to bceBatch on
+// those pairs; its gradient (a sum over more negative pairs) passes the
+// finite-difference check; the reference value 1 leaves the configuration
+// as it was (no field in the checkpoint header).
+func TestNCFNegatives(t *testing.T) {
+	x, err := data.FromPairs(3, 9, []data.Pair{{User: 0, Item: 1}, {User: 0, Item: 2}, {User: 1, Item: 3}, {User: 2, Item: 4}, {User: 2, Item: 8}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := NewMLP(NCFConfig{Users: 3, Items: 9, Dim: 4, InitStd: 0.5, Negatives: 4, Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &train.Batch{Users: []int32{0, 0, 1, 2, 2}, Pos: []int32{1, 2, 3, 4, 8}, Neg: []int32{0, 5, 6, 7, 0}, Train: x}
+	var drawn [][2]int32
+	loss := func() float64 {
+		b.Rand = nn.NewRand(9, 9)
+		return m.Loss().Batch(b)
+	}
+	// The extra negatives, replayed from the same generator.
+	rng := nn.NewRand(9, 9)
+	for _, u := range b.Users {
+		for range 3 {
+			j := int32(rng.IntN(9))
+			for x.Has(int(u), j) {
+				j = int32(rng.IntN(9))
+			}
+			drawn = append(drawn, [2]int32{u, j})
+		}
+	}
+	nu, ni := slices.Clone(b.Users), slices.Clone(b.Neg)
+	for _, p := range drawn {
+		if x.Has(int(p[0]), p[1]) {
+			t.Fatalf("negative %v is a training pair", p)
+		}
+		nu, ni = append(nu, p[0]), append(ni, p[1])
+	}
+	got := loss()
+	if want := m.bceBatch(b.Users, b.Pos, nu, ni); math.Abs(got-want) > 1e-9*math.Abs(want) {
+		t.Errorf("loss with 4 negatives %v, bceBatch over the drawn pairs %v", got, want)
+	}
+	if err := gradcheck.Check(m.Params(), loss, 1e-3, 1e-4, 1e-2); err != nil {
+		t.Error(err)
+	}
+	ref, _ := NewMLP(NCFConfig{Users: 3, Items: 9, Dim: 4, Negatives: 1})
+	if raw, _ := json.Marshal(ref.Config()); strings.Contains(string(raw), "Negatives") {
+		t.Errorf("reference config carries the option: %s", raw)
+	}
+	if _, err := NewMLP(NCFConfig{Users: 3, Items: 9, Dim: 4, Negatives: -1}); err == nil || !strings.Contains(err.Error(), "negatives") {
+		t.Errorf("negatives -1: %v", err)
 	}
 }

@@ -184,8 +184,6 @@ var MethodStyles = []MethodStyle{
 		Style: Style{Color: hex("#AA4499"), Glyph: OpenDiamondGlyph{}}},
 	{Key: "htd", Name: "HTD", Groups: []string{GroupLatent},
 		Style: Style{Color: hex("#117733"), Glyph: draw.TriangleGlyph{}}},
-	{Key: "mtd", Name: "MTD", Groups: []string{GroupLatent},
-		Style: Style{Color: hex("#DDCC77"), Glyph: DiamondGlyph{}}},
 
 	// Ranking knowledge: Okabe–Ito (DE-RRD, which joins DE and RRD, and
 	// HetComp take dark Tol colours that read apart from them).
@@ -205,6 +203,9 @@ var MethodStyles = []MethodStyle{
 		Style: Style{Color: hex("#004488"), Glyph: DownPyramidGlyph{}}},
 	{Key: "hetcomp", Name: "HetComp", Groups: []string{GroupRanking},
 		Style: Style{Color: hex("#882255"), Glyph: draw.SquareGlyph{}}},
+	// MTD, HetComp's multi-teacher baseline (a ranking method): Tol's sand.
+	{Key: "mtd", Name: "MTD", Groups: []string{GroupRanking},
+		Style: Style{Color: hex("#DDCC77"), Glyph: draw.TriangleGlyph{}}},
 
 	// Model kinds: Tol bright (and vibrant orange for NeuMF). The aliases
 	// are the dissertation's names of HetComp's teachers.
