@@ -15,7 +15,7 @@ import (
 func untimedResult(t *testing.T, r *exp.RunResult) string {
 	t.Helper()
 	c := *r
-	c.TrainSeconds = 0
+	c.TrainSeconds, c.SetupSeconds = 0, 0
 	c.Curve = slices.Clone(c.Curve)
 	for k := range c.Curve {
 		c.Curve[k].Seconds = 0

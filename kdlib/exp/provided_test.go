@@ -29,7 +29,7 @@ func tinyRunSpec() RunSpec {
 func untimedJSON(t *testing.T, r *RunResult) string {
 	t.Helper()
 	c := *r
-	c.TrainSeconds = 0
+	c.TrainSeconds, c.SetupSeconds = 0, 0
 	c.Curve = slices.Clone(c.Curve)
 	for k := range c.Curve {
 		c.Curve[k].Seconds = 0
