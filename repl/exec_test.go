@@ -14,12 +14,7 @@ import (
 // the only values that differ between two executions of a run.
 func untimedResult(t *testing.T, r *exp.RunResult) string {
 	t.Helper()
-	c := *r
-	c.TrainSeconds, c.SetupSeconds = 0, 0
-	c.Curve = slices.Clone(c.Curve)
-	for k := range c.Curve {
-		c.Curve[k].Seconds = 0
-	}
+	c := r.Untimed()
 	b, err := json.Marshal(&c)
 	if err != nil {
 		t.Fatal(err)

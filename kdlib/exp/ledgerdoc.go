@@ -172,15 +172,9 @@ func generateBlock(kind string, args []string, l *Ledger, claims []ClaimResult) 
 		}
 		return b.String(), nil
 	case "inference":
-		if len(pos) != 1 || len(opts) > 0 {
-			return "", fmt.Errorf("want one sweep")
-		}
-		sr, err := l.Sweep(pos[0])
-		if errors.Is(err, ErrNotRecorded) {
-			return notRecorded(pos[0]), nil
-		}
-		if err != nil {
-			return "", err
+		sr, note, err := oneSweep(l, pos, len(opts) == 0)
+		if sr == nil {
+			return note, err
 		}
 		t, err := InferenceTable(sr)
 		if errors.Is(err, ErrNotRecorded) {
@@ -191,31 +185,37 @@ func generateBlock(kind string, args []string, l *Ledger, claims []ClaimResult) 
 		}
 		return t.Markdown(), nil
 	case "runs":
-		if len(pos) != 1 {
-			return "", fmt.Errorf("want one sweep")
-		}
-		sr, err := l.Sweep(pos[0])
-		if errors.Is(err, ErrNotRecorded) {
-			return notRecorded(pos[0]), nil
-		}
-		if err != nil {
-			return "", err
+		sr, note, err := oneSweep(l, pos, true)
+		if sr == nil {
+			return note, err
 		}
 		return RunsTable(sr).Markdown(), nil
 	case "cost":
-		if len(pos) != 1 || len(opts) > 0 {
-			return "", fmt.Errorf("want one sweep")
-		}
-		sr, err := l.Sweep(pos[0])
-		if errors.Is(err, ErrNotRecorded) {
-			return notRecorded(pos[0]), nil
-		}
-		if err != nil {
-			return "", err
+		sr, note, err := oneSweep(l, pos, len(opts) == 0)
+		if sr == nil {
+			return note, err
 		}
 		return CostTable(sr).Markdown(), nil
 	}
 	return "", fmt.Errorf("unknown block kind %q (want table, claims, claim, runs, inference or cost)", kind)
+}
+
+// oneSweep reads the one sweep a block names (pos[0]; ok false when the
+// block carries options it does not take). It returns the sweep, or nil
+// with the block's text when the sweep is not in the ledger yet, or nil
+// with the error.
+func oneSweep(l *Ledger, pos []string, ok bool) (*SweepResults, string, error) {
+	if len(pos) != 1 || !ok {
+		return nil, "", fmt.Errorf("want one sweep")
+	}
+	sr, err := l.Sweep(pos[0])
+	if errors.Is(err, ErrNotRecorded) {
+		return nil, notRecorded(pos[0]), nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	return sr, "", nil
 }
 
 // ClaimLine is one claim as a Markdown list item: its text, source,

@@ -28,12 +28,7 @@ func tinyRunSpec() RunSpec {
 // only values of a run that differ from one execution to the next.
 func untimedJSON(t *testing.T, r *RunResult) string {
 	t.Helper()
-	c := *r
-	c.TrainSeconds, c.SetupSeconds = 0, 0
-	c.Curve = slices.Clone(c.Curve)
-	for k := range c.Curve {
-		c.Curve[k].Seconds = 0
-	}
+	c := r.Untimed()
 	b, err := json.Marshal(&c)
 	if err != nil {
 		t.Fatal(err)

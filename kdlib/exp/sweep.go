@@ -917,3 +917,17 @@ func PrepareTeachers(ctx context.Context, spec *Spec, shard Shard, env *Env) (in
 	}
 	return n, nil
 }
+
+// Untimed returns a copy of r without its wall-clock timings (TrainSeconds,
+// SetupSeconds and each curve point's Seconds), the only values of a run
+// that differ from one execution of it to the next: two executions of one
+// RunSpec give equal Untimed results.
+func (r *RunResult) Untimed() RunResult {
+	c := *r
+	c.TrainSeconds, c.SetupSeconds = 0, 0
+	c.Curve = slices.Clone(c.Curve)
+	for k := range c.Curve {
+		c.Curve[k].Seconds = 0
+	}
+	return c
+}
