@@ -1,6 +1,7 @@
 package model
 
 import (
+	"github.com/kdrec/kdrec/kdlib/internal/simd"
 	"github.com/kdrec/kdrec/kdlib/nn"
 )
 
@@ -13,35 +14,31 @@ func gatherRows(p *nn.Param, rows []int32, out []float32) {
 
 // scoreDotUsers computes out = P[users] · Qᵀ (len(users) × Q.Rows, row
 // after row). Items are taken in blocks of 256 that are copied into a
-// buffer whose rows are padded to a multiple of 8 floats and reused from
-// cache by every group of 4 users, scored with the AVX2+FMA kernel nn.Dot4.
-// It runs on the calling goroutine (callers parallelise over user blocks).
+// buffer whose rows are padded to a multiple of 8 floats, and each block is
+// scored against all the users at once by simd.DotNT, whose register blocks
+// (3×4 with AVX2+FMA, 4×12 with AVX-512) compute every score exactly as
+// nn.Dot4 does for its pair of padded rows: the scores are bit for bit those
+// of a loop over nn.Dot4 (TestScoreDotUsersIsDot4). It runs on the calling
+// goroutine (callers parallelise over user blocks).
 func scoreDotUsers(p, q *nn.Param, users []int32, out []float32) {
 	d, m := p.Cols, q.Rows
 	dp := (d + 7) &^ 7
 	const itemBlock = 256
-	nu := (len(users) + 3) &^ 3
+	nu := len(users)
+	if nu == 0 || m == 0 {
+		return
+	}
 	a := make([]float32, nu*dp)
 	for k, u := range users {
 		copy(a[k*dp:k*dp+d], p.Row(int(u)))
 	}
 	buf := make([]float32, itemBlock*dp)
-	var s [4]float32
 	for lo := 0; lo < m; lo += itemBlock {
 		hi := min(lo+itemBlock, m)
 		for i := lo; i < hi; i++ {
 			copy(buf[(i-lo)*dp:(i-lo)*dp+d], q.W[i*d:(i+1)*d])
 		}
-		for g := 0; g < len(users); g += 4 {
-			n := min(4, len(users)-g)
-			rows := a[g*dp : (g+4)*dp]
-			for i := lo; i < hi; i++ {
-				nn.Dot4(rows, buf[(i-lo)*dp:(i-lo+1)*dp], &s)
-				for r := 0; r < n; r++ {
-					out[(g+r)*m+i] = s[r]
-				}
-			}
-		}
+		simd.DotNT(out[lo:], m, a, dp, nu, buf, dp, hi-lo, dp, false)
 	}
 }
 
