@@ -547,7 +547,8 @@ func ClaimsTable(rs []ClaimResult) *report.Table {
 // never makes a line hundreds of columns wide as a table would.
 func WriteClaimsText(w io.Writer, rs []ClaimResult, width int) error {
 	width = max(width, 40)
-	const indent = 14 // "no evidence" plus room
+	// The text column starts two spaces after the longest verdict.
+	indent := 2 + max(len(Holds), len(Fails), len(NoEvidence), len(CannotRun))
 	bw := bufio.NewWriter(w)
 	for k, r := range rs {
 		if k > 0 {

@@ -128,6 +128,7 @@ func TestWriteClaimsText(t *testing.T) {
 	rs := []ClaimResult{
 		{Claim: Claim{ID: "a", Text: "A beats B (HR@5)", Source: "ch. 3", Reason: "analysis: seeds disagree"}, Verdict: Fails, Evidence: long},
 		{Claim: Claim{ID: "b", Text: "B holds"}, Verdict: Holds, Evidence: "short"},
+		{Claim: Claim{ID: "c", Text: "C needs data"}, Verdict: CannotRun, Evidence: "absent"},
 	}
 	var b strings.Builder
 	if err := WriteClaimsText(&b, rs, 60); err != nil {
@@ -142,6 +143,9 @@ func TestWriteClaimsText(t *testing.T) {
 	}
 	if !strings.HasPrefix(lines[0], Fails) || !strings.Contains(out, "\n"+Holds) {
 		t.Errorf("verdicts do not open the blocks:\n%s", out)
+	}
+	if !strings.Contains(out, "\n"+CannotRun+"  C needs data") {
+		t.Errorf("the longest verdict is not set apart from its text:\n%s", out)
 	}
 	if !strings.Contains(out, "analysis: seeds disagree") {
 		t.Errorf("the failing claim lost its analysis:\n%s", out)
