@@ -455,13 +455,13 @@ func buildTrajectory(ctx context.Context, c *Cache, s *data.Split, key Trajector
 	imported := false
 	build := func(ctx context.Context) ([]byte, error) {
 		legacy := filepath.Join(c.Dir, "hetcomp", key.Split, id)
-		b, err := importTrajectory(legacy, keyJSON, sp, s.Train)
-		if err == nil {
-			imported = true
-			logf("imported from %s (the former trajectory cache)", legacy)
-			return b, nil
-		}
-		if !errors.Is(err, os.ErrNotExist) {
+		if _, err := os.Stat(filepath.Join(legacy, "meta.json")); err == nil {
+			b, err := importTrajectory(legacy, keyJSON, sp, s.Train)
+			if err == nil {
+				imported = true
+				logf("imported from %s (the former trajectory cache)", legacy)
+				return b, nil
+			}
 			logf("%s is unusable (%v), training", legacy, err)
 		}
 		return trainTrajectory(ctx, s, sp, o, keyJSON, c.Path(rel))
@@ -787,8 +787,7 @@ func decodeTrajectoryArtifact(b, keyJSON []byte, x *data.Interactions) (*Teacher
 // importTrajectory reads the trajectory of the former cache layout in dir
 // (meta.json, traj.bin, stage<v>.ckpt; "trajectory cache v2"), checks it —
 // its teacher is sp, its lists fit x, its checkpoints decode as sp's kind —
-// and returns it as the bytes of the artefact of keyJSON. An error wraps
-// os.ErrNotExist when dir holds no trajectory.
+// and returns it as the bytes of the artefact of keyJSON.
 func importTrajectory(dir string, keyJSON []byte, sp HetCompTeacherSpec, x *data.Interactions) ([]byte, error) {
 	mb, err := os.ReadFile(filepath.Join(dir, "meta.json"))
 	if err != nil {
