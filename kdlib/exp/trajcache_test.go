@@ -419,3 +419,6 @@ func TestTrajectoryScratch(t *testing.T) {
 		t.Errorf("holder %q (%v)", b, err)
 	}
 }
+
+// A Cache is where distill.BuildLists keeps lists.
+var _ distill.ListStore = (*Cache)(nil)
