@@ -10,8 +10,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"sync"
@@ -82,13 +80,15 @@ type ListOptions struct {
 	// Workers is the number of goroutines (default GOMAXPROCS). The lists do
 	// not depend on it.
 	Workers int
-	// CacheDir, if set, holds the lists on disk; they are loaded when a file
-	// for the same Key, N, side and training data exists, and written
-	// atomically after a build. A corrupt file is reported in Source and
-	// on Log, and rebuilt.
-	CacheDir string
-	// Key identifies the teacher, typically the SHA-256 of its checkpoint
-	// file; required with CacheDir.
+	// Store, if set, keeps the lists between calls: one file per side,
+	// named by a digest of Key and the training data, the side and N
+	// ("lists-<digest24>-users-N500.bin"). A file that does not decode (a
+	// damaged or truncated one, or one written for another teacher or
+	// training set) is reported in Source and rebuilt; the lists do not
+	// depend on whether they were stored.
+	Store ListStore
+	// Key identifies the teacher (a hash of its specification or of its
+	// checkpoint); required with Store.
 	Key string
 	// Log, if set, receives one line per cache event.
 	Log io.Writer
@@ -98,8 +98,18 @@ type ListOptions struct {
 	Progress func(done, total int)
 }
 
+// ListStore keeps files for BuildLists. Get makes the file name available
+// and passes its bytes to decode: when the store holds the file and decode
+// accepts it, cached is true and build is not called; otherwise the store
+// calls build, checks the bytes with decode and keeps them. exp.Cache
+// implements it (files written atomically, built once by concurrent
+// processes under a lock, unusable files set aside and rebuilt).
+type ListStore interface {
+	Get(ctx context.Context, name string, decode func([]byte) error, build func(context.Context) ([]byte, error)) (cached bool, err error)
+}
+
 // BuildLists computes the teacher's ranking lists over train's index
-// spaces, or loads them from the cache.
+// spaces, or loads them from the store (ListOptions.Store).
 //
 // Both sides come from one streaming pass over the n×m score matrix: users
 // are scored in blocks of 128 (one UsersScorer call per 8 users when the
@@ -127,78 +137,100 @@ func BuildLists(ctx context.Context, teacher model.Scorer, train *data.Interacti
 		return nil, fmt.Errorf("distill: lists: teacher covers %d users × %d items, training data %d × %d",
 			teacher.NumUsers(), teacher.NumItems(), train.NumUsers, train.NumItems)
 	}
-	if o.CacheDir != "" && o.Key == "" {
-		return nil, errors.New("distill: lists: CacheDir needs a Key identifying the teacher")
+	if o.Store != nil && o.Key == "" {
+		return nil, errors.New("distill: lists: Store needs a Key identifying the teacher")
 	}
-	logf := func(format string, a ...any) {
-		if o.Log != nil {
-			fmt.Fprintf(o.Log, format, a...)
+	if o.Store == nil {
+		users, items, err := rankAll(ctx, teacher, train, o.N, itemSideN(o), o.Workers, o.Progress)
+		if err != nil {
+			return nil, fmt.Errorf("distill: lists: %w", err)
 		}
+		return &TeacherLists{Users: users, Items: items, Train: train, Source: "built"}, nil
 	}
-	tl := &TeacherLists{Train: train, Source: "built"}
-	nu, ni := o.N, 0
+	return storedLists(ctx, teacher, train, o)
+}
+
+// itemSideN is the length of the item-side lists BuildLists builds (0:
+// none).
+func itemSideN(o ListOptions) int {
 	if o.ItemSide {
-		ni = o.N
+		return o.N
 	}
-	var userPath, itemPath string
-	if o.CacheDir != "" {
-		d := listKey(o.Key, train)
-		userPath = filepath.Join(o.CacheDir, fmt.Sprintf("lists-%s-users-N%d.bin", d[:24], o.N))
-		itemPath = filepath.Join(o.CacheDir, fmt.Sprintf("lists-%s-items-N%d.bin", d[:24], o.N))
-		var reasons []string
-		load := func(path string, rows, cols int) *Lists {
-			if _, err := os.Stat(path); err != nil {
-				return nil
-			}
-			l, err := readLists(path, d, rows, cols, o.N)
+	return 0
+}
+
+// storedLists is BuildLists with a Store: the user side, then the item
+// side, each loaded or built. A user side that is built ranks the item
+// side in the same pass when it is needed (kept for the item side's
+// build; unused if the store holds the item side already).
+func storedLists(ctx context.Context, teacher model.Scorer, train *data.Interactions, o ListOptions) (*TeacherLists, error) {
+	d := listKey(o.Key, train)
+	tl := &TeacherLists{Train: train}
+	var (
+		reasons []string
+		built   bool
+		pending *Lists // item lists ranked with the user lists
+	)
+	get := func(side string, rows, cols int, dst **Lists, build func(context.Context) (*Lists, error)) error {
+		name := fmt.Sprintf("lists-%s-%s-N%d.bin", d[:24], side, o.N)
+		decode := func(b []byte) error {
+			l, err := decodeLists(b, d, rows, cols, o.N)
 			if err != nil {
 				reasons = append(reasons, err.Error())
-				logf("distill: lists cache %s unusable, rebuilding: %v\n", path, err)
-				return nil
+				if o.Log != nil {
+					fmt.Fprintf(o.Log, "distill: lists %s unusable, rebuilding: %v\n", name, err)
+				}
+				return err
 			}
-			logf("distill: lists loaded from %s\n", path)
-			return l
+			*dst = l
+			return nil
 		}
-		if tl.Users = load(userPath, train.NumUsers, train.NumItems); tl.Users != nil {
-			nu = 0
-		}
-		if o.ItemSide {
-			if tl.Items = load(itemPath, train.NumItems, train.NumUsers); tl.Items != nil {
-				ni = 0
+		cached, err := o.Store.Get(ctx, name, decode, func(ctx context.Context) ([]byte, error) {
+			l, err := build(ctx)
+			if err != nil {
+				return nil, err
 			}
+			return encodeLists(d, l), nil
+		})
+		if err != nil {
+			return fmt.Errorf("distill: lists: %w", err)
 		}
-		switch {
-		case len(reasons) > 0:
-			tl.Source = "rebuilt: " + reasons[0]
-		case nu == 0 && ni == 0:
-			tl.Source = "cache"
+		if cached {
+			if o.Log != nil {
+				fmt.Fprintf(o.Log, "distill: lists %s loaded\n", name)
+			}
+		} else {
+			built = true
 		}
-		if nu == 0 && ni == 0 {
-			return tl, nil
-		}
+		return nil
 	}
-	users, items, err := rankAll(ctx, teacher, train, nu, ni, o.Workers, o.Progress)
+	err := get("users", train.NumUsers, train.NumItems, &tl.Users, func(ctx context.Context) (*Lists, error) {
+		users, items, err := rankAll(ctx, teacher, train, o.N, itemSideN(o), o.Workers, o.Progress)
+		pending = items
+		return users, err
+	})
 	if err != nil {
-		return nil, fmt.Errorf("distill: lists: %w", err)
+		return nil, err
 	}
-	if users != nil {
-		tl.Users = users
-	}
-	if items != nil {
-		tl.Items = items
-	}
-	if o.CacheDir != "" {
-		d := listKey(o.Key, train)
-		if users != nil {
-			if err := writeLists(userPath, d, users); err != nil {
-				return nil, err
+	if o.ItemSide {
+		err := get("items", train.NumItems, train.NumUsers, &tl.Items, func(ctx context.Context) (*Lists, error) {
+			if pending != nil {
+				return pending, nil
 			}
+			_, items, err := rankAll(ctx, teacher, train, 0, o.N, o.Workers, o.Progress)
+			return items, err
+		})
+		if err != nil {
+			return nil, err
 		}
-		if items != nil {
-			if err := writeLists(itemPath, d, items); err != nil {
-				return nil, err
-			}
-		}
+	}
+	switch {
+	case len(reasons) > 0:
+		tl.Source = "rebuilt: " + reasons[0]
+	case built:
+		tl.Source = "built"
+	default:
+		tl.Source = "cache"
 	}
 	return tl, nil
 }
@@ -436,7 +468,7 @@ func keepBest(e []entry, n int) float32 {
 	return worst.s
 }
 
-// Cache file layout (little-endian):
+// List file layout (little-endian):
 //
 //	magic "KDRECLST" | version u32 | rows u32 | N u32 | cols u32 |
 //	key digest (32 bytes) | Len int32×rows | Idx int32×rows·N | sha256 of all above
@@ -445,7 +477,8 @@ const (
 	listsVersion = 1
 )
 
-func writeLists(path, digest string, l *Lists) error {
+// encodeLists returns the file of lists l for the key digest.
+func encodeLists(digest string, l *Lists) []byte {
 	var buf bytes.Buffer
 	buf.Grow(28 + 32 + 4*(len(l.Len)+len(l.Idx)) + 32)
 	buf.WriteString(listsMagic)
@@ -466,22 +499,17 @@ func writeLists(path, digest string, l *Lists) error {
 	}
 	sum := sha256.Sum256(buf.Bytes())
 	buf.Write(sum[:])
-	if err := model.WriteFileAtomic(path, buf.Bytes()); err != nil {
-		return fmt.Errorf("distill: lists cache: %w", err)
-	}
-	return nil
+	return buf.Bytes()
 }
 
-// ErrCorruptLists is wrapped by the errors about unusable list cache files.
+// ErrCorruptLists is wrapped by the errors about unusable list files.
 var ErrCorruptLists = errors.New("corrupt lists cache")
 
-func readLists(path, digest string, rows, cols, n int) (*Lists, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
+// decodeLists decodes a file of lists of the given shape for the key
+// digest.
+func decodeLists(b []byte, digest string, rows, cols, n int) (*Lists, error) {
 	bad := func(format string, a ...any) error {
-		return fmt.Errorf("%s: %w: %s", path, ErrCorruptLists, fmt.Sprintf(format, a...))
+		return fmt.Errorf("%w: %s", ErrCorruptLists, fmt.Sprintf(format, a...))
 	}
 	const head = 8 + 16 + 32
 	if len(b) < head+32 || string(b[:8]) != listsMagic {

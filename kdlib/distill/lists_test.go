@@ -132,11 +132,30 @@ func TestKeepBest(t *testing.T) {
 	}
 }
 
+// dirStore is a ListStore over a directory, without locks: what exp.Cache
+// does within one process.
+type dirStore string
+
+func (d dirStore) Get(ctx context.Context, name string, decode func([]byte) error, build func(context.Context) ([]byte, error)) (bool, error) {
+	path := filepath.Join(string(d), name)
+	if b, err := os.ReadFile(path); err == nil && decode(b) == nil {
+		return true, nil
+	}
+	b, err := build(ctx)
+	if err != nil {
+		return false, err
+	}
+	if err := decode(b); err != nil {
+		return false, err
+	}
+	return false, os.WriteFile(path, b, 0o644)
+}
+
 func TestListsCache(t *testing.T) {
 	dir := t.TempDir()
 	sc := randomTable(60, 80, 10, 1)
 	x := randomTrain(t, 60, 80, 5, 1)
-	o := ListOptions{N: 15, ItemSide: true, CacheDir: dir, Key: "teacher-A"}
+	o := ListOptions{N: 15, ItemSide: true, Store: dirStore(dir), Key: "teacher-A"}
 	first, err := BuildLists(context.Background(), sc, x, o)
 	if err != nil || first.Source != "built" {
 		t.Fatalf("first build: %v, source %q", err, first.Source)
@@ -149,7 +168,7 @@ func TestListsCache(t *testing.T) {
 		t.Fatal("cached lists differ from the built ones")
 	}
 	// Another teacher key does not reuse the files.
-	other, err := BuildLists(context.Background(), sc, x, ListOptions{N: 15, CacheDir: dir, Key: "teacher-B"})
+	other, err := BuildLists(context.Background(), sc, x, ListOptions{N: 15, Store: dirStore(dir), Key: "teacher-B"})
 	if err != nil || other.Source != "built" {
 		t.Fatalf("other key: %v, source %q", err, other.Source)
 	}
@@ -159,7 +178,7 @@ func TestListsCache(t *testing.T) {
 	for _, f := range files {
 		b, _ := os.ReadFile(f)
 		if len(b) > 0 {
-			r, err := readLists(f, listKey("teacher-A", x), 60, 80, 15)
+			r, err := decodeLists(b, listKey("teacher-A", x), 60, 80, 15)
 			if err == nil && r != nil {
 				victim = f
 				b[100] ^= 0xff
@@ -171,7 +190,8 @@ func TestListsCache(t *testing.T) {
 	if victim == "" {
 		t.Fatal("no cache file for teacher-A")
 	}
-	if _, err := readLists(victim, listKey("teacher-A", x), 60, 80, 15); !errors.Is(err, ErrCorruptLists) {
+	b, _ := os.ReadFile(victim)
+	if _, err := decodeLists(b, listKey("teacher-A", x), 60, 80, 15); !errors.Is(err, ErrCorruptLists) {
 		t.Fatalf("corrupt file read as %v", err)
 	}
 	rebuilt, err := BuildLists(context.Background(), sc, x, o)
@@ -182,13 +202,29 @@ func TestListsCache(t *testing.T) {
 		t.Fatal("rebuilt lists differ")
 	}
 	// A truncated file is caught too, and the rebuild repaired the file.
-	b, _ := os.ReadFile(victim)
+	b, _ = os.ReadFile(victim)
 	os.WriteFile(victim, b[:len(b)/2], 0o644)
 	if r, err := BuildLists(context.Background(), sc, x, o); err != nil || !strings.Contains(r.Source, "truncated") {
 		t.Fatalf("truncated cache: %v, source %q", err, r.Source)
 	}
 	if r, err := BuildLists(context.Background(), sc, x, o); err != nil || r.Source != "cache" {
 		t.Fatalf("after repair: %v, source %q", err, r.Source)
+	}
+	// The item side asked for after the user side alone: the user side is
+	// read, the item side ranked alone, and both equal a fresh build's.
+	half := ListOptions{N: 15, Store: dirStore(t.TempDir()), Key: "teacher-A"}
+	if r, err := BuildLists(context.Background(), sc, x, half); err != nil || r.Source != "built" || r.Items != nil {
+		t.Fatalf("user side: %v, source %q", err, r.Source)
+	}
+	half.ItemSide = true
+	ranked := 0
+	half.Progress = func(done, total int) { ranked = done }
+	both, err := BuildLists(context.Background(), sc, x, half)
+	if err != nil || both.Source != "built" || ranked != 60 {
+		t.Fatalf("item side: %v, source %q, %d users ranked", err, both.Source, ranked)
+	}
+	if !slices.Equal(first.Users.Idx, both.Users.Idx) || !slices.Equal(first.Items.Idx, both.Items.Idx) || !slices.Equal(first.Items.Len, both.Items.Len) {
+		t.Fatal("lists built side by side differ from those built in one pass")
 	}
 }
 
@@ -198,7 +234,7 @@ func TestBuildListsErrors(t *testing.T) {
 	if _, err := BuildLists(context.Background(), sc, x, ListOptions{N: -1}); err == nil {
 		t.Error("negative N accepted")
 	}
-	if _, err := BuildLists(context.Background(), sc, x, ListOptions{CacheDir: t.TempDir()}); err == nil {
+	if _, err := BuildLists(context.Background(), sc, x, ListOptions{Store: dirStore(t.TempDir())}); err == nil {
 		t.Error("cache without key accepted")
 	}
 	big := randomTrain(t, 12, 10, 3, 1)

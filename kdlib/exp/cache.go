@@ -21,9 +21,11 @@ import (
 	"github.com/kdrec/kdrec/kdlib/train"
 )
 
-// Cache is an on-disk artefact cache: teacher checkpoints, teacher top-K
-// lists and any other derived file, each stored under a relative name that
-// embeds the hash of the spec it derives from. A Cache may live on a volume
+// Cache is an on-disk artefact cache: model checkpoints, teacher and
+// ensemble ranking lists, HetComp's teacher trajectories and any other
+// derived file, each stored under a relative name that embeds the hash of
+// the spec it derives from (docs/architecture.md lists them). It is a
+// distill.ListStore. A Cache may live on a volume
 // shared by several processes and machines (NFS, a Kubernetes
 // ReadWriteMany volume, a FUSE-mounted bucket):
 //

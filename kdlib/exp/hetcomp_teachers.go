@@ -123,8 +123,11 @@ type TrajectoryOptions struct {
 	N int
 	// Seed drives initialisation and sampling.
 	Seed uint64
-	// CacheDir is the root of the cache; "" means CacheDir(). Trajectories
-	// are kept under <CacheDir>/hetcomp/<split fingerprint>/.
+	// Cache is the artefact cache that holds the trajectories (an Env's
+	// Cache: RunEnsembleKD and PrepareTeachers pass theirs). When nil, a
+	// Cache rooted at CacheDir is used ("" means CacheDir()), logging to
+	// Log.
+	Cache    *Cache
 	CacheDir string
 	// Log receives progress (nil: quiet); Plain selects line output.
 	Log   io.Writer
@@ -155,12 +158,22 @@ type TeacherTrajectory struct {
 	// lists, TrainWall the wall seconds of training.
 	Epochs                        int
 	TrainCPU, BuildCPU, TrainWall float64
-	// Dir holds the checkpoints stage<v>.ckpt, traj.bin and meta.json.
-	Dir string
-	// Cached says whether the trajectory was loaded from the cache.
-	Cached bool
+	// ID names the teacher in a RunResult (RunResult.Teachers):
+	// <Name>-<12 hex digits> of a digest of the spec, Fractions, N, Seed and
+	// the stage rule's version — the directory name of the former
+	// trajectory cache, kept so that the recorded runs keep their values.
+	ID string `json:"-"`
+	// Hash is the hash of the trajectory's TrajectoryKey, which names its
+	// artefact; Path is the artefact's file in the cache.
+	Hash string `json:"-"`
+	Path string `json:"-"`
+	// Cached says whether the trajectory was loaded rather than trained:
+	// read from the cache, or imported from the former layout.
+	Cached bool `json:"-"`
 	// Traj is what HetComp reads.
 	Traj *distill.Trajectory `json:"-"`
+
+	stages []bundleSection // the stage checkpoints within Path
 }
 
 // Converged loads the converged teacher's checkpoint.
@@ -168,18 +181,32 @@ func (t *TeacherTrajectory) Converged() (model.Scorer, error) {
 	return t.Stage(len(t.StageEpochs) - 1)
 }
 
-// Stage loads the checkpoint of stage v.
+// Stage loads the checkpoint of stage v from the trajectory's artefact. A
+// file changed since the trajectory was loaded (its section no longer
+// matches the digest read then) is refused with an error.
 func (t *TeacherTrajectory) Stage(v int) (model.Scorer, error) {
-	m, _, err := model.Load(filepath.Join(t.Dir, fmt.Sprintf("stage%d.ckpt", v)))
-	if err != nil {
-		return nil, err
+	if v < 0 || v >= len(t.stages) {
+		return nil, fmt.Errorf("hetcomp: %s: no stage %d (the trajectory has %d)", t.Spec.Name, v, len(t.stages))
 	}
-	if want := model.CanonicalKind(t.Spec.Kind); m.Kind() != want {
-		return nil, fmt.Errorf("hetcomp: %s: stage %d holds a %s model, not %s (an altered header?)", t.Spec.Name, v, m.Kind(), want)
+	b, err := t.stages[v].read(t.Path)
+	if err != nil {
+		return nil, fmt.Errorf("hetcomp: %s: stage %d: %w", t.Spec.Name, v, err)
+	}
+	return decodeStage(t.Spec, v, b)
+}
+
+// decodeStage decodes the checkpoint of stage v of a teacher of spec sp.
+func decodeStage(sp HetCompTeacherSpec, v int, b []byte) (model.Scorer, error) {
+	m, _, err := model.Decode(b)
+	if err != nil {
+		return nil, fmt.Errorf("hetcomp: %s: stage %d: %w", sp.Name, v, err)
+	}
+	if want := model.CanonicalKind(sp.Kind); m.Kind() != want {
+		return nil, fmt.Errorf("hetcomp: %s: stage %d holds a %s model, not %s (an altered header?)", sp.Name, v, m.Kind(), want)
 	}
 	sc, ok := m.(model.Scorer)
 	if !ok {
-		return nil, fmt.Errorf("hetcomp: %s: checkpoint of kind %s is not a scorer", t.Spec.Name, m.Kind())
+		return nil, fmt.Errorf("hetcomp: %s: checkpoint of kind %s is not a scorer", sp.Name, m.Kind())
 	}
 	return sc, nil
 }
@@ -247,7 +274,7 @@ func (o *TrajectoryOptions) defaults() error {
 	if o.N == 0 {
 		o.N = 200
 	}
-	if o.CacheDir == "" {
+	if o.Cache == nil && o.CacheDir == "" {
 		o.CacheDir = CacheDir()
 	}
 	if o.N < 1 {
@@ -271,6 +298,68 @@ func (o *TrajectoryOptions) defaults() error {
 	return nil
 }
 
+// stageRuleVersion is the version of the stage rule, part of every
+// trajectory's key: 2 since stages are chosen among the running maxima
+// only (version 1 also let a non-improving evaluation after a jump be a
+// stage).
+const stageRuleVersion = 2
+
+// TrajectoryKey identifies a teacher trajectory by everything it derives
+// from. Its hash names the trajectory's artefact in the cache,
+// trajectories/<name>-<hash16>.traj.
+type TrajectoryKey struct {
+	// Split is the SplitFingerprint of the split the teacher trains on.
+	Split string `json:"split"`
+	// Teacher is the teacher's model and training settings (kind, size,
+	// epochs, evaluation period, patience, learning rate, batch size,
+	// weight decay).
+	Teacher HetCompTeacherSpec `json:"teacher"`
+	// Fractions, N and Seed are the TrajectoryOptions' (defaults applied).
+	Fractions []float64 `json:"fractions"`
+	N         int       `json:"n"`
+	Seed      uint64    `json:"seed"`
+	// StageRule is the version of the stage rule (2).
+	StageRule int `json:"stage_rule"`
+}
+
+// Hash returns the hex SHA-256 of the key's JSON.
+func (k TrajectoryKey) Hash() (string, error) { return SpecHash(k) }
+
+// key returns the TrajectoryKey of teacher sp on the split of fingerprint
+// fp. Call it after defaults.
+func (o *TrajectoryOptions) key(fp string, sp HetCompTeacherSpec) TrajectoryKey {
+	return TrajectoryKey{Split: fp, Teacher: sp, Fractions: o.Fractions, N: o.N, Seed: o.Seed, StageRule: stageRuleVersion}
+}
+
+// trajectoryID returns the teacher's name in a RunResult: its name and 12
+// hex digits of the digest that named its directory in the former cache
+// layout (the spec, Fractions, N, Seed and the stage rule, without the
+// split), so that runs record the same teachers as before.
+func trajectoryID(k TrajectoryKey) string {
+	b, _ := json.Marshal(struct {
+		Spec      HetCompTeacherSpec
+		Fractions []float64
+		N         int
+		Seed      uint64
+		Version   int
+	}{k.Teacher, k.Fractions, k.N, k.Seed, k.StageRule})
+	sum := sha256.Sum256(b)
+	return fmt.Sprintf("%s-%x", k.Teacher.Name, sum[:6])
+}
+
+// trajectoryRel returns the artefact name of a trajectory: the teacher's
+// name (characters other than letters, digits, '.', '_' and '-' replaced
+// by '_') and 16 hex digits of its key's hash.
+func trajectoryRel(name, hash string) string {
+	safe := strings.Map(func(r rune) rune {
+		if r < 128 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return r
+		}
+		return '_'
+	}, name)
+	return fmt.Sprintf("trajectories/%s-%s.traj", safe, hash[:16])
+}
+
 // BuildTrajectories trains every teacher on s (or loads it from the cache)
 // and returns its trajectory.
 //
@@ -283,51 +372,51 @@ func (o *TrajectoryOptions) defaults() error {
 // sets a new best (epoch ≥ 1, before the converged one, later than stage
 // v−1 when possible) and whose Recall@50 gain over the untrained model
 // reaches Fractions[v] of the converged gain (the "gain-fraction" rule,
-// kdrec's choice; cache version 2 — version 1 also let a non-improving
-// evaluation after a jump be a stage). The reference does not say how its
-// checkpoints were picked ([I], methods.md §5 item 10); fractions of the
-// gain, rather than fixed fractions of the converged epoch, give stages of
-// comparable difficulty for teachers that converge at very different
-// speeds (the item autoencoder peaks within ~10 epochs, BPR after
-// ~150), which is what an easy-to-hard sequence needs. Only the chosen
-// checkpoints are kept.
+// kdrec's choice; stage rule version 2 — version 1 also let a
+// non-improving evaluation after a jump be a stage). The reference does
+// not say how its checkpoints were picked ([I], methods.md §5 item 10);
+// fractions of the gain, rather than fixed fractions of the converged
+// epoch, give stages of comparable difficulty for teachers that converge
+// at very different speeds (the item autoencoder peaks within ~10 epochs,
+// BPR after ~150), which is what an easy-to-hard sequence needs. Only the
+// chosen checkpoints are kept.
 //
 // From each stage checkpoint the top-N unobserved items of every user are
 // stored (distill.BuildTrajectory), with the converged teacher's order of
 // each user's training items; the dense n×m importance matrices of the
 // reference are never formed (see distill.Ensemble).
 //
-// Cache: <CacheDir>/hetcomp/<SplitFingerprint(s)>/<name>-<digest>/, the
-// digest covering the teacher spec, Fractions, N, Seed and the version of
-// the stage rule. A directory
-// whose meta.json or traj.bin is missing or corrupt is rebuilt.
+// Cache. Each teacher's trajectory is one artefact of the cache
+// (Cache.Get: written atomically, built by one process while the others
+// wait for it), trajectories/<name>-<hash16>.traj, named by the hash of its
+// TrajectoryKey: the split's fingerprint, the teacher spec, Fractions, N,
+// Seed and the stage rule's version. It holds the key, the trajectory's
+// description (the TeacherTrajectory fields), the stage lists and the
+// stage checkpoints, under one checksum; a file that does not decode, or
+// that holds another key, is set aside and rebuilt. The per-evaluation
+// checkpoints of a build live in a scratch directory beside the artefact
+// (<artefact>.build-*), removed when the build ends (or, when its process
+// died, by the next build of the same artefact on that host). A trajectory
+// of the former layout (<cache>/hetcomp/<split fingerprint>/<ID>/ with
+// meta.json, traj.bin and stage<v>.ckpt, "trajectory cache v2") is
+// imported into the artefact instead of being trained again; the former
+// directory is left in place (it may be deleted).
 func BuildTrajectories(ctx context.Context, s *data.Split, o TrajectoryOptions) ([]*TeacherTrajectory, error) {
 	if err := o.defaults(); err != nil {
 		return nil, err
 	}
-	root := filepath.Join(o.CacheDir, "hetcomp", SplitFingerprint(s))
+	c := o.Cache
+	if c == nil {
+		var err error
+		if c, err = NewCache(o.CacheDir); err != nil {
+			return nil, fmt.Errorf("hetcomp: trajectories: %w", err)
+		}
+		c.Log = o.Log
+	}
+	fp := SplitFingerprint(s)
 	var out []*TeacherTrajectory
 	for _, sp := range o.Teachers {
-		key, _ := json.Marshal(struct {
-			Spec      HetCompTeacherSpec
-			Fractions []float64
-			N         int
-			Seed      uint64
-			Version   int
-		}{sp, o.Fractions, o.N, o.Seed, 2})
-		sum := sha256.Sum256(key)
-		dir := filepath.Join(root, fmt.Sprintf("%s-%x", sp.Name, sum[:6]))
-		if tt, err := loadTrajectory(dir, s); err == nil {
-			tt.Cached = true
-			if o.Log != nil {
-				fmt.Fprintf(o.Log, "hetcomp: teacher %s loaded from %s\n", sp.Name, dir)
-			}
-			out = append(out, tt)
-			continue
-		} else if o.Log != nil && !errors.Is(err, os.ErrNotExist) {
-			fmt.Fprintf(o.Log, "hetcomp: teacher %s: cache unusable (%v), retraining\n", sp.Name, err)
-		}
-		tt, err := trainTrajectory(ctx, s, sp, &o, dir)
+		tt, err := buildTrajectory(ctx, c, s, o.key(fp, sp), &o)
 		if err != nil {
 			return nil, err
 		}
@@ -336,19 +425,74 @@ func BuildTrajectories(ctx context.Context, s *data.Split, o TrajectoryOptions) 
 	return out, nil
 }
 
-func trainTrajectory(ctx context.Context, s *data.Split, sp HetCompTeacherSpec, o *TrajectoryOptions, dir string) (*TeacherTrajectory, error) {
+// buildTrajectory returns the trajectory of key from c: loaded, imported
+// from the former layout, or trained.
+func buildTrajectory(ctx context.Context, c *Cache, s *data.Split, key TrajectoryKey, o *TrajectoryOptions) (*TeacherTrajectory, error) {
+	sp := key.Teacher
+	h, err := key.Hash()
+	if err != nil {
+		return nil, err
+	}
+	keyJSON, err := json.Marshal(key)
+	if err != nil {
+		return nil, err
+	}
+	rel, id := trajectoryRel(sp.Name, h), trajectoryID(key)
+	logf := func(format string, a ...any) {
+		if o.Log != nil {
+			fmt.Fprintf(o.Log, "hetcomp: teacher "+sp.Name+": "+format+"\n", a...)
+		}
+	}
+	var tt *TeacherTrajectory
+	decode := func(b []byte) error {
+		t, err := decodeTrajectoryArtifact(b, keyJSON, s.Train)
+		if err != nil {
+			return err
+		}
+		tt = t
+		return nil
+	}
+	imported := false
+	build := func(ctx context.Context) ([]byte, error) {
+		legacy := filepath.Join(c.Dir, "hetcomp", key.Split, id)
+		if _, err := os.Stat(filepath.Join(legacy, "meta.json")); err == nil {
+			b, err := importTrajectory(legacy, keyJSON, sp, s.Train)
+			if err == nil {
+				imported = true
+				logf("imported from %s (the former trajectory cache)", legacy)
+				return b, nil
+			}
+			logf("%s is unusable (%v), training", legacy, err)
+		}
+		return trainTrajectory(ctx, s, sp, o, keyJSON, c.Path(rel))
+	}
+	cached, err := c.Get(ctx, rel, decode, build)
+	if err != nil {
+		return nil, fmt.Errorf("hetcomp: teacher %s: %w", sp.Name, err)
+	}
+	tt.ID, tt.Hash, tt.Path, tt.Cached = id, h, c.Path(rel), cached || imported
+	if cached {
+		logf("loaded from %s", tt.Path)
+	}
+	return tt, nil
+}
+
+// trainTrajectory trains teacher sp on s, picks its stages and returns the
+// bytes of its trajectory artefact (to be stored at path).
+func trainTrajectory(ctx context.Context, s *data.Split, sp HetCompTeacherSpec, o *TrajectoryOptions, keyJSON []byte, path string) ([]byte, error) {
 	m, term, cfg, err := newHetCompTeacher(sp, s, o.Seed)
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	dir, err := scratchDir(path)
+	if err != nil {
 		return nil, fmt.Errorf("hetcomp: teacher %s: %w", sp.Name, err)
 	}
+	defer os.RemoveAll(dir)
 	ckpt := func(e int) string { return filepath.Join(dir, fmt.Sprintf("eval-%d.ckpt", e)) }
 	cfg.Epochs, cfg.EvalEvery, cfg.Patience, cfg.Seed = sp.Epochs, sp.EvalEvery, sp.Patience, o.Seed
 	cfg.EvalAtStart, cfg.RestoreBest = true, true
 	cfg.StopMetrics = []string{"Recall@50"}
-	var saved []int
 	runMax := math.Inf(-1)
 	cfg.Eval = func(ctx context.Context, epoch int) (map[string]float64, map[string]float64, error) {
 		v, err := eval.FullRanking(ctx, m, s, eval.Valid, eval.Options{Cutoffs: []int{50}})
@@ -362,7 +506,6 @@ func trainTrajectory(ctx context.Context, s *data.Split, sp HetCompTeacherSpec, 
 			if err := model.Save(ckpt(epoch), m, map[string]string{"epoch": fmt.Sprint(epoch)}); err != nil {
 				return nil, nil, err
 			}
-			saved = append(saved, epoch)
 		}
 		runMax = max(runMax, r)
 		return map[string]float64{"Recall@50": r}, nil, nil
@@ -373,7 +516,7 @@ func trainTrajectory(ctx context.Context, s *data.Split, sp HetCompTeacherSpec, 
 	if err != nil {
 		return nil, fmt.Errorf("hetcomp: teacher %s: %w", sp.Name, err)
 	}
-	tt := &TeacherTrajectory{Spec: sp, Epochs: res.Epochs, Dir: dir, TrainCPU: cpuSeconds() - cpu0, TrainWall: time.Since(wall0).Seconds()}
+	tt := &TeacherTrajectory{Spec: sp, Epochs: res.Epochs, TrainCPU: cpuSeconds() - cpu0, TrainWall: time.Since(wall0).Seconds()}
 	tt.CurveEpochs, tt.CurveValid = res.ValidCurve("Recall@50")
 	best := res.Best["Recall@50"].Epoch
 	tt.StageEpochs = pickStages(tt.CurveEpochs, tt.CurveValid, best, o.Fractions)
@@ -384,24 +527,18 @@ func trainTrajectory(ctx context.Context, s *data.Split, sp HetCompTeacherSpec, 
 			}
 		}
 	}
-	// Keep the chosen checkpoints as stage<v>.ckpt, drop the others.
+	// The chosen checkpoints are the stages; the others go with dir.
+	ckpts := make([][]byte, len(tt.StageEpochs))
 	for v, e := range tt.StageEpochs {
-		b, err := os.ReadFile(ckpt(e))
-		if err != nil {
+		if ckpts[v], err = os.ReadFile(ckpt(e)); err != nil {
 			return nil, fmt.Errorf("hetcomp: teacher %s: %w", sp.Name, err)
 		}
-		if err := model.WriteFileAtomic(filepath.Join(dir, fmt.Sprintf("stage%d.ckpt", v)), b); err != nil {
-			return nil, err
-		}
-	}
-	for _, e := range saved {
-		os.Remove(ckpt(e))
 	}
 	// Rank the catalogue with every stage.
 	cpu1 := cpuSeconds()
 	var stages []model.Scorer
-	for v := range tt.StageEpochs {
-		sc, err := tt.Stage(v)
+	for v, b := range ckpts {
+		sc, err := decodeStage(sp, v, b)
 		if err != nil {
 			return nil, err
 		}
@@ -411,7 +548,6 @@ func trainTrajectory(ctx context.Context, s *data.Split, sp HetCompTeacherSpec, 
 	if err != nil {
 		return nil, err
 	}
-	tt.Traj = tr
 	tt.BuildCPU = cpuSeconds() - cpu1
 	conv := stages[len(stages)-1]
 	te, err := eval.FullRanking(ctx, conv, s, eval.Test, eval.Options{Cutoffs: []int{10, 50}})
@@ -425,18 +561,42 @@ func trainTrajectory(ctx context.Context, s *data.Split, sp HetCompTeacherSpec, 
 		return nil, err
 	}
 	tt.MsPerUser = float64(lat) / 1e6
-	if err := writeTrajectory(filepath.Join(dir, "traj.bin"), tr, s.Train); err != nil {
-		return nil, err
-	}
-	meta, _ := json.MarshalIndent(tt, "", " ")
-	if err := model.WriteFileAtomic(filepath.Join(dir, "meta.json"), meta); err != nil {
-		return nil, err
+	meta, err := json.MarshalIndent(tt, "", " ")
+	if err != nil {
+		return nil, fmt.Errorf("hetcomp: teacher %s: describing the trajectory: %w", sp.Name, err)
 	}
 	if o.Log != nil {
 		fmt.Fprintf(o.Log, "hetcomp: teacher %s: %d epochs, stages at epochs %v (valid Recall@50 %v), test Recall@50 %.4f, %.0f CPU s training\n",
 			sp.Name, tt.Epochs, tt.StageEpochs, fmtFloats(tt.StageValid), tt.Test["Recall@50"], tt.TrainCPU)
 	}
-	return tt, nil
+	return encodeTrajectoryArtifact(append([][]byte{keyJSON, meta, encodeTrajectory(tr, s.Train)}, ckpts...)), nil
+}
+
+// scratchDir creates the scratch directory of a build of the artefact at
+// path (<path>.build-<random>, recording this process), after removing
+// those of builds of the same artefact whose process, on this host, no
+// longer exists. The caller holds the artefact's lock.
+func scratchDir(path string) (string, error) {
+	old, _ := filepath.Glob(path + ".build-*")
+	for _, d := range old {
+		if b, err := os.ReadFile(filepath.Join(d, "holder")); err == nil {
+			if gone, _ := holderGone(b); gone {
+				os.RemoveAll(d)
+			}
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return "", err
+	}
+	dir, err := os.MkdirTemp(filepath.Dir(path), filepath.Base(path)+".build-")
+	if err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "holder"), lockHolder(), 0o644); err != nil {
+		os.RemoveAll(dir)
+		return "", err
+	}
+	return dir, nil
 }
 
 // pickStages returns the stage epochs: the intermediate ones by gain
@@ -506,36 +666,173 @@ func fmtFloats(v []float64) string {
 	return s + "]"
 }
 
-func loadTrajectory(dir string, s *data.Split) (*TeacherTrajectory, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "meta.json"))
+// A trajectory artefact holds, after the magic "KDTRAJA1" and the number
+// of sections (u32), the byte length of every section (u64 each), the
+// sections — the TrajectoryKey's JSON, the TeacherTrajectory's JSON, the
+// stage lists (the traj.bin layout below) and the checkpoint of every
+// stage (model.Encode) in order — and the SHA-256 of all that precedes.
+// All integers are little-endian.
+const trajArtifactMagic = "KDTRAJA1"
+
+// bundleSection locates one stage checkpoint within a trajectory
+// artefact.
+type bundleSection struct {
+	off, n int64
+	sum    [32]byte
+}
+
+// read returns the section's bytes from the file at path, checking them
+// against the digest taken when the artefact was decoded.
+func (b bundleSection) read(path string) ([]byte, error) {
+	if path == "" {
+		return nil, errors.New("the trajectory has no artefact file")
+	}
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	tt := &TeacherTrajectory{}
-	if err := json.Unmarshal(b, tt); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "meta.json"), err)
+	defer f.Close()
+	buf := make([]byte, b.n)
+	if _, err := f.ReadAt(buf, b.off); err != nil {
+		return nil, fmt.Errorf("%s: %w (the artefact changed since it was loaded?)", path, err)
 	}
-	tt.Dir = dir
-	tr, err := readTrajectory(filepath.Join(dir, "traj.bin"), s.Train, len(tt.StageEpochs))
+	if sha256.Sum256(buf) != b.sum {
+		return nil, fmt.Errorf("%s: the checkpoint differs from the one loaded with the trajectory (the artefact was rebuilt or damaged since)", path)
+	}
+	return buf, nil
+}
+
+// encodeTrajectoryArtifact lays out the sections of a trajectory artefact.
+func encodeTrajectoryArtifact(sections [][]byte) []byte {
+	size := 8 + 4 + 8*len(sections) + 32
+	for _, s := range sections {
+		size += len(s)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size))
+	buf.WriteString(trajArtifactMagic)
+	binary.Write(buf, binary.LittleEndian, uint32(len(sections)))
+	for _, s := range sections {
+		binary.Write(buf, binary.LittleEndian, uint64(len(s)))
+	}
+	for _, s := range sections {
+		buf.Write(s)
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	buf.Write(sum[:])
+	return buf.Bytes()
+}
+
+// maxTrajectoryStages bounds the stages of an artefact (a damaged count is
+// refused before anything is allocated).
+const maxTrajectoryStages = 64
+
+// decodeTrajectoryArtifact checks a trajectory artefact — its size, its
+// checksum, that it holds the trajectory of keyJSON over x — and returns
+// the trajectory, the stage lists decoded and the stage checkpoints
+// located (read by Stage).
+func decodeTrajectoryArtifact(b, keyJSON []byte, x *data.Interactions) (*TeacherTrajectory, error) {
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("corrupt trajectory artefact: "+format, a...)
+	}
+	if len(b) < 8+4+32 || string(b[:8]) != trajArtifactMagic {
+		return nil, bad("not a trajectory artefact (%d bytes)", len(b))
+	}
+	ns := int(binary.LittleEndian.Uint32(b[8:]))
+	if ns < 4 || ns > 3+maxTrajectoryStages {
+		return nil, bad("%d sections", ns)
+	}
+	off := int64(12 + 8*ns)
+	if off+32 > int64(len(b)) {
+		return nil, bad("truncated: %d bytes", len(b))
+	}
+	secs := make([][2]int64, ns)
+	for k := range secs {
+		n := binary.LittleEndian.Uint64(b[12+8*k:])
+		if n > uint64(len(b)) || off+int64(n)+32 > int64(len(b)) {
+			return nil, bad("truncated: %d bytes, section %d of %d needs %d more", len(b), k, ns, n)
+		}
+		secs[k] = [2]int64{off, int64(n)}
+		off += int64(n)
+	}
+	if off+32 != int64(len(b)) {
+		return nil, bad("%d bytes, the sections take %d", len(b), off+32)
+	}
+	if sum := sha256.Sum256(b[:off]); !bytes.Equal(sum[:], b[off:]) {
+		return nil, bad("checksum mismatch")
+	}
+	sec := func(k int) []byte { return b[secs[k][0] : secs[k][0]+secs[k][1]] }
+	if !bytes.Equal(sec(0), keyJSON) {
+		return nil, fmt.Errorf("the artefact holds the trajectory of another key: %s", sec(0))
+	}
+	tt := &TeacherTrajectory{}
+	if err := json.Unmarshal(sec(1), tt); err != nil {
+		return nil, bad("description: %v", err)
+	}
+	stages := len(tt.StageEpochs)
+	if stages != ns-3 || len(tt.StageValid) != stages {
+		return nil, bad("%d stage epochs, %d stage values and %d checkpoints", stages, len(tt.StageValid), ns-3)
+	}
+	tr, err := decodeTrajectory(sec(2), x, stages)
 	if err != nil {
 		return nil, err
 	}
 	tr.Name = tt.Spec.Name
 	tt.Traj = tr
-	for v := range tt.StageEpochs {
-		if _, err := os.Stat(filepath.Join(dir, fmt.Sprintf("stage%d.ckpt", v))); err != nil {
-			return nil, err
-		}
+	for v := range stages {
+		tt.stages = append(tt.stages, bundleSection{off: secs[3+v][0], n: secs[3+v][1], sum: sha256.Sum256(sec(3 + v))})
 	}
 	return tt, nil
 }
 
-// traj.bin layout (little-endian u32): magic "KDHCTRJ1" | stages | rows |
-// N | cols | nnz | per stage: Len[rows], Idx[rows·N] | Observed[nnz] |
-// sha256 of all above.
+// importTrajectory reads the trajectory of the former cache layout in dir
+// (meta.json, traj.bin, stage<v>.ckpt; "trajectory cache v2"), checks it —
+// its teacher is sp, its lists fit x, its checkpoints decode as sp's kind —
+// and returns it as the bytes of the artefact of keyJSON.
+func importTrajectory(dir string, keyJSON []byte, sp HetCompTeacherSpec, x *data.Interactions) ([]byte, error) {
+	mb, err := os.ReadFile(filepath.Join(dir, "meta.json"))
+	if err != nil {
+		return nil, err
+	}
+	var tt TeacherTrajectory
+	if err := json.Unmarshal(mb, &tt); err != nil {
+		return nil, fmt.Errorf("meta.json: %w", err)
+	}
+	got, _ := json.Marshal(tt.Spec)
+	want, _ := json.Marshal(sp)
+	if !bytes.Equal(got, want) || len(tt.StageEpochs) == 0 || len(tt.StageValid) != len(tt.StageEpochs) {
+		return nil, fmt.Errorf("meta.json describes teacher %s with %d stages, not %s", got, len(tt.StageEpochs), want)
+	}
+	tb, err := os.ReadFile(filepath.Join(dir, "traj.bin"))
+	if err != nil {
+		return nil, fmt.Errorf("traj.bin: %w", err)
+	}
+	if _, err := decodeTrajectory(tb, x, len(tt.StageEpochs)); err != nil {
+		return nil, fmt.Errorf("traj.bin: %w", err)
+	}
+	sections := [][]byte{keyJSON, nil, tb}
+	for v := range tt.StageEpochs {
+		b, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("stage%d.ckpt", v)))
+		if err != nil {
+			return nil, fmt.Errorf("stage %d: %w", v, err)
+		}
+		if _, err := decodeStage(sp, v, b); err != nil {
+			return nil, err
+		}
+		sections = append(sections, b)
+	}
+	if sections[1], err = json.MarshalIndent(&tt, "", " "); err != nil {
+		return nil, fmt.Errorf("meta.json: %w", err)
+	}
+	return encodeTrajectoryArtifact(sections), nil
+}
+
+// The stage lists (traj.bin in the former layout; little-endian u32):
+// magic "KDHCTRJ1" | stages | rows | N | cols | nnz | per stage: Len[rows],
+// Idx[rows·N] | Observed[nnz] | sha256 of all above.
 const trajMagic = "KDHCTRJ1"
 
-func writeTrajectory(path string, tr *distill.Trajectory, x *data.Interactions) error {
+// encodeTrajectory returns the stage lists of tr over x.
+func encodeTrajectory(tr *distill.Trajectory, x *data.Interactions) []byte {
 	var buf bytes.Buffer
 	buf.WriteString(trajMagic)
 	n := tr.Stages[0].N
@@ -550,15 +847,13 @@ func writeTrajectory(path string, tr *distill.Trajectory, x *data.Interactions) 
 	binary.Write(&buf, binary.LittleEndian, tr.Observed)
 	sum := sha256.Sum256(buf.Bytes())
 	buf.Write(sum[:])
-	return model.WriteFileAtomic(path, buf.Bytes())
+	return buf.Bytes()
 }
 
-func readTrajectory(path string, x *data.Interactions, stages int) (*distill.Trajectory, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	bad := func(why string) error { return fmt.Errorf("%s: corrupt trajectory file: %s", path, why) }
+// decodeTrajectory decodes the stage lists of a trajectory over x with the
+// given number of stages, checking their checksum, shape and entries.
+func decodeTrajectory(b []byte, x *data.Interactions, stages int) (*distill.Trajectory, error) {
+	bad := func(why string) error { return fmt.Errorf("corrupt trajectory lists: %s", why) }
 	if len(b) < 8+20+32 || string(b[:8]) != trajMagic {
 		return nil, bad("not a trajectory file")
 	}
@@ -573,7 +868,7 @@ func readTrajectory(path string, x *data.Interactions, stages int) (*distill.Tra
 	if int(h[0]) != stages || int(h[1]) != x.NumUsers || int(h[3]) != x.NumItems || int(h[4]) != x.NNZ() || h[2] <= 0 {
 		return nil, bad(fmt.Sprintf("shape %v does not match %d stages over %d×%d with %d pairs", h, stages, x.NumUsers, x.NumItems, x.NNZ()))
 	}
-	if want := int64(20 + 4*(int(h[0])*(int(h[1])+int(h[1])*int(h[2]))+int(h[4]))); int64(len(b)-8-32) != want {
+	if want := int64(20) + 4*(int64(h[0])*(int64(h[1])+int64(h[1])*int64(h[2]))+int64(h[4])); int64(len(b)-8-32) != want {
 		return nil, bad("truncated")
 	}
 	tr := &distill.Trajectory{}
@@ -581,10 +876,25 @@ func readTrajectory(path string, x *data.Interactions, stages int) (*distill.Tra
 		l := &distill.Lists{N: int(h[2]), Len: make([]int32, h[1]), Idx: make([]int32, int(h[1])*int(h[2])), Cols: x.NumItems}
 		binary.Read(rd, binary.LittleEndian, l.Len)
 		binary.Read(rd, binary.LittleEndian, l.Idx)
+		for r, n := range l.Len {
+			if n < 0 || int(n) > l.N {
+				return nil, bad(fmt.Sprintf("stage %d: row %d has length %d, stride %d", v, r, n, l.N))
+			}
+			for _, i := range l.Row(r) {
+				if i < 0 || int(i) >= x.NumItems {
+					return nil, bad(fmt.Sprintf("stage %d: row %d holds item %d of %d", v, r, i, x.NumItems))
+				}
+			}
+		}
 		tr.Stages = append(tr.Stages, l)
 	}
 	tr.Observed = make([]int32, h[4])
 	binary.Read(rd, binary.LittleEndian, tr.Observed)
+	for _, i := range tr.Observed {
+		if i < 0 || int(i) >= x.NumItems {
+			return nil, bad(fmt.Sprintf("observed item %d of %d", i, x.NumItems))
+		}
+	}
 	return tr, nil
 }
 

@@ -50,9 +50,9 @@ func hcTinyTeachers() []HetCompTeacherSpec {
 }
 
 // TestTrajectoriesTiny trains the six teachers' trajectories on a tiny
-// synthetic split twice: four ordered stage checkpoints each and no
-// per-evaluation checkpoint left behind; the second call loads them from
-// the cache. Bad options are refused with clear errors.
+// synthetic split twice: four ordered stage checkpoints each in one
+// artefact and no per-evaluation checkpoint left behind; the second call
+// loads them from the cache. Bad options are refused with clear errors.
 func TestTrajectoriesTiny(t *testing.T) {
 	s := hcTinySplit(t)
 	o := TrajectoryOptions{Teachers: hcTinyTeachers(), N: 20, CacheDir: t.TempDir()}
@@ -68,12 +68,15 @@ func TestTrajectoriesTiny(t *testing.T) {
 			t.Errorf("%s: stage epochs %v, curve epochs %v", tt.Spec.Name, tt.StageEpochs, tt.CurveEpochs)
 		}
 		for v := range tt.StageEpochs {
-			if _, err := os.Stat(filepath.Join(tt.Dir, "stage"+string(rune('0'+v))+".ckpt")); err != nil {
+			if _, err := tt.Stage(v); err != nil {
 				t.Errorf("%s: %v", tt.Spec.Name, err)
 			}
 		}
-		if m, _ := filepath.Glob(filepath.Join(tt.Dir, "eval-*.ckpt")); len(m) != 0 {
-			t.Errorf("%s: left %d per-evaluation checkpoints", tt.Spec.Name, len(m))
+		if _, err := os.Stat(tt.Path); err != nil || filepath.Dir(tt.Path) != filepath.Join(o.CacheDir, "trajectories") {
+			t.Errorf("%s: artefact %s: %v", tt.Spec.Name, tt.Path, err)
+		}
+		if m, _ := filepath.Glob(tt.Path + ".build-*"); len(m) != 0 {
+			t.Errorf("%s: left the build's per-evaluation checkpoints in %v", tt.Spec.Name, m)
 		}
 	}
 	again, err := BuildTrajectories(context.Background(), s, o)

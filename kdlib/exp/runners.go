@@ -15,7 +15,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/kdrec/kdrec/kdlib/data"
@@ -379,7 +378,7 @@ func TrainModel(ctx context.Context, s *data.Split, key ModelKey, env *Env) (mod
 // of run.Spec.Student built by model.Build, and the run's terms built by
 // KDTerms — latent terms from the two models, ranking terms from the teacher's
 // lists (built by distill.BuildLists once per teacher and list length,
-// cached on disk under the Env's cache and in memory) — trained with the
+// kept in the Env's artefact cache and in the Env's memory) — trained with the
 // student's base loss on the run's budget. The result records the
 // teacher's hash and, in Extra, the number of parameters of the
 // distillation terms (discarded after training), the selection hardening of
@@ -467,8 +466,8 @@ func RunKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) {
 	return res, nil
 }
 
-// listsMemo keeps the last teacher lists built in this process: the runs of
-// a table share one teacher, so its lists are built (or read) once.
+// listsMemo is a teacher's lists held in memory by an Env: the runs of a
+// table share one teacher, so its lists are built (or read) once.
 type listsMemo struct {
 	hash     string
 	n        int
@@ -476,34 +475,65 @@ type listsMemo struct {
 	lists    *distill.TeacherLists
 }
 
-// listsMemos holds the memoised lists, guarded by listsMu.
-var (
-	listsMu    sync.Mutex
-	listsMemos []listsMemo
-)
-
-// listsMemoCap bounds the lists kept in memory (CiteULike's n = 500 lists
-// of both sides take about 60 MB).
+// listsMemoCap bounds the lists an Env keeps in memory (CiteULike's n =
+// 500 lists of both sides take about 60 MB).
 const listsMemoCap = 2
 
-// envLists returns the ranking lists of teacher tm (scored by sc) over
-// train: from memory, from env's cache (distill.BuildLists' own file cache
-// under <cache>/lists/teacher, keyed by the teacher's hash) or built.
-func envLists(ctx context.Context, env *Env, tm *TrainedModel, sc model.Scorer, x *data.Interactions, n int, itemSide bool) (*distill.TeacherLists, error) {
-	listsMu.Lock()
-	for _, m := range listsMemos {
-		if m.hash == tm.Hash && m.n == n && (m.itemSide || !itemSide) && m.lists.Train == x {
-			listsMu.Unlock()
-			return m.lists, nil
+// listsGet returns the lists of teacher hash over x of length n (with the
+// item side when itemSide) that e holds in memory, or nil.
+func (e *Env) listsGet(hash string, n int, itemSide bool, x *data.Interactions) *distill.TeacherLists {
+	if e == nil {
+		return nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, m := range e.lists {
+		if m.hash == hash && m.n == n && (m.itemSide || !itemSide) && m.lists.Train == x {
+			return m.lists
 		}
 	}
-	listsMu.Unlock()
+	return nil
+}
+
+// listsPut keeps lists in e's memory, dropping the oldest beyond
+// listsMemoCap.
+func (e *Env) listsPut(m listsMemo) {
+	if e == nil {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.lists = append(e.lists, m)
+	if len(e.lists) > listsMemoCap {
+		e.lists = slices.Clone(e.lists[len(e.lists)-listsMemoCap:])
+	}
+}
+
+// cacheStore is a distill.ListStore over the artefacts of a Cache whose
+// names begin with prefix.
+type cacheStore struct {
+	c      *Cache
+	prefix string
+}
+
+// Get is Cache.Get of the artefact prefix+name.
+func (s cacheStore) Get(ctx context.Context, name string, decode func([]byte) error, build func(context.Context) ([]byte, error)) (bool, error) {
+	return s.c.Get(ctx, s.prefix+name, decode, build)
+}
+
+// envLists returns the ranking lists of teacher tm (scored by sc) over
+// train: from env's memory, from env's cache (artefacts
+// lists/teacher/lists-<digest>-{users,items}-N<n>.bin, the digest covering
+// the teacher's hash and the training data) or built.
+func envLists(ctx context.Context, env *Env, tm *TrainedModel, sc model.Scorer, x *data.Interactions, n int, itemSide bool) (*distill.TeacherLists, error) {
+	if l := env.listsGet(tm.Hash, n, itemSide, x); l != nil {
+		return l, nil
+	}
 	o := distill.ListOptions{N: n, ItemSide: itemSide}
 	var end func(error)
 	if env != nil {
-		o.Log = env.Log
 		if env.Cache != nil {
-			o.CacheDir, o.Key = env.Cache.Path("lists/teacher"), tm.Hash
+			o.Store, o.Key = cacheStore{env.Cache, "lists/teacher/"}, tm.Hash
 		}
 		if env.ListsProgress != nil {
 			var step func(int)
@@ -520,11 +550,6 @@ func envLists(ctx context.Context, env *Env, tm *TrainedModel, sc model.Scorer, 
 		return nil, err
 	}
 	env.logf("lists: teacher %s n=%d item-side=%v %s in %.1fs", tm.Hash[:min(16, len(tm.Hash))], n, itemSide, l.Source, time.Since(start).Seconds())
-	listsMu.Lock()
-	listsMemos = append(listsMemos, listsMemo{hash: tm.Hash, n: n, itemSide: itemSide, lists: l})
-	if len(listsMemos) > listsMemoCap {
-		listsMemos = slices.Clone(listsMemos[len(listsMemos)-listsMemoCap:])
-	}
-	listsMu.Unlock()
+	env.listsPut(listsMemo{hash: tm.Hash, n: n, itemSide: itemSide, lists: l})
 	return l, nil
 }

@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -215,20 +214,15 @@ type ensembleSet struct {
 	// tEdge says that the chosen T is the smallest or largest candidate:
 	// the grid may not contain the optimum.
 	tEdge bool
-	root  string
+	// store keeps the ensemble's lists (the Env's cache).
+	store distill.ListStore
 
 	mu    sync.Mutex
 	lists map[int]*distill.TeacherLists
 }
 
-// The last ensemble built in this process: the rows of a HetComp table
-// share it.
-var (
-	ensembleMu   sync.Mutex
-	ensembleLast *ensembleSet
-)
-
-// runEnsemble returns the ensemble of r's teachers on s, from memory or
+// runEnsemble returns the ensemble of r's teachers on s, from env's memory
+// (the last ensemble it built: the rows of a HetComp table share it) or
 // built (BuildTrajectories reads the trajectories from env's cache or
 // trains them).
 func runEnsemble(ctx context.Context, r *RunSpec, s *data.Split, env *Env) (*ensembleSet, error) {
@@ -239,26 +233,26 @@ func runEnsemble(ctx context.Context, r *RunSpec, s *data.Split, env *Env) (*ens
 	if err != nil {
 		return nil, err
 	}
+	o.Cache = env.Cache
 	temps, _ := ensembleSettings(r)
 	k, _ := json.Marshal(struct {
 		Split    string
 		Teachers []HetCompTeacherSpec
 		Seed     uint64
-		Dir      string
 		Temps    []float64
 		N        int
-	}{SplitFingerprint(s), o.Teachers, o.Seed, o.CacheDir, temps, o.N})
+	}{SplitFingerprint(s), o.Teachers, o.Seed, temps, o.N})
 	key := string(k)
-	ensembleMu.Lock()
-	defer ensembleMu.Unlock()
-	if e := ensembleLast; e != nil && e.key == key {
+	env.ensMu.Lock()
+	defer env.ensMu.Unlock()
+	if e := env.ensemble; e != nil && e.key == key {
 		return e, nil
 	}
 	tts, err := BuildTrajectories(ctx, s, o)
 	if err != nil {
 		return nil, err
 	}
-	e := &ensembleSet{key: key, tts: tts, root: filepath.Join(o.CacheDir, "hetcomp", SplitFingerprint(s)), lists: map[int]*distill.TeacherLists{}}
+	e := &ensembleSet{key: key, tts: tts, store: cacheStore{env.Cache, "lists/ensemble/"}, lists: map[int]*distill.TeacherLists{}}
 	var trs []*distill.Trajectory
 	for _, tt := range tts {
 		trs = append(trs, tt.Traj)
@@ -274,7 +268,7 @@ func runEnsemble(ctx context.Context, r *RunSpec, s *data.Split, env *Env) (*ens
 	}
 	e.tEdge = len(temps) > 1 && (e.T == temps[0] || e.T == temps[len(temps)-1])
 	env.logf("hetcomp: ensemble of %d teachers, T=%v (valid Recall@50 by T: %v; at the grid's edge: %v)", len(tts), e.T, e.tValid, e.tEdge)
-	ensembleLast = e
+	env.ensemble = e
 	return e, nil
 }
 
@@ -285,34 +279,33 @@ func (e *ensembleSet) recordT(extra map[string]any) {
 	extra[ExtraEnsembleT], extra[ExtraTValid], extra[ExtraTEdge] = e.T, e.tValid, e.tEdge
 }
 
-// teacherKey identifies the trajectories (the key of the ensemble's lists
-// in the cache).
+// teacherKey identifies the trajectories (with T, the key of the
+// ensemble's lists in the cache): their artefacts' hashes.
 func (e *ensembleSet) teacherKey() string {
 	var b strings.Builder
 	for _, tt := range e.tts {
-		b.WriteString(tt.Dir + ";")
+		b.WriteString(tt.Hash + ";")
 	}
 	return b.String()
 }
 
-// hashes are the trajectories' directory names, the teachers' identity in
-// a RunResult.
+// hashes are the trajectories' IDs, the teachers' identity in a RunResult.
 func (e *ensembleSet) hashes() []string {
 	out := make([]string, len(e.tts))
 	for k, tt := range e.tts {
-		out[k] = filepath.Base(tt.Dir)
+		out[k] = tt.ID
 	}
 	return out
 }
 
 // listsOf returns the ensemble's user and item lists of length n.
-func (e *ensembleSet) listsOf(ctx context.Context, s *data.Split, n int, log io.Writer) (*distill.TeacherLists, error) {
+func (e *ensembleSet) listsOf(ctx context.Context, s *data.Split, n int) (*distill.TeacherLists, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if l := e.lists[n]; l != nil {
 		return l, nil
 	}
-	l, err := ensembleLists(ctx, s, e.conv, e.T, e.ens.N, n, filepath.Join(e.root, "lists"), e.teacherKey(), log)
+	l, err := ensembleLists(ctx, s, e.conv, e.T, e.ens.N, n, e.store, e.teacherKey())
 	if err != nil {
 		return nil, err
 	}
@@ -367,7 +360,7 @@ func RunEnsembleKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) 
 	listsSource := ""
 	terms, err := KDTerms(spec.KD, distill.Env{Teacher: live, Student: b.Model, Seed: spec.Seed, Ensemble: e.ens,
 		Lists: func(n int, _ bool) (*distill.TeacherLists, error) {
-			l, err := e.listsOf(ctx, s, n, env.logWriter())
+			l, err := e.listsOf(ctx, s, n)
 			if l != nil {
 				listsSource = l.Source
 			}
@@ -527,12 +520,13 @@ func chooseEnsemble(ctx context.Context, s *data.Split, trs []*distill.Trajector
 
 // ensembleLists returns the user and item ranking lists of length n of the
 // dense LiveEnsemble of the converged teachers conv (temperature T, stage
-// lists of length stageN), cached under dir with a key of teacherKey and T
-// — the teacher lists of the baselines (RRD, DCD) that distil the
-// ensemble.
-func ensembleLists(ctx context.Context, s *data.Split, conv []model.Scorer, T float64, stageN, n int, dir, teacherKey string, log io.Writer) (*distill.TeacherLists, error) {
+// lists of length stageN), kept in store (artefacts
+// lists/ensemble/lists-<digest>-{users,items}-N<n>.bin) with a key of
+// teacherKey and T — the teacher lists of the baselines (RRD, DCD) that
+// distil the ensemble.
+func ensembleLists(ctx context.Context, s *data.Split, conv []model.Scorer, T float64, stageN, n int, store distill.ListStore, teacherKey string) (*distill.TeacherLists, error) {
 	dense := &distill.LiveEnsemble{Teachers: conv, Train: s.Train, T: T, N: stageN, Dense: true}
 	lsum := sha256.Sum256([]byte(fmt.Sprintf("%s|T=%v", teacherKey, T)))
 	return distill.BuildLists(ctx, dense, s.Train, distill.ListOptions{N: n, ItemSide: true,
-		CacheDir: dir, Key: fmt.Sprintf("%x", lsum), Log: log})
+		Store: store, Key: fmt.Sprintf("%x", lsum)})
 }

@@ -23,7 +23,10 @@ import (
 )
 
 // Env is what runners share within a process: the artefact cache, where
-// the data live, a log, and in-memory memos of loaded splits and models.
+// the data live, a log, and in-memory memos of loaded splits, models,
+// teacher lists and the last ensemble of teachers — each Env its own, so
+// two Envs of one process share nothing but what their caches share on
+// disk.
 // It is safe for concurrent use.
 type Env struct {
 	// Cache stores teachers and other artefacts; nil keeps nothing on disk.
@@ -65,8 +68,15 @@ type Env struct {
 	mu         sync.Mutex
 	splits     []memoSplit
 	models     []*TrainedModel
+	lists      []listsMemo              // teacher lists (envLists), newest last
 	provSplits map[string]*data.Split   // ProvideSplit, by splitKey
 	provModels map[string]*TrainedModel // ProvideModel, by ModelKey hash
+
+	// ensMu guards ensemble, the last ensemble built (runEnsemble): the
+	// rows of a HetComp table share it. It is held while the ensemble is
+	// built, so concurrent runs of one ensemble build it once.
+	ensMu    sync.Mutex
+	ensemble *ensembleSet
 }
 
 type memoSplit struct {
@@ -859,16 +869,20 @@ func PrepareTeachers(ctx context.Context, spec *Spec, shard Shard, env *Env) (in
 			if err != nil {
 				return 0, err
 			}
+			o.Cache = env.Cache
+			if err := o.defaults(); err != nil {
+				return 0, err
+			}
+			fp := SplitFingerprint(s)
 			for _, sp := range o.Teachers {
 				one := o
 				one.Teachers = []HetCompTeacherSpec{sp}
-				id, _ := json.Marshal(struct {
-					Split, Dir string
-					Teacher    HetCompTeacherSpec
-					Seed       uint64
-				}{SplitFingerprint(s), one.CacheDir, sp, one.Seed})
-				if !seen[string(id)] {
-					seen[string(id)] = true
+				h, err := o.key(fp, sp).Hash()
+				if err != nil {
+					return 0, err
+				}
+				if !seen["trajectory "+h] {
+					seen["trajectory "+h] = true
 					jobs = append(jobs, job{split: s, traj: one})
 				}
 			}
@@ -901,7 +915,7 @@ func PrepareTeachers(ctx context.Context, spec *Spec, shard Shard, env *Env) (in
 				return n, err
 			}
 			n++
-			env.logf("teacher %d/%d: trajectory %s → %s (cached %v)", pos+1, len(jobs), j.traj.Teachers[0].Name, tts[0].Dir, tts[0].Cached)
+			env.logf("teacher %d/%d: trajectory %s → %s (cached %v)", pos+1, len(jobs), j.traj.Teachers[0].Name, tts[0].Path, tts[0].Cached)
 			continue
 		}
 		key := *j.key
