@@ -6,8 +6,9 @@ package distill
 // defaults, ranges, docs — declared once, next to the method) and the
 // function that builds its terms from checked values. Everything that names
 // a method — the experiment specs and sweeps (exp.KDTerms), the REPL's
-// train line, help and completion, the docs' option tables — reads this
-// registry, so adding a method is writing one file.
+// train line, help and completion, the docs' option tables, the figures'
+// styles and legend names (Method.Figure, read by kdlib/report) — reads
+// this registry, so adding a method is writing one file.
 
 import (
 	"errors"

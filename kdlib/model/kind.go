@@ -23,8 +23,9 @@ import (
 //	}
 //
 // Build, the checkpoints (Load, Decode), the REPL's train command (its
-// options, help and completion), the experiment specs' validation and
-// HetComp's teachers all read it, so adding a model is writing one file.
+// options, help and completion), the experiment specs' validation,
+// HetComp's teachers and the figures' styles (Kind.Figure, read by
+// kdlib/report) all read it, so adding a model is writing one file.
 
 // OptionType is the type of a model option's value.
 type OptionType int
