@@ -7,8 +7,12 @@
 // effect, as image/png is imported) puts the method on kdrepl's train line
 // (kd=score-match lambda.score-match=… scale.score-match=…), in its help
 // and completion, and in sweep specs ({"method": "score-match", …}), with
-// the options, defaults and ranges declared below; nothing else in kdrec
-// changes. The test in this folder runs it both ways.
+// the options, defaults and ranges declared below, and draws it in every
+// figure in the style its registration declares (Figure: legend name,
+// group, colour, marker, dash pattern, as plain strings that kdlib/report
+// reads); nothing else in kdrec changes. The tests in this folder run it
+// both ways and check that its style keeps the palette's rules
+// (report.CheckPalette).
 //
 // It is a teaching example, not a method of the dissertation.
 package scorematch
@@ -17,6 +21,7 @@ import (
 	"fmt"
 
 	"github.com/kdrec/kdrec/kdlib/distill"
+	"github.com/kdrec/kdrec/kdlib/figstyle"
 	"github.com/kdrec/kdrec/kdlib/model"
 	"github.com/kdrec/kdrec/kdlib/nn"
 	"github.com/kdrec/kdrec/kdlib/train"
@@ -132,6 +137,16 @@ func init() {
 				return nil, err
 			}
 			return []train.Term{t}, nil
+		},
+		// How figures draw it: shown with the ranking methods, in
+		// Okabe–Ito's yellow (the one colour of that palette no method
+		// takes) with the one marker no ranking method uses.
+		// report.CheckPalette says if a choice clashes with another entry.
+		Figure: figstyle.Style{
+			Name:   "ScoreMatch",
+			Groups: []string{figstyle.GroupRanking},
+			Color:  "#F0E442",
+			Marker: figstyle.OpenDiamond,
 		},
 	})
 }

@@ -3,10 +3,12 @@ package scorematch_test
 import (
 	"bytes"
 	"context"
+	"image/color"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,6 +17,7 @@ import (
 	"github.com/kdrec/kdrec/examples/scorematch"
 	"github.com/kdrec/kdrec/kdlib/exp"
 	"github.com/kdrec/kdrec/kdlib/model"
+	"github.com/kdrec/kdrec/kdlib/report"
 	"github.com/kdrec/kdrec/kdlib/train"
 	"github.com/kdrec/kdrec/repl"
 )
@@ -104,5 +107,32 @@ func TestOneFile(t *testing.T) {
 	}
 	if loss := sr.Entries[0].Record.Result.Curve[1].TermLoss[scorematch.Name]; !(loss > 0) {
 		t.Errorf("the sweep's run has no score-match loss: %v", sr.Entries[0].Record.Result.Curve[1].TermLoss)
+	}
+}
+
+// TestFigureStyle checks the style the registration declares: figures draw
+// the method under its legend name, in its colour and marker, whatever the
+// series is called, and the palette with it keeps its rules (colour from a
+// colour-blind-safe palette, distinct within the ranking group, apart in
+// greyscale) with no registered name left without a style.
+func TestFigureStyle(t *testing.T) {
+	m, ok := report.LookupMethod(scorematch.Name)
+	if !ok || m.Fallback || m.Name != "ScoreMatch" || !slices.Contains(m.Groups, "ranking") {
+		t.Fatalf("LookupMethod(%q) = %+v, %v: want the declared style", scorematch.Name, m, ok)
+	}
+	want := color.RGBA{R: 0xF0, G: 0xE4, B: 0x42, A: 0xff}
+	for _, name := range []string{scorematch.Name, "ScoreMatch", "score-match scale=0.5", "ScoreMatch (ours)"} {
+		if st := report.StyleFor(name); st.Color != want || st.Glyph != (report.OpenDiamondGlyph{}) || st.Dashes != nil {
+			t.Errorf("StyleFor(%q) = %+v, want #F0E442, open diamond, solid", name, st)
+		}
+	}
+	if got := report.HumanName("score-match scale=0.5"); got != "ScoreMatch (scale=0.5)" {
+		t.Errorf("HumanName = %q", got)
+	}
+	for _, issue := range report.CheckPalette() {
+		t.Error(issue)
+	}
+	if u := report.Unstyled(); len(u) > 0 {
+		t.Errorf("registered without a figure style: %v", u)
 	}
 }

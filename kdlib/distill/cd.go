@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/kdrec/kdrec/kdlib/data"
+	"github.com/kdrec/kdrec/kdlib/figstyle"
 	"github.com/kdrec/kdrec/kdlib/internal/topk"
 	"github.com/kdrec/kdrec/kdlib/model"
 	"github.com/kdrec/kdrec/kdlib/nn"
@@ -674,5 +675,8 @@ func init() {
 				}
 			}
 			return one(CD(lists, env.Teacher, st, o))
-		}})
+		},
+		// Okabe–Ito sky blue.
+		Figure: figstyle.Style{Name: "CD", Groups: []string{figstyle.GroupRanking}, Color: "#56B4E9", Marker: figstyle.Plus},
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/kdrec/kdrec/kdlib/figstyle"
 	"github.com/kdrec/kdrec/kdlib/model"
 	"github.com/kdrec/kdrec/kdlib/nn"
 	"github.com/kdrec/kdrec/kdlib/train"
@@ -345,7 +346,10 @@ func init() {
 				return nil, err
 			}
 			return one(CLDRD(lists, st, CLDRDOptions{Stages: CLDRDStages(list), HardDepth: hard, SemiDepth: semi, Lambda: v.Float("lambda")}))
-		}})
+		},
+		// Okabe–Ito reddish purple.
+		Figure: figstyle.Style{Name: "CL-DRD", Groups: []string{figstyle.GroupRanking}, Color: "#CC79A7", Marker: figstyle.Pyramid},
+	})
 }
 
 // Method names the registered method CLDRDOptions configures.

@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/kdrec/kdrec/kdlib/data"
+	"github.com/kdrec/kdrec/kdlib/figstyle"
 	"github.com/kdrec/kdrec/kdlib/model"
 	"github.com/kdrec/kdrec/kdlib/nn"
 	"github.com/kdrec/kdrec/kdlib/train"
@@ -573,7 +574,10 @@ func init() {
 			}
 			o.Pool = pool
 			return one(DCD(lists, st, o))
-		}})
+		},
+		// Okabe–Ito bluish green.
+		Figure: figstyle.Style{Name: "DCD", Groups: []string{figstyle.GroupRanking}, Color: "#009E73", Marker: figstyle.Diamond},
+	})
 }
 
 // Method names the registered method DCDOptions configures.

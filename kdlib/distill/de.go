@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/kdrec/kdrec/kdlib/figstyle"
 	"github.com/kdrec/kdrec/kdlib/model"
 	"github.com/kdrec/kdrec/kdlib/train"
 )
@@ -198,7 +199,10 @@ func init() {
 				return nil, err
 			}
 			return one(DE(teacher, student, d))
-		}})
+		},
+		// Tol muted indigo, like every latent method's colour from Tol's muted scheme.
+		Figure: figstyle.Style{Name: "DE", Groups: []string{figstyle.GroupLatent}, Color: "#332288", Marker: figstyle.Plus},
+	})
 }
 
 // Method names the registered method DEOptions configures.

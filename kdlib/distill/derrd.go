@@ -3,6 +3,7 @@ package distill
 import (
 	"fmt"
 
+	"github.com/kdrec/kdrec/kdlib/figstyle"
 	"github.com/kdrec/kdrec/kdlib/model"
 	"github.com/kdrec/kdrec/kdlib/train"
 )
@@ -73,5 +74,9 @@ func init() {
 				return nil, err
 			}
 			return DERRD(teacher, lists, rs, d, ro)
-		}})
+		},
+		// Tol high-contrast blue: DE-RRD joins DE and RRD and is shown with both groups, so
+		// it takes a dark colour that reads apart from both palettes.
+		Figure: figstyle.Style{Name: "DE-RRD", Groups: []string{figstyle.GroupLatent, figstyle.GroupRanking}, Color: "#004488", Marker: figstyle.DownPyramid},
+	})
 }

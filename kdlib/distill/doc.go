@@ -10,7 +10,7 @@
 // reference weight, options table and builder. Build makes the terms of a
 // list of methods configured by name, as specs and the REPL write them
 // (see ExampleBuild); adding a method is writing one file that registers
-// itself (examples/scorematch).
+// itself, its figure style included (Method.Figure; examples/scorematch).
 //
 // Latent knowledge (representations): Hint (FitNet), DE, PHR, FTD, HTD.
 //

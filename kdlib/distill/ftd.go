@@ -1,6 +1,7 @@
 package distill
 
 import (
+	"github.com/kdrec/kdrec/kdlib/figstyle"
 	"github.com/kdrec/kdrec/kdlib/model"
 	"github.com/kdrec/kdrec/kdlib/nn"
 	"github.com/kdrec/kdrec/kdlib/train"
@@ -196,7 +197,10 @@ func init() {
 			f := DefaultFTD()
 			f.Lambda, f.SkipConstant = v.Float("lambda"), v.Bool("skip-constant")
 			return one(FTD(teacher, student, f))
-		}})
+		},
+		// Tol muted purple.
+		Figure: figstyle.Style{Name: "FTD", Groups: []string{figstyle.GroupLatent}, Color: "#AA4499", Marker: figstyle.OpenDiamond},
+	})
 }
 
 // Method names the registered method FTDOptions configures.

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/kdrec/kdrec/kdlib/figstyle"
 	"github.com/kdrec/kdrec/kdlib/internal/simd"
 	"github.com/kdrec/kdrec/kdlib/internal/topk"
 	"github.com/kdrec/kdrec/kdlib/model"
@@ -836,7 +837,11 @@ func init() {
 				return nil, modelError(v.Method(), "student", "a BPR matrix factorisation (the student of HetComp's reference)", env.Student)
 			}
 			return one(HetComp(env.Ensemble, st, HetCompOptionsOf(v)))
-		}})
+		},
+		// Tol muted wine, a dark colour that reads apart from the ranking methods'
+		// Okabe–Ito ones.
+		Figure: figstyle.Style{Name: "HetComp", Groups: []string{figstyle.GroupRanking}, Color: "#882255", Marker: figstyle.Square},
+	})
 }
 
 // HetCompOptionsOf converts checked hetcomp values (see Check) to

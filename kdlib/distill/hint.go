@@ -3,6 +3,7 @@ package distill
 import (
 	"fmt"
 
+	"github.com/kdrec/kdrec/kdlib/figstyle"
 	"github.com/kdrec/kdrec/kdlib/model"
 	"github.com/kdrec/kdrec/kdlib/nn"
 	"github.com/kdrec/kdrec/kdlib/train"
@@ -171,7 +172,11 @@ func init() {
 				h.Bridge = BridgeLinear
 			}
 			return one(Hint(teacher, student, h))
-		}})
+		},
+		// Tol muted olive, dotted: a simple baseline; FitNet (registered below) is drawn as
+		// Hint.
+		Figure: figstyle.Style{Name: "Hint", Aliases: []string{"fitnet"}, Groups: []string{figstyle.GroupLatent}, Color: "#999933", Marker: figstyle.Pyramid, Dashes: figstyle.Dotted},
+	})
 	Register(Method{Name: "fitnet", Kind: Latent, Lambda: d.Lambda, Order: orderFitNet,
 		Doc: "FitNet: hint regression of the teacher's representations through a linear bridge Linear(d_s→d_t), " +
 			"FitNet's regressor (Romero et al., ICLR 2015); hint with bridge=linear",

@@ -3,6 +3,7 @@ package distill
 import (
 	"fmt"
 
+	"github.com/kdrec/kdrec/kdlib/figstyle"
 	"github.com/kdrec/kdrec/kdlib/model"
 	"github.com/kdrec/kdrec/kdlib/nn"
 	"github.com/kdrec/kdrec/kdlib/train"
@@ -514,7 +515,10 @@ func init() {
 				return nil, err
 			}
 			return one(HTD(teacher, student, h))
-		}})
+		},
+		// Tol muted green.
+		Figure: figstyle.Style{Name: "HTD", Groups: []string{figstyle.GroupLatent}, Color: "#117733", Marker: figstyle.Triangle},
+	})
 }
 
 // Method names the registered method HTDOptions configures.

@@ -3,6 +3,7 @@ package distill
 import (
 	"fmt"
 
+	"github.com/kdrec/kdrec/kdlib/figstyle"
 	"github.com/kdrec/kdrec/kdlib/model"
 	"github.com/kdrec/kdrec/kdlib/nn"
 	"github.com/kdrec/kdrec/kdlib/train"
@@ -170,5 +171,8 @@ func init() {
 				return nil, err
 			}
 			return one(IRRRD(lists, st, IRRRDOptions{User: uo, Item: io}))
-		}})
+		},
+		// Okabe–Ito vermillion; the part "ir" (registered above) is drawn as IR-RRD.
+		Figure: figstyle.Style{Name: "IR-RRD", Aliases: []string{"ir"}, Groups: []string{figstyle.GroupRanking}, Color: "#D55E00", Marker: figstyle.Circle},
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/kdrec/kdrec/kdlib/figstyle"
 	"github.com/kdrec/kdrec/kdlib/model"
 	"github.com/kdrec/kdrec/kdlib/nn"
 	"github.com/kdrec/kdrec/kdlib/train"
@@ -332,7 +333,10 @@ func init() {
 				return nil, v.OutOfRange("k", fmt.Sprintf("an integer in [1, %d] (the teachers' list length)", env.Ensemble.N))
 			}
 			return one(MTD(env.Ensemble, env.Student, MTDOptions{K: v.Int("k"), L: v.Int("l"), Lambda: v.Float("lambda")}))
-		}})
+		},
+		// HetComp's multi-teacher baseline, a ranking method: Tol muted sand.
+		Figure: figstyle.Style{Name: "MTD", Groups: []string{figstyle.GroupRanking}, Color: "#DDCC77", Marker: figstyle.Triangle},
+	})
 }
 
 // Method names the registered method MTDOptions configures.

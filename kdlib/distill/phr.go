@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/kdrec/kdrec/kdlib/figstyle"
 	"github.com/kdrec/kdrec/kdlib/model"
 	"github.com/kdrec/kdrec/kdlib/nn"
 	"github.com/kdrec/kdrec/kdlib/train"
@@ -500,7 +501,10 @@ func init() {
 				return nil, err
 			}
 			return one(PHR(teacher, student, phrResolve(v, env.Seed)))
-		}})
+		},
+		// Tol muted teal.
+		Figure: figstyle.Style{Name: "PHR", Groups: []string{figstyle.GroupLatent}, Color: "#44AA99", Marker: figstyle.DownTriangle},
+	})
 }
 
 // Method names the registered method PHROptions configures.

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/kdrec/kdrec/kdlib/figstyle"
 	"github.com/kdrec/kdrec/kdlib/model"
 	"github.com/kdrec/kdrec/kdlib/nn"
 	"github.com/kdrec/kdrec/kdlib/train"
@@ -254,5 +255,8 @@ func init() {
 			}
 			return one(RD(lists, st, RDOptions{K: v.Int("k"), PosTemp: v.Float("pos-temp"), Mu: v.Float("mu"),
 				DynamicSamples: v.Int("samples"), DynamicStart: v.Int("dynamic-start"), Static: v.Bool("static"), Lambda: v.Float("lambda")}))
-		}})
+		},
+		// Okabe–Ito orange, like every ranking method's colour from Okabe–Ito.
+		Figure: figstyle.Style{Name: "RD", Groups: []string{figstyle.GroupRanking}, Color: "#E69F00", Marker: figstyle.Cross},
+	})
 }

@@ -6,8 +6,9 @@ package distill
 // defaults, ranges, docs — declared once, next to the method) and the
 // function that builds its terms from checked values. Everything that names
 // a method — the experiment specs and sweeps (exp.KDTerms), the REPL's
-// train line, help and completion, the docs' option tables — reads this
-// registry, so adding a method is writing one file.
+// train line, help and completion, the docs' option tables, the figures'
+// styles and legend names (Method.Figure, read by kdlib/report) — reads
+// this registry, so adding a method is writing one file.
 
 import (
 	"errors"
@@ -19,6 +20,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/kdrec/kdrec/kdlib/figstyle"
 	"github.com/kdrec/kdrec/kdlib/internal/num"
 	"github.com/kdrec/kdrec/kdlib/model"
 	"github.com/kdrec/kdrec/kdlib/train"
@@ -160,6 +162,13 @@ type Method struct {
 	// epochs, which a shorter run never reaches. Notes inform; they never
 	// change the method (BudgetNotes collects them for a run).
 	Note func(v Values, epochs int) string
+	// Figure is how figures draw the method: legend name, aliases, groups,
+	// colour, marker and dashes, as plain strings (kdlib/report turns them
+	// into its colours and glyphs, and its tests check the palette stays
+	// coherent). The zero value declares none: the method is then drawn
+	// with report's fallback style and named by Name. A part (With) is
+	// usually listed among the Aliases of the method it joins instead.
+	Figure figstyle.Style
 }
 
 // TermOptions is a method's options struct (*HintOptions, *DEOptions, …):
@@ -226,6 +235,10 @@ func Register(m Method) {
 		}
 		m.Options[k].Default = x // the option's own type: Values.Int and Float read it
 	}
+	if err := m.Figure.Check(); err != nil {
+		panic(fmt.Sprintf("distill.Register: method %q: %v", m.Name, err))
+	}
+	m.Figure.Aliases, m.Figure.Groups = slices.Clone(m.Figure.Aliases), slices.Clone(m.Figure.Groups)
 	registryMu.Lock()
 	defer registryMu.Unlock()
 	if _, dup := registry[m.Name]; dup {

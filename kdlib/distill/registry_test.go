@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/kdrec/kdrec/kdlib/figstyle"
 )
 
 // TestRegistryDefaults checks every registered method's defaults against
@@ -78,12 +80,15 @@ func TestCheckErrors(t *testing.T) {
 }
 
 // TestRegisterRefusesBadMethods checks Register's programming-error
-// panics: a duplicate name and a default outside its own range.
+// panics: a duplicate name, a default outside its own range, a part
+// without Join, a malformed figure style.
 func TestRegisterRefusesBadMethods(t *testing.T) {
 	for name, m := range map[string]Method{
 		"duplicate":     {Name: "rrd", Build: Methods()[0].Build},
 		"bad default":   {Name: "zz-bad", Build: Methods()[0].Build, Options: []Option{optInt("k", 0, 1, 10, "k")}},
 		"part, no join": {Name: "zz-part", With: "rrd"},
+		"bad figure": {Name: "zz-fig", Build: Methods()[0].Build,
+			Figure: figstyle.Style{Name: "ZZ", Groups: []string{figstyle.GroupRanking}, Color: "#0072B", Marker: figstyle.Circle}},
 	} {
 		func() {
 			defer func() {

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/kdrec/kdrec/kdlib/data"
+	"github.com/kdrec/kdrec/kdlib/figstyle"
 	"github.com/kdrec/kdrec/kdlib/model"
 	"github.com/kdrec/kdrec/kdlib/nn"
 	"github.com/kdrec/kdrec/kdlib/train"
@@ -307,7 +308,10 @@ func init() {
 				return nil, err
 			}
 			return one(RRD(lists, st, o))
-		}})
+		},
+		// Okabe–Ito blue.
+		Figure: figstyle.Style{Name: "RRD", Groups: []string{figstyle.GroupRanking}, Color: "#0072B2", Marker: figstyle.DownTriangle},
+	})
 }
 
 // Method names the registered method RRDOptions configures.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/kdrec/kdrec/kdlib/data"
+	"github.com/kdrec/kdrec/kdlib/figstyle"
 	"github.com/kdrec/kdrec/kdlib/nn"
 	"github.com/kdrec/kdrec/kdlib/train"
 )
@@ -39,6 +40,9 @@ func init() {
 			return &Built{Model: m, Loss: m.Loss(), Examples: train.Pairwise}, nil
 		},
 		Decode: decodeJSON(NewBPR),
+		// Tol bright blue, like every model kind's colour from Tol's bright scheme; MF is
+		// the dissertation's name of HetComp's MF teacher.
+		Figure: figstyle.Style{Name: "BPR-MF", Short: "BPR", Aliases: []string{"MF", "BPRMF"}, Groups: []string{figstyle.GroupModel}, Color: "#4477AA", Marker: figstyle.Plus},
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/kdrec/kdrec/kdlib/data"
+	"github.com/kdrec/kdrec/kdlib/figstyle"
 	"github.com/kdrec/kdrec/kdlib/train"
 )
 
@@ -100,6 +101,9 @@ func TestRegisterKindPanics(t *testing.T) {
 			k.Name, k.Options = "x4", []Option{IntOption("n", 1, 1, 2, ""), IntOption("n", 1, 1, 2, "")}
 		},
 		"two sizes": func(k *Kind) { k.Name, k.Options = "x5", []Option{SizeOption("a", 1, ""), SizeOption("b", 1, "")} },
+		"bad figure": func(k *Kind) {
+			k.Name, k.Aliases, k.Figure = "x6", nil, figstyle.Style{Name: "X6", Groups: []string{figstyle.GroupModel}, Color: "#4477AA", Marker: "star"}
+		},
 	} {
 		c := k
 		mod(&c)

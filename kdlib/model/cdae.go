@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/kdrec/kdrec/kdlib/data"
+	"github.com/kdrec/kdrec/kdlib/figstyle"
 	"github.com/kdrec/kdrec/kdlib/nn"
 	"github.com/kdrec/kdrec/kdlib/train"
 )
@@ -35,6 +36,8 @@ func init() {
 			}
 			return NewCDAE(c, x)
 		},
+		// Tol bright cyan; AE is the dissertation's name of HetComp's CDAE teacher.
+		Figure: figstyle.Style{Name: "CDAE", Aliases: []string{"AE"}, Groups: []string{figstyle.GroupModel}, Color: "#66CCEE", Marker: figstyle.Square},
 	})
 	RegisterKind(Kind{
 		Name:    "iae",
@@ -58,6 +61,8 @@ func init() {
 			}
 			return NewItemAE(c, x)
 		},
+		// Tol bright red (the alias item-ae selects it too).
+		Figure: figstyle.Style{Name: "I-AE", Groups: []string{figstyle.GroupModel}, Color: "#EE6677", Marker: figstyle.DownPyramid},
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/kdrec/kdrec/kdlib/data"
+	"github.com/kdrec/kdrec/kdlib/figstyle"
 	"github.com/kdrec/kdrec/kdlib/nn"
 	"github.com/kdrec/kdrec/kdlib/train"
 )
@@ -38,6 +39,8 @@ func init() {
 			return &Built{Model: m, Loss: m.Loss(), Examples: train.Pairwise}, nil
 		},
 		Decode: decodeJSON(NewCML),
+		// Tol bright purple; ML is the dissertation's name of HetComp's CML teacher.
+		Figure: figstyle.Style{Name: "CML", Aliases: []string{"ML"}, Groups: []string{figstyle.GroupModel}, Color: "#AA3377", Marker: figstyle.Pyramid},
 	})
 }
 

@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/kdrec/kdrec/kdlib/data"
+	"github.com/kdrec/kdrec/kdlib/figstyle"
 	"github.com/kdrec/kdrec/kdlib/train"
 )
 
@@ -22,8 +23,9 @@ import (
 //	}
 //
 // Build, the checkpoints (Load, Decode), the REPL's train command (its
-// options, help and completion), the experiment specs' validation and
-// HetComp's teachers all read it, so adding a model is writing one file.
+// options, help and completion), the experiment specs' validation,
+// HetComp's teachers and the figures' styles (Kind.Figure, read by
+// kdlib/report) all read it, so adding a model is writing one file.
 
 // OptionType is the type of a model option's value.
 type OptionType int
@@ -179,6 +181,13 @@ type Kind struct {
 	// Decode constructs an untrained model from the JSON of its Config
 	// method, for Load to fill in the tensors.
 	Decode func(config json.RawMessage) (Checkpointable, error)
+	// Figure is how figures draw the kind: legend name ("BPR-MF"), short
+	// name before a role word ("BPR teacher"), further spellings, groups,
+	// colour, marker and dashes, as plain strings (kdlib/report turns them
+	// into its colours and glyphs; the kind's Aliases select it too). The
+	// zero value declares none: report's fallback style and the kind's
+	// Name are used.
+	Figure figstyle.Style
 }
 
 // SizeOption returns the name of the kind's size option (see Option.Size),
@@ -269,6 +278,10 @@ func RegisterKind(k Kind) {
 	if sizes > 1 {
 		bad("%d size options, want at most one", sizes)
 	}
+	if err := k.Figure.Check(); err != nil {
+		bad("%v", err)
+	}
+	k.Figure.Aliases, k.Figure.Groups = slices.Clone(k.Figure.Aliases), slices.Clone(k.Figure.Groups)
 	k.Aliases, k.Options = slices.Clone(k.Aliases), slices.Clone(k.Options)
 	kindsMu.Lock()
 	defer kindsMu.Unlock()

@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/kdrec/kdrec/kdlib/data"
+	"github.com/kdrec/kdrec/kdlib/figstyle"
 	"github.com/kdrec/kdrec/kdlib/nn"
 	"github.com/kdrec/kdrec/kdlib/train"
 )
@@ -48,6 +49,8 @@ func init() {
 			}
 			return NewLightGCN(c.Model, x)
 		},
+		// Tol bright green; GNN is the dissertation's name of HetComp's LightGCN teacher.
+		Figure: figstyle.Style{Name: "LightGCN", Aliases: []string{"GNN"}, Groups: []string{figstyle.GroupModel}, Color: "#228833", Marker: figstyle.Cross},
 	})
 }
 

@@ -3,6 +3,7 @@ package model
 import (
 	"encoding/json"
 	"github.com/kdrec/kdrec/kdlib/data"
+	"github.com/kdrec/kdrec/kdlib/figstyle"
 	"github.com/kdrec/kdrec/kdlib/train"
 )
 
@@ -23,6 +24,8 @@ func init() {
 			return &Built{Model: m, Loss: m.Loss(), Examples: train.Pairwise}, nil
 		},
 		Decode: decodeJSON(NewMLP),
+		// Tol bright yellow; DL is the dissertation's name of HetComp's MLP teacher.
+		Figure: figstyle.Style{Name: "MLP", Aliases: []string{"DL"}, Groups: []string{figstyle.GroupModel}, Color: "#CCBB44", Marker: figstyle.Circle},
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/kdrec/kdrec/kdlib/data"
+	"github.com/kdrec/kdrec/kdlib/figstyle"
 	"github.com/kdrec/kdrec/kdlib/nn"
 	"github.com/kdrec/kdrec/kdlib/train"
 )
@@ -27,6 +28,8 @@ func init() {
 			return &Built{Model: m, Loss: m.Loss(), Examples: train.Pairwise}, nil
 		},
 		Decode: decodeJSON(NewNeuMF),
+		// Tol vibrant orange: Tol's bright scheme has one colour too few.
+		Figure: figstyle.Style{Name: "NeuMF", Groups: []string{figstyle.GroupModel}, Color: "#EE7733", Marker: figstyle.Triangle},
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/kdrec/kdrec/kdlib/data"
+	"github.com/kdrec/kdrec/kdlib/figstyle"
 	"github.com/kdrec/kdrec/kdlib/nn"
 	"github.com/kdrec/kdrec/kdlib/train"
 )
@@ -42,6 +43,8 @@ func init() {
 			}
 			return &Pop{cfg: c, Count: nn.NewParam("popularity", 1, c.Items)}, nil
 		},
+		// Tol bright grey, dotted: a simple baseline.
+		Figure: figstyle.Style{Name: "Pop", Aliases: []string{"popularity", "MostPop"}, Groups: []string{figstyle.GroupModel}, Color: "#BBBBBB", Marker: figstyle.Diamond, Dashes: figstyle.Dotted},
 	})
 }
 

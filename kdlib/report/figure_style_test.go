@@ -303,7 +303,8 @@ func TestLetters(t *testing.T) {
 }
 
 // TestStyleCard draws the style table: one panel per group, one line per
-// entry named on the y axis, the references drawn as references.
+// entry named on the y axis (methods in the registry's listing order,
+// model kinds by name), the references drawn as references.
 // KDREC_PLOT_DEMO=dir keeps it (docs/figures/style-card is made so).
 func TestStyleCard(t *testing.T) {
 	dir := os.Getenv("KDREC_PLOT_DEMO")
@@ -342,7 +343,7 @@ func TestStyleCard(t *testing.T) {
 	card.HideAxes()
 	card.X.Padding, card.Y.Padding = 0, 0
 	card.Add(tiles{plots: [][]*plot.Plot{row}, broken: [][]bool{{false, false, false}}, gap: vg.Points(10)})
-	d := WithCaption(Raw(card, size), "The figure style of kdlib/report (report.MethodStyles): the colour, marker and dash pattern of every distillation method, model kind and reference, the same in every figure; references (teacher, student) are drawn without markers.")
+	d := WithCaption(Raw(card, size), "The figure style of kdlib/report (report.MethodStyles(), as each method's and model kind's registration declares it): the colour, marker and dash pattern of every distillation method, model kind and reference, the same in every figure; references (teacher, student) are drawn without markers.")
 	if issues := CheckStyle(d); len(issues) > 0 {
 		t.Errorf("the style card breaks the style: %v", issues)
 	}

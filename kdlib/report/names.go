@@ -3,11 +3,12 @@ package report
 import "strings"
 
 // HumanName returns the legend name of a series name written the way code
-// and run labels write it, from the one mapping of MethodStyles:
+// and run labels write it, from the one mapping of MethodStyles (the
+// names the registrations declare):
 //
 //	"teacher bpr d=200"   → "BPR teacher (d=200)"
 //	"student d=20"        → "student (d=20)"
-//	"ir-rrd"              → "IR-RRD"
+//	"cl-drd"              → "CL-DRD"
 //	"bpr"                 → "BPR-MF"
 //	"de M=5 seed=1"       → "DE (M=5, seed=1)"
 //
@@ -20,7 +21,8 @@ import "strings"
 // "Recall@50"), or with two methods, two kinds or two roles, is returned
 // unchanged.
 func HumanName(name string) string {
-	if m, ok := methodIndex[norm(name)]; ok {
+	index := currentTable().index
+	if m, ok := index[norm(name)]; ok {
 		if strings.TrimSpace(name) == m.Key {
 			return m.Name
 		}
@@ -35,15 +37,15 @@ func HumanName(name string) string {
 			params = append(params, w)
 			continue
 		}
-		m, ok := methodIndex[norm(w)]
+		m, ok := index[norm(w)]
 		if !ok {
 			return name
 		}
 		slot := 0
-		switch {
-		case m.in(GroupModel):
+		switch m.Source {
+		case SourceModel:
 			slot = 1
-		case m.in(GroupReference):
+		case SourceRole:
 			slot = 2
 		}
 		if entry[slot] != nil {

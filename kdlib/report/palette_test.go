@@ -10,90 +10,22 @@ package report
 import (
 	"fmt"
 	"image/color"
-	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
 
-// Thresholds of the colour rules, in CIELAB units (ΔE76 and L*).
-const (
-	// minDeltaE is the least colour difference between any two entries
-	// of the table (about ten times a just-noticeable difference).
-	minDeltaE = 8
-	// minDeltaEGroup is the least colour difference between two entries
-	// shown together (one group plus the references).
-	minDeltaEGroup = 20
-	// minDeltaL is the least lightness difference between two entries
-	// with the same marker and dashes: what tells them apart in greyscale.
-	minDeltaL = 15
-	// minDeltaECVD is the least colour difference within a group as seen
-	// with deuteranopia or protanopia (simulated); markers and dashes do
-	// the rest.
-	minDeltaECVD = 5
-)
-
-// linear converts an sRGB channel to linear light.
-func linear(c uint8) float64 {
-	v := float64(c) / 255
-	if v <= 0.04045 {
-		return v / 12.92
-	}
-	return math.Pow((v+0.055)/1.055, 2.4)
-}
-
-// labOfLinear returns the CIELAB coordinates (D65) of linear RGB.
-func labOfLinear(r, g, b float64) [3]float64 {
-	x := (0.4124*r + 0.3576*g + 0.1805*b) / 0.95047
-	y := 0.2126*r + 0.7152*g + 0.0722*b
-	z := (0.0193*r + 0.1192*g + 0.9505*b) / 1.08883
-	f := func(t float64) float64 {
-		if t > 216.0/24389 {
-			return math.Cbrt(t)
-		}
-		return (24389.0/27*t + 16) / 116
-	}
-	fx, fy, fz := f(x), f(y), f(z)
-	return [3]float64{116*fy - 16, 500 * (fx - fy), 200 * (fy - fz)}
-}
-
-// lab returns the CIELAB coordinates of c as a reader with normal colour
-// vision sees it, or with the deficiency cvd ("deutan", "protan"; the
-// simulation of Machado, Oliveira and Fernandes 2009 at full severity).
-func lab(c color.Color, cvd string) [3]float64 {
-	k := rgba(c)
-	r, g, b := linear(k.R), linear(k.G), linear(k.B)
-	m := map[string][3][3]float64{
-		"deutan": {{0.367322, 0.860646, -0.227968}, {0.280085, 0.672501, 0.047413}, {-0.011820, 0.042940, 0.968881}},
-		"protan": {{0.152286, 1.052583, -0.204868}, {0.114503, 0.786281, 0.099216}, {-0.003882, -0.048116, 1.051998}},
-	}
-	if mm, ok := m[cvd]; ok {
-		clamp := func(v float64) float64 { return math.Max(0, math.Min(1, v)) }
-		r, g, b = clamp(mm[0][0]*r+mm[0][1]*g+mm[0][2]*b), clamp(mm[1][0]*r+mm[1][1]*g+mm[1][2]*b), clamp(mm[2][0]*r+mm[2][1]*g+mm[2][2]*b)
-	}
-	return labOfLinear(r, g, b)
-}
-
-func deltaE(a, b color.Color, cvd string) float64 {
-	p, q := lab(a, cvd), lab(b, cvd)
-	return math.Sqrt((p[0]-q[0])*(p[0]-q[0]) + (p[1]-q[1])*(p[1]-q[1]) + (p[2]-q[2])*(p[2]-q[2]))
-}
-
-// groupMembers returns the entries of group g plus the references.
-func groupMembers(g string) []*MethodStyle {
-	var out []*MethodStyle
-	for k := range MethodStyles {
-		m := &MethodStyles[k]
-		if m.in(g) || m.in(GroupReference) {
+// groupMembers returns the declared entries of group g plus the
+// references.
+func groupMembers(g string) []MethodStyle {
+	var out []MethodStyle
+	for _, m := range MethodStyles() {
+		if !m.Fallback && (m.in(g) || m.in(GroupReference)) {
 			out = append(out, m)
 		}
 	}
 	return out
-}
-
-// sameLook reports whether two styles have the same marker and dashes.
-func sameLook(a, b Style) bool {
-	return reflect.TypeOf(a.Glyph) == reflect.TypeOf(b.Glyph) && reflect.DeepEqual(a.Dashes, b.Dashes)
 }
 
 func TestEveryMethodHasAFixedPaletteColour(t *testing.T) {
@@ -104,11 +36,14 @@ func TestEveryMethodHasAFixedPaletteColour(t *testing.T) {
 		}
 	}
 	keys := map[string]bool{}
-	for _, m := range MethodStyles {
+	for _, m := range MethodStyles() {
 		if keys[m.Key] {
 			t.Errorf("%s: two entries", m.Key)
 		}
 		keys[m.Key] = true
+		if m.Fallback {
+			continue // registered without a style (TestUnstyledFallback)
+		}
 		if m.Name == "" || len(m.Groups) == 0 || m.Style.Color == nil || m.Style.Glyph == nil {
 			t.Errorf("%s: incomplete entry %+v", m.Key, m)
 			continue
@@ -123,7 +58,7 @@ func TestEveryMethodHasAFixedPaletteColour(t *testing.T) {
 		}
 		for _, name := range names {
 			got, ok := LookupMethod(name)
-			if strings.HasPrefix(name, "teacher ") && m.in(GroupModel) {
+			if strings.HasPrefix(name, "teacher ") && m.Source == SourceModel {
 				if !ok || got.Key != "teacher" {
 					t.Errorf("%q: looked up as %q, want the teacher", name, got.Key)
 				}
@@ -155,45 +90,108 @@ func TestEveryMethodHasAFixedPaletteColour(t *testing.T) {
 	}
 }
 
+// TestColoursDistinctAndReadableInGreyscale checks the palette as the
+// registrations declare it: CheckPalette finds nothing, and the
+// separations it checks hold on the table (the thresholds are the rules').
 func TestColoursDistinctAndReadableInGreyscale(t *testing.T) {
-	ms := MethodStyles
-	for i := range ms {
-		for j := i + 1; j < len(ms); j++ {
-			a, b := &ms[i], &ms[j]
-			if d := deltaE(a.Style.Color, b.Style.Color, ""); d < minDeltaE {
-				t.Errorf("%s and %s: colours %.1f ΔE apart, want ≥ %d", a.Key, b.Key, d, minDeltaE)
-			}
-			// Greyscale: lightness tells them apart, or markers and
-			// dashes do.
-			dl := math.Abs(lab(a.Style.Color, "")[0] - lab(b.Style.Color, "")[0])
-			if sameLook(a.Style, b.Style) && dl < minDeltaL {
-				t.Errorf("%s and %s: same marker and dashes and only %.1f L* apart (want ≥ %d)", a.Key, b.Key, dl, minDeltaL)
-			}
+	for _, issue := range CheckPalette() {
+		t.Error(issue)
+	}
+	ms := MethodStyles()
+	declared := 0
+	for _, m := range ms {
+		if !m.Fallback {
+			declared++
 		}
 	}
-	for _, g := range []string{GroupLatent, GroupRanking, GroupModel} {
-		members := groupMembers(g)
-		for i, a := range members {
-			for _, b := range members[i+1:] {
-				if d := deltaE(a.Style.Color, b.Style.Color, ""); d < minDeltaEGroup {
-					t.Errorf("group %s: %s and %s %.1f ΔE apart, want ≥ %d", g, a.Key, b.Key, d, minDeltaEGroup)
-				}
-				for _, cvd := range []string{"deutan", "protan"} {
-					if d := deltaE(a.Style.Color, b.Style.Color, cvd); d < minDeltaECVD {
-						t.Errorf("group %s, %s: %s and %s %.1f ΔE apart, want ≥ %d", g, cvd, a.Key, b.Key, d, minDeltaECVD)
-					}
-				}
-				if reflect.TypeOf(a.Style.Glyph) == reflect.TypeOf(b.Style.Glyph) {
-					t.Errorf("group %s: %s and %s share a marker", g, a.Key, b.Key)
-				}
-			}
-		}
+	// 2 roles, 14 methods, 8 model kinds.
+	if declared < 24 {
+		t.Errorf("only %d declared styles in the table, want ≥ 24", declared)
 	}
 	// The references differ in dashes as well as in lightness: they are
 	// drawn without markers.
 	te, st := StyleFor("teacher"), StyleFor("student")
 	if te.Dashes == nil || st.Dashes == nil || reflect.DeepEqual(te.Dashes, st.Dashes) {
 		t.Errorf("teacher and student dashes %v, %v: want two different patterns", te.Dashes, st.Dashes)
+	}
+}
+
+// TestCheckPaletteCatches breaks each rule of CheckPalette on a copy of the
+// table and expects it to say so, naming the entries.
+func TestCheckPaletteCatches(t *testing.T) {
+	base := MethodStyles()
+	find := func(ms []MethodStyle, key string) *MethodStyle {
+		for k := range ms {
+			if ms[k].Key == key {
+				return &ms[k]
+			}
+		}
+		t.Fatalf("no entry %q", key)
+		return nil
+	}
+	if issues := checkPalette(base, nil); len(issues) > 0 {
+		t.Fatalf("the table itself breaks the palette: %v", issues)
+	}
+	for _, c := range []struct {
+		name   string
+		change func(ms []MethodStyle) []string
+		want   []string
+	}{
+		{"colour outside the palettes", func(ms []MethodStyle) []string {
+			find(ms, "rrd").Style.Color = color.RGBA{R: 0x12, G: 0x34, B: 0x56, A: 0xff}
+			return nil
+		}, []string{"method rrd (distill.Method.Figure): colour #123456 is not from a colour-blind-safe palette"}},
+		{"fallback colour", func(ms []MethodStyle) []string {
+			find(ms, "cml").Style.Color = fallback[0]
+			return nil
+		}, []string{"model kind cml (model.Kind.Figure): colour #0077bb is a fallback colour"}},
+		{"two methods of a group in one colour", func(ms []MethodStyle) []string {
+			find(ms, "cd").Style.Color = find(ms, "rd").Style.Color
+			return nil
+		}, []string{"method rd (distill.Method.Figure) and method cd (distill.Method.Figure): colours 0.0 ΔE apart",
+			"group ranking: method rd (distill.Method.Figure) and method cd (distill.Method.Figure) 0.0 ΔE apart"}},
+		{"a shared marker in a group", func(ms []MethodStyle) []string {
+			find(ms, "de").Style.Glyph = find(ms, "phr").Style.Glyph
+			return nil
+		}, []string{"group latent: method de (distill.Method.Figure) and method phr (distill.Method.Figure) share the marker"}},
+		{"same look, close lightness, across groups", func(ms []MethodStyle) []string {
+			// MLP (a model kind) takes HTD's marker (a latent method's)
+			// and Tol's bright green, a few L* lighter than HTD's green.
+			m := find(ms, "mlp")
+			m.Style.Glyph, m.Style.Color = find(ms, "htd").Style.Glyph, color.RGBA{R: 0x22, G: 0x88, B: 0x33, A: 0xff}
+			return nil
+		}, []string{"method htd (distill.Method.Figure) and model kind mlp (model.Kind.Figure): same marker and dashes and only"}},
+		{"a reference without dashes", func(ms []MethodStyle) []string {
+			find(ms, "student").Style.Dashes = nil
+			return nil
+		}, []string{"role student: a reference line must be dashed"}},
+		{"references with the same dashes", func(ms []MethodStyle) []string {
+			find(ms, "student").Style.Dashes = find(ms, "teacher").Style.Dashes
+			return nil
+		}, []string{"role teacher and role student: references with the same dashes"}},
+		{"incomplete entry", func(ms []MethodStyle) []string {
+			find(ms, "pop").Groups = nil
+			return nil
+		}, []string{"model kind pop (model.Kind.Figure): incomplete style"}},
+		{"a spelling of two entries", func(ms []MethodStyle) []string {
+			return []string{`"MF" names both bpr and mf2`}
+		}, []string{`"MF" names both bpr and mf2: a spelling selects one entry`}},
+	} {
+		ms := slices.Clone(base)
+		for k := range ms {
+			ms[k].Groups = slices.Clone(ms[k].Groups)
+		}
+		clashes := c.change(ms)
+		issues := checkPalette(ms, clashes)
+		for _, want := range c.want {
+			found := false
+			for _, i := range issues {
+				found = found || (i.Rule == RulePalette && strings.Contains(i.Msg, want))
+			}
+			if !found {
+				t.Errorf("%s: no issue %q among %v", c.name, want, issues)
+			}
+		}
 	}
 }
 
@@ -230,7 +228,7 @@ func TestHumanName(t *testing.T) {
 
 // TestPaletteReport logs the palette's measured separations (go test -v).
 func TestPaletteReport(t *testing.T) {
-	for _, m := range MethodStyles {
+	for _, m := range MethodStyles() {
 		t.Logf("%-9s %-9s %v L*=%4.1f %T %v", m.Key, m.Name, rgba(m.Style.Color), lab(m.Style.Color, "")[0], m.Style.Glyph, fmt.Sprint(m.Style.Dashes))
 	}
 }

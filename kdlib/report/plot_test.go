@@ -180,8 +180,17 @@ func TestMethodKeyAndStyles(t *testing.T) {
 			t.Errorf("MethodKey(%q) = %q, want %q", in, got, want)
 		}
 	}
-	if StyleFor("DE").Color != Styles["de"].Color || StyleFor("teacher d=200").Dashes == nil {
+	if de, ok := LookupMethod("de"); !ok || StyleFor("DE").Color != de.Style.Color || StyleFor("teacher d=200").Dashes == nil {
 		t.Error("palette not used")
+	}
+	// A name given a style by hand keeps it; an entry of Styles keyed by
+	// a table key overrides that entry.
+	Styles["handmade"] = Style{Color: Neutral[1], Glyph: DiamondGlyph{}}
+	Styles["rd"] = Style{Color: Neutral[2], Glyph: DiamondGlyph{}}
+	defer delete(Styles, "handmade")
+	defer delete(Styles, "rd")
+	if StyleFor("Handmade (d=10)").Color != Neutral[1] || StyleFor("RD").Color != Neutral[2] {
+		t.Error("Styles entries not used")
 	}
 	if a, b := StyleFor("some method"), StyleFor("some method"); a.Color != b.Color || a.Glyph != b.Glyph {
 		t.Error("fallback style not stable")
@@ -192,7 +201,7 @@ func TestMethodKeyAndStyles(t *testing.T) {
 		t.Error("alias drawn apart from its method")
 	}
 	seen := map[color.RGBA]string{}
-	for _, m := range MethodStyles {
+	for _, m := range MethodStyles() {
 		c := rgba(m.Style.Color)
 		if o, dup := seen[c]; dup {
 			t.Errorf("%s and %s share a colour", m.Key, o)

@@ -1,14 +1,21 @@
 package report
 
 import (
+	"fmt"
 	"hash/fnv"
 	"image/color"
 	"math"
+	"slices"
 	"strings"
+	"sync"
 	"unicode"
 
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/kdrec/kdrec/kdlib/distill"
+	"github.com/kdrec/kdrec/kdlib/figstyle"
+	"github.com/kdrec/kdrec/kdlib/model"
 )
 
 // Style is how one method is drawn: the same colour, marker and dashes in
@@ -46,9 +53,11 @@ func hex(s string) color.RGBA {
 
 // The colour-blind-safe qualitative palettes the method colours are taken
 // from. Each is designed so its colours stay apart for readers with the
-// common colour-vision deficiencies; the method table (MethodStyles) adds
+// common colour-vision deficiencies; the style table (MethodStyles) adds
 // a distinct marker and dash pattern per method so that lines also stay
-// apart in greyscale print.
+// apart in greyscale print. A registration's figure style
+// (distill.Method.Figure, model.Kind.Figure) takes its colour from one of
+// them (CheckPalette).
 var (
 	// OkabeIto is the palette of Okabe and Ito (2008), "Color Universal
 	// Design": black, orange, sky blue, bluish green, yellow, blue,
@@ -84,8 +93,8 @@ var (
 	Neutral = []color.RGBA{hex("#000000"), hex("#7F7F7F"), hex("#BBBBBB")}
 )
 
-// Palettes lists every palette a method colour may come from (the test
-// of the style checks each MethodStyles entry against it).
+// Palettes lists every palette a method colour may come from
+// (CheckPalette checks each MethodStyles entry against it).
 func Palettes() map[string][]color.RGBA {
 	return map[string][]color.RGBA{
 		"Okabe–Ito": OkabeIto, "Tol muted": TolMuted, "Tol bright": TolBright,
@@ -99,29 +108,46 @@ var (
 	dotted  = []vg.Length{vg.Points(0.9), vg.Points(1.3)}
 )
 
-// Groups of MethodStyles: which methods a chapter's figures show together.
-// Within a group (plus the references) colours and markers are all
-// distinct.
+// Groups of the style table: which entries a chapter's figures show
+// together. Within a group (plus the references) colours and markers are
+// all distinct (CheckPalette). They are figstyle's groups, which the
+// registrations name.
 const (
 	// GroupReference is the teacher and the student without distillation.
-	GroupReference = "reference"
+	GroupReference = figstyle.GroupReference
 	// GroupLatent is the latent-knowledge methods (chapter 1 and 2).
-	GroupLatent = "latent"
+	GroupLatent = figstyle.GroupLatent
 	// GroupRanking is the ranking-knowledge methods and HetComp (chapters
 	// 3 and 4).
-	GroupRanking = "ranking"
+	GroupRanking = figstyle.GroupRanking
 	// GroupModel is the base recommenders (the model registry's kinds).
-	GroupModel = "model"
+	GroupModel = figstyle.GroupModel
+)
+
+// Source says which registry an entry of the style table comes from.
+type Source string
+
+// Sources of MethodStyle entries.
+const (
+	// SourceRole is one of report's own reference roles, "teacher" and
+	// "student".
+	SourceRole Source = "role"
+	// SourceMethod is kdlib/distill's method registry.
+	SourceMethod Source = "method"
+	// SourceModel is kdlib/model's kind registry.
+	SourceModel Source = "model"
 )
 
 // MethodStyle is one row of the figure style table: the registry name of a
 // distillation method, a model kind or a reference role, its human name for
 // legends and its fixed Style.
 type MethodStyle struct {
-	// Key is the name in kdlib/distill's method registry ("ir-rrd"), in
+	// Key is the name in kdlib/distill's method registry ("cl-drd"), in
 	// kdlib/model's kind registry ("bpr"), or the role "teacher" or
 	// "student".
 	Key string
+	// Source is the registry Key comes from.
+	Source Source
 	// Name is the name printed in legends and tables: "IR-RRD", "BPR-MF",
 	// "teacher".
 	Name string
@@ -129,14 +155,20 @@ type MethodStyle struct {
 	// (d=200)"; empty means Name.
 	Short string
 	// Groups lists the groups whose figures show the entry (GroupLatent,
-	// …).
+	// …); none for a Fallback entry.
 	Groups []string
 	// Aliases are other spellings that select the entry: "fitnet" for
-	// Hint, "MF" for BPR-MF (HetComp's teacher names), "w/o KD" for the
-	// student.
+	// Hint, "MF" for BPR-MF (HetComp's teacher names), "item-ae" (a model
+	// kind's registry alias), "w/o KD" for the student.
 	Aliases []string
 	// Style is the colour, marker and dash pattern.
 	Style Style
+	// Fallback marks an entry whose registration declares no figure style
+	// (a zero distill.Method.Figure or model.Kind.Figure): Style is the
+	// fallback of its Key (a colour hashed from it, of a palette no
+	// declared entry uses), Name is Key, and it belongs to no group.
+	// Unstyled lists these entries.
+	Fallback bool
 }
 
 // short returns Short, or Name when Short is empty.
@@ -149,110 +181,191 @@ func (m *MethodStyle) short() string {
 
 // in reports whether m is in group g.
 func (m *MethodStyle) in(g string) bool {
-	for _, h := range m.Groups {
-		if h == g {
-			return true
+	return slices.Contains(m.Groups, g)
+}
+
+// spellings returns the names that select m: its key, name, short name
+// and aliases (some may be empty).
+func (m *MethodStyle) spellings() []string {
+	return append([]string{m.Key, m.Name, m.Short}, m.Aliases...)
+}
+
+// roles are the reference roles, which belong to no registry: the teacher
+// (black, dashed) and the student without distillation (mid grey,
+// dash-dotted), drawn without markers in line figures.
+var roles = []struct {
+	key string
+	fig figstyle.Style
+}{
+	{"teacher", figstyle.Style{Name: "teacher", Groups: []string{GroupReference},
+		Color: "#000000", Marker: figstyle.Box, Dashes: figstyle.Dashed}},
+	{"student", figstyle.Style{Name: "student", Groups: []string{GroupReference}, Aliases: []string{"w/o KD"},
+		Color: "#7F7F7F", Marker: figstyle.Ring, Dashes: figstyle.DashDot}},
+}
+
+// glyphOf maps figstyle's marker names to the glyphs drawn.
+var glyphOf = map[string]draw.GlyphDrawer{
+	figstyle.Circle: draw.CircleGlyph{}, figstyle.Ring: draw.RingGlyph{},
+	figstyle.Box: draw.BoxGlyph{}, figstyle.Square: draw.SquareGlyph{},
+	figstyle.Pyramid: draw.PyramidGlyph{}, figstyle.Triangle: draw.TriangleGlyph{},
+	figstyle.DownPyramid: DownPyramidGlyph{}, figstyle.DownTriangle: DownTriangleGlyph{},
+	figstyle.Diamond: DiamondGlyph{}, figstyle.OpenDiamond: OpenDiamondGlyph{},
+	figstyle.Cross: draw.CrossGlyph{}, figstyle.Plus: draw.PlusGlyph{},
+}
+
+// dashesOf maps figstyle's dash-pattern names to dash lengths.
+var dashesOf = map[string][]vg.Length{
+	figstyle.Solid: nil, figstyle.Dashed: dashed, figstyle.DashDot: dashDot, figstyle.Dotted: dotted,
+}
+
+// entryOf turns a declared figure style into a table row; extra are
+// further aliases (a model kind's registry aliases). The registries have
+// checked fig (figstyle.Style.Check).
+func entryOf(key string, src Source, fig figstyle.Style, extra []string) MethodStyle {
+	rgb, _ := figstyle.ParseColor(fig.Color)
+	m := MethodStyle{Key: key, Source: src, Name: fig.Name, Short: fig.Short,
+		Groups: slices.Clone(fig.Groups), Aliases: slices.Clone(fig.Aliases),
+		Style: Style{Color: color.RGBA{R: rgb[0], G: rgb[1], B: rgb[2], A: 0xff},
+			Glyph: glyphOf[fig.Marker], Dashes: dashesOf[fig.Dashes]}}
+	for _, a := range extra {
+		if a != key && !slices.Contains(m.Aliases, a) {
+			m.Aliases = append(m.Aliases, a)
 		}
 	}
-	return false
+	return m
 }
 
-// MethodStyles is the figure style table: one entry per distillation method
-// of kdlib/distill's registry, per model kind of kdlib/model's registry and
-// per reference role. A method keeps its colour, marker and dashes in every
-// figure: the ranking methods take Okabe–Ito's colours, the latent methods
-// Tol's muted ones, the model kinds Tol's bright ones, the references black
-// and grey. Markers are distinct within each group, and any two entries
-// with the same marker and dashes differ in lightness by at least 15 CIE L*
-// units, so every line can be told apart in greyscale print. Styles is
-// built from it; change neither after initialisation.
-var MethodStyles = []MethodStyle{
-	// References.
-	{Key: "teacher", Name: "teacher", Groups: []string{GroupReference},
-		Style: Style{Color: hex("#000000"), Glyph: draw.BoxGlyph{}, Dashes: dashed}},
-	{Key: "student", Name: "student", Groups: []string{GroupReference}, Aliases: []string{"w/o KD"},
-		Style: Style{Color: hex("#7F7F7F"), Glyph: draw.RingGlyph{}, Dashes: dashDot}},
-
-	// Latent knowledge: Tol muted.
-	{Key: "hint", Name: "Hint", Groups: []string{GroupLatent}, Aliases: []string{"fitnet"},
-		Style: Style{Color: hex("#999933"), Glyph: draw.PyramidGlyph{}, Dashes: dotted}},
-	{Key: "de", Name: "DE", Groups: []string{GroupLatent},
-		Style: Style{Color: hex("#332288"), Glyph: draw.PlusGlyph{}}},
-	{Key: "phr", Name: "PHR", Groups: []string{GroupLatent},
-		Style: Style{Color: hex("#44AA99"), Glyph: DownTriangleGlyph{}}},
-	{Key: "ftd", Name: "FTD", Groups: []string{GroupLatent},
-		Style: Style{Color: hex("#AA4499"), Glyph: OpenDiamondGlyph{}}},
-	{Key: "htd", Name: "HTD", Groups: []string{GroupLatent},
-		Style: Style{Color: hex("#117733"), Glyph: draw.TriangleGlyph{}}},
-
-	// Ranking knowledge: Okabe–Ito (DE-RRD, which joins DE and RRD, and
-	// HetComp take dark Tol colours that read apart from them).
-	{Key: "rd", Name: "RD", Groups: []string{GroupRanking},
-		Style: Style{Color: hex("#E69F00"), Glyph: draw.CrossGlyph{}}},
-	{Key: "cd", Name: "CD", Groups: []string{GroupRanking},
-		Style: Style{Color: hex("#56B4E9"), Glyph: draw.PlusGlyph{}}},
-	{Key: "rrd", Name: "RRD", Groups: []string{GroupRanking},
-		Style: Style{Color: hex("#0072B2"), Glyph: DownTriangleGlyph{}}},
-	{Key: "ir-rrd", Name: "IR-RRD", Groups: []string{GroupRanking}, Aliases: []string{"ir"},
-		Style: Style{Color: hex("#D55E00"), Glyph: draw.CircleGlyph{}}},
-	{Key: "dcd", Name: "DCD", Groups: []string{GroupRanking},
-		Style: Style{Color: hex("#009E73"), Glyph: DiamondGlyph{}}},
-	{Key: "cl-drd", Name: "CL-DRD", Groups: []string{GroupRanking},
-		Style: Style{Color: hex("#CC79A7"), Glyph: draw.PyramidGlyph{}}},
-	{Key: "de-rrd", Name: "DE-RRD", Groups: []string{GroupLatent, GroupRanking},
-		Style: Style{Color: hex("#004488"), Glyph: DownPyramidGlyph{}}},
-	{Key: "hetcomp", Name: "HetComp", Groups: []string{GroupRanking},
-		Style: Style{Color: hex("#882255"), Glyph: draw.SquareGlyph{}}},
-	// MTD, HetComp's multi-teacher baseline (a ranking method): Tol's sand.
-	{Key: "mtd", Name: "MTD", Groups: []string{GroupRanking},
-		Style: Style{Color: hex("#DDCC77"), Glyph: draw.TriangleGlyph{}}},
-
-	// Model kinds: Tol bright (and vibrant orange for NeuMF). The aliases
-	// are the dissertation's names of HetComp's teachers.
-	{Key: "bpr", Name: "BPR-MF", Short: "BPR", Groups: []string{GroupModel}, Aliases: []string{"MF", "BPRMF"},
-		Style: Style{Color: hex("#4477AA"), Glyph: draw.PlusGlyph{}}},
-	{Key: "neumf", Name: "NeuMF", Groups: []string{GroupModel},
-		Style: Style{Color: hex("#EE7733"), Glyph: draw.TriangleGlyph{}}},
-	{Key: "cml", Name: "CML", Groups: []string{GroupModel}, Aliases: []string{"ML"},
-		Style: Style{Color: hex("#AA3377"), Glyph: draw.PyramidGlyph{}}},
-	{Key: "mlp", Name: "MLP", Groups: []string{GroupModel}, Aliases: []string{"DL"},
-		Style: Style{Color: hex("#CCBB44"), Glyph: draw.CircleGlyph{}}},
-	{Key: "lightgcn", Name: "LightGCN", Groups: []string{GroupModel}, Aliases: []string{"GNN"},
-		Style: Style{Color: hex("#228833"), Glyph: draw.CrossGlyph{}}},
-	{Key: "cdae", Name: "CDAE", Groups: []string{GroupModel}, Aliases: []string{"AE"},
-		Style: Style{Color: hex("#66CCEE"), Glyph: draw.SquareGlyph{}}},
-	{Key: "iae", Name: "I-AE", Groups: []string{GroupModel}, Aliases: []string{"item-ae"},
-		Style: Style{Color: hex("#EE6677"), Glyph: DownPyramidGlyph{}}},
-	{Key: "pop", Name: "Pop", Groups: []string{GroupModel}, Aliases: []string{"popularity", "MostPop"},
-		Style: Style{Color: hex("#BBBBBB"), Glyph: DiamondGlyph{}, Dashes: dotted}},
+// styleTable is the figure style table at one state of the registries.
+type styleTable struct {
+	entries []MethodStyle
+	// index maps normalised keys, names and aliases to entries.
+	index map[string]*MethodStyle
+	// clashes says which spellings two entries claim (the first entry in
+	// table order keeps them).
+	clashes []string
+	// methods and kinds are the registries' sizes the table was built at.
+	methods, kinds int
 }
 
-// Styles is the method palette, keyed by the normalised registry name
-// (letters and digits of MethodStyles' keys: "irrrd", "cldrd", "teacher") and by the
-// aliases. It is built from MethodStyles; entries added at initialisation
-// give further names a fixed style (the map is not locked).
+var (
+	tableMu sync.Mutex
+	table   *styleTable
+)
+
+// currentTable returns the style table of the registries as they are
+// now. It is rebuilt when a method or model kind has been registered since
+// the last call (the registries only grow), so a method registered by a
+// package initialised after report is drawn in its own style too.
+func currentTable() *styleTable {
+	methods, kinds := distill.Methods(), model.Kinds()
+	tableMu.Lock()
+	defer tableMu.Unlock()
+	if table == nil || table.methods != len(methods) || table.kinds != len(kinds) {
+		table = buildTable(methods, kinds)
+	}
+	return table
+}
+
+// buildTable builds the style table: the roles, the methods in listing
+// order and the model kinds by name, each from its declared figure style;
+// then, with the fallback style, the registered names that declare none
+// and are no declared entry's spelling (the method "fitnet" is an alias of
+// Hint, "ir" of IR-RRD).
+func buildTable(methods []distill.Method, kindNames []string) *styleTable {
+	t := &styleTable{index: map[string]*MethodStyle{}, methods: len(methods), kinds: len(kindNames)}
+	var unstyled []MethodStyle
+	for _, r := range roles {
+		t.entries = append(t.entries, entryOf(r.key, SourceRole, r.fig, nil))
+	}
+	for _, m := range methods {
+		if m.Figure.IsZero() {
+			unstyled = append(unstyled, MethodStyle{Key: m.Name, Source: SourceMethod})
+			continue
+		}
+		t.entries = append(t.entries, entryOf(m.Name, SourceMethod, m.Figure, nil))
+	}
+	for _, name := range kindNames {
+		k, err := model.LookupKind(name)
+		if err != nil {
+			continue // not reached: Kinds lists registered names
+		}
+		if k.Figure.IsZero() {
+			unstyled = append(unstyled, MethodStyle{Key: k.Name, Source: SourceModel, Aliases: slices.Clone(k.Aliases)})
+			continue
+		}
+		t.entries = append(t.entries, entryOf(k.Name, SourceModel, k.Figure, k.Aliases))
+	}
+	declared := map[string]bool{}
+	for k := range t.entries {
+		for _, n := range t.entries[k].spellings() {
+			declared[norm(n)] = true
+		}
+	}
+	for _, u := range unstyled {
+		if declared[norm(u.Key)] {
+			continue
+		}
+		u.Name, u.Fallback, u.Style = u.Key, true, fallbackStyle(u.Key, nil, -1)
+		t.entries = append(t.entries, u)
+	}
+	for k := range t.entries {
+		m := &t.entries[k]
+		for _, n := range m.spellings() {
+			if n == "" {
+				continue
+			}
+			if o, taken := t.index[norm(n)]; taken && o != m {
+				t.clashes = append(t.clashes, fmt.Sprintf("%q names both %s and %s", n, o.Key, m.Key))
+				continue
+			}
+			t.index[norm(n)] = m
+		}
+	}
+	return t
+}
+
+// MethodStyles returns the figure style table: one entry per reference
+// role, per distillation method of kdlib/distill's registry and per model
+// kind of kdlib/model's registry, built when asked from the figure style
+// each registration declares (distill.Method.Figure, model.Kind.Figure),
+// so a method registered by any package is in it. A method keeps its
+// colour, marker and dashes in every figure: the ranking methods take
+// Okabe–Ito's colours, the latent methods Tol's muted ones, the model
+// kinds Tol's bright ones, the references black and grey; markers are
+// distinct within each group, and any two entries with the same marker and
+// dashes differ in lightness by at least 15 CIE L* units, so every line can
+// be told apart in greyscale print (CheckPalette checks these rules). A
+// registered name that declares no style, and is no declared entry's
+// spelling, gets a Fallback entry. The slices inside the entries are
+// shared and must not be modified.
+func MethodStyles() []MethodStyle {
+	return slices.Clone(currentTable().entries)
+}
+
+// Unstyled returns the registry names (methods, then model kinds) whose
+// registration declares no figure style, so that they are drawn with the
+// fallback style (MethodStyle.Fallback).
+func Unstyled() []string {
+	var out []string
+	for _, m := range currentTable().entries {
+		if m.Fallback {
+			out = append(out, m.Key)
+		}
+	}
+	return out
+}
+
+// Styles gives further names a fixed style by hand, keyed by MethodKey
+// ("mymethod"); an entry keyed by a table entry's normalised Key
+// ("irrrd") overrides that entry's style. Add entries at initialisation
+// only (the map is not locked). A method's or model kind's own style
+// belongs in its registration (distill.Method.Figure, model.Kind.Figure),
+// not here.
 var Styles = map[string]Style{}
 
-// methodIndex maps normalised keys, names and aliases to MethodStyles.
-var methodIndex = map[string]*MethodStyle{}
-
-func init() {
-	for k := range MethodStyles {
-		m := &MethodStyles[k]
-		Styles[norm(m.Key)] = m.Style
-		for _, a := range m.Aliases {
-			Styles[norm(a)] = m.Style
-		}
-		for _, n := range append([]string{m.Key, m.Name, m.Short}, m.Aliases...) {
-			if n != "" {
-				methodIndex[norm(n)] = m
-			}
-		}
-	}
-}
-
-// fallback is the palette of series whose name is not in the table: Tol's
-// colours that no method uses, so an unknown series never looks like a
+// fallback is the palette of series whose name is not in the table, and
+// of registered names that declare no figure style: Tol's colours that no
+// declared entry uses (CheckPalette), so such a series never looks like a
 // known method.
 var fallback = []color.RGBA{
 	hex("#0077BB"), hex("#EE3377"), hex("#009988"), hex("#997700"), hex("#33BBEE"),
@@ -281,7 +394,7 @@ func norm(s string) string {
 // MethodKey returns the palette key of a series name: its first word
 // (up to a space, '(' or ','), lower-cased, letters and digits only. So
 // "IR-RRD", "ir_rrd" and "IR-RRD (ours)" are all "irrrd", "Student d=20" is
-// "student", "HetComp" is "hetcomp". StyleFor looks further (LookupMethod);
+// "student", "CL-DRD" is "cldrd". StyleFor looks further (LookupMethod);
 // MethodKey is the key of entries added to Styles by hand.
 func MethodKey(name string) string {
 	if i := strings.IndexAny(name, " (,\t"); i >= 0 {
@@ -302,10 +415,10 @@ func words(name string) []string {
 // distillation method decides ("RRD student" is drawn as RRD), then the
 // role ("BPR teacher" is drawn as the teacher), then the model kind.
 func rank(m *MethodStyle) int {
-	switch {
-	case m.in(GroupReference):
+	switch m.Source {
+	case SourceRole:
 		return 1
-	case m.in(GroupModel):
+	case SourceModel:
 		return 2
 	}
 	return 0
@@ -326,7 +439,8 @@ func LookupMethod(name string) (MethodStyle, bool) {
 }
 
 func lookupMethod(name string) *MethodStyle {
-	if m, ok := methodIndex[norm(name)]; ok {
+	index := currentTable().index
+	if m, ok := index[norm(name)]; ok {
 		return m
 	}
 	var best *MethodStyle
@@ -334,17 +448,18 @@ func lookupMethod(name string) *MethodStyle {
 		if strings.Contains(w, "=") {
 			continue
 		}
-		if m, ok := methodIndex[norm(w)]; ok && (best == nil || rank(m) < rank(best)) {
+		if m, ok := index[norm(w)]; ok && (best == nil || rank(m) < rank(best)) {
 			best = m
 		}
 	}
 	return best
 }
 
-// StyleFor returns the style of a series name: the Styles entry of the
-// method it names (LookupMethod), else the Styles entry of its MethodKey,
-// else a fallback colour and marker chosen by a hash of the name (stable
-// across figures and runs). Within one Figure, series that would share a
+// StyleFor returns the style of a series name: the style of the table
+// entry it names (LookupMethod; a Styles entry of the entry's key
+// overrides it), else the Styles entry of its MethodKey, else a fallback
+// colour and marker chosen by a hash of the name (stable across figures
+// and runs). Within one Figure, series that would share a
 // colour are given distinct fallback colours.
 func StyleFor(name string) Style {
 	if st, ok := lookupStyle(name); ok {

@@ -28,7 +28,7 @@ import (
 const (
 	RuleSize      = "size"      // printed width is not a paper column (3.33 in) or the text width (7 in)
 	RuleFont      = "font"      // text outside 8–9 pt
-	RulePalette   = "palette"   // a method drawn in another colour or dash pattern than its row of MethodStyles
+	RulePalette   = "palette"   // a method drawn in another colour or dash pattern than its entry of MethodStyles (CheckPalette: the declared styles break the palette)
 	RuleReference = "reference" // a reference line drawn with markers
 	RuleSeeds     = "seeds"     // uncertainty drawn without the number of seeds, or one seed not said
 	RuleLegend    = "legend"    // a legend label written as code (a spec path such as student.dim=10)
@@ -205,7 +205,7 @@ func checkBuilt(f *Figure, b built, where, caption string, add func(rule, format
 			sameColour := rgba(got.Color) == rgba(want.Color)
 			if !sameColour && !taken[colourKey(want)] {
 				m, _ := LookupMethod(name)
-				add(RulePalette, "%sseries %q is %s, drawn in %s instead of its colour %s (report.MethodStyles)", where, name, methodName(m, name), colourKey(got), colourKey(want))
+				add(RulePalette, "%sseries %q is %s, drawn in %s instead of its colour %s (report.MethodStyles, from its registration's Figure)", where, name, methodName(m, name), colourKey(got), colourKey(want))
 			} else if sameColour && !slices.Equal(got.Dashes, want.Dashes) {
 				add(RulePalette, "%sseries %q is drawn with dashes %v instead of its pattern %v", where, name, got.Dashes, want.Dashes)
 			}
