@@ -1,0 +1,265 @@
+package exp
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/kdrec/kdrec/kdlib/distill"
+	"github.com/kdrec/kdrec/kdlib/model"
+	"github.com/kdrec/kdrec/kdlib/train"
+)
+
+// resumeEpochs is the budget of the resume tests, and resumeStops the
+// epochs after which they kill a run: the windows before, between and
+// after the kills hold the events of the stateful terms — CD's one-time
+// draw (epoch 1), RD's switch to dynamic weights (dynamic-start 3),
+// CL-DRD's stages (epochs 4 and 5 of 6), DE's and HTD's temperature
+// (annealed over the 6 epochs), HetComp's DKC steps (every epoch), MTD's
+// weight record (every epoch), ItemAE's item shuffles (every epoch).
+const resumeEpochs = 6
+
+var resumeStops = []int{2, 4}
+
+// resumeCase is one run of the resume tests: a spec of one run.
+type resumeCase struct {
+	name string
+	spec *Spec
+}
+
+// resumeKDCases returns a case for every method of the registry: the
+// pinned runs' setups (pinRuns, ensembleSpec), with options that put their
+// stateful events inside the window of resumeStops.
+func resumeKDCases() []resumeCase {
+	budget := Budget{Epochs: resumeEpochs, EvalEvery: 1, Patience: 4, EvalAtStart: true}
+	tau := Options{"tau-epochs": resumeEpochs, "tau-end": 0.01}
+	var out []resumeCase
+	for _, p := range pinRuns() {
+		terms := slices.Clone(p.terms)
+		for k, t := range terms {
+			o := Options{}
+			for name, v := range t.Options {
+				o[name] = v
+			}
+			switch t.Method {
+			case "de", "htd", "de-rrd":
+				for name, v := range tau {
+					o[name] = v
+				}
+			case "rd":
+				o["dynamic-start"] = 3
+			}
+			terms[k].Options = o
+		}
+		s := pinSpec()
+		s.KD, s.Budget = terms, budget
+		out = append(out, resumeCase{p.name, s})
+	}
+	for _, guide := range []string{"teacher", "random"} {
+		s := pinSpec()
+		s.KD, s.Budget = []KDTerm{{Method: "cd", Options: Options{"guide": guide, "n": 60, "pool": 60}}}, budget
+		out = append(out, resumeCase{"cd-" + guide, s})
+	}
+	ens := ensembleSpec()
+	for _, v := range ens.Variants {
+		kd, ok := v.Set["kd"].([]KDTerm)
+		if !ok {
+			continue
+		}
+		s := ensembleSpec()
+		s.Variants, s.Seeds = nil, nil
+		s.KD = kd
+		s.Budget = Budget{Epochs: resumeEpochs, EvalEvery: 1, Patience: 5, EvalAtStart: true}
+		out = append(out, resumeCase{"ensemble/" + v.Label, s})
+	}
+	return out
+}
+
+// resumeResult is what a resumed run must reproduce.
+type resumeResult struct {
+	record  string // the RunResult's JSON without timings
+	model   string // the trained model's checkpoint digest
+	history *train.Result
+}
+
+func resumeOutcome(t *testing.T, res *RunResult, m model.Checkpointable) resumeResult {
+	t.Helper()
+	u := res.Untimed()
+	b, err := json.Marshal(&u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := *res.History
+	h.History = slices.Clone(h.History)
+	for k := range h.History {
+		h.History[k].Seconds = 0
+	}
+	h.Resumed = nil
+	return resumeResult{record: string(b), model: ckptSum(t, m), history: &h}
+}
+
+// killAt returns the Env hook that cancels ctx after epoch stop, as a
+// process killed then would stop (the trainer saves the epoch's
+// checkpoint, then sees the cancellation at the next epoch).
+func killAt(stop int, cancel context.CancelFunc) train.Hook {
+	return train.Hook{OnEpoch: func(e train.EpochEvent) {
+		if e.Epoch == stop {
+			cancel()
+		}
+	}}
+}
+
+// resumeRuns trains one run straight, then killed after each epoch of
+// resumeStops and resumed with everything built anew, and checks that the
+// resumed run's result, model and history are bit-identical to the
+// straight run's and that it records where it resumed. fit runs the run
+// in env and returns its result and trained model.
+func resumeRuns(t *testing.T, name string, env *Env, fit func(ctx context.Context) (*RunResult, model.Checkpointable, error)) *RunResult {
+	t.Helper()
+	dir := env.CheckpointDir
+	env.CheckpointDir = ""
+	res, m, err := fit(context.Background())
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	want := resumeOutcome(t, res, m)
+	env.CheckpointDir = dir
+	var resumed []int
+	for _, stop := range resumeStops {
+		ctx, cancel := context.WithCancel(context.Background())
+		env.Hooks = []train.Hook{killAt(stop, cancel)}
+		_, _, err := fit(ctx)
+		cancel()
+		var u *Unfinished
+		if !errors.As(err, &u) || !u.Interrupted() || u.Result.Epochs != stop {
+			t.Fatalf("%s: killed after epoch %d: %v", name, stop, err)
+		}
+		if !slices.Equal(u.Result.Resumed, resumed) {
+			t.Fatalf("%s: killed after epoch %d, resumed %v, want %v", name, stop, u.Result.Resumed, resumed)
+		}
+		resumed = append(resumed, stop)
+	}
+	env.Hooks = nil
+	res, m, err = fit(context.Background())
+	if err != nil {
+		t.Fatalf("%s: resumed: %v", name, err)
+	}
+	if !slices.Equal(res.Resumed, resumed) {
+		t.Fatalf("%s: resumed %v, want %v", name, res.Resumed, resumed)
+	}
+	got := resumeOutcome(t, res, m)
+	if got.model != want.model {
+		t.Errorf("%s: the resumed model differs from the uninterrupted one", name)
+	}
+	if !reflect.DeepEqual(got.history, want.history) {
+		t.Errorf("%s: history\n%+v\nuninterrupted\n%+v", name, got.history, want.history)
+	}
+	if got.record != want.record {
+		t.Errorf("%s: record\n%s\nuninterrupted\n%s", name, got.record, want.record)
+	}
+	return res
+}
+
+// TestResumeEveryMethod kills a 6-epoch run of every distillation method
+// of the registry twice (after epochs 2 and 4) and resumes it each time
+// from its checkpoint with the student, the terms and the probes built
+// from scratch, as a new process does, and checks that the result (curve,
+// best and final metrics, per-user values, Extra's measurements), the
+// trained student and the trainer's history are bit-identical to those of
+// the run trained in one go. A method with cross-epoch state that its
+// term does not checkpoint (train.Stateful) fails here. A method of the
+// registry without a case fails too: add one to resumeKDCases.
+//
+// With -short only the cases of a few stateful methods run.
+func TestResumeEveryMethod(t *testing.T) {
+	short := []string{"cd-teacher", "rd", "cl-drd", "de", "ensemble/HetComp"}
+	env, err := NewEnv(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.CheckpointDir = t.TempDir()
+	covered := map[string]bool{}
+	for _, c := range resumeKDCases() {
+		if testing.Short() && !slices.Contains(short, c.name) {
+			continue
+		}
+		runs, err := c.spec.Expand()
+		if err != nil || len(runs) != 1 {
+			t.Fatalf("%s: %d runs, %v", c.name, len(runs), err)
+		}
+		run := &runs[0]
+		if err := run.Check(); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		for _, m := range run.Spec.Methods() {
+			covered[m] = true
+		}
+		res := resumeRuns(t, c.name, env, func(ctx context.Context) (*RunResult, model.Checkpointable, error) {
+			r, err := RunKD(ctx, run, env)
+			if err != nil {
+				return nil, nil, err
+			}
+			return r, r.Model.(model.Checkpointable), nil
+		})
+		if _, err := os.Stat(res.checkpoint); err != nil || filepath.Base(res.checkpoint) != "run-"+run.ID+".ckpt" {
+			t.Errorf("%s: checkpoint %q: %v", c.name, res.checkpoint, err)
+		}
+		env.dropCheckpoint(res)
+		if _, err := os.Stat(filepath.Join(env.CheckpointDir, "run-"+run.ID+".ckpt")); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s: checkpoint not removed: %v", c.name, err)
+		}
+	}
+	for _, m := range distill.Methods() {
+		if !covered[m.Name] && !testing.Short() {
+			t.Errorf("method %s of the registry has no resume case (resumeKDCases)", m.Name)
+		}
+	}
+}
+
+// TestResumeEveryModelKind is TestResumeEveryMethod for every kind of the
+// model registry that trains, through TrainModel (teachers and plain
+// runs): killed twice and resumed, each kind's result, trained model and
+// history equal those of a run trained in one go. Its checkpoint is named
+// after the ModelKey hash.
+func TestResumeEveryModelKind(t *testing.T) {
+	s := hcTinySplit(t)
+	params := map[string]Options{
+		"neumf": {"layers": 2}, "lightgcn": {"layers": 2, "reg": 1e-3}, "cdae": {"hidden": 12, "dropout": 0.3},
+		"cml": {"margin": 0.5},
+	}
+	env := &Env{CheckpointDir: t.TempDir()}
+	wd := 1e-3
+	n := 0
+	for _, kind := range model.Kinds() {
+		k, err := model.LookupKind(kind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k.NoTraining {
+			continue
+		}
+		n++
+		key := ModelKey{Model: ModelSpec{Kind: kind, Dim: 8, LR: 0.01, WeightDecay: &wd, BatchSize: 64, Params: params[kind]}, Seed: 5,
+			Protocol: Full, Budget: Budget{Epochs: resumeEpochs, EvalEvery: 1, Patience: 4, EvalAtStart: true}}
+		res := resumeRuns(t, kind, env, func(ctx context.Context) (*RunResult, model.Checkpointable, error) {
+			m, r, err := TrainModel(ctx, s, key, env)
+			return r, m, err
+		})
+		target, err := modelTarget(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.checkpoint != filepath.Join(env.CheckpointDir, target.file) || !strings.HasPrefix(target.file, "model-"+kind+"-") {
+			t.Errorf("%s: checkpoint %q", kind, res.checkpoint)
+		}
+	}
+	if n < 7 {
+		t.Errorf("only %d trainable kinds in the registry", n)
+	}
+}
