@@ -41,6 +41,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/kdrec/kdrec/kdlib/internal/simd"
 	"github.com/kdrec/kdrec/kdlib/model"
@@ -110,12 +111,25 @@ func (e *Env) dropCheckpoint(r *RunResult) {
 	r.checkpoint = ""
 }
 
+// removeCheckpoint removes the checkpoint at path and the temporary files
+// of saves a killed process left beside it (model.WriteAtomic's
+// ".<name>.tmp…").
 func (e *Env) removeCheckpoint(path string) {
 	if path == "" {
 		return
 	}
-	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		e.logf("checkpoint %s: not removed: %v", path, err)
+	dir, prefix := filepath.Dir(path), "."+filepath.Base(path)+".tmp"
+	victims := []string{path}
+	entries, _ := os.ReadDir(dir)
+	for _, d := range entries {
+		if strings.HasPrefix(d.Name(), prefix) {
+			victims = append(victims, filepath.Join(dir, d.Name()))
+		}
+	}
+	for _, p := range victims {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			e.logf("checkpoint %s: not removed: %v", p, err)
+		}
 	}
 }
 

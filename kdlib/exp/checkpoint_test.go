@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kdrec/kdrec/kdlib/distill"
 	"github.com/kdrec/kdrec/kdlib/model"
@@ -261,5 +263,148 @@ func TestResumeEveryModelKind(t *testing.T) {
 	}
 	if n < 7 {
 		t.Errorf("only %d trainable kinds in the registry", n)
+	}
+}
+
+// resumeSweepSpec is a small sweep of a plain run and a distillation run
+// (CD with its one-time teacher-guided draw), six epochs each.
+func resumeSweepSpec() *Spec {
+	s := pinSpec()
+	s.Name = "resume"
+	s.Budget = Budget{Epochs: resumeEpochs, EvalEvery: 1, Patience: 4}
+	s.Variants = []Variant{
+		plainRow("plain", ModelSpec{Kind: "bpr", Dim: 4}),
+		kdRow("CD", KDTerm{Method: "cd", Options: Options{"guide": "teacher", "n": 60, "pool": 60}}),
+	}
+	return s
+}
+
+// comparable returns a record without what differs from one execution of
+// its run to the next: times, host, machine, timings and resumes, and
+// whether the teacher's lists were built or read from the cache.
+func comparable(t *testing.T, r *Record) string {
+	t.Helper()
+	c := *r
+	c.Started, c.Finished, c.Host, c.Machine = time.Time{}, time.Time{}, "", nil
+	c.Result = r.Result.Untimed()
+	c.Result.Extra = maps.Clone(c.Result.Extra)
+	delete(c.Result.Extra, "lists")
+	b, err := json.Marshal(&c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestSweepResumesKilledRun runs a sweep, kills it (cancels its context,
+// the trainer saving nothing more) during the distillation run's fifth
+// epoch, after its checkpoint of epoch 4, and runs it again in a new Env
+// (a new process): the plain run is skipped, the distillation run resumes
+// after epoch 4, and the stored and recorded results equal those of a
+// sweep never interrupted in everything but times, host and machine; the
+// resumed record says where it resumed, and no checkpoint is left.
+func TestSweepResumesKilledRun(t *testing.T) {
+	ctx := context.Background()
+	s := resumeSweepSpec()
+	// The uninterrupted sweep.
+	refEnv, err := NewEnv(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refOut := t.TempDir()
+	if _, err := RunSweep(ctx, s, SweepOptions{Out: refOut, Env: refEnv}); err != nil {
+		t.Fatal(err)
+	}
+	ref, err := LoadSweep(refOut, s.SweepKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	cache, out, ckpts := t.TempDir(), t.TempDir(), t.TempDir()
+	ledger, err := OpenLedger(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	newEnv := func() *Env {
+		env, err := NewEnv(cache, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env.CheckpointDir, env.CheckpointEvery = ckpts, 0
+		return env
+	}
+	env := newEnv()
+	kill, cancel := context.WithCancel(ctx)
+	defer cancel()
+	current := ""
+	// The teacher trains 3 epochs: only the students reach epoch 4.
+	env.Hooks = []train.Hook{{OnEpoch: func(e train.EpochEvent) {
+		if current == "CD" && e.Epoch == 4 {
+			cancel()
+		}
+	}}}
+	rep, err := RunSweep(kill, s, SweepOptions{Out: out, Env: env, Ledger: ledger, OnRun: func(ev RunEvent) { current = ev.Run.Label }})
+	if !errors.Is(err, context.Canceled) || rep.Ran != 1 {
+		t.Fatalf("killed sweep: %v, report %+v", err, rep)
+	}
+	files, _ := filepath.Glob(filepath.Join(ckpts, "*"))
+	if len(files) != 1 || !strings.HasPrefix(filepath.Base(files[0]), "run-") {
+		t.Fatalf("checkpoints after the kill: %v (want the distillation run's only)", files)
+	}
+	rep, err = RunSweep(ctx, s, SweepOptions{Out: out, Env: newEnv(), Ledger: ledger})
+	if err != nil || rep.Ran != 1 || rep.Skipped != 1 {
+		t.Fatalf("restarted sweep: %v, report %+v", err, rep)
+	}
+	if files, _ := filepath.Glob(filepath.Join(ckpts, "*")); len(files) != 0 {
+		t.Errorf("checkpoints left after the sweep: %v", files)
+	}
+	got, err := LoadSweep(out, s.SweepKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, e := range got.Entries {
+		want := ref.Entries[k].Record
+		if e.Record == nil || want == nil {
+			t.Fatalf("%s: no record", e.Run.Name())
+		}
+		if comparable(t, e.Record) != comparable(t, want) {
+			t.Errorf("%s: resumed record\n%s\nuninterrupted\n%s", e.Run.Name(), comparable(t, e.Record), comparable(t, want))
+		}
+		wantResumed := []int(nil)
+		if e.Run.Label == "CD" {
+			wantResumed = []int{4}
+		}
+		if !slices.Equal(e.Record.Result.Resumed, wantResumed) {
+			t.Errorf("%s: resumed %v, want %v", e.Run.Name(), e.Record.Result.Resumed, wantResumed)
+		}
+		lr, err := ledger.Get(e.Run.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(lr.Result.Resumed, wantResumed) {
+			t.Errorf("%s: the ledger's record resumed %v, want %v", e.Run.Name(), lr.Result.Resumed, wantResumed)
+		}
+	}
+}
+
+// TestDropCheckpointRemovesTemporaries checks that removing a stored run's
+// checkpoint also removes the temporary files of saves that a killed
+// process left beside it, and nothing else.
+func TestDropCheckpointRemovesTemporaries(t *testing.T) {
+	dir := t.TempDir()
+	env := &Env{CheckpointDir: dir}
+	for _, name := range []string{"run-0123456789abcdef.ckpt", ".run-0123456789abcdef.ckpt.tmp42", "run-fedcba9876543210.ckpt", ".run-fedcba9876543210.ckpt.tmp7"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env.dropCheckpoint(&RunResult{checkpoint: filepath.Join(dir, "run-0123456789abcdef.ckpt")})
+	left, _ := os.ReadDir(dir)
+	var names []string
+	for _, d := range left {
+		names = append(names, d.Name())
+	}
+	if !slices.Equal(names, []string{".run-fedcba9876543210.ckpt.tmp7", "run-fedcba9876543210.ckpt"}) {
+		t.Fatalf("left %v", names)
 	}
 }
