@@ -408,3 +408,23 @@ func TestDropCheckpointRemovesTemporaries(t *testing.T) {
 		t.Fatalf("left %v", names)
 	}
 }
+
+// TestRunsTableSaysResumed checks that the ledger's runs table marks a run
+// resumed from a checkpoint, whose wall time is its last process's, and
+// that the cost table gives it no evaluation time.
+func TestRunsTableSaysResumed(t *testing.T) {
+	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	rec := func(resumed []int) *Record {
+		return &Record{ID: "0123456789abcdef", Started: start, Finished: start.Add(6 * time.Minute),
+			Result: RunResult{Epochs: 30, TrainSeconds: 60, SetupSeconds: 10, Resumed: resumed}}
+	}
+	sr := &SweepResults{Entries: []Entry{{Run: Run{Label: "once"}, Record: rec(nil)}, {Run: Run{Label: "twice"}, Record: rec([]int{12, 20})}}}
+	rows := RunsTable(sr).Rows
+	if rows[0][6] != "6.0 min" || rows[1][6] != "6.0 min (resumed after epoch 12, 20)" {
+		t.Errorf("wall columns %q and %q", rows[0][6], rows[1][6])
+	}
+	cost := CostTable(sr).Rows
+	if cost[0][5] != "290.0" || cost[1][5] != "–" {
+		t.Errorf("evaluation seconds %q and %q", cost[0][5], cost[1][5])
+	}
+}
