@@ -17,9 +17,10 @@ package exp
 //   - a model trained without distillation (a teacher, a plain run's
 //     student, TrainModel): its ModelKey hash, the key of the model cache;
 //
-// and, for both, the kernels of the build and machine (simd.Kernels): a
-// checkpoint written with the FMA kernels is not resumed by the portable
-// build, whose numbers differ. The checkpoint also holds the code version
+// and, for both, the split's content (SplitFingerprint: a data set
+// replaced on disk under the same spec is another run) and the kernels of
+// the build and machine (simd.Kernels: a checkpoint written with the FMA
+// kernels is not resumed by the portable build, whose numbers differ). The checkpoint also holds the code version
 // that wrote it; a different version resumes it (a commit that changes no
 // number must not cost a 12-hour run) with a log line naming both, and the
 // pinned tests are what guarantee that a commit changes no number.
@@ -43,6 +44,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/kdrec/kdrec/kdlib/data"
 	"github.com/kdrec/kdrec/kdlib/internal/simd"
 	"github.com/kdrec/kdrec/kdlib/model"
 	"github.com/kdrec/kdrec/kdlib/train"
@@ -71,17 +73,19 @@ func modelTarget(key ModelKey) (*ckptTarget, error) {
 	return &ckptTarget{file: fmt.Sprintf("model-%s-%s.ckpt", key.Model.Kind, h[:16]), identity: "model " + h}, nil
 }
 
-// checkpointer returns the train.Checkpointer of target in the Env's
-// checkpoint directory (nil without one), carrying states besides the
-// model's and the terms'.
-func (e *Env) checkpointer(target *ckptTarget, states []train.NamedState) *train.Checkpointer {
+// checkpointer returns the train.Checkpointer of target, trained on split
+// s, in the Env's checkpoint directory (nil without one), carrying states
+// besides the model's and the terms'. Its identity is the target's, the
+// split's content (SplitFingerprint: a data set replaced on disk under the
+// same spec is another run) and the kernels'.
+func (e *Env) checkpointer(target *ckptTarget, states []train.NamedState, s *data.Split) *train.Checkpointer {
 	if e == nil || e.CheckpointDir == "" || target == nil {
 		return nil
 	}
 	path := filepath.Join(e.CheckpointDir, target.file)
 	return &train.Checkpointer{
 		Name:     path,
-		Identity: target.identity + "; kernels " + simd.Kernels(),
+		Identity: target.identity + "; split " + SplitFingerprint(s) + "; kernels " + simd.Kernels(),
 		Version:  CurrentCodeVersion().String(),
 		Load: func() (io.ReadCloser, error) {
 			f, err := os.Open(path)

@@ -428,3 +428,57 @@ func TestRunsTableSaysResumed(t *testing.T) {
 		t.Errorf("evaluation seconds %q and %q", cost[0][5], cost[1][5])
 	}
 }
+
+// TestForeignCheckpointDiscarded puts the checkpoint of one run under the
+// name of another (same model and terms, another seed): the other run
+// discards it with a log line naming the file, and trains from epoch 0 to
+// its own numbers.
+func TestForeignCheckpointDiscarded(t *testing.T) {
+	var log strings.Builder
+	env, err := NewEnv(t.TempDir(), &log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.CheckpointDir = t.TempDir()
+	mk := func(seed uint64) *Run {
+		s := pinSpec()
+		s.KD, s.Seed = []KDTerm{{Method: "rrd", Options: Options{"n": 60, "k": 10, "l": 10, "pool": 40}}}, seed
+		runs, err := s.Expand()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &runs[0]
+	}
+	a, b := mk(1), mk(2)
+	want, err := RunKD(context.Background(), b, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.dropCheckpoint(want)
+	first, err := RunKD(context.Background(), a, env) // trains a's teacher: the kill below stops a's student
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.dropCheckpoint(first)
+	ctx, cancel := context.WithCancel(context.Background())
+	env.Hooks = []train.Hook{killAt(1, cancel)}
+	if _, err := RunKD(ctx, a, env); !errors.Is(err, context.Canceled) {
+		t.Fatalf("killed: %v", err)
+	}
+	env.Hooks = nil
+	from, to := filepath.Join(env.CheckpointDir, "run-"+a.ID+".ckpt"), filepath.Join(env.CheckpointDir, "run-"+b.ID+".ckpt")
+	if err := os.Rename(from, to); err != nil {
+		t.Fatal(err)
+	}
+	log.Reset()
+	got, err := RunKD(context.Background(), b, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "checkpoint "+to+": discarded: not this run's") || got.Resumed != nil {
+		t.Fatalf("resumed %v; log:\n%s", got.Resumed, log.String())
+	}
+	if g, w := got.Untimed(), want.Untimed(); !reflect.DeepEqual(pinFingerprint(t, &g), pinFingerprint(t, &w)) {
+		t.Error("the run that discarded a foreign checkpoint has other numbers")
+	}
+}

@@ -280,7 +280,7 @@ func fitModel(ctx context.Context, label string, b *model.Built, extra []train.T
 	}
 	cfg.Hooks = append(cfg.Hooks, report.ProgressHook(env.logWriter(), label, env == nil || !env.Bars))
 	if hooks != nil {
-		cfg.Checkpoint = env.checkpointer(hooks.target, hooks.states)
+		cfg.Checkpoint = env.checkpointer(hooks.target, hooks.states, s)
 	}
 	setup := 0.0
 	if hooks != nil && !hooks.started.IsZero() {
