@@ -351,9 +351,13 @@ func TestSweepResumesKilledRun(t *testing.T) {
 	if len(files) != 1 || !strings.HasPrefix(filepath.Base(files[0]), "run-") {
 		t.Fatalf("checkpoints after the kill: %v (want the distillation run's only)", files)
 	}
-	rep, err = RunSweep(ctx, s, SweepOptions{Out: out, Env: newEnv(), Ledger: ledger})
+	var log strings.Builder
+	rep, err = RunSweep(ctx, s, SweepOptions{Out: out, Env: newEnv(), Ledger: ledger, Log: &log})
 	if err != nil || rep.Ran != 1 || rep.Skipped != 1 {
 		t.Fatalf("restarted sweep: %v, report %+v", err, rep)
+	}
+	if !strings.Contains(log.String(), "(resumed from a checkpoint after epoch 4)") {
+		t.Errorf("the sweep's log does not say the run resumed:\n%s", log.String())
 	}
 	if files, _ := filepath.Glob(filepath.Join(ckpts, "*")); len(files) != 0 {
 		t.Errorf("checkpoints left after the sweep: %v", files)

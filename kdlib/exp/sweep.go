@@ -822,7 +822,11 @@ func RunSweep(ctx context.Context, spec *Spec, o SweepOptions) (*SweepReport, er
 		rep.Ran++
 		secs := time.Since(started).Seconds()
 		event(RunEvent{Run: r, Phase: "done", Seconds: secs})
-		logf("run %s done in %.1fs: %s", r.ID, secs, summary(res))
+		resumed := ""
+		if len(res.Resumed) > 0 {
+			resumed = fmt.Sprintf(" (resumed from a checkpoint after epoch %s)", joinInts(res.Resumed))
+		}
+		logf("run %s done in %.1fs%s: %s", r.ID, secs, resumed, summary(res))
 	}
 	if len(rep.Failed) > 0 {
 		return rep, fmt.Errorf("sweep %s: %d runs failed (first: %s: %v)", rep.Sweep, len(rep.Failed), rep.Failed[0].Run.Name(), rep.Failed[0].Err)

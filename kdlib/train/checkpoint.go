@@ -466,7 +466,7 @@ func (d *decoder) blob() []byte {
 	if !d.bool() {
 		return nil
 	}
-	n := d.count(math.MaxInt32 * 16)
+	n := d.count(math.MaxInt)
 	var out bytes.Buffer
 	chunk := make([]byte, min(n, 1<<20))
 	for n > 0 && d.err == nil {
