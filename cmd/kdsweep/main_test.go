@@ -3,10 +3,12 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -299,4 +301,94 @@ func TestUnavailableMethod(t *testing.T) {
 	if s := kdsweep(t, "spec", "--quick", "derrd-students"); !strings.Contains(s, `"budget_name": "quick"`) {
 		t.Fatalf("spec:\n%s", s)
 	}
+}
+
+// untimedRecord parses a stored result line and drops what differs from
+// one execution of a run to the next: times, host, machine, timings,
+// resumes and whether the teacher's lists were built or read.
+func untimedRecord(t *testing.T, line string) (map[string]any, []any) {
+	t.Helper()
+	var env struct{ Rec map[string]any }
+	if err := json.Unmarshal([]byte(line), &env); err != nil {
+		t.Fatal(err)
+	}
+	rec := env.Rec
+	for _, k := range []string{"started", "finished", "host", "machine"} {
+		delete(rec, k)
+	}
+	res := rec["result"].(map[string]any)
+	resumed, _ := res["resumed"].([]any)
+	for _, k := range []string{"train_seconds", "setup_seconds", "resumed"} {
+		delete(res, k)
+	}
+	for _, p := range res["curve"].([]any) {
+		delete(p.(map[string]any), "seconds")
+	}
+	delete(res["extra"].(map[string]any), "lists")
+	return rec, resumed
+}
+
+// TestCheckpointKillResume kills (SIGKILL) a sweep in the middle of a
+// distillation run, after it saved a training checkpoint, and runs it
+// again: the run resumes from the checkpoint, its stored result equals an
+// uninterrupted sweep's in everything but times, host and machine, it
+// records the epoch it resumed after, and its checkpoint is gone.
+func TestCheckpointKillResume(t *testing.T) {
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "kd.json")
+	os.WriteFile(spec, []byte(`{"name":"kd","dataset":{"name":"synthetic","synthetic":{"users":300,"items":500,"per_user":25,"seed":3}},
+ "split":{"kind":"loo","candidates":99},"teacher":{"kind":"bpr","dim":16,"budget":{"epochs":3,"eval_every":1}},"student":{"kind":"bpr","dim":8},
+ "kd":[{"method":"rrd","options":{"n":60,"k":10,"l":10,"pool":40}}],"protocol":"loo","budget":{"epochs":150,"eval_every":5}}`), 0o644)
+	ref := filepath.Join(dir, "ref")
+	kdsweep(t, "run", "-q", "--checkpoint-every", "0", spec, "--out", ref)
+	if _, err := os.Stat(filepath.Join(ref, "checkpoints")); !os.IsNotExist(err) {
+		t.Fatalf("--checkpoint-every 0 made a checkpoint directory: %v", err)
+	}
+
+	out := filepath.Join(dir, "out")
+	results := filepath.Join(out, "results", "shard-000-of-001.jsonl")
+	cmd := exec.Command(bin, "run", "-q", "--checkpoint-every", "1ns", spec, "--out", out)
+	var log bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if m, _ := filepath.Glob(filepath.Join(out, "checkpoints", "run-*.ckpt")); len(m) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("no checkpoint after 60s:\n%s", log.String())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	if lines, _ := records(t, results); len(lines) != 0 {
+		t.Fatalf("the run finished before the kill; make it longer")
+	}
+	kdsweep(t, "run", "-q", "--checkpoint-every", "1ns", spec, "--out", out)
+	got, _ := records(t, results)
+	want, _ := records(t, filepath.Join(ref, "results", "shard-000-of-001.jsonl"))
+	if len(got) != 1 || len(want) != 1 {
+		t.Fatalf("%d and %d records", len(got), len(want))
+	}
+	g, resumed := untimedRecord(t, got[0])
+	w, _ := untimedRecord(t, want[0])
+	if !reflect.DeepEqual(g, w) {
+		gb, _ := json.Marshal(g)
+		wb, _ := json.Marshal(w)
+		t.Fatalf("resumed record\n%s\nuninterrupted\n%s", gb, wb)
+	}
+	if len(resumed) != 1 || resumed[0].(float64) < 1 || resumed[0].(float64) >= 150 {
+		t.Fatalf("resumed %v, want one epoch in [1, 150)", resumed)
+	}
+	if m, _ := filepath.Glob(filepath.Join(out, "checkpoints", "*")); len(m) != 0 {
+		t.Fatalf("checkpoints left: %v", m)
+	}
+	t.Logf("resumed after epoch %v of 150", resumed[0])
 }

@@ -680,3 +680,40 @@ func init() {
 		Figure: figstyle.Style{Name: "CD", Groups: []string{figstyle.GroupRanking}, Color: "#56B4E9", Marker: figstyle.Plus},
 	})
 }
+
+// cdState is the state of CD's teacher and random guides, drawn once at
+// the first epoch.
+type cdState struct {
+	Drawn bool
+	Users int
+	Items []int32
+	Q     []float32
+}
+
+// MarshalState encodes the one-time sample of the teacher and random
+// guides (train.Stateful); the student guide and kdrec-v1 draw every epoch
+// and have nothing to carry.
+func (t *cd) MarshalState() ([]byte, error) {
+	s := cdState{Drawn: t.drawn}
+	if t.drawn {
+		s.Users, s.Items, s.Q = t.users, t.items, t.q
+	}
+	return encodeState(&s)
+}
+
+// UnmarshalState restores the one-time sample of MarshalState.
+func (t *cd) UnmarshalState(b []byte) error {
+	var s cdState
+	if err := decodeState("cd", b, &s); err != nil {
+		return err
+	}
+	if !s.Drawn {
+		t.drawn = false
+		return nil
+	}
+	if len(s.Items) != s.Users*t.o.K || len(s.Q) != len(s.Items) {
+		return fmt.Errorf("distill: cd: state of %d users with %d items and %d labels, K = %d", s.Users, len(s.Items), len(s.Q), t.o.K)
+	}
+	t.drawn, t.users, t.items, t.q = true, s.Users, s.Items, s.Q
+	return nil
+}

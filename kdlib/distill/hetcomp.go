@@ -2,6 +2,7 @@ package distill
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"runtime"
@@ -856,3 +857,51 @@ func HetCompOptionsOf(v Values) HetCompOptions {
 
 // Method names the registered method HetCompOptions configures.
 func (*HetCompOptions) Method() string { return "hetcomp" }
+
+// hetCompState is HetComp's curriculum: DKC's stages and distances, its
+// progress, the AKT phase, the ensemble targets of the current stages and
+// the record of the DKC calls.
+type hetCompState struct {
+	Stage            []uint8
+	Last             []float64
+	DKCInit, DKCDone bool
+	LastDKC, Phase   int
+	Targets, TLen    []int32
+	History          []DKCRecord
+	Pending          string // the error of a hook's DKC step, for the next BeginEpoch
+}
+
+// MarshalState encodes the curriculum (train.Stateful).
+func (t *HetCompTerm) MarshalState() ([]byte, error) {
+	s := hetCompState{Stage: t.stage, Last: t.last, DKCInit: t.dkcInit, DKCDone: t.dkcDone, LastDKC: t.lastDKC, Phase: t.phase,
+		Targets: t.targets, TLen: t.tlen, History: t.history}
+	if t.pending != nil {
+		s.Pending = t.pending.Error()
+	}
+	return encodeState(&s)
+}
+
+// UnmarshalState restores the curriculum of MarshalState on a term built
+// for the same ensemble and options.
+func (t *HetCompTerm) UnmarshalState(b []byte) error {
+	var s hetCompState
+	if err := decodeState("hetcomp", b, &s); err != nil {
+		return err
+	}
+	if len(s.Stage) != len(t.stage) || len(s.Last) != len(t.last) || len(s.Targets) != len(t.targets) || len(s.TLen) != len(t.tlen) {
+		return fmt.Errorf("distill: hetcomp: state of %d (teacher, user) stages and %d target rows, the term has %d and %d",
+			len(s.Stage), len(s.TLen), len(t.stage), len(t.tlen))
+	}
+	for _, v := range s.Stage {
+		if v > t.final {
+			return fmt.Errorf("distill: hetcomp: state holds stage %d, the ensemble's last is %d", v, t.final)
+		}
+	}
+	t.stage, t.last, t.dkcInit, t.dkcDone, t.lastDKC, t.phase = s.Stage, s.Last, s.DKCInit, s.DKCDone, s.LastDKC, s.Phase
+	t.targets, t.tlen, t.history = s.Targets, s.TLen, s.History
+	t.pending = nil
+	if s.Pending != "" {
+		t.pending = errors.New(s.Pending)
+	}
+	return nil
+}

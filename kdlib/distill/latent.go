@@ -1278,3 +1278,25 @@ func (m *latMixture) ExpertsPerRow() float64 {
 	m.rows, m.evaluated = 0, 0
 	return r
 }
+
+// latMixtureState is the count of ExpertsPerRow.
+type latMixtureState struct {
+	Rows, Evaluated int64
+}
+
+// MarshalState encodes the count of evaluated mapping networks since the
+// last ExpertsPerRow (train.Stateful); the temperature follows from the
+// epoch and needs nothing.
+func (m *latMixture) MarshalState() ([]byte, error) {
+	return encodeState(&latMixtureState{Rows: m.rows, Evaluated: m.evaluated})
+}
+
+// UnmarshalState restores the count of MarshalState.
+func (m *latMixture) UnmarshalState(b []byte) error {
+	var s latMixtureState
+	if err := decodeState("latent mixture", b, &s); err != nil {
+		return err
+	}
+	m.rows, m.evaluated = s.Rows, s.Evaluated
+	return nil
+}

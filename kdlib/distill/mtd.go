@@ -341,3 +341,34 @@ func init() {
 
 // Method names the registered method MTDOptions configures.
 func (*MTDOptions) Method() string { return "mtd" }
+
+// mtdState is MTD's record of teacher weights.
+type mtdState struct {
+	Weights    [][]float64
+	EpochAlpha []float64
+	EpochUsers int
+}
+
+// MarshalState encodes the record of teacher weights (Weights), the
+// current epoch's included (train.Stateful).
+func (t *MTDTerm) MarshalState() ([]byte, error) {
+	return encodeState(&mtdState{Weights: t.weights, EpochAlpha: t.epochAlpha, EpochUsers: t.epochUsers})
+}
+
+// UnmarshalState restores the record of MarshalState.
+func (t *MTDTerm) UnmarshalState(b []byte) error {
+	var s mtdState
+	if err := decodeState("mtd", b, &s); err != nil {
+		return err
+	}
+	if len(s.EpochAlpha) != t.nT {
+		return fmt.Errorf("distill: mtd: state of %d teachers, the term has %d", len(s.EpochAlpha), t.nT)
+	}
+	for _, w := range s.Weights {
+		if len(w) != t.nT {
+			return fmt.Errorf("distill: mtd: state of %d teachers, the term has %d", len(w), t.nT)
+		}
+	}
+	t.weights, t.epochAlpha, t.epochUsers = s.Weights, s.EpochAlpha, s.EpochUsers
+	return nil
+}

@@ -384,6 +384,7 @@ func (e *Env) Model(ctx context.Context, key ModelKey, persist bool) (*TrainedMo
 		return nil
 	}
 	var history *train.Result // the trainer's own, which the checkpoint does not hold
+	trainCkpt := ""           // the training checkpoint (Env.CheckpointDir)
 	build := func(ctx context.Context) ([]byte, error) {
 		split, err := e.Split(key.Dataset, key.Split, key.Protocol)
 		if err != nil {
@@ -393,7 +394,7 @@ func (e *Env) Model(ctx context.Context, key ModelKey, persist bool) (*TrainedMo
 		if err != nil {
 			return nil, fmt.Errorf("train %s d=%d seed=%d: %w", key.Model.Kind, key.Model.Dim, key.Seed, err)
 		}
-		history = res.History
+		history, trainCkpt = res.History, res.checkpoint
 		return encode(m, res)
 	}
 	c := e.Cache
@@ -409,6 +410,11 @@ func (e *Env) Model(ctx context.Context, key ModelKey, persist bool) (*TrainedMo
 	tm.Cached = cached
 	if !cached {
 		tm.Result.History = history
+		if c != nil {
+			e.removeCheckpoint(trainCkpt) // the model is in the cache
+		} else {
+			tm.Result.checkpoint = trainCkpt // removed once a plain run's record is stored
+		}
 	}
 	if c != nil {
 		tm.Path = c.Path(rel)

@@ -11,7 +11,8 @@ import (
 // its row label, its data set (with the users × items of a registered or
 // generated one, and the users kept by a reduced budget), the mean training time per epoch, the setup before the
 // first epoch (RunResult.SetupSeconds: teacher, split, lists, terms), the
-// evaluation time (the wall time less setup and training), the process's
+// evaluation time (the wall time less setup and training; none for a run
+// resumed from a checkpoint, whose wall time is its last process's), the process's
 // peak resident memory during the run (Machine.PeakRSSMB), and the load of
 // the machine at the start and the end. Runs not recorded yet are listed
 // in a note. It is the table of the scale-cost spec (the "cost" block of
@@ -37,7 +38,7 @@ func CostTable(sr *SweepResults) *report.Table {
 		if res.SetupSeconds > 0 {
 			setup = fmt.Sprintf("%.1f", res.SetupSeconds)
 		}
-		if ev := rec.Seconds() - res.SetupSeconds - res.TrainSeconds; res.SetupSeconds > 0 && ev >= 0 {
+		if ev := rec.Seconds() - res.SetupSeconds - res.TrainSeconds; res.SetupSeconds > 0 && ev >= 0 && len(res.Resumed) == 0 {
 			evals = fmt.Sprintf("%.1f", ev)
 		}
 		if m := rec.Machine; m != nil {

@@ -9,8 +9,11 @@ package exp
 // numbers do not depend on them (the pinned fingerprints leave them out).
 
 import (
+	"bytes"
 	"context"
+	"encoding/gob"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -371,3 +374,85 @@ func (p *discrepancyProbe) hook() train.Hook {
 
 // result returns the trace, or the first error of a measurement.
 func (p *discrepancyProbe) result() (*DiscrepancyTrace, error) { return p.trace, p.err }
+
+// probesState is what runProbes has measured.
+type probesState struct {
+	Rows  []float64
+	Evals int
+	Trace *TopologyTrace
+}
+
+// states returns the probes as the state of a checkpoint (nil when they
+// measure nothing).
+func (p *runProbes) states() []train.NamedState {
+	if p.perRow == nil && p.topo == nil {
+		return nil
+	}
+	return []train.NamedState{{Name: "probes", State: p}}
+}
+
+// MarshalState encodes the measurements so far (train.Stateful), for a
+// run's checkpoint.
+func (p *runProbes) MarshalState() ([]byte, error) {
+	return gobState(probesState{Rows: p.rows, Evals: p.evals, Trace: p.trace})
+}
+
+// UnmarshalState restores the measurements of MarshalState into probes set
+// up for the same run (the resumed run measures from there on).
+func (p *runProbes) UnmarshalState(b []byte) error {
+	var s probesState
+	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&s); err != nil {
+		return fmt.Errorf("probes: %w", err)
+	}
+	if (s.Trace != nil) != (p.trace != nil) {
+		return fmt.Errorf("probes: topology trace saved %v, measured by the run %v", s.Trace != nil, p.trace != nil)
+	}
+	p.rows, p.evals = s.Rows, s.Evals
+	if p.trace != nil {
+		*p.trace = *s.Trace
+	}
+	return nil
+}
+
+// discrepancyState is what discrepancyProbe has measured.
+type discrepancyState struct {
+	Trace *DiscrepancyTrace
+	Evals int
+	Err   string
+}
+
+// MarshalState encodes the measurements so far (train.Stateful), for a
+// run's checkpoint.
+func (p *discrepancyProbe) MarshalState() ([]byte, error) {
+	s := discrepancyState{Trace: p.trace, Evals: p.evals}
+	if p.err != nil {
+		s.Err = p.err.Error()
+	}
+	return gobState(s)
+}
+
+// gobState encodes a probe's state; gob, unlike JSON, keeps a NaN.
+func gobState(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// UnmarshalState restores the measurements of MarshalState into a probe
+// set up for the same run.
+func (p *discrepancyProbe) UnmarshalState(b []byte) error {
+	var s discrepancyState
+	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&s); err != nil {
+		return fmt.Errorf("discrepancy: %w", err)
+	}
+	if s.Trace == nil || len(s.Trace.Distance) != len(p.trace.Distance) {
+		return fmt.Errorf("discrepancy: state of another set of teachers")
+	}
+	p.trace, p.evals, p.err = s.Trace, s.Evals, nil
+	if s.Err != "" {
+		p.err = errors.New(s.Err)
+	}
+	return nil
+}

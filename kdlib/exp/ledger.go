@@ -590,7 +590,8 @@ func (l *Ledger) Sweeps() ([]string, error) {
 // RunsTable lists the recorded runs of a sweep: row, seed, run id, epochs
 // trained, code revision, the 1-minute load at start and end, wall time
 // and training seconds per epoch (timings are comparable only at similar
-// load).
+// load). The wall time of a run resumed from a training checkpoint is its
+// last process's, followed by the epochs it resumed after.
 func RunsTable(sr *SweepResults) *report.Table {
 	t := &report.Table{Header: []string{"row", "seed", "run", "epochs", "code", "load", "wall", "s/epoch"}}
 	for _, e := range sr.Entries {
@@ -610,8 +611,12 @@ func RunsTable(sr *SweepResults) *report.Table {
 		if rec.Result.Epochs > 0 {
 			spe = fmt.Sprintf("%.2f", rec.Result.TrainSeconds/float64(rec.Result.Epochs))
 		}
+		wall := fmt.Sprintf("%.1f min", rec.Seconds()/60)
+		if r := rec.Result.Resumed; len(r) > 0 {
+			wall += fmt.Sprintf(" (resumed after epoch %s)", joinInts(r))
+		}
 		t.Rows = append(t.Rows, []string{e.Run.Label, fmt.Sprint(e.Run.Spec.Seed), rec.ID, fmt.Sprint(rec.Result.Epochs), code, load,
-			fmt.Sprintf("%.1f min", rec.Seconds()/60), spe})
+			wall, spe})
 	}
 	return t
 }
@@ -841,4 +846,13 @@ func samePerUser(a, b *eval.Result) bool {
 		}
 	}
 	return true
+}
+
+// joinInts writes xs as "a, b, c".
+func joinInts(xs []int) string {
+	parts := make([]string, len(xs))
+	for k, x := range xs {
+		parts[k] = strconv.Itoa(x)
+	}
+	return strings.Join(parts, ", ")
 }

@@ -237,6 +237,12 @@ type fitHooks struct {
 	// started, when set, is when the run began: the time until training
 	// starts is its RunResult.SetupSeconds.
 	started time.Time
+	// target is what is trained, for its checkpoint (Env.CheckpointDir);
+	// nil keeps none.
+	target *ckptTarget
+	// states are the parts of the run besides the model and the terms
+	// whose state a checkpoint carries (the probes' measurements).
+	states []train.NamedState
 }
 
 // fitModel trains b (its base loss plus extra terms) on split s with the
@@ -272,6 +278,9 @@ func fitModel(ctx context.Context, label string, b *model.Built, extra []train.T
 		cfg.Hooks = append(cfg.Hooks, env.Hooks...)
 	}
 	cfg.Hooks = append(cfg.Hooks, report.ProgressHook(env.logWriter(), label, env == nil || !env.Bars))
+	if hooks != nil {
+		cfg.Checkpoint = env.checkpointer(hooks.target, hooks.states, s)
+	}
 	setup := 0.0
 	if hooks != nil && !hooks.started.IsZero() {
 		setup = time.Since(hooks.started).Seconds()
@@ -280,6 +289,12 @@ func fitModel(ctx context.Context, label string, b *model.Built, extra []train.T
 	// unfinished returns what the run has when it stops after training
 	// began: its history so far and the model as train.Fit left it.
 	unfinished := func(err error) error {
+		if cfg.Checkpoint != nil && ctx.Err() == nil {
+			// Failed, not interrupted: the run starts over when asked
+			// again, rather than resuming into the same failure (or, once
+			// the cause is fixed, from a state the fix would not reach).
+			env.removeCheckpoint(cfg.Checkpoint.Name)
+		}
 		if res == nil {
 			return err
 		}
@@ -310,6 +325,9 @@ func fitModel(ctx context.Context, label string, b *model.Built, extra []train.T
 	}
 	rr.Model, rr.History = b.Model, res
 	rr.SetupSeconds = math.Round(setup*1000) / 1000
+	if cfg.Checkpoint != nil {
+		rr.checkpoint = cfg.Checkpoint.Name
+	}
 	return rr, nil
 }
 
@@ -366,7 +384,11 @@ func TrainModel(ctx context.Context, s *data.Split, key ModelKey, env *Env) (mod
 		return nil, nil, err
 	}
 	label := fmt.Sprintf("%s d=%d seed=%d", key.Model.Kind, key.Model.Dim, key.Seed)
-	res, err := fitModel(ctx, label, b, nil, s, key.Model, key, env, nil)
+	target, err := modelTarget(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	res, err := fitModel(ctx, label, b, nil, s, key.Model, key, env, &fitHooks{target: target})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -450,7 +472,8 @@ func RunKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) {
 		embed = func() (*EmbeddingReport, error) { return measureEmbedding(ctx, te, se, a, method, s, *m.Embedding) }
 	}
 	label := fmt.Sprintf("%s %s d=%d seed=%d", run.Label, spec.Student.Kind, spec.Student.Dim, spec.Seed)
-	res, err := fitModel(ctx, strings.TrimSpace(label), b, terms, s, spec.Student, spec.StudentKey(), env, &fitHooks{hooks: probes.hooks(), started: started})
+	res, err := fitModel(ctx, strings.TrimSpace(label), b, terms, s, spec.Student, spec.StudentKey(), env,
+		&fitHooks{hooks: probes.hooks(), started: started, target: runTarget(run), states: probes.states()})
 	if err != nil {
 		return nil, err
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/kdrec/kdrec/kdlib/distill"
 	"github.com/kdrec/kdrec/kdlib/eval"
 	"github.com/kdrec/kdrec/kdlib/model"
+	"github.com/kdrec/kdrec/kdlib/train"
 )
 
 // EnsembleKind is the student kind of the rows that evaluate the teachers'
@@ -369,7 +370,7 @@ func RunEnsembleKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) 
 	if err != nil {
 		return nil, err
 	}
-	hooks := &fitHooks{started: started}
+	hooks := &fitHooks{started: started, target: runTarget(run)}
 	var (
 		hc  *distill.HetCompTerm
 		mtd *distill.MTDTerm
@@ -391,6 +392,7 @@ func RunEnsembleKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) 
 		return nil, err
 	}
 	hooks.hooks = append(hooks.hooks, probe.hook())
+	hooks.states = append(hooks.states, train.NamedState{Name: "discrepancy", State: probe})
 	if hc != nil {
 		// checkEnsembleRun allows hetcomp only alone, so it is the run's one term.
 		v, err := kdCheck(spec.KD[0])

@@ -64,6 +64,24 @@ type Env struct {
 	// once at the end with the error (nil on success). A front-end draws
 	// its progress bar with it.
 	ListsProgress func(n int, itemSide bool, users int) (step func(done int), end func(err error))
+	// CheckpointDir, if set, keeps mid-run training checkpoints in this
+	// directory (train.Checkpointer): every model the Env trains through
+	// the runners — a run's student, a teacher, a plain run's model — saves
+	// its state at the end of epochs, CheckpointEvery apart, into a file
+	// named after what it trains (run-<run ID>.ckpt for a distillation
+	// run, whose RunSpec hash covers its terms; model-<kind>-<ModelKey
+	// hash>.ckpt for a model trained without distillation), and a run
+	// started again with the same spec resumes from it, giving the numbers
+	// of an uninterrupted run (see checkpoint.go). A checkpoint is removed
+	// once its result is stored: by RunSweep after the run's record is in
+	// the store (and the ledger), by Model once a teacher is in the cache.
+	// HetComp's teacher trajectories (BuildTrajectories) keep no
+	// checkpoints. Empty keeps none.
+	CheckpointDir string
+	// CheckpointEvery is the least wall time between two checkpoints of a
+	// run (train.Checkpointer.Every); 0 saves after every epoch. The last
+	// epoch is always saved.
+	CheckpointEvery time.Duration
 
 	mu         sync.Mutex
 	splits     []memoSplit
@@ -428,6 +446,14 @@ type RunResult struct {
 	Cached bool `json:"cached,omitempty"`
 	// Extra holds method-specific outcomes (JSON values).
 	Extra map[string]any `json:"extra,omitempty"`
+	// Resumed lists the epochs after which training resumed from a
+	// checkpoint (Env.CheckpointDir; train.Result.Resumed), one per
+	// process that took the run over; nil for a run trained by one
+	// process. The numbers of a resumed run equal an uninterrupted run's;
+	// its TrainSeconds and curve Seconds sum every process's epochs, while
+	// the record's Started, Finished, Machine and SetupSeconds are those of
+	// the last process.
+	Resumed []int `json:"resumed,omitempty"`
 
 	// Model is the trained model the result describes (nil when the
 	// result was read from a store, a ledger or a cached checkpoint's
@@ -437,6 +463,10 @@ type RunResult struct {
 	// with the non-finite values Curve drops), nil when the run was not
 	// trained in this process.
 	History *train.Result `json:"-"`
+
+	// checkpoint is the training checkpoint of the run, removed once the
+	// result is stored (Env.CheckpointDir); "" without one.
+	checkpoint string
 }
 
 // MeanEpochSeconds returns the mean training time of the run's epochs
@@ -480,7 +510,7 @@ func NewRunResult(p Protocol, res *train.Result, test *eval.Result, m any) (*Run
 		watch = eval.Recall
 	}
 	r := &RunResult{Protocol: p, Epochs: res.Epochs, StoppedEarly: res.StoppedEarly,
-		Best: finite(res.BestTest(watch)), BestEpoch: map[string]int{}, BestValid: map[string]float64{}}
+		Best: finite(res.BestTest(watch)), BestEpoch: map[string]int{}, BestValid: map[string]float64{}, Resumed: slices.Clone(res.Resumed)}
 	for name, b := range res.Best {
 		if !math.IsNaN(b.Valid) && !math.IsInf(b.Valid, 0) {
 			r.BestEpoch[name], r.BestValid[name] = b.Epoch, b.Valid
@@ -720,6 +750,7 @@ func RunSweep(ctx context.Context, spec *Spec, o SweepOptions) (*SweepReport, er
 					}
 				}
 			}
+			env.dropRunCheckpoint(r)
 			rep.Skipped++
 			event(RunEvent{Run: r, Phase: "skip"})
 			continue
@@ -796,11 +827,16 @@ func RunSweep(ctx context.Context, spec *Spec, o SweepOptions) (*SweepReport, er
 				return rep, err
 			}
 		}
+		env.dropCheckpoint(res) // the run is stored: its training checkpoint has served
 		st.LogEvent("done", r, "")
 		rep.Ran++
 		secs := time.Since(started).Seconds()
 		event(RunEvent{Run: r, Phase: "done", Seconds: secs})
-		logf("run %s done in %.1fs: %s", r.ID, secs, summary(res))
+		resumed := ""
+		if len(res.Resumed) > 0 {
+			resumed = fmt.Sprintf(" (resumed from a checkpoint after epoch %s)", joinInts(res.Resumed))
+		}
+		logf("run %s done in %.1fs%s: %s", r.ID, secs, resumed, summary(res))
 	}
 	if len(rep.Failed) > 0 {
 		return rep, fmt.Errorf("sweep %s: %d runs failed (first: %s: %v)", rep.Sweep, len(rep.Failed), rep.Failed[0].Run.Name(), rep.Failed[0].Err)
@@ -933,12 +969,13 @@ func PrepareTeachers(ctx context.Context, spec *Spec, shard Shard, env *Env) (in
 }
 
 // Untimed returns a copy of r without its wall-clock timings (TrainSeconds,
-// SetupSeconds and each curve point's Seconds), the only values of a run
-// that differ from one execution of it to the next: two executions of one
-// RunSpec give equal Untimed results.
+// SetupSeconds and each curve point's Seconds) and the epochs where it
+// resumed from a checkpoint (Resumed), the only values of a run that
+// differ from one execution of it to the next: two executions of one
+// RunSpec, interrupted and resumed or not, give equal Untimed results.
 func (r *RunResult) Untimed() RunResult {
 	c := *r
-	c.TrainSeconds, c.SetupSeconds = 0, 0
+	c.TrainSeconds, c.SetupSeconds, c.Resumed, c.checkpoint = 0, 0, nil, ""
 	c.Curve = slices.Clone(c.Curve)
 	for k := range c.Curve {
 		c.Curve[k].Seconds = 0

@@ -1,8 +1,10 @@
 package model
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -30,6 +32,17 @@ const maxSymlinks = 40
 //   - a replaced file keeps its permission bits; a new file gets mode
 //     0644 less the process's umask, as with os.WriteFile.
 func WriteFileAtomic(path string, data []byte) error {
+	return WriteAtomic(path, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// WriteAtomic is WriteFileAtomic for contents produced by write, which
+// streams them into the temporary file (a large training checkpoint is
+// never held in memory as one byte slice). An error of write leaves the
+// old contents in place and removes the temporary file.
+func WriteAtomic(path string, write func(io.Writer) error) error {
 	target, err := resolveLinks(path)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
@@ -57,7 +70,11 @@ func WriteFileAtomic(path string, data []byte) error {
 	if err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
-	_, err = f.Write(data)
+	bw := bufio.NewWriterSize(f, 1<<16)
+	err = write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
 	if err == nil && replace {
 		err = f.Chmod(keepMode)
 	}

@@ -1,6 +1,8 @@
 package model
 
 import (
+	"bytes"
+	"encoding/gob"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -589,4 +591,49 @@ func (l *itemAELoss) Batch(b *train.Batch) float64 {
 	l.done += len(b.Users)
 	hi := min(l.done*len(l.order)/total, len(l.order))
 	return l.m.rowsLoss(l.order[lo:hi], b.Rand)
+}
+
+// itemAEState is ItemAE's item order, permuted in place every epoch.
+type itemAEState struct {
+	Order      []int32
+	Users, NNZ int
+}
+
+// MarshalState encodes the epoch's item order (train.Stateful): each
+// epoch shuffles the previous epoch's order, so a resumed run needs it.
+func (l *itemAELoss) MarshalState() ([]byte, error) {
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(&itemAEState{Order: l.order, Users: l.users, NNZ: l.nnz}); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// UnmarshalState restores the item order of MarshalState on the loss of a
+// model built on the same training data.
+func (l *itemAELoss) UnmarshalState(b []byte) error {
+	var s itemAEState
+	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&s); err != nil {
+		return fmt.Errorf("%s: state: %w", l.m.kind, err)
+	}
+	if s.Order == nil { // saved before the first epoch
+		l.order, l.users, l.nnz = nil, 0, 0
+		return nil
+	}
+	rows := 0
+	for i := 0; i < l.m.rows; i++ {
+		if l.m.ptr[i+1] > l.m.ptr[i] {
+			rows++
+		}
+	}
+	if len(s.Order) != rows || s.NNZ != l.m.x.NNZ() {
+		return fmt.Errorf("%s: state orders %d items of %d interactions, the model has %d and %d", l.m.kind, len(s.Order), s.NNZ, rows, l.m.x.NNZ())
+	}
+	for _, i := range s.Order {
+		if i < 0 || int(i) >= l.m.rows {
+			return fmt.Errorf("%s: state orders item %d of %d", l.m.kind, i, l.m.rows)
+		}
+	}
+	l.order, l.users, l.nnz = s.Order, s.Users, s.NNZ
+	return nil
 }

@@ -51,6 +51,18 @@ func NewAdam(lr, weightDecay float64) *Adam {
 // Steps returns the number of steps taken.
 func (a *Adam) Steps() int { return a.step }
 
+// SetSteps sets the number of steps taken, for resuming a run from a
+// checkpoint: the next Step is step n+1, with the bias corrections of that
+// step. Together with every parameter's moments (Param.State and
+// Param.SetState) it restores the optimizer exactly. n must be >= 0.
+func (a *Adam) SetSteps(n int) error {
+	if n < 0 {
+		return fmt.Errorf("adam: steps must be >= 0, got %d", n)
+	}
+	a.step = n
+	return nil
+}
+
 // Validate reports an option out of range.
 func (a *Adam) Validate() error {
 	switch {
@@ -158,6 +170,26 @@ func (k adamKernel) rows(p *Param, lo, hi int, withGrad bool) {
 // optimizer does; the next Step starts them from zero.
 func (p *Param) ResetState() { p.m, p.v = nil, nil }
 
-// State returns the optimizer's moment buffers of p (nil before the first
-// step), for checkpointing a run mid-way.
+// State returns the optimizer's moment buffers of p: Adam's first (m) and
+// second (v) moments, one value per scalar of W, or nil before the first
+// step (and after ResetState). The slices alias p's own buffers: copy them
+// to keep them, as a checkpoint does (they change at every step).
 func (p *Param) State() (m, v []float32) { return p.m, p.v }
+
+// SetState makes m and v, each of p.Size() values, p's optimizer moments,
+// for resuming a run from a checkpoint (see State). p keeps the slices
+// themselves (no copy: a checkpoint of a large table is not held twice),
+// so the caller must not use them afterwards. nil for both drops the
+// moments, as ResetState does. Lengths other than p.Size() are refused with
+// an error naming the parameter, leaving p unchanged.
+func (p *Param) SetState(m, v []float32) error {
+	if m == nil && v == nil {
+		p.ResetState()
+		return nil
+	}
+	if len(m) != len(p.W) || len(v) != len(p.W) {
+		return fmt.Errorf("nn: parameter %s: moments of %d and %d values, want %d", p.Name, len(m), len(v), len(p.W))
+	}
+	p.m, p.v = m, v
+	return nil
+}

@@ -15,7 +15,9 @@ import (
 // the batches of all epochs up to the run's cap, shows the epoch and, after
 // the first epoch, the last epoch's loss and validation HR@5 / Recall@50
 // when evaluated; it ends with the number of epochs run and "(early stop)"
-// when patience ended the run. A nil w gives a hook that does nothing.
+// when patience ended the run. A run resumed from a checkpoint starts its
+// bar at the epoch it resumes after. A nil w gives a hook that does
+// nothing.
 //
 // Append it to train.Config.Hooks:
 //
@@ -30,6 +32,9 @@ func ProgressHook(w io.Writer, label string, plain bool) train.Hook {
 		OnStart: func(e train.StartEvent) {
 			status = ""
 			bar = NewProgress(w, label, e.MaxEpochs*e.Batches, plain)
+			if e.Epoch > 0 {
+				bar.Resume(e.Epoch*e.Batches, fmt.Sprintf("resumed after epoch %d", e.Epoch))
+			}
 		},
 		OnBatch: func(e train.BatchEvent) {
 			bar.Set((e.Epoch-1)*e.Batches+e.Batch, fmt.Sprintf("epoch %d%s", e.Epoch, status))

@@ -41,3 +41,28 @@ bpr d=4 100% (9/9) T 2 epochs loss 6.25 valid HR@5 0.5000 (early stop)
 		t.Error("quiet hook has functions")
 	}
 }
+
+// TestProgressHookResumed checks that the bar of a run resumed from a
+// checkpoint starts at the epoch it resumes after.
+func TestProgressHookResumed(t *testing.T) {
+	var b strings.Builder
+	h := ProgressHook(&b, "bpr d=4", true)
+	h.OnStart(train.StartEvent{MaxEpochs: 3, Batches: 3, Epoch: 2})
+	for k := 1; k <= 3; k++ {
+		h.OnBatch(train.BatchEvent{Epoch: 3, Batch: k, Batches: 3, Loss: 1})
+	}
+	h.OnEpoch(train.EpochEvent{Point: train.Point{Epoch: 3, Loss: 2}, MaxEpochs: 3})
+	h.OnEnd(train.EndEvent{Result: &train.Result{Epochs: 3, Resumed: []int{2}}})
+	time := regexp.MustCompile(`\d+\.\ds`)
+	got := time.ReplaceAllString(b.String(), "T")
+	want := `bpr d=4   0% (0/9) T 
+bpr d=4  66% (6/9) T resumed after epoch 2
+bpr d=4  77% (7/9) T epoch 3
+bpr d=4  88% (8/9) T epoch 3
+bpr d=4 100% (9/9) T epoch 3
+bpr d=4 100% (9/9) T 3 epochs loss 2
+`
+	if got != want {
+		t.Errorf("progress lines\n%s\nwant\n%s", got, want)
+	}
+}

@@ -17,6 +17,7 @@ type Progress struct {
 	label   string
 	total   int
 	done    int
+	base    int // steps done before the bar started (Resume)
 	status  string
 	start   time.Time
 	last    time.Time
@@ -42,6 +43,19 @@ func (p *Progress) Set(done int, status string) {
 	defer p.mu.Unlock()
 	p.done, p.status = min(done, p.total), status
 	p.draw(false)
+}
+
+// Resume marks the first done steps as completed before the bar started
+// (a run resumed from a checkpoint): the bar starts there, and the time
+// estimate counts only the steps done since.
+func (p *Progress) Resume(done int, status string) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.done, p.base, p.status = min(done, p.total), min(done, p.total), status
+	p.draw(true)
 }
 
 // SetTotal changes the number of steps (early stopping shortens a run).
@@ -103,8 +117,8 @@ func (p *Progress) draw(force bool) {
 	fill := width * p.done / p.total
 	bar := strings.Repeat("█", fill) + strings.Repeat("░", width-fill)
 	eta := ""
-	if p.done > 0 && p.done < p.total {
-		rem := time.Duration(float64(now.Sub(p.start)) * float64(p.total-p.done) / float64(p.done))
+	if p.done > p.base && p.done < p.total {
+		rem := time.Duration(float64(now.Sub(p.start)) * float64(p.total-p.done) / float64(p.done-p.base))
 		eta = " eta " + elapsed(rem)
 	}
 	fmt.Fprintf(p.w, "\r\x1b[K%s %s %3d%% %d/%d %s%s %s", p.label, bar, pct, p.done, p.total, elapsed(now.Sub(p.start)), eta, p.status)

@@ -67,6 +67,11 @@ type Config struct {
 	// step). Fit calls them in the order of the list; add one with append,
 	// never by wrapping another.
 	Hooks []Hook
+
+	// Checkpoint, if set, saves the run's state at the end of epochs and
+	// resumes from it when the run is started again (see Checkpointer).
+	// Nil trains from epoch 0 and saves nothing.
+	Checkpoint *Checkpointer
 }
 
 // Defaults returns the reference hyper-parameters of the DE-RRD / TD code:
@@ -118,6 +123,10 @@ type StartEvent struct {
 	// MaxEpochs is the run's epoch cap and Batches the number of batches
 	// per epoch.
 	MaxEpochs, Batches int
+	// Epoch is the number of epochs already completed: 0, or the epoch a
+	// run resumed from a checkpoint continues after (its first OnEpoch
+	// reports Epoch+1). A progress bar starts there.
+	Epoch int
 }
 
 // EndEvent reports how a run ended.
@@ -182,6 +191,11 @@ type Result struct {
 	// Epochs is the number of epochs run; StoppedEarly says why it ended.
 	Epochs       int
 	StoppedEarly bool
+	// Resumed lists, in order, the epochs after which the run resumed
+	// from a checkpoint (Config.Checkpoint), one per resume; nil for a
+	// run trained in one go. A run resumed after its last epoch (stopped
+	// between training and storing its result) lists that epoch.
+	Resumed []int
 }
 
 // BestTest returns the reference's per-cut-off report: for every test
@@ -273,9 +287,17 @@ var ErrNonFinite = errors.New("non-finite loss")
 // the parameters are put back to the end of the last completed epoch (or the
 // best snapshot if RestoreBest), so the model is always in a good state.
 //
+// With cfg.Checkpoint set, Fit saves its state at the end of epochs and,
+// when a saved state of the same run exists, resumes from it instead of
+// starting at epoch 0 (see Checkpointer): the parameters, history and best
+// evaluations it returns are those of a run never interrupted.
+//
 // The hooks of cfg.Hooks see the run: OnStart once the options and the data
-// are checked, OnBatch and OnEpoch as training goes, and OnEnd with what Fit
-// returns.
+// are checked (and a checkpoint loaded: StartEvent.Epoch is the epoch the
+// run resumes after), OnBatch and OnEpoch as training goes — for a resumed
+// run, from the first epoch after the checkpoint — and OnEnd with what Fit
+// returns (its Result holds the whole history, the epochs before the
+// checkpoint included).
 func Fit(ctx context.Context, m Model, train *data.Interactions, terms []Term, cfg Config) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -290,12 +312,16 @@ func Fit(ctx context.Context, m Model, train *data.Interactions, terms []Term, c
 	if err != nil {
 		return nil, err
 	}
+	r, err := newRun(m, terms, &cfg)
+	if err != nil {
+		return nil, err
+	}
 	for _, h := range cfg.Hooks {
 		if h.OnStart != nil {
-			h.OnStart(StartEvent{MaxEpochs: cfg.Epochs, Batches: ex.batches(cfg.BatchSize)})
+			h.OnStart(StartEvent{MaxEpochs: cfg.Epochs, Batches: ex.batches(cfg.BatchSize), Epoch: r.res.Epochs})
 		}
 	}
-	res, err := fit(ctx, m, train, ex, terms, &cfg)
+	res, err := r.fit(ctx, train, ex)
 	for _, h := range cfg.Hooks {
 		if h.OnEnd != nil {
 			h.OnEnd(EndEvent{Result: res, Err: err})
@@ -304,8 +330,23 @@ func Fit(ctx context.Context, m Model, train *data.Interactions, terms []Term, c
 	return res, err
 }
 
-// fit is Fit's training loop, on checked options and data.
-func fit(ctx context.Context, m Model, train *data.Interactions, ex *examples, terms []Term, cfg *Config) (*Result, error) {
+// run is the state of one Fit that lasts from epoch to epoch: what a
+// checkpoint saves.
+type run struct {
+	m            Model
+	terms        []Term
+	cfg          *Config
+	params       []*nn.Param
+	opt          *nn.Adam
+	res          *Result
+	best         []*nn.Param // RestoreBest's snapshot (nil until the first best)
+	sinceImprove int
+	ck           *runCkpt
+}
+
+// newRun sets up a run of m and terms: a fresh optimizer, or the state of
+// cfg.Checkpoint's saved checkpoint when there is a matching one.
+func newRun(m Model, terms []Term, cfg *Config) (*run, error) {
 	params := collectParams(m, terms)
 	for _, p := range params {
 		p.ResetState() // a new optimizer per run, as in the reference
@@ -314,22 +355,50 @@ func fit(ctx context.Context, m Model, train *data.Interactions, ex *examples, t
 	}
 	opt := nn.NewAdam(cfg.LR, cfg.WeightDecay)
 	opt.Lazy = cfg.LazyAdam
-	res := &Result{Best: map[string]Best{}}
+	r := &run{m: m, terms: terms, cfg: cfg, params: params, opt: opt, res: &Result{Best: map[string]Best{}}}
+	c := cfg.Checkpoint
+	if c == nil {
+		return r, nil
+	}
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	r.ck = &runCkpt{c: c, fp: newFingerprint(m, terms, params, cfg), m: m, terms: terms, params: params}
+	ck, err := r.ck.load()
+	if err != nil {
+		return nil, err
+	}
+	if ck != nil {
+		if err := r.ck.apply(ck, r); err != nil {
+			return nil, fmt.Errorf("train: checkpoint %s: %w (the run is partly restored; remove the checkpoint to train from epoch 0)", c.Name, err)
+		}
+		note := ""
+		if ck.version != c.Version {
+			note = fmt.Sprintf(" (written by code %s, resumed by %s)", ck.version, c.Version)
+		}
+		c.logf("checkpoint %s: resuming after epoch %d of %d%s", c.Name, r.res.Epochs, cfg.Epochs, note)
+	}
+	r.ck.lastSave = time.Now()
+	return r, nil
+}
+
+// fit is Fit's training loop, on checked options and data, from the
+// run's state.
+func (r *run) fit(ctx context.Context, train *data.Interactions, ex *examples) (*Result, error) {
+	m, terms, cfg, params, opt, res := r.m, r.terms, r.cfg, r.params, r.opt, r.res
 	lastGood := snapshot(params, nil)
-	var best []*nn.Param
 	primary := ""
 	if len(cfg.StopMetrics) > 0 {
 		primary = cfg.StopMetrics[0]
 	}
 	restore := func() {
-		if cfg.RestoreBest && best != nil {
-			load(params, best)
+		if cfg.RestoreBest && r.best != nil {
+			load(params, r.best)
 		} else {
 			load(params, lastGood)
 		}
 		invalidate(m)
 	}
-	sinceImprove := 0
 	evaluate := func(p *Point) (improved bool, err error) {
 		p.Valid, p.Test, err = cfg.Eval(ctx, p.Epoch)
 		if err != nil {
@@ -343,13 +412,14 @@ func fit(ctx context.Context, m Model, train *data.Interactions, ex *examples, t
 					improved = true
 				}
 				if name == primary && cfg.RestoreBest {
-					best = snapshot(params, best)
+					r.best = snapshot(params, r.best)
 				}
 			}
 		}
 		return improved, nil
 	}
-	if cfg.EvalAtStart && cfg.Eval != nil {
+	resumed := len(res.Resumed) > 0
+	if cfg.EvalAtStart && cfg.Eval != nil && !resumed {
 		p := Point{Epoch: 0}
 		if _, err := evaluate(&p); err != nil {
 			return res, err
@@ -357,7 +427,7 @@ func fit(ctx context.Context, m Model, train *data.Interactions, ex *examples, t
 		res.History = append(res.History, p)
 	}
 
-	for epoch := 0; epoch < cfg.Epochs; epoch++ {
+	for epoch := res.Epochs; epoch < cfg.Epochs && !res.StoppedEarly; epoch++ {
 		if err := ctx.Err(); err != nil {
 			restore()
 			return res, err
@@ -415,9 +485,9 @@ func fit(ctx context.Context, m Model, train *data.Interactions, ex *examples, t
 				return res, fmt.Errorf("epoch %d: evaluation: %w", epoch+1, err)
 			}
 			if improved {
-				sinceImprove = 0
+				r.sinceImprove = 0
 			} else {
-				sinceImprove++
+				r.sinceImprove++
 			}
 		}
 		res.History = append(res.History, p)
@@ -426,13 +496,13 @@ func fit(ctx context.Context, m Model, train *data.Interactions, ex *examples, t
 				h.OnEpoch(EpochEvent{Point: p, MaxEpochs: cfg.Epochs, Improved: improved})
 			}
 		}
-		if cfg.Patience > 0 && sinceImprove >= cfg.Patience {
-			res.StoppedEarly = true
-			break
+		res.StoppedEarly = cfg.Patience > 0 && r.sinceImprove >= cfg.Patience
+		if r.ck != nil && r.ck.due(last || res.StoppedEarly) {
+			r.ck.save(r)
 		}
 	}
-	if cfg.RestoreBest && best != nil {
-		load(params, best)
+	if cfg.RestoreBest && r.best != nil {
+		load(params, r.best)
 		invalidate(m)
 	}
 	return res, nil

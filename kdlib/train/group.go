@@ -1,6 +1,11 @@
 package train
 
-import "github.com/kdrec/kdrec/kdlib/nn"
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/kdrec/kdrec/kdlib/nn"
+)
 
 // TermGroup is a Term made of several terms: a distillation method that
 // adds more than one term to the loss (DE-RRD's DE and RRD) where the
@@ -58,4 +63,61 @@ func Flatten(terms ...Term) []Term {
 		}
 	}
 	return out
+}
+
+// MarshalState encodes the state of the members that carry one (Stateful),
+// so that a group whose members have cross-epoch state is checkpointed
+// like a single term.
+func (g *TermGroup) MarshalState() ([]byte, error) {
+	out := binary.AppendUvarint(nil, uint64(len(g.Terms)))
+	for _, t := range g.Terms {
+		s, ok := t.(Stateful)
+		if !ok {
+			out = append(out, 0)
+			continue
+		}
+		b, err := s.MarshalState()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", t.Name(), err)
+		}
+		out = append(out, 1)
+		out = binary.AppendUvarint(out, uint64(len(b)))
+		out = append(out, b...)
+	}
+	return out, nil
+}
+
+// UnmarshalState restores the members' states encoded by MarshalState.
+func (g *TermGroup) UnmarshalState(b []byte) error {
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n != uint64(len(g.Terms)) {
+		return fmt.Errorf("group %s: state of %d members, the group has %d", g.Label, n, len(g.Terms))
+	}
+	b = b[k:]
+	for _, t := range g.Terms {
+		if len(b) == 0 {
+			return fmt.Errorf("group %s: truncated state", g.Label)
+		}
+		flag := b[0]
+		b = b[1:]
+		s, ok := t.(Stateful)
+		if (flag == 1) != ok {
+			return fmt.Errorf("group %s: member %s: state saved %v, member has state %v", g.Label, t.Name(), flag == 1, ok)
+		}
+		if !ok {
+			continue
+		}
+		size, k := binary.Uvarint(b)
+		if k <= 0 || size > uint64(len(b)-k) {
+			return fmt.Errorf("group %s: member %s: truncated state", g.Label, t.Name())
+		}
+		if err := s.UnmarshalState(b[k : k+int(size)]); err != nil {
+			return fmt.Errorf("%s: %w", t.Name(), err)
+		}
+		b = b[k+int(size):]
+	}
+	if len(b) != 0 {
+		return fmt.Errorf("group %s: %d bytes after the members' states", g.Label, len(b))
+	}
+	return nil
 }

@@ -31,7 +31,10 @@ type Forwarder interface {
 
 // Term is one additive part of a training loss: a model's base loss or a
 // distillation term. At every batch it adds the gradient of its (weighted)
-// loss into the parameters it depends on and returns the loss value.
+// loss into the parameters it depends on and returns the loss value. A
+// term that carries state from one epoch to the next, beyond its
+// parameters, implements Stateful too, so that a run resumed from a
+// checkpoint (Config.Checkpoint) trains as it would have.
 type Term interface {
 	// Name identifies the term in logs and errors ("bpr", "de", "rrd").
 	Name() string

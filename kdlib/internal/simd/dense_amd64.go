@@ -65,3 +65,11 @@ func Dot4x3(a, b []float32, out *[12]float32) {
 		copy(out[4*j:4*j+4], s[:])
 	}
 }
+
+// denseKernels names the dense kernels in use (see Kernels).
+func denseKernels() string {
+	if useFMA {
+		return "avx2+fma"
+	}
+	return "go"
+}

@@ -1,0 +1,148 @@
+package exp
+
+// Mid-run training checkpoints (Env.CheckpointDir). A session of the
+// machine that runs the protocol sweeps ends, with every process, after a
+// few hours; a run longer than that (PHR's 12–15 hours per seed) would
+// restart from epoch 0 every time and never finish. With a checkpoint
+// directory, fitModel — the one place every run trains — gives train.Fit a
+// train.Checkpointer: the run's state is saved at epoch ends, and the same
+// run started again (kdsweep run, RunSweep) resumes from it, bit for bit
+// the run it would have been (train.Checkpointer says what that takes).
+//
+// What identifies a checkpoint is what identifies the trained model:
+//
+//   - a distillation run (RunKD, RunEnsembleKD): the run's hash, the
+//     ledger's run ID, which covers the whole RunSpec — its KD terms
+//     included, which its StudentKey does not;
+//   - a model trained without distillation (a teacher, a plain run's
+//     student, TrainModel): its ModelKey hash, the key of the model cache;
+//
+// and, for both, the split's content (SplitFingerprint: a data set
+// replaced on disk under the same spec is another run) and the kernels of
+// the build and machine (simd.Kernels: a checkpoint written with the FMA
+// kernels is not resumed by the portable build, whose numbers differ). The checkpoint also holds the code version
+// that wrote it; a different version resumes it (a commit that changes no
+// number must not cost a 12-hour run) with a log line naming both, and the
+// pinned tests are what guarantee that a commit changes no number.
+//
+// The measurements a runner takes beside training (the probes of
+// extras.go: selection hardening, topology, teacher discrepancy) are
+// parts of the checkpoint as well (train.Checkpointer.State), so a
+// resumed run records the same Extra. A checkpoint is written to a
+// temporary file, synced and renamed over the previous one
+// (model.WriteAtomic), so a process killed while saving leaves the
+// previous checkpoint whole. It is removed once the run's result is
+// stored: RunSweep removes a run's after its record is in the store and
+// the ledger, Env.Model a teacher's once the teacher is in the cache.
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/kdrec/kdrec/kdlib/data"
+	"github.com/kdrec/kdrec/kdlib/internal/simd"
+	"github.com/kdrec/kdrec/kdlib/model"
+	"github.com/kdrec/kdrec/kdlib/train"
+)
+
+// ckptTarget is what fitModel trains, for its checkpoint.
+type ckptTarget struct {
+	// file is the checkpoint's file name in Env.CheckpointDir.
+	file string
+	// identity is the hash of what is trained.
+	identity string
+}
+
+// runTarget is the checkpoint target of a distillation run.
+func runTarget(run *Run) *ckptTarget {
+	return &ckptTarget{file: "run-" + run.ID + ".ckpt", identity: "run " + run.Hash}
+}
+
+// modelTarget is the checkpoint target of a model trained without
+// distillation for key.
+func modelTarget(key ModelKey) (*ckptTarget, error) {
+	h, err := key.Hash()
+	if err != nil {
+		return nil, err
+	}
+	return &ckptTarget{file: fmt.Sprintf("model-%s-%s.ckpt", key.Model.Kind, h[:16]), identity: "model " + h}, nil
+}
+
+// checkpointer returns the train.Checkpointer of target, trained on split
+// s, in the Env's checkpoint directory (nil without one), carrying states
+// besides the model's and the terms'. Its identity is the target's, the
+// split's content (SplitFingerprint: a data set replaced on disk under the
+// same spec is another run) and the kernels'.
+func (e *Env) checkpointer(target *ckptTarget, states []train.NamedState, s *data.Split) *train.Checkpointer {
+	if e == nil || e.CheckpointDir == "" || target == nil {
+		return nil
+	}
+	path := filepath.Join(e.CheckpointDir, target.file)
+	return &train.Checkpointer{
+		Name:     path,
+		Identity: target.identity + "; split " + SplitFingerprint(s) + "; kernels " + simd.Kernels(),
+		Version:  CurrentCodeVersion().String(),
+		Load: func() (io.ReadCloser, error) {
+			f, err := os.Open(path)
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, nil
+			}
+			if err != nil {
+				return nil, err
+			}
+			return f, nil
+		},
+		Save:  func(write func(io.Writer) error) error { return model.WriteAtomic(path, write) },
+		Every: e.CheckpointEvery,
+		State: states,
+		Logf:  e.logf,
+	}
+}
+
+// dropCheckpoint removes the training checkpoint of a result that has
+// been stored; a failure is logged (the checkpoint of a finished run
+// resumes with nothing to train, so it only costs disk).
+func (e *Env) dropCheckpoint(r *RunResult) {
+	if r == nil || r.checkpoint == "" {
+		return
+	}
+	e.removeCheckpoint(r.checkpoint)
+	r.checkpoint = ""
+}
+
+// removeCheckpoint removes the checkpoint at path and the temporary files
+// of saves a killed process left beside it (model.WriteAtomic's
+// ".<name>.tmp…").
+func (e *Env) removeCheckpoint(path string) {
+	if path == "" {
+		return
+	}
+	dir, prefix := filepath.Dir(path), "."+filepath.Base(path)+".tmp"
+	victims := []string{path}
+	entries, _ := os.ReadDir(dir)
+	for _, d := range entries {
+		if strings.HasPrefix(d.Name(), prefix) {
+			victims = append(victims, filepath.Join(dir, d.Name()))
+		}
+	}
+	for _, p := range victims {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			e.logf("checkpoint %s: not removed: %v", p, err)
+		}
+	}
+}
+
+// dropRunCheckpoint removes the checkpoint of a distillation run found
+// already stored (a process killed between storing the run and removing
+// its checkpoint).
+func (e *Env) dropRunCheckpoint(run *Run) {
+	if e == nil || e.CheckpointDir == "" {
+		return
+	}
+	e.removeCheckpoint(filepath.Join(e.CheckpointDir, runTarget(run).file))
+}
