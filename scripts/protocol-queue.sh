@@ -10,10 +10,19 @@
 #
 #   nohup bash scripts/protocol-queue.sh > protocol-queue.log 2>&1 &
 #
+# With arguments it runs those specs instead of the default list (a second
+# queue on the other core: OUT=/tmp/kdrec-protocol2 bash
+# scripts/protocol-queue.sh results/specs/td-protocol.json). Each run
+# checkpoints every 10 minutes, so a queue killed with its session resumes
+# its in-flight run where the last checkpoint left it when it is started
+# again (kdsweep run --checkpoints; the same seed gives the same numbers).
+#
 # Environment: KDREC_DATASETS (default ../shared/datasets), KDREC_CACHE
 # (teachers and lists; default ~/.cache/kdrec), PROCS (GOMAXPROCS of the
 # runs, default 1 so that the other core stays free), OUT (the sweeps'
-# stores, default /tmp/kdrec-protocol).
+# stores, default /tmp/kdrec-protocol), CHECKPOINTS (the runs' training
+# checkpoints, default <OUT>/<spec>/checkpoints: put them where files
+# outlive the session, e.g. under /work).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export KDREC_DATASETS="${KDREC_DATASETS:-$(cd ../shared/datasets 2>/dev/null && pwd || echo ../shared/datasets)}"
@@ -27,9 +36,14 @@ go build -o "$out/kdsweep" ./cmd/kdsweep
 # derrd-inference (15 short runs: the inference-time table) and de-tsne (one
 # DE run: the t-SNE figure) are built-in specs; they come first because they
 # are cheap and each completes a table or figure.
-for spec in derrd-inference de-tsne results/specs/derrd-protocol.json results/specs/td-protocol.json; do
+specs=("$@")
+if [ ${#specs[@]} -eq 0 ]; then
+  specs=(derrd-inference de-tsne results/specs/derrd-protocol.json results/specs/td-protocol.json)
+fi
+for spec in "${specs[@]}"; do
   name=$(basename "$spec" .json)
+  ckpt="${CHECKPOINTS:+$CHECKPOINTS/$name}"
   echo "== $(date -u +%FT%TZ) $name"
-  "$out/kdsweep" run --ledger results --keep-models -q --out "$out/$name" "$spec"
+  "$out/kdsweep" run --ledger results --keep-models -q --out "$out/$name" --checkpoints "${ckpt:-$out/$name/checkpoints}" "$spec"
 done
 echo "== $(date -u +%FT%TZ) queue done"
