@@ -855,13 +855,13 @@ func PrepareTeachers(ctx context.Context, spec *Spec, shard Shard, env *Env) (in
 			if err != nil {
 				return 0, err
 			}
-			o, err := ensembleTrajectoryOptions(r, s, env.Cache.Dir, env.Log)
+			o, seeds, err := ensembleTrajectoryOptions(r, s, env.Cache.Dir, env.Log)
 			if err != nil {
 				return 0, err
 			}
-			for _, sp := range o.Teachers {
+			for k, sp := range o.Teachers {
 				one := o
-				one.Teachers = []HetCompTeacherSpec{sp}
+				one.Teachers, one.Seed = []HetCompTeacherSpec{sp}, seeds[k]
 				id, _ := json.Marshal(struct {
 					Split, Dir string
 					Teacher    HetCompTeacherSpec
