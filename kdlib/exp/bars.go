@@ -32,8 +32,13 @@ type BarOptions struct {
 	XLabel, YLabel string
 }
 
+// metricStyles are the bars of SweepBars' metrics, in order: dark grey,
+// light grey, black (greys, so that no metric takes a method's colour).
+var metricStyles = []report.Style{{Color: report.Neutral[1]}, {Color: report.Neutral[2]}, {Color: report.Neutral[0]}}
+
 // SweepBars returns a bar figure of the sweep's rows: one category per
-// row of o.Rows on the x axis, one bar per metric in each, the mean over
+// row of o.Rows on the x axis, one bar per metric in each (greys, in the
+// order of o.Metrics), the mean over
 // the row's recorded seeds with ± 1 sd (report.Bars states n in the
 // caption). A row whose runs differ in a grid coordinate other than the
 // seed is an error (its seeds would mix grid points); a row without a
@@ -70,12 +75,16 @@ func SweepBars(sr *SweepResults, o BarOptions) (*report.Figure, error) {
 		}
 		fig.Categories = append(fig.Categories, name)
 	}
-	for _, m := range o.Metrics {
+	for k, m := range o.Metrics {
 		name := m
 		if n, ok := o.SeriesNames[m]; ok {
 			name = n
 		}
-		fig.Get(name) // legend in the order of the metrics
+		// Legend in the order of the metrics, each in a grey of its own:
+		// a metric is not a method, and no method's colour should suggest
+		// one.
+		st := metricStyles[k%len(metricStyles)]
+		fig.Get(name).Style = &st
 	}
 	points := 0
 	for x, label := range o.Rows {
