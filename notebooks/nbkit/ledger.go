@@ -707,7 +707,11 @@ func notRecorded(name string, rs ...*Recorded) error {
 			m = []string{r.Name + ": " + strings.Join(m, "; ")}
 		}
 		miss = append(miss, m...)
-		rows = append(rows, rowNames(r)...)
+		if len(rs) > 1 {
+			rows = append(rows, r.Name+": "+strings.Join(rowNames(r), ", "))
+		} else {
+			rows = append(rows, rowNames(r)...)
+		}
 		status, run = append(status, r.StatusCommand()), append(run, r.RunCommand())
 	}
 	what := strings.Join(names, " and ")
@@ -721,8 +725,12 @@ func notRecorded(name string, rs ...*Recorded) error {
 		fmt.Fprintf(&note, "Not recorded: %s.\n", strings.Join(miss, "; "))
 	}
 	fmt.Fprintf(&note, "sweep: %s\nmissing: %s\nstatus: %s\nrun: %s\n", strings.Join(names, ", "), strings.Join(ids, " "), strings.Join(status, "; "), strings.Join(run, " && "))
+	sep := ", "
+	if len(rs) > 1 {
+		sep = "; "
+	}
 	fmt.Fprintf(&shown, "_Not drawn: %s (rows %s). `%s` lists what is missing; `%s` runs it._\n",
-		head, strings.Join(rows, ", "), strings.Join(status, "; "), strings.Join(run, " && "))
+		head, strings.Join(rows, sep), strings.Join(status, "; "), strings.Join(run, " && "))
 	return writeMissing(name, note.String(), shown.String())
 }
 
