@@ -432,15 +432,21 @@ func (r *Recorded) ShowStageShares(name string, members []string) error {
 		}
 		figs = append(figs, f)
 	}
-	fig := report.NewPanels(figs...)
-	fig.SameY = true
-	fig.Caption = fmt.Sprintf("HetComp's curriculum as distributions (ledger sweep %s): the share of the users at each stage of every teacher "+
-		"(0: the earliest checkpoint, %d: converged) after the first, the middle and the last of the run's DKC steps (the epochs above the panels); "+
-		"their means over the users are the stage figure's lines.", r.Sweep, final)
+	when := "the first, the middle and the last of the run's DKC steps (the epochs above the panels)"
+	switch len(figs) {
+	case 1:
+		when = fmt.Sprintf("the run's one recorded DKC step, at epoch %d", snaps[0])
+	case 2:
+		when = "the first and the last of the run's DKC steps (the epochs above the panels)"
+	}
+	caption := fmt.Sprintf("HetComp's curriculum as distributions (ledger sweep %s): the share of the users at each stage of every teacher "+
+		"(0: the earliest checkpoint, %d: converged) after %s; their means over the users are the stage figure's lines.", r.Sweep, final, when)
 	if len(figs) == 1 {
-		figs[0].Title = ""
-		figs[0].Caption = fig.Caption + fmt.Sprintf(" One DKC step is recorded, at epoch %d.", snaps[0])
+		figs[0].Title, figs[0].Caption = "", caption
 		return ShowFigure(figs[0], name, hc.Notice())
 	}
+	fig := report.NewPanels(figs...)
+	fig.SameY = true
+	fig.Caption = caption
 	return ShowFigure(fig, name, hc.Notice())
 }

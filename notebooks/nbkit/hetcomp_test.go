@@ -166,6 +166,19 @@ func TestShowStageShares(t *testing.T) {
 	if c := readCaption(t, dir, "shares"); !strings.Contains(c, "3: converged") || !strings.Contains(c, "One seed per bar") {
 		t.Errorf("caption %q", c)
 	}
+	// One DKC step (a short run): one panel, said in the caption.
+	one := synthetic(t, "hetcomp-table", func(r exp.Run) bool { return r.Label == "HetComp" }, func(r exp.Run) map[string]any {
+		return map[string]any{exp.ExtraDKC: steps(r.Spec.Seed, true)[:1]}
+	})
+	if err := one.ShowStageShares("one", HetCompMembers); err != nil {
+		t.Fatal(err)
+	}
+	if f, ok := got["one"].(*report.Figure); !ok || f.Title != "" {
+		t.Errorf("one step drawn as %T", got["one"])
+	}
+	if c := readCaption(t, dir, "one"); !strings.Contains(c, "after the run's one recorded DKC step, at epoch 5;") {
+		t.Errorf("caption %q", c)
+	}
 	if err := sw.ShowStageShares("shares", HetCompMembers[:3]); err == nil {
 		t.Error("the stages of six teachers drawn with three member names")
 	}
