@@ -49,6 +49,7 @@ import (
 	"time"
 
 	"github.com/kdrec/kdrec/kdlib/exp"
+	"github.com/kdrec/kdrec/notebooks/nbkit"
 )
 
 // ReplaceCell is the first cell of every notebook: it points the
@@ -177,6 +178,10 @@ func TestNotebookSources(t *testing.T) {
 	}
 }
 
+// renderedFigures is where the rendered notebooks' figures, tables and
+// notes are committed (nbkit.FiguresFolder, from this directory).
+var renderedFigures = filepath.Join("..", filepath.FromSlash(nbkit.FiguresFolder))
+
 func TestRenderedNotebooks(t *testing.T) {
 	if _, err := os.Stat("rendered"); os.IsNotExist(err) {
 		t.Skip("no rendered/ notebooks")
@@ -193,8 +198,8 @@ func TestRenderedNotebooks(t *testing.T) {
 		}
 		checkOutputs(t, name, nb)
 		checkQuiet(t, name, nb)
-		checkFigures(t, name, src, filepath.Join("rendered", "figures"), time.Time{}, true)
-		checkTables(t, name, src, filepath.Join("rendered", "figures"), time.Time{}, true)
+		checkFigures(t, name, src, renderedFigures, time.Time{}, true)
+		checkTables(t, name, src, renderedFigures, time.Time{}, true)
 	}
 }
 

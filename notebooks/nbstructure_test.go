@@ -189,7 +189,7 @@ func TestStructureChecker(t *testing.T) {
 		}
 	}
 	noisy := &notebook{Cells: []cell{{CellType: "code", Source: "%%\nx()", Outputs: []output{
-		{OutputType: "stream", Name: "stdout", Text: "saved a.png, a.svg in rendered/figures/\n"},
+		{OutputType: "stream", Name: "stdout", Text: "saved a.png, a.svg in ../docs/figures/\n"},
 		{OutputType: "stream", Name: "stderr", Text: "bpr d=4 seed=0  50% (1/2) 0.0s epoch 1\n"},
 		{OutputType: "display_data", Data: map[string]text{"text/plain": "loaded $KDREC_CACHE/runs/x"}},
 		{OutputType: "stream", Name: "stdout", Text: "citeulike-t: 5219 users\n"},

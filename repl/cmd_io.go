@@ -331,6 +331,7 @@ func (sh *Shell) writeCurves(tb *report.Table, fig *report.Figure, out, rows str
 	csvPath, figPath := out, ""
 	ext := strings.ToLower(filepath.Ext(out))
 	format, isFig := figureFormats[ext]
+	captionPath, caption := "", ""
 	if isFig {
 		csvPath, figPath = strings.TrimSuffix(out, filepath.Ext(out))+".csv", out
 		b, err := report.Encode(fig, format)
@@ -339,6 +340,16 @@ func (sh *Shell) writeCurves(tb *report.Table, fig *report.Figure, out, rows str
 		}
 		if err := sh.writeFile(figPath, b); err != nil {
 			return err
+		}
+		// The caption of a captioned figure (plot curves) beside it, as
+		// report.Save writes it, with what the figure states about itself
+		// (seeds, curves cut off by their epoch cap).
+		if fig.Caption != "" {
+			caption = fig.CaptionText()
+			captionPath = strings.TrimSuffix(out, filepath.Ext(out)) + report.CaptionExt
+			if err := sh.writeFile(captionPath, []byte(caption+"\n")); err != nil {
+				return err
+			}
 		}
 	}
 	var buf bytes.Buffer
@@ -364,6 +375,9 @@ func (sh *Shell) writeCurves(tb *report.Table, fig *report.Figure, out, rows str
 	sh.lastTable = tb
 	if figPath != "" {
 		sh.printf("wrote %s (figure) and %s: %d %s × %d columns\n", figPath, csvPath, len(tb.Rows), rows, len(tb.Header)-1)
+		if captionPath != "" {
+			sh.printf("caption (%s): %s\n", captionPath, caption)
+		}
 	} else {
 		sh.printf("wrote %s: %d %s × %d columns\n", csvPath, len(tb.Rows), rows, len(tb.Header)-1)
 	}
@@ -451,7 +465,63 @@ func runPlotCurves(ctx context.Context, sh *Shell, c *Call) error {
 	tb := curveTable(fmt.Sprintf("%s %s per epoch", part, metric), fig, models, c.Args,
 		func(_ int, _ string, p *train.Point) (float64, bool) { v, ok := values(p)[metric]; return v, ok },
 		func(m int) []string { return []string{c.Args[m]} })
+	partName := map[string]string{"valid": "Validation", "test": "Test"}[part]
+	fig.Caption = fmt.Sprintf("%s %s per epoch of %s.", partName, metric, strings.Join(c.Args, ", "))
+	// The curves cut off by their epoch cap, said once under the table
+	// per cap and rule.
+	var keys []string
+	cut := map[string][]string{}
+	for m, me := range models {
+		if c0 := cutoffOf(me, metric, values); c0 != nil {
+			fig.Get(c.Args[m]).Cutoff = c0
+			k := fmt.Sprintf("%d\x00%s", c0.At, c0.Rule)
+			if _, ok := cut[k]; !ok {
+				keys = append(keys, k)
+			}
+			cut[k] = append(cut[k], c.Args[m])
+		}
+	}
+	for _, k := range keys {
+		at, rule, _ := strings.Cut(k, "\x00")
+		names := cut[k]
+		what := names[0] + " stopped at its epoch cap"
+		if len(names) > 1 {
+			what = strings.Join(names, ", ") + " stopped at their epoch cap"
+		}
+		tb.Notes = append(tb.Notes, fmt.Sprintf("%s (%s) while still improving (%s): drawn with an arrow (→) at the end.", what, at, rule))
+	}
 	return sh.writeCurves(tb, fig, c.Opts.String("out"), "epochs")
+}
+
+// cutoffOf says whether model me's curve of metric (its points chosen by
+// values) ends where its epoch cap stopped training while the run was
+// still improving (train.RisingAtCap, by the validation values of metric,
+// or of the protocol's first stop metric when metric was not validated),
+// as the notebooks' figures mark it (report.Series.Cutoff); nil when not,
+// or when the cap is not known (a model loaded, or stopped before its run
+// finished, has no record of its budget).
+func cutoffOf(me *ModelEntry, metric string, values func(*train.Point) map[string]float64) *report.Cutoff {
+	if me.Record == nil || me.Result == nil || len(me.Result.History) == 0 {
+		return nil
+	}
+	cap := me.Record.Spec.Budget.Epochs
+	last := -1
+	for _, p := range me.Result.History {
+		if _, ok := values(&p)[metric]; ok {
+			last = p.Epoch
+		}
+	}
+	if last != me.Result.Epochs {
+		return nil // the drawn curve ends before the run did
+	}
+	stop := metric
+	if _, v := me.Result.ValidCurve(metric); len(v) == 0 {
+		stop = exp.StopMetrics(exp.Protocol(me.Protocol))[0]
+	}
+	if !me.Result.RisingAtCap(stop, cap) {
+		return nil
+	}
+	return &report.Cutoff{Seeds: 1, All: 1, At: cap, Rule: exp.RisingRule(stop)}
 }
 
 func runPlotLoss(ctx context.Context, sh *Shell, c *Call) error {

@@ -26,9 +26,10 @@
 #              own budgets (the authors' protocol), days of CPU for the
 #              chapters; --full is the same.
 #   --render   commit-ready: executed copies in notebooks/rendered/, figures
-#              in notebooks/rendered/figures/ (this is the one command that
-#              rebuilds the rendered notebooks), then the gallery of
-#              docs/figures.md regenerated from those figures
+#              (PDF, SVG, PNG previews, captions), tables and notes in
+#              docs/figures/, the one home of the committed figures (this is
+#              the one command that rebuilds the rendered notebooks), then
+#              the gallery of docs/figures.md regenerated from those files
 #              (go run ./notebooks/gallery); in ledger mode unless --quick or
 #              --retrain is given.
 #   --html     also write an HTML page per executed notebook.
@@ -87,7 +88,7 @@ retrain)
 esac
 if [ $render -eq 1 ]; then
   out="$nbdir/rendered"
-  export KDREC_FIGURES="$nbdir/rendered/figures"
+  export KDREC_FIGURES="$KDREC_ROOT/docs/figures"
 else
   out="${KDREC_NB_OUT:-${TMPDIR:-/tmp}/kdrec-nb-out}"
 fi
@@ -140,7 +141,7 @@ rm -f "$out"/*.nbconvert.log
 
 checks='TestExecutedNotebooks|TestRenderedNotebooks|TestChapterNotebooks|TestChapterStructure'
 if [ $render -eq 1 ] && [ $mode = ledger ]; then
-  nb_log "gallery: docs/figures.md from notebooks/rendered/figures"
+  nb_log "gallery: docs/figures.md from docs/figures"
   (cd "$KDREC_ROOT" && go run ./notebooks/gallery)
   checks="$checks|TestGallery"
 fi

@@ -115,6 +115,11 @@ type DKCRecord struct {
 	Threshold float64
 	// MeanStage[x] is teacher x's stage averaged over users.
 	MeanStage []float64
+	// StageUsers[x][v] is the number of users whose stage of teacher x is
+	// v (v = 0 … the final stage): the distribution MeanStage averages
+	// (the HetComp paper's per-teacher stage distributions). A record
+	// made before it was kept has none.
+	StageUsers [][]int `json:",omitempty"`
 	// Moved is the number of (user, teacher) pairs that advanced.
 	Moved int
 	// Phase is the AKT phase after the call (1 or 2).
@@ -362,7 +367,7 @@ func (t *HetCompTerm) DKCStep(ctx context.Context, epoch int) error {
 	})
 	t.dkcInit = true
 	t.lastDKC = epoch
-	rec := DKCRecord{Epoch: epoch, Threshold: th, MeanStage: t.MeanStages()}
+	rec := DKCRecord{Epoch: epoch, Threshold: th, MeanStage: t.MeanStages(), StageUsers: t.StageUsers()}
 	for _, c := range moved {
 		rec.Moved += c
 	}
@@ -391,6 +396,19 @@ func (t *HetCompTerm) MeanStages() []float64 {
 			s += int(v)
 		}
 		out[x] = float64(s) / float64(t.n)
+	}
+	return out
+}
+
+// StageUsers returns, for every teacher x, the number of users at each
+// stage v (index v, from 0 to the final stage).
+func (t *HetCompTerm) StageUsers() [][]int {
+	out := make([][]int, t.nT)
+	for x := range out {
+		out[x] = make([]int, int(t.final)+1)
+		for _, v := range t.stage[x*t.n : (x+1)*t.n] {
+			out[x][v]++
+		}
 	}
 	return out
 }

@@ -360,6 +360,37 @@ func TestHetCompDKCAndPhaseSwitch(t *testing.T) {
 	if err := term.DKCStep(ctx, 5000); err != nil || len(term.History()) != n {
 		t.Error("DKC ran in phase 2")
 	}
+	// Every record's stage distribution counts each user once per teacher
+	// and averages to its mean stage; the last one is the stages' now.
+	moved := false
+	for k, h := range term.History() {
+		if len(h.StageUsers) != term.nT {
+			t.Fatalf("record %d: stage counts of %d teachers, want %d", k, len(h.StageUsers), term.nT)
+		}
+		for x, c := range h.StageUsers {
+			users, sum := 0, 0
+			for v, n := range c {
+				users += n
+				sum += v * n
+			}
+			if len(c) != int(term.final)+1 || users != term.n || math.Abs(float64(sum)/float64(users)-h.MeanStage[x]) > 1e-12 {
+				t.Errorf("record %d, teacher %d: counts %v (%d users) against mean stage %v", k, x, c, users, h.MeanStage[x])
+			}
+			moved = moved || c[0] < term.n && k > 0
+		}
+	}
+	if !moved {
+		t.Error("no record shows a user past stage 0")
+	}
+	for x, c := range term.History()[n-1].StageUsers {
+		count := make([]int, len(c))
+		for u := 0; u < term.n; u++ {
+			count[term.Stage(x, u)]++
+		}
+		if !slices.Equal(c, count) {
+			t.Errorf("teacher %d: the last record counts %v users per stage, the stages are %v", x, c, count)
+		}
+	}
 	sum := 0.0
 	for _, m := range term.MeanStages() {
 		sum += math.RoundToEven(m*100) / 100

@@ -252,8 +252,9 @@ func (p *runProbes) record(extra map[string]any) {
 // distance 1 − wNDCG@K (distill.WNDCG, the distance of HetComp's DKC, K =
 // 50 as the authors' code) between the student's top-K unobserved items
 // and each converged teacher's, and the converged ensemble's, top-K;
-// averaged over users. Every Stride-th evaluation is kept, so that a long
-// run keeps about 100 points.
+// averaged over users; and the distance to the teachers' earlier trajectory
+// checkpoints (Stages), which methods.md §4.4 also names. Every Stride-th
+// evaluation is kept, so that a long run keeps about 100 points.
 type DiscrepancyTrace struct {
 	// K is the cut-off of the distance.
 	K int `json:"k"`
@@ -266,6 +267,11 @@ type DiscrepancyTrace struct {
 	Epoch []int `json:"epoch"`
 	// Distance[s][j] is the mean distance to source s at Epoch[j].
 	Distance [][]float64 `json:"distance"`
+	// Stages[v][j] is the distance at Epoch[j] to the teachers' stage-v
+	// trajectory checkpoints (v = 0 … the stage before the converged one,
+	// whose distances are Distance's), averaged over the users and then
+	// over the teachers. Records made before it was kept have none.
+	Stages [][]float64 `json:"stages,omitempty"`
 }
 
 // Discrepancy returns the run's ExtraDiscrepancy (false when the run has
@@ -281,7 +287,8 @@ type discrepancyProbe struct {
 	ctx     context.Context
 	student model.Scorer
 	train   *data.Interactions
-	lists   [][]int32 // per source, users·K (rows shorter than K padded with −1)
+	lists   [][]int32   // per source, users·K (rows shorter than K padded with −1)
+	stages  [][][]int32 // per earlier stage v, per teacher, users·K (padded as lists)
 	trace   *DiscrepancyTrace
 	evals   int
 	err     error
@@ -308,12 +315,20 @@ func newDiscrepancyProbe(ctx context.Context, student model.Scorer, ens *distill
 			dst[j] = -1
 		}
 	}
-	for _, tr := range ens.Teachers {
-		l := make([]int32, n*k)
-		for u := range n {
-			pad(tr.Stages[last].Row(u), l[u*k:(u+1)*k])
+	teacherLists := func(v int) [][]int32 {
+		var out [][]int32
+		for _, tr := range ens.Teachers {
+			l := make([]int32, n*k)
+			for u := range n {
+				pad(tr.Stages[v].Row(u), l[u*k:(u+1)*k])
+			}
+			out = append(out, l)
 		}
-		p.lists = append(p.lists, l)
+		return out
+	}
+	p.lists = teacherLists(last)
+	for v := range last {
+		p.stages = append(p.stages, teacherLists(v))
 	}
 	final := make([]int, len(ens.Teachers))
 	for x := range final {
@@ -329,6 +344,9 @@ func newDiscrepancyProbe(ctx context.Context, student model.Scorer, ens *distill
 	}
 	p.lists = append(p.lists, l)
 	p.trace.Distance = make([][]float64, len(p.lists))
+	if last > 0 {
+		p.trace.Stages = make([][]float64, last)
+	}
 	if err := p.measure(0); err != nil {
 		return nil, err
 	}
@@ -343,7 +361,7 @@ func (p *discrepancyProbe) measure(epoch int) error {
 		return err
 	}
 	n := p.train.NumUsers
-	for s, l := range p.lists {
+	mean := func(l []int32) float64 {
 		sum := 0.0
 		for u := range n {
 			t := l[u*k : (u+1)*k]
@@ -352,7 +370,18 @@ func (p *discrepancyProbe) measure(epoch int) error {
 			}
 			sum += 1 - distill.WNDCG(tl.Users.Row(u), t, k)
 		}
-		p.trace.Distance[s] = append(p.trace.Distance[s], math.Round(sum/float64(n)*1e4)/1e4)
+		return sum / float64(n)
+	}
+	round := func(x float64) float64 { return math.Round(x*1e4) / 1e4 }
+	for s, l := range p.lists {
+		p.trace.Distance[s] = append(p.trace.Distance[s], round(mean(l)))
+	}
+	for v, ls := range p.stages {
+		sum := 0.0
+		for _, l := range ls {
+			sum += mean(l)
+		}
+		p.trace.Stages[v] = append(p.trace.Stages[v], round(sum/float64(len(ls))))
 	}
 	p.trace.Epoch = append(p.trace.Epoch, epoch)
 	return nil

@@ -525,7 +525,7 @@ func EmbeddingScatter(r *EmbeddingReport, top int, caption string) (*report.Scat
 		return nil, errors.New("embedding: no side recorded")
 	}
 	top = max(top, 1)
-	sc := &report.Scatter{Cols: 3, Rest: true, Caption: caption,
+	sc := &report.Scatter{Cols: 3, Rest: true, Caption: caption, XLabel: "t-SNE 1", YLabel: "t-SNE 2",
 		Size: report.Size{Width: report.TwoColumn.Width, Height: vg.Length(len(r.Sides)) * 2.3 * vg.Inch}}
 	groups := make([][]int, len(r.Sides))
 	for i, s := range r.Sides {

@@ -98,6 +98,16 @@ func pinFingerprint(t *testing.T, r *RunResult) string {
 	delete(c.Extra, ExtraTValid)
 	delete(c.Extra, ExtraTEdge)
 	delete(c.Extra, ExtraDiscrepancy)
+	// HetComp's DKC records stay, without the users' stage counts recorded
+	// since (distill.DKCRecord.StageUsers): they count the stages whose
+	// means the fingerprint keeps, and change nothing the run trains.
+	if dkc, ok := c.Extra[ExtraDKC].([]distill.DKCRecord); ok {
+		dkc = slices.Clone(dkc)
+		for k := range dkc {
+			dkc[k].StageUsers = nil
+		}
+		c.Extra[ExtraDKC] = dkc
+	}
 	b, err := json.Marshal(c)
 	if err != nil {
 		t.Fatal(err)

@@ -159,24 +159,25 @@ func checkEnsembleRun(r *RunSpec) error {
 // model's reference training settings are written as "reference" (zero or
 // nil), so a spec that spells them out shares its trajectories with one
 // that leaves them to the model (and with the trajectories cached before
-// the specs spelt them out). All teachers must share one seed.
-func ensembleTrajectoryOptions(r *RunSpec, s *data.Split, cacheDir string, log io.Writer) (TrajectoryOptions, error) {
+// the specs spelt them out). It also returns each teacher's seed (the
+// run's, or the teacher's own: TeacherSpec.Seed, SeedOffset); o.Seed is
+// the first teacher's.
+func ensembleTrajectoryOptions(r *RunSpec, s *data.Split, cacheDir string, log io.Writer) (o TrajectoryOptions, seeds []uint64, err error) {
 	roles, err := teacherRoles(r)
 	if err != nil {
-		return TrajectoryOptions{}, err
+		return TrajectoryOptions{}, nil, err
 	}
 	_, listN := ensembleSettings(r)
-	o := TrajectoryOptions{CacheDir: cacheDir, Log: log, Plain: true, N: listN}
+	o = TrajectoryOptions{CacheDir: cacheDir, Log: log, Plain: true, N: listN}
 	for k, t := range r.Teachers {
-		seed := r.Seed
+		seed := r.Seed + t.SeedOffset
 		if t.Seed != nil {
 			seed = *t.Seed
 		}
 		if k == 0 {
 			o.Seed = seed
-		} else if seed != o.Seed {
-			return o, fmt.Errorf("teachers[%d]: seed %d, but the teachers of an ensemble share one seed (teachers[0]: %d)", k, seed, o.Seed)
 		}
+		seeds = append(seeds, seed)
 		b := r.Budget
 		if t.Budget != nil {
 			b = *t.Budget
@@ -185,7 +186,7 @@ func ensembleTrajectoryOptions(r *RunSpec, s *data.Split, cacheDir string, log i
 			EvalEvery: max(1, min(b.EvalEvery, b.Epochs)), Patience: b.Patience}
 		_, _, ref, err := newHetCompTeacher(sp, s, seed)
 		if err != nil {
-			return o, fmt.Errorf("teachers[%d]: %w", k, err)
+			return o, nil, fmt.Errorf("teachers[%d]: %w", k, err)
 		}
 		if t.LR > 0 && t.LR != ref.LR {
 			sp.LR = t.LR
@@ -199,7 +200,45 @@ func ensembleTrajectoryOptions(r *RunSpec, s *data.Split, cacheDir string, log i
 		}
 		o.Teachers = append(o.Teachers, sp)
 	}
-	return o, nil
+	return o, seeds, nil
+}
+
+// buildTrajectories returns the trajectories of o's teachers, teacher k
+// trained (or read from the cache) with seed seeds[k]: one
+// BuildTrajectories call per seed, in the order of the teachers' first
+// appearance, so an ensemble whose teachers share one seed (HetComp's
+// heterogeneous sets) is built exactly as before, and a homogeneous set
+// trains each of its teachers from its own seed.
+func buildTrajectories(ctx context.Context, s *data.Split, o TrajectoryOptions, seeds []uint64) ([]*TeacherTrajectory, error) {
+	out := make([]*TeacherTrajectory, len(o.Teachers))
+	var order []uint64
+	for _, seed := range seeds {
+		if !slices.Contains(order, seed) {
+			order = append(order, seed)
+		}
+	}
+	for _, seed := range order {
+		sub := o
+		sub.Seed, sub.Teachers = seed, nil
+		var at []int
+		for k, sp := range o.Teachers {
+			if seeds[k] == seed {
+				sub.Teachers = append(sub.Teachers, sp)
+				at = append(at, k)
+			}
+		}
+		tts, err := BuildTrajectories(ctx, s, sub)
+		if err != nil {
+			return nil, err
+		}
+		if len(tts) != len(at) {
+			return nil, fmt.Errorf("hetcomp: %d trajectories built for %d teachers of seed %d", len(tts), len(at), seed)
+		}
+		for j, k := range at {
+			out[k] = tts[j]
+		}
+	}
+	return out, nil
 }
 
 // ensembleSet is a built ensemble: the teachers' trajectories, their
@@ -230,7 +269,7 @@ func runEnsemble(ctx context.Context, r *RunSpec, s *data.Split, env *Env) (*ens
 	if env == nil || env.Cache == nil {
 		return nil, fmt.Errorf("runs with several teachers keep the teachers' trajectories on disk: give the sweep a cache directory")
 	}
-	o, err := ensembleTrajectoryOptions(r, s, env.Cache.Dir, env.Log)
+	o, seeds, err := ensembleTrajectoryOptions(r, s, env.Cache.Dir, env.Log)
 	if err != nil {
 		return nil, err
 	}
@@ -239,17 +278,17 @@ func runEnsemble(ctx context.Context, r *RunSpec, s *data.Split, env *Env) (*ens
 	k, _ := json.Marshal(struct {
 		Split    string
 		Teachers []HetCompTeacherSpec
-		Seed     uint64
+		Seeds    []uint64
 		Temps    []float64
 		N        int
-	}{SplitFingerprint(s), o.Teachers, o.Seed, temps, o.N})
+	}{SplitFingerprint(s), o.Teachers, seeds, temps, o.N})
 	key := string(k)
 	env.ensMu.Lock()
 	defer env.ensMu.Unlock()
 	if e := env.ensemble; e != nil && e.key == key {
 		return e, nil
 	}
-	tts, err := BuildTrajectories(ctx, s, o)
+	tts, err := buildTrajectories(ctx, s, o, seeds)
 	if err != nil {
 		return nil, err
 	}

@@ -68,7 +68,7 @@ func TestEnsembleSweep(t *testing.T) {
 		runs, _ := s.Expand()
 		r := &runs[len(runs)-1].Spec
 		split, _ := env.Split(r.Dataset, r.Split, Full)
-		o, _ := ensembleTrajectoryOptions(r, split, cache, nil)
+		o, _, _ := ensembleTrajectoryOptions(r, split, cache, nil)
 		tts, err := BuildTrajectories(ctx, split, o)
 		if err != nil || !tts[0].Cached || !tts[1].Cached {
 			t.Fatalf("after PrepareTeachers the trajectories are not cached: %v", err)
@@ -150,7 +150,10 @@ func TestEnsembleSweep(t *testing.T) {
 			t.Errorf("%s discrepancy %+v (%v, %v), %d evaluations", l, d, ok, err, evals)
 			continue
 		}
-		for _, series := range d.Distance {
+		if len(d.Stages) != 3 {
+			t.Errorf("%s discrepancy to the checkpoints: %d stages, want 3 (four stages, the last is the teachers')", l, len(d.Stages))
+		}
+		for _, series := range append(slices.Clone(d.Distance), d.Stages...) {
 			for _, v := range series {
 				if len(series) != len(d.Epoch) || !(v >= 0 && v <= 1) {
 					t.Errorf("%s discrepancy series %v", l, series)
@@ -245,7 +248,7 @@ func TestHetCompSpecTeachers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		o, err := ensembleTrajectoryOptions(r, split, "", nil)
+		o, _, err := ensembleTrajectoryOptions(r, split, "", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -318,7 +321,7 @@ func TestHetCompProtocolSpecs(t *testing.T) {
 				if budget == "full" && (r.Budget.Epochs != 1000 || r.Budget.EvalEvery != 10 || r.Budget.Patience != 5) {
 					t.Errorf("%s: student budget %+v", name, r.Budget)
 				}
-				o, err := ensembleTrajectoryOptions(r, split, "", nil)
+				o, _, err := ensembleTrajectoryOptions(r, split, "", nil)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -354,5 +357,86 @@ func TestHetCompProtocolSpecs(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestHomogeneousTeachers: teachers of one kind given seed offsets
+// (TeacherSpec.SeedOffset, the homogeneous sets of HetComp's study) train
+// from the run's seed plus their offsets — each seed of the sweep its own
+// set — and become distinct members of the ensemble; a teacher that gives
+// both a seed and an offset is refused.
+func TestHomogeneousTeachers(t *testing.T) {
+	s := ensembleSpec()
+	b := Budget{Epochs: 2, EvalEvery: 1}
+	s.Teachers = []TeacherSpec{
+		{ModelSpec: ModelSpec{Kind: "bpr", Dim: 8, LR: 0.01}, Budget: &b},
+		{ModelSpec: ModelSpec{Kind: "bpr", Dim: 8, LR: 0.01}, Budget: &b, SeedOffset: 1},
+	}
+	s.Seeds = []uint64{0, 3}
+	s.Variants = []Variant{{Label: "MF-2", Set: map[string]any{"student": ModelSpec{Kind: EnsembleKind, Params: Options{"member": "MF-2"}}}}}
+	runs, err := s.Expand()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range runs {
+		ts := r.Spec.Teachers
+		if *ts[0].Seed != r.Spec.Seed || *ts[1].Seed != r.Spec.Seed+1 || ts[1].SeedOffset != 0 {
+			t.Errorf("run seed %d: teacher seeds %d, %d (offset %d left)", r.Spec.Seed, *ts[0].Seed, *ts[1].Seed, ts[1].SeedOffset)
+		}
+	}
+	bad := ensembleSpec()
+	bad.Teachers[1].Seed, bad.Teachers[1].SeedOffset = new(uint64(4)), 1
+	if _, err := bad.Expand(); err == nil || !strings.Contains(err.Error(), "teachers[1]: seed and seed_offset") {
+		t.Errorf("a teacher with a seed and an offset: %v", err)
+	}
+	if testing.Short() {
+		t.Skip("trains two teachers")
+	}
+	ctx := context.Background()
+	cache := t.TempDir()
+	env, err := NewEnv(cache, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &runs[0].Spec
+	split, err := env.Split(r.Dataset, r.Split, Full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := runEnsemble(ctx, r, split, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(e.tts) != 2 || e.tts[0].Path == e.tts[1].Path {
+		t.Fatalf("trajectories %+v", e.tts)
+	}
+	same := true
+	for u := range split.Train.NumUsers {
+		same = same && slices.Equal(e.tts[0].Traj.Stages[1].Row(u), e.tts[1].Traj.Stages[1].Row(u))
+	}
+	if same {
+		t.Error("two teachers of one kind from seeds 0 and 1 rank every user alike")
+	}
+	// Each is the trajectory of its own seed: what BuildTrajectories
+	// builds for that teacher alone, read back from the cache.
+	o, seeds, err := ensembleTrajectoryOptions(r, split, cache, nil)
+	if err != nil || !slices.Equal(seeds, []uint64{0, 1}) {
+		t.Fatalf("seeds %v, %v", seeds, err)
+	}
+	o.Seed, o.Teachers = 1, o.Teachers[1:]
+	one, err := BuildTrajectories(ctx, split, o)
+	if err != nil || !one[0].Cached || one[0].Path != e.tts[1].Path {
+		t.Errorf("teacher MF-2 alone from seed 1: %+v, %v", one, err)
+	}
+	// A member row of the homogeneous set evaluates its second teacher.
+	env.ensMu.Lock()
+	env.ensemble = nil
+	env.ensMu.Unlock()
+	res, err := RunEnsembleKD(ctx, &runs[0], env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Extra["member"] != "MF-2" || !(res.Final["Recall@50"] > 0) {
+		t.Errorf("MF-2 row: %v, Recall@50 %v", res.Extra["member"], res.Final["Recall@50"])
 	}
 }

@@ -285,6 +285,13 @@ type TeacherSpec struct {
 	ModelSpec
 	// Seed overrides the run's seed for the teacher's training.
 	Seed *uint64 `json:"seed,omitempty"`
+	// SeedOffset, when Seed is not set, trains the teacher with the run's
+	// seed plus SeedOffset, so that the teachers of one kind in a
+	// homogeneous ensemble (HetComp's study of homogeneous against
+	// heterogeneous teachers: one model type trained from different seeds)
+	// differ from each other and still follow the run's seed, each seed of
+	// a sweep training its own set. Normalize turns it into Seed.
+	SeedOffset uint64 `json:"seed_offset,omitempty"`
 	// Budget overrides the run's budget for the teacher's training.
 	Budget *Budget `json:"budget,omitempty"`
 }
@@ -951,12 +958,12 @@ func (r *RunSpec) Normalize() {
 			// so they are cleared: one provided model has one run ID
 			// whatever else the caller wrote beside it.
 			t.ModelSpec = ModelSpec{Kind: t.Kind, Provided: t.Provided}
-			t.Seed, t.Budget = nil, nil
+			t.Seed, t.SeedOffset, t.Budget = nil, 0, nil
 			return
 		}
 		if t.Seed == nil {
-			seed := r.Seed
-			t.Seed = &seed
+			seed := r.Seed + t.SeedOffset
+			t.Seed, t.SeedOffset = &seed, 0
 		}
 		if t.Budget == nil {
 			b := r.Budget
@@ -1078,6 +1085,9 @@ func (r *RunSpec) Validate() error {
 		if err := r.Teacher.validate("teacher"); err != nil {
 			return err
 		}
+		if r.Teacher.SeedOffset != 0 && r.Teacher.Seed != nil {
+			return errors.New("teacher: seed and seed_offset are both set: give the teacher's seed, or its offset from the run's seed")
+		}
 		if r.Teacher.Budget != nil {
 			if err := r.Teacher.Budget.validate("teacher.budget"); err != nil {
 				return err
@@ -1088,6 +1098,9 @@ func (r *RunSpec) Validate() error {
 		name := fmt.Sprintf("teachers[%d]", k)
 		if err := r.Teachers[k].validate(name); err != nil {
 			return err
+		}
+		if r.Teachers[k].SeedOffset != 0 && r.Teachers[k].Seed != nil {
+			return fmt.Errorf("%s: seed and seed_offset are both set: give the teacher's seed, or its offset from the run's seed", name)
 		}
 		if r.Teachers[k].Provided != "" {
 			return fmt.Errorf("%s.provided: the teachers of an ensemble are trained with their trajectories; only a single teacher can be provided", name)

@@ -901,7 +901,7 @@ func PrepareTeachers(ctx context.Context, spec *Spec, shard Shard, env *Env) (in
 			if err != nil {
 				return 0, err
 			}
-			o, err := ensembleTrajectoryOptions(r, s, env.Cache.Dir, env.Log)
+			o, seeds, err := ensembleTrajectoryOptions(r, s, env.Cache.Dir, env.Log)
 			if err != nil {
 				return 0, err
 			}
@@ -910,10 +910,10 @@ func PrepareTeachers(ctx context.Context, spec *Spec, shard Shard, env *Env) (in
 				return 0, err
 			}
 			fp := SplitFingerprint(s)
-			for _, sp := range o.Teachers {
+			for k, sp := range o.Teachers {
 				one := o
-				one.Teachers = []HetCompTeacherSpec{sp}
-				h, err := o.key(fp, sp).Hash()
+				one.Teachers, one.Seed = []HetCompTeacherSpec{sp}, seeds[k]
+				h, err := one.key(fp, sp).Hash()
 				if err != nil {
 					return 0, err
 				}

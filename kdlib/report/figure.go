@@ -110,6 +110,11 @@ type Figure struct {
 	XLabel, YLabel string
 	// Kind selects lines or grouped bars.
 	Kind Kind
+	// Categories names the categories of a bar figure whose x values are
+	// 0, 1, …: x = k is labelled Categories[k] (a variant, a method).
+	// Without them, or for an x outside them, a category is labelled by its
+	// x value (a student size).
+	Categories []string
 	// Size is the printed size; zero means OneColumn.
 	Size Size
 	// FontSize is the size of axis labels (tick labels and the legend are
@@ -976,7 +981,11 @@ func (f *Figure) addBars(p *plot.Plot, b *built) error {
 	}
 	var ticks plot.ConstantTicks
 	for c, x := range cats {
-		ticks = append(ticks, plot.Tick{Value: float64(c), Label: strconv.FormatFloat(x, 'g', 4, 64)})
+		label := strconv.FormatFloat(x, 'g', 4, 64)
+		if k := int(x); float64(k) == x && k >= 0 && k < len(f.Categories) {
+			label = f.Categories[k]
+		}
+		ticks = append(ticks, plot.Tick{Value: float64(c), Label: label})
 	}
 	p.X.Tick.Marker = ticks
 	p.X.Tick.Length = 0

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -356,5 +357,29 @@ func TestStyleCard(t *testing.T) {
 	}
 	if issues := CheckSaved(filepath.Join(dir, "style-card")); len(issues) > 0 {
 		t.Errorf("the saved style card: %v", issues)
+	}
+}
+
+// TestBarCategories: a bar figure with Categories labels its x values 0,
+// 1, … by their names (variants of an ablation), and any other x by its
+// value.
+func TestBarCategories(t *testing.T) {
+	f := &Figure{Kind: Bars, XLabel: "variant", YLabel: "test Recall@50", Caption: "An ablation.",
+		Categories: []string{"HetComp", "w/o DKC", "w/o AKT"}}
+	for seed := range 2 {
+		for x := range 4 {
+			f.Add("Recall@50", float64(x), 0.2+0.01*float64(x+seed))
+		}
+	}
+	b, err := f.build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var labels []string
+	for _, tk := range b.p.X.Tick.Marker.Ticks(b.p.X.Min, b.p.X.Max) {
+		labels = append(labels, tk.Label)
+	}
+	if want := []string{"HetComp", "w/o DKC", "w/o AKT", "3"}; !slices.Equal(labels, want) {
+		t.Errorf("category labels %q, want %q", labels, want)
 	}
 }

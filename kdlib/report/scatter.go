@@ -44,6 +44,9 @@ type Scatter struct {
 	Size Size
 	// Axes draws tick labels (coordinates that mean something).
 	Axes bool
+	// XLabel and YLabel name the axes ("t-SNE 1", "t-SNE 2"): the x axes
+	// of the bottom row and the y axes of the first column carry them.
+	XLabel, YLabel string
 	// Caption is the figure's caption; CaptionText adds the panels'
 	// titles after their letters and the number of points.
 	Caption string
@@ -131,6 +134,12 @@ func (s *Scatter) Plot() (*plot.Plot, Size, error) {
 		grid := styleAxes(p, LabelFont)
 		grid.Vertical.Color, grid.Horizontal.Color = nil, nil
 		p.Title.Text = panel.Title
+		if k/cols == rows-1 || k+cols >= len(s.Panels) {
+			p.X.Label.Text = s.XLabel
+		}
+		if k%cols == 0 {
+			p.Y.Label.Text = s.YLabel
+		}
 		if !s.Axes {
 			p.X.Tick.Marker, p.Y.Tick.Marker = plot.ConstantTicks(nil), plot.ConstantTicks(nil)
 		}

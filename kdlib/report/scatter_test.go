@@ -54,6 +54,17 @@ func TestScatter(t *testing.T) {
 	if issues := CheckSaved(base); len(issues) > 0 {
 		t.Errorf("the saved scatter breaks the paper style: %v", issues)
 	}
+	// Axis labels: once per column on the bottom row, once per row in the
+	// first column (two rows of two, one panel in the second row).
+	s.XLabel, s.YLabel = "t-SNE 1", "t-SNE 2"
+	s.Cols = 2
+	svg, err := Encode(s, SVG)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x, y := strings.Count(string(svg), ">t-SNE 1<"), strings.Count(string(svg), ">t-SNE 2<"); x != 2 || y != 2 {
+		t.Errorf("axis labels drawn %d (x) and %d (y) times, want 2 and 2 (the bottom of each column, the left of each row)", x, y)
+	}
 	if s.scatterColor(2) != Neutral[2] || s.scatterColor(0) == s.scatterColor(1) {
 		t.Error("the rest is not grey, or two groups share a colour")
 	}

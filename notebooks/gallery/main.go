@@ -1,6 +1,6 @@
 // Command gallery regenerates the gallery of docs/figures.md from the
 // figure files (nbkit.Gallery): every figure of docs/figures and every
-// figure the notebooks declare, as rendered in notebooks/rendered/figures,
+// figure the notebooks declare, all in docs/figures (nbkit.FiguresFolder),
 // with its preview, files, caption or note, and the command that
 // regenerates it. scripts/run-notebooks.sh --render runs it.
 //

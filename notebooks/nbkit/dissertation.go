@@ -12,6 +12,7 @@ package nbkit
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -74,6 +75,10 @@ func ledgerSweep(name string, rows ...string) (*Recorded, error) {
 	}
 	return sw.Rows(rows...)
 }
+
+// deTSNECaption is the caption of DE's t-SNE maps (ch1-de-tsne).
+const deTSNECaption = "t-SNE maps of one DE run (M = 30, seed 0; one seed: a picture of one run, no uncertainty) on the DE-RRD split of CiteULike, " +
+	"each user (top) and item (bottom) coloured by the expert its selection network assigns it."
 
 // Axis labels shared by several figures.
 const (
@@ -220,7 +225,9 @@ var DissertationFigures = []DissertationFigure{
 	{
 		Figure: "HetComp 2-b, generalization setup", Source: "HetComp README [V-page]",
 		X: "epoch", Y: "test Recall", Series: "w/o KD, DCD, HetComp", Panels: "2 panels",
-		Missing: "the generalization setup is not defined in methods.md (§4.3: possibly another split or other teacher and student kinds); a spec needs that definition first",
+		Missing: "the setup is not defined in any source available here: methods.md names the README's figure 2-b (§4.4: two panels of test Recall per epoch for w/o KD, DCD and HetComp) " +
+			"but not what it generalizes to (§4.3: \"possibly a different split or different teacher and student types\", recalled, unverified), and the README gives no split, " +
+			"teachers, student or data for it; results/claims.json records it as unavailable (hetcomp-generalization). A spec needs that definition first",
 	},
 	{
 		Figure: "DE-RRD: effect of the student size φ", Source: "DE-RRD paper [R]",
@@ -264,7 +271,17 @@ var DissertationFigures = []DissertationFigure{
 	{
 		Figure: "DE: t-SNE of the representations, coloured by the selected expert", Source: "DE-RRD paper [R]",
 		X: "t-SNE 1", Y: "t-SNE 2", Series: "teacher and student representations by expert",
-		Missing: "ch1-de draws it as ch1-de-tsne (ShowEmbedding) from the de-tsne sweep, whose run records t-SNE maps of 500 users and 500 items with their experts (measure.embedding); what remains is to map that figure into this table's grammar check",
+		Name: "ch1-de-tsne", Notebook: "ch1-de", Sweep: "de-tsne", Same: true,
+		Note: "one DE run (M = 30, seed 0) of 500 users and 500 items, one row per side: the teacher's representations, the student's and the assigned expert's outputs " +
+			"(the student's carried into the teacher's space), a panel each; the six experts serving most entities of a side have colours of their own, the rest are grey",
+		Want: Grammar{X: repeat("t-SNE 1", 6), Y: repeat("t-SNE 2", 6), Series: []string{"expert # (#)", "other experts"}},
+		draw: func(sweep sweepFunc, name string) error {
+			sw, err := sweep("de-tsne")
+			if err != nil {
+				return err
+			}
+			return sw.ShowEmbedding(name, 6, deTSNECaption)
+		},
 	},
 	{
 		Figure: "TD: performance against the student size φ (FTD against the student across capacity gaps)", Source: "TD paper [R]",
@@ -302,12 +319,32 @@ var DissertationFigures = []DissertationFigure{
 	{
 		Figure: "HetComp: discrepancy between the student's and the teachers' rankings during training", Source: "HetComp paper [R]",
 		X: "epoch", Y: "1 − NDCG", Series: "homogeneous and heterogeneous teachers, trajectory checkpoints",
-		Missing: "the 1 − NDCG between the student's and each teacher's rankings during training, for homogeneous and heterogeneous teacher sets: no runner records it and no spec has the homogeneous set",
+		Name: "ch4-hetcomp-discrepancy", Notebook: "ch4-hetcomp", Sweep: "hetcomp-protocol, hetcomp-homogeneous", Same: true,
+		Note: "the RRD students (top-K distillation of the converged ensemble; which students the paper measured is recalled, unverified); the distance is 1 − wNDCG@50, HetComp's DKC distance; " +
+			"(a) to the teachers (their mean), (b) to their ensemble, (c) to the heterogeneous teachers' checkpoints, one line per stage; " +
+			"the homogeneous set is six BPR-MF teachers from six seeds (hetcomp-homogeneous)",
+		Want: Grammar{X: repeat(epoch, 3), Y: []string{"1 − NDCG@50 to the teachers", "1 − NDCG@50 to the ensemble", "1 − NDCG@50 to the checkpoints"},
+			Series: []string{homogeneousSeries, heterogeneousSeries, "stage 0", "stage 1", "stage 2", "stage 3 (converged)"}},
+		draw: func(sweep sweepFunc, name string) error {
+			het, err := sweep("hetcomp-protocol")
+			if err != nil {
+				return err
+			}
+			homo, err := sweep("hetcomp-homogeneous")
+			if err != nil {
+				return err
+			}
+			return het.ShowDiscrepancy(name, homo, "")
+		},
 	},
 	{
 		Figure: "HetComp: ablation of DKC and AKT", Source: "HetComp paper [R]",
 		X: "variant", Y: "Recall@N, NDCG@N", Series: "HetComp without DKC, without AKT",
-		Missing: "HetComp has no option that turns DKC or AKT off, so no spec can hold the ablation's rows yet",
+		Name: "ch4-hetcomp-ablation", Notebook: "ch4-hetcomp", Sweep: "hetcomp-protocol", Same: true,
+		Note: "N = 10 and 50, one panel each; HetComp itself is the first variant; bars are means ± sd over the protocol's seeds; " +
+			"w/o DKC distils the converged targets from the start, w/o AKT the fine-grained listwise loss from the start",
+		Want: Grammar{X: repeat("variant", 2), Y: repeat("test Recall@N, NDCG@N", 2), Series: []string{"Recall@N", "NDCG@N"}},
+		draw: HetCompAblation,
 	},
 	{
 		Figure: "HetComp: trajectory of the average stage v over epochs", Source: "HetComp paper [R]",
@@ -326,7 +363,17 @@ var DissertationFigures = []DissertationFigure{
 	{
 		Figure: "HetComp: per-teacher stage distributions", Source: "HetComp paper [R]",
 		X: "stage", Y: "share of users", Series: "one per teacher",
-		Missing: "the runner records each teacher's stage averaged over the users at every DKC step (distill.DKCRecord), not its distribution over the users",
+		Name: "ch4-hetcomp-stage-shares", Notebook: "ch4-hetcomp", Sweep: "hetcomp-table", Same: true,
+		Note: "after the first, the middle and the last DKC step, one panel each, one bar per teacher (the paper's choice of steps is recalled, unverified); " +
+			"the counts of users per stage recorded at every DKC step (distill.DKCRecord.StageUsers)",
+		Want: Grammar{X: repeat("stage", 3), Y: repeat("share of users", 3), Series: HetCompMembers},
+		draw: func(sweep sweepFunc, name string) error {
+			sw, err := sweep("hetcomp-table")
+			if err != nil {
+				return err
+			}
+			return sw.ShowStageShares(name, HetCompMembers)
+		},
 	},
 }
 
@@ -409,6 +456,9 @@ func dissertationState(d DissertationFigure, figs map[string]GalleryFigure) stri
 	return "drawn from the ledger (`" + d.Sweep + "`)"
 }
 
+// digits matches a number in a series name.
+var digits = regexp.MustCompile(`[0-9]+`)
+
 // grammarOf returns the grammar of a drawn figure: each panel's axis
 // labels and the names of the series (in order of first appearance).
 func grammarOf(d report.Drawable) Grammar {
@@ -420,6 +470,19 @@ func grammarOf(d report.Drawable) Grammar {
 		figs = f.Figures
 	}
 	var g Grammar
+	if sc, ok := d.(*report.Scatter); ok {
+		// A scatter's series are its groups, numbers folded ("expert 3
+		// (120)" is "expert # (#)"): which experts lead depends on the run.
+		for range sc.Panels {
+			g.X, g.Y = append(g.X, sc.XLabel), append(g.Y, sc.YLabel)
+		}
+		for _, grp := range sc.Groups {
+			if s := digits.ReplaceAllString(grp, "#"); !slices.Contains(g.Series, s) {
+				g.Series = append(g.Series, s)
+			}
+		}
+		return g
+	}
 	for _, f := range figs {
 		g.X = append(g.X, f.XLabel)
 		g.Y = append(g.Y, f.YLabel)

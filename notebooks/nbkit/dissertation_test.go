@@ -2,6 +2,7 @@ package nbkit
 
 import (
 	"encoding/json"
+	"fmt"
 	"hash/fnv"
 	"math"
 	"os"
@@ -60,12 +61,60 @@ func fakeResult(r exp.Run, end int, rising bool) exp.RunResult {
 		var dkc []distill.DKCRecord
 		for k, ep := range []int{10, 20, 30} {
 			st := make([]float64, len(HetCompMembers))
+			counts := make([][]int, len(HetCompMembers))
 			for x := range st {
-				st[x] = float64(k) + 0.1*float64(x)
+				// 100 users: 10·k·(x+1) moved one stage per step.
+				c := []int{100, 0, 0, 0}
+				for v := range k {
+					moved := min(c[v], 10*(k+x+1))
+					c[v], c[v+1] = c[v]-moved, c[v+1]+moved
+				}
+				for v, n := range c {
+					st[x] += float64(v*n) / 100
+				}
+				counts[x] = c
 			}
-			dkc = append(dkc, distill.DKCRecord{Epoch: ep, MeanStage: st, Phase: 1 + k/2})
+			dkc = append(dkc, distill.DKCRecord{Epoch: ep, MeanStage: st, StageUsers: counts, Phase: 1 + k/2})
 		}
 		res.Extra[exp.ExtraDKC] = dkc
+	}
+	if len(r.Spec.Teachers) > 0 && len(r.Spec.KD) > 0 {
+		// The student's distance to each teacher, the ensemble and the
+		// earlier checkpoints: falling as it learns, the checkpoints closer.
+		d := exp.DiscrepancyTrace{K: 50, Stride: 1, Stages: make([][]float64, 3)}
+		for x := range r.Spec.Teachers {
+			d.Sources = append(d.Sources, fmt.Sprintf("T%d", x))
+		}
+		d.Sources = append(d.Sources, "Ensemble")
+		d.Distance = make([][]float64, len(d.Sources))
+		for _, p := range res.Curve {
+			if p.Valid == nil {
+				continue
+			}
+			d.Epoch = append(d.Epoch, p.Epoch)
+			for s := range d.Distance {
+				d.Distance[s] = append(d.Distance[s], 0.95-value(p.Epoch)-0.01*float64(s))
+			}
+			for v := range d.Stages {
+				d.Stages[v] = append(d.Stages[v], 0.8-value(p.Epoch)+0.05*float64(v))
+			}
+		}
+		res.Extra[exp.ExtraDiscrepancy] = d
+	}
+	if r.Spec.Measure != nil && r.Spec.Measure.Embedding != nil {
+		// Two sides of 40 entities over 7 experts, on a spiral.
+		e := exp.EmbeddingReport{Method: "de", Experts: 7}
+		for _, side := range []string{"users", "items"} {
+			s := exp.EmbeddingSide{Side: side}
+			for j := range 40 {
+				a := float64(j) / 3
+				xy := [2]float64{a * math.Cos(a), a * math.Sin(a)}
+				s.IDs, s.Expert = append(s.IDs, int32(j)), append(s.Expert, int32(j%7))
+				s.Teacher, s.Student, s.Experts = append(s.Teacher, xy), append(s.Student, [2]float64{xy[1], xy[0]}), append(s.Experts, xy)
+			}
+			e.Sides = append(e.Sides, s)
+		}
+		res.Extra[exp.ExtraEmbedding] = e
 	}
 	// As a ledger restores it: the extras as JSON trees.
 	b2, _ := json.Marshal(res.Extra)
@@ -205,7 +254,7 @@ func TestDissertationTable(t *testing.T) {
 		"| waiting for the runs of `td-protocol` |",
 		"| not drawn: ch4-hetcomp-stages: no DKC step of HetComp is recorded |",
 		"| not rendered: its notebook does not declare it |",
-		"| — | — | not yet built: the generalization setup is not defined",
+		"| — | — | not yet built: the setup is not defined in any source available here",
 		"| no: one panel, CiteULike",
 	} {
 		if !strings.Contains(tb, want) {

@@ -1,14 +1,17 @@
 package nbkit
 
 // The gallery of docs/figures.md: every figure the project draws — each
-// figure a notebook declares (metadata.kdrec.figures), as rendered in
-// notebooks/rendered/figures, and each figure of docs/figures — with its
+// figure a notebook declares (metadata.kdrec.figures), as its rendered run
+// wrote it, and each figure of the documents (DocFigures) — with its
 // preview, its files, its caption (the <name>.caption.txt written beside
 // it) and the command that regenerates it; a figure the ledger cannot draw
 // yet appears with its note (<name>.missing.txt: which runs are missing).
-// The gallery is generated from the files (Gallery), written between its
-// markers by `go run ./notebooks/gallery` (scripts/run-notebooks.sh
-// --render runs it), and a test fails when it and the files disagree.
+// Every committed figure lives in one folder, docs/figures (FiguresFolder):
+// scripts/run-notebooks.sh --render writes the notebooks' figures (and
+// their tables) there, beside the documents' own. The gallery is generated
+// from the files (Gallery), written between its markers by `go run
+// ./notebooks/gallery` (the render runs it), and a test fails when it and
+// the files disagree.
 
 import (
 	"bytes"
@@ -36,14 +39,18 @@ const (
 // repository root.
 const GalleryDoc = "docs/figures.md"
 
-// RenderedFigures is the folder of the rendered notebooks' figures,
-// relative to the repository root.
-const RenderedFigures = "notebooks/rendered/figures"
+// FiguresFolder is the one folder of the committed figures, relative to
+// the repository root: the rendered notebooks' figures, tables and notes
+// (scripts/run-notebooks.sh --render sets KDREC_FIGURES to it) and the
+// documents' figures (DocFigures), each as PDF (fonts embedded), SVG and
+// a PNG preview, with its caption.
+const FiguresFolder = "docs/figures"
 
-// DocFigures are the figures of docs/figures (by base name) and the
-// commands, run from the repository root, that draw them. A figure file in
-// docs/figures without an entry here is an error of Gallery, and so is an
-// entry without its files.
+// DocFigures are the figures of FiguresFolder that no notebook draws (by
+// base name) and the commands, run from the repository root, that draw
+// them. A file there that is neither one of these nor a figure or table a
+// notebook declares is an error of Gallery, and so is an entry without its
+// files.
 var DocFigures = map[string]string{
 	"style-card": "KDREC_PLOT_DEMO=$PWD/docs/figures go test ./kdlib/report -run 'TestStyleCard$'",
 }
@@ -52,10 +59,10 @@ var DocFigures = map[string]string{
 type GalleryFigure struct {
 	// Name is the figure's base name ("ch1-de-curves").
 	Name string
-	// Dir is its folder, relative to the repository root.
+	// Dir is its folder, relative to the repository root (FiguresFolder).
 	Dir string
 	// Notebook is the notebook that draws it ("ch1-de"), "" for a figure
-	// of docs/figures.
+	// of the documents (DocFigures).
 	Notebook string
 	// Formats are the formats present, in the order .png, .svg, .pdf.
 	Formats []string
@@ -160,59 +167,25 @@ func readFigure(root, dir, name string) (GalleryFigure, error) {
 }
 
 // GalleryFigures returns every figure of the repository at root: those of
-// docs/figures (DocFigures), then, notebook by notebook in name order, each
-// figure a notebook declares, from notebooks/rendered/figures. It is an
-// error when a file of either folder belongs to no declared figure or
-// table (a stale file), when a declared figure has neither its files nor
-// its note, or when a figure of docs/figures has no command. It also
-// returns the notebooks' titles.
+// the documents (DocFigures), then, notebook by notebook in name order,
+// each figure a notebook declares, all from FiguresFolder. It is an error
+// when a file there belongs to no declared figure or table and to no
+// DocFigures entry (a stale file), when a declared figure has neither its
+// files nor its note, when a DocFigures entry has no files, or when a name
+// is both a notebook's and a document's. It also returns the notebooks'
+// titles.
 func GalleryFigures(root string) ([]GalleryFigure, map[string]string, error) {
-	var out []GalleryFigure
 	var errs []error
-	// docs/figures.
-	docDir := "docs/figures"
-	files, err := os.ReadDir(filepath.Join(root, docDir))
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, nil, err
-	}
-	bases := map[string]bool{}
-	for _, f := range files {
-		if b, ok := baseOf(f.Name()); ok && !f.IsDir() {
-			bases[b] = true
-		}
-	}
-	var names []string
-	for b := range bases {
-		names = append(names, b)
-	}
-	for b := range DocFigures {
-		if !bases[b] {
-			errs = append(errs, fmt.Errorf("%s/%s: DocFigures names it, but it has no files (%s)", docDir, b, DocFigures[b]))
-		}
-	}
-	sort.Strings(names)
-	for _, b := range names {
-		cmd, ok := DocFigures[b]
-		if !ok {
-			errs = append(errs, fmt.Errorf("%s/%s: no command draws it (add it to nbkit.DocFigures)", docDir, b))
-			continue
-		}
-		g, err := readFigure(root, docDir, b)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		g.Command = cmd
-		out = append(out, g)
-	}
-	// The notebooks.
+	// The notebooks: what they declare.
 	nbs, err := filepath.Glob(filepath.Join(root, "notebooks", "*.ipynb"))
 	if err != nil {
 		return nil, nil, err
 	}
 	sort.Strings(nbs)
 	titles := map[string]string{}
-	declared := map[string]bool{}
+	declared := map[string]string{} // figure or table → its notebook
+	type nbFigure struct{ name, notebook string }
+	var nbFigs []nbFigure
 	for _, path := range nbs {
 		b, err := os.ReadFile(path)
 		if err != nil {
@@ -228,33 +201,68 @@ func GalleryFigures(root string) ([]GalleryFigure, map[string]string, error) {
 			continue
 		}
 		for _, t := range nb.Metadata.Kdrec.Tables {
-			declared[t] = true
+			declared[t] = name
 		}
 		for _, f := range nb.Metadata.Kdrec.Figures {
-			declared[f] = true
-			g, err := readFigure(root, RenderedFigures, f)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%w (notebook %s)", err, name))
-				continue
-			}
-			g.Notebook = name
-			g.Command = "bash scripts/run-notebooks.sh --render " + name
-			if g.Missing != "" {
-				if run := noteField(g.Missing, "run"); run != "" {
-					g.Command = run + " && " + g.Command
-				}
-			}
-			out = append(out, g)
+			declared[f] = name
+			nbFigs = append(nbFigs, nbFigure{f, name})
 		}
 	}
-	rendered, err := os.ReadDir(filepath.Join(root, RenderedFigures))
+	// The folder: every file a document's figure or a notebook's.
+	files, err := os.ReadDir(filepath.Join(root, FiguresFolder))
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, nil, err
 	}
-	for _, f := range rendered {
-		if b, ok := baseOf(f.Name()); !f.IsDir() && (!ok || !declared[b]) {
-			errs = append(errs, fmt.Errorf("%s/%s: no notebook declares %s (a stale file: remove it, or declare it in metadata.kdrec)", RenderedFigures, f.Name(), b))
+	bases := map[string]bool{}
+	for _, f := range files {
+		if f.IsDir() {
+			continue
 		}
+		b, ok := baseOf(f.Name())
+		_, doc := DocFigures[b]
+		nb, byNotebook := declared[b]
+		switch {
+		case ok && doc && byNotebook:
+			errs = append(errs, fmt.Errorf("%s/%s: both a figure of the documents (nbkit.DocFigures) and one notebook %s declares", FiguresFolder, f.Name(), nb))
+		case ok && doc:
+			bases[b] = true
+		case !ok || !byNotebook:
+			errs = append(errs, fmt.Errorf("%s/%s: no notebook declares %s and no command draws it (a stale file: remove it, declare it in a notebook's metadata.kdrec, or add it to nbkit.DocFigures)", FiguresFolder, f.Name(), b))
+		}
+	}
+	var out []GalleryFigure
+	var names []string
+	for b := range DocFigures {
+		if !bases[b] {
+			errs = append(errs, fmt.Errorf("%s/%s: DocFigures names it, but it has no files (%s)", FiguresFolder, b, DocFigures[b]))
+			continue
+		}
+		names = append(names, b)
+	}
+	sort.Strings(names)
+	for _, b := range names {
+		g, err := readFigure(root, FiguresFolder, b)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		g.Command = DocFigures[b]
+		out = append(out, g)
+	}
+	for _, f := range nbFigs {
+		g, err := readFigure(root, FiguresFolder, f.name)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%w (notebook %s)", err, f.notebook))
+			continue
+		}
+		g.Notebook = f.notebook
+		g.Command = "bash scripts/run-notebooks.sh --render " + f.notebook
+		if g.Missing != "" {
+			if run := noteField(g.Missing, "run"); run != "" {
+				g.Command = run + " && " + g.Command
+			}
+		}
+		out = append(out, g)
 	}
 	return out, titles, errors.Join(errs...)
 }
@@ -314,7 +322,7 @@ func Gallery(root string) (string, error) {
 		"and `KDREC_DATASETS` naming the data sets for the figures that read a split.\n\n", len(figs), drawn, len(figs)-drawn)
 	b.WriteString("| figure | drawn by | state |\n|---|---|---|\n")
 	for _, g := range figs {
-		from := "docs/figures"
+		from := "the documents"
 		if g.Notebook != "" {
 			from = "notebook `" + g.Notebook + "`"
 		}
@@ -329,7 +337,7 @@ func Gallery(root string) (string, error) {
 	}
 	section := ""
 	for _, g := range figs {
-		s := "Figures of docs/figures"
+		s := "Figures of the documents"
 		if g.Notebook != "" {
 			s = "Notebook " + g.Notebook
 			if t := titles[g.Notebook]; t != "" {

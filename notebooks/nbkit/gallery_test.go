@@ -12,12 +12,13 @@ import (
 )
 
 // galleryRepo writes a small repository: one notebook declaring the
-// figures a-fig (drawn) and a-gone (a note) and the table a-tab, the style
-// card in docs/figures, and docs/figures.md with empty gallery markers.
+// figures a-fig (drawn) and a-gone (a note) and the table a-tab, and the
+// style card, all in docs/figures, and docs/figures.md with empty gallery
+// markers.
 func galleryRepo(t *testing.T) string {
 	t.Helper()
 	root := t.TempDir()
-	figs := filepath.Join(root, RenderedFigures)
+	figs := filepath.Join(root, FiguresFolder)
 	docs := filepath.Join(root, "docs", "figures")
 	for _, d := range []string{figs, docs, filepath.Join(root, "notebooks")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
@@ -67,9 +68,9 @@ func TestGalleryGenerated(t *testing.T) {
 		"| [a-fig](#a-fig) | notebook `a` | drawn |",
 		"| [a-gone](#a-gone) | notebook `a` | not drawn yet: runs of `s` missing |",
 		"### Notebook a: Chapter A — a test",
-		`<img src="../notebooks/rendered/figures/a-fig.png" width="480" alt="a-fig">`,
+		`<img src="figures/a-fig.png" width="480" alt="a-fig">`,
 		"*HR@5 of a student. One seed per point: no uncertainty is shown.*",
-		"[PDF](../notebooks/rendered/figures/a-fig.pdf) · [SVG](../notebooks/rendered/figures/a-fig.svg) · [PNG](../notebooks/rendered/figures/a-fig.png)",
+		"[PDF](figures/a-fig.pdf) · [SVG](figures/a-fig.svg) · [PNG](figures/a-fig.png)",
 		"Regenerate: `bash scripts/run-notebooks.sh --render a`.",
 		"*Not drawn yet.* Not drawn: none of the 3 runs of s that a-gone is drawn from is in the results ledger yet. Not recorded: DE (seeds 0–2).",
 		"Record the runs and draw it: `go run ./cmd/kdsweep run --ledger results s && bash scripts/run-notebooks.sh --render a`",
@@ -111,7 +112,7 @@ func TestGalleryDrift(t *testing.T) {
 			t.Errorf("%s: drift not found (changed %v, %v)", name, changed, err)
 		}
 	}
-	figs := func(root string) string { return filepath.Join(root, RenderedFigures) }
+	figs := func(root string) string { return filepath.Join(root, FiguresFolder) }
 	drift("a changed caption", func(root string) {
 		os.WriteFile(filepath.Join(figs(root), "a-fig"+report.CaptionExt), []byte("Another caption.\n"), 0o644)
 	})
@@ -148,8 +149,16 @@ func TestGalleryDrift(t *testing.T) {
 	broken("a figure without its caption", "a-fig: no caption", func(root string) {
 		os.Remove(filepath.Join(figs(root), "a-fig"+report.CaptionExt))
 	})
-	broken("docs/figures without a command", "docs/figures/extra: no command draws it", func(root string) {
+	broken("docs/figures without a command", "docs/figures/extra.png: no notebook declares extra and no command draws it", func(root string) {
 		report.Save(exampleFigure(), filepath.Join(root, "docs", "figures", "extra"), report.PNG)
+	})
+	broken("a name both a notebook's and a document's", "both a figure of the documents", func(root string) {
+		writeNotebook(t, root, "a", []string{"a-fig", "a-gone", "style-card"})
+	})
+	broken("a document's figure without files", "DocFigures names it, but it has no files", func(root string) {
+		for _, ext := range []string{".png", ".pdf", report.CaptionExt} {
+			os.Remove(filepath.Join(root, "docs", "figures", "style-card"+ext))
+		}
 	})
 	broken("no markers", "no generated-block markers", func(root string) {
 		os.WriteFile(filepath.Join(root, GalleryDoc), []byte("# Figures\n"), 0o644)

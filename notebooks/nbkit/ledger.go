@@ -681,28 +681,56 @@ func NotRecorded(name string, r *Recorded) error {
 	if r == nil {
 		return NotDrawn(name, "it is computed by the notebook from trained models, which no ledger record holds; set KDREC_RETRAIN=1 (full scale) or KDREC_QUICK=1 (reduced scale, not a result) to train them")
 	}
-	if r.trained() {
-		return fmt.Errorf("%s: the runs of %s that the notebook trained hold nothing to draw it from", name, r.Sweep)
+	return notRecorded(name, r)
+}
+
+// notRecorded is NotRecorded of a figure drawn from the runs of several
+// sweeps (rs, at least one): the note names them all ("sweep: a, b"), lists
+// the missing runs of each and joins their commands.
+func notRecorded(name string, rs ...*Recorded) error {
+	var names, ids, miss, rows, status, run []string
+	n, total := 0, 0
+	for _, r := range rs {
+		if r.trained() {
+			return fmt.Errorf("%s: the runs of %s that the notebook trained hold nothing to draw it from", name, r.Sweep)
+		}
+		rn, rt := r.Counts()
+		n, total = n+rn, total+rt
+		names = append(names, r.Name)
+		for _, e := range r.Entries {
+			if e.Record == nil {
+				ids = append(ids, e.Run.ID)
+			}
+		}
+		m := r.MissingRows()
+		if len(m) > 0 && len(rs) > 1 {
+			m = []string{r.Name + ": " + strings.Join(m, "; ")}
+		}
+		miss = append(miss, m...)
+		if len(rs) > 1 {
+			rows = append(rows, r.Name+": "+strings.Join(rowNames(r), ", "))
+		} else {
+			rows = append(rows, rowNames(r)...)
+		}
+		status, run = append(status, r.StatusCommand()), append(run, r.RunCommand())
+	}
+	what := strings.Join(names, " and ")
+	head := fmt.Sprintf("none of the %d runs of %s that %s is drawn from is in the results ledger yet", total, what, name)
+	if n > 0 {
+		head = fmt.Sprintf("%d of the %d runs of %s that %s is drawn from are in the results ledger, not enough to draw it", n, total, what, name)
 	}
 	var note, shown strings.Builder
-	n, total := r.Counts()
-	var ids []string
-	for _, e := range r.Entries {
-		if e.Record == nil {
-			ids = append(ids, e.Run.ID)
-		}
-	}
-	head := fmt.Sprintf("none of the %d runs of %s that %s is drawn from is in the results ledger yet", total, r.Name, name)
-	if n > 0 {
-		head = fmt.Sprintf("%d of the %d runs of %s that %s is drawn from are in the results ledger, not enough to draw it", n, total, r.Name, name)
-	}
 	fmt.Fprintf(&note, "Not drawn: %s.\n", head)
-	if miss := r.MissingRows(); len(miss) > 0 {
+	if len(miss) > 0 {
 		fmt.Fprintf(&note, "Not recorded: %s.\n", strings.Join(miss, "; "))
 	}
-	fmt.Fprintf(&note, "sweep: %s\nmissing: %s\nstatus: %s\nrun: %s\n", r.Name, strings.Join(ids, " "), r.StatusCommand(), r.RunCommand())
+	fmt.Fprintf(&note, "sweep: %s\nmissing: %s\nstatus: %s\nrun: %s\n", strings.Join(names, ", "), strings.Join(ids, " "), strings.Join(status, "; "), strings.Join(run, " && "))
+	sep := ", "
+	if len(rs) > 1 {
+		sep = "; "
+	}
 	fmt.Fprintf(&shown, "_Not drawn: %s (rows %s). `%s` lists what is missing; `%s` runs it._\n",
-		head, strings.Join(rowNames(r), ", "), r.StatusCommand(), r.RunCommand())
+		head, strings.Join(rows, sep), strings.Join(status, "; "), strings.Join(run, " && "))
 	return writeMissing(name, note.String(), shown.String())
 }
 
