@@ -13,7 +13,12 @@ package exp
 //
 //   - a distillation run (RunKD, RunEnsembleKD): the run's hash, the
 //     ledger's run ID, which covers the whole RunSpec — its KD terms
-//     included, which its StudentKey does not;
+//     included, which its StudentKey does not — and the content of what
+//     it distils from: its teacher's ModelFingerprint (RunKD) or its
+//     teachers' trajectory checksums (RunEnsembleKD), since the cache
+//     holding them is keyed by their specification and a teacher trained
+//     again after the cache was lost may differ from the one a checkpoint
+//     was distilled from;
 //   - a model trained without distillation (a teacher, a plain run's
 //     student, TrainModel): its ModelKey hash, the key of the model cache;
 //
@@ -62,6 +67,21 @@ type ckptTarget struct {
 func runTarget(run *Run) *ckptTarget {
 	return &ckptTarget{file: "run-" + run.ID + ".ckpt", identity: "run " + run.Hash}
 }
+
+// withContent returns a copy of t whose identity also names the content of
+// what the run distils from (its teacher's ModelFingerprint, its
+// trajectories' checksums): the cache that holds a teacher is keyed by its
+// specification, and the checkpoint directory may outlive it, so a
+// teacher trained again in another session (other kernels, another code
+// revision) can differ from the one the checkpoint was distilled from.
+func (t *ckptTarget) withContent(what, digest string) *ckptTarget {
+	c := *t
+	c.identity += "; " + what + " " + digest
+	return &c
+}
+
+// checkpointing reports whether the Env keeps training checkpoints.
+func (e *Env) checkpointing() bool { return e != nil && e.CheckpointDir != "" }
 
 // modelTarget is the checkpoint target of a model trained without
 // distillation for key.

@@ -2,8 +2,11 @@ package exp
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -485,4 +488,211 @@ func TestForeignCheckpointDiscarded(t *testing.T) {
 	if g, w := got.Untimed(), want.Untimed(); !reflect.DeepEqual(pinFingerprint(t, &g), pinFingerprint(t, &w)) {
 		t.Error("the run that discarded a foreign checkpoint has other numbers")
 	}
+}
+
+// TestCheckpointOfAnotherTeacherDiscarded kills a distillation run after
+// its first epoch, then gives the run another teacher under the same
+// ModelKey — the cache lost and the teacher trained again to other bits
+// (other kernels, another code revision) — and runs it again: the
+// checkpoint, distilled from the former teacher, is discarded, and the
+// run trains from epoch 0 to the numbers of an uninterrupted run with the
+// new teacher, instead of finishing with a student half taught by each.
+func TestCheckpointOfAnotherTeacherDiscarded(t *testing.T) {
+	s := pinSpec()
+	s.KD = []KDTerm{{Method: "rrd", Options: Options{"n": 60, "k": 10, "l": 10, "pool": 40}}}
+	runs, err := s.Expand()
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := &runs[0]
+	ckpts := t.TempDir()
+	newEnv := func(cache, ckpt string, log io.Writer) *Env {
+		env, err := NewEnv(cache, log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env.CheckpointDir = ckpt
+		return env
+	}
+	first := t.TempDir()
+	env := newEnv(first, ckpts, nil)
+	if _, err := env.Teacher(context.Background(), &run.Spec, -1); err != nil { // the kill below stops the student
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	env.Hooks = []train.Hook{killAt(1, cancel)}
+	if _, err := RunKD(ctx, run, env); !errors.Is(err, context.Canceled) {
+		t.Fatalf("killed: %v", err)
+	}
+	cancel()
+	// The teacher of another session: the same key, other parameters.
+	k, err := run.Spec.TeacherKey(-1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := k.Hash()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel := filepath.Join("models", k.Model.Kind+"-"+h[:16]+".ckpt")
+	b, err := os.ReadFile(filepath.Join(first, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, meta, err := model.Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range m.Params() {
+		for i := range p.W {
+			p.W[i] *= 1 + 1.0/64*float32(i%5-2)
+		}
+	}
+	second := t.TempDir()
+	if err := model.Save(filepath.Join(second, rel), m, meta); err != nil {
+		t.Fatal(err)
+	}
+	want, err := RunKD(context.Background(), run, newEnv(second, "", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	former, err := RunKD(context.Background(), run, newEnv(first, "", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, w := former.Untimed(), want.Untimed(); reflect.DeepEqual(pinFingerprint(t, &f), pinFingerprint(t, &w)) {
+		t.Fatal("the replaced teacher gives the numbers of the former: the test shows nothing")
+	}
+	var log strings.Builder
+	got, err := RunKD(context.Background(), run, newEnv(second, ckpts, &log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Resumed != nil || !strings.Contains(log.String(), "discarded: not this run's") {
+		t.Fatalf("resumed %v with another teacher; log:\n%s", got.Resumed, log.String())
+	}
+	if g, w := got.Untimed(), want.Untimed(); !reflect.DeepEqual(pinFingerprint(t, &g), pinFingerprint(t, &w)) {
+		t.Error("the run that discarded its former teacher's checkpoint has other numbers than an uninterrupted run")
+	}
+}
+
+// TestCheckpointOfOtherTrajectoriesDiscarded is
+// TestCheckpointOfAnotherTeacherDiscarded for a run with several teachers:
+// after the kill, one teacher's trajectory is replaced, under the same
+// key, by one with other stage lists (a trajectory trained again in
+// another session); the HetComp run discards its checkpoint and trains to
+// the numbers of an uninterrupted run on the new trajectories.
+func TestCheckpointOfOtherTrajectoriesDiscarded(t *testing.T) {
+	var c *resumeCase
+	for _, rc := range resumeKDCases() {
+		if rc.name == "ensemble/HetComp" {
+			c = &rc
+		}
+	}
+	if c == nil {
+		t.Fatal("no ensemble/HetComp resume case")
+	}
+	runs, err := c.spec.Expand()
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("%d runs, %v", len(runs), err)
+	}
+	run := &runs[0]
+	ckpts := t.TempDir()
+	newEnv := func(cache, ckpt string, log io.Writer) *Env {
+		env, err := NewEnv(cache, log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env.CheckpointDir = ckpt
+		return env
+	}
+	first := t.TempDir()
+	env := newEnv(first, ckpts, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	env.Hooks = []train.Hook{killAt(1, cancel)}
+	if _, err := RunEnsembleKD(ctx, run, env); !errors.Is(err, context.Canceled) {
+		t.Fatalf("killed: %v", err)
+	}
+	cancel()
+	// The trajectories of another session: the same keys, the first
+	// teacher's stage lists reordered.
+	arts, _ := filepath.Glob(filepath.Join(first, "trajectories", "*.traj"))
+	if len(arts) != 2 {
+		t.Fatalf("trajectory artefacts %v", arts)
+	}
+	second := t.TempDir()
+	for k, path := range arts {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k == 0 {
+			b = reorderTrajectoryLists(t, b)
+		}
+		dst := filepath.Join(second, "trajectories", filepath.Base(path))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := RunEnsembleKD(context.Background(), run, newEnv(second, "", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	former, err := RunEnsembleKD(context.Background(), run, newEnv(first, "", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, w := former.Untimed(), want.Untimed(); reflect.DeepEqual(pinFingerprint(t, &f), pinFingerprint(t, &w)) {
+		t.Fatal("the replaced trajectories gives the numbers of the former: the test shows nothing")
+	}
+	var log strings.Builder
+	got, err := RunEnsembleKD(context.Background(), run, newEnv(second, ckpts, &log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Resumed != nil || !strings.Contains(log.String(), "discarded: not this run's") {
+		t.Fatalf("resumed %v with other trajectories; log:\n%s", got.Resumed, log.String())
+	}
+	if g, w := got.Untimed(), want.Untimed(); !reflect.DeepEqual(pinFingerprint(t, &g), pinFingerprint(t, &w)) {
+		t.Error("the run that discarded its checkpoint has other numbers than an uninterrupted run")
+	}
+}
+
+// reorderTrajectoryLists returns the trajectory artefact b with the first
+// two items of every row of every stage list swapped, its checksums
+// recomputed: a valid artefact of the same key with other lists.
+func reorderTrajectoryLists(t *testing.T, b []byte) []byte {
+	t.Helper()
+	ns := int(binary.LittleEndian.Uint32(b[8:]))
+	off := 12 + 8*ns
+	var secs [][]byte
+	for k := range ns {
+		n := int(binary.LittleEndian.Uint64(b[12+8*k:]))
+		secs = append(secs, slices.Clone(b[off:off+n]))
+		off += n
+	}
+	l := secs[2]
+	h := func(k int) int { return int(binary.LittleEndian.Uint32(l[8+4*k:])) }
+	stages, rows, n := h(0), h(1), h(2)
+	p := 8 + 20
+	for range stages {
+		lens := l[p : p+4*rows]
+		idx := l[p+4*rows : p+4*rows+4*rows*n]
+		for r := range rows {
+			if binary.LittleEndian.Uint32(lens[4*r:]) >= 2 {
+				row := idx[4*r*n:]
+				var tmp [4]byte
+				copy(tmp[:], row[:4])
+				copy(row[:4], row[4:8])
+				copy(row[4:8], tmp[:])
+			}
+		}
+		p += 4*rows + 4*rows*n
+	}
+	sum := sha256.Sum256(l[:len(l)-32])
+	copy(l[len(l)-32:], sum[:])
+	return encodeTrajectoryArtifact(secs)
 }

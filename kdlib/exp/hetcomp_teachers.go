@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -174,6 +175,7 @@ type TeacherTrajectory struct {
 	Traj *distill.Trajectory `json:"-"`
 
 	stages []bundleSection // the stage checkpoints within Path
+	sum    string          // the artefact's checksum: its content's identity
 }
 
 // Converged loads the converged teacher's checkpoint.
@@ -778,6 +780,7 @@ func decodeTrajectoryArtifact(b, keyJSON []byte, x *data.Interactions) (*Teacher
 	}
 	tr.Name = tt.Spec.Name
 	tt.Traj = tr
+	tt.sum = hex.EncodeToString(b[off:])
 	for v := range stages {
 		tt.stages = append(tt.stages, bundleSection{off: secs[3+v][0], n: secs[3+v][1], sum: sha256.Sum256(sec(3 + v))})
 	}

@@ -471,9 +471,17 @@ func RunKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) {
 		}
 		embed = func() (*EmbeddingReport, error) { return measureEmbedding(ctx, te, se, a, method, s, *m.Embedding) }
 	}
+	target := runTarget(run)
+	if env.checkpointing() {
+		fp, err := ModelFingerprint(teacher)
+		if err != nil {
+			return nil, fmt.Errorf("checkpoint: teacher: %w", err)
+		}
+		target = target.withContent("teacher", fp)
+	}
 	label := fmt.Sprintf("%s %s d=%d seed=%d", run.Label, spec.Student.Kind, spec.Student.Dim, spec.Seed)
 	res, err := fitModel(ctx, strings.TrimSpace(label), b, terms, s, spec.Student, spec.StudentKey(), env,
-		&fitHooks{hooks: probes.hooks(), started: started, target: runTarget(run), states: probes.states()})
+		&fitHooks{hooks: probes.hooks(), started: started, target: target, states: probes.states()})
 	if err != nil {
 		return nil, err
 	}

@@ -329,6 +329,16 @@ func (e *ensembleSet) teacherKey() string {
 	return b.String()
 }
 
+// contentKey identifies the trajectories by content (their artefacts'
+// checksums), for a training checkpoint.
+func (e *ensembleSet) contentKey() string {
+	var b strings.Builder
+	for _, tt := range e.tts {
+		b.WriteString(tt.Spec.Name + ":" + tt.sum + ";")
+	}
+	return b.String()
+}
+
 // hashes are the trajectories' IDs, the teachers' identity in a RunResult.
 func (e *ensembleSet) hashes() []string {
 	out := make([]string, len(e.tts))
@@ -409,7 +419,7 @@ func RunEnsembleKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) 
 	if err != nil {
 		return nil, err
 	}
-	hooks := &fitHooks{started: started, target: runTarget(run)}
+	hooks := &fitHooks{started: started, target: runTarget(run).withContent("trajectories", e.contentKey())}
 	var (
 		hc  *distill.HetCompTerm
 		mtd *distill.MTDTerm
