@@ -113,7 +113,7 @@ func (e *Env) checkpointer(target *ckptTarget, states []train.NamedState, s *dat
 				return nil, nil
 			}
 			if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("%w: %w", errCheckpointRead, err)
 			}
 			return f, nil
 		},
@@ -123,6 +123,12 @@ func (e *Env) checkpointer(target *ckptTarget, states []train.NamedState, s *dat
 		Logf:  e.logf,
 	}
 }
+
+// errCheckpointRead marks a checkpoint that exists but could not be
+// opened: the run fails, and the checkpoint is kept (fitModel removes a
+// failed run's checkpoint otherwise), since a read that fails once must
+// not cost the training it holds.
+var errCheckpointRead = errors.New("cannot read the checkpoint")
 
 // dropCheckpoint removes the training checkpoint of a result that has
 // been stored; a failure is logged (the checkpoint of a finished run

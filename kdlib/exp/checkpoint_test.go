@@ -696,3 +696,33 @@ func reorderTrajectoryLists(t *testing.T, b []byte) []byte {
 	copy(l[len(l)-32:], sum[:])
 	return encodeTrajectoryArtifact(secs)
 }
+
+// TestUnreadableCheckpointKept: a checkpoint that cannot be opened (an
+// I/O error, not a missing file: here a symbolic link that loops) fails
+// the run with an error naming it, and is left in place — a read that
+// fails once (a network volume's hiccup) must not delete many hours of
+// training, as removing the checkpoint of a failed run would.
+func TestUnreadableCheckpointKept(t *testing.T) {
+	env, err := NewEnv(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.CheckpointDir = t.TempDir()
+	s := pinSpec()
+	s.KD = []KDTerm{{Method: "rrd", Options: Options{"n": 60, "k": 10, "l": 10, "pool": 40}}}
+	runs, err := s.Expand()
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := &runs[0]
+	path := filepath.Join(env.CheckpointDir, "run-"+run.ID+".ckpt")
+	if err := os.Symlink(filepath.Base(path), path); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := RunKD(context.Background(), run, env); err == nil || !strings.Contains(err.Error(), path) {
+		t.Fatalf("an unreadable checkpoint: %v", err)
+	}
+	if _, err := os.Lstat(path); err != nil {
+		t.Fatalf("the unreadable checkpoint was removed: %v", err)
+	}
+}

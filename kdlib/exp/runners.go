@@ -289,10 +289,11 @@ func fitModel(ctx context.Context, label string, b *model.Built, extra []train.T
 	// unfinished returns what the run has when it stops after training
 	// began: its history so far and the model as train.Fit left it.
 	unfinished := func(err error) error {
-		if cfg.Checkpoint != nil && ctx.Err() == nil {
+		if cfg.Checkpoint != nil && ctx.Err() == nil && !errors.Is(err, errCheckpointRead) {
 			// Failed, not interrupted: the run starts over when asked
 			// again, rather than resuming into the same failure (or, once
 			// the cause is fixed, from a state the fix would not reach).
+			// A checkpoint that could not be read is kept.
 			env.removeCheckpoint(cfg.Checkpoint.Name)
 		}
 		if res == nil {
