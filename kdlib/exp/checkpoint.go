@@ -115,7 +115,7 @@ func (e *Env) checkpointer(target *ckptTarget, states []train.NamedState, s *dat
 			if err != nil {
 				return nil, fmt.Errorf("%w: %w", errCheckpointRead, err)
 			}
-			return f, nil
+			return ckptFile{f}, nil
 		},
 		Save:  func(write func(io.Writer) error) error { return model.WriteAtomic(path, write) },
 		Every: e.CheckpointEvery,
@@ -125,10 +125,23 @@ func (e *Env) checkpointer(target *ckptTarget, states []train.NamedState, s *dat
 }
 
 // errCheckpointRead marks a checkpoint that exists but could not be
-// opened: the run fails, and the checkpoint is kept (fitModel removes a
+// opened or read: the run fails, and the checkpoint is kept (fitModel removes a
 // failed run's checkpoint otherwise), since a read that fails once must
 // not cost the training it holds.
 var errCheckpointRead = errors.New("cannot read the checkpoint")
+
+// ckptFile is an open checkpoint whose read errors, but for its end, are
+// errCheckpointRead.
+type ckptFile struct{ *os.File }
+
+// Read reads from the file, marking an I/O error errCheckpointRead.
+func (f ckptFile) Read(p []byte) (int, error) {
+	n, err := f.File.Read(p)
+	if err != nil && err != io.EOF {
+		err = fmt.Errorf("%w: %w", errCheckpointRead, err)
+	}
+	return n, err
+}
 
 // dropCheckpoint removes the training checkpoint of a result that has
 // been stored; a failure is logged (the checkpoint of a finished run

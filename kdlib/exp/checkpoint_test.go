@@ -697,8 +697,9 @@ func reorderTrajectoryLists(t *testing.T, b []byte) []byte {
 	return encodeTrajectoryArtifact(secs)
 }
 
-// TestUnreadableCheckpointKept: a checkpoint that cannot be opened (an
-// I/O error, not a missing file: here a symbolic link that loops) fails
+// TestUnreadableCheckpointKept: a checkpoint that cannot be opened or read
+// (an I/O error, not a missing file or a short one: here a symbolic link
+// that loops, and a directory) fails
 // the run with an error naming it, and is left in place — a read that
 // fails once (a network volume's hiccup) must not delete many hours of
 // training, as removing the checkpoint of a failed run would.
@@ -716,13 +717,24 @@ func TestUnreadableCheckpointKept(t *testing.T) {
 	}
 	run := &runs[0]
 	path := filepath.Join(env.CheckpointDir, "run-"+run.ID+".ckpt")
-	if err := os.Symlink(filepath.Base(path), path); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := RunKD(context.Background(), run, env); err == nil || !strings.Contains(err.Error(), path) {
-		t.Fatalf("an unreadable checkpoint: %v", err)
-	}
-	if _, err := os.Lstat(path); err != nil {
-		t.Fatalf("the unreadable checkpoint was removed: %v", err)
+	for _, c := range []struct {
+		name string
+		make func() error
+	}{
+		// Opening fails.
+		{"a looping link", func() error { return os.Symlink(filepath.Base(path), path) }},
+		// Opening succeeds, reading fails (EISDIR).
+		{"a directory", func() error { return os.Mkdir(path, 0o755) }},
+	} {
+		if err := c.make(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := RunKD(context.Background(), run, env); err == nil || !strings.Contains(err.Error(), path) {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if _, err := os.Lstat(path); err != nil {
+			t.Fatalf("%s: removed: %v", c.name, err)
+		}
+		os.Remove(path)
 	}
 }

@@ -85,7 +85,10 @@ type NamedState struct {
 // those of a run never interrupted. A checkpoint that is corrupt (bad
 // format or checksum) or whose fingerprint differs from the run's is
 // discarded: Logf says why, and the run trains from epoch 0 (and
-// overwrites it at its first save). A checkpoint that matches but whose
+// overwrites it at its first save). One that cannot be read — Load, or a
+// read, fails with an error other than the file's end — stops Fit with
+// that error, since an I/O error is no proof of damage and a run from
+// epoch 0 would overwrite it. A checkpoint that matches but whose
 // state a component refuses (UnmarshalState fails) stops Fit with an error
 // naming it, since the run is then partly restored. Result.Resumed lists
 // the epochs at which the run resumed.
@@ -414,11 +417,21 @@ func (d *decoder) read(b []byte) {
 		return
 	}
 	if _, err := io.ReadFull(d.r, b); err != nil {
+		if !isShort(err) {
+			// An I/O error is no proof of a damaged file: it is not
+			// discarded (and overwritten by a run from epoch 0).
+			d.err = fmt.Errorf("reading: %w", err)
+		}
 		d.fail("truncated (%v)", err)
 		clear(b)
 		return
 	}
 	d.h.Write(b)
+}
+
+// isShort reports whether err of a read says the file ended.
+func isShort(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 func (d *decoder) u64() uint64 {
@@ -702,13 +715,19 @@ func (k *runCkpt) read(src io.Reader) (ck *checkpoint, mismatch string, err erro
 	sum := d.h.Sum(nil)
 	trailer := make([]byte, len(sum))
 	if _, err := io.ReadFull(d.r, trailer); err != nil {
+		if !isShort(err) {
+			return nil, "", fmt.Errorf("reading: %w", err)
+		}
 		return nil, "", fmt.Errorf("%w: truncated before its checksum", errCorrupt)
 	}
 	if !bytes.Equal(sum, trailer) {
 		return nil, "", fmt.Errorf("%w: checksum mismatch", errCorrupt)
 	}
-	if _, err := d.r.ReadByte(); err != io.EOF {
+	switch _, err := d.r.ReadByte(); {
+	case err == nil:
 		return nil, "", fmt.Errorf("%w: data after the checksum", errCorrupt)
+	case err != io.EOF:
+		return nil, "", fmt.Errorf("reading: %w", err)
 	}
 	if ck.res.Epochs < 0 || ck.res.Epochs > k.fp.config.epochs || ck.steps < 0 || ck.sinceImprove < 0 {
 		return nil, "", fmt.Errorf("%w: epochs %d, steps %d out of range", errCorrupt, ck.res.Epochs, ck.steps)

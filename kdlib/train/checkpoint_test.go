@@ -430,3 +430,45 @@ func TestTermGroupState(t *testing.T) {
 		t.Error("a truncated member state accepted")
 	}
 }
+
+// failingReader returns the first n bytes of b, then err.
+type failingReader struct {
+	b   []byte
+	n   int
+	err error
+}
+
+func (r *failingReader) Read(p []byte) (int, error) {
+	if r.n == 0 {
+		return 0, r.err
+	}
+	k := copy(p, r.b[:min(r.n, len(r.b))])
+	r.b, r.n = r.b[k:], r.n-k
+	return k, nil
+}
+
+// TestCheckpointReadErrorIsNotCorruption: a checkpoint whose reading fails
+// part-way with an I/O error (not a short file) stops Fit with an error
+// naming it, instead of being discarded as corrupt and overwritten at the
+// next save with a run started from epoch 0.
+func TestCheckpointReadErrorIsNotCorruption(t *testing.T) {
+	mk := bprCase(nil)
+	good := &memStore{}
+	fitStopped(t, mk, good, "run", 3)
+	if good.b == nil {
+		t.Fatal("no checkpoint")
+	}
+	m, terms, c := mk(t)
+	c.Checkpoint = good.checkpointer("run")
+	saved := good.b
+	c.Checkpoint.Load = func() (io.ReadCloser, error) {
+		return io.NopCloser(&failingReader{b: saved, n: len(saved) / 2, err: errors.New("input/output error")}), nil
+	}
+	_, err := train.Fit(context.Background(), m, toy(t), terms, c)
+	if err == nil || !strings.Contains(err.Error(), "checkpoint mem.ckpt") || !strings.Contains(err.Error(), "input/output error") {
+		t.Fatalf("a read error: %v (logs %q)", err, good.logs)
+	}
+	if !bytes.Equal(good.b, saved) {
+		t.Fatal("the checkpoint was overwritten")
+	}
+}
