@@ -711,8 +711,14 @@ func (t *cd) UnmarshalState(b []byte) error {
 		t.drawn = false
 		return nil
 	}
-	if len(s.Items) != s.Users*t.o.K || len(s.Q) != len(s.Items) {
-		return fmt.Errorf("distill: cd: state of %d users with %d items and %d labels, K = %d", s.Users, len(s.Items), len(s.Q), t.o.K)
+	if s.Users != t.teacher.NumUsers() || len(s.Items) != s.Users*t.o.K || len(s.Q) != len(s.Items) {
+		return fmt.Errorf("distill: cd: state of %d users with %d items and %d labels, K = %d; the teacher has %d users",
+			s.Users, len(s.Items), len(s.Q), t.o.K, t.teacher.NumUsers())
+	}
+	for _, i := range s.Items {
+		if i < 0 || int(i) >= t.teacher.NumItems() {
+			return fmt.Errorf("distill: cd: state holds item %d of %d", i, t.teacher.NumItems())
+		}
 	}
 	t.drawn, t.users, t.items, t.q = true, s.Users, s.Items, s.Q
 	return nil

@@ -915,6 +915,20 @@ func (t *HetCompTerm) UnmarshalState(b []byte) error {
 			return fmt.Errorf("distill: hetcomp: state holds stage %d, the ensemble's last is %d", v, t.final)
 		}
 	}
+	if s.Phase != 1 && s.Phase != 2 {
+		return fmt.Errorf("distill: hetcomp: state in phase %d", s.Phase)
+	}
+	K, items := t.o.K, t.ens.Train.NumItems
+	for u, n := range s.TLen {
+		if n < 0 || int(n) > K {
+			return fmt.Errorf("distill: hetcomp: state holds %d targets for user %d, K = %d", n, u, K)
+		}
+		for _, i := range s.Targets[u*K : u*K+int(n)] {
+			if i < 0 || int(i) >= items {
+				return fmt.Errorf("distill: hetcomp: state holds target item %d of %d", i, items)
+			}
+		}
+	}
 	t.stage, t.last, t.dkcInit, t.dkcDone, t.lastDKC, t.phase = s.Stage, s.Last, s.DKCInit, s.DKCDone, s.LastDKC, s.Phase
 	t.targets, t.tlen, t.history = s.Targets, s.TLen, s.History
 	t.pending = nil

@@ -436,6 +436,15 @@ func (p *runProbes) UnmarshalState(b []byte) error {
 	if (s.Trace != nil) != (p.trace != nil) {
 		return fmt.Errorf("probes: topology trace saved %v, measured by the run %v", s.Trace != nil, p.trace != nil)
 	}
+	if q, r := s.Trace, p.trace; q != nil {
+		if q.Users != r.Users || q.Items != r.Items || q.K != r.K || q.Stride != r.Stride {
+			return fmt.Errorf("probes: topology of a %d×%d sample, k = %d, stride %d; the run measures %d×%d, k = %d, stride %d",
+				q.Users, q.Items, q.K, q.Stride, r.Users, r.Items, r.K, r.Stride)
+		}
+		if len(q.Discrepancy) != len(q.Epoch) || len(q.KNN) != len(q.Epoch) {
+			return fmt.Errorf("probes: topology trace of %d epochs with %d and %d values", len(q.Epoch), len(q.Discrepancy), len(q.KNN))
+		}
+	}
 	p.rows, p.evals = s.Rows, s.Evals
 	if p.trace != nil {
 		*p.trace = *s.Trace
@@ -476,8 +485,17 @@ func (p *discrepancyProbe) UnmarshalState(b []byte) error {
 	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&s); err != nil {
 		return fmt.Errorf("discrepancy: %w", err)
 	}
-	if s.Trace == nil || len(s.Trace.Distance) != len(p.trace.Distance) {
+	q, r := s.Trace, p.trace
+	if q == nil || len(q.Distance) != len(r.Distance) || !slices.Equal(q.Sources, r.Sources) {
 		return fmt.Errorf("discrepancy: state of another set of teachers")
+	}
+	if q.K != r.K || q.Stride != r.Stride {
+		return fmt.Errorf("discrepancy: state of cut-off %d and stride %d, the run's are %d and %d", q.K, q.Stride, r.K, r.Stride)
+	}
+	for _, d := range q.Distance {
+		if len(d) != len(q.Epoch) {
+			return fmt.Errorf("discrepancy: trace of %d epochs with a source of %d values", len(q.Epoch), len(d))
+		}
 	}
 	p.trace, p.evals, p.err = s.Trace, s.Evals, nil
 	if s.Err != "" {

@@ -620,14 +620,20 @@ func (l *itemAELoss) UnmarshalState(b []byte) error {
 		l.order, l.users, l.nnz = nil, 0, 0
 		return nil
 	}
-	rows := 0
+	rows, users := 0, 0
 	for i := 0; i < l.m.rows; i++ {
 		if l.m.ptr[i+1] > l.m.ptr[i] {
 			rows++
 		}
 	}
-	if len(s.Order) != rows || s.NNZ != l.m.x.NNZ() {
-		return fmt.Errorf("%s: state orders %d items of %d interactions, the model has %d and %d", l.m.kind, len(s.Order), s.NNZ, rows, l.m.x.NNZ())
+	for u := 0; u < l.m.x.NumUsers; u++ {
+		if len(l.m.x.Items(u)) > 0 {
+			users++
+		}
+	}
+	if len(s.Order) != rows || s.NNZ != l.m.x.NNZ() || s.Users != users {
+		return fmt.Errorf("%s: state orders %d items of %d interactions by %d users, the model has %d, %d and %d",
+			l.m.kind, len(s.Order), s.NNZ, s.Users, rows, l.m.x.NNZ(), users)
 	}
 	for _, i := range s.Order {
 		if i < 0 || int(i) >= l.m.rows {

@@ -1,6 +1,8 @@
 package model
 
 import (
+	"bytes"
+	"encoding/gob"
 	"testing"
 
 	"github.com/kdrec/kdrec/kdlib/internal/gradcheck"
@@ -160,5 +162,37 @@ func TestAutoencoderCheckpoint(t *testing.T) {
 	checkRoundTrip(t, ia)
 	if _, err := NewCDAE(CDAEConfig{Dropout: 1}, x); err == nil {
 		t.Error("dropout 1 accepted")
+	}
+}
+
+// TestItemAEStateRefused: ItemAE's checkpointed item order is restored
+// only when it fits the model's data; counts of users other than the
+// data's (zero would divide by zero at the next batch) are refused.
+func TestItemAEStateRefused(t *testing.T) {
+	x := toyGraph(t)
+	m, err := NewItemAE(CDAEConfig{Hidden: 4, InitStd: 0.5, Seed: 3}, x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := m.Loss().(*itemAELoss)
+	if err := l.BeginEpoch(&train.Epoch{Train: x, Rand: nn.NewRand(1, 2)}); err != nil {
+		t.Fatal(err)
+	}
+	own, err := l.MarshalState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := l.users
+	for _, users := range []int{0, -3, want + 1} {
+		var buf bytes.Buffer
+		if err := gob.NewEncoder(&buf).Encode(&itemAEState{Order: l.order, Users: users, NNZ: l.nnz}); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.UnmarshalState(buf.Bytes()); err == nil {
+			t.Errorf("a state of %d users (the data has %d) accepted", users, want)
+		}
+	}
+	if err := l.UnmarshalState(own); err != nil {
+		t.Fatalf("its own state: %v", err)
 	}
 }
