@@ -492,9 +492,14 @@ func (p *discrepancyProbe) UnmarshalState(b []byte) error {
 	if q.K != r.K || q.Stride != r.Stride {
 		return fmt.Errorf("discrepancy: state of cut-off %d and stride %d, the run's are %d and %d", q.K, q.Stride, r.K, r.Stride)
 	}
-	for _, d := range q.Distance {
+	if len(q.Stages) != len(r.Stages) {
+		// A state written before the stage distances were kept, whose
+		// trace cannot be continued.
+		return fmt.Errorf("discrepancy: state with distances to %d stages, the run measures %d", len(q.Stages), len(r.Stages))
+	}
+	for _, d := range append(slices.Clone(q.Distance), q.Stages...) {
 		if len(d) != len(q.Epoch) {
-			return fmt.Errorf("discrepancy: trace of %d epochs with a source of %d values", len(q.Epoch), len(d))
+			return fmt.Errorf("discrepancy: trace of %d epochs with a series of %d values", len(q.Epoch), len(d))
 		}
 	}
 	p.trace, p.evals, p.err = s.Trace, s.Evals, nil

@@ -14,7 +14,7 @@ import (
 func TestProbeStatesRefuseOtherShapes(t *testing.T) {
 	disc := func() *discrepancyProbe {
 		return &discrepancyProbe{trace: &DiscrepancyTrace{K: 10, Sources: []string{"MF", "Ensemble"}, Stride: 2, Epoch: []int{0},
-			Distance: [][]float64{{0.5}, {0.4}}}}
+			Distance: [][]float64{{0.5}, {0.4}}, Stages: [][]float64{{0.7}, {0.6}}}}
 	}
 	good, err := disc().MarshalState()
 	if err != nil {
@@ -28,6 +28,10 @@ func TestProbeStatesRefuseOtherShapes(t *testing.T) {
 		"larger cut-off": func(d *DiscrepancyTrace) { d.K = 50 },
 		"other sources":  func(d *DiscrepancyTrace) { d.Sources = []string{"ML", "Ensemble"} },
 		"ragged":         func(d *DiscrepancyTrace) { d.Distance[1] = nil },
+		// A checkpoint written before the stage distances were kept: the
+		// next measurement would index Stages out of range.
+		"no stages":     func(d *DiscrepancyTrace) { d.Stages = nil },
+		"ragged stages": func(d *DiscrepancyTrace) { d.Stages[0] = nil },
 	} {
 		p := disc()
 		change(p.trace)
