@@ -10,9 +10,9 @@
 #
 #   nohup bash scripts/protocol-queue.sh > protocol-queue.log 2>&1 &
 #
-# With arguments it runs those specs instead of the default list (a second
-# queue on the other core: OUT=/tmp/kdrec-protocol2 bash
-# scripts/protocol-queue.sh results/specs/td-protocol.json). Each run
+# QUEUE=1 (default) and QUEUE=2 are the two queues, one per core, each an
+# ordered list of specs (the second: QUEUE=2 OUT=/tmp/kdrec-protocol2 bash
+# scripts/protocol-queue.sh). With arguments it runs those specs instead. Each run
 # checkpoints every 10 minutes, so a queue killed with its session resumes
 # its in-flight run where the last checkpoint left it when it is started
 # again (kdsweep run --checkpoints; the same seed gives the same numbers).
@@ -38,7 +38,16 @@ go build -o "$out/kdsweep" ./cmd/kdsweep
 # are cheap and each completes a table or figure.
 specs=("$@")
 if [ ${#specs[@]} -eq 0 ]; then
-  specs=(derrd-inference de-tsne results/specs/derrd-protocol.json results/specs/td-protocol.json)
+  case "${QUEUE:-1}" in
+    # The two queues share no spec (each queue's store is its own; only the
+    # ledger is shared). A run that two specs share (the same teacher, say)
+    # may still be trained by both queues if neither has recorded it yet.
+    1) specs=(derrd-inference de-tsne results/specs/derrd-protocol.json hetcomp-protocol
+              results/specs/hetcomp-homogeneous.json hetcomp-protocol-lastfm hetcomp-protocol-ml1m) ;;
+    2) specs=(results/specs/td-protocol.json td-curves derrd-table-neumf results/specs/phr-protocol.json
+              td-params de-lambda de-experts rrd-params derrd-size) ;;
+    *) echo "QUEUE=$QUEUE: want 1 or 2" >&2; exit 2 ;;
+  esac
 fi
 for spec in "${specs[@]}"; do
   name=$(basename "$spec" .json)
