@@ -49,11 +49,13 @@ func scoreDot4(p, q *nn.Param, users []int32, out []float32) {
 // multiples of the kernels' blocks, with and without the AVX-512 blocks.
 func TestScoreDotUsersIsDot4(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 11))
+	prev := simd.SetAVX512(true)
+	t.Cleanup(func() { simd.SetAVX512(prev) })
 	for _, avx512 := range []bool{false, true} {
 		if avx512 && !simd.HasAVX512() {
 			continue
 		}
-		prev := simd.SetAVX512(avx512)
+		simd.SetAVX512(avx512)
 		for _, d := range []int{1, 7, 8, 20, 64, 200} {
 			for _, nu := range []int{1, 3, 4, 5, 13} {
 				for _, m := range []int{1, 11, 256, 600} {
@@ -80,7 +82,6 @@ func TestScoreDotUsersIsDot4(t *testing.T) {
 				}
 			}
 		}
-		simd.SetAVX512(prev)
 	}
 }
 
