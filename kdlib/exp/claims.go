@@ -89,7 +89,18 @@ type Claim struct {
 	// Reason says why a ClaimUnavailable cannot be checked, or notes the
 	// analysis of a claim that fails.
 	Reason string `json:"reason,omitempty"`
+	// Tune, when TuneValid, makes Baseline the label of a grid variant
+	// ("DE (tuned)") rather than a row: the baseline is the grid point a
+	// grid search on validation picks, the row whose best validation Metric
+	// has the highest mean over its seeds ("PHR is on par with DE tuned by
+	// grid search"). Every grid point of the variant must be recorded with
+	// MinSeeds seeds before the claim is judged.
+	Tune string `json:"tune,omitempty"`
 }
+
+// TuneValid is Claim.Tune's value: the baseline is the variant's grid
+// point with the highest mean validation value of the claim's metric.
+const TuneValid = "valid"
 
 // Verdicts of a ClaimResult.
 const (
@@ -176,6 +187,13 @@ func checkClaim(c Claim, needSweep bool) error {
 	}
 	if c.ValueSource != "" && c.ValueSource != SourceBest && c.ValueSource != SourceFinal {
 		return fmt.Errorf("value_source %q: want %s or %s", c.ValueSource, SourceBest, SourceFinal)
+	}
+	switch {
+	case c.Tune == "":
+	case c.Tune != TuneValid:
+		return fmt.Errorf("tune %q: want %s", c.Tune, TuneValid)
+	case c.Kind == ClaimValue || c.Kind == ClaimBeatsBest || len(c.Others) > 0:
+		return fmt.Errorf("tune picks one baseline: not for kind %s or with others", c.Kind)
 	}
 	return nil
 }
@@ -267,7 +285,14 @@ func checkClaims(s *Spec, runs []Run) error {
 		if c.Kind == ClaimUnavailable || (c.Sweep != "" && c.Sweep != s.Name && c.Sweep != s.SweepKey()) {
 			continue
 		}
-		for _, r := range append([]string{c.Row, c.Baseline}, c.Others...) {
+		names := append([]string{c.Row, c.Baseline}, c.Others...)
+		if c.Tune != "" {
+			names = names[:1]
+			if !slices.ContainsFunc(runs, func(r Run) bool { return r.Label == c.Baseline }) {
+				return fmt.Errorf("%s: tune: no variant labelled %q", where, clipText(c.Baseline))
+			}
+		}
+		for _, r := range names {
 			if r != "" && !slices.Contains(rows, r) {
 				return fmt.Errorf("%s: no row %q (rows: %s)", where, clipText(r), strings.Join(rows, ", "))
 			}
@@ -340,6 +365,22 @@ func EvaluateClaims(l SweepSource, claims []Claim) ([]ClaimResult, error) {
 			out = append(out, r)
 			continue
 		}
+		tuned := ""
+		if c.Tune == TuneValid {
+			name, ev, err := tunedBaseline(c, sweep, summary)
+			if err != nil && !errors.Is(err, ErrNotRecorded) {
+				return nil, fmt.Errorf("claim %s: %w", c.ID, err)
+			}
+			if name == "" {
+				r.Verdict, r.Evidence = NoEvidence, ev
+				if err != nil {
+					r.Evidence = fmt.Sprintf("sweep %s is not in the ledger", c.Sweep)
+				}
+				out = append(out, r)
+				continue
+			}
+			c.Baseline, tuned = name, ev
+		}
 		s, err := summary(c)
 		if err != nil {
 			if errors.Is(err, ErrNotRecorded) {
@@ -349,7 +390,13 @@ func EvaluateClaims(l SweepSource, claims []Claim) ([]ClaimResult, error) {
 			}
 			return nil, fmt.Errorf("claim %s: %w", c.ID, err)
 		}
+		rc := r.Claim
+		r.Claim = c
 		judge(&r, s)
+		r.Claim = rc
+		if tuned != "" {
+			r.Evidence = tuned + "; " + r.Evidence
+		}
 		for _, b := range c.Others {
 			if r.Verdict != Holds {
 				break
@@ -420,6 +467,76 @@ func judgeBeatsBest(c Claim, summary func(Claim) (*Summary, error)) (ClaimResult
 	rb.Evidence = fmt.Sprintf("best of %s by mean %s: %s; %s", strings.Join(append([]string{c.Baseline}, c.Others...), ", "), m,
 		strings.Join(means, ", "), rb.Evidence)
 	return rb, nil
+}
+
+// tunedBaseline returns the row of c.Baseline's grid variant that a grid
+// search on validation picks (Claim.Tune): the one whose best validation
+// value of c.Metric has the highest mean over its seeds, ties to the first
+// in the sweep's order. It returns "" and why when the choice cannot be
+// made yet (a grid point without a record, or with fewer than MinSeeds
+// seeds), and the choice with the validation means otherwise. summary
+// aggregates the claim's sweep; sweep reads its runs.
+func tunedBaseline(c Claim, sweep func(string) (*SweepResults, error), summary func(Claim) (*Summary, error)) (string, string, error) {
+	minSeeds := c.MinSeeds
+	if minSeeds == 0 {
+		minSeeds = 3
+	}
+	sr, err := sweep(c.Sweep)
+	if err != nil {
+		return "", "", err
+	}
+	missing, total := 0, 0
+	for _, e := range sr.Entries {
+		if e.Run.Label == c.Baseline {
+			total++
+			if e.Record == nil {
+				missing++
+			}
+		}
+	}
+	if total == 0 {
+		return "", fmt.Sprintf("no variant %q in sweep %s to tune", c.Baseline, c.Sweep), nil
+	}
+	if missing > 0 {
+		return "", fmt.Sprintf("tuning %q on validation needs all its runs: %d of %d recorded", c.Baseline, total-missing, total), nil
+	}
+	plain := c
+	plain.Baseline, plain.Others = "", nil
+	s, err := summary(plain)
+	if err != nil {
+		return "", "", err
+	}
+	m := c.Metric
+	var best *SummaryRow
+	bestMean, points := 0.0, 0
+	for _, row := range s.Rows {
+		if row.Label != c.Baseline {
+			continue
+		}
+		points++
+		if len(row.recs) < minSeeds {
+			return "", fmt.Sprintf("tuning %q: grid point %s has %d of %d seeds recorded", c.Baseline, row.Name(), len(row.recs), minSeeds), nil
+		}
+		sum := 0.0
+		for _, seed := range row.Seeds {
+			rec := row.recs[seed]
+			if rec == nil {
+				continue
+			}
+			v, ok := rec.Result.BestValid[m]
+			if !ok {
+				return "", fmt.Sprintf("tuning %q: the record of %s seed %d has no validation %s", c.Baseline, row.Name(), seed, m), nil
+			}
+			sum += v
+		}
+		if mean := sum / float64(len(row.recs)); best == nil || mean > bestMean {
+			best, bestMean = row, mean
+		}
+	}
+	if best == nil {
+		return "", fmt.Sprintf("no record of variant %q in sweep %s to tune", c.Baseline, c.Sweep), nil
+	}
+	return best.Name(), fmt.Sprintf("%s tuned on validation %s over %d grid points: %s (validation %.4f)", c.Baseline, m, points, best.Name(), bestMean), nil
 }
 
 // findRow returns the summary row named name.

@@ -3,6 +3,8 @@ package exp
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -170,5 +172,75 @@ func TestCheckExplained(t *testing.T) {
 	err := CheckExplained(rs, "claims.json")
 	if !errors.Is(err, ErrUnexplained) || !strings.Contains(err.Error(), "bare") || strings.Contains(err.Error(), "analysed") {
 		t.Fatalf("got %v, want an error naming only the claim bare", err)
+	}
+}
+
+// TestClaimTunedBaseline checks Claim.Tune: the baseline is the grid point
+// of the variant with the highest mean validation value over its seeds,
+// the evidence names it, and a claim waits while a grid point lacks runs.
+func TestClaimTunedBaseline(t *testing.T) {
+	s := pinSpec()
+	s.Name = "claims-tuned"
+	s.Seeds = []uint64{0, 1, 2}
+	s.Variants = []Variant{
+		{Label: "Student", Set: map[string]any{"kd": nil, "teacher": nil}, Grid: Grid{"student.dim": {2, 8}}},
+		{Label: "Wide", Set: map[string]any{"kd": nil, "teacher": nil, "student": ModelSpec{Kind: "bpr", Dim: 16}}},
+	}
+	l, _ := OpenLedger(t.TempDir())
+	env, _ := NewEnv(t.TempDir(), nil)
+	out := t.TempDir()
+	if _, err := RunSweep(context.Background(), s, SweepOptions{Out: out, Env: env, Ledger: l, Shard: Shard{Index: 0, Count: 2}}); err != nil {
+		t.Fatal(err)
+	}
+	claim := Claim{ID: "tuned", Kind: ClaimAtLeast, Sweep: "claims-tuned", Row: "Wide", Baseline: "Student", Tune: TuneValid, Metric: "NDCG@5", Tol: 1}
+	res, err := EvaluateClaims(l, []Claim{claim})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := res[0]; r.Verdict != NoEvidence || !strings.Contains(r.Evidence, "needs all its runs") {
+		t.Errorf("half the grid recorded: %s: %s", r.Verdict, r.Evidence)
+	}
+	if _, err := RunSweep(context.Background(), s, SweepOptions{Out: out, Env: env, Ledger: l, Shard: Shard{Index: 1, Count: 2}}); err != nil {
+		t.Fatal(err)
+	}
+	res, err = EvaluateClaims(l, []Claim{claim})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res[0]
+	// The expected choice, from the records themselves.
+	sr, err := l.Sweep("claims-tuned")
+	if err != nil {
+		t.Fatal(err)
+	}
+	valid, test := map[string]float64{}, map[string]float64{}
+	for _, e := range sr.Entries {
+		if e.Run.Label != "Student" || e.Record == nil {
+			continue
+		}
+		name := fmt.Sprintf("Student (student.dim=%v)", e.Run.Spec.Student.Dim)
+		valid[name] += e.Record.Result.BestValid["NDCG@5"] / 3
+		test[name] += e.Record.Result.Best["NDCG@5"] / 3
+	}
+	want := "Student (student.dim=2)"
+	if valid["Student (student.dim=8)"] > valid[want] {
+		want = "Student (student.dim=8)"
+	}
+	if r.Verdict != Holds || !strings.Contains(r.Evidence, "Student tuned on validation NDCG@5 over 2 grid points: "+want) ||
+		math.Abs(r.BaselineMean-test[want]) > 1e-12 || r.Claim.Baseline != "Student" {
+		t.Errorf("tuned claim: %s: %s (baseline mean %v, want %s with test mean %v; valid means %v)", r.Verdict, r.Evidence, r.BaselineMean, want, test[want], valid)
+	}
+	claim.MinSeeds = 4
+	if res, err = EvaluateClaims(l, []Claim{claim}); err != nil || res[0].Verdict != NoEvidence || !strings.Contains(res[0].Evidence, "3 of 4 seeds") {
+		t.Errorf("four seeds needed: %v %+v", err, res)
+	}
+	for _, bad := range []Claim{
+		{ID: "x", Kind: ClaimAtLeast, Sweep: "s", Row: "A", Baseline: "B", Metric: "m", Tol: 1, Tune: "test"},
+		{ID: "x", Kind: ClaimBeatsBest, Sweep: "s", Row: "A", Baseline: "B", Metric: "m", Tune: TuneValid},
+		{ID: "x", Kind: ClaimBetter, Sweep: "s", Row: "A", Baseline: "B", Others: []string{"C"}, Metric: "m", Tune: TuneValid},
+	} {
+		if err := checkClaim(bad, true); err == nil || !strings.Contains(err.Error(), "tune") {
+			t.Errorf("claim %+v: %v", bad, err)
+		}
 	}
 }
