@@ -2,6 +2,8 @@ package exp
 
 import (
 	"fmt"
+	"math"
+	"slices"
 
 	"github.com/kdrec/kdrec/datasets"
 	"github.com/kdrec/kdrec/kdlib/report"
@@ -79,4 +81,72 @@ func datasetSize(ds DatasetSpec) (name, size string) {
 		}
 	}
 	return name, size
+}
+
+// HoursTable is what each sweep costs in processes: per sweep (given by
+// name, in order), the runs recorded of all, the hours they took (wall
+// time from start to record, one process per run at GOMAXPROCS 1, so
+// hours of a one-CPU pod), and an estimate of the hours still to go: each
+// run without a record at the mean of the recorded runs of its row label
+// in the same sweep, and counted apart when its label has no record yet.
+// A sweep with no record at all has no estimate (srs[k] is nil). A run
+// resumed from a checkpoint counts only its last process's time, so the
+// sweep's hours are then a lower bound ("≥"). The times come from the
+// machine the runs were recorded on, under its load (Machine.Load), which
+// the notes state: a pod with a core to itself is faster.
+func HoursTable(names []string, srs []*SweepResults) *report.Table {
+	t := &report.Table{Header: []string{"sweep", "runs recorded", "hours recorded", "est. hours to go", "runs to go without an estimate"}}
+	var totRec, totGo float64
+	totUnknown, totRuns, totDone := 0, 0, 0
+	loadLo, loadHi := math.Inf(1), math.Inf(-1)
+	for k, name := range names {
+		sr := srs[k]
+		if sr == nil {
+			t.Rows = append(t.Rows, []string{name, "0", "–", "–", "all (not started)"})
+			continue
+		}
+		sum := map[string]float64{}
+		n := map[string]int{}
+		done, hours, lower := 0, 0.0, false
+		for _, e := range sr.Entries {
+			if rec := e.Record; rec != nil {
+				h := rec.Seconds() / 3600
+				sum[e.Run.Label] += h
+				n[e.Run.Label]++
+				done++
+				hours += h
+				lower = lower || len(rec.Result.Resumed) > 0
+				if m := rec.Machine; m != nil && len(m.Load) == 2 {
+					loadLo, loadHi = min(loadLo, m.Load[0], m.Load[1]), max(loadHi, m.Load[0], m.Load[1])
+				}
+			}
+		}
+		togo, unknown := 0.0, 0
+		for _, e := range sr.Entries {
+			if e.Record != nil {
+				continue
+			}
+			if c := n[e.Run.Label]; c > 0 {
+				togo += sum[e.Run.Label] / float64(c)
+			} else {
+				unknown++
+			}
+		}
+		rec := fmt.Sprintf("%.1f", hours)
+		if lower {
+			rec = "≥ " + rec
+		}
+		t.Rows = append(t.Rows, []string{name, fmt.Sprintf("%d of %d", done, len(sr.Entries)), rec, fmt.Sprintf("%.1f", togo), fmt.Sprint(unknown)})
+		totRec, totGo, totUnknown = totRec+hours, totGo+togo, totUnknown+unknown
+		totRuns, totDone = totRuns+len(sr.Entries), totDone+done
+	}
+	runs := fmt.Sprintf("%d of %d", totDone, totRuns)
+	if slices.Contains(srs, nil) {
+		runs += " (and the sweeps not started)"
+	}
+	t.Rows = append(t.Rows, []string{"all of the above", runs, fmt.Sprintf("%.1f", totRec), fmt.Sprintf("%.1f", totGo), fmt.Sprint(totUnknown)})
+	if loadHi >= loadLo {
+		t.Notes = append(t.Notes, fmt.Sprintf("Recorded with the 1-minute load average of the machine between %.1f and %.1f at the runs' starts and ends.", loadLo, loadHi))
+	}
+	return t
 }

@@ -156,3 +156,43 @@ func TestScaleCostSpec(t *testing.T) {
 		t.Errorf("quick budget: %d runs (%v), want %d", len(qr), err, len(runs))
 	}
 }
+
+// TestHoursTable checks the hours block: recorded hours per sweep, the
+// runs to go estimated at their label's mean, labels without a record
+// counted apart, resumed runs making the sum a lower bound, a sweep not
+// started, and the total row.
+func TestHoursTable(t *testing.T) {
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	rec := func(hours float64, resumed bool) *Record {
+		r := &Record{Started: at, Finished: at.Add(time.Duration(hours * float64(time.Hour))), Machine: &Machine{CPUs: 2, Load: []float64{1.5, 4}}}
+		if resumed {
+			r.Result.Resumed = []int{3}
+		}
+		return r
+	}
+	run := func(label string) Run { return Run{Label: label} }
+	a := &SweepResults{Sweep: "a", Entries: []Entry{
+		{Run: run("DE"), Record: rec(2, false)},
+		{Run: run("DE"), Record: rec(4, false)},
+		{Run: run("DE")},                         // estimated at 3 h
+		{Run: run("PHR")},                        // no estimate
+		{Run: run("Hint"), Record: rec(1, true)}, // resumed: lower bound
+	}}
+	tab := HoursTable([]string{"a", "b"}, []*SweepResults{a, nil})
+	want := [][]string{
+		{"a", "3 of 5", "≥ 7.0", "3.0", "1"},
+		{"b", "0", "–", "–", "all (not started)"},
+		{"all of the above", "3 of 5 (and the sweeps not started)", "7.0", "3.0", "1"},
+	}
+	if len(tab.Rows) != len(want) {
+		t.Fatalf("rows %q", tab.Rows)
+	}
+	for k := range want {
+		if strings.Join(tab.Rows[k], "|") != strings.Join(want[k], "|") {
+			t.Errorf("row %d: %q, want %q", k, tab.Rows[k], want[k])
+		}
+	}
+	if len(tab.Notes) != 1 || !strings.Contains(tab.Notes[0], "between 1.5 and 4.0") {
+		t.Errorf("notes %q", tab.Notes)
+	}
+}

@@ -16,7 +16,9 @@ package exp
 // code revision, machine load and wall time), "inference <sweep>" (the
 // inference time and parameters of the sweep's models, InferenceTable),
 // "cost <sweep>" (CostTable: each recorded run's time per epoch, setup,
-// evaluation time and peak memory). GenerateDoc rewrites every
+// evaluation time and peak memory), "hours <sweep> [<sweep> …]"
+// (HoursTable: the hours each sweep's recorded runs took and an estimate
+// of the hours to go). GenerateDoc rewrites every
 // block from the ledger; `kdsweep report --check` fails when a document
 // differs from what the ledger produces.
 
@@ -196,8 +198,21 @@ func generateBlock(kind string, args []string, l *Ledger, claims []ClaimResult) 
 			return note, err
 		}
 		return CostTable(sr).Markdown(), nil
+	case "hours":
+		if len(pos) == 0 || len(opts) > 0 {
+			return "", fmt.Errorf("want one or more sweeps")
+		}
+		srs := make([]*SweepResults, len(pos))
+		for k, name := range pos {
+			sr, err := l.Sweep(name)
+			if err != nil && !errors.Is(err, ErrNotRecorded) {
+				return "", err
+			}
+			srs[k] = sr
+		}
+		return HoursTable(pos, srs).Markdown(), nil
 	}
-	return "", fmt.Errorf("unknown block kind %q (want table, claims, claim, runs, inference or cost)", kind)
+	return "", fmt.Errorf("unknown block kind %q (want table, claims, claim, runs, inference, cost or hours)", kind)
 }
 
 // oneSweep reads the one sweep a block names (pos[0]; ok false when the
