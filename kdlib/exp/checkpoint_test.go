@@ -661,9 +661,9 @@ func TestCheckpointOfOtherTrajectoriesDiscarded(t *testing.T) {
 	}
 }
 
-// reorderTrajectoryLists returns the trajectory artefact b with the first
-// two items of every row of every stage list swapped, its checksums
-// recomputed: a valid artefact of the same key with other lists.
+// reorderTrajectoryLists returns the trajectory artefact b with every row
+// of every stage list reversed, its checksums recomputed: a valid artefact
+// of the same key with other lists.
 func reorderTrajectoryLists(t *testing.T, b []byte) []byte {
 	t.Helper()
 	ns := int(binary.LittleEndian.Uint32(b[8:]))
@@ -682,12 +682,15 @@ func reorderTrajectoryLists(t *testing.T, b []byte) []byte {
 		lens := l[p : p+4*rows]
 		idx := l[p+4*rows : p+4*rows+4*rows*n]
 		for r := range rows {
-			if binary.LittleEndian.Uint32(lens[4*r:]) >= 2 {
-				row := idx[4*r*n:]
+			// Each list reversed: the teacher's ranking turned upside down,
+			// which no kernel's rounding can leave without effect.
+			m := int(binary.LittleEndian.Uint32(lens[4*r:]))
+			row := idx[4*r*n:]
+			for a, z := 0, m-1; a < z; a, z = a+1, z-1 {
 				var tmp [4]byte
-				copy(tmp[:], row[:4])
-				copy(row[:4], row[4:8])
-				copy(row[4:8], tmp[:])
+				copy(tmp[:], row[4*a:4*a+4])
+				copy(row[4*a:4*a+4], row[4*z:4*z+4])
+				copy(row[4*z:4*z+4], tmp[:])
 			}
 		}
 		p += 4*rows + 4*rows*n
