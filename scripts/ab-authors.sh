@@ -26,14 +26,14 @@
 #                  (scripts/ab/test_ab.py), every operation of the authors' side
 #                  on 2 batches, every kdrec benchmark present; no timing
 #   --any-blas     run even when torch's BLAS is the reference one (the
-#                  authors' products are then several times slower than with
+#                  authors' products are then an order of magnitude slower than with
 #                  OpenBLAS, which the earlier measurements used)
 #
 # Dependencies: Go; python3 with torch 1.13 and numpy (apt-get install
 # python3-torch; scripts/install-numpy.sh); libopenblas0-pthread as the
-# system BLAS (apt-get install libopenblas0-pthread). Expect about an hour
-# per round of all operations on two idle cores, most of it the authors' DE
-# and HTD epochs and IR-RRD's set-up.
+# system BLAS (apt-get install libopenblas0-pthread). A round of all
+# operations takes of the order of a quarter of an hour, most of it the
+# authors' DE, HTD and IR-RRD epochs and IR-RRD's set-up.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 
