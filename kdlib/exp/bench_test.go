@@ -58,3 +58,34 @@ func BenchmarkEvalFullD200(b *testing.B) {
 	}
 	done()
 }
+
+// BenchmarkEvalLOOD200ValidTest is the trainer's evaluation after an epoch
+// under sampled LOO (EvalFunc: the valid part, then the test part, 5,219
+// users × 500 items each) of the d=200 teacher: what the authors'
+// evaluation (DE-RRD's LOO_latent_factor_evaluate) computes in one call,
+// the like-for-like operation of scripts/ab-authors.sh.
+func BenchmarkEvalLOOD200ValidTest(b *testing.B) { benchEvalHook(b, LOO) }
+
+// BenchmarkEvalFullD200ValidTest is the trainer's evaluation after an
+// epoch under full ranking (valid, then test: 2 × 5,219 users × 25,181
+// items, top 50) of the d=200 teacher: what the authors' evaluation
+// (Topology Distillation's utils.evaluate) computes in one call.
+func BenchmarkEvalFullD200ValidTest(b *testing.B) { benchEvalHook(b, Full) }
+
+func benchEvalHook(b *testing.B, p Protocol) {
+	s, m := benchSetup(b, 200)
+	hook := EvalFunc(m, s, p)
+	b.ReportAllocs()
+	b.ResetTimer()
+	done := benchutil.CPU(b)
+	for n := 0; n < b.N; n++ {
+		v, t, err := hook(context.Background(), 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(v) == 0 || len(t) == 0 {
+			b.Fatal("no valid or no test metrics")
+		}
+	}
+	done()
+}
