@@ -93,11 +93,27 @@ func datasetSize(ds DatasetSpec) (name, size string) {
 // resumed from a checkpoint counts only its last process's time, so the
 // sweep's hours are then a lower bound ("≥"). The times come from the
 // machine the runs were recorded on, under its load (Machine.Load), which
-// the notes state: a pod with a core to itself is faster.
+// the notes state: a pod with a core to itself is faster. A run that
+// several of the sweeps share (the same run ID: td-curves' runs are
+// td-protocol's seed 0) is counted in each sweep's row but once in the
+// total row.
 func HoursTable(names []string, srs []*SweepResults) *report.Table {
 	t := &report.Table{Header: []string{"sweep", "runs recorded", "hours recorded", "est. hours to go", "runs to go without an estimate"}}
 	var totRec, totGo float64
 	totUnknown, totRuns, totDone := 0, 0, 0
+	totLower, shared := false, 0
+	seen := map[string]bool{} // run IDs already in the total
+	first := func(id string) bool {
+		if id == "" {
+			return true
+		}
+		if seen[id] {
+			shared++
+			return false
+		}
+		seen[id] = true
+		return true
+	}
 	loadLo, loadHi := math.Inf(1), math.Inf(-1)
 	for k, name := range names {
 		sr := srs[k]
@@ -108,28 +124,47 @@ func HoursTable(names []string, srs []*SweepResults) *report.Table {
 		sum := map[string]float64{}
 		n := map[string]int{}
 		done, hours, lower := 0, 0.0, false
+		var inTotal []bool // per entry: counted in the total (its first sweep)
 		for _, e := range sr.Entries {
+			inTotal = append(inTotal, first(e.Run.ID))
+		}
+		for k, e := range sr.Entries {
 			if rec := e.Record; rec != nil {
 				h := rec.Seconds() / 3600
 				sum[e.Run.Label] += h
 				n[e.Run.Label]++
 				done++
 				hours += h
-				lower = lower || len(rec.Result.Resumed) > 0
+				resumed := len(rec.Result.Resumed) > 0
+				lower = lower || resumed
+				if inTotal[k] {
+					totRec, totDone = totRec+h, totDone+1
+					totLower = totLower || resumed
+				}
 				if m := rec.Machine; m != nil && len(m.Load) == 2 {
 					loadLo, loadHi = min(loadLo, m.Load[0], m.Load[1]), max(loadHi, m.Load[0], m.Load[1])
 				}
 			}
 		}
 		togo, unknown := 0.0, 0
-		for _, e := range sr.Entries {
+		for k, e := range sr.Entries {
+			if inTotal[k] {
+				totRuns++
+			}
 			if e.Record != nil {
 				continue
 			}
 			if c := n[e.Run.Label]; c > 0 {
-				togo += sum[e.Run.Label] / float64(c)
+				h := sum[e.Run.Label] / float64(c)
+				togo += h
+				if inTotal[k] {
+					totGo += h
+				}
 			} else {
 				unknown++
+				if inTotal[k] {
+					totUnknown++
+				}
 			}
 		}
 		rec := fmt.Sprintf("%.1f", hours)
@@ -137,14 +172,19 @@ func HoursTable(names []string, srs []*SweepResults) *report.Table {
 			rec = "≥ " + rec
 		}
 		t.Rows = append(t.Rows, []string{name, fmt.Sprintf("%d of %d", done, len(sr.Entries)), rec, fmt.Sprintf("%.1f", togo), fmt.Sprint(unknown)})
-		totRec, totGo, totUnknown = totRec+hours, totGo+togo, totUnknown+unknown
-		totRuns, totDone = totRuns+len(sr.Entries), totDone+done
 	}
 	runs := fmt.Sprintf("%d of %d", totDone, totRuns)
 	if slices.Contains(srs, nil) {
 		runs += " (and the sweeps not started)"
 	}
-	t.Rows = append(t.Rows, []string{"all of the above", runs, fmt.Sprintf("%.1f", totRec), fmt.Sprintf("%.1f", totGo), fmt.Sprint(totUnknown)})
+	tot := fmt.Sprintf("%.1f", totRec)
+	if totLower {
+		tot = "≥ " + tot
+	}
+	t.Rows = append(t.Rows, []string{"all of the above", runs, tot, fmt.Sprintf("%.1f", totGo), fmt.Sprint(totUnknown)})
+	if shared > 0 {
+		t.Notes = append(t.Notes, fmt.Sprintf("%d runs belong to more than one of these sweeps; the total counts each once.", shared))
+	}
 	if loadHi >= loadLo {
 		t.Notes = append(t.Notes, fmt.Sprintf("Recorded with the 1-minute load average of the machine between %.1f and %.1f at the runs' starts and ends.", loadLo, loadHi))
 	}

@@ -182,7 +182,7 @@ func TestHoursTable(t *testing.T) {
 	want := [][]string{
 		{"a", "3 of 5", "≥ 7.0", "3.0", "1"},
 		{"b", "0", "–", "–", "all (not started)"},
-		{"all of the above", "3 of 5 (and the sweeps not started)", "7.0", "3.0", "1"},
+		{"all of the above", "3 of 5 (and the sweeps not started)", "≥ 7.0", "3.0", "1"},
 	}
 	if len(tab.Rows) != len(want) {
 		t.Fatalf("rows %q", tab.Rows)
@@ -194,5 +194,32 @@ func TestHoursTable(t *testing.T) {
 	}
 	if len(tab.Notes) != 1 || !strings.Contains(tab.Notes[0], "between 1.5 and 4.0") {
 		t.Errorf("notes %q", tab.Notes)
+	}
+
+	// Sweeps sharing runs (the same IDs): each row counts them, the
+	// total once, recorded or still to go.
+	c := &SweepResults{Sweep: "c", Entries: []Entry{
+		{Run: Run{ID: "r1", Label: "T"}, Record: rec(1, false)},
+		{Run: Run{ID: "r2", Label: "T"}, Record: rec(3, false)},
+		{Run: Run{ID: "r3", Label: "T"}}, // estimated at 2 h
+	}}
+	d := &SweepResults{Sweep: "d", Entries: []Entry{
+		{Run: Run{ID: "r2", Label: "T"}, Record: rec(3, false)},
+		{Run: Run{ID: "r3", Label: "T"}}, // estimated at 3 h here, counted in c
+		{Run: Run{ID: "r4", Label: "S"}, Record: rec(5, false)},
+	}}
+	tab = HoursTable([]string{"c", "d"}, []*SweepResults{c, d})
+	want = [][]string{
+		{"c", "2 of 3", "4.0", "2.0", "0"},
+		{"d", "2 of 3", "8.0", "3.0", "0"},
+		{"all of the above", "3 of 4", "9.0", "2.0", "0"},
+	}
+	for k := range want {
+		if k >= len(tab.Rows) || strings.Join(tab.Rows[k], "|") != strings.Join(want[k], "|") {
+			t.Errorf("shared runs, row %d: %q, want %q", k, tab.Rows, want[k])
+		}
+	}
+	if len(tab.Notes) != 2 || !strings.Contains(tab.Notes[0], "2 runs belong to more than one") {
+		t.Errorf("shared runs, notes %q", tab.Notes)
 	}
 }
