@@ -33,7 +33,7 @@ package exp
 //     kept beside it in traj-<name>-<hash16>.stages/, so that a resumed
 //     teacher still has the stages of the epochs before its checkpoint;
 //
-// and, for both, the split's content (SplitFingerprint: a data set
+// and, for all three, the split's content (SplitFingerprint: a data set
 // replaced on disk under the same spec is another run) and the kernels of
 // the build and machine (simd.Kernels: a checkpoint written with the FMA
 // kernels is not resumed by the portable build, whose numbers differ). The checkpoint also holds the code version
@@ -44,7 +44,9 @@ package exp
 // The measurements a runner takes beside training (the probes of
 // extras.go: selection hardening, topology, teacher discrepancy) are
 // parts of the checkpoint as well (train.Checkpointer.State), so a
-// resumed run records the same Extra. A checkpoint is written to a
+// resumed run records the same Extra; a trajectory teacher's carries the
+// running best validation Recall@50, which decides the evaluations whose
+// model is kept, and its training seconds so far. A checkpoint is written to a
 // temporary file, synced and renamed over the previous one
 // (model.WriteAtomic), so a process killed while saving leaves the
 // previous checkpoint whole. It is removed once the run's result is
