@@ -21,8 +21,19 @@ package exp
 //     was distilled from;
 //   - a model trained without distillation (a teacher, a plain run's
 //     student, TrainModel): its ModelKey hash, the key of the model cache;
+//   - a teacher of HetComp's trajectories (BuildTrajectories, given the
+//     directory as TrajectoryOptions.CheckpointDir, which RunEnsembleKD and
+//     PrepareTeachers set from the Env's): the hash of its TrajectoryKey,
+//     which names its artefact in the cache and covers the split's
+//     fingerprint, the teacher's spec (kind, size, epochs, evaluation
+//     period, patience, learning rate, batch size, weight decay), the
+//     stage fractions, the list length, the seed and the stage rule. Its
+//     checkpoint is traj-<name>-<hash16>.ckpt, and the model saved at each
+//     evaluation that sets a new best (the candidates for its stages) is
+//     kept beside it in traj-<name>-<hash16>.stages/, so that a resumed
+//     teacher still has the stages of the epochs before its checkpoint;
 //
-// and, for both, the split's content (SplitFingerprint: a data set
+// and, for all three, the split's content (SplitFingerprint: a data set
 // replaced on disk under the same spec is another run) and the kernels of
 // the build and machine (simd.Kernels: a checkpoint written with the FMA
 // kernels is not resumed by the portable build, whose numbers differ). The checkpoint also holds the code version
@@ -33,12 +44,16 @@ package exp
 // The measurements a runner takes beside training (the probes of
 // extras.go: selection hardening, topology, teacher discrepancy) are
 // parts of the checkpoint as well (train.Checkpointer.State), so a
-// resumed run records the same Extra. A checkpoint is written to a
+// resumed run records the same Extra; a trajectory teacher's carries the
+// running best validation Recall@50, which decides the evaluations whose
+// model is kept, and its training seconds so far. A checkpoint is written to a
 // temporary file, synced and renamed over the previous one
 // (model.WriteAtomic), so a process killed while saving leaves the
 // previous checkpoint whole. It is removed once the run's result is
 // stored: RunSweep removes a run's after its record is in the store and
-// the ledger, Env.Model a teacher's once the teacher is in the cache.
+// the ledger, Env.Model a teacher's once the teacher is in the cache,
+// BuildTrajectories a trajectory teacher's (and its stage directory) once
+// the trajectory's artefact is in the cache.
 
 import (
 	"errors"
@@ -48,6 +63,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/kdrec/kdrec/kdlib/data"
 	"github.com/kdrec/kdrec/kdlib/internal/simd"
@@ -93,16 +109,41 @@ func modelTarget(key ModelKey) (*ckptTarget, error) {
 	return &ckptTarget{file: fmt.Sprintf("model-%s-%s.ckpt", key.Model.Kind, h[:16]), identity: "model " + h}, nil
 }
 
+// trajectoryTarget is the checkpoint target of the teacher of the
+// trajectory whose TrajectoryKey hashes to hash; name is the teacher's.
+func trajectoryTarget(name, hash string) *ckptTarget {
+	return &ckptTarget{file: fmt.Sprintf("traj-%s-%s.ckpt", safeFileName(name), hash[:16]), identity: "trajectory " + hash}
+}
+
+// stageDir returns the directory, beside the checkpoint of t (a
+// trajectoryTarget) in dir, that keeps the teacher's per-evaluation
+// checkpoints across processes.
+func (t *ckptTarget) stageDir(dir string) string {
+	return filepath.Join(dir, strings.TrimSuffix(t.file, ".ckpt")+".stages")
+}
+
 // checkpointer returns the train.Checkpointer of target, trained on split
 // s, in the Env's checkpoint directory (nil without one), carrying states
 // besides the model's and the terms'. Its identity is the target's, the
 // split's content (SplitFingerprint: a data set replaced on disk under the
 // same spec is another run) and the kernels'.
 func (e *Env) checkpointer(target *ckptTarget, states []train.NamedState, s *data.Split) *train.Checkpointer {
-	if e == nil || e.CheckpointDir == "" || target == nil {
+	if e == nil {
 		return nil
 	}
-	path := filepath.Join(e.CheckpointDir, target.file)
+	return newCheckpointer(e.CheckpointDir, e.CheckpointEvery, e.logf, target, states, s)
+}
+
+// newCheckpointer returns the train.Checkpointer of target, trained on
+// split s, in directory dir (nil when dir is empty), saving every so often
+// and logging to logf: Env.checkpointer's, for the trainings that get the
+// checkpoint directory without an Env (HetComp's trajectory teachers,
+// TrajectoryOptions.CheckpointDir).
+func newCheckpointer(dir string, every time.Duration, logf func(string, ...any), target *ckptTarget, states []train.NamedState, s *data.Split) *train.Checkpointer {
+	if dir == "" || target == nil {
+		return nil
+	}
+	path := filepath.Join(dir, target.file)
 	return &train.Checkpointer{
 		Name:     path,
 		Identity: target.identity + "; split " + SplitFingerprint(s) + "; kernels " + simd.Kernels(),
@@ -118,9 +159,9 @@ func (e *Env) checkpointer(target *ckptTarget, states []train.NamedState, s *dat
 			return ckptFile{f}, nil
 		},
 		Save:  func(write func(io.Writer) error) error { return model.WriteAtomic(path, write) },
-		Every: e.CheckpointEvery,
+		Every: every,
 		State: states,
-		Logf:  e.logf,
+		Logf:  logf,
 	}
 }
 
@@ -157,7 +198,11 @@ func (e *Env) dropCheckpoint(r *RunResult) {
 // removeCheckpoint removes the checkpoint at path and the temporary files
 // of saves a killed process left beside it (model.WriteAtomic's
 // ".<name>.tmp…").
-func (e *Env) removeCheckpoint(path string) {
+func (e *Env) removeCheckpoint(path string) { removeCheckpointFile(path, e.logf) }
+
+// removeCheckpointFile removes the checkpoint at path and the temporaries
+// beside it (Env.removeCheckpoint), logging a failure to logf.
+func removeCheckpointFile(path string, logf func(string, ...any)) {
 	if path == "" {
 		return
 	}
@@ -171,7 +216,7 @@ func (e *Env) removeCheckpoint(path string) {
 	}
 	for _, p := range victims {
 		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			e.logf("checkpoint %s: not removed: %v", p, err)
+			logf("checkpoint %s: not removed: %v", p, err)
 		}
 	}
 }

@@ -133,6 +133,25 @@ type TrajectoryOptions struct {
 	// Log receives progress (nil: quiet); Plain selects line output.
 	Log   io.Writer
 	Plain bool
+	// CheckpointDir, if set, keeps the training checkpoint of every
+	// teacher trained there (an Env's CheckpointDir: RunEnsembleKD and
+	// PrepareTeachers pass theirs), with the models its evaluations save
+	// (the stage candidates): a teacher whose training was interrupted —
+	// its process killed with the session that ran it — resumes from its
+	// last checkpoint when its trajectory is asked for again, and the
+	// trajectory is bit for bit the one of an uninterrupted training (but
+	// for the timings; see checkpoint.go). Both are removed once the
+	// trajectory's artefact is in the cache. Empty keeps none: the
+	// evaluations' models live in a scratch directory removed when the
+	// build ends, and an interrupted teacher trains again from epoch 0.
+	CheckpointDir string
+	// CheckpointEvery is the least wall time between two checkpoints of a
+	// teacher (train.Checkpointer.Every; an Env's CheckpointEvery); 0 saves
+	// after every epoch. The last epoch is always saved.
+	CheckpointEvery time.Duration
+
+	// hooks are attached to every teacher's training (tests).
+	hooks []train.Hook
 }
 
 // TeacherTrajectory is one trained teacher with its trajectory.
@@ -353,13 +372,18 @@ func trajectoryID(k TrajectoryKey) string {
 // name (characters other than letters, digits, '.', '_' and '-' replaced
 // by '_') and 16 hex digits of its key's hash.
 func trajectoryRel(name, hash string) string {
-	safe := strings.Map(func(r rune) rune {
+	return fmt.Sprintf("trajectories/%s-%s.traj", safeFileName(name), hash[:16])
+}
+
+// safeFileName returns name with its characters other than ASCII letters,
+// digits, '.', '_' and '-' replaced by '_'.
+func safeFileName(name string) string {
+	return strings.Map(func(r rune) rune {
 		if r < 128 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
 			return r
 		}
 		return '_'
 	}, name)
-	return fmt.Sprintf("trajectories/%s-%s.traj", safe, hash[:16])
 }
 
 // BuildTrajectories trains every teacher on s (or loads it from the cache)
@@ -398,7 +422,10 @@ func trajectoryRel(name, hash string) string {
 // that holds another key, is set aside and rebuilt. The per-evaluation
 // checkpoints of a build live in a scratch directory beside the artefact
 // (<artefact>.build-*), removed when the build ends (or, when its process
-// died, by the next build of the same artefact on that host). A trajectory
+// died, by the next build of the same artefact on that host) — or, with
+// o.CheckpointDir, beside the teacher's training checkpoint in that
+// directory, from which a build interrupted with its process resumes
+// (both removed once the artefact is stored; see checkpoint.go). A trajectory
 // of the former layout (<cache>/hetcomp/<split fingerprint>/<ID>/ with
 // meta.json, traj.bin and stage<v>.ckpt, "trajectory cache v2") is
 // imported into the artefact instead of being trained again; the former
@@ -466,11 +493,17 @@ func buildTrajectory(ctx context.Context, c *Cache, s *data.Split, key Trajector
 			}
 			logf("%s is unusable (%v), training", legacy, err)
 		}
-		return trainTrajectory(ctx, s, sp, o, keyJSON, c.Path(rel))
+		return trainTrajectory(ctx, s, sp, o, keyJSON, h, c.Path(rel))
 	}
 	cached, err := c.Get(ctx, rel, decode, build)
 	if err != nil {
 		return nil, fmt.Errorf("hetcomp: teacher %s: %w", sp.Name, err)
+	}
+	if o.CheckpointDir != "" {
+		// The artefact is in the cache (stored now, or by a process killed
+		// before it removed them): the teacher's checkpoint and its
+		// evaluations' models have served.
+		dropTrajectoryCheckpoint(o.CheckpointDir, trajectoryTarget(sp.Name, h), logf)
 	}
 	tt.ID, tt.Hash, tt.Path, tt.Cached = id, h, c.Path(rel), cached || imported
 	if cached {
@@ -480,22 +513,49 @@ func buildTrajectory(ctx context.Context, c *Cache, s *data.Split, key Trajector
 }
 
 // trainTrajectory trains teacher sp on s, picks its stages and returns the
-// bytes of its trajectory artefact (to be stored at path).
-func trainTrajectory(ctx context.Context, s *data.Split, sp HetCompTeacherSpec, o *TrajectoryOptions, keyJSON []byte, path string) ([]byte, error) {
+// bytes of its trajectory artefact (to be stored at path). hash is the hash
+// of the trajectory's key: with o.CheckpointDir, the teacher's training
+// checkpoint (trajectoryTarget) and its evaluations' models are kept there
+// under that name, and a training interrupted earlier resumes from them.
+func trainTrajectory(ctx context.Context, s *data.Split, sp HetCompTeacherSpec, o *TrajectoryOptions, keyJSON []byte, hash, path string) ([]byte, error) {
 	m, term, cfg, err := newHetCompTeacher(sp, s, o.Seed)
 	if err != nil {
 		return nil, err
 	}
-	dir, err := scratchDir(path)
-	if err != nil {
-		return nil, fmt.Errorf("hetcomp: teacher %s: %w", sp.Name, err)
+	logf := func(format string, a ...any) {
+		if o.Log != nil {
+			fmt.Fprintf(o.Log, "hetcomp: teacher "+sp.Name+": "+format+"\n", a...)
+		}
 	}
-	defer os.RemoveAll(dir)
+	// The models of the evaluations that set a new best live beside the
+	// teacher's training checkpoint when it keeps one, so that a resumed
+	// training still has those of the epochs before its checkpoint; else
+	// in a scratch directory that goes with the build.
+	target := trajectoryTarget(sp.Name, hash)
+	var dir string
+	if o.CheckpointDir != "" {
+		removeDeadScratch(path) // of builds before the teacher kept checkpoints
+		// Models left there by a training whose checkpoint is discarded
+		// (another split content, other kernels) do no harm: every stage
+		// read below is an evaluation that set a new best in this
+		// training's history, and this training (or the one it resumed,
+		// which reached its checkpoint through the same evaluations) saved
+		// its model when it ran it, replacing any older file.
+		dir = target.stageDir(o.CheckpointDir)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("hetcomp: teacher %s: %w", sp.Name, err)
+		}
+	} else {
+		if dir, err = scratchDir(path); err != nil {
+			return nil, fmt.Errorf("hetcomp: teacher %s: %w", sp.Name, err)
+		}
+		defer os.RemoveAll(dir)
+	}
 	ckpt := func(e int) string { return filepath.Join(dir, fmt.Sprintf("eval-%d.ckpt", e)) }
 	cfg.Epochs, cfg.EvalEvery, cfg.Patience, cfg.Seed = sp.Epochs, sp.EvalEvery, sp.Patience, o.Seed
 	cfg.EvalAtStart, cfg.RestoreBest = true, true
 	cfg.StopMetrics = []string{"Recall@50"}
-	runMax := math.Inf(-1)
+	st := &trajTrainState{runMax: math.Inf(-1)}
 	cfg.Eval = func(ctx context.Context, epoch int) (map[string]float64, map[string]float64, error) {
 		v, err := eval.FullRanking(ctx, m, s, eval.Valid, eval.Options{Cutoffs: []int{50}})
 		if err != nil {
@@ -504,21 +564,45 @@ func trainTrajectory(ctx context.Context, s *data.Split, sp HetCompTeacherSpec, 
 		r := v.Mean("Recall@50")
 		// Only an evaluation that sets a new best can become a stage
 		// (pickStages), so only those are checkpointed.
-		if r > runMax {
+		if r > st.runMax {
 			if err := model.Save(ckpt(epoch), m, map[string]string{"epoch": fmt.Sprint(epoch)}); err != nil {
 				return nil, nil, err
 			}
 		}
-		runMax = max(runMax, r)
+		st.runMax = max(st.runMax, r)
 		return map[string]float64{"Recall@50": r}, nil, nil
 	}
-	cpu0, wall0 := cpuSeconds(), time.Now()
+	// The running maximum is restored from the checkpoint with the rest of
+	// the run (a train.NamedState) rather than recomputed from the resumed
+	// history: Eval, which reads it, does not see the trainer's history,
+	// and the saved value is exactly the one the uninterrupted training
+	// held after that epoch, whatever the evaluations were (a NaN one makes
+	// the builtin max NaN, which a recomputation would have to mimic). The
+	// state also carries the training seconds so far, so that a resumed
+	// teacher's TrainCPU and TrainWall count its earlier sessions.
+	cfg.Checkpoint = newCheckpointer(o.CheckpointDir, o.CheckpointEvery, logf, target,
+		[]train.NamedState{{Name: "hetcomp-stages", State: st}}, s)
+	cfg.Hooks = append(cfg.Hooks, o.hooks...)
 	cfg.Hooks = append(cfg.Hooks, report.ProgressHook(o.Log, "teacher "+sp.Name, o.Plain))
+	// drop removes the checkpoint and the evaluations' models, so that the
+	// next build trains from epoch 0.
+	drop := func() {
+		if cfg.Checkpoint != nil {
+			dropTrajectoryCheckpoint(o.CheckpointDir, target, logf)
+		}
+	}
+	st.cpu0, st.wall0 = cpuSeconds(), time.Now()
 	res, err := train.Fit(ctx, m, s.Train, []train.Term{term}, cfg)
 	if err != nil {
+		if ctx.Err() == nil && !errors.Is(err, errCheckpointRead) {
+			// Failed, not interrupted: start over when asked again (as
+			// fitModel does); a checkpoint that could not be read is kept.
+			drop()
+		}
 		return nil, fmt.Errorf("hetcomp: teacher %s: %w", sp.Name, err)
 	}
-	tt := &TeacherTrajectory{Spec: sp, Epochs: res.Epochs, TrainCPU: cpuSeconds() - cpu0, TrainWall: time.Since(wall0).Seconds()}
+	cpu, wall := st.seconds()
+	tt := &TeacherTrajectory{Spec: sp, Epochs: res.Epochs, TrainCPU: cpu, TrainWall: wall}
 	tt.CurveEpochs, tt.CurveValid = res.ValidCurve("Recall@50")
 	best := res.Best["Recall@50"].Epoch
 	tt.StageEpochs = pickStages(tt.CurveEpochs, tt.CurveValid, best, o.Fractions)
@@ -531,21 +615,23 @@ func trainTrajectory(ctx context.Context, s *data.Split, sp HetCompTeacherSpec, 
 	}
 	// The chosen checkpoints are the stages; the others go with dir.
 	ckpts := make([][]byte, len(tt.StageEpochs))
+	stages := make([]model.Scorer, len(tt.StageEpochs))
 	for v, e := range tt.StageEpochs {
-		if ckpts[v], err = os.ReadFile(ckpt(e)); err != nil {
+		if ckpts[v], err = os.ReadFile(ckpt(e)); err == nil {
+			stages[v], err = decodeStage(sp, v, ckpts[v])
+		}
+		if err != nil {
+			if cfg.Checkpoint != nil {
+				// A stage directory lost or damaged beside its checkpoint
+				// would fail every resumed build the same way.
+				drop()
+				return nil, fmt.Errorf("hetcomp: teacher %s: the model of epoch %d (stage %d): %w; its checkpoint is removed, the next build trains it from epoch 0", sp.Name, e, v, err)
+			}
 			return nil, fmt.Errorf("hetcomp: teacher %s: %w", sp.Name, err)
 		}
 	}
 	// Rank the catalogue with every stage.
 	cpu1 := cpuSeconds()
-	var stages []model.Scorer
-	for v, b := range ckpts {
-		sc, err := decodeStage(sp, v, b)
-		if err != nil {
-			return nil, err
-		}
-		stages = append(stages, sc)
-	}
 	tr, err := distill.BuildTrajectory(ctx, sp.Name, stages, s.Train, o.N, 0)
 	if err != nil {
 		return nil, err
@@ -567,18 +653,67 @@ func trainTrajectory(ctx context.Context, s *data.Split, sp HetCompTeacherSpec, 
 	if err != nil {
 		return nil, fmt.Errorf("hetcomp: teacher %s: describing the trajectory: %w", sp.Name, err)
 	}
-	if o.Log != nil {
-		fmt.Fprintf(o.Log, "hetcomp: teacher %s: %d epochs, stages at epochs %v (valid Recall@50 %v), test Recall@50 %.4f, %.0f CPU s training\n",
-			sp.Name, tt.Epochs, tt.StageEpochs, fmtFloats(tt.StageValid), tt.Test["Recall@50"], tt.TrainCPU)
+	resumed := ""
+	if len(res.Resumed) > 0 {
+		resumed = fmt.Sprintf(" (resumed from a checkpoint after epoch %s)", joinInts(res.Resumed))
 	}
+	logf("%d epochs%s, stages at epochs %v (valid Recall@50 %v), test Recall@50 %.4f, %.0f CPU s training",
+		tt.Epochs, resumed, tt.StageEpochs, fmtFloats(tt.StageValid), tt.Test["Recall@50"], tt.TrainCPU)
 	return encodeTrajectoryArtifact(append([][]byte{keyJSON, meta, encodeTrajectory(tr, s.Train)}, ckpts...)), nil
 }
 
-// scratchDir creates the scratch directory of a build of the artefact at
-// path (<path>.build-<random>, recording this process), after removing
-// those of builds of the same artefact whose process, on this host, no
-// longer exists. The caller holds the artefact's lock.
-func scratchDir(path string) (string, error) {
+// trajTrainState is what the training of a trajectory teacher carries
+// from epoch to epoch besides the trainer's state, saved in its checkpoint
+// (train.Stateful): the running maximum of validation Recall@50, which
+// decides the evaluations whose model is saved, and the training seconds
+// of the sessions before this process's.
+type trajTrainState struct {
+	runMax    float64
+	cpu, wall float64   // CPU and wall seconds before this process
+	cpu0      float64   // the process's CPU seconds when its training began
+	wall0     time.Time // when it began
+}
+
+// seconds returns the CPU and wall seconds of the training so far, its
+// earlier sessions included (up to their last checkpoint).
+func (t *trajTrainState) seconds() (cpu, wall float64) {
+	return t.cpu + cpuSeconds() - t.cpu0, t.wall + time.Since(t.wall0).Seconds()
+}
+
+// MarshalState encodes the running maximum and the seconds so far.
+func (t *trajTrainState) MarshalState() ([]byte, error) {
+	cpu, wall := t.seconds()
+	b := make([]byte, 0, 24)
+	for _, x := range []float64{t.runMax, cpu, wall} {
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(x))
+	}
+	return b, nil
+}
+
+// UnmarshalState restores what MarshalState encoded.
+func (t *trajTrainState) UnmarshalState(b []byte) error {
+	if len(b) != 24 {
+		return fmt.Errorf("hetcomp stage state of %d bytes, want 24", len(b))
+	}
+	f := func(k int) float64 { return math.Float64frombits(binary.LittleEndian.Uint64(b[8*k:])) }
+	t.runMax, t.cpu, t.wall = f(0), f(1), f(2)
+	return nil
+}
+
+// dropTrajectoryCheckpoint removes, from dir, the training checkpoint of a
+// trajectory teacher (t, a trajectoryTarget) with its temporaries and the
+// directory of its evaluations' models; a failure is logged.
+func dropTrajectoryCheckpoint(dir string, t *ckptTarget, logf func(string, ...any)) {
+	removeCheckpointFile(filepath.Join(dir, t.file), logf)
+	if err := os.RemoveAll(t.stageDir(dir)); err != nil {
+		logf("checkpoint %s: not removed: %v", t.stageDir(dir), err)
+	}
+}
+
+// removeDeadScratch removes the scratch directories of builds of the
+// artefact at path (scratchDir) whose process, on this host, no longer
+// exists. The caller holds the artefact's lock.
+func removeDeadScratch(path string) {
 	old, _ := filepath.Glob(path + ".build-*")
 	for _, d := range old {
 		if b, err := os.ReadFile(filepath.Join(d, "holder")); err == nil {
@@ -587,6 +722,14 @@ func scratchDir(path string) (string, error) {
 			}
 		}
 	}
+}
+
+// scratchDir creates the scratch directory of a build of the artefact at
+// path (<path>.build-<random>, recording this process), after removing
+// those of builds of the same artefact whose process, on this host, no
+// longer exists. The caller holds the artefact's lock.
+func scratchDir(path string) (string, error) {
+	removeDeadScratch(path)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return "", err
 	}

@@ -203,6 +203,13 @@ func ensembleTrajectoryOptions(r *RunSpec, s *data.Split, cacheDir string, log i
 	return o, seeds, nil
 }
 
+// trajectoryStore gives o the Env's cache, which keeps the trajectories,
+// and its checkpoint directory and period, where their teachers keep their
+// training checkpoints (TrajectoryOptions.CheckpointDir).
+func (e *Env) trajectoryStore(o *TrajectoryOptions) {
+	o.Cache, o.CheckpointDir, o.CheckpointEvery = e.Cache, e.CheckpointDir, e.CheckpointEvery
+}
+
 // buildTrajectories returns the trajectories of o's teachers, teacher k
 // trained (or read from the cache) with seed seeds[k]: one
 // BuildTrajectories call per seed, in the order of the teachers' first
@@ -273,7 +280,7 @@ func runEnsemble(ctx context.Context, r *RunSpec, s *data.Split, env *Env) (*ens
 	if err != nil {
 		return nil, err
 	}
-	o.Cache = env.Cache
+	env.trajectoryStore(&o)
 	temps, _ := ensembleSettings(r)
 	k, _ := json.Marshal(struct {
 		Split    string

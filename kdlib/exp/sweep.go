@@ -75,8 +75,11 @@ type Env struct {
 	// of an uninterrupted run (see checkpoint.go). A checkpoint is removed
 	// once its result is stored: by RunSweep after the run's record is in
 	// the store (and the ledger), by Model once a teacher is in the cache.
-	// HetComp's teacher trajectories (BuildTrajectories) keep no
-	// checkpoints. Empty keeps none.
+	// The teachers of HetComp's trajectories, which RunEnsembleKD and
+	// PrepareTeachers build, keep theirs here too
+	// (TrajectoryOptions.CheckpointDir: traj-<name>-<TrajectoryKey
+	// hash>.ckpt, with the models of their evaluations beside it), removed
+	// once the trajectory is in the cache. Empty keeps none.
 	CheckpointDir string
 	// CheckpointEvery is the least wall time between two checkpoints of a
 	// run (train.Checkpointer.Every); 0 saves after every epoch. The last
@@ -905,7 +908,7 @@ func PrepareTeachers(ctx context.Context, spec *Spec, shard Shard, env *Env) (in
 			if err != nil {
 				return 0, err
 			}
-			o.Cache = env.Cache
+			env.trajectoryStore(&o)
 			if err := o.defaults(); err != nil {
 				return 0, err
 			}
