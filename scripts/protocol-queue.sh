@@ -22,7 +22,11 @@
 # runs, default 1 so that the other core stays free), OUT (the sweeps'
 # stores, default /tmp/kdrec-protocol), CHECKPOINTS (the runs' training
 # checkpoints, default <OUT>/<spec>/checkpoints: put them where files
-# outlive the session, e.g. under /work).
+# outlive the session, e.g. under /work), DEADLINE (when the session ends:
+# an RFC 3339 time or a duration from now, kdsweep run --deadline; a run
+# the ledger expects to end later is deferred, so that the session's last
+# hour goes to runs that can finish in it — on a machine that does not
+# outlive the session, a run killed half-way is lost with its checkpoint).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export KDREC_DATASETS="${KDREC_DATASETS:-$(cd ../shared/datasets 2>/dev/null && pwd || echo ../shared/datasets)}"
@@ -53,6 +57,7 @@ for spec in "${specs[@]}"; do
   name=$(basename "$spec" .json)
   ckpt="${CHECKPOINTS:+$CHECKPOINTS/$name}"
   echo "== $(date -u +%FT%TZ) $name"
-  "$out/kdsweep" run --ledger results --keep-models -q --out "$out/$name" --checkpoints "${ckpt:-$out/$name/checkpoints}" "$spec"
+  "$out/kdsweep" run --ledger results --keep-models -q --out "$out/$name" --checkpoints "${ckpt:-$out/$name/checkpoints}" \
+    ${DEADLINE:+--deadline "$DEADLINE"} "$spec"
 done
 echo "== $(date -u +%FT%TZ) queue done"

@@ -155,3 +155,37 @@ func TestTableUnknownMetric(t *testing.T) {
 		t.Errorf("known metrics refused: %s", errOut)
 	}
 }
+
+// TestDeadlineFlag checks --deadline: a time or a duration from now is
+// accepted, anything else (and a deadline without --ledger) is refused
+// with a message naming the option.
+func TestDeadlineFlag(t *testing.T) {
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	for arg, want := range map[string]time.Time{
+		"":                     {},
+		"2h30m":                now.Add(150 * time.Minute),
+		"2026-12-07T14:50:00Z": time.Date(2026, 12, 7, 14, 50, 0, 0, time.UTC),
+	} {
+		got, err := parseDeadline(arg, now)
+		if err != nil || !got.Equal(want) {
+			t.Errorf("parseDeadline(%q) = %v, %v; want %v", arg, got, err, want)
+		}
+	}
+	for _, arg := range []string{"-1h", "0s", "tomorrow", "14:50"} {
+		if _, err := parseDeadline(arg, now); err == nil || !strings.Contains(err.Error(), "--deadline") {
+			t.Errorf("parseDeadline(%q): %v, want an error naming --deadline", arg, err)
+		}
+	}
+	var out, errb bytes.Buffer
+	dir := t.TempDir()
+	spec := writeSpec(t, dir, 1)
+	if code := run([]string{"run", "-q", "--deadline", "1h", "--out", filepath.Join(dir, "out"), spec}, &out, &errb); code == 0 ||
+		!strings.Contains(errb.String(), "--deadline needs --ledger") {
+		t.Errorf("--deadline without --ledger: code %d\n%s", code, errb.String())
+	}
+	errb.Reset()
+	if code := run([]string{"run", "-q", "--deadline", "soon", "--ledger", dir, spec}, &out, &errb); code == 0 ||
+		!strings.Contains(errb.String(), `--deadline "soon"`) {
+		t.Errorf("--deadline soon: code %d\n%s", code, errb.String())
+	}
+}

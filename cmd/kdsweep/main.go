@@ -57,7 +57,7 @@ func main() {
 
 const usage = `usage:
   kdsweep run [--shard i/N] [--quick | --budget name] [--out dir] [--cache dir] [--data dir] [--keep-going] [--ledger results]
-              [--checkpoints dir] [--checkpoint-every 10m] spec.json|builtin-name
+              [--checkpoints dir] [--checkpoint-every 10m] [--deadline 2h30m|time] spec.json|builtin-name
   kdsweep teachers [--shard i/N] [--quick | --budget name] [--out dir] [--cache dir] [--data dir]
                    [--checkpoints dir] [--checkpoint-every 10m] spec.json|builtin-name
   kdsweep merge [--out dir] [--require-complete]
@@ -272,9 +272,17 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	keepGoing := fs.Bool("keep-going", false, "run what can run; skip runs needing unavailable methods; continue after failures")
 	keepModels := fs.Bool("keep-models", false, "also cache the students of runs without distillation")
 	ledgerDir := fs.String("ledger", "", "results ledger to record every finished run in (and to skip the runs it holds), e.g. results")
+	deadlineArg := fs.String("deadline", "", "when this process should be done (RFC 3339 time, or a duration from now such as 2h30m): runs the ledger expects to end later are deferred, not started (needs --ledger)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
+	}
+	deadline, err := parseDeadline(*deadlineArg, time.Now())
+	if err != nil {
+		return usageError{err}
+	}
+	if !deadline.IsZero() && *ledgerDir == "" {
+		return usageError{errors.New("--deadline needs --ledger: the estimates come from the ledger's records")}
 	}
 	shard, spec, env, err := f.setup(pos, stderr)
 	if err != nil {
@@ -287,9 +295,15 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	o := exp.SweepOptions{Out: *f.out, Shard: shard, Env: env, Log: stderr, KeepGoing: *keepGoing, Ledger: ledger, Deadline: deadline}
+	if !deadline.IsZero() {
+		if o.Estimate, err = exp.LedgerEstimates(ledger, spec.SweepKey()); err != nil {
+			return err
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	rep, err := exp.RunSweep(ctx, spec, exp.SweepOptions{Out: *f.out, Shard: shard, Env: env, Log: stderr, KeepGoing: *keepGoing, Ledger: ledger})
+	rep, err := exp.RunSweep(ctx, spec, o)
 	if rep != nil {
 		fmt.Fprintln(stdout, rep)
 		for _, p := range rep.Problems {
@@ -297,6 +311,22 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return err
+}
+
+// parseDeadline reads --deadline: "" (none), an RFC 3339 time, or a
+// positive duration from now.
+func parseDeadline(s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return time.Time{}, fmt.Errorf("--deadline %q: want an RFC 3339 time (2026-12-07T14:50:00Z) or a positive duration from now (2h30m)", s)
+	}
+	return now.Add(d), nil
 }
 
 func cmdTeachers(args []string, stdout, stderr io.Writer) error {

@@ -224,6 +224,16 @@ func removeCheckpointFile(path string, logf func(string, ...any)) {
 // dropRunCheckpoint removes the checkpoint of a distillation run found
 // already stored (a process killed between storing the run and removing
 // its checkpoint).
+// hasRunCheckpoint reports whether a distillation run's training
+// checkpoint is in e.CheckpointDir (the run would resume from it).
+func (e *Env) hasRunCheckpoint(run *Run) bool {
+	if e == nil || e.CheckpointDir == "" {
+		return false
+	}
+	_, err := os.Stat(filepath.Join(e.CheckpointDir, runTarget(run).file))
+	return err == nil
+}
+
 func (e *Env) dropRunCheckpoint(run *Run) {
 	if e == nil || e.CheckpointDir == "" {
 		return

@@ -1,9 +1,12 @@
 package exp
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/kdrec/kdrec/datasets"
 	"github.com/kdrec/kdrec/kdlib/report"
@@ -189,4 +192,64 @@ func HoursTable(names []string, srs []*SweepResults) *report.Table {
 		t.Notes = append(t.Notes, fmt.Sprintf("Recorded with the 1-minute load average of the machine between %.1f and %.1f at the runs' starts and ends.", loadLo, loadHi))
 	}
 	return t
+}
+
+// LedgerEstimates returns an estimate of a run's wall time from the
+// ledger's records of sweep (a key or a unique spec name), for
+// SweepOptions.Estimate: the mean wall time (Record.Seconds) of the
+// recorded runs of the same row — the same label and grid point but for
+// the seed — or, when that row has no record, of the same label. A run of
+// a row and label with no record, or of a sweep the ledger does not hold,
+// has no estimate. The times are the recording machine's, under its load;
+// a resumed run's is its last process's, so they err on the short side.
+func LedgerEstimates(l *Ledger, sweep string) (func(r *Run) (time.Duration, bool), error) {
+	sr, err := l.Sweep(sweep)
+	if errors.Is(err, ErrNotRecorded) {
+		return func(*Run) (time.Duration, bool) { return 0, false }, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	type mean struct {
+		sum float64
+		n   int
+	}
+	byRow, byLabel := map[string]*mean{}, map[string]*mean{}
+	add := func(m map[string]*mean, k string, s float64) {
+		if m[k] == nil {
+			m[k] = &mean{}
+		}
+		m[k].sum += s
+		m[k].n++
+	}
+	for _, e := range sr.Entries {
+		if e.Record == nil {
+			continue
+		}
+		s := e.Record.Seconds()
+		add(byRow, estimateRow(&e.Run), s)
+		add(byLabel, e.Run.Label, s)
+	}
+	return func(r *Run) (time.Duration, bool) {
+		m := byRow[estimateRow(r)]
+		if m == nil {
+			m = byLabel[r.Label]
+		}
+		if m == nil {
+			return 0, false
+		}
+		return time.Duration(m.sum / float64(m.n) * float64(time.Second)), true
+	}, nil
+}
+
+// estimateRow names a run's row for LedgerEstimates: its label and grid
+// point without the seed.
+func estimateRow(r *Run) string {
+	parts := []string{r.Label}
+	for _, s := range r.Point {
+		if s.Path != "seed" {
+			parts = append(parts, s.String())
+		}
+	}
+	return strings.Join(parts, " ")
 }

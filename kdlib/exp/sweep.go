@@ -584,13 +584,31 @@ type SweepOptions struct {
 	// that draws some rows of a sweep trains just those); the sweep is
 	// still checked whole and its manifest lists every run.
 	Only []string
+	// Deadline, if set, is when this process should be done — the end of
+	// a session whose machine may not outlive it. A run is started only
+	// if it is expected to end before Deadline (now plus its Estimate); a
+	// run expected to end later is deferred — not run, left for a later
+	// invocation, counted in SweepReport.Deferred — and the sweep goes on
+	// with its next runs, so that the time left goes to runs that can
+	// finish in it rather than to one that would be killed half-way. A
+	// run without an estimate, or with a training checkpoint of its own
+	// in Env.CheckpointDir (it resumes rather than starts), is started as
+	// without a deadline (only a distillation run's checkpoint,
+	// run-<ID>.ckpt, counts). Which runs execute is all it changes: a
+	// run's numbers do not depend on it.
+	Deadline time.Time
+	// Estimate gives a run's expected wall time for Deadline
+	// (LedgerEstimates builds it from the ledger's records); nil, or false
+	// for a run, is no estimate.
+	Estimate func(r *Run) (time.Duration, bool)
 }
 
 // RunEvent reports progress of a sweep.
 type RunEvent struct {
 	// Run is the run concerned.
 	Run *Run
-	// Phase is "skip", "start", "done" or "fail".
+	// Phase is "skip", "start", "done", "fail" or "defer" (not started:
+	// expected to end after SweepOptions.Deadline).
 	Phase string
 	// Err is the failure of a "fail" event.
 	Err error
@@ -616,6 +634,9 @@ type SweepReport struct {
 	Failed []RunFailure
 	// Problems lists the damaged lines found in the store.
 	Problems []Problem
+	// Deferred lists the runs not started because their estimate ended
+	// after SweepOptions.Deadline.
+	Deferred []*Run
 }
 
 // RunFailure is a run that could not be executed, and why.
@@ -634,6 +655,9 @@ func (r *SweepReport) String() string {
 	}
 	if n := len(r.Failed); n > 0 {
 		s += fmt.Sprintf(", %d failed", n)
+	}
+	if n := len(r.Deferred); n > 0 {
+		s += fmt.Sprintf(", %d deferred (expected to end after the deadline)", n)
 	}
 	if n := len(r.Problems); n > 0 {
 		s += fmt.Sprintf(", %d damaged store lines", n)
@@ -792,6 +816,17 @@ func RunSweep(ctx context.Context, spec *Spec, o SweepOptions) (*SweepReport, er
 	for n, r := range todo {
 		if err := ctx.Err(); err != nil {
 			return rep, err
+		}
+		if !o.Deadline.IsZero() && o.Estimate != nil && !env.hasRunCheckpoint(r) {
+			if est, ok := o.Estimate(r); ok {
+				if left := time.Until(o.Deadline); est > left {
+					rep.Deferred = append(rep.Deferred, r)
+					logf("[%d/%d] defer %s #%d %s: expected %s, %s left before the deadline", n+1, len(todo), r.ID, r.Index, r.Name(),
+						est.Round(time.Minute), max(left, 0).Round(time.Minute))
+					event(RunEvent{Run: r, Phase: "defer"})
+					continue
+				}
+			}
 		}
 		logf("[%d/%d] run %s #%d %s", n+1, len(todo), r.ID, r.Index, r.Name())
 		for _, note := range r.Spec.BudgetNotes() {

@@ -1,0 +1,140 @@
+package exp
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestSweepDeadlineDefers checks SweepOptions.Deadline: a run whose
+// estimate ends after the deadline is deferred (not run, reported, a
+// "defer" event), a run without an estimate or with a checkpoint of its own
+// runs, and the deferred runs run when the sweep is started again without
+// a deadline.
+func TestSweepDeadlineDefers(t *testing.T) {
+	s := tinySpec()
+	runs, err := s.Expand()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := NewEnv("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.CheckpointDir = t.TempDir()
+	seed := func(r *Run) string { return r.Point[len(r.Point)-1].String() }
+	// A checkpoint of Large seed 1: it would resume, so it is not deferred.
+	var resumes *Run
+	for k := range runs {
+		if runs[k].Label == "Large" && seed(&runs[k]) == "seed=1" {
+			resumes = &runs[k]
+		}
+	}
+	if err := os.WriteFile(filepath.Join(env.CheckpointDir, "run-"+resumes.ID+".ckpt"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var deferred []string
+	o := SweepOptions{Out: t.TempDir(), Env: env, Deadline: time.Now().Add(time.Hour),
+		Estimate: func(r *Run) (time.Duration, bool) {
+			switch {
+			case r.Label == "Large":
+				return 2 * time.Hour, true // does not fit
+			case seed(r) == "seed=2":
+				return 0, false // no estimate: runs
+			}
+			return time.Minute, true
+		},
+		OnRun: func(ev RunEvent) {
+			if ev.Phase == "defer" {
+				deferred = append(deferred, ev.Run.Name())
+			}
+		},
+	}
+	rep, err := RunSweep(context.Background(), s, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Ran != 4 || len(rep.Deferred) != 2 {
+		t.Fatalf("ran %d, deferred %d; want 4 and 2: %v", rep.Ran, len(rep.Deferred), rep)
+	}
+	want := "Large [seed=0]|Large [seed=2]"
+	if got := strings.Join(deferred, "|"); got != want {
+		t.Errorf("defer events %q, want %q", got, want)
+	}
+	for k, r := range rep.Deferred {
+		if r.Name() != strings.Split(want, "|")[k] {
+			t.Errorf("deferred[%d] = %s", k, r.Name())
+		}
+	}
+	if !strings.Contains(rep.String(), "2 deferred") {
+		t.Errorf("report %q does not count the deferred runs", rep)
+	}
+	// A deadline already past defers every run with an estimate.
+	o2 := o
+	o2.Out, o2.Deadline, o2.OnRun = t.TempDir(), time.Now().Add(-time.Minute), nil
+	o2.Estimate = func(*Run) (time.Duration, bool) { return 0, true }
+	if rep, err := RunSweep(context.Background(), s, o2); err != nil || rep.Ran != 1 || len(rep.Deferred) != 5 {
+		t.Errorf("past deadline: %v, %v; want 1 run (the one with a checkpoint) and 5 deferred", rep, err)
+	}
+	// Without a deadline, what was deferred runs.
+	o.Deadline, o.OnRun = time.Time{}, nil
+	rep, err = RunSweep(context.Background(), s, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Ran != 2 || rep.Skipped != 4 || len(rep.Deferred) != 0 {
+		t.Errorf("second pass: %v, want the 2 deferred runs run", rep)
+	}
+}
+
+// TestLedgerEstimates checks the estimates from the ledger: a run's row
+// mean (label and grid point but the seed), the label's mean for a row
+// without records, nothing for an unknown label or a sweep not recorded.
+func TestLedgerEstimates(t *testing.T) {
+	s := tinySpec()
+	l, err := OpenLedger(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if est, err := LedgerEstimates(l, s.SweepKey()); err != nil {
+		t.Fatal(err)
+	} else if _, ok := est(&Run{Label: "Small"}); ok {
+		t.Error("a sweep not in the ledger gave an estimate")
+	}
+	if _, err := RunSweep(context.Background(), s, SweepOptions{Out: t.TempDir(), Ledger: l}); err != nil {
+		t.Fatal(err)
+	}
+	sr, err := l.Sweep(s.SweepKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mean := map[string]float64{}
+	n := map[string]int{}
+	for _, e := range sr.Entries {
+		mean[e.Run.Label] += e.Record.Seconds()
+		n[e.Run.Label]++
+	}
+	est, err := LedgerEstimates(l, s.SweepKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range sr.Entries {
+		got, ok := est(&e.Run)
+		want := mean[e.Run.Label] / float64(n[e.Run.Label])
+		if !ok || abs(got.Seconds()-want) > 1e-6 {
+			t.Errorf("%s: estimate %v %v, want %.6fs", e.Run.Name(), got, ok, want)
+		}
+	}
+	// Another grid point of a recorded label: the label's mean.
+	other := &Run{Label: "Large", Point: []Setting{{Path: "student.dim", Value: json.RawMessage("32")}, {Path: "seed", Value: json.RawMessage("7")}}}
+	if got, ok := est(other); !ok || abs(got.Seconds()-mean["Large"]/3) > 1e-6 {
+		t.Errorf("label fallback: %v %v", got, ok)
+	}
+	if _, ok := est(&Run{Label: "Unknown"}); ok {
+		t.Error("an unknown label gave an estimate")
+	}
+}
