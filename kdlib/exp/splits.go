@@ -51,11 +51,12 @@ func LogValues(claims []Claim, sweep string) (map[[2]string]float64, error) {
 // of splits and each metric it gives the log (logs, from LogValues; "–"
 // without one), the mean ± sd over the seeds of each sweep with their
 // number, and the authors'-split mean and the random splits' mean minus
-// the log, each also in units of the random splits' sd. A row without records shows dashes; the notes
-// say what the units mean, how many logs lie within SplitsWithin sd of
-// the random splits' mean, and which runs of either sweep are missing,
-// with the command that runs them (args: how `kdsweep run` names the
-// spec of splits and of authors; "" for the sweep's name).
+// the log, each also in units of the random splits' sd. A row without
+// records shows dashes. The notes say what the units mean, how many logs
+// lie within SplitsWithin sd of the random splits' mean, and which runs
+// of either sweep are missing, with the command that runs them (args: how
+// `kdsweep run` names the spec of splits and of authors; "" for the
+// sweep's name).
 func SplitsTable(splits, authors *SweepResults, args [2]string, logs map[[2]string]float64, metrics []string) (*report.Table, error) {
 	if len(metrics) == 0 {
 		metrics = DefaultSplitsMetrics
