@@ -49,7 +49,7 @@ if [ ${#specs[@]} -eq 0 ]; then
     1) specs=(derrd-inference de-tsne results/specs/derrd-protocol.json hetcomp-protocol
               results/specs/hetcomp-homogeneous.json hetcomp-protocol-lastfm hetcomp-protocol-ml1m) ;;
     2) specs=(results/specs/td-protocol.json td-curves derrd-table-neumf results/specs/phr-protocol.json
-              td-params de-lambda de-experts rrd-params derrd-size) ;;
+              results/specs/derrd-splits.json td-params de-lambda de-experts rrd-params derrd-size) ;;
     *) echo "QUEUE=$QUEUE: want 1 or 2" >&2; exit 2 ;;
   esac
 fi

@@ -79,6 +79,12 @@ type Claim struct {
 	ValueSource string `json:"value_source,omitempty"`
 	// Value is the number a ClaimValue is checked against.
 	Value float64 `json:"value,omitempty"`
+	// ValueOf, in a claims file, names another value claim whose Value
+	// this value claim takes, so that an authors' number compared in two
+	// settings (their split and random splits) is written once. LoadClaims
+	// resolves it; the claim then gives no value of its own, and the named
+	// claim must give its value itself.
+	ValueOf string `json:"value_of,omitempty"`
 	// Tol is the tolerance of ClaimAtLeast, ClaimClose and ClaimValue, and
 	// the margin of ClaimLess.
 	Tol float64 `json:"tol,omitempty"`
@@ -152,7 +158,37 @@ func LoadClaims(path string) ([]Claim, error) {
 			return nil, fmt.Errorf("%s: %w", where, err)
 		}
 	}
+	if err := resolveValueOf(cs); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
 	return cs, nil
+}
+
+// resolveValueOf gives every claim with ValueOf the Value of the claim it
+// names: a value claim of the same list that states its value itself.
+func resolveValueOf(cs []Claim) error {
+	byID := map[string]int{}
+	for k, c := range cs {
+		byID[c.ID] = k
+	}
+	for k := range cs {
+		c := &cs[k]
+		if c.ValueOf == "" {
+			continue
+		}
+		where := fmt.Sprintf("claim %d (%s): value_of %q", k+1, c.ID, clipText(c.ValueOf))
+		j, ok := byID[c.ValueOf]
+		switch {
+		case !ok:
+			return fmt.Errorf("%s: no such claim", where)
+		case cs[j].Kind != ClaimValue:
+			return fmt.Errorf("%s: that claim is of kind %s, not %s", where, cs[j].Kind, ClaimValue)
+		case cs[j].ValueOf != "":
+			return fmt.Errorf("%s: that claim takes its value from %q in turn; name the claim that states it", where, cs[j].ValueOf)
+		}
+		c.Value = cs[j].Value
+	}
+	return nil
 }
 
 // checkClaim checks the fields of one claim; needSweep says whether it
@@ -181,6 +217,16 @@ func checkClaim(c Claim, needSweep bool) error {
 			return errors.New("row and metric are required")
 		}
 		return errors.New("sweep, row and metric are required")
+	}
+	if c.ValueOf != "" {
+		switch {
+		case c.Kind != ClaimValue:
+			return fmt.Errorf("value_of is for kind %s, not %s", ClaimValue, c.Kind)
+		case !needSweep:
+			return errors.New("value_of names a claim of the claims file: a spec's claim gives its value")
+		case c.Value != 0:
+			return fmt.Errorf("give value or value_of, not both (value %v, value_of %q)", c.Value, clipText(c.ValueOf))
+		}
 	}
 	if (c.Kind == ClaimAtLeast || c.Kind == ClaimClose || c.Kind == ClaimValue) && !(c.Tol > 0) {
 		return fmt.Errorf("kind %s needs tol > 0", c.Kind)

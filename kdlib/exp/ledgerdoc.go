@@ -18,7 +18,11 @@ package exp
 // "cost <sweep>" (CostTable: each recorded run's time per epoch, setup,
 // evaluation time and peak memory), "hours <sweep> [<sweep> …]"
 // (HoursTable: the hours each sweep's recorded runs took and an estimate
-// of the hours to go). GenerateDoc rewrites every
+// of the hours to go), "splits <sweep> <sweep> [metrics=…]" (SplitsTable:
+// the authors' logs, registered as the value claims about the second
+// sweep, their split, against the mean ± sd over that sweep's seeds and
+// over the random splits of the first, with the differences in units of
+// the split-to-split sd). GenerateDoc rewrites every
 // block from the ledger; `kdsweep report --check` fails when a document
 // differs from what the ledger produces.
 
@@ -211,8 +215,10 @@ func generateBlock(kind string, args []string, l *Ledger, claims []ClaimResult) 
 			srs[k] = sr
 		}
 		return HoursTable(pos, srs).Markdown(), nil
+	case "splits":
+		return splitsBlock(pos, opts, l, claims)
 	}
-	return "", fmt.Errorf("unknown block kind %q (want table, claims, claim, runs, inference, cost or hours)", kind)
+	return "", fmt.Errorf("unknown block kind %q (want table, claims, claim, runs, inference, cost, hours or splits)", kind)
 }
 
 // oneSweep reads the one sweep a block names (pos[0]; ok false when the
@@ -257,4 +263,45 @@ func ClaimLine(c ClaimResult) string {
 // notRecorded is the block of a sweep the ledger does not hold yet.
 func notRecorded(sweep string) string {
 	return fmt.Sprintf("_Not recorded yet: no run of %s is in the ledger (`kdsweep run --ledger results <spec>`; `kdsweep status --ledger results <spec>` lists what is missing)._\n", sweep)
+}
+
+// splitsBlock renders a "splits" block: two sweeps, the random splits'
+// and the authors' split's, and optionally metrics=…; the logs are the
+// value claims about the second sweep (LogValues).
+func splitsBlock(pos []string, opts map[string]string, l *Ledger, claims []ClaimResult) (string, error) {
+	if len(pos) != 2 {
+		return "", fmt.Errorf("want two sweeps, the random splits' and the authors' split's (got %d)", len(pos))
+	}
+	var metrics []string
+	for k, v := range opts {
+		if k != "metrics" {
+			return "", fmt.Errorf("unknown option %q (want metrics=…)", k)
+		}
+		metrics = strings.Split(v, ",")
+	}
+	var srs [2]*SweepResults
+	var args [2]string
+	for k, name := range pos {
+		sr, arg, err := ledgerSweep(l, name)
+		if err != nil {
+			return "", err
+		}
+		srs[k], args[k] = sr, arg
+	}
+	cs := make([]Claim, len(claims))
+	for k := range claims {
+		cs[k] = claims[k].Claim
+	}
+	logs, err := LogValues(cs, pos[1])
+	if err != nil {
+		return "", err
+	}
+	if len(logs) == 0 {
+		return "", fmt.Errorf("no value claim is about sweep %s: the second sweep is the authors' split, whose value claims hold their logs", pos[1])
+	}
+	t, err := SplitsTable(srs[0], srs[1], args, logs, metrics)
+	if err != nil {
+		return "", err
+	}
+	return t.Markdown(), nil
 }
