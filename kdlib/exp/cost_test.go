@@ -115,7 +115,7 @@ func TestExecuteRecordsCost(t *testing.T) {
 }
 
 // TestScaleCostSpec checks the ledger's cost spec (results/specs/
-// scale-cost.json): it parses, expands to every row on each of its three
+// scale-cost.json): it parses, expands to every row on each of its four
 // data sets (the synthetic one power-law), and every run passes the checks
 // of what is registered; its quick budget keeps the rows.
 func TestScaleCostSpec(t *testing.T) {
@@ -140,12 +140,17 @@ func TestScaleCostSpec(t *testing.T) {
 			t.Errorf("%s: %d epochs, want 1", r.Name(), r.Spec.Budget.Epochs)
 		}
 	}
-	if len(data) != 3 || data["synthetic "+LawPowerLaw] == 0 || data["gowalla"] == 0 || data["citeulike-t"] == 0 {
-		t.Errorf("data sets %v: want citeulike-t, gowalla and synthetic power-law", data)
+	if len(data) != 4 || data["synthetic "+LawPowerLaw] == 0 || data["gowalla"] == 0 || data["amazon-book"] == 0 || data["citeulike-t"] == 0 {
+		t.Errorf("data sets %v: want citeulike-t, gowalla, amazon-book and synthetic power-law", data)
 	}
 	for _, label := range []string{"Teacher", "Student", "DE", "HTD", "RRD", "IR-RRD", "PHR"} {
-		if rows[label] != 3 {
+		if rows[label] != 4 {
 			t.Errorf("row %s has %d runs, want one per data set", label, rows[label])
+		}
+	}
+	for k := range runs { // the teachers first, so that the other rows load them
+		if (k < rows["Teacher"]) != (runs[k].Label == "Teacher") {
+			t.Errorf("run %d is %s: want the %d Teacher runs first", k, runs[k].Label, rows["Teacher"])
 		}
 	}
 	q, err := s.WithBudget("quick")
