@@ -81,6 +81,24 @@ func TestExecuteRecordsCost(t *testing.T) {
 	if runtime.GOOS == "linux" && (rec.Machine == nil || rec.Machine.PeakRSSMB <= 0) {
 		t.Errorf("no peak resident memory recorded on Linux: %+v", rec.Machine)
 	}
+	if runtime.GOOS == "linux" {
+		// CPU times: each part positive, none more than its wall time
+		// allows on this many cores, and their sum within the process's
+		// CPU time over the run.
+		procs := float64(runtime.GOMAXPROCS(0)) + 0.5
+		eval := rec.Seconds() - res.SetupSeconds - res.TrainSeconds
+		for _, c := range []struct {
+			name      string
+			cpu, wall float64
+		}{{"train", res.TrainCPUSeconds, res.TrainSeconds}, {"setup", res.SetupCPUSeconds, res.SetupSeconds}, {"eval", res.EvalCPUSeconds, eval}} {
+			if c.cpu <= 0 || c.cpu > procs*c.wall+0.02 {
+				t.Errorf("%s: CPU %.4f s for %.4f s of wall time on %d procs", c.name, c.cpu, c.wall, runtime.GOMAXPROCS(0))
+			}
+		}
+	}
+	if d := res.Data; d == nil || d.Users != 60 || d.Items != 80 || d.Interactions <= 0 || d.Interactions > 60*15 {
+		t.Errorf("training set size %+v: want 60 users, 80 items and at most 900 interactions", d)
+	}
 	missing := *run
 	missing.Label = "RRD"
 	sr := &SweepResults{Sweep: "cost", Entries: []Entry{{Run: *run, Record: rec}, {Run: missing}}}
@@ -100,9 +118,10 @@ func TestExecuteRecordsCost(t *testing.T) {
 	fixed.Finished = fixed.Started.Add(10 * time.Second)
 	fixed.Result.SetupSeconds, fixed.Result.TrainSeconds = 3, 5
 	fixed.Result.Curve = []CurvePoint{{Epoch: 1, Seconds: 2}, {Epoch: 2, Seconds: 3}}
+	fixed.Result.TrainCPUSeconds, fixed.Result.SetupCPUSeconds, fixed.Result.EvalCPUSeconds = 4.5, 2.25, 1.5
 	fixed.Machine = &Machine{CPUs: 2, Load: []float64{0.5, 0.7}, PeakRSSMB: 123.4}
 	got := CostTable(&SweepResults{Entries: []Entry{{Run: *run, Record: &fixed}}}).Rows[0]
-	want := []string{"DE", "synthetic", "60 × 80", "2.50", "3.0", "2.0", "123 MiB", "0.5→0.7 on 2 CPUs", rec.ID}
+	want := []string{"DE", "synthetic", "60 × 80", "2.50", "2.25", "3.0", "2.2", "2.0", "1.5", "123 MiB", "0.5→0.7 on 2 CPUs", rec.ID}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("cost row %q, want %q", got, want)
 	}
