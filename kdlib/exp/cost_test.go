@@ -81,6 +81,9 @@ func TestExecuteRecordsCost(t *testing.T) {
 	if runtime.GOOS == "linux" && (rec.Machine == nil || rec.Machine.PeakRSSMB <= 0) {
 		t.Errorf("no peak resident memory recorded on Linux: %+v", rec.Machine)
 	}
+	if m := rec.Machine; runtime.GOOS == "linux" && m != nil && !(m.StartRSSMB > 0 && m.StartRSSMB <= m.PeakRSSMB) {
+		t.Errorf("resident memory at the start %.1f MiB, peak %.1f MiB: want 0 < start <= peak", m.StartRSSMB, m.PeakRSSMB)
+	}
 	if runtime.GOOS == "linux" {
 		// CPU times: each part positive, none more than its wall time
 		// allows on this many cores, and their sum within the process's
