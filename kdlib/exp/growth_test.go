@@ -156,7 +156,7 @@ func growthRecords(t *testing.T, l *Ledger, runs []Run, skip func(Run) bool) {
 		}
 		res := RunResult{Protocol: Full, Epochs: 1, TrainSeconds: epoch * 1.3, TrainCPUSeconds: epoch,
 			SetupSeconds: setup * 1.3, SetupCPUSeconds: setup, EvalCPUSeconds: eval,
-			Data: &DataSize{Users: g.Users, Items: g.Items, Interactions: int(n)},
+			Data:  &DataSize{Users: g.Users, Items: g.Items, Interactions: int(n)},
 			Curve: []CurvePoint{{Epoch: 1, Seconds: epoch * 1.3}}}
 		if r.Label == "DCD" {
 			res.Extra = map[string]any{"lists": "cache"}
