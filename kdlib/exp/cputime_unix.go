@@ -2,7 +2,10 @@
 
 package exp
 
-import "syscall"
+import (
+	"syscall"
+	"time"
+)
 
 // processCPUSeconds returns the CPU time this process has used so far,
 // user and system, summed over all its threads (getrusage RUSAGE_SELF);
@@ -12,9 +15,5 @@ func processCPUSeconds() (float64, bool) {
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0, false
 	}
-	return tvSeconds(ru.Utime) + tvSeconds(ru.Stime), true
-}
-
-func tvSeconds(tv syscall.Timeval) float64 {
-	return float64(tv.Sec) + float64(tv.Usec)/1e6
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds(), true
 }
