@@ -318,7 +318,7 @@ func untimedRecord(t *testing.T, line string) (map[string]any, []any) {
 	}
 	res := rec["result"].(map[string]any)
 	resumed, _ := res["resumed"].([]any)
-	for _, k := range []string{"train_seconds", "setup_seconds", "resumed"} {
+	for _, k := range []string{"train_seconds", "setup_seconds", "train_cpu_seconds", "setup_cpu_seconds", "eval_cpu_seconds", "resumed"} {
 		delete(res, k)
 	}
 	for _, p := range res["curve"].([]any) {

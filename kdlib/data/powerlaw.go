@@ -68,6 +68,28 @@ func (c PowerLawConfig) maxPerUser() int {
 	return c.MaxPerUser
 }
 
+// MeanPerUser returns the expected number of interactions of a user under
+// c (the mean of the discrete law PowerLaw draws degrees from: the
+// continuous power law on [MinPerUser − ½, MaxPerUser + ½) rounded), so
+// that Users·MeanPerUser is the expected size of the data set without
+// generating it: about 30 for DefaultPowerLaw's γ_u = 2.5 and MinPerUser
+// = 10. It is 0 for a configuration that does not validate.
+func (c PowerLawConfig) MeanPerUser() float64 {
+	if c.Validate() != nil {
+		return 0
+	}
+	kmin, kmax := c.MinPerUser, c.maxPerUser()
+	a := 1 - c.UserExponent
+	flo, fhi := math.Pow(float64(kmin)-0.5, a), math.Pow(float64(kmax)+0.5, a)
+	mean, prev := 0.0, flo
+	for k := kmin; k <= kmax; k++ {
+		next := math.Pow(float64(k)+0.5, a)
+		mean += float64(k) * (next - prev)
+		prev = next
+	}
+	return mean / (fhi - flo)
+}
+
 // powerLawChunk is the number of users drawn from one random stream.
 const powerLawChunk = 4096
 

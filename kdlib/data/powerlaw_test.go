@@ -106,6 +106,41 @@ func TestPowerLawExponents(t *testing.T) {
 	}
 }
 
+// TestPowerLawMeanPerUser checks the expected degree against generated
+// data sets (within four standard errors of their mean degree), a law so
+// steep that almost every user has MinPerUser, and an invalid
+// configuration.
+func TestPowerLawMeanPerUser(t *testing.T) {
+	for _, c := range []PowerLawConfig{
+		{Users: 20000, Items: 8000, UserExponent: 2.5, MinPerUser: 10, ItemExponent: 2.5, Seed: 3},
+		{Users: 20000, Items: 30000, UserExponent: 3.0, MinPerUser: 5, ItemExponent: 2.2, Seed: 4},
+		{Users: 20000, Items: 4000, UserExponent: 2.5, MinPerUser: 20, MaxPerUser: 200, ItemExponent: 2.5, Seed: 5},
+	} {
+		x, err := PowerLaw(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		deg := x.UserDegrees()
+		mean, sq := 0.0, 0.0
+		for _, k := range deg {
+			mean += float64(k)
+			sq += float64(k) * float64(k)
+		}
+		mean /= float64(len(deg))
+		se := math.Sqrt((sq/float64(len(deg)) - mean*mean) / float64(len(deg)))
+		if got := c.MeanPerUser(); math.Abs(got-mean) > 4*se {
+			t.Errorf("%+v: MeanPerUser %.3f, generated mean %.3f ± %.3f", c, got, mean, se)
+		}
+	}
+	steep := PowerLawConfig{Users: 10, Items: 1000, UserExponent: 200, MinPerUser: 7, ItemExponent: 2.5}
+	if got := steep.MeanPerUser(); math.Abs(got-7) > 1e-6 {
+		t.Errorf("γ_u = 200: MeanPerUser %v, want 7", got)
+	}
+	if got := (PowerLawConfig{Users: 10, Items: 100}).MeanPerUser(); got != 0 {
+		t.Errorf("invalid configuration: MeanPerUser %v, want 0", got)
+	}
+}
+
 // TestPowerLawExponentEstimator checks the estimator on counts laid out
 // deterministically at evenly spaced quantiles of a k^−γ law (the continuous
 // law on [k_min − ½, ∞) rounded, as PowerLaw draws them; k_min = 10, where

@@ -431,8 +431,8 @@ func TestRunsTableSaysResumed(t *testing.T) {
 		t.Errorf("wall columns %q and %q", rows[0][6], rows[1][6])
 	}
 	cost := CostTable(sr).Rows
-	if cost[0][5] != "290.0" || cost[1][5] != "–" {
-		t.Errorf("evaluation seconds %q and %q", cost[0][5], cost[1][5])
+	if cost[0][7] != "290.0" || cost[1][7] != "–" {
+		t.Errorf("evaluation seconds %q and %q", cost[0][7], cost[1][7])
 	}
 }
 

@@ -17,14 +17,17 @@ import (
 // generated one, and the users kept by a reduced budget), the mean training time per epoch, the setup before the
 // first epoch (RunResult.SetupSeconds: teacher, split, lists, terms), the
 // evaluation time (the wall time less setup and training; none for a run
-// resumed from a checkpoint, whose wall time is its last process's), the process's
+// resumed from a checkpoint, whose wall time is its last process's), each
+// of the three next to the process's CPU time in it (RunResult's
+// TrainCPUSeconds per epoch, SetupCPUSeconds, EvalCPUSeconds: on a loaded
+// machine the wall times count the other jobs, the CPU times hardly), the process's
 // peak resident memory during the run (Machine.PeakRSSMB), and the load of
 // the machine at the start and the end. Runs not recorded yet are listed
 // in a note. It is the table of the scale-cost spec (the "cost" block of
 // generated documents), meant to be recorded on an idle machine: times on
 // a loaded one measure the other jobs as much as the run.
 func CostTable(sr *SweepResults) *report.Table {
-	t := &report.Table{Header: []string{"row", "data", "users × items", "s/epoch", "setup s", "eval s", "peak RSS", "load", "run"}}
+	t := &report.Table{Header: []string{"row", "data", "users × items", "s/epoch", "CPU s/epoch", "setup s", "setup CPU s", "eval s", "eval CPU s", "peak RSS", "load", "run"}}
 	missing := 0
 	for _, e := range sr.Entries {
 		rec := e.Record
@@ -35,6 +38,16 @@ func CostTable(sr *SweepResults) *report.Table {
 		res := &rec.Result
 		dash := "–"
 		spe, setup, evals, rss, load := dash, dash, dash, dash, dash
+		cpuEpoch, cpuSetup, cpuEval := dash, dash, dash
+		if res.TrainCPUSeconds > 0 && res.Epochs > 0 {
+			cpuEpoch = fmt.Sprintf("%.2f", res.TrainCPUSeconds/float64(res.Epochs))
+		}
+		if res.SetupCPUSeconds > 0 {
+			cpuSetup = fmt.Sprintf("%.1f", res.SetupCPUSeconds)
+		}
+		if res.EvalCPUSeconds > 0 {
+			cpuEval = fmt.Sprintf("%.1f", res.EvalCPUSeconds)
+		}
 		if s := res.MeanEpochSeconds(); s > 0 {
 			spe = fmt.Sprintf("%.2f", s)
 		} else if res.Epochs > 0 && res.TrainSeconds > 0 {
@@ -58,7 +71,7 @@ func CostTable(sr *SweepResults) *report.Table {
 		if u := e.Run.Spec.Split.Users; u > 0 {
 			size = fmt.Sprintf("first %d users of %s", u, size)
 		}
-		t.Rows = append(t.Rows, []string{e.Run.Label, name, size, spe, setup, evals, rss, load, rec.ID})
+		t.Rows = append(t.Rows, []string{e.Run.Label, name, size, spe, cpuEpoch, setup, cpuSetup, evals, cpuEval, rss, load, rec.ID})
 	}
 	if missing > 0 {
 		t.Notes = append(t.Notes, fmt.Sprintf("%d of %d runs not recorded yet (`kdsweep status --ledger results <spec>`).", missing, len(sr.Entries)))

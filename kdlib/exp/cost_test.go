@@ -81,6 +81,27 @@ func TestExecuteRecordsCost(t *testing.T) {
 	if runtime.GOOS == "linux" && (rec.Machine == nil || rec.Machine.PeakRSSMB <= 0) {
 		t.Errorf("no peak resident memory recorded on Linux: %+v", rec.Machine)
 	}
+	if m := rec.Machine; runtime.GOOS == "linux" && m != nil && !(m.StartRSSMB > 0 && m.StartRSSMB <= m.PeakRSSMB) {
+		t.Errorf("resident memory at the start %.1f MiB, peak %.1f MiB: want 0 < start <= peak", m.StartRSSMB, m.PeakRSSMB)
+	}
+	if runtime.GOOS == "linux" {
+		// CPU times: each part positive, none more than its wall time
+		// allows on this many cores, and their sum within the process's
+		// CPU time over the run.
+		procs := float64(runtime.GOMAXPROCS(0)) + 0.5
+		eval := rec.Seconds() - res.SetupSeconds - res.TrainSeconds
+		for _, c := range []struct {
+			name      string
+			cpu, wall float64
+		}{{"train", res.TrainCPUSeconds, res.TrainSeconds}, {"setup", res.SetupCPUSeconds, res.SetupSeconds}, {"eval", res.EvalCPUSeconds, eval}} {
+			if c.cpu <= 0 || c.cpu > procs*c.wall+0.02 {
+				t.Errorf("%s: CPU %.4f s for %.4f s of wall time on %d procs", c.name, c.cpu, c.wall, runtime.GOMAXPROCS(0))
+			}
+		}
+	}
+	if d := res.Data; d == nil || d.Users != 60 || d.Items != 80 || d.Interactions <= 0 || d.Interactions > 60*15 {
+		t.Errorf("training set size %+v: want 60 users, 80 items and at most 900 interactions", d)
+	}
 	missing := *run
 	missing.Label = "RRD"
 	sr := &SweepResults{Sweep: "cost", Entries: []Entry{{Run: *run, Record: rec}, {Run: missing}}}
@@ -100,9 +121,10 @@ func TestExecuteRecordsCost(t *testing.T) {
 	fixed.Finished = fixed.Started.Add(10 * time.Second)
 	fixed.Result.SetupSeconds, fixed.Result.TrainSeconds = 3, 5
 	fixed.Result.Curve = []CurvePoint{{Epoch: 1, Seconds: 2}, {Epoch: 2, Seconds: 3}}
+	fixed.Result.TrainCPUSeconds, fixed.Result.SetupCPUSeconds, fixed.Result.EvalCPUSeconds = 4.5, 2.25, 1.5
 	fixed.Machine = &Machine{CPUs: 2, Load: []float64{0.5, 0.7}, PeakRSSMB: 123.4}
 	got := CostTable(&SweepResults{Entries: []Entry{{Run: *run, Record: &fixed}}}).Rows[0]
-	want := []string{"DE", "synthetic", "60 × 80", "2.50", "3.0", "2.0", "123 MiB", "0.5→0.7 on 2 CPUs", rec.ID}
+	want := []string{"DE", "synthetic", "60 × 80", "2.50", "2.25", "3.0", "2.2", "2.0", "1.5", "123 MiB", "0.5→0.7 on 2 CPUs", rec.ID}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("cost row %q, want %q", got, want)
 	}
@@ -115,7 +137,7 @@ func TestExecuteRecordsCost(t *testing.T) {
 }
 
 // TestScaleCostSpec checks the ledger's cost spec (results/specs/
-// scale-cost.json): it parses, expands to every row on each of its three
+// scale-cost.json): it parses, expands to every row on each of its four
 // data sets (the synthetic one power-law), and every run passes the checks
 // of what is registered; its quick budget keeps the rows.
 func TestScaleCostSpec(t *testing.T) {
@@ -140,12 +162,17 @@ func TestScaleCostSpec(t *testing.T) {
 			t.Errorf("%s: %d epochs, want 1", r.Name(), r.Spec.Budget.Epochs)
 		}
 	}
-	if len(data) != 3 || data["synthetic "+LawPowerLaw] == 0 || data["gowalla"] == 0 || data["citeulike-t"] == 0 {
-		t.Errorf("data sets %v: want citeulike-t, gowalla and synthetic power-law", data)
+	if len(data) != 4 || data["synthetic "+LawPowerLaw] == 0 || data["gowalla"] == 0 || data["amazon-book"] == 0 || data["citeulike-t"] == 0 {
+		t.Errorf("data sets %v: want citeulike-t, gowalla, amazon-book and synthetic power-law", data)
 	}
 	for _, label := range []string{"Teacher", "Student", "DE", "HTD", "RRD", "IR-RRD", "PHR"} {
-		if rows[label] != 3 {
+		if rows[label] != 4 {
 			t.Errorf("row %s has %d runs, want one per data set", label, rows[label])
+		}
+	}
+	for k := range runs { // the teachers first, so that the other rows load them
+		if (k < rows["Teacher"]) != (runs[k].Label == "Teacher") {
+			t.Errorf("run %d is %s: want the %d Teacher runs first", k, runs[k].Label, rows["Teacher"])
 		}
 	}
 	q, err := s.WithBudget("quick")

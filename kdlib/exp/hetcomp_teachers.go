@@ -14,7 +14,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/kdrec/kdrec/kdlib/data"
@@ -1042,13 +1041,4 @@ func decodeTrajectory(b []byte, x *data.Interactions, stages int) (*distill.Traj
 		}
 	}
 	return tr, nil
-}
-
-// cpuSeconds returns the CPU time (user + system) of the process so far.
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return math.NaN()
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }

@@ -238,6 +238,12 @@ type Machine struct {
 	// includes what earlier runs left allocated and, when runs execute
 	// concurrently in one process, theirs.
 	PeakRSSMB float64 `json:",omitempty"`
+	// StartRSSMB is the process's resident memory as the run starts, in
+	// MiB, when known (Linux: VmRSS): what the process held before the
+	// run (in a fresh process, the program and the Go runtime). The
+	// growth fit (GrowthTable) relates PeakRSSMB less it to the data's
+	// size.
+	StartRSSMB float64 `json:",omitempty"`
 }
 
 // resetPeakRSS resets the process's peak resident memory to its current
@@ -248,13 +254,19 @@ func resetPeakRSS() bool {
 }
 
 // peakRSSMB returns the process's peak resident memory in MiB (VmHWM).
-func peakRSSMB() (float64, bool) {
+func peakRSSMB() (float64, bool) { return procStatusMB("VmHWM:") }
+
+// rssMB returns the process's resident memory in MiB (VmRSS).
+func rssMB() (float64, bool) { return procStatusMB("VmRSS:") }
+
+// procStatusMB reads a field of /proc/self/status given in kB, in MiB.
+func procStatusMB(field string) (float64, bool) {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return 0, false
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if rest, ok := strings.CutPrefix(line, field); ok {
 			kb, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 64)
 			if err != nil {
 				return 0, false
@@ -433,6 +445,9 @@ func Execute(ctx context.Context, r *Run, env *Env) (*Record, error) {
 	}
 	mach := currentMachine()
 	rss := resetPeakRSS()
+	if mb, ok := rssMB(); ok && rss {
+		mach.StartRSSMB = math.Round(mb*10) / 10
+	}
 	started := time.Now()
 	res, err := runner(ctx, r, env)
 	if err == nil && res == nil {

@@ -22,7 +22,10 @@ package exp
 // the authors' logs, registered as the value claims about the second
 // sweep, their split, against the mean ± sd over that sweep's seeds and
 // over the random splits of the first, with the differences in units of
-// the split-to-split sd). GenerateDoc rewrites every
+// the split-to-split sd), "growth <sweep> [compare=<sweep>]"
+// (GrowthTable: the exponents of each row's costs in users, items and
+// interactions, and the predicted epoch time and peak memory at larger
+// sizes next to the costs measured in the compared sweep). GenerateDoc rewrites every
 // block from the ledger; `kdsweep report --check` fails when a document
 // differs from what the ledger produces.
 
@@ -217,8 +220,10 @@ func generateBlock(kind string, args []string, l *Ledger, claims []ClaimResult) 
 		return HoursTable(pos, srs).Markdown(), nil
 	case "splits":
 		return splitsBlock(pos, opts, l, claims)
+	case "growth":
+		return growthBlock(pos, opts, l)
 	}
-	return "", fmt.Errorf("unknown block kind %q (want table, claims, claim, runs, inference, cost, hours or splits)", kind)
+	return "", fmt.Errorf("unknown block kind %q (want table, claims, claim, runs, inference, cost, hours, splits or growth)", kind)
 }
 
 // oneSweep reads the one sweep a block names (pos[0]; ok false when the
@@ -304,4 +309,54 @@ func splitsBlock(pos []string, opts map[string]string, l *Ledger, claims []Claim
 		return "", err
 	}
 	return t.Markdown(), nil
+}
+
+// growthBlock renders a "growth" block: one sweep, and optionally
+// compare=<sweep>, whose measured costs go next to the predictions.
+func growthBlock(pos []string, opts map[string]string, l *Ledger) (string, error) {
+	if len(pos) != 1 {
+		return "", fmt.Errorf("want one sweep (got %d)", len(pos))
+	}
+	for k := range opts {
+		if k != "compare" {
+			return "", fmt.Errorf("unknown option %q (want compare=<sweep>)", k)
+		}
+	}
+	sr, err := l.Sweep(pos[0])
+	if errors.Is(err, ErrNotRecorded) {
+		return notRecorded(pos[0]), nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if len(sr.Missing()) == len(sr.Entries) {
+		return fmt.Sprintf("_No run of sweep %s is recorded yet (0 of %d): `kdsweep run --ledger results %s`._\n", sr.Sweep, len(sr.Entries), pos[0]), nil
+	}
+	var compare *SweepResults
+	if c := opts["compare"]; c != "" {
+		compare, err = l.Sweep(c)
+		if errors.Is(err, ErrNotRecorded) {
+			compare, err = nil, nil
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+	tabs := GrowthTable(sr, compare)
+	if len(tabs[0].Rows) == 0 {
+		var b strings.Builder
+		fmt.Fprintf(&b, "_No growth fit from the records of %s yet._\n", sr.Sweep)
+		for _, n := range tabs[0].Notes {
+			fmt.Fprintf(&b, "\n_%s_\n", n)
+		}
+		return b.String(), nil
+	}
+	var b strings.Builder
+	for k, t := range tabs {
+		if k > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString(t.Markdown())
+	}
+	return b.String(), nil
 }

@@ -235,8 +235,10 @@ type fitHooks struct {
 	// hooks are added to train.Config.Hooks.
 	hooks []train.Hook
 	// started, when set, is when the run began: the time until training
-	// starts is its RunResult.SetupSeconds.
-	started time.Time
+	// starts is its RunResult.SetupSeconds; startedCPU is the process's
+	// CPU time then (processCPUSeconds; negative when unknown).
+	started    time.Time
+	startedCPU float64
 	// target is what is trained, for its checkpoint (Env.CheckpointDir);
 	// nil keeps none.
 	target *ckptTarget
@@ -281,11 +283,31 @@ func fitModel(ctx context.Context, label string, b *model.Built, extra []train.T
 	if hooks != nil {
 		cfg.Checkpoint = env.checkpointer(hooks.target, hooks.states, s)
 	}
-	setup := 0.0
+	setup, setupCPU := 0.0, 0.0
+	fitCPU, cpuOK := processCPUSeconds()
 	if hooks != nil && !hooks.started.IsZero() {
 		setup = time.Since(hooks.started).Seconds()
+		if cpuOK && hooks.startedCPU >= 0 {
+			setupCPU = fitCPU - hooks.startedCPU
+		}
+	}
+	evalCPU := 0.0 // CPU time of the evaluations inside train.Fit
+	if ev := cfg.Eval; ev != nil && cpuOK {
+		cfg.Eval = func(ctx context.Context, epoch int) (map[string]float64, map[string]float64, error) {
+			c0, _ := processCPUSeconds()
+			defer func() {
+				c1, _ := processCPUSeconds()
+				evalCPU += c1 - c0
+			}()
+			return ev(ctx, epoch)
+		}
 	}
 	res, err := train.Fit(ctx, b.Model, s.Train, terms, cfg)
+	trainCPU := 0.0
+	if cpuOK {
+		c, _ := processCPUSeconds()
+		trainCPU, fitCPU = c-fitCPU-evalCPU, c
+	}
 	// unfinished returns what the run has when it stops after training
 	// began: its history so far and the model as train.Fit left it.
 	unfinished := func(err error) error {
@@ -326,6 +348,11 @@ func fitModel(ctx context.Context, label string, b *model.Built, extra []train.T
 	}
 	rr.Model, rr.History = b.Model, res
 	rr.SetupSeconds = math.Round(setup*1000) / 1000
+	if c, ok := processCPUSeconds(); ok && cpuOK && len(res.Resumed) == 0 {
+		ms := func(x float64) float64 { return math.Round(max(x, 0)*1000) / 1000 }
+		rr.TrainCPUSeconds, rr.SetupCPUSeconds, rr.EvalCPUSeconds = ms(trainCPU), ms(setupCPU), ms(evalCPU+c-fitCPU)
+	}
+	rr.Data = &DataSize{Users: s.Train.NumUsers, Items: s.Train.NumItems, Interactions: s.Train.NNZ()}
 	if cfg.Checkpoint != nil {
 		rr.checkpoint = cfg.Checkpoint.Name
 	}
@@ -409,7 +436,7 @@ func TrainModel(ctx context.Context, s *data.Split, key ModelKey, env *Env) (mod
 // of its teacher (ExtraTopology). Runs with a list of teachers go to
 // RunEnsembleKD.
 func RunKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) {
-	started := time.Now()
+	started, startedCPU := time.Now(), cpuNow()
 	spec := &run.Spec
 	if len(spec.Teachers) > 0 {
 		return RunEnsembleKD(ctx, run, env)
@@ -482,7 +509,7 @@ func RunKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) {
 	}
 	label := fmt.Sprintf("%s %s d=%d seed=%d", run.Label, spec.Student.Kind, spec.Student.Dim, spec.Seed)
 	res, err := fitModel(ctx, strings.TrimSpace(label), b, terms, s, spec.Student, spec.StudentKey(), env,
-		&fitHooks{hooks: probes.hooks(), started: started, target: target, states: probes.states()})
+		&fitHooks{hooks: probes.hooks(), started: started, startedCPU: startedCPU, target: target, states: probes.states()})
 	if err != nil {
 		return nil, err
 	}

@@ -393,7 +393,7 @@ func (e *ensembleSet) listsOf(ctx context.Context, s *data.Split, n int) (*disti
 // validation Recall@50 among the run's EnsembleSpec.Temperatures (2, 5, 10
 // and 20 without one), and every row records the choice (recordT).
 func RunEnsembleKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) {
-	started := time.Now()
+	started, startedCPU := time.Now(), cpuNow()
 	spec := &run.Spec
 	if err := checkEnsembleRun(spec); err != nil {
 		return nil, err
@@ -426,7 +426,7 @@ func RunEnsembleKD(ctx context.Context, run *Run, env *Env) (*RunResult, error) 
 	if err != nil {
 		return nil, err
 	}
-	hooks := &fitHooks{started: started, target: runTarget(run).withContent("trajectories", e.contentKey())}
+	hooks := &fitHooks{started: started, startedCPU: startedCPU, target: runTarget(run).withContent("trajectories", e.contentKey())}
 	var (
 		hc  *distill.HetCompTerm
 		mtd *distill.MTDTerm

@@ -443,6 +443,27 @@ type RunResult struct {
 	// distillation). The record's wall time less SetupSeconds and
 	// TrainSeconds is the evaluation's.
 	SetupSeconds float64 `json:"setup_seconds,omitempty"`
+	// TrainCPUSeconds, SetupCPUSeconds and EvalCPUSeconds are the CPU
+	// time of the process (user + system over all its threads, the Go
+	// runtime's included: getrusage RUSAGE_SELF, not a thread's clock,
+	// since goroutines move between threads) during training (train.Fit
+	// less its evaluations), during the setup of SetupSeconds, and during
+	// the evaluations (those of training and the final test evaluation
+	// with the ranks). At GOMAXPROCS 1, as in the queues, the process's Go
+	// code runs on one thread at a time, so on a loaded machine the CPU
+	// time is what the run itself used where its wall time also counts
+	// the other jobs. Zero when unknown: on systems without getrusage,
+	// for a run resumed from a checkpoint (its earlier processes' CPU is
+	// not known), and SetupCPUSeconds for runs without distillation. When
+	// runs execute concurrently in one process they count each other's.
+	TrainCPUSeconds float64 `json:"train_cpu_seconds,omitempty"`
+	SetupCPUSeconds float64 `json:"setup_cpu_seconds,omitempty"`
+	EvalCPUSeconds  float64 `json:"eval_cpu_seconds,omitempty"`
+	// Data is the size of the training set the run trained on (after a
+	// reduced budget's SplitSpec.Users): what the growth fit
+	// (GrowthTable) relates the costs to. Nil in records made before it
+	// was recorded.
+	Data *DataSize `json:"data,omitempty"`
 	// Teachers lists the hashes of the teacher models the run used.
 	Teachers []string `json:"teachers,omitempty"`
 	// Cached reports that the model was loaded from the cache.
@@ -470,6 +491,15 @@ type RunResult struct {
 	// checkpoint is the training checkpoint of the run, removed once the
 	// result is stored (Env.CheckpointDir); "" without one.
 	checkpoint string
+}
+
+// DataSize is the size of a training set.
+type DataSize struct {
+	// Users and Items are the index spaces; Interactions the training
+	// pairs.
+	Users        int `json:"users"`
+	Items        int `json:"items"`
+	Interactions int `json:"interactions"`
 }
 
 // MeanEpochSeconds returns the mean training time of the run's epochs
@@ -1006,14 +1036,15 @@ func PrepareTeachers(ctx context.Context, spec *Spec, shard Shard, env *Env) (in
 	return n, nil
 }
 
-// Untimed returns a copy of r without its wall-clock timings (TrainSeconds,
-// SetupSeconds and each curve point's Seconds) and the epochs where it
+// Untimed returns a copy of r without its timings (TrainSeconds,
+// SetupSeconds, each curve point's Seconds and the CPU times) and the epochs where it
 // resumed from a checkpoint (Resumed), the only values of a run that
 // differ from one execution of it to the next: two executions of one
 // RunSpec, interrupted and resumed or not, give equal Untimed results.
 func (r *RunResult) Untimed() RunResult {
 	c := *r
 	c.TrainSeconds, c.SetupSeconds, c.Resumed, c.checkpoint = 0, 0, nil, ""
+	c.TrainCPUSeconds, c.SetupCPUSeconds, c.EvalCPUSeconds = 0, 0, 0
 	c.Curve = slices.Clone(c.Curve)
 	for k := range c.Curve {
 		c.Curve[k].Seconds = 0
