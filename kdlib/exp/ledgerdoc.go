@@ -18,7 +18,9 @@ package exp
 // "cost <sweep>" (CostTable: each recorded run's time per epoch, setup,
 // evaluation time and peak memory), "hours <sweep> [<sweep> …]"
 // (HoursTable: the hours each sweep's recorded runs took and an estimate
-// of the hours to go). GenerateDoc rewrites every
+// of the hours to go), "ab [all]" (ABTable: the newest A/B measurement
+// against the authors' code in the ledger's ab/ folder, or every one,
+// newest first). GenerateDoc rewrites every
 // block from the ledger; `kdsweep report --check` fails when a document
 // differs from what the ledger produces.
 
@@ -211,8 +213,10 @@ func generateBlock(kind string, args []string, l *Ledger, claims []ClaimResult) 
 			srs[k] = sr
 		}
 		return HoursTable(pos, srs).Markdown(), nil
+	case "ab":
+		return abBlock(l, pos, opts)
 	}
-	return "", fmt.Errorf("unknown block kind %q (want table, claims, claim, runs, inference, cost or hours)", kind)
+	return "", fmt.Errorf("unknown block kind %q (want table, claims, claim, runs, inference, cost, hours or ab)", kind)
 }
 
 // oneSweep reads the one sweep a block names (pos[0]; ok false when the
