@@ -39,8 +39,10 @@
 # Dependencies: Go; python3 with torch 1.13 and numpy (apt-get install
 # python3-torch; scripts/install-numpy.sh); libopenblas0-pthread as the
 # system BLAS (apt-get install libopenblas0-pthread). A round of all
-# operations takes of the order of a quarter of an hour, most of it the
-# authors' DE, HTD and IR-RRD epochs and IR-RRD's set-up.
+# operations but the HetComp ones takes of the order of a quarter of an
+# hour, most of it the authors' DE, HTD and IR-RRD epochs and IR-RRD's
+# set-up; the authors' HetComp processes add the set-up of their dense
+# importance matrices (several GB of memory each) and long epochs.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 

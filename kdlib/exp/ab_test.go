@@ -176,3 +176,22 @@ func TestABRecordRefusesMalformed(t *testing.T) {
 		t.Fatalf("empty rows: err = %v", err)
 	}
 }
+
+// TestABRecordFixture reads the record scripts/ab/ab.py makes from its
+// test's measurements (testdata/ab-record.json; scripts/ab/test_ab.py
+// checks that ab.py still writes exactly it) and renders it.
+func TestABRecordFixture(t *testing.T) {
+	r, err := ReadABRecord(filepath.Join("testdata", "ab-record.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Rows) != 2 || r.Rows[0].Op != "de" || r.Rows[0].Target == nil || *r.Rows[0].Target != 20 || r.Rows[1].Target != nil {
+		t.Fatalf("rows %+v", r.Rows)
+	}
+	md := ABTable(r, "ab-record.json").Markdown()
+	// Medians 125 and 4 (CPU), 66 and 3.2 (wall): 31.25 and 20.625.
+	want := "| DE epoch at tau=1 (soft phase) (`de`) | 125 | 4 | 31.2 | ≥ 20×, met | 66.0 | 3.2 | 20.6 | 2048 | 311 | 3 |"
+	if !strings.Contains(md, want) {
+		t.Fatalf("missing %q in\n%s", want, md)
+	}
+}

@@ -304,22 +304,12 @@ def main():
             print("%-15s round %d/%d: authors %s s CPU, %s s wall | kdrec %s s CPU, %s s wall (load %.2f / %.2f)"
                   % (op, rep + 1, a.reps, fmt(ra["cpu_s"]), fmt(ra["wall_s"]), fmt(rb["cpu_s"]), fmt(rb["wall_s"]), la[0], lb[0]),
                   flush=True)
-        med = lambda xs, k: statistics.median(x[k] for x in xs)
-        rows.append({"op": op, "what": OPS[op][0], "target": OPS[op][3],
-                     "kdrec_bench": "kdlib/%s %s" % (OPS[op][1], OPS[op][2]), "n": len(A),
-                     "authors_cpu_s": med(A, "cpu_s"), "authors_wall_s": med(A, "wall_s"),
-                     "kdrec_cpu_s": med(B, "cpu_s"), "kdrec_wall_s": med(B, "wall_s"),
-                     "authors_peak_rss_mb": max(x["process_peak_rss_mb"] for x in A),
-                     "kdrec_peak_rss_mb": max(x["process_peak_rss_mb"] for x in B)})
+        rows.append(make_row(op, A, B))
     load_after = loadavg()
     ended = datetime.datetime.now(datetime.timezone.utc)
 
-    doc = {"format": FORMAT, "started": started.isoformat(timespec="seconds"), "ended": ended.isoformat(timespec="seconds"),
-           "host": host(), "machine": mach, "threads": a.threads, "reps": a.reps,
-           "load_before": load_before, "load_after": load_after, "max_load1": max_load, "idle_load": a.idle_load,
-           "kdrec": {"go": a.go_version, "revision": a.revision},
-           "authors": {k: (env_authors or {}).get(k, "") for k in ("python", "torch", "numpy", "blas")},
-           "rows": rows, "raw": raw}
+    doc = make_doc(started, ended, host(), mach, a.threads, a.reps, load_before, load_after, max_load, a.idle_load,
+                   a.go_version, a.revision, env_authors, rows, raw)
     print()
     print(summary(doc, a.data))
     if a.out:
@@ -331,6 +321,29 @@ def main():
         path = write_new(a.record, doc)
         print("recorded: %s (commit it; `go run ./cmd/kdsweep report` renders it into docs/scale.md)" % path)
     return 0
+
+
+def make_row(op, A, B):
+    """The row of op from its rounds' measurements A (authors) and B
+    (kdrec): medians of the times, the highest peak memory."""
+    med = lambda xs, k: statistics.median(x[k] for x in xs)
+    return {"op": op, "what": OPS[op][0], "target": OPS[op][3],
+            "kdrec_bench": "kdlib/%s %s" % (OPS[op][1], OPS[op][2]), "n": len(A),
+            "authors_cpu_s": med(A, "cpu_s"), "authors_wall_s": med(A, "wall_s"),
+            "kdrec_cpu_s": med(B, "cpu_s"), "kdrec_wall_s": med(B, "wall_s"),
+            "authors_peak_rss_mb": max(x["process_peak_rss_mb"] for x in A),
+            "kdrec_peak_rss_mb": max(x["process_peak_rss_mb"] for x in B)}
+
+
+def make_doc(started, ended, hostname, mach, threads, reps, load_before, load_after, max_load, idle_load,
+             go_version, revision, env_authors, rows, raw):
+    """The measurement document in the format of the module doc."""
+    return {"format": FORMAT, "started": started.isoformat(timespec="seconds"), "ended": ended.isoformat(timespec="seconds"),
+            "host": hostname, "machine": mach, "threads": threads, "reps": reps,
+            "load_before": load_before, "load_after": load_after, "max_load1": max_load, "idle_load": idle_load,
+            "kdrec": {"go": go_version, "revision": revision},
+            "authors": {k: (env_authors or {}).get(k, "") for k in ("python", "torch", "numpy", "blas")},
+            "rows": rows, "raw": raw}
 
 
 def host():
