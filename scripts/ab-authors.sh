@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # A/B of kdrec against the authors' PyTorch code, operation by operation, on
-# the same data, teacher and sizes (CiteULike-t): the ratios of issue 25. See
-# docs/scale.md, "A/B against the authors' code". Measure on an idle
-# machine; the script prints the load average before and after and warns
-# when the machine was busy.
+# the same data, teacher and sizes (CiteULike-t): the ratios of issue 25 and
+# HetComp's epoch cost (issue 21). See docs/scale.md, "A/B against the
+# authors' code". Measure on an idle machine; the script prints the load
+# average before and after and warns when the machine was busy.
 #
 #   KDREC_AB_DE_RRD=/path/DE-RRD_CIKM20 KDREC_AB_IR_RRD=/path/IR-RRD_INS21 \
 #   KDREC_AB_TD=/path/Topology_Distillation_KDD21 KDREC_AB_HETCOMP=/path/HetComp_WWW23 \
