@@ -70,10 +70,15 @@ type ABRecord struct {
 
 // ABMachine is the machine an A/B record was measured on.
 type ABMachine struct {
-	CPU    string `json:"cpu"`
-	CPUs   int    `json:"cpus"`
-	SIMD   string `json:"simd"`
+	// CPU is the model name; CPUs the number of logical CPUs.
+	CPU  string `json:"cpu"`
+	CPUs int    `json:"cpus"`
+	// SIMD lists the vector extensions kdrec uses that the CPU has
+	// ("avx2+fma").
+	SIMD string `json:"simd"`
+	// Memory is the total memory ("15.5 GiB").
 	Memory string `json:"memory"`
+	// Kernel and Arch are the kernel release and the machine architecture.
 	Kernel string `json:"kernel"`
 	Arch   string `json:"arch"`
 }
@@ -82,18 +87,25 @@ type ABMachine struct {
 // time (user + system over all threads) and wall time in seconds, and the
 // highest peak resident memory of the rounds' processes in MiB.
 type ABRow struct {
+	// Op is the operation's name in scripts/ab/ab.py ("de", "hetcomp1");
+	// What describes it.
 	Op   string `json:"op"`
 	What string `json:"what"`
 	// Target is the wall-time ratio (authors ÷ kdrec) the issue asks for,
 	// nil when none.
-	Target     *float64 `json:"target"`
-	KdrecBench string   `json:"kdrec_bench"`
-	N          int      `json:"n"`
+	Target *float64 `json:"target"`
+	// KdrecBench names kdrec's benchmark ("kdlib/distill ^BenchmarkX$").
+	KdrecBench string `json:"kdrec_bench"`
+	// N is the number of rounds.
+	N int `json:"n"`
 
-	AuthorsCPU     float64 `json:"authors_cpu_s"`
-	AuthorsWall    float64 `json:"authors_wall_s"`
-	KdrecCPU       float64 `json:"kdrec_cpu_s"`
-	KdrecWall      float64 `json:"kdrec_wall_s"`
+	// AuthorsCPU, AuthorsWall, KdrecCPU and KdrecWall are the medians.
+	AuthorsCPU  float64 `json:"authors_cpu_s"`
+	AuthorsWall float64 `json:"authors_wall_s"`
+	KdrecCPU    float64 `json:"kdrec_cpu_s"`
+	KdrecWall   float64 `json:"kdrec_wall_s"`
+	// AuthorsPeakMiB and KdrecPeakMiB are the highest peak resident
+	// memory of a round's process (set-up included).
 	AuthorsPeakMiB float64 `json:"authors_peak_rss_mb"`
 	KdrecPeakMiB   float64 `json:"kdrec_peak_rss_mb"`
 }
