@@ -25,7 +25,9 @@ package exp
 // the split-to-split sd), "growth <sweep> [compare=<sweep>]"
 // (GrowthTable: the exponents of each row's costs in users, items and
 // interactions, and the predicted epoch time and peak memory at larger
-// sizes next to the costs measured in the compared sweep). GenerateDoc rewrites every
+// sizes next to the costs measured in the compared sweep), "ab [all]"
+// (ABTable: the newest A/B measurement against the authors' code in the
+// ledger's ab/ folder, or every one, newest first). GenerateDoc rewrites every
 // block from the ledger; `kdsweep report --check` fails when a document
 // differs from what the ledger produces.
 
@@ -222,8 +224,10 @@ func generateBlock(kind string, args []string, l *Ledger, claims []ClaimResult) 
 		return splitsBlock(pos, opts, l, claims)
 	case "growth":
 		return growthBlock(pos, opts, l)
+	case "ab":
+		return abBlock(l, pos, opts)
 	}
-	return "", fmt.Errorf("unknown block kind %q (want table, claims, claim, runs, inference, cost, hours, splits or growth)", kind)
+	return "", fmt.Errorf("unknown block kind %q (want table, claims, claim, runs, inference, cost, hours, splits, growth or ab)", kind)
 }
 
 // oneSweep reads the one sweep a block names (pos[0]; ok false when the

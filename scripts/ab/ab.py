@@ -11,8 +11,31 @@ benchmark, one process, -test.benchtime 1x). Each side reports the CPU time
 set-up excluded; the peak resident memory of each process (set-up included)
 is read from wait4. The table gives the medians and their ratios
 (authors ÷ kdrec: how many times faster kdrec is), with the machine, the
-load average before and after, and the date. Raw measurements go to --out
-as JSON.
+load average before and after, and the date. The measurements go to --out
+as JSON and, with --record DIR, to DIR/<date>-<host>.json (never
+overwritten: a second run of the day on the same host gets -2, -3, ...),
+the file `kdsweep report` renders into the docs' <!-- ledger:ab --> block.
+
+The JSON format, "kdrec-ab/1" (kdlib/exp's ABFile reads it):
+
+  format        "kdrec-ab/1"
+  started, ended  UTC times, RFC 3339
+  host          the host name (its first label)
+  machine       {cpu, cpus, simd, memory, kernel, arch}
+  threads, reps threads per side; rounds per operation
+  load_before, load_after  1-, 5- and 15-minute load averages
+  max_load1     the highest 1-minute load when a measurement started
+  idle_load     the --idle-load threshold (above it the run was not idle)
+  kdrec         {go: `go version`, revision: git revision (+changes)}
+  authors       {python, torch, numpy, blas} of the authors' side
+  rows          one per operation, in the order run: {op, what, target
+                (the issue's ratio, or null), kdrec_bench, n (rounds),
+                authors_cpu_s, authors_wall_s, kdrec_cpu_s, kdrec_wall_s
+                (medians over the rounds), authors_peak_rss_mb,
+                kdrec_peak_rss_mb (the highest over the rounds)}
+  raw           every measurement as the two sides reported it
+
+Ratios are not stored: a reader computes them from the medians.
 """
 
 import argparse
@@ -38,7 +61,16 @@ OPS = {
     "irrrd": ("IR-RRD epoch", "distill", "^BenchmarkEpochIRRRD$", 10),
     "loo": ("sampled-LOO evaluation, valid+test", "exp", "^BenchmarkEvalLOOD200ValidTest$", None),
     "full": ("full-ranking evaluation, valid+test", "exp", "^BenchmarkEvalFullD200ValidTest$", 20),
+    "hetcomp1": ("HetComp epoch, phase 1, d=6, no DKC step", "distill", "^BenchmarkHetCompEpochPhase1$", None),
+    "hetcomp2": ("HetComp epoch, phase 2, d=6, no DKC step", "distill", "^BenchmarkHetCompEpochPhase2$", None),
+    "hetcomp-student": ("MF student epoch (BPR), d=6, HetComp's split", "distill", "^BenchmarkHetCompStudentEpoch$", None),
 }
+
+# The checkout each operation's authors' side reads (ab.py's option names).
+CHECKOUTS = {"irrrd": ("de_rrd", "ir_rrd"), "ftd": ("td",), "htd": ("td",), "full": ("td",),
+             "hetcomp1": ("hetcomp",), "hetcomp2": ("hetcomp",)}
+
+FORMAT = "kdrec-ab/1"
 
 BENCH_LINE = re.compile(r"^(Benchmark\S+?)(?:-\d+)?\s+(\d+)\s+(.*)$")
 
@@ -97,9 +129,16 @@ def run_child(cmd, cwd, env, timeout):
     return p.returncode, out.decode("utf-8", "replace"), ru.ru_maxrss / 1024.0, time.perf_counter() - t0
 
 
+def checkouts(op):
+    """The checkouts (ab.py option names) the authors' side of op reads."""
+    return CHECKOUTS.get(op, ("de_rrd",))
+
+
 def authors_cmd(a, op, seed, max_batches=0):
     cmd = [a.python, os.path.join(a.repo, "scripts", "ab", "authors.py"), "--op", op, "--data", a.data,
-           "--de-rrd", a.de_rrd, "--ir-rrd", a.ir_rrd, "--td", a.td, "--threads", str(a.threads), "--seed", str(seed)]
+           "--threads", str(a.threads), "--seed", str(seed)]
+    for k in checkouts(op):
+        cmd += ["--" + k.replace("_", "-"), getattr(a, k)]
     if max_batches:
         cmd += ["--max-batches", str(max_batches)]
     return cmd
@@ -200,7 +239,7 @@ def check(a):
             ok, msg = False, msg + "; kdrec benchmark %s NOT FOUND in %s.test" % (top, pkg)
         else:
             msg += "; kdrec %s found" % top.strip("^$")
-        print("%-8s %s" % (op, msg), flush=True)
+        print("%-15s %s" % (op, msg), flush=True)
     return 0 if ok else 1
 
 
@@ -210,16 +249,18 @@ def main():
     ap.add_argument("--bin", required=True, help="directory of the test binaries (train.test, distill.test, exp.test)")
     ap.add_argument("--data", required=True, help="directory written by scripts/ab/export")
     ap.add_argument("--python", default="/usr/bin/python3")
-    ap.add_argument("--de-rrd", required=True)
-    ap.add_argument("--ir-rrd", required=True)
-    ap.add_argument("--td", required=True)
+    ap.add_argument("--de-rrd", default="")
+    ap.add_argument("--ir-rrd", default="")
+    ap.add_argument("--td", default="")
+    ap.add_argument("--hetcomp", default="")
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--ops", default=",".join(OPS))
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--timeout", type=float, default=3600, help="seconds per process")
     ap.add_argument("--idle-load", type=float, default=1.0,
                     help="warn when the 1-minute load average exceeds this at any measurement")
-    ap.add_argument("--out", default="", help="JSON file for the raw measurements")
+    ap.add_argument("--out", default="", help="JSON file for the measurements (format above)")
+    ap.add_argument("--record", default="", help="directory (results/ab) to add the measurements to as <date>-<host>.json")
     ap.add_argument("--go-version", default="")
     ap.add_argument("--revision", default="")
     ap.add_argument("--check", action="store_true", help="wiring check only (see check)")
@@ -230,6 +271,12 @@ def main():
             sys.exit("ab.py: --ops: unknown operation %r (known: %s)" % (o, ", ".join(OPS)))
     if a.reps < 1:
         sys.exit("ab.py: --reps must be ≥ 1")
+    for o in a.ops:
+        for k in checkouts(o):
+            if not getattr(a, k):
+                sys.exit("ab.py: operation %s needs --%s (the authors' checkout)" % (o, k.replace("_", "-")))
+    if a.record and not os.path.isdir(a.record):
+        sys.exit("ab.py: --record %s: not a directory" % a.record)
     if a.check:
         return check(a)
 
@@ -254,57 +301,120 @@ def main():
             B.append(rb)
             raw += [ra, rb]
             env_authors = {k: ra[k] for k in ("torch", "numpy", "python", "blas", "threads")}
-            print("%-8s round %d/%d: authors %s s CPU, %s s wall | kdrec %s s CPU, %s s wall (load %.2f / %.2f)"
+            print("%-15s round %d/%d: authors %s s CPU, %s s wall | kdrec %s s CPU, %s s wall (load %.2f / %.2f)"
                   % (op, rep + 1, a.reps, fmt(ra["cpu_s"]), fmt(ra["wall_s"]), fmt(rb["cpu_s"]), fmt(rb["wall_s"]), la[0], lb[0]),
                   flush=True)
-        med = lambda xs, k: statistics.median(x[k] for x in xs)
-        rows.append({"op": op, "what": OPS[op][0], "target": OPS[op][3],
-                     "authors_cpu": med(A, "cpu_s"), "authors_wall": med(A, "wall_s"),
-                     "kdrec_cpu": med(B, "cpu_s"), "kdrec_wall": med(B, "wall_s"),
-                     "authors_rss": max(x["process_peak_rss_mb"] for x in A),
-                     "kdrec_rss": max(x["process_peak_rss_mb"] for x in B),
-                     "kdrec_bench": "kdlib/%s %s" % (OPS[op][1], OPS[op][2])})
+        rows.append(make_row(op, A, B))
     load_after = loadavg()
     ended = datetime.datetime.now(datetime.timezone.utc)
 
+    doc = make_doc(started, ended, host(), mach, a.threads, a.reps, load_before, load_after, max_load, a.idle_load,
+                   a.go_version, a.revision, env_authors, rows, raw)
     print()
-    print("A/B: kdrec against the authors' PyTorch code, CiteULike-t (%s)" % json.load(open(os.path.join(a.data, "meta.json")))["split"])
-    print("date: %s – %s" % (started.strftime("%Y-%m-%d %H:%M:%SZ"), ended.strftime("%H:%M:%SZ")))
-    print("machine: %s, %d logical CPUs (%s), %s, Linux %s %s" % (mach["cpu"], mach["cpus"], mach["simd"], mach["memory"], mach["kernel"], mach["arch"]))
-    print("threads: %d per side (torch.set_num_threads, OMP/OPENBLAS_NUM_THREADS; GOMAXPROCS)" % a.threads)
-    if env_authors:
-        print("authors' side: Python %s, torch %s, numpy %s, BLAS %s" % (env_authors["python"], env_authors["torch"], env_authors["numpy"], env_authors["blas"]))
-    print("kdrec side: %s, revision %s" % (a.go_version or "go ?", a.revision or "?"))
-    print("load average (1, 5, 15 min): before %s, after %s; highest 1-min load at a measurement %.2f"
-          % (" ".join("%.2f" % x for x in load_before), " ".join("%.2f" % x for x in load_after), max_load))
-    print("rounds: %d per operation, alternated authors/kdrec; medians; ratio = authors ÷ kdrec" % a.reps)
-    print()
+    print(summary(doc, a.data))
+    if a.out:
+        with open(a.out, "w") as f:
+            json.dump(doc, f, indent=1)
+            f.write("\n")
+        print("measurements: %s" % a.out)
+    if a.record:
+        path = write_new(a.record, doc)
+        print("recorded: %s (commit it; `go run ./cmd/kdsweep report` renders it into docs/scale.md)" % path)
+    return 0
+
+
+def make_row(op, A, B):
+    """The row of op from its rounds' measurements A (authors) and B
+    (kdrec): medians of the times, the highest peak memory."""
+    med = lambda xs, k: statistics.median(x[k] for x in xs)
+    return {"op": op, "what": OPS[op][0], "target": OPS[op][3],
+            "kdrec_bench": "kdlib/%s %s" % (OPS[op][1], OPS[op][2]), "n": len(A),
+            "authors_cpu_s": med(A, "cpu_s"), "authors_wall_s": med(A, "wall_s"),
+            "kdrec_cpu_s": med(B, "cpu_s"), "kdrec_wall_s": med(B, "wall_s"),
+            "authors_peak_rss_mb": max(x["process_peak_rss_mb"] for x in A),
+            "kdrec_peak_rss_mb": max(x["process_peak_rss_mb"] for x in B)}
+
+
+def make_doc(started, ended, hostname, mach, threads, reps, load_before, load_after, max_load, idle_load,
+             go_version, revision, env_authors, rows, raw):
+    """The measurement document in the format of the module doc."""
+    return {"format": FORMAT, "started": started.isoformat(timespec="seconds"), "ended": ended.isoformat(timespec="seconds"),
+            "host": hostname, "machine": mach, "threads": threads, "reps": reps,
+            "load_before": load_before, "load_after": load_after, "max_load1": max_load, "idle_load": idle_load,
+            "kdrec": {"go": go_version, "revision": revision},
+            "authors": {k: (env_authors or {}).get(k, "") for k in ("python", "torch", "numpy", "blas")},
+            "rows": rows, "raw": raw}
+
+
+def host():
+    """The host name's first label, reduced to letters, digits, - and _."""
+    name = platform.node().split(".")[0] or "unknown"
+    return re.sub(r"[^A-Za-z0-9_-]", "-", name)
+
+
+def write_new(dirname, doc):
+    """Writes doc to dirname/<date>-<host>.json, the date that of its
+    start (UTC); never overwrites: when the name is taken it tries -2,
+    -3, ... Returns the path written."""
+    base = "%s-%s" % (doc["started"][:10], doc["host"])
+    for k in range(1, 1000):
+        path = os.path.join(dirname, base + ("" if k == 1 else "-%d" % k) + ".json")
+        try:
+            f = open(path, "x")
+        except FileExistsError:
+            continue
+        with f:
+            json.dump(doc, f, indent=1)
+            f.write("\n")
+        return path
+    raise RuntimeError("%s: no free name for %s" % (dirname, base))
+
+
+def ratio(x, y):
+    return x / y if y > 0 else None
+
+
+def summary(doc, data=""):
+    """The printed report of a measurement document: its context lines and
+    the table (ratio = authors ÷ kdrec)."""
+    out = []
+    splits = []
+    for sub, what in (("", "LOO"), ("hetcomp", "60/20/20 for the hetcomp operations")):
+        try:
+            with open(os.path.join(data, sub, "meta.json")) as f:
+                splits.append("%s (%s)" % (json.load(f)["split"], what))
+        except (OSError, ValueError, KeyError):
+            pass
+    out.append("A/B: kdrec against the authors' PyTorch code, CiteULike-t" + (": " + "; ".join(splits) if splits else ""))
+    out.append("date: %s – %s" % (doc["started"], doc["ended"]))
+    m = doc["machine"]
+    out.append("machine: %s (%s), %s logical CPUs (%s), %s, Linux %s %s" % (m["cpu"], doc["host"], m["cpus"], m["simd"], m["memory"], m["kernel"], m["arch"]))
+    out.append("threads: %d per side (torch.set_num_threads, OMP/OPENBLAS_NUM_THREADS; GOMAXPROCS)" % doc["threads"])
+    e = doc["authors"]
+    out.append("authors' side: Python %s, torch %s, numpy %s, BLAS %s" % (e["python"], e["torch"], e["numpy"], e["blas"]))
+    out.append("kdrec side: %s, revision %s" % (doc["kdrec"]["go"] or "go ?", doc["kdrec"]["revision"] or "?"))
+    out.append("load average (1, 5, 15 min): before %s, after %s; highest 1-min load at a measurement %.2f"
+               % (" ".join("%.2f" % x for x in doc["load_before"]), " ".join("%.2f" % x for x in doc["load_after"]), doc["max_load1"]))
+    out.append("rounds: %d per operation, alternated authors/kdrec; medians; ratio = authors ÷ kdrec" % doc["reps"])
+    out.append("")
     hdr = ("operation", "authors CPU s", "authors wall s", "kdrec CPU s", "kdrec wall s", "× CPU", "× wall", "target (wall)", "peak MiB authors/kdrec")
-    print("| " + " | ".join(hdr) + " |")
-    print("|" + "|".join(["---"] + ["---:"] * (len(hdr) - 1)) + "|")
-    for r in rows:
-        rc = r["authors_cpu"] / r["kdrec_cpu"] if r["kdrec_cpu"] > 0 else None
-        rw = r["authors_wall"] / r["kdrec_wall"] if r["kdrec_wall"] > 0 else None
-        r["ratio_cpu"], r["ratio_wall"] = rc, rw
+    out.append("| " + " | ".join(hdr) + " |")
+    out.append("|" + "|".join(["---"] + ["---:"] * (len(hdr) - 1)) + "|")
+    for r in doc["rows"]:
+        rc = ratio(r["authors_cpu_s"], r["kdrec_cpu_s"])
+        rw = ratio(r["authors_wall_s"], r["kdrec_wall_s"])
         tgt = "–"
         if r["target"]:
             tgt = "≥ %d× %s" % (r["target"], "met" if rw is not None and rw >= r["target"] else "not met")
-        print("| %s | %s | %s | %s | %s | %s | %s | %s | %.0f / %.0f |" % (
-            r["what"], fmt(r["authors_cpu"]), fmt(r["authors_wall"]), fmt(r["kdrec_cpu"]), fmt(r["kdrec_wall"]),
-            fmt(rc), fmt(rw), tgt, r["authors_rss"], r["kdrec_rss"]))
-    print()
-    if max_load > a.idle_load:
-        print("WARNING: the machine was not idle (1-minute load up to %.2f > %.2f on %d CPUs): these ratios are not the"
-              " idle measurement the docs ask for. Under load PyTorch's OpenMP threads wait for each other at every"
-              " operation, which inflates the authors' times far more than kdrec's." % (max_load, a.idle_load, mach["cpus"]))
-    if a.out:
-        with open(a.out, "w") as f:
-            json.dump({"started": started.isoformat(), "ended": ended.isoformat(), "machine": mach,
-                       "load_before": load_before, "load_after": load_after, "threads": a.threads, "reps": a.reps,
-                       "go": a.go_version, "revision": a.revision, "authors_env": env_authors,
-                       "rows": rows, "raw": raw}, f, indent=1)
-        print("raw measurements: %s" % a.out)
-    return 0
+        out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %.0f / %.0f |" % (
+            r["what"], fmt(r["authors_cpu_s"]), fmt(r["authors_wall_s"]), fmt(r["kdrec_cpu_s"]), fmt(r["kdrec_wall_s"]),
+            fmt(rc), fmt(rw), tgt, r["authors_peak_rss_mb"], r["kdrec_peak_rss_mb"]))
+    if doc["max_load1"] > doc["idle_load"]:
+        out.append("")
+        out.append("WARNING: the machine was not idle (1-minute load up to %.2f > %.2f on %s CPUs): these ratios are not the"
+                   " idle measurement the docs ask for. Under load PyTorch's OpenMP threads wait for each other at every"
+                   " operation, which inflates the authors' times far more than kdrec's." % (doc["max_load1"], doc["idle_load"], m["cpus"]))
+    return "\n".join(out)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,40 @@ Operations (the authors' function that runs, and what is timed):
            as its run functions call it: every user, valid and test,
            P/R/NDCG@{10,20,50} over all items, training items and the
            other part's item excluded
+  hetcomp1 HetComp_WWW23 main.py itself (its module code, executed here):
+           HetComp_MF d=6 on the 60/20/20 split, six teachers' trajectories
+           from the pickles this driver writes (below); epoch 0, phase 1
+           (overall_loss, weight 0.01)
+  hetcomp2 the same, started in the state DKC leaves once every stage is
+           final (v_results = [3]*6 instead of [0]*6): epoch 0 in phase 2
+           (rank_loss, weight 0.005)
+  hetcomp-student
+           DE-RRD run.LOO_run, Models.BPR d=6 (the plain MF student, BPR
+           only) on HetComp's 60/20/20 training data, Adam lr 0.001 and
+           weight_decay 1e-5 (HetComp main.py's defaults): one epoch
+
+HetComp (hetcomp1, hetcomp2). scripts/ab/export writes kdrec's benchmark
+ensemble into DATA/hetcomp (see its writeHetComp); this driver turns it into
+the four pickles main.py reads from ./Teachers/ (written once into
+DATA/hetcomp/Teachers, rebuilt when the export changes):
+  state_dict         {teacher: [n x m float32 importance matrix per stage]},
+                     the importance kdrec's ensemble gives a rank position
+                     r < N of a stage list, exp(-r/T), and 0 elsewhere (one
+                     array object per distinct list: pickle keeps the
+                     sharing, so the benchmarks' single list is stored once)
+  top_perms          {teacher: [n x N int64 stage lists]}
+  observed           n x K/10 int64, kdrec's P_u (export pads short rows)
+  hidden_positives   n x 0: no items besides the training ones are kept
+                     out of the negative sampling, as in kdrec's sampler
+main.py is read from the checkout and executed with, in memory: its device
+'cuda:3' -> 'cpu', sys.argv = [main.py, --random_seed SEED] (its defaults:
+dim 6, lr 0.001, reg 1e-5, batches of 1024), its cwd DATA/hetcomp, the
+load_data of Utils.data_utils returning the exported split (their
+load_data reads Data/users.dat and splits it itself), and, for hetcomp2,
+its v_results start value. Its epoch 0 is timed like the others' epochs:
+from the dataset's negative_sampling to the call of evaluate (which main.py
+makes after epochs 0, 10, ...; DKC runs only after the evaluation of
+epochs 10, 20, ..., so no timed epoch includes it).
 
 An epoch is timed from the call of the training set's negative_sampling
 (the first thing each of their epochs does, after starting its own clock)
@@ -69,7 +103,7 @@ import sys
 import time
 import types
 
-OPS = ("teacher", "student", "de", "htd", "ftd", "rrd", "irrrd", "loo", "full")
+OPS = ("teacher", "student", "de", "htd", "ftd", "rrd", "irrrd", "loo", "full", "hetcomp1", "hetcomp2", "hetcomp-student")
 
 
 class EpochDone(Exception):
@@ -158,7 +192,7 @@ def use_checkout(*paths):
     for p in reversed(paths):
         sys.path.insert(0, os.path.abspath(p))
     for name in list(sys.modules):
-        if name.split(".")[0] in ("run", "model", "utils", "Models", "Utils"):
+        if name.split(".")[0] in ("run", "model", "utils", "Models", "Utils", "data_utils"):
             del sys.modules[name]
 
 
@@ -209,6 +243,155 @@ def time_epoch(clock, dataset, run):
     raise RuntimeError("the run ended without reaching its evaluation")
 
 
+def load_hetcomp(d):
+    """Reads scripts/ab/export's DATA/hetcomp files: the 60/20/20 split in
+    the dict formats of HetComp's load_data, the stage lists and P_u."""
+    import numpy as np
+
+    need = ["meta.json", "train.npy", "valid.npy", "test.npy", "lists.npy", "slots.npy", "observed.npy"]
+    for f in need:
+        if not os.path.isfile(os.path.join(d, f)):
+            fail("%s: missing %s (run scripts/ab/export -out %s)" % (d, f, os.path.dirname(d)))
+    with open(os.path.join(d, "meta.json")) as f:
+        meta = json.load(f)
+    ld = lambda name: np.load(os.path.join(d, name))
+    users, items = int(meta["users"]), int(meta["items"])
+
+    def mat(name):
+        m = {}
+        for u, i in ld(name).tolist():
+            m.setdefault(u, {})[i] = 1
+        return m
+
+    train_mat = mat("train.npy")
+    valid_mat, test_mat = mat("valid.npy"), mat("test.npy")
+    lists = ld("lists.npy")
+    if lists.shape[0] % users:
+        fail("%s: lists.npy has %d rows, not a multiple of %d users" % (d, lists.shape[0], users))
+    return types.SimpleNamespace(
+        dir=d, meta=meta, users=users, items=items, train_mat=train_mat,
+        # [u, i, 1] in train_mat order, as their load_data returns train_ints
+        train_ints=[[u, i, 1] for u in train_mat for i in train_mat[u]],
+        valid_mat=valid_mat, test_mat=test_mat,
+        lists=lists.reshape(-1, users, lists.shape[1]), slots=ld("slots.npy"), observed=ld("observed.npy"))
+
+
+def hetcomp_teachers(H):
+    """Writes (once) the pickles HetComp's load_teacher_trajectory reads
+    into H.dir/Teachers and returns H.dir (main.py's working directory).
+    A stamp of the export's files decides whether existing pickles are
+    still this export's."""
+    import pickle
+    import numpy as np
+
+    tdir = os.path.join(H.dir, "Teachers")
+    stamp = {f: os.stat(os.path.join(H.dir, f)).st_mtime_ns for f in ("meta.json", "lists.npy", "slots.npy", "observed.npy")}
+    stamp_file = os.path.join(tdir, "export-stamp.json")
+    try:
+        with open(stamp_file) as f:
+            if json.load(f) == stamp:
+                return H.dir
+    except (OSError, ValueError):
+        pass
+    names = H.meta["teachers"]
+    if len(names) != 6 or "MF" not in names:
+        fail("%s: HetComp's main.py reads six teachers, the first named MF (its model_list); the export has %s" % (H.dir, names))
+    n, m, T = H.users, H.items, float(H.meta["temperature"])
+    imps, perms = [], []
+    for l in H.lists:
+        imp = np.zeros((n, m), dtype=np.float32)
+        w = np.exp(-np.arange(l.shape[1]) / T).astype(np.float32)
+        rows, cols = np.nonzero(l >= 0)
+        imp[rows, l[rows, cols]] = w[cols]
+        imps.append(imp)
+        perms.append(l.astype(np.int64) if (l >= 0).all() else [r[r >= 0].astype(np.int64) for r in l])
+    state_dict = {x: [imps[k] for k in H.slots[ix]] for ix, x in enumerate(names)}
+    top_perms = {x: [perms[k] for k in H.slots[ix]] for ix, x in enumerate(names)}
+    tmp = tdir + ".tmp%d" % os.getpid()
+    os.makedirs(tmp)
+    for name, obj in (("state_dict", state_dict), ("top_perms", top_perms),
+                      ("observed", H.observed.astype(np.int64)), ("hidden_positives", np.zeros((n, 0), dtype=np.int64))):
+        with open(os.path.join(tmp, name), "wb") as f:
+            pickle.dump(obj, f, protocol=4)
+    with open(os.path.join(tmp, "export-stamp.json"), "w") as f:
+        json.dump(stamp, f)
+    if os.path.isdir(tdir):
+        import shutil
+        shutil.rmtree(tdir)
+    os.rename(tmp, tdir)
+    return H.dir
+
+
+def replace_once(src, old, new, path):
+    """src with its single occurrence of old replaced; fails naming path
+    when old does not occur exactly once (another version of main.py)."""
+    n = src.count(old)
+    if n != 1:
+        fail("%s: expected exactly one %r to replace, found %d (not the main.py this driver was written for?)" % (path, old, n))
+    return src.replace(old, new)
+
+
+def run_hetcomp_main(a, H, clock, stop_after_epoch):
+    """Executes HetComp_WWW23's main.py (see the module doc) until the
+    stand-in evaluate stops it after epoch 0; returns (batches, phase)."""
+    import numpy as np
+    import torch.utils.data as tdata
+
+    if a.op == "hetcomp2" and not (H.slots[:, 0] == H.slots[:, -1]).all():
+        fail("%s: hetcomp2 starts main.py with every stage final but keeps its stage-0 targets; the export's first and last stage lists differ" % H.dir)
+    use_checkout(a.hetcomp, os.path.join(a.hetcomp, "Utils"))
+    import Utils.data_utils as DU
+    import Utils.evaluation as EV
+    import Utils.dataloader as DL
+
+    split = (H.users, H.items, H.train_mat, H.train_ints, H.valid_mat, H.test_mat)
+    # Their modules star-import each other (Utils/ is also imported as the
+    # top-level data_utils), so main.py's star imports may take a name from
+    # any of them: replace it in every one that holds it.
+    mods = [DU, EV, DL, sys.modules.get("data_utils")]
+    for name, f in (("load_data", lambda *_a, **_k: split), ("evaluate", stop_after_epoch)):
+        for mod in mods:
+            if mod is not None and hasattr(mod, name):
+                setattr(mod, name, f)
+    orig_ns = DL.train_dataset.negative_sampling
+
+    def sampling(self, *x, **k):
+        clock.start()
+        return orig_ns(self, *x, **k)
+
+    DL.train_dataset.negative_sampling = sampling
+    loaders = []
+    real_loader = tdata.DataLoader
+
+    def loader(*x, **k):
+        loaders.append(limit(real_loader(*x, **k), a.max_batches))
+        return loaders[-1]
+
+    tdata.DataLoader = loader
+    path = os.path.join(a.hetcomp, "main.py")
+    with open(path) as f:
+        src = f.read()
+    src = replace_once(src, "torch.device('cuda:3')", "torch.device('cpu')", path)
+    if a.op == "hetcomp2":
+        src = replace_once(src, "v_results = np.asarray([0, 0, 0, 0, 0, 0])", "v_results = np.asarray([3, 3, 3, 3, 3, 3])", path)
+    cwd, argv = os.getcwd(), sys.argv
+    os.chdir(hetcomp_teachers(H))
+    sys.argv = [path, "--random_seed", str(a.seed)]
+    g = {"__name__": "__main__", "__file__": path}
+    try:
+        exec(compile(src, path, "exec"), g)
+    except EpochDone:
+        pass
+    else:
+        raise RuntimeError("main.py ended without reaching its evaluation")
+    finally:
+        os.chdir(cwd)
+        sys.argv = argv
+        tdata.DataLoader = real_loader
+    phase = 1 if np.asarray(g["v_results"]).sum() < 18 else 2
+    return sum(x.batches for x in loaders), phase
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--op", required=True, choices=OPS)
@@ -216,13 +399,15 @@ def main():
     ap.add_argument("--de-rrd", default=os.environ.get("KDREC_AB_DE_RRD"), help="checkout of SeongKu-Kang/DE-RRD_CIKM20")
     ap.add_argument("--ir-rrd", default=os.environ.get("KDREC_AB_IR_RRD"), help="checkout of SeongKu-Kang/IR-RRD_INS21")
     ap.add_argument("--td", default=os.environ.get("KDREC_AB_TD"), help="checkout of SeongKu-Kang/Topology_Distillation_KDD21")
+    ap.add_argument("--hetcomp", default=os.environ.get("KDREC_AB_HETCOMP"), help="checkout of SeongKu-Kang/HetComp_WWW23")
     ap.add_argument("--threads", type=int, default=2, help="torch.set_num_threads")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-batches", type=int, default=0,
                     help="stop an epoch after this many batches (a wiring check: the time is then not an epoch's)")
     a = ap.parse_args()
 
-    need = {"irrrd": ["de_rrd", "ir_rrd"], "ftd": ["td"], "htd": ["td"], "full": ["td"]}.get(a.op, ["de_rrd"])
+    need = {"irrrd": ["de_rrd", "ir_rrd"], "ftd": ["td"], "htd": ["td"], "full": ["td"],
+            "hetcomp1": ["hetcomp"], "hetcomp2": ["hetcomp"]}.get(a.op, ["de_rrd"])
     for k in need:
         p = getattr(a, k)
         if not p or not os.path.isdir(p):
@@ -240,7 +425,10 @@ def main():
     cpu = torch.device("cpu")
     torch.cuda.LongTensor = torch.LongTensor  # see the module doc
 
-    D = load_data(a.data)
+    if a.op.startswith("hetcomp"):
+        D = load_hetcomp(os.path.join(a.data, "hetcomp"))
+    else:
+        D = load_data(a.data)
     uc, ic = D.users, D.items
     clock = Clock()
 
@@ -255,7 +443,10 @@ def main():
     opt = types.SimpleNamespace(max_epoch=1000, early_stop=20, es_epoch=0)
     detail = {}
 
-    if a.op in ("teacher", "student", "de", "rrd", "irrrd", "loo"):
+    if a.op in ("hetcomp1", "hetcomp2"):
+        batches, phase = run_hetcomp_main(a, D, clock, stop_after_epoch)
+        detail = {"batches": batches, "phase": phase, "split": D.meta["split"]}
+    elif a.op in ("teacher", "student", "de", "rrd", "irrrd", "loo", "hetcomp-student"):
         if a.op == "irrrd":
             use_checkout(a.ir_rrd, a.de_rrd)
         else:
@@ -281,9 +472,9 @@ def main():
             R.evaluation = stop_after_epoch
             R.LOO_print_result = lambda *a, **k: None
             R.print_final_result = lambda *a, **k: None
-            if a.op in ("teacher", "student"):
+            if a.op in ("teacher", "student", "hetcomp-student"):
                 ds = DS.implicit_CF_dataset(uc, ic, train_mat, inter, 1)
-                model = BPR(uc, ic, 200 if a.op == "teacher" else 20, cpu)
+                model = BPR(uc, ic, {"teacher": 200, "student": 20, "hetcomp-student": 6}[a.op], cpu)
                 go = lambda: R.LOO_run(opt, model, cpu, optimizer, loader, None, None)
             elif a.op == "de":
                 from Models.DE import BPR_DE
@@ -306,7 +497,8 @@ def main():
                 go = lambda: R.LOO_IR_RRD_run(opt, model, cpu, optimizer, loader, None, ir, model_save_path=None)
             loader = limit(tdata.DataLoader(ds, batch_size=1024, shuffle=True), a.max_batches)
             model = model.to(cpu)
-            optimizer = optim.Adam(model.parameters(), lr=0.001, weight_decay=0.001)
+            # HetComp's main.py trains with reg 1e-5, DE-RRD's and IR-RRD's mains with 0.001.
+            optimizer = optim.Adam(model.parameters(), lr=0.001, weight_decay=1e-5 if a.op == "hetcomp-student" else 0.001)
             time_epoch(clock, ds, go)
             detail["batches"] = loader.batches
     else:  # ftd, htd, full: Topology_Distillation

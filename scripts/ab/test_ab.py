@@ -1,14 +1,46 @@
 #!/usr/bin/env python3
-"""Unit tests of scripts/ab/ab.py's parsing (no torch, no Go needed):
-python3 -m unittest discover -s scripts/ab -p 'test_*.py'. scripts/ab-authors.sh --check
-runs them first."""
+"""Unit tests of scripts/ab/ab.py's parsing and records (no torch, no Go
+needed): python3 -m unittest discover -s scripts/ab -p 'test_*.py'.
+scripts/ab-authors.sh --check runs them first.
 
+FIXTURE (kdlib/exp/testdata/ab-record.json) is a record made by ab.py's
+make_row and make_doc from the measurements of fixture_doc; Go's
+TestABRecordFixture reads it with exp.ReadABRecord, and test_fixture_is_abs
+checks that ab.py still writes exactly it, so the two sides cannot drift.
+Regenerate it with: python3 scripts/ab/test_ab.py --write-fixture
+"""
+
+import datetime
+import json
 import os
 import sys
+import tempfile
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 import ab  # noqa: E402
+
+FIXTURE = os.path.join(HERE, "..", "..", "kdlib", "exp", "testdata", "ab-record.json")
+
+
+def fixture_doc():
+    """A record of two operations, three rounds each, from made-up
+    measurements."""
+    def rounds(side, cpu, wall, rss):
+        return [{"side": side, "cpu_s": c, "wall_s": w, "process_peak_rss_mb": r} for c, w, r in zip(cpu, wall, rss)]
+    rows = [
+        ab.make_row("de", rounds("authors", [130.0, 120.0, 125.0], [70.0, 64.0, 66.0], [2000.0, 2048.4, 2010.0]),
+                    rounds("kdrec", [4.1, 3.9, 4.0], [3.3, 3.2, 3.1], [300.0, 310.6, 305.0])),
+        ab.make_row("hetcomp1", rounds("authors", [400.5, 390.0, 410.0], [210.0, 200.0, 220.0], [6287.3, 6280.0, 6281.0]),
+                    rounds("kdrec", [13.6, 13.0, 14.0], [7.0, 6.9, 7.2], [150.2, 149.0, 148.0])),
+    ]
+    utc = datetime.timezone.utc
+    return ab.make_doc(datetime.datetime(2030, 1, 2, 10, 0, 0, 123, tzinfo=utc), datetime.datetime(2030, 1, 2, 11, 0, 0, tzinfo=utc),
+                       "box", {"cpu": "Test CPU 9000", "cpus": 4, "simd": "avx2+fma", "memory": "15.5 GiB", "kernel": "6.1.0", "arch": "x86_64"},
+                       2, 3, [0.12, 0.3, 0.25], [0.5, 0.4, 0.3], 0.5, 1.0, "go version go1.26 linux/amd64", "abc1234",
+                       {"python": "3.11.2", "torch": "1.13.0", "numpy": "1.24.2", "blas": "libopenblas.so", "threads": 2},
+                       rows, [{"side": "authors", "op": "de", "cpu_s": 120.0}])
 
 
 class ParseBench(unittest.TestCase):
@@ -40,6 +72,70 @@ class ParseBench(unittest.TestCase):
             self.assertIn(pkg, ("train", "distill", "exp"), op)
             self.assertTrue(pattern.startswith("^Benchmark"), op)
 
+    def test_hetcomp_ops(self):
+        # The HetComp operations time the benchmarks of hetcomp_bench_test.go
+        # and read the HetComp checkout (the plain student DE-RRD's).
+        want = {"hetcomp1": "^BenchmarkHetCompEpochPhase1$", "hetcomp2": "^BenchmarkHetCompEpochPhase2$",
+                "hetcomp-student": "^BenchmarkHetCompStudentEpoch$"}
+        for op, pattern in want.items():
+            self.assertEqual(ab.OPS[op][1:3], ("distill", pattern))
+        self.assertEqual(ab.checkouts("hetcomp1"), ("hetcomp",))
+        self.assertEqual(ab.checkouts("hetcomp-student"), ("de_rrd",))
+        self.assertEqual(ab.checkouts("irrrd"), ("de_rrd", "ir_rrd"))
+        with open(os.path.join(HERE, "..", "..", "kdlib", "distill", "hetcomp_bench_test.go")) as f:
+            bench = f.read()
+        for pattern in want.values():
+            self.assertIn("func " + pattern.strip("^$") + "(b *testing.B)", bench)
+
+
+class Records(unittest.TestCase):
+    def test_make_row(self):
+        d = fixture_doc()
+        r = d["rows"][0]
+        self.assertEqual((r["op"], r["n"], r["target"]), ("de", 3, 20))
+        self.assertEqual((r["authors_cpu_s"], r["authors_wall_s"], r["kdrec_cpu_s"], r["kdrec_wall_s"]), (125.0, 66.0, 4.0, 3.2))
+        self.assertEqual((r["authors_peak_rss_mb"], r["kdrec_peak_rss_mb"]), (2048.4, 310.6))
+        self.assertEqual(d["started"], "2030-01-02T10:00:00+00:00")
+        self.assertNotIn("threads", d["authors"])
+
+    def test_fixture_is_abs(self):
+        with open(FIXTURE) as f:
+            self.assertEqual(json.load(f), json.loads(json.dumps(fixture_doc())),
+                             "ab.py's record format changed: update kdlib/exp (ABRecord) and run test_ab.py --write-fixture")
+
+    def test_write_new_never_overwrites(self):
+        doc = fixture_doc()
+        with tempfile.TemporaryDirectory() as d:
+            p1 = ab.write_new(d, doc)
+            self.assertEqual(os.path.basename(p1), "2030-01-02-box.json")
+            with open(p1, "w") as f:
+                f.write("kept")
+            p2 = ab.write_new(d, doc)
+            p3 = ab.write_new(d, doc)
+            self.assertEqual([os.path.basename(p) for p in (p2, p3)], ["2030-01-02-box-2.json", "2030-01-02-box-3.json"])
+            with open(p1) as f:
+                self.assertEqual(f.read(), "kept")
+            with open(p3) as f:
+                self.assertEqual(json.load(f)["rows"][1]["op"], "hetcomp1")
+
+    def test_summary(self):
+        s = ab.summary(fixture_doc())
+        # 125/4 = 31.25 in CPU, 66/3.2 = 20.6 in wall: the target of 20 is met.
+        self.assertIn("| DE epoch at tau=1 (soft phase) | 125 | 66.0 | 4 | 3.2 | 31.2 | 20.6 | ≥ 20× met | 2048 / 311 |", s)
+        self.assertNotIn("WARNING", s)
+        busy = fixture_doc()
+        busy["max_load1"] = 3.5
+        self.assertIn("WARNING: the machine was not idle", ab.summary(busy))
+
+    def test_host(self):
+        self.assertRegex(ab.host(), r"^[A-Za-z0-9_-]+$")
+
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--write-fixture"]:
+        with open(FIXTURE, "w") as f:
+            json.dump(fixture_doc(), f, indent=1)
+            f.write("\n")
+        print("wrote " + FIXTURE)
+        sys.exit(0)
     unittest.main()

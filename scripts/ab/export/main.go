@@ -15,6 +15,13 @@
 // one), candidates.npy (int32, users × 499), teacher_user.npy and
 // teacher_item.npy (float32, × 200), user_lists.npy (int32, users × 500)
 // and item_lists.npy (int32, items × 500; −1 pads a list shorter than 500).
+//
+// It also writes, into DIR/hetcomp, the data of kdlib/distill's HetComp
+// benchmarks (hetcomp_bench_test.go): the 60/20/20 split of CiteULike-t
+// (seed 0), the six teachers' four stage lists of the benchmarks'
+// ensemble and its observed lists (see writeHetComp), from which
+// scripts/ab/authors.py builds the pickles the authors' HetComp main.py
+// reads.
 package main
 
 import (
@@ -48,9 +55,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: export -out DIR")
 		os.Exit(2)
 	}
-	if err := run(*out); err != nil {
-		fmt.Fprintln(os.Stderr, "export:", err)
-		os.Exit(1)
+	for _, f := range []func(string) error{run, runHetComp} {
+		if err := f(*out); err != nil {
+			fmt.Fprintln(os.Stderr, "export:", err)
+			os.Exit(1)
+		}
 	}
 }
 
