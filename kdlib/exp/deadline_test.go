@@ -138,3 +138,29 @@ func TestLedgerEstimates(t *testing.T) {
 		t.Error("an unknown label gave an estimate")
 	}
 }
+
+// TestEstimatesSkipCached checks that a record whose model came from the
+// cache (seconds, not the hours of a training) does not pull a row's
+// estimate down: derrd-inference's Teacher row holds two such records
+// (1 s each) beside one training of 287 s.
+func TestEstimatesSkipCached(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	rec := func(sec int, cached bool) *Record {
+		r := &Record{Started: t0, Finished: t0.Add(time.Duration(sec) * time.Second)}
+		r.Result.Cached = cached
+		return r
+	}
+	sr := &SweepResults{Entries: []Entry{
+		{Run: Run{Label: "Teacher"}, Record: rec(1, true)},
+		{Run: Run{Label: "Teacher"}, Record: rec(287, false)},
+		{Run: Run{Label: "Teacher"}, Record: rec(1, true)},
+		{Run: Run{Label: "Student"}, Record: rec(2, true)},
+	}}
+	est := sweepEstimates(sr)
+	if got, ok := est(&Run{Label: "Teacher"}); !ok || got != 287*time.Second {
+		t.Errorf("Teacher: estimate %v %v, want 4m47s from the one training", got, ok)
+	}
+	if got, ok := est(&Run{Label: "Student"}); ok {
+		t.Errorf("Student, only a cached record: estimate %v, want none", got)
+	}
+}
