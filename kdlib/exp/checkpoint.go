@@ -221,9 +221,6 @@ func removeCheckpointFile(path string, logf func(string, ...any)) {
 	}
 }
 
-// dropRunCheckpoint removes the checkpoint of a distillation run found
-// already stored (a process killed between storing the run and removing
-// its checkpoint).
 // hasRunCheckpoint reports whether a distillation run's training
 // checkpoint is in e.CheckpointDir (the run would resume from it).
 func (e *Env) hasRunCheckpoint(run *Run) bool {
@@ -234,6 +231,9 @@ func (e *Env) hasRunCheckpoint(run *Run) bool {
 	return err == nil
 }
 
+// dropRunCheckpoint removes the checkpoint of a distillation run found
+// already stored (a process killed between storing the run and removing
+// its checkpoint).
 func (e *Env) dropRunCheckpoint(run *Run) {
 	if e == nil || e.CheckpointDir == "" {
 		return
