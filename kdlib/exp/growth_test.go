@@ -2,6 +2,8 @@ package exp
 
 import (
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -189,6 +191,15 @@ func TestGrowthBlock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The compared sweep's spec, known to the ledger but not recorded.
+	if err := os.MkdirAll(filepath.Join(l.Dir(), "specs"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile("../../results/specs/scale-cost.json"); err != nil {
+		t.Fatal(err)
+	} else if err := os.WriteFile(filepath.Join(l.Dir(), "specs", "scale-cost.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	doc := []byte("<!-- ledger:growth scale-growth compare=scale-cost -->\n<!-- /ledger -->\n")
 	block := func() string {
 		t.Helper()
@@ -273,6 +284,14 @@ func TestGrowthBlock(t *testing.T) {
 	}
 	if !strings.Contains(out, "1 of 56 runs of scale-growth not recorded yet") {
 		t.Errorf("block does not count the missing run:\n%s", out)
+	}
+	// The compared sweep is named though not recorded; a typo is an error.
+	if !strings.Contains(out, "measured in scale-cost on that data set") {
+		t.Errorf("block does not name the compared sweep scale-cost:\n%s", out)
+	}
+	typo := []byte("<!-- ledger:growth scale-growth compare=scale-cots -->\n<!-- /ledger -->\n")
+	if _, err := GenerateDoc(typo, l, nil); err == nil || !strings.Contains(err.Error(), "compare=scale-cots") {
+		t.Errorf("compare= naming no sweep: %v", err)
 	}
 }
 
