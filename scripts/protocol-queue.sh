@@ -23,7 +23,8 @@
 # stores, default /tmp/kdrec-protocol), CHECKPOINTS (the runs' training
 # checkpoints, default <OUT>/<spec>/checkpoints: put them where files
 # outlive the session, e.g. under /work), DEADLINE (when the session ends:
-# an RFC 3339 time or a duration from now, kdsweep run --deadline; a run
+# an RFC 3339 time or a duration from the queue's start, fixed once as a
+# time before the first spec (scripts/deadline.sh), kdsweep run --deadline; a run
 # the ledger expects to end later is deferred, so that the session's last
 # hour goes to runs that can finish in it — on a machine that does not
 # outlive the session, a run killed half-way is lost with its checkpoint).
@@ -32,6 +33,14 @@ cd "$(dirname "$0")/.."
 export KDREC_DATASETS="${KDREC_DATASETS:-$(cd ../shared/datasets 2>/dev/null && pwd || echo ../shared/datasets)}"
 export KDREC_CACHE="${KDREC_CACHE:-$HOME/.cache/kdrec}"
 export GOMAXPROCS="${PROCS:-1}"
+# The deadline is fixed now: a duration passed as such to every spec's
+# kdsweep would count from that spec's start, not the session's.
+. scripts/deadline.sh
+deadline=""
+if [ -n "${DEADLINE:-}" ]; then
+  deadline=$(deadline_at "$DEADLINE")
+  echo "== deadline $deadline"
+fi
 out="${OUT:-/tmp/kdrec-protocol}"
 mkdir -p "$out"
 go build -o "$out/kdsweep" ./cmd/kdsweep
@@ -58,6 +67,6 @@ for spec in "${specs[@]}"; do
   ckpt="${CHECKPOINTS:+$CHECKPOINTS/$name}"
   echo "== $(date -u +%FT%TZ) $name"
   "$out/kdsweep" run --ledger results --keep-models -q --out "$out/$name" --checkpoints "${ckpt:-$out/$name/checkpoints}" \
-    ${DEADLINE:+--deadline "$DEADLINE"} "$spec"
+    ${deadline:+--deadline "$deadline"} "$spec"
 done
 echo "== $(date -u +%FT%TZ) queue done"

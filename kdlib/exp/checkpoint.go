@@ -221,19 +221,29 @@ func removeCheckpointFile(path string, logf func(string, ...any)) {
 	}
 }
 
-// dropRunCheckpoint removes the checkpoint of a distillation run found
-// already stored (a process killed between storing the run and removing
-// its checkpoint).
-// hasRunCheckpoint reports whether a distillation run's training
-// checkpoint is in e.CheckpointDir (the run would resume from it).
+// hasRunCheckpoint reports whether the training checkpoint a run would
+// resume from is in e.CheckpointDir: a distillation run's own
+// (runTarget), or, for a run without distillation (PlainRunner, which
+// trains through Env.Model), its model's (modelTarget of its StudentKey).
 func (e *Env) hasRunCheckpoint(run *Run) bool {
 	if e == nil || e.CheckpointDir == "" {
 		return false
 	}
-	_, err := os.Stat(filepath.Join(e.CheckpointDir, runTarget(run).file))
+	file := runTarget(run).file
+	if len(run.Spec.KD) == 0 {
+		t, err := modelTarget(run.Spec.StudentKey())
+		if err != nil {
+			return false
+		}
+		file = t.file
+	}
+	_, err := os.Stat(filepath.Join(e.CheckpointDir, file))
 	return err == nil
 }
 
+// dropRunCheckpoint removes the checkpoint of a distillation run found
+// already stored (a process killed between storing the run and removing
+// its checkpoint).
 func (e *Env) dropRunCheckpoint(run *Run) {
 	if e == nil || e.CheckpointDir == "" {
 		return

@@ -214,7 +214,10 @@ func HoursTable(names []string, srs []*SweepResults) *report.Table {
 // the seed — or, when that row has no record, of the same label. A run of
 // a row and label with no record, or of a sweep the ledger does not hold,
 // has no estimate. The times are the recording machine's, under its load;
-// a resumed run's is its last process's, so they err on the short side.
+// a resumed run's is its last process's, so they err on the short side. A
+// record whose model was loaded from the cache (RunResult.Cached: a
+// plain run's model trained by another sweep) took seconds where a
+// training takes hours, and is left out.
 func LedgerEstimates(l *Ledger, sweep string) (func(r *Run) (time.Duration, bool), error) {
 	sr, err := l.Sweep(sweep)
 	if errors.Is(err, ErrNotRecorded) {
@@ -223,6 +226,11 @@ func LedgerEstimates(l *Ledger, sweep string) (func(r *Run) (time.Duration, bool
 	if err != nil {
 		return nil, err
 	}
+	return sweepEstimates(sr), nil
+}
+
+// sweepEstimates is LedgerEstimates of the records of sr.
+func sweepEstimates(sr *SweepResults) func(r *Run) (time.Duration, bool) {
 	type mean struct {
 		sum float64
 		n   int
@@ -236,7 +244,7 @@ func LedgerEstimates(l *Ledger, sweep string) (func(r *Run) (time.Duration, bool
 		m[k].n++
 	}
 	for _, e := range sr.Entries {
-		if e.Record == nil {
+		if e.Record == nil || e.Record.Result.Cached {
 			continue
 		}
 		s := e.Record.Seconds()
@@ -252,7 +260,7 @@ func LedgerEstimates(l *Ledger, sweep string) (func(r *Run) (time.Duration, bool
 			return 0, false
 		}
 		return time.Duration(m.sum / float64(m.n) * float64(time.Second)), true
-	}, nil
+	}
 }
 
 // estimateRow names a run's row for LedgerEstimates: its label and grid

@@ -34,8 +34,18 @@ func TestSweepDeadlineDefers(t *testing.T) {
 			resumes = &runs[k]
 		}
 	}
-	if err := os.WriteFile(filepath.Join(env.CheckpointDir, "run-"+resumes.ID+".ckpt"), []byte("x"), 0o644); err != nil {
+	// The runs of tinySpec have no distillation: the checkpoint they
+	// resume from is their model's (TrainModel's modelTarget), not
+	// run-<ID>.ckpt, which only a distillation run reads.
+	mt, err := modelTarget(resumes.Spec.StudentKey())
+	if err != nil {
 		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(env.CheckpointDir, mt.file), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(env.CheckpointDir, "run-"+runs[0].ID+".ckpt"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err) // not read by a plain run: Large seed 0 is still deferred
 	}
 	var deferred []string
 	o := SweepOptions{Out: t.TempDir(), Env: env, Deadline: time.Now().Add(time.Hour),
@@ -73,7 +83,15 @@ func TestSweepDeadlineDefers(t *testing.T) {
 	if !strings.Contains(rep.String(), "2 deferred") {
 		t.Errorf("report %q does not count the deferred runs", rep)
 	}
-	// A deadline already past defers every run with an estimate.
+	// The run resumed from its checkpoint, and removed it once stored.
+	if _, err := os.Stat(filepath.Join(env.CheckpointDir, mt.file)); err == nil {
+		t.Errorf("the checkpoint of %s is still there after the run", resumes.Name())
+	}
+	// A deadline already past defers every run with an estimate, but the
+	// one with a checkpoint (planted again).
+	if err := os.WriteFile(filepath.Join(env.CheckpointDir, mt.file), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	o2 := o
 	o2.Out, o2.Deadline, o2.OnRun = t.TempDir(), time.Now().Add(-time.Minute), nil
 	o2.Estimate = func(*Run) (time.Duration, bool) { return 0, true }
@@ -136,5 +154,31 @@ func TestLedgerEstimates(t *testing.T) {
 	}
 	if _, ok := est(&Run{Label: "Unknown"}); ok {
 		t.Error("an unknown label gave an estimate")
+	}
+}
+
+// TestEstimatesSkipCached checks that a record whose model came from the
+// cache (seconds, not the hours of a training) does not pull a row's
+// estimate down: derrd-inference's Teacher row holds two such records
+// (1 s each) beside one training of 287 s.
+func TestEstimatesSkipCached(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	rec := func(sec int, cached bool) *Record {
+		r := &Record{Started: t0, Finished: t0.Add(time.Duration(sec) * time.Second)}
+		r.Result.Cached = cached
+		return r
+	}
+	sr := &SweepResults{Entries: []Entry{
+		{Run: Run{Label: "Teacher"}, Record: rec(1, true)},
+		{Run: Run{Label: "Teacher"}, Record: rec(287, false)},
+		{Run: Run{Label: "Teacher"}, Record: rec(1, true)},
+		{Run: Run{Label: "Student"}, Record: rec(2, true)},
+	}}
+	est := sweepEstimates(sr)
+	if got, ok := est(&Run{Label: "Teacher"}); !ok || got != 287*time.Second {
+		t.Errorf("Teacher: estimate %v %v, want 4m47s from the one training", got, ok)
+	}
+	if got, ok := est(&Run{Label: "Student"}); ok {
+		t.Errorf("Student, only a cached record: estimate %v, want none", got)
 	}
 }

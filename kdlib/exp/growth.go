@@ -82,11 +82,20 @@ type GrowthFit struct {
 // fixed (2 %).
 var growthVaries = math.Log(1.02)
 
+// growthMaxVIF is the largest variance inflation factor of a regressor
+// (1/(1 − R²) of its log size regressed on the other factors' logs) that
+// FitGrowth accepts: above it (R² > 0.95) the factor's exponent is traded
+// against the others' by the noise (users and interactions measured only
+// in proportion, say), and the fit refuses rather than report exponents
+// that one more run can flip.
+const growthMaxVIF = 20.0
+
 // FitGrowth fits a power law to pts: ln cost = ln C + a·ln users +
 // b·ln items + c·ln interactions by ordinary least squares, with only the
 // factors whose size varies among the points (by more than 2 %) as
-// regressors. It needs more points than parameters (one more for a
-// standard error) and factors that do not vary together: a design with
+// regressors. It needs more points than parameters (so that the fit has
+// a residual, a scatter and standard errors) and factors that do not vary
+// together, nor nearly so (growthMaxVIF): a design with
 // one factor at a time around a centre point, as the scale-growth spec's,
 // separates all three. Label, Part and Clock are left to the caller.
 func FitGrowth(pts []GrowthPoint) (GrowthFit, error) {
@@ -115,8 +124,11 @@ func FitGrowth(pts []GrowthPoint) (GrowthFit, error) {
 		}
 	}
 	k := 1 + len(vary)
+	tooFew := func() error {
+		return fmt.Errorf("%d runs for %d factors that vary: too few to fit (want more runs than the %d parameters)", len(pts), len(vary), k)
+	}
 	if len(pts) < k || len(vary) == 0 {
-		return f, fmt.Errorf("%d runs for %d factors that vary: too few to fit", len(pts), len(vary))
+		return f, tooFew()
 	}
 	// Centred design: the intercept is the mean log cost, and the
 	// normal equations of the slopes are those of the centred factors.
@@ -139,6 +151,19 @@ func FitGrowth(pts []GrowthPoint) (GrowthFit, error) {
 			return f, fmt.Errorf("the sizes vary together (%v): the exponents cannot be told apart", err)
 		}
 		return f, err
+	}
+	// For centred regressors, (XᵀX)⁻¹_cc · (XᵀX)_cc is the variance
+	// inflation factor of regressor c.
+	names := [3]string{"users", "items", "interactions"}
+	for c, j := range vary {
+		if vif := inv.At(c, c) * xtx.At(c, c); !(vif <= growthMaxVIF) {
+			return f, fmt.Errorf("the sizes vary together: %s is %.1f%% explained by the other factors (variance inflation %.3g > %g), so its exponent cannot be told apart; record runs that vary it alone",
+				names[j], 100*(1-1/vif), vif, growthMaxVIF)
+		}
+	}
+	if len(pts) == k {
+		// An exact fit: no residual, so nothing says how far off it is.
+		return f, tooFew()
 	}
 	yc := mat.NewVecDense(len(y), nil)
 	for r := range y {

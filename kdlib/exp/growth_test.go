@@ -2,6 +2,8 @@ package exp
 
 import (
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -189,6 +191,15 @@ func TestGrowthBlock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The compared sweep's spec, known to the ledger but not recorded.
+	if err := os.MkdirAll(filepath.Join(l.Dir(), "specs"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile("../../results/specs/scale-cost.json"); err != nil {
+		t.Fatal(err)
+	} else if err := os.WriteFile(filepath.Join(l.Dir(), "specs", "scale-cost.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	doc := []byte("<!-- ledger:growth scale-growth compare=scale-cost -->\n<!-- /ledger -->\n")
 	block := func() string {
 		t.Helper()
@@ -274,6 +285,14 @@ func TestGrowthBlock(t *testing.T) {
 	if !strings.Contains(out, "1 of 56 runs of scale-growth not recorded yet") {
 		t.Errorf("block does not count the missing run:\n%s", out)
 	}
+	// The compared sweep is named though not recorded; a typo is an error.
+	if !strings.Contains(out, "measured in scale-cost on that data set") {
+		t.Errorf("block does not name the compared sweep scale-cost:\n%s", out)
+	}
+	typo := []byte("<!-- ledger:growth scale-growth compare=scale-cots -->\n<!-- /ledger -->\n")
+	if _, err := GenerateDoc(typo, l, nil); err == nil || !strings.Contains(err.Error(), "compare=scale-cots") {
+		t.Errorf("compare= naming no sweep: %v", err)
+	}
 }
 
 // TestScaleGrowthSpec checks the growth spec: every run passes the
@@ -344,5 +363,40 @@ func TestScaleGrowthSpec(t *testing.T) {
 	}
 	if qr, err := q.Expand(); err != nil || len(qr) != len(runs) {
 		t.Errorf("quick budget: %d runs (%v), want %d", len(qr), err, len(runs))
+	}
+}
+
+// TestFitGrowthNearlyCollinear checks that FitGrowth refuses designs
+// that cannot tell the exponents apart although they are not exactly
+// singular: the scale-growth Teacher's first records (the users and items
+// axes only, where the interactions stay within 4 % of 25.5 per user, so
+// that users and interactions vary nearly in proportion), whose exponents
+// an exact fit put at +6.9 / −5.6 with four runs and at −7.0 / +8.2 with
+// five; and a fit with as many runs as parameters (no residual).
+func TestFitGrowthNearlyCollinear(t *testing.T) {
+	pts := []GrowthPoint{
+		{Users: 5000, Items: 10000, Interactions: 128285, Value: 0.758},
+		{Users: 10000, Items: 10000, Interactions: 254851, Value: 1.862},
+		{Users: 20000, Items: 10000, Interactions: 517833, Value: 4.03},
+		{Users: 10000, Items: 5000, Interactions: 247286, Value: 1.141},
+		{Users: 10000, Items: 20000, Interactions: 259260, Value: 1.931},
+	}
+	for _, n := range []int{4, 5} {
+		if f, err := FitGrowth(pts[:n]); err == nil || !strings.Contains(err.Error(), "vary together") && !strings.Contains(err.Error(), "too few") {
+			t.Errorf("%d runs, users and interactions nearly in proportion: exponents %.2f, error %v", n, f.Exponents, err)
+		}
+	}
+	// As many runs as parameters: an exact fit, refused.
+	exact := []GrowthPoint{{1e4, 1e4, 28e4, 1}, {2e4, 1e4, 56e4, 2}, {1e4, 2e4, 28e4, 1.5}, {1e4, 1e4, 56e4, 1.9}}
+	if f, err := FitGrowth(exact); err == nil || !strings.Contains(err.Error(), "too few") {
+		t.Errorf("4 runs for 4 parameters: exponents %.2f, error %v", f.Exponents, err)
+	}
+	// The full one-factor-at-a-time design still fits.
+	var ok []GrowthPoint
+	for k, s := range growthDesign() {
+		ok = append(ok, GrowthPoint{Users: s[0], Items: s[1], Interactions: s[2], Value: 1e-6 * s[2] * growthNoise(k)})
+	}
+	if _, err := FitGrowth(ok); err != nil {
+		t.Errorf("the one-factor-at-a-time design: %v", err)
 	}
 }

@@ -535,11 +535,12 @@ func trainTrajectory(ctx context.Context, s *data.Split, sp HetCompTeacherSpec, 
 	if o.CheckpointDir != "" {
 		removeDeadScratch(path) // of builds before the teacher kept checkpoints
 		// Models left there by a training whose checkpoint is discarded
-		// (another split content, other kernels) do no harm: every stage
-		// read below is an evaluation that set a new best in this
-		// training's history, and this training (or the one it resumed,
-		// which reached its checkpoint through the same evaluations) saved
-		// its model when it ran it, replacing any older file.
+		// (other kernels) are removed with that checkpoint when this
+		// training evaluates epoch 0 (cfg.Eval below): every stage read
+		// below is an evaluation that set a new best in this training's
+		// history, and this training (or the one it resumed, which
+		// reached its checkpoint through the same evaluations) saved its
+		// model when it ran it.
 		dir = target.stageDir(o.CheckpointDir)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("hetcomp: teacher %s: %w", sp.Name, err)
@@ -559,6 +560,20 @@ func trainTrajectory(ctx context.Context, s *data.Split, sp HetCompTeacherSpec, 
 		v, err := eval.FullRanking(ctx, m, s, eval.Valid, eval.Options{Cutoffs: []int{50}})
 		if err != nil {
 			return nil, nil, err
+		}
+		if epoch == 0 && o.CheckpointDir != "" {
+			// Epoch 0 is evaluated by a training that starts afresh only
+			// (a resumed one has it in its history): whatever checkpoint
+			// is at the teacher's name was discarded (another kernels',
+			// another code's state), and its evaluations' models are
+			// about to be replaced one by one. Both go now, so that a
+			// process killed before its first save cannot leave the old
+			// checkpoint beside this training's models, for a later
+			// build to resume with models of another training.
+			dropTrajectoryCheckpoint(o.CheckpointDir, target, logf)
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return nil, nil, err
+			}
 		}
 		r := v.Mean("Recall@50")
 		// Only an evaluation that sets a new best can become a stage

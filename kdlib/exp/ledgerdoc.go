@@ -338,12 +338,11 @@ func growthBlock(pos []string, opts map[string]string, l *Ledger) (string, error
 	}
 	var compare *SweepResults
 	if c := opts["compare"]; c != "" {
-		compare, err = l.Sweep(c)
-		if errors.Is(err, ErrNotRecorded) {
-			compare, err = nil, nil
-		}
-		if err != nil {
-			return "", err
+		// A sweep not recorded yet compares with nothing but keeps its
+		// name in the notes; a name that is neither recorded nor a spec
+		// (a typo) is an error rather than a silent "none given".
+		if compare, _, err = ledgerSweep(l, c); err != nil {
+			return "", fmt.Errorf("compare=%s: %w", c, err)
 		}
 	}
 	tabs := GrowthTable(sr, compare)

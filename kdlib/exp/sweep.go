@@ -622,9 +622,10 @@ type SweepOptions struct {
 	// with its next runs, so that the time left goes to runs that can
 	// finish in it rather than to one that would be killed half-way. A
 	// run without an estimate, or with a training checkpoint of its own
-	// in Env.CheckpointDir (it resumes rather than starts), is started as
-	// without a deadline (only a distillation run's checkpoint,
-	// run-<ID>.ckpt, counts). Which runs execute is all it changes: a
+	// in Env.CheckpointDir (it resumes rather than starts: a distillation
+	// run's run-<ID>.ckpt, a run without distillation its model's
+	// model-<kind>-<hash>.ckpt; a teacher's checkpoint does not count), is
+	// started as without a deadline. Which runs execute is all it changes: a
 	// run's numbers do not depend on it.
 	Deadline time.Time
 	// Estimate gives a run's expected wall time for Deadline

@@ -391,3 +391,104 @@ func TestTrajectoryStagesLost(t *testing.T) {
 		t.Error("the artefact trained again differs from the uninterrupted one")
 	}
 }
+
+// copyTree copies the regular files under src to dst (a process's files
+// at the moment it is killed).
+func copyTree(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestTrajectoryDiscardedCheckpointNotResumedLater: a training that
+// discards the checkpoint at its teacher's name (another identity: here
+// another spec's, moved there; in use, other kernels) and is killed
+// before its first save must not leave the old checkpoint beside its own
+// evaluation models: a later build whose identity is the old
+// checkpoint's would resume it with the models of the other training as
+// its stages. The files are copied at the kill (a SIGKILL saves nothing),
+// and the later build gives the uninterrupted artefact.
+func TestTrajectoryDiscardedCheckpointNotResumedLater(t *testing.T) {
+	s := hcTinySplit(t)
+	fp := SplitFingerprint(s)
+	ctx := context.Background()
+	a := trajCkptTeachers()[0]
+	b := a
+	b.LR = 0.02
+	want, err := BuildTrajectories(ctx, s, TrajectoryOptions{Teachers: []HetCompTeacherSpec{a}, N: 20, CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck := t.TempDir()
+	o := TrajectoryOptions{Teachers: []HetCompTeacherSpec{a}, N: 20, CacheDir: t.TempDir(), CheckpointDir: ck}
+	killed, cancel := context.WithCancel(ctx)
+	o.hooks = []train.Hook{killAt(7, cancel)}
+	if _, err := BuildTrajectories(killed, s, o); !errors.Is(err, context.Canceled) {
+		t.Fatalf("a killed: %v", err)
+	}
+	cancel()
+	aFile, aStages := trajCkptPaths(t, o, fp, a, ck)
+	bFile, bStages := trajCkptPaths(t, o, fp, b, ck)
+	move := func(from, to string) {
+		t.Helper()
+		if err := os.Rename(from, to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// a's checkpoint where b's belongs; b discards it and trains from
+	// epoch 0, killed after epoch 3 (its evaluation of epoch 2, a stage of
+	// a's, saved) before any save of its own.
+	move(aFile, bFile)
+	move(aStages, bStages)
+	snap := t.TempDir()
+	killed, cancel = context.WithCancel(ctx)
+	ob := o
+	ob.Teachers, ob.CheckpointEvery = []HetCompTeacherSpec{b}, time.Hour
+	ob.hooks = []train.Hook{{OnEpoch: func(e train.EpochEvent) {
+		if e.Epoch == 3 {
+			copyTree(t, ck, snap)
+			cancel()
+		}
+	}}}
+	if _, err := BuildTrajectories(killed, s, ob); !errors.Is(err, context.Canceled) {
+		t.Fatalf("b killed: %v", err)
+	}
+	cancel()
+	// What the kill left, back at a's name: a's build must not resume a's
+	// old checkpoint with b's evaluation models.
+	sFileB, sStagesB := trajCkptPaths(t, o, fp, b, snap)
+	sFileA, sStagesA := trajCkptPaths(t, o, fp, a, snap)
+	if _, err := os.Stat(sFileB); err == nil {
+		move(sFileB, sFileA)
+	} else {
+		t.Logf("no checkpoint left at b's name")
+	}
+	move(sStagesB, sStagesA)
+	oa := o
+	oa.hooks, oa.CheckpointDir, oa.CacheDir = nil, snap, t.TempDir()
+	got, err := BuildTrajectories(ctx, s, oa)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := sameTrajectory(got[0], want[0]); d != "" {
+		t.Errorf("the build after the discarding training was killed differs from an uninterrupted one (%s)", d)
+	}
+	if !bytes.Equal(untimedArtifact(t, got[0].Path), untimedArtifact(t, want[0].Path)) {
+		t.Error("the artefact differs from an uninterrupted one")
+	}
+}
