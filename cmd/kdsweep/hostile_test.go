@@ -184,6 +184,12 @@ func TestDeadlineFlag(t *testing.T) {
 		t.Errorf("--deadline without --ledger: code %d\n%s", code, errb.String())
 	}
 	errb.Reset()
+	ledger := filepath.Join(dir, "ledger")
+	if code := run([]string{"run", "-q", "--deadline", "2001-01-01T00:00:00Z", "--ledger", ledger, "--out", filepath.Join(dir, "out2"), spec}, &out, &errb); code != 0 ||
+		!strings.Contains(errb.String(), "is past") {
+		t.Errorf("past --deadline: code %d, want 0 and a warning\n%s", code, errb.String())
+	}
+	errb.Reset()
 	if code := run([]string{"run", "-q", "--deadline", "soon", "--ledger", dir, spec}, &out, &errb); code == 0 ||
 		!strings.Contains(errb.String(), `--deadline "soon"`) {
 		t.Errorf("--deadline soon: code %d\n%s", code, errb.String())

@@ -284,6 +284,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if !deadline.IsZero() && *ledgerDir == "" {
 		return usageError{errors.New("--deadline needs --ledger: the estimates come from the ledger's records")}
 	}
+	if !deadline.IsZero() && !deadline.After(time.Now()) {
+		fmt.Fprintf(stderr, "kdsweep run: warning: --deadline %s is past: every run with an estimate is deferred\n", deadline.Format(time.RFC3339))
+	}
 	shard, spec, env, err := f.setup(pos, stderr)
 	if err != nil {
 		return err

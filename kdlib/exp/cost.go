@@ -117,14 +117,15 @@ func HoursTable(names []string, srs []*SweepResults) *report.Table {
 	t := &report.Table{Header: []string{"sweep", "runs recorded", "hours recorded", "est. hours to go", "runs to go without an estimate"}}
 	var totRec, totGo float64
 	totUnknown, totRuns, totDone := 0, 0, 0
-	totLower, shared := false, 0
-	seen := map[string]bool{} // run IDs already in the total
+	totLower := false
+	seen := map[string]bool{}   // run IDs already in the total
+	shared := map[string]bool{} // run IDs met again in a later sweep
 	first := func(id string) bool {
 		if id == "" {
 			return true
 		}
 		if seen[id] {
-			shared++
+			shared[id] = true
 			return false
 		}
 		seen[id] = true
@@ -198,8 +199,8 @@ func HoursTable(names []string, srs []*SweepResults) *report.Table {
 		tot = "≥ " + tot
 	}
 	t.Rows = append(t.Rows, []string{"all of the above", runs, tot, fmt.Sprintf("%.1f", totGo), fmt.Sprint(totUnknown)})
-	if shared > 0 {
-		t.Notes = append(t.Notes, fmt.Sprintf("%d runs belong to more than one of these sweeps; the total counts each once.", shared))
+	if len(shared) > 0 {
+		t.Notes = append(t.Notes, fmt.Sprintf("%d runs belong to more than one of these sweeps; the total counts each once.", len(shared)))
 	}
 	if loadHi >= loadLo {
 		t.Notes = append(t.Notes, fmt.Sprintf("Recorded with the 1-minute load average of the machine between %.1f and %.1f at the runs' starts and ends.", loadLo, loadHi))

@@ -235,10 +235,13 @@ func TestHoursTable(t *testing.T) {
 		{Run: Run{ID: "r3", Label: "T"}}, // estimated at 3 h here, counted in c
 		{Run: Run{ID: "r4", Label: "S"}, Record: rec(5, false)},
 	}}
-	tab = HoursTable([]string{"c", "d"}, []*SweepResults{c, d})
+	// A third sweep holding r2 again: r2 is still one shared run.
+	e := &SweepResults{Sweep: "e", Entries: []Entry{{Run: Run{ID: "r2", Label: "T"}, Record: rec(3, false)}}}
+	tab = HoursTable([]string{"c", "d", "e"}, []*SweepResults{c, d, e})
 	want = [][]string{
 		{"c", "2 of 3", "4.0", "2.0", "0"},
 		{"d", "2 of 3", "8.0", "3.0", "0"},
+		{"e", "1 of 1", "3.0", "0.0", "0"},
 		{"all of the above", "3 of 4", "9.0", "2.0", "0"},
 	}
 	for k := range want {
