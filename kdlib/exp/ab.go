@@ -47,9 +47,18 @@ type ABRecord struct {
 	LoadBefore []float64 `json:"load_before"`
 	LoadAfter  []float64 `json:"load_after"`
 	// MaxLoad1 is the highest 1-minute load average when a measurement
-	// started; above IdleLoad the run was not idle.
+	// started. The A/B's own threads count in it, so it is context only;
+	// in records without MaxForeign (the first ones) it was the idle
+	// criterion: above IdleLoad the run was not idle.
 	MaxLoad1 float64 `json:"max_load1"`
 	IdleLoad float64 `json:"idle_load"`
+	// MaxForeign is the highest CPU use, in cores, of everything but the
+	// measured process, averaged over one measured process's life (the
+	// machine's busy time from /proc/stat minus the process's own user +
+	// system time); above IdleForeign the run was not idle. Nil in the
+	// records made before ab.py measured it.
+	MaxForeign  *float64 `json:"max_foreign_cores,omitempty"`
+	IdleForeign float64  `json:"idle_foreign,omitempty"`
 	// Kdrec is kdrec's toolchain and revision.
 	Kdrec struct {
 		Go       string `json:"go"`
@@ -152,6 +161,8 @@ func (r *ABRecord) check() error {
 		return fmt.Errorf("load_before and load_after want 3 load averages, got %d and %d", len(r.LoadBefore), len(r.LoadAfter))
 	case len(r.Rows) == 0:
 		return errors.New("no rows")
+	case r.MaxForeign != nil && (*r.MaxForeign < 0 || r.IdleForeign <= 0):
+		return fmt.Errorf("max_foreign_cores %g must be ≥ 0 and idle_foreign %g > 0", *r.MaxForeign, r.IdleForeign)
 	}
 	seen := map[string]bool{}
 	for k, row := range r.Rows {
@@ -240,14 +251,37 @@ func ABTable(r *ABRecord, file string) *report.Table {
 	t.Notes = append(t.Notes,
 		fmt.Sprintf("Recorded in `results/%s/%s`: %s to %s on %s (%s, %d logical CPUs, %s, %s, Linux %s %s); %d threads per side; %d rounds per operation, alternated authors / kdrec; medians, peak memory the highest of the rounds.",
 			ABDir, file, r.Started, r.Ended, r.Host, m.CPU, m.CPUs, orDash(m.SIMD), m.Memory, m.Kernel, m.Arch, r.Threads, r.Reps),
-		fmt.Sprintf("Load average (1, 5, 15 min): %s before, %s after; the highest 1-minute load when a measurement started was %.2f (idle threshold %.2f).",
-			loads(r.LoadBefore), loads(r.LoadAfter), r.MaxLoad1, r.IdleLoad),
+		loadNote(r, loads),
 		fmt.Sprintf("Authors' side: Python %s, torch %s, numpy %s, BLAS %s. kdrec: %s, revision %s.",
 			orDash(r.Authors.Python), orDash(r.Authors.Torch), orDash(r.Authors.Numpy), orDash(r.Authors.BLAS), orDash(r.Kdrec.Go), orDash(r.Kdrec.Revision)))
-	if r.MaxLoad1 > r.IdleLoad {
-		t.Notes = append(t.Notes, "**Not an idle measurement**: the load exceeded the threshold, which inflates the authors' times (torch's threads wait for each other at every operation) far more than kdrec's.")
+	if r.MaxForeign != nil {
+		t.Notes = append(t.Notes, fmt.Sprintf("Other processes used at most %.2f cores on average during a measurement (idle threshold %.2f).", *r.MaxForeign, r.IdleForeign))
+	}
+	if r.NotIdle() {
+		t.Notes = append(t.Notes, "**Not an idle measurement**: the machine was busier than the threshold, which inflates the authors' times (torch's threads wait for each other at every operation) far more than kdrec's.")
 	}
 	return t
+}
+
+// loadNote is the block's note on the load averages; the load threshold
+// is named only in the records where it was the idle criterion.
+func loadNote(r *ABRecord, loads func([]float64) string) string {
+	if r.MaxForeign != nil {
+		return fmt.Sprintf("Load average (1, 5, 15 min): %s before, %s after; the highest 1-minute load when a measurement started was %.2f (the A/B's own %d+%d threads count in it).",
+			loads(r.LoadBefore), loads(r.LoadAfter), r.MaxLoad1, r.Threads, r.Threads)
+	}
+	return fmt.Sprintf("Load average (1, 5, 15 min): %s before, %s after; the highest 1-minute load when a measurement started was %.2f (idle threshold %.2f).",
+		loads(r.LoadBefore), loads(r.LoadAfter), r.MaxLoad1, r.IdleLoad)
+}
+
+// NotIdle reports whether the record's run was not idle: by the other
+// processes' CPU use where the record has it, else by the 1-minute load
+// (the first records).
+func (r *ABRecord) NotIdle() bool {
+	if r.MaxForeign != nil {
+		return *r.MaxForeign > r.IdleForeign
+	}
+	return r.MaxLoad1 > r.IdleLoad
 }
 
 // abNum formats a time or ratio with three significant digits (integers

@@ -135,6 +135,37 @@ func TestABBlockNotIdle(t *testing.T) {
 	}
 }
 
+// TestABBlockForeign: a record with the other processes' CPU use is judged
+// by it, not by the load its own threads raise.
+func TestABBlockForeign(t *testing.T) {
+	for _, c := range []struct {
+		load, foreign string
+		notIdle       bool
+	}{{"3.75", "0.02", false}, {"0.5", "0.60", true}} {
+		l, dir := abLedger(t)
+		body := strings.Replace(abFixture("2030-01-02T10:00:00+00:00", "2030-01-02T11:00:00+00:00", "4.0"), `"max_load1": 0.5`,
+			`"max_load1": `+c.load+`, "max_foreign_cores": `+c.foreign+`, "idle_foreign": 0.1`, 1)
+		writeAB(t, dir, "2030-01-02-box.json", body)
+		got, err := GenerateDoc([]byte("<!-- ledger:ab -->\n<!-- /ledger -->\n"), l, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(got), "**Not an idle measurement**") != c.notIdle {
+			t.Errorf("load %s, foreign %s: not-idle note = %v, want %v:\n%s", c.load, c.foreign, !c.notIdle, c.notIdle, got)
+		}
+		if !strings.Contains(string(got), "Other processes used at most "+c.foreign+" cores") {
+			t.Errorf("foreign %s: no note of it:\n%s", c.foreign, got)
+		}
+	}
+	l, dir := abLedger(t)
+	body := strings.Replace(abFixture("2030-01-02T10:00:00+00:00", "2030-01-02T11:00:00+00:00", "4.0"), `"max_load1": 0.5`,
+		`"max_load1": 0.5, "max_foreign_cores": -1, "idle_foreign": 0.1`, 1)
+	writeAB(t, dir, "2030-01-02-box.json", body)
+	if _, err := GenerateDoc([]byte("<!-- ledger:ab -->\n<!-- /ledger -->\n"), l, nil); err == nil || !strings.Contains(err.Error(), "max_foreign_cores") {
+		t.Errorf("negative foreign use: err = %v", err)
+	}
+}
+
 // TestABRecordRefusesMalformed: a malformed record stops the block with an
 // error naming the file and what is wrong.
 func TestABRecordRefusesMalformed(t *testing.T) {

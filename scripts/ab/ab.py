@@ -25,7 +25,14 @@ The JSON format, "kdrec-ab/1" (kdlib/exp's ABFile reads it):
   threads, reps threads per side; rounds per operation
   load_before, load_after  1-, 5- and 15-minute load averages
   max_load1     the highest 1-minute load when a measurement started
-  idle_load     the --idle-load threshold (above it the run was not idle)
+                (the A/B's own threads count in it: context only)
+  idle_load     the --idle-load threshold of records before format
+                field max_foreign_cores existed (above it: not idle)
+  max_foreign_cores  the highest CPU use, in cores, of everything but the
+                measured process, averaged over one measured process's
+                life (from /proc/stat's busy time minus the process's
+                own user + system time): the idle criterion
+  idle_foreign  the --idle-foreign threshold (above it: not idle)
   kdrec         {go: `go version`, revision: git revision (+changes)}
   authors       {python, torch, numpy, blas} of the authors' side
   rows          one per operation, in the order run: {op, what, target
@@ -113,9 +120,29 @@ def machine():
             "kernel": platform.release(), "arch": platform.machine()}
 
 
-def run_child(cmd, cwd, env, timeout):
+def busy_seconds():
+    """The machine's busy CPU time so far, in seconds over all CPUs: user,
+    nice, system, irq and softirq of /proc/stat's "cpu" line (idle, iowait
+    and steal excluded); None where /proc/stat is unreadable."""
+    try:
+        with open("/proc/stat") as f:
+            for line in f:
+                if line.startswith("cpu "):
+                    v = [int(x) for x in line.split()[1:]]
+                    return (v[0] + v[1] + v[2] + v[5] + v[6]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def run_child(cmd, cwd, env, timeout, usage=None):
     """Runs cmd; returns (rc, stdout+stderr text, peak RSS MiB of the
-    process from wait4, seconds). The child is killed after timeout s."""
+    process from wait4, seconds). The child is killed after timeout s.
+    When usage is a dict, it receives "process_cpu_s" (the child's user +
+    system time over its life) and "foreign_cores" (the machine's other
+    CPU use during the child's life, in cores: busy time minus the
+    child's, over the wall time; None without /proc/stat)."""
+    b0 = busy_seconds()
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     killer = threading.Timer(timeout, p.kill)
@@ -125,8 +152,14 @@ def run_child(cmd, cwd, env, timeout):
     finally:
         killer.cancel()
     _, status, ru = os.wait4(p.pid, 0)
+    secs = time.perf_counter() - t0
+    b1 = busy_seconds()
     p.returncode = os.waitstatus_to_exitcode(status)
-    return p.returncode, out.decode("utf-8", "replace"), ru.ru_maxrss / 1024.0, time.perf_counter() - t0
+    if usage is not None:
+        own = ru.ru_utime + ru.ru_stime
+        usage["process_cpu_s"] = own
+        usage["foreign_cores"] = None if b0 is None or b1 is None or secs <= 0 else max(0.0, (b1 - b0 - own) / secs)
+    return p.returncode, out.decode("utf-8", "replace"), ru.ru_maxrss / 1024.0, secs
 
 
 def checkouts(op):
@@ -145,7 +178,8 @@ def authors_cmd(a, op, seed, max_batches=0):
 
 
 def run_authors(a, op, seed, env, max_batches=0):
-    rc, out, rss, secs = run_child(authors_cmd(a, op, seed, max_batches), a.repo, env, a.timeout)
+    usage = {}
+    rc, out, rss, secs = run_child(authors_cmd(a, op, seed, max_batches), a.repo, env, a.timeout, usage)
     res = None
     for line in out.splitlines():
         if line.startswith("AB-RESULT "):
@@ -153,6 +187,7 @@ def run_authors(a, op, seed, env, max_batches=0):
     if rc != 0 or res is None:
         raise RuntimeError("authors' side, %s: exit %d\n%s" % (op, rc, tail(out)))
     res["process_peak_rss_mb"], res["process_s"] = rss, secs
+    res.update(usage)
     return res
 
 
@@ -190,11 +225,13 @@ def kdrec_cmd(a, op):
 
 def run_kdrec(a, op, env):
     cmd, cwd, pattern = kdrec_cmd(a, op)
-    rc, out, rss, secs = run_child(cmd, cwd, env, a.timeout)
+    usage = {}
+    rc, out, rss, secs = run_child(cmd, cwd, env, a.timeout, usage)
     if rc != 0:
         raise RuntimeError("kdrec side, %s: exit %d\n%s" % (op, rc, tail(out)))
     res = parse_bench(out, pattern)
     res.update({"side": "kdrec", "op": op, "process_peak_rss_mb": rss, "process_s": secs})
+    res.update(usage)
     return res
 
 
@@ -258,7 +295,9 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--timeout", type=float, default=3600, help="seconds per process")
     ap.add_argument("--idle-load", type=float, default=1.0,
-                    help="warn when the 1-minute load average exceeds this at any measurement")
+                    help="recorded for old readers only; the idle criterion is --idle-foreign")
+    ap.add_argument("--idle-foreign", type=float, default=0.1,
+                    help="warn when anything but the measured process used more than this many cores, on average, during a measurement")
     ap.add_argument("--out", default="", help="JSON file for the measurements (format above)")
     ap.add_argument("--record", default="", help="directory (results/ab) to add the measurements to as <date>-<host>.json")
     ap.add_argument("--go-version", default="")
@@ -286,6 +325,7 @@ def main():
     mach = machine()
     rows, raw = [], []
     max_load = load_before[0]
+    max_foreign = 0.0
     env_authors = None
     for op in a.ops:
         A, B = [], []
@@ -297,19 +337,23 @@ def main():
             rb = run_kdrec(a, op, go)
             rb["load1_before"], rb["rep"] = lb[0], rep
             max_load = max(max_load, la[0], lb[0])
+            for r in (ra, rb):
+                if r.get("foreign_cores") is not None:
+                    max_foreign = max(max_foreign, r["foreign_cores"])
             A.append(ra)
             B.append(rb)
             raw += [ra, rb]
             env_authors = {k: ra[k] for k in ("torch", "numpy", "python", "blas", "threads")}
-            print("%-15s round %d/%d: authors %s s CPU, %s s wall | kdrec %s s CPU, %s s wall (load %.2f / %.2f)"
-                  % (op, rep + 1, a.reps, fmt(ra["cpu_s"]), fmt(ra["wall_s"]), fmt(rb["cpu_s"]), fmt(rb["wall_s"]), la[0], lb[0]),
+            print("%-15s round %d/%d: authors %s s CPU, %s s wall | kdrec %s s CPU, %s s wall (others used %s / %s cores)"
+                  % (op, rep + 1, a.reps, fmt(ra["cpu_s"]), fmt(ra["wall_s"]), fmt(rb["cpu_s"]), fmt(rb["wall_s"]),
+                     fmt(ra.get("foreign_cores"), 2), fmt(rb.get("foreign_cores"), 2)),
                   flush=True)
         rows.append(make_row(op, A, B))
     load_after = loadavg()
     ended = datetime.datetime.now(datetime.timezone.utc)
 
     doc = make_doc(started, ended, host(), mach, a.threads, a.reps, load_before, load_after, max_load, a.idle_load,
-                   a.go_version, a.revision, env_authors, rows, raw)
+                   a.go_version, a.revision, env_authors, rows, raw, max_foreign, a.idle_foreign)
     print()
     print(summary(doc, a.data))
     if a.out:
@@ -336,14 +380,25 @@ def make_row(op, A, B):
 
 
 def make_doc(started, ended, hostname, mach, threads, reps, load_before, load_after, max_load, idle_load,
-             go_version, revision, env_authors, rows, raw):
+             go_version, revision, env_authors, rows, raw, max_foreign=None, idle_foreign=None):
     """The measurement document in the format of the module doc."""
-    return {"format": FORMAT, "started": started.isoformat(timespec="seconds"), "ended": ended.isoformat(timespec="seconds"),
+    doc = {"format": FORMAT, "started": started.isoformat(timespec="seconds"), "ended": ended.isoformat(timespec="seconds"),
             "host": hostname, "machine": mach, "threads": threads, "reps": reps,
             "load_before": load_before, "load_after": load_after, "max_load1": max_load, "idle_load": idle_load,
             "kdrec": {"go": go_version, "revision": revision},
             "authors": {k: (env_authors or {}).get(k, "") for k in ("python", "torch", "numpy", "blas")},
             "rows": rows, "raw": raw}
+    if max_foreign is not None:
+        doc["max_foreign_cores"], doc["idle_foreign"] = max_foreign, idle_foreign
+    return doc
+
+
+def not_idle(doc):
+    """Whether doc's run was not idle: by the foreign CPU use where the
+    record has it, else (older records) by the 1-minute load."""
+    if doc.get("max_foreign_cores") is not None:
+        return doc["max_foreign_cores"] > doc["idle_foreign"]
+    return doc["max_load1"] > doc["idle_load"]
 
 
 def host():
@@ -395,6 +450,9 @@ def summary(doc, data=""):
     out.append("kdrec side: %s, revision %s" % (doc["kdrec"]["go"] or "go ?", doc["kdrec"]["revision"] or "?"))
     out.append("load average (1, 5, 15 min): before %s, after %s; highest 1-min load at a measurement %.2f"
                % (" ".join("%.2f" % x for x in doc["load_before"]), " ".join("%.2f" % x for x in doc["load_after"]), doc["max_load1"]))
+    if doc.get("max_foreign_cores") is not None:
+        out.append("other processes: at most %.2f cores on average during a measurement (idle threshold %.2f)"
+                   % (doc["max_foreign_cores"], doc["idle_foreign"]))
     out.append("rounds: %d per operation, alternated authors/kdrec; medians; ratio = authors ÷ kdrec" % doc["reps"])
     out.append("")
     hdr = ("operation", "authors CPU s", "authors wall s", "kdrec CPU s", "kdrec wall s", "× CPU", "× wall", "target (wall)", "peak MiB authors/kdrec")
@@ -409,11 +467,15 @@ def summary(doc, data=""):
         out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %.0f / %.0f |" % (
             r["what"], fmt(r["authors_cpu_s"]), fmt(r["authors_wall_s"]), fmt(r["kdrec_cpu_s"]), fmt(r["kdrec_wall_s"]),
             fmt(rc), fmt(rw), tgt, r["authors_peak_rss_mb"], r["kdrec_peak_rss_mb"]))
-    if doc["max_load1"] > doc["idle_load"]:
+    if not_idle(doc):
+        if doc.get("max_foreign_cores") is not None:
+            why = "other processes used up to %.2f cores > %.2f during a measurement" % (doc["max_foreign_cores"], doc["idle_foreign"])
+        else:
+            why = "1-minute load up to %.2f > %.2f on %s CPUs" % (doc["max_load1"], doc["idle_load"], m["cpus"])
         out.append("")
-        out.append("WARNING: the machine was not idle (1-minute load up to %.2f > %.2f on %s CPUs): these ratios are not the"
+        out.append("WARNING: the machine was not idle (%s): these ratios are not the"
                    " idle measurement the docs ask for. Under load PyTorch's OpenMP threads wait for each other at every"
-                   " operation, which inflates the authors' times far more than kdrec's." % (doc["max_load1"], doc["idle_load"], m["cpus"]))
+                   " operation, which inflates the authors' times far more than kdrec's." % why)
     return "\n".join(out)
 
 

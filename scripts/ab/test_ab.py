@@ -40,7 +40,7 @@ def fixture_doc():
                        "box", {"cpu": "Test CPU 9000", "cpus": 4, "simd": "avx2+fma", "memory": "15.5 GiB", "kernel": "6.1.0", "arch": "x86_64"},
                        2, 3, [0.12, 0.3, 0.25], [0.5, 0.4, 0.3], 0.5, 1.0, "go version go1.26 linux/amd64", "abc1234",
                        {"python": "3.11.2", "torch": "1.13.0", "numpy": "1.24.2", "blas": "libopenblas.so", "threads": 2},
-                       rows, [{"side": "authors", "op": "de", "cpu_s": 120.0}])
+                       rows, [{"side": "authors", "op": "de", "cpu_s": 120.0}], 0.04, 0.1)
 
 
 class ParseBench(unittest.TestCase):
@@ -123,9 +123,37 @@ class Records(unittest.TestCase):
         # 125/4 = 31.25 in CPU, 66/3.2 = 20.6 in wall: the target of 20 is met.
         self.assertIn("| DE epoch at tau=1 (soft phase) | 125 | 66.0 | 4 | 3.2 | 31.2 | 20.6 | ≥ 20× met | 2048 / 311 |", s)
         self.assertNotIn("WARNING", s)
+        # The A/B's own threads raise the load: it is not the criterion
+        # when the record has the foreign CPU use.
+        loaded = fixture_doc()
+        loaded["max_load1"] = 3.5
+        self.assertNotIn("WARNING", ab.summary(loaded))
         busy = fixture_doc()
-        busy["max_load1"] = 3.5
-        self.assertIn("WARNING: the machine was not idle", ab.summary(busy))
+        busy["max_foreign_cores"] = 0.8
+        self.assertIn("WARNING: the machine was not idle (other processes used up to 0.80 cores", ab.summary(busy))
+        # An older record without it falls back to the load.
+        old = fixture_doc()
+        del old["max_foreign_cores"], old["idle_foreign"]
+        old["max_load1"] = 3.5
+        self.assertIn("WARNING: the machine was not idle (1-minute load up to 3.50", ab.summary(old))
+
+    def test_foreign_cores(self):
+        # A child that sleeps uses no CPU; whatever the machine did meanwhile
+        # is foreign, and never negative. A child that spins has its own time
+        # subtracted: what remains is at most a core's noise here.
+        usage = {}
+        rc, _, _, secs = ab.run_child([sys.executable, "-c", "import time; time.sleep(0.3)"], HERE, dict(os.environ), 30, usage)
+        self.assertEqual(rc, 0)
+        self.assertGreaterEqual(usage["foreign_cores"], 0.0)
+        self.assertLess(usage["process_cpu_s"], 0.25)
+        spin = {}
+        rc, _, _, secs = ab.run_child([sys.executable, "-c", "import time\nt=time.process_time()\nwhile time.process_time()-t<0.5: pass"],
+                                      HERE, dict(os.environ), 30, spin)
+        self.assertEqual(rc, 0)
+        self.assertGreater(spin["process_cpu_s"], 0.45)
+        # Busy time the child did not use, over its life: its own 0.5 s of
+        # CPU is not counted, so an otherwise quiet machine stays below 1.
+        self.assertLess(spin["foreign_cores"], 1.0)
 
     def test_host(self):
         self.assertRegex(ab.host(), r"^[A-Za-z0-9_-]+$")
