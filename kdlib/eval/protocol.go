@@ -165,11 +165,63 @@ func LOO(ctx context.Context, m model.Scorer, s *data.Split, part string, opt Op
 // It reports an error if part is neither Valid nor Test, the model's index
 // spaces are smaller than the split's, or ctx is cancelled.
 func FullRanking(ctx context.Context, m model.Scorer, s *data.Split, part string, opt Options) (*Result, error) {
-	gt, other, users, cutoffs, err := prepare(m, s, part, opt, defaultFullCutoffs)
+	res, err := FullRankingParts(ctx, m, s, []string{part}, opt)
 	if err != nil {
-		return nil, fmt.Errorf("eval: full ranking: %w", err)
+		return nil, err
 	}
-	maxK := cutoffs[len(cutoffs)-1]
+	return res[0], nil
+}
+
+// FullRankingParts evaluates m on several parts of s (typically Valid and
+// Test, the trainer's evaluation after an epoch) with the full-ranking
+// protocol, scoring each user once for all parts: the k-th result equals
+// FullRanking(ctx, m, s, parts[k], opt) exactly, at about the cost of one
+// of them, since scoring every item is most of the work. (The authors'
+// full-ranking evaluation, Topology Distillation's utils.evaluate, also
+// computes one score matrix for its valid and test results.)
+//
+// It reports an error if parts is empty, a part is neither Valid nor Test
+// or repeated, the model's index spaces are smaller than the split's, or
+// ctx is cancelled.
+func FullRankingParts(ctx context.Context, m model.Scorer, s *data.Split, parts []string, opt Options) ([]*Result, error) {
+	if len(parts) == 0 {
+		return nil, fmt.Errorf("eval: full ranking: no part to evaluate")
+	}
+	type partData struct {
+		gt, other [][]int32
+		pos       []int32 // pos[k]: index of all[k] in the part's users, or -1
+		res       *Result
+	}
+	pd := make([]partData, len(parts))
+	var all []int32
+	var cuts []int
+	for p, part := range parts {
+		if slices.Index(parts, part) != p {
+			return nil, fmt.Errorf("eval: full ranking: part %q repeated", part)
+		}
+		gt, other, users, c, err := prepare(m, s, part, opt, defaultFullCutoffs)
+		if err != nil {
+			return nil, fmt.Errorf("eval: full ranking: %w", err)
+		}
+		cuts = c
+		pd[p] = partData{gt: gt, other: other}
+		all = mergeUnion(all, users)
+		pd[p].res = newResult(ProtocolFull, part, users, c, Recall, NDCG)
+	}
+	for p := range pd {
+		pos := make([]int32, len(all))
+		users := pd[p].res.Users
+		j := 0
+		for k, u := range all {
+			pos[k] = -1
+			if j < len(users) && users[j] == u {
+				pos[k] = int32(j)
+				j++
+			}
+		}
+		pd[p].pos = pos
+	}
+	maxK := cuts[len(cuts)-1]
 	numItems, modelItems := s.NumItems(), m.NumItems()
 	// disc[r] = 1/log2(r+2) is the gain of rank r+1; idcg[n] sums its first n.
 	disc := make([]float64, maxK)
@@ -178,8 +230,7 @@ func FullRanking(ctx context.Context, m model.Scorer, s *data.Split, part string
 		disc[r] = 1 / math.Log2(float64(r)+2)
 		idcg[r+1] = idcg[r] + disc[r]
 	}
-	res := newResult(ProtocolFull, part, users, cutoffs, Recall, NDCG)
-	err = parallel(ctx, len(users), opt.Workers, func() func(k int) {
+	err := parallel(ctx, len(all), opt.Workers, func() func(k int) {
 		scores := make([]float32, modelItems)
 		inGT := make([]bool, numItems)
 		top := make([]int32, maxK)
@@ -193,54 +244,64 @@ func FullRanking(ctx context.Context, m model.Scorer, s *data.Split, part string
 			block = make([]float32, userBlock*modelItems)
 		}
 		return func(k int) {
-			u := users[k]
-			g := gt[u]
+			u := all[k]
 			if blocked {
 				lo := k - k%userBlock
 				if lo != blockLo {
-					hi := min(lo+userBlock, len(users))
-					bs.ScoreUsers(users[lo:hi], block[:(hi-lo)*modelItems])
+					hi := min(lo+userBlock, len(all))
+					bs.ScoreUsers(all[lo:hi], block[:(hi-lo)*modelItems])
 					blockLo = lo
 				}
 				scores = block[(k-lo)*modelItems : (k-lo+1)*modelItems]
 			} else {
 				m.ScoreAll(int(u), scores)
 			}
-			excl = mergeSorted(excl[:0], s.Train.Items(int(u)), other[u])
-			if !slices.IsSorted(other[u]) { // not from a valid split; stay correct
-				slices.Sort(excl)
-			}
-			top = TopK(scores[:numItems], maxK, excl, top[:0])
-			if slices.ContainsFunc(top, func(i int32) bool { return scores[i] != scores[i] }) {
-				// NaN scores reached the top: rank again without them.
-				excl = appendNaN(excl, scores[:numItems])
-				top = TopK(scores[:numItems], maxK, excl, top[:0])
-			}
-			for _, i := range g {
-				inGT[i] = true
-			}
-			var hits int
-			var dcg float64
-			r := 0
-			for j, K := range cutoffs {
-				for ; r < K && r < len(top); r++ {
-					if inGT[top[r]] {
-						hits++
-						dcg += disc[r]
-					}
+			for p := range pd {
+				pk := pd[p].pos[k]
+				if pk < 0 {
+					continue
 				}
-				res.PerUser[2*j][k] = float64(hits) / float64(len(g))
-				res.PerUser[2*j+1][k] = dcg / idcg[min(len(g), K)]
-			}
-			for _, i := range g {
-				inGT[i] = false
+				g, other, res := pd[p].gt[u], pd[p].other[u], pd[p].res
+				excl = mergeSorted(excl[:0], s.Train.Items(int(u)), other)
+				if !slices.IsSorted(other) { // not from a valid split; stay correct
+					slices.Sort(excl)
+				}
+				top = TopK(scores[:numItems], maxK, excl, top[:0])
+				if slices.ContainsFunc(top, func(i int32) bool { return scores[i] != scores[i] }) {
+					// NaN scores reached the top: rank again without them.
+					excl = appendNaN(excl, scores[:numItems])
+					top = TopK(scores[:numItems], maxK, excl, top[:0])
+				}
+				for _, i := range g {
+					inGT[i] = true
+				}
+				var hits int
+				var dcg float64
+				r := 0
+				for j, K := range cuts {
+					for ; r < K && r < len(top); r++ {
+						if inGT[top[r]] {
+							hits++
+							dcg += disc[r]
+						}
+					}
+					res.PerUser[2*j][pk] = float64(hits) / float64(len(g))
+					res.PerUser[2*j+1][pk] = dcg / idcg[min(len(g), K)]
+				}
+				for _, i := range g {
+					inGT[i] = false
+				}
 			}
 		}
 	})
 	if err != nil {
 		return nil, fmt.Errorf("eval: full ranking: %w", err)
 	}
-	return res, nil
+	out := make([]*Result, len(pd))
+	for p := range pd {
+		out[p] = pd[p].res
+	}
+	return out, nil
 }
 
 // appendNaN adds to the sorted list excl the indices of the NaN scores and
@@ -353,6 +414,28 @@ func mergeSorted(dst, a, b []int32) []int32 {
 	}
 	dst = append(dst, a[i:]...)
 	return append(dst, b[j:]...)
+}
+
+// mergeUnion returns the sorted union without repeats of the ascending,
+// repeat-free lists a and b (a new slice).
+func mergeUnion(a, b []int32) []int32 {
+	out := make([]int32, 0, max(len(a), len(b)))
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		switch {
+		case j == len(b) || (i < len(a) && a[i] < b[j]):
+			out = append(out, a[i])
+			i++
+		case i == len(a) || b[j] < a[i]:
+			out = append(out, b[j])
+			j++
+		default:
+			out = append(out, a[i])
+			i++
+			j++
+		}
+	}
+	return out
 }
 
 // parallel calls the function returned by newWorker for every k in [0,n),

@@ -31,7 +31,7 @@ The JSON format, "kdrec-ab/1" (kdlib/exp's ABFile reads it):
   max_foreign_cores  the highest CPU use, in cores, of everything but the
                 measured process, averaged over one measured process's
                 life (from /proc/stat's busy time minus the process's
-                own user + system time): the idle criterion
+                own user + system time and ab.py's): the idle criterion
   idle_foreign  the --idle-foreign threshold (above it: not idle)
   kdrec         {go: `go version`, revision: git revision (+changes)}
   authors       {python, torch, numpy, blas} of the authors' side
@@ -141,8 +141,10 @@ def run_child(cmd, cwd, env, timeout, usage=None):
     When usage is a dict, it receives "process_cpu_s" (the child's user +
     system time over its life) and "foreign_cores" (the machine's other
     CPU use during the child's life, in cores: busy time minus the
-    child's, over the wall time; None without /proc/stat)."""
+    child's and this process's own, over the wall time; None without
+    /proc/stat)."""
     b0 = busy_seconds()
+    s0 = os.times()
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     killer = threading.Timer(timeout, p.kill)
@@ -153,12 +155,14 @@ def run_child(cmd, cwd, env, timeout, usage=None):
         killer.cancel()
     _, status, ru = os.wait4(p.pid, 0)
     secs = time.perf_counter() - t0
+    s1 = os.times()
     b1 = busy_seconds()
     p.returncode = os.waitstatus_to_exitcode(status)
     if usage is not None:
+        me = (s1.user - s0.user) + (s1.system - s0.system)
         own = ru.ru_utime + ru.ru_stime
         usage["process_cpu_s"] = own
-        usage["foreign_cores"] = None if b0 is None or b1 is None or secs <= 0 else max(0.0, (b1 - b0 - own) / secs)
+        usage["foreign_cores"] = None if b0 is None or b1 is None or secs <= 0 else max(0.0, (b1 - b0 - own - me) / secs)
     return p.returncode, out.decode("utf-8", "replace"), ru.ru_maxrss / 1024.0, secs
 
 
