@@ -2,6 +2,7 @@ package eval_test
 
 import (
 	"context"
+	"reflect"
 	"testing"
 
 	"github.com/kdrec/kdrec/kdlib/data"
@@ -50,5 +51,54 @@ func TestFullRankingBlockedScoringMatchesPerUser(t *testing.T) {
 				t.Fatalf("%s user %d: blocked %v, per-user %v", name, a.Users[k], a.PerUser[j][k], b.PerUser[j][k])
 			}
 		}
+	}
+}
+
+// TestFullRankingPartsBlocked: with a model that scores blocks of users,
+// the shared pass (blocks over the union of the parts' users) gives the
+// results of the separate calls (blocks over each part's users).
+func TestFullRankingPartsBlocked(t *testing.T) {
+	rng := nn.NewRand(5, 5)
+	var pairs []data.Pair
+	for u := 0; u < 61; u++ {
+		for k := 0; k < 20; k++ {
+			pairs = append(pairs, data.Pair{User: int32(u), Item: int32(rng.IntN(400))})
+		}
+	}
+	x, err := data.FromPairs(61, 400, pairs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := data.RatioSplit801010(x, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Some users without a valid or a test item, so that the parts' user
+	// sets differ and the blocks of the union are not the parts' blocks.
+	for u := range s.Valid {
+		if u%3 == 1 {
+			s.Valid[u] = nil
+		}
+		if u%5 == 2 {
+			s.Test[u] = nil
+		}
+	}
+	m, _ := model.NewBPR(model.BPRConfig{Users: 61, Items: 400, Dim: 20, InitStd: 1, Seed: 6})
+	ctx := context.Background()
+	both, err := eval.FullRankingParts(ctx, m, s, []string{eval.Valid, eval.Test}, eval.Options{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, part := range []string{eval.Valid, eval.Test} {
+		one, err := eval.FullRanking(ctx, m, s, part, eval.Options{Workers: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(both[k], one) {
+			t.Errorf("%s: the shared pass differs from FullRanking", part)
+		}
+	}
+	if both[0].Len() == 0 || both[1].Len() == 0 || reflect.DeepEqual(both[0].Users, both[1].Users) {
+		t.Fatalf("valid and test evaluate %d and %d users, not different sets: blocks are not exercised across the union", both[0].Len(), both[1].Len())
 	}
 }

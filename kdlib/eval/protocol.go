@@ -230,66 +230,65 @@ func FullRankingParts(ctx context.Context, m model.Scorer, s *data.Split, parts 
 		disc[r] = 1 / math.Log2(float64(r)+2)
 		idcg[r+1] = idcg[r] + disc[r]
 	}
-	err := parallel(ctx, len(all), opt.Workers, func() func(k int) {
-		scores := make([]float32, modelItems)
+	// Models that score a block of users at once (one pass over the item
+	// table per block) are asked for blocks of blockUsers users, and the
+	// work is handed out by block; other models are asked user by user.
+	bs, blocked := m.(UsersScorer)
+	bsz := 1
+	if blocked {
+		bsz = blockUsers(modelItems)
+	}
+	nBlocks := (len(all) + bsz - 1) / bsz
+	err := parallel(ctx, nBlocks, opt.Workers, func() func(b int) {
 		inGT := make([]bool, numItems)
 		top := make([]int32, maxK)
 		var excl []int32
-		// Models that score a block of users at once (one pass over the item
-		// table per block) are asked for aligned blocks of userBlock users.
-		bs, blocked := m.(UsersScorer)
-		var block []float32
-		blockLo := -1
-		if blocked {
-			block = make([]float32, userBlock*modelItems)
-		}
-		return func(k int) {
-			u := all[k]
+		block := make([]float32, bsz*modelItems)
+		return func(b int) {
+			lo, hi := b*bsz, min((b+1)*bsz, len(all))
 			if blocked {
-				lo := k - k%userBlock
-				if lo != blockLo {
-					hi := min(lo+userBlock, len(all))
-					bs.ScoreUsers(all[lo:hi], block[:(hi-lo)*modelItems])
-					blockLo = lo
-				}
-				scores = block[(k-lo)*modelItems : (k-lo+1)*modelItems]
+				bs.ScoreUsers(all[lo:hi], block[:(hi-lo)*modelItems])
 			} else {
-				m.ScoreAll(int(u), scores)
+				m.ScoreAll(int(all[lo]), block)
 			}
-			for p := range pd {
-				pk := pd[p].pos[k]
-				if pk < 0 {
-					continue
-				}
-				g, other, res := pd[p].gt[u], pd[p].other[u], pd[p].res
-				excl = mergeSorted(excl[:0], s.Train.Items(int(u)), other)
-				if !slices.IsSorted(other) { // not from a valid split; stay correct
-					slices.Sort(excl)
-				}
-				top = TopK(scores[:numItems], maxK, excl, top[:0])
-				if slices.ContainsFunc(top, func(i int32) bool { return scores[i] != scores[i] }) {
-					// NaN scores reached the top: rank again without them.
-					excl = appendNaN(excl, scores[:numItems])
-					top = TopK(scores[:numItems], maxK, excl, top[:0])
-				}
-				for _, i := range g {
-					inGT[i] = true
-				}
-				var hits int
-				var dcg float64
-				r := 0
-				for j, K := range cuts {
-					for ; r < K && r < len(top); r++ {
-						if inGT[top[r]] {
-							hits++
-							dcg += disc[r]
-						}
+			for k := lo; k < hi; k++ {
+				u := all[k]
+				scores := block[(k-lo)*modelItems : (k-lo+1)*modelItems]
+				for p := range pd {
+					pk := pd[p].pos[k]
+					if pk < 0 {
+						continue
 					}
-					res.PerUser[2*j][pk] = float64(hits) / float64(len(g))
-					res.PerUser[2*j+1][pk] = dcg / idcg[min(len(g), K)]
-				}
-				for _, i := range g {
-					inGT[i] = false
+					g, other, res := pd[p].gt[u], pd[p].other[u], pd[p].res
+					excl = mergeSorted(excl[:0], s.Train.Items(int(u)), other)
+					if !slices.IsSorted(other) { // not from a valid split; stay correct
+						slices.Sort(excl)
+					}
+					top = TopK(scores[:numItems], maxK, excl, top[:0])
+					if slices.ContainsFunc(top, func(i int32) bool { return scores[i] != scores[i] }) {
+						// NaN scores reached the top: rank again without them.
+						excl = appendNaN(excl, scores[:numItems])
+						top = TopK(scores[:numItems], maxK, excl, top[:0])
+					}
+					for _, i := range g {
+						inGT[i] = true
+					}
+					var hits int
+					var dcg float64
+					r := 0
+					for j, K := range cuts {
+						for ; r < K && r < len(top); r++ {
+							if inGT[top[r]] {
+								hits++
+								dcg += disc[r]
+							}
+						}
+						res.PerUser[2*j][pk] = float64(hits) / float64(len(g))
+						res.PerUser[2*j+1][pk] = dcg / idcg[min(len(g), K)]
+					}
+					for _, i := range g {
+						inGT[i] = false
+					}
 				}
 			}
 		}
@@ -320,15 +319,32 @@ func appendNaN(excl []int32, scores []float32) []int32 {
 // every item in one call (out holds len(users) rows of NumItems scores),
 // typically faster than as many ScoreAll calls because the item table is
 // read once per block. FullRanking uses it when available; the values must
-// equal what ScoreAll would give up to floating-point rounding.
+// equal what ScoreAll would give up to floating-point rounding, and must
+// not depend on which other users share the block.
 type UsersScorer interface {
 	ScoreUsers(users []int32, out []float32)
 }
 
-// userBlock is the number of users FullRanking scores per UsersScorer call;
-// it divides the work chunks of parallel (64), so blocks never straddle
-// two workers.
-const userBlock = 8
+// scoreBlockBytes bounds the score block of one evaluation worker: a
+// UsersScorer is asked for as many users at once as fit in it (at most
+// maxBlockUsers), so that the item table is read once per block, not once
+// per user, while memory stays bounded however many items there are.
+const (
+	scoreBlockBytes = 8 << 20
+	maxBlockUsers   = 64
+)
+
+// blockUsers is the number of users per UsersScorer call for a model with
+// items items: what fits in scoreBlockBytes, at most maxBlockUsers, a
+// multiple of 4 (the row count of the products' blocks) when at least 4,
+// and at least 1.
+func blockUsers(items int) int {
+	n := min(maxBlockUsers, scoreBlockBytes/(4*max(1, items)))
+	if n >= 4 {
+		n &^= 3
+	}
+	return max(1, n)
+}
 
 // prepare validates the common arguments and returns the held-out lists of
 // the evaluated and the other part, the evaluated users (ascending, each

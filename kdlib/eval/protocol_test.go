@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/kdrec/kdrec/kdlib/data"
@@ -467,5 +468,64 @@ func TestProtocolsNoAllocPerUser(t *testing.T) {
 	b = testing.AllocsPerRun(5, func() { _, _ = FullRanking(ctx, m, large, Test, opt) })
 	if b > a+10 {
 		t.Errorf("FullRanking allocations grow with users: %v for 50 users, %v for 500", a, b)
+	}
+}
+
+// TestFullRankingPartsMatchesSeparate: one scoring pass for both parts
+// gives exactly the results of two FullRanking calls, in the order asked,
+// when the parts evaluate different users (gaps) and with ties.
+func TestFullRankingPartsMatchesSeparate(t *testing.T) {
+	const nu, ni = 150, 600
+	ctx := context.Background()
+	m := materialise(newDenseScorer(nu, ni, 8, 17))
+	for u := 0; u < nu; u += 4 {
+		for i := range m[u] {
+			m[u][i] = float32(math.Round(float64(m[u][i]) * 3))
+		}
+	}
+	s := randomSplit(t, nu, ni, 25, 5, 7, 0, true, 12)
+	opt := Options{Cutoffs: []int{1, 10, 50}, Workers: 3}
+	for _, parts := range [][]string{{Valid, Test}, {Test, Valid}, {Test}} {
+		got, err := FullRankingParts(ctx, m, s, parts, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(parts) {
+			t.Fatalf("%v: %d results", parts, len(got))
+		}
+		for k, part := range parts {
+			want, err := FullRanking(ctx, m, s, part, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got[k], want) {
+				t.Errorf("%v: result %d (%s) differs from FullRanking's", parts, k, part)
+			}
+			if got[k].Part != part || got[k].Len() == 0 {
+				t.Errorf("%v: result %d is part %q with %d users", parts, k, got[k].Part, got[k].Len())
+			}
+		}
+	}
+	v, _ := FullRanking(ctx, m, s, Valid, opt)
+	te, _ := FullRanking(ctx, m, s, Test, opt)
+	if reflect.DeepEqual(v.Users, te.Users) {
+		t.Fatal("the split's parts evaluate the same users: the test does not exercise the union")
+	}
+}
+
+func TestFullRankingPartsErrors(t *testing.T) {
+	s, m := fullSplit(t)
+	ctx := context.Background()
+	for _, c := range []struct {
+		parts []string
+		want  string
+	}{
+		{nil, "no part"},
+		{[]string{Valid, Valid}, `part "valid" repeated`},
+		{[]string{Test, "train"}, `unknown part "train"`},
+	} {
+		if _, err := FullRankingParts(ctx, m, s, c.parts, Options{}); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: err = %v, want %q", c.parts, err, c.want)
+		}
 	}
 }

@@ -14,7 +14,8 @@ func gatherRows(p *nn.Param, rows []int32, out []float32) {
 
 // scoreDotUsers computes out = P[users] · Qᵀ (len(users) × Q.Rows, row
 // after row). Items are taken in blocks of 256 that are copied into a
-// buffer whose rows are padded to a multiple of 8 floats, and each block is
+// buffer whose rows are padded to a multiple of 8 floats (read in place when
+// the rows already are), and each block is
 // scored against all the users at once by simd.DotNT, whose register blocks
 // (3×4 with AVX2+FMA, 4×12 with AVX-512) compute every score exactly as
 // nn.Dot4 does for its pair of padded rows: the scores are bit for bit those
@@ -31,6 +32,15 @@ func scoreDotUsers(p, q *nn.Param, users []int32, out []float32) {
 	a := make([]float32, nu*dp)
 	for k, u := range users {
 		copy(a[k*dp:k*dp+d], p.Row(int(u)))
+	}
+	if dp == d {
+		// Rows already a multiple of 8 floats: the item table is read in
+		// place, block by block.
+		for lo := 0; lo < m; lo += itemBlock {
+			hi := min(lo+itemBlock, m)
+			simd.DotNT(out[lo:], m, a, dp, nu, q.W[lo*d:hi*d], d, hi-lo, dp, false)
+		}
+		return
 	}
 	buf := make([]float32, itemBlock*dp)
 	for lo := 0; lo < m; lo += itemBlock {

@@ -135,6 +135,17 @@ def busy_seconds():
     return None
 
 
+def foreign_cores(busy0, busy1, own, secs):
+    """The CPU use, in cores, of everything but the measured processes over
+    secs seconds: the machine's busy time (busy1 - busy0, from
+    busy_seconds) minus their own CPU time own; never negative (the clock
+    ticks of /proc/stat are coarser than rusage's); None when a reading is
+    missing or secs is not positive."""
+    if busy0 is None or busy1 is None or secs <= 0:
+        return None
+    return max(0.0, (busy1 - busy0 - own) / secs)
+
+
 def run_child(cmd, cwd, env, timeout, usage=None):
     """Runs cmd; returns (rc, stdout+stderr text, peak RSS MiB of the
     process from wait4, seconds). The child is killed after timeout s.
@@ -162,7 +173,7 @@ def run_child(cmd, cwd, env, timeout, usage=None):
         me = (s1.user - s0.user) + (s1.system - s0.system)
         own = ru.ru_utime + ru.ru_stime
         usage["process_cpu_s"] = own
-        usage["foreign_cores"] = None if b0 is None or b1 is None or secs <= 0 else max(0.0, (b1 - b0 - own - me) / secs)
+        usage["foreign_cores"] = foreign_cores(b0, b1, own + me, secs)
     return p.returncode, out.decode("utf-8", "replace"), ru.ru_maxrss / 1024.0, secs
 
 
