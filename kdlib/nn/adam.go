@@ -119,16 +119,30 @@ type adamKernel struct {
 	simd.AdamStep
 }
 
-// parallel updates all rows of p, splitting rows over workers.
+// minScalarsPerWorker is the least number of scalars worth a goroutine of
+// the dense update. Below it the step runs on the calling goroutine: on the
+// 2-core VM of docs/scale.md §7, splitting the BPR student's tables (d = 20,
+// 0.1 M and 0.5 M scalars) over two goroutines made its epoch slower and
+// erratic (78–157 ms against 91–106 ms on one goroutine, idle machine,
+// `BenchmarkBPREpochD20` at GOMAXPROCS=2): each step's hand-off to a second
+// thread (a futex wake-up) and the moving of the rows between the cores'
+// caches cost more than half of a sub-millisecond pass; the teacher's item
+// table (d = 200, 5 M scalars) still gains from two workers (554–609 ms
+// against 652–707). The split does not change any value.
+const minScalarsPerWorker = 1 << 20
+
+// parallel updates all rows of p, splitting rows over workers; the calling
+// goroutine takes the first share.
 func (k adamKernel) parallel(p *Param, workers int) {
 	const minRowsPerWorker = 256
-	if workers <= 1 || p.Rows < 2*minRowsPerWorker {
+	workers = min(workers, p.Rows/minRowsPerWorker, len(p.W)/minScalarsPerWorker)
+	if workers <= 1 {
 		k.span(p, 0, p.Rows)
 		return
 	}
 	chunk := (p.Rows + workers - 1) / workers
 	var wg sync.WaitGroup
-	for lo := 0; lo < p.Rows; lo += chunk {
+	for lo := chunk; lo < p.Rows; lo += chunk {
 		hi := min(lo+chunk, p.Rows)
 		wg.Add(1)
 		go func() {
@@ -136,6 +150,7 @@ func (k adamKernel) parallel(p *Param, workers int) {
 			k.span(p, lo, hi)
 		}()
 	}
+	k.span(p, 0, min(chunk, p.Rows))
 	wg.Wait()
 }
 

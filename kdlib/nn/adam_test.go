@@ -77,8 +77,13 @@ func TestAdamDecaysUntouchedRows(t *testing.T) {
 }
 
 func TestAdamWorkersAgree(t *testing.T) {
+	// Large enough for three workers (minScalarsPerWorker each).
+	const rows, cols = 1536, 2048
+	if rows*cols < 3*minScalarsPerWorker || rows < 3*256 {
+		t.Fatal("the parameter is too small to be split over three workers")
+	}
 	run := func(workers int) []float32 {
-		p := NewParam("w", 1000, 7)
+		p := NewParam("w", rows, cols)
 		InitNormal(p, NewRand(1, 2), 0, 1)
 		opt := NewAdam(1e-3, 1e-3)
 		opt.Workers = workers
