@@ -57,8 +57,11 @@ if [ ${#specs[@]} -eq 0 ]; then
     # may still be trained by both queues if neither has recorded it yet.
     1) specs=(derrd-inference de-tsne results/specs/derrd-protocol.json hetcomp-protocol
               results/specs/hetcomp-homogeneous.json hetcomp-protocol-lastfm hetcomp-protocol-ml1m) ;;
-    2) specs=(results/specs/td-protocol.json td-curves derrd-table-neumf results/specs/phr-protocol.json
-              results/specs/derrd-splits.json td-params de-lambda de-experts rrd-params derrd-size) ;;
+    # Queue 2: the TD table, then the figure sweeps that are cheap per run
+    # (HTD, RRD, DE at the protocol) before the long PHR and split sweeps,
+    # so that the figures waiting for runs are drawn first.
+    2) specs=(results/specs/td-protocol.json td-curves td-params rrd-params de-lambda de-experts derrd-table-neumf
+              derrd-size results/specs/phr-protocol.json results/specs/derrd-splits.json) ;;
     *) echo "QUEUE=$QUEUE: want 1 or 2" >&2; exit 2 ;;
   esac
 fi
