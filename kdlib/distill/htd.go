@@ -2,6 +2,7 @@ package distill
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/kdrec/kdrec/kdlib/figstyle"
 	"github.com/kdrec/kdrec/kdlib/model"
@@ -354,14 +355,17 @@ func (h *HTDTerm) entityLevel() float64 {
 		latNT(as, mp, b.su[tk.i0*ps:], p, b.su, m, ps, false)
 		latNT(at, mp, b.tu[tk.i0*pt:], p, b.tu, m, pt, false)
 		loss := 0.0
-		for k := range as {
-			if at[k] > 0 {
-				diff := as[k] - at[k]
-				loss += float64(diff) * float64(diff)
-				as[k] = 4 * diff // ∂/∂û_a = Σ_b 4·diff_ab·û_b (the block is symmetric)
-			} else {
-				as[k] = 0
+		for k, v := range at {
+			// diff where A^t > 0, +0 elsewhere (adding 0·0 to the loss
+			// leaves it unchanged), chosen without a branch: the signs of
+			// A^t are a coin toss at the start of training.
+			keep := uint32(0)
+			if v > 0 {
+				keep = ^uint32(0)
 			}
+			diff := math.Float32frombits(math.Float32bits(as[k]-v) & keep)
+			loss += float64(diff) * float64(diff)
+			as[k] = 4 * diff // ∂/∂û_a = Σ_b 4·diff_ab·û_b (the block is symmetric)
 		}
 		h.tloss[t] = loss
 		s.d = latGrowZero(s.d, p*ps)

@@ -48,6 +48,17 @@ func latGrowZero(b []float32, n int) []float32 {
 	return b
 }
 
+// latZeroOnce returns b when it already holds n elements, and a new zeroed
+// slice of n otherwise: for buffers whose every use writes the same
+// positions, so that the others (padding) stay zero without being cleared
+// again.
+func latZeroOnce(b []float32, n int) []float32 {
+	if len(b) == n {
+		return b
+	}
+	return make([]float32, n)
+}
+
 // latGrow64 is latGrow for float64.
 func latGrow64(b []float64, n int) []float64 {
 	if cap(b) < n {
@@ -599,9 +610,9 @@ type latStack struct {
 }
 
 // latBlockWork is one worker's scratch for a block of rows of the stacked
-// path: Z, and S⊙Z then G and dZ in the same place; db, a row's dĥ·b2_m
-// for every expert m.
-type latBlockWork struct{ z, t, db []float32 }
+// path: Z, and S⊙Z then G and dZ in the same place; h, the block's ĥ;
+// db, a row's dĥ·b2_m for every expert m.
+type latBlockWork struct{ z, t, h, db []float32 }
 
 // latStackRows is the number of rows the stacked path carries through its
 // row-wise steps at a time: a multiple of DotNT's 3 rows and of the 8 of
@@ -640,12 +651,21 @@ func (j *latBankJob) runStacked() {
 		j.stack = &latStack{}
 	}
 	st := j.stack
-	// Stacked weights (zero in padding rows/columns).
-	st.w1 = latGrowZero(st.w1, H*p0)
-	st.b1 = latGrowZero(st.b1, H)
-	st.w2 = latGrowZero(st.w2, dt*H)
-	st.w2T = latGrowZero(st.w2T, H*pt)
-	st.b2 = latGrowZero(st.b2, M*pt)
+	// Stacked weights, zero in their padding rows and columns: the same
+	// positions are written at every batch (and by both sides of a term,
+	// which share st and have the same sizes), so the padding, zeroed when
+	// the buffers are made, stays zero.
+	st.w1 = latZeroOnce(st.w1, H*p0)
+	st.b1 = latZeroOnce(st.b1, H)
+	// W2 stacked (rows of H values) has nh ≥ d_t rows, the ones beyond d_t
+	// zero: the product ĥ = (S⊙Z)·W2ᵀ then has a whole number of DotNT's
+	// register blocks of columns (d_t = 200 is not a multiple of the
+	// AVX-512 blocks' 12: 204 columns keep them all on those blocks, rather
+	// than 8 on the narrower AVX2 ones). The extra columns are dropped.
+	nh := (dt + simd.DotNTCols() - 1) / simd.DotNTCols() * simd.DotNTCols()
+	st.w2 = latZeroOnce(st.w2, nh*H)
+	st.w2T = latZeroOnce(st.w2T, H*pt)
+	st.b2 = latZeroOnce(st.b2, M*pt)
 	if len(st.experts) != M {
 		st.experts = make([]int32, M)
 		for m := range st.experts {
@@ -664,7 +684,12 @@ func (j *latBankJob) runStacked() {
 		latTrans(st.w2T[m*ph*pt:], pt, l2.W.W, dt, h, h) // H × pt
 		copy(st.b2[m*pt:m*pt+dt], l2.B.W)
 	}
-	st.w1T = latTransPad(st.w1T, st.w1, H, ds, p0) // ds × H
+	// W1ᵀ with its zero padding rows (p0 × H), so that dX = dZ·W1 is a
+	// product of p0 columns, a multiple of 8 (and of 12 for DE's and HTD's
+	// d_s = 20, whose 24 columns all take the 4 × 12 AVX-512 blocks rather
+	// than 12 of them and 8 on the 3 × 4 AVX2 ones; the padding columns of
+	// dX are never read).
+	st.w1T = latTransPad(st.w1T, st.w1, H, p0, p0)
 	// Selection weights, dense.
 	st.sw = latGrowZero(st.sw, n*M)
 	for r := 0; r < n; r++ {
@@ -672,11 +697,12 @@ func (j *latBankJob) runStacked() {
 			st.sw[r*M+int(j.selM[k])] = j.selS[k]
 		}
 	}
-	// The row-wise steps, block by block.
-	st.szT = latGrowPadCols(st.szT, H, n, np)
-	st.dzT = latGrowPadCols(st.dzT, H, n, np)
-	j.dh = latGrowZero(j.dh, n*pt) // ĥ, replaced by dĥ
-	j.dx = latGrowZero(j.dx, n*p0)
+	// The row-wise steps, block by block. Every element of szT, dzT (their
+	// padding columns too, see below), dĥ and dX is written by the blocks.
+	st.szT = latGrow(st.szT, H*np)
+	st.dzT = latGrow(st.dzT, H*np)
+	j.dh = latGrow(j.dh, n*pt) // ĥ, replaced by dĥ
+	j.dx = latGrow(j.dx, n*p0)
 	st.loss = latGrow64(st.loss, n)
 	j.dsel = latGrow64(j.dsel, int(j.selPtr[n]))
 	if len(st.work) < latWorkers() {
@@ -686,10 +712,15 @@ func (j *latBankJob) runStacked() {
 	latParallel((n+R-1)/R, func(w, q int) {
 		r0, r1 := q*R, min((q+1)*R, n)
 		nr := r1 - r0
+		// The transposes take nr8 rows, those beyond nr zero: the last
+		// block writes the padding columns [n, np) of szT and dzT (R is a
+		// multiple of 8, so r0 + nr8 ≤ np).
+		nr8 := latPad(nr)
 		wk := &st.work[w]
 		wk.z = latGrow(wk.z, R*H)
 		wk.t = latGrow(wk.t, R*H)
 		z, t := wk.z[:nr*H], wk.t[:nr*H]
+		clear(wk.t[nr*H : nr8*H])
 		// Z = ReLU(X·W1ᵀ + b1), S⊙Z (and its transpose for dW2).
 		simd.DotNT(z, H, j.x[r0*p0:], p0, nr, st.w1, p0, H, p0, false)
 		for r := r0; r < r1; r++ {
@@ -699,25 +730,28 @@ func (j *latBankJob) runStacked() {
 				simd.ScaleTo(sr[m*ph:(m+1)*ph], zr[m*ph:(m+1)*ph], st.sw[r*M+m])
 			}
 		}
-		latTrans(st.szT[r0:], np, t, nr, H, H)
+		latTrans(st.szT[r0:], np, wk.t, nr8, H, H)
 		// ĥ = (S⊙Z)·W2ᵀ + Σ_m s_m b2_m, the loss, dĥ.
+		wk.h = latGrow(wk.h, R*nh)
+		simd.DotNT(wk.h, nh, t, H, nr, st.w2, H, nh, H, false)
 		hh := j.dh[r0*pt : r1*pt]
-		simd.DotNT(hh, pt, t, H, nr, st.w2, H, dt, H, false)
 		for r := r0; r < r1; r++ {
-			row := hh[(r-r0)*pt : (r-r0)*pt+dt]
+			row := wk.h[(r-r0)*nh : (r-r0)*nh+dt]
 			for m, net := range b.nets {
 				if w := st.sw[r*M+m]; w != 0 {
 					simd.Axpy(w, net.layers[1].B.W, row)
 				}
 			}
 			tr := j.t[r*pt : r*pt+dt]
+			out := hh[(r-r0)*pt : (r-r0+1)*pt]
 			c := float32(2 * j.w[r] * j.scale)
 			l := 0.0
 			for i := range row {
 				diff := row[i] - tr[i]
 				l += float64(diff) * float64(diff)
-				row[i] = c * diff
+				out[i] = c * diff
 			}
+			clear(out[dt:])
 			st.loss[r] = j.w[r] * l
 		}
 		// G = dĥ·W2, the selection gradients, then dZ in place (and its
@@ -738,8 +772,8 @@ func (j *latBankJob) runStacked() {
 				simd.MaskScale(gr[m*ph:(m+1)*ph], zr[m*ph:(m+1)*ph], st.sw[r*M+m])
 			}
 		}
-		latTrans(st.dzT[r0:], np, g, nr, H, H)
-		simd.DotNT(j.dx[r0*p0:r1*p0], p0, g, H, nr, st.w1T, H, ds, H, false)
+		latTrans(st.dzT[r0:], np, wk.t, nr8, H, H)
+		simd.DotNT(j.dx[r0*p0:r1*p0], p0, g, H, nr, st.w1T, H, p0, H, false)
 	})
 	j.loss = 0
 	for _, l := range st.loss[:n] {
@@ -764,11 +798,12 @@ func (j *latBankJob) runStacked() {
 		}
 	})
 	// dW1 += dZᵀ·X; db1 += Σ_r dZ_r (a sequential sum over the rows, in
-	// order, per hidden unit).
-	xT := latTransPad(st.dhT, j.x, n, ds, p0) // ds × np (reuses dĥᵀ's buffer)
+	// order, per hidden unit). Xᵀ keeps X's zero padding columns as rows
+	// (p0 × np), so that dW1 is a product of p0 columns, as dX is.
+	xT := latTransPad(st.dhT, j.x, n, p0, p0) // reuses dĥᵀ's buffer
 	st.dhT = xT
-	st.dw1 = latGrow(st.dw1, H*ds)
-	latNTPar(st.dw1, ds, st.dzT, H, xT, ds, np, false)
+	st.dw1 = latGrow(st.dw1, H*p0)
+	latNTPar(st.dw1, p0, st.dzT, H, xT, p0, np, false)
 	st.db1 = latGrow(st.db1, H)
 	const cb = 64 // hidden units per task (a multiple of 8)
 	latParallel((H+cb-1)/cb, func(_, t int) {
@@ -780,22 +815,10 @@ func (j *latBankJob) runStacked() {
 		l1.W.TouchAll()
 		l1.B.TouchAll()
 		for c := 0; c < h; c++ {
-			simd.SumInto(l1.W.G[c*ds:(c+1)*ds], st.dw1[(m*ph+c)*ds:(m*ph+c+1)*ds])
+			simd.SumInto(l1.W.G[c*ds:(c+1)*ds], st.dw1[(m*ph+c)*p0:(m*ph+c)*p0+ds])
 			l1.B.G[c] += st.db1[m*ph+c]
 		}
 	})
-}
-
-// latGrowPadCols returns buf resized to a rows × ld matrix whose columns
-// [cols, ld) are zero (the columns below cols are left to be written).
-func latGrowPadCols(buf []float32, rows, cols, ld int) []float32 {
-	buf = latGrow(buf, rows*ld)
-	if cols < ld {
-		for r := 0; r < rows; r++ {
-			clear(buf[r*ld+cols : (r+1)*ld])
-		}
-	}
-	return buf
 }
 
 // prepare builds the per-expert row lists from the selections.

@@ -228,3 +228,91 @@ func TestSoftPhasePinned(t *testing.T) {
 		}
 	}
 }
+
+// TestSoftPhaseBuffersReused checks that the soft-phase batch does not
+// depend on what earlier batches left in the buffers the stacked path
+// reuses: after a batch of 12 triples, every buffer that is to be written
+// whole at each batch (the transposes, dĥ, dX, the blocks' scratch, the
+// weight gradients' products) is filled with NaN, up to its capacity, and
+// a batch of 5 triples must still give, bit for bit, the loss and
+// gradients it gives on a fresh term. A padding row or column left
+// unwritten would carry a NaN into a product (NaN·0 is NaN). Widths that
+// are not multiples of 8 (d_s = 5, d_t = 13, hidden 9) give every operand
+// padding columns; DE and HTD, with the AVX-512 blocks and without.
+func TestSoftPhaseBuffersReused(t *testing.T) {
+	defer simd.SetAVX512(simd.SetAVX512(true))
+	poison := func(bufs ...[]float32) {
+		for _, b := range bufs {
+			b = b[:cap(b)]
+			for k := range b {
+				b[k] = float32(math.NaN())
+			}
+		}
+	}
+	run := func(name string, warm bool) (float64, []uint32) {
+		s, err := model.NewBPR(model.BPRConfig{Users: 30, Items: 40, Dim: 5, InitStd: 0.5, Seed: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		te, err := model.NewBPR(model.BPRConfig{Users: 30, Items: 40, Dim: 13, InitStd: 0.2, Seed: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, batch := softWide(t)
+		term := softWideTerms(t, s, te)[name]
+		mix := term.(interface{ mixture() *latMixture }).mixture()
+		params := append(s.Params(), term.Params()...)
+		if warm {
+			term.Batch(batch())
+			for _, p := range params {
+				p.TouchAll()
+				p.ZeroGrad()
+			}
+			for side := range mix.sides {
+				j := &mix.sides[side].job
+				st := j.stack
+				poison(j.dh, j.dx, st.szT, st.dzT, st.dhT, st.dw1, st.dw2)
+				for _, w := range st.work {
+					poison(w.z, w.t, w.h)
+				}
+			}
+		}
+		b := batch()
+		loss := term.Batch(&train.Batch{Users: b.Users[:5], Pos: b.Pos[:5], Neg: b.Neg[:5], Rand: b.Rand})
+		for side := range mix.sides {
+			if j := &mix.sides[side].job; !j.useStacked() {
+				t.Fatalf("%s: side %d does not take the stacked path", name, side)
+			}
+		}
+		var bits []uint32
+		for _, p := range params {
+			p.TouchAll()
+			for _, g := range p.G {
+				bits = append(bits, math.Float32bits(g))
+			}
+		}
+		return loss, bits
+	}
+	for _, on := range []bool{false, true} {
+		simd.SetAVX512(on)
+		for _, name := range []string{"de", "htd"} {
+			l0, g0 := run(name, false)
+			l1, g1 := run(name, true)
+			if math.Float64bits(l0) != math.Float64bits(l1) {
+				t.Fatalf("%s (AVX-512 %v): loss %v on a fresh term, %v after a larger batch", name, on, l0, l1)
+			}
+			nonzero := 0
+			for k := range g0 {
+				if g0[k] != g1[k] {
+					t.Fatalf("%s (AVX-512 %v): gradient %d is %v on a fresh term, %v after a larger batch", name, on, k, math.Float32frombits(g0[k]), math.Float32frombits(g1[k]))
+				}
+				if g0[k]&0x7fffffff != 0 {
+					nonzero++
+				}
+			}
+			if nonzero == 0 || math.IsNaN(l0) {
+				t.Fatalf("%s: loss %v, %d nonzero gradients", name, l0, nonzero)
+			}
+		}
+	}
+}

@@ -99,6 +99,21 @@ func PanelBytes() int {
 	return dotNTRowBytes
 }
 
+// DotNTCols returns the column count of DotNT's register blocks on this
+// machine: 12 with the AVX-512 blocks, 4 with AVX2, 1 for the portable
+// loop. Columns beyond the last whole block go through the narrower AVX2
+// blocks (or DotRows4 rows), so a product whose column count is a multiple
+// of it runs entirely on the main blocks.
+func DotNTCols() int {
+	switch {
+	case useAVX512:
+		return 12
+	case useFMA:
+		return 4
+	}
+	return 1
+}
+
 // DotNT sets (acc false) or increments (acc true) c[i·ldc+j] by the dot
 // product of row i of a (a[i·lda : i·lda+k]) with row j of b
 // (b[j·ldb : j·ldb+k]), for i < m and j < n. Every element is the value

@@ -19,6 +19,9 @@ func DotNT(c []float32, ldc int, a []float32, lda, m int, b []float32, ldb, n, k
 	dotNTGo(c, ldc, a, lda, m, b, ldb, n, k, acc)
 }
 
+// DotNTCols returns 1: the portable loop computes one element at a time.
+func DotNTCols() int { return 1 }
+
 // FMAPeak returns false: there is no vector kernel on this platform.
 func FMAPeak(n int) bool { return false }
 

@@ -95,3 +95,24 @@ func TestDotNTPacked(t *testing.T) {
 		}
 	}
 }
+
+// TestDotNTCols checks that DotNTCols follows the kernel DotNT uses: 12
+// with the AVX-512 blocks on, 4 with AVX2 alone, 1 for the portable loop.
+func TestDotNTCols(t *testing.T) {
+	defer simd.SetAVX512(simd.SetAVX512(true))
+	want := 1
+	switch {
+	case simd.HasAVX512():
+		want = 12
+	case simd.HasFMA():
+		want = 4
+	}
+	if got := simd.DotNTCols(); got != want {
+		t.Errorf("simd.DotNTCols() = %d with the AVX-512 blocks allowed, want %d", got, want)
+	}
+	simd.SetAVX512(false)
+	want = min(want, 4)
+	if got := simd.DotNTCols(); got != want {
+		t.Errorf("simd.DotNTCols() = %d with the AVX-512 blocks off, want %d", got, want)
+	}
+}
