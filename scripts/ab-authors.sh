@@ -2,8 +2,10 @@
 # A/B of kdrec against the authors' PyTorch code, operation by operation, on
 # the same data, teacher and sizes (CiteULike-t): the ratios of issue 25 and
 # HetComp's epoch cost (issue 21). See docs/scale.md, "A/B against the
-# authors' code". Measure on an idle machine; the script prints the load
-# average before and after and warns when the machine was busy.
+# authors' code". Measure on an idle machine; the script measures how many
+# cores other processes used during each measured process (/proc/stat's busy
+# time minus the process's own CPU time) and warns when that exceeds 0.1;
+# it prints the load averages too (which its own threads raise).
 #
 #   KDREC_AB_DE_RRD=/path/DE-RRD_CIKM20 KDREC_AB_IR_RRD=/path/IR-RRD_INS21 \
 #   KDREC_AB_TD=/path/Topology_Distillation_KDD21 KDREC_AB_HETCOMP=/path/HetComp_WWW23 \
