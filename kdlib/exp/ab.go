@@ -56,7 +56,8 @@ type ABRecord struct {
 	// measured process, averaged over one measured process's life (the
 	// machine's busy time from /proc/stat minus the process's own user +
 	// system time); above IdleForeign the run was not idle. Nil in the
-	// records made before ab.py measured it.
+	// records made before ab.py measured it, and where a measurement had no
+	// reading (no /proc/stat): MaxLoad1 is the criterion then.
 	MaxForeign  *float64 `json:"max_foreign_cores,omitempty"`
 	IdleForeign float64  `json:"idle_foreign,omitempty"`
 	// Kdrec is kdrec's toolchain and revision.

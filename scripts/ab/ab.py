@@ -31,7 +31,9 @@ The JSON format, "kdrec-ab/1" (kdlib/exp's ABFile reads it):
   max_foreign_cores  the highest CPU use, in cores, of everything but the
                 measured process, averaged over one measured process's
                 life (from /proc/stat's busy time minus the process's
-                own user + system time and ab.py's): the idle criterion
+                own user + system time and ab.py's): the idle criterion;
+                absent when a measurement had no reading (no /proc/stat),
+                and then idle_load is the criterion
   idle_foreign  the --idle-foreign threshold (above it: not idle)
   kdrec         {go: `go version`, revision: git revision (+changes)}
   authors       {python, torch, numpy, blas} of the authors' side
@@ -340,7 +342,6 @@ def main():
     mach = machine()
     rows, raw = [], []
     max_load = load_before[0]
-    max_foreign = 0.0
     env_authors = None
     for op in a.ops:
         A, B = [], []
@@ -352,9 +353,6 @@ def main():
             rb = run_kdrec(a, op, go)
             rb["load1_before"], rb["rep"] = lb[0], rep
             max_load = max(max_load, la[0], lb[0])
-            for r in (ra, rb):
-                if r.get("foreign_cores") is not None:
-                    max_foreign = max(max_foreign, r["foreign_cores"])
             A.append(ra)
             B.append(rb)
             raw += [ra, rb]
@@ -368,7 +366,7 @@ def main():
     ended = datetime.datetime.now(datetime.timezone.utc)
 
     doc = make_doc(started, ended, host(), mach, a.threads, a.reps, load_before, load_after, max_load, a.idle_load,
-                   a.go_version, a.revision, env_authors, rows, raw, max_foreign, a.idle_foreign)
+                   a.go_version, a.revision, env_authors, rows, raw, max_foreign(raw), a.idle_foreign)
     print()
     print(summary(doc, a.data))
     if a.out:
@@ -406,6 +404,17 @@ def make_doc(started, ended, hostname, mach, threads, reps, load_before, load_af
     if max_foreign is not None:
         doc["max_foreign_cores"], doc["idle_foreign"] = max_foreign, idle_foreign
     return doc
+
+
+def max_foreign(raw):
+    """The highest foreign CPU use (cores) over the measurements raw, or None
+    when a measurement has no reading (no /proc/stat): the record then
+    leaves max_foreign_cores out and is judged by the load, rather than
+    claiming that nothing else ran."""
+    vals = [r.get("foreign_cores") for r in raw]
+    if not vals or any(v is None for v in vals):
+        return None
+    return max(vals)
 
 
 def not_idle(doc):

@@ -146,6 +146,19 @@ class Records(unittest.TestCase):
         self.assertIsNone(ab.foreign_cores(None, 1.0, 0.0, 1.0))
         self.assertIsNone(ab.foreign_cores(1.0, 2.0, 0.0, 0.0))
 
+    def test_max_foreign(self):
+        self.assertEqual(ab.max_foreign([{"foreign_cores": 0.02}, {"foreign_cores": 0.3}]), 0.3)
+        # Without /proc/stat there is no reading: no claim of 0 cores,
+        # so the record keeps the load criterion.
+        self.assertIsNone(ab.max_foreign([{"foreign_cores": None}, {"foreign_cores": None}]))
+        self.assertIsNone(ab.max_foreign([{"foreign_cores": 0.02}, {}]))
+        self.assertIsNone(ab.max_foreign([]))
+        doc = ab.make_doc(datetime.datetime(2030, 1, 2, tzinfo=datetime.timezone.utc),
+                          datetime.datetime(2030, 1, 2, 1, tzinfo=datetime.timezone.utc), "box", {}, 2, 1,
+                          [3.5, 1, 1], [1, 1, 1], 3.5, 1.0, "", "", None, [], [], ab.max_foreign([{"foreign_cores": None}]), 0.1)
+        self.assertNotIn("max_foreign_cores", doc)
+        self.assertTrue(ab.not_idle(doc))
+
     def test_run_child_usage(self):
         # run_child reports the child's own CPU time: a sleeping child
         # uses almost none, a spinning one at least what it spun.
