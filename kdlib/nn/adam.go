@@ -131,11 +131,18 @@ type adamKernel struct {
 // against 652–707). The split does not change any value.
 const minScalarsPerWorker = 1 << 20
 
+// adamWorkers is the number of goroutines the dense step of p uses when
+// workers are allowed: at most one per 256 rows and per
+// minScalarsPerWorker scalars, at least 1.
+func adamWorkers(p *Param, workers int) int {
+	const minRowsPerWorker = 256
+	return max(1, min(workers, p.Rows/minRowsPerWorker, len(p.W)/minScalarsPerWorker))
+}
+
 // parallel updates all rows of p, splitting rows over workers; the calling
 // goroutine takes the first share.
 func (k adamKernel) parallel(p *Param, workers int) {
-	const minRowsPerWorker = 256
-	workers = min(workers, p.Rows/minRowsPerWorker, len(p.W)/minScalarsPerWorker)
+	workers = adamWorkers(p, workers)
 	if workers <= 1 {
 		k.span(p, 0, p.Rows)
 		return

@@ -79,8 +79,12 @@ func TestAdamDecaysUntouchedRows(t *testing.T) {
 func TestAdamWorkersAgree(t *testing.T) {
 	// Large enough for three workers (minScalarsPerWorker each).
 	const rows, cols = 1536, 2048
-	if rows*cols < 3*minScalarsPerWorker || rows < 3*256 {
-		t.Fatal("the parameter is too small to be split over three workers")
+	if n := adamWorkers(NewParam("w", rows, cols), 3); n != 3 {
+		t.Fatalf("the parameter is split over %d workers, want 3: the test would not compare split and unsplit steps", n)
+	}
+	// The student's item table (25,181 × 20) stays on one goroutine.
+	if n := adamWorkers(NewParam("q", 25181, 20), 2); n != 1 {
+		t.Errorf("the student's item table is split over %d workers, want 1", n)
 	}
 	run := func(workers int) []float32 {
 		p := NewParam("w", rows, cols)
