@@ -328,7 +328,8 @@ type UsersScorer interface {
 // scoreBlockBytes bounds the score block of one evaluation worker: a
 // UsersScorer is asked for as many users at once as fit in it (at most
 // maxBlockUsers), so that the item table is read once per block, not once
-// per user, while memory stays bounded however many items there are.
+// per user, while memory stays bounded however many items there are: the
+// evaluation's score blocks take at most Workers × scoreBlockBytes.
 const (
 	scoreBlockBytes = 8 << 20
 	maxBlockUsers   = 64
