@@ -60,6 +60,12 @@ type ABRecord struct {
 	// reading (no /proc/stat): MaxLoad1 is the criterion then.
 	MaxForeign  *float64 `json:"max_foreign_cores,omitempty"`
 	IdleForeign float64  `json:"idle_foreign,omitempty"`
+	// MaxSteal is the highest steal time, in cores, averaged over one
+	// measured process's life (/proc/stat): the host running other guests
+	// while this one wanted to run, which slows a measurement without
+	// showing as busy time. Reported, not part of the idle criterion; nil
+	// in the records made before ab.py measured it.
+	MaxSteal *float64 `json:"max_steal_cores,omitempty"`
 	// Kdrec is kdrec's toolchain and revision.
 	Kdrec struct {
 		Go       string `json:"go"`
@@ -164,6 +170,8 @@ func (r *ABRecord) check() error {
 		return errors.New("no rows")
 	case r.MaxForeign != nil && (*r.MaxForeign < 0 || r.IdleForeign <= 0):
 		return fmt.Errorf("max_foreign_cores %g must be ≥ 0 and idle_foreign %g > 0", *r.MaxForeign, r.IdleForeign)
+	case r.MaxSteal != nil && *r.MaxSteal < 0:
+		return fmt.Errorf("max_steal_cores %g must be ≥ 0", *r.MaxSteal)
 	}
 	seen := map[string]bool{}
 	for k, row := range r.Rows {
@@ -257,6 +265,9 @@ func ABTable(r *ABRecord, file string) *report.Table {
 			orDash(r.Authors.Python), orDash(r.Authors.Torch), orDash(r.Authors.Numpy), orDash(r.Authors.BLAS), orDash(r.Kdrec.Go), orDash(r.Kdrec.Revision)))
 	if r.MaxForeign != nil {
 		t.Notes = append(t.Notes, fmt.Sprintf("Other processes used at most %.2f cores on average during a measurement (idle threshold %.2f).", *r.MaxForeign, r.IdleForeign))
+	}
+	if r.MaxSteal != nil {
+		t.Notes = append(t.Notes, fmt.Sprintf("Steal time (the host running other guests while this one wanted to run) was at most %.2f cores during a measurement.", *r.MaxSteal))
 	}
 	if r.NotIdle() {
 		t.Notes = append(t.Notes, "**Not an idle measurement**: the machine was busier than the threshold, which inflates the authors' times (torch's threads wait for each other at every operation) far more than kdrec's.")

@@ -159,6 +159,18 @@ func TestABBlockForeign(t *testing.T) {
 	}
 	l, dir := abLedger(t)
 	body := strings.Replace(abFixture("2030-01-02T10:00:00+00:00", "2030-01-02T11:00:00+00:00", "4.0"), `"max_load1": 0.5`,
+		`"max_load1": 0.5, "max_foreign_cores": 0.01, "idle_foreign": 0.1, "max_steal_cores": 0.25`, 1)
+	writeAB(t, dir, "2030-01-02-box.json", body)
+	got, err := GenerateDoc([]byte("<!-- ledger:ab -->\n<!-- /ledger -->\n"), l, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(got), "Steal time (the host running other guests while this one wanted to run) was at most 0.25 cores") ||
+		strings.Contains(string(got), "**Not an idle measurement**") {
+		t.Errorf("steal: want its note and no not-idle verdict:\n%s", got)
+	}
+	l, dir = abLedger(t)
+	body = strings.Replace(abFixture("2030-01-02T10:00:00+00:00", "2030-01-02T11:00:00+00:00", "4.0"), `"max_load1": 0.5`,
 		`"max_load1": 0.5, "max_foreign_cores": -1, "idle_foreign": 0.1`, 1)
 	writeAB(t, dir, "2030-01-02-box.json", body)
 	if _, err := GenerateDoc([]byte("<!-- ledger:ab -->\n<!-- /ledger -->\n"), l, nil); err == nil || !strings.Contains(err.Error(), "max_foreign_cores") {

@@ -35,6 +35,10 @@ The JSON format, "kdrec-ab/1" (kdlib/exp's ABFile reads it):
                 absent when a measurement had no reading (no /proc/stat),
                 and then idle_load is the criterion
   idle_foreign  the --idle-foreign threshold (above it: not idle)
+  max_steal_cores  the highest steal time, in cores, averaged over one
+                measured process's life (/proc/stat): the host running
+                other guests, which busy time does not show (reported,
+                not part of the idle criterion); absent in older records
   kdrec         {go: `go version`, revision: git revision (+changes)}
   authors       {python, torch, numpy, blas} of the authors' side
   rows          one per operation, in the order run: {op, what, target
@@ -122,19 +126,27 @@ def machine():
             "kernel": platform.release(), "arch": platform.machine()}
 
 
-def busy_seconds():
-    """The machine's busy CPU time so far, in seconds over all CPUs: user,
-    nice, system, irq and softirq of /proc/stat's "cpu" line (idle, iowait
-    and steal excluded); None where /proc/stat is unreadable."""
+def cpu_seconds():
+    """The machine's busy and steal CPU time so far, in seconds over all
+    CPUs, from /proc/stat's "cpu" line: busy is user, nice, system, irq
+    and softirq (idle, iowait and steal excluded); steal is the time the
+    hypervisor ran something else while a virtual CPU wanted to run.
+    (None, None) where /proc/stat is unreadable."""
     try:
         with open("/proc/stat") as f:
             for line in f:
                 if line.startswith("cpu "):
                     v = [int(x) for x in line.split()[1:]]
-                    return (v[0] + v[1] + v[2] + v[5] + v[6]) / os.sysconf("SC_CLK_TCK")
+                    tck = os.sysconf("SC_CLK_TCK")
+                    return (v[0] + v[1] + v[2] + v[5] + v[6]) / tck, v[7] / tck
     except (OSError, ValueError, IndexError):
         pass
-    return None
+    return None, None
+
+
+def busy_seconds():
+    """The busy part of cpu_seconds (None where /proc/stat is unreadable)."""
+    return cpu_seconds()[0]
 
 
 def foreign_cores(busy0, busy1, own, secs):
@@ -152,11 +164,12 @@ def run_child(cmd, cwd, env, timeout, usage=None):
     """Runs cmd; returns (rc, stdout+stderr text, peak RSS MiB of the
     process from wait4, seconds). The child is killed after timeout s.
     When usage is a dict, it receives "process_cpu_s" (the child's user +
-    system time over its life) and "foreign_cores" (the machine's other
+    system time over its life), "foreign_cores" (the machine's other
     CPU use during the child's life, in cores: busy time minus the
-    child's and this process's own, over the wall time; None without
-    /proc/stat)."""
-    b0 = busy_seconds()
+    child's and this process's own, over the wall time) and "steal_cores"
+    (the steal time over the wall time: CPU the host gave to others, which
+    slows the child without showing as busy); None without /proc/stat."""
+    b0, st0 = cpu_seconds()
     s0 = os.times()
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -169,13 +182,14 @@ def run_child(cmd, cwd, env, timeout, usage=None):
     _, status, ru = os.wait4(p.pid, 0)
     secs = time.perf_counter() - t0
     s1 = os.times()
-    b1 = busy_seconds()
+    b1, st1 = cpu_seconds()
     p.returncode = os.waitstatus_to_exitcode(status)
     if usage is not None:
         me = (s1.user - s0.user) + (s1.system - s0.system)
         own = ru.ru_utime + ru.ru_stime
         usage["process_cpu_s"] = own
         usage["foreign_cores"] = foreign_cores(b0, b1, own + me, secs)
+        usage["steal_cores"] = None if st0 is None or st1 is None or secs <= 0 else max(0.0, (st1 - st0) / secs)
     return p.returncode, out.decode("utf-8", "replace"), ru.ru_maxrss / 1024.0, secs
 
 
@@ -366,7 +380,8 @@ def main():
     ended = datetime.datetime.now(datetime.timezone.utc)
 
     doc = make_doc(started, ended, host(), mach, a.threads, a.reps, load_before, load_after, max_load, a.idle_load,
-                   a.go_version, a.revision, env_authors, rows, raw, max_foreign(raw), a.idle_foreign)
+                   a.go_version, a.revision, env_authors, rows, raw, max_foreign(raw), a.idle_foreign,
+                   max_foreign(raw, "steal_cores"))
     print()
     print(summary(doc, a.data))
     if a.out:
@@ -393,7 +408,7 @@ def make_row(op, A, B):
 
 
 def make_doc(started, ended, hostname, mach, threads, reps, load_before, load_after, max_load, idle_load,
-             go_version, revision, env_authors, rows, raw, max_foreign=None, idle_foreign=None):
+             go_version, revision, env_authors, rows, raw, max_foreign=None, idle_foreign=None, max_steal=None):
     """The measurement document in the format of the module doc."""
     doc = {"format": FORMAT, "started": started.isoformat(timespec="seconds"), "ended": ended.isoformat(timespec="seconds"),
             "host": hostname, "machine": mach, "threads": threads, "reps": reps,
@@ -403,15 +418,17 @@ def make_doc(started, ended, hostname, mach, threads, reps, load_before, load_af
             "rows": rows, "raw": raw}
     if max_foreign is not None:
         doc["max_foreign_cores"], doc["idle_foreign"] = max_foreign, idle_foreign
+    if max_steal is not None:
+        doc["max_steal_cores"] = max_steal
     return doc
 
 
-def max_foreign(raw):
-    """The highest foreign CPU use (cores) over the measurements raw, or None
-    when a measurement has no reading (no /proc/stat): the record then
-    leaves max_foreign_cores out and is judged by the load, rather than
-    claiming that nothing else ran."""
-    vals = [r.get("foreign_cores") for r in raw]
+def max_foreign(raw, key="foreign_cores"):
+    """The highest foreign CPU use (cores; key "steal_cores": the steal
+    time) over the measurements raw, or None when a measurement has no
+    reading (no /proc/stat): the record then leaves max_foreign_cores out
+    and is judged by the load, rather than claiming that nothing else ran."""
+    vals = [r.get(key) for r in raw]
     if not vals or any(v is None for v in vals):
         return None
     return max(vals)
@@ -477,6 +494,9 @@ def summary(doc, data=""):
     if doc.get("max_foreign_cores") is not None:
         out.append("other processes: at most %.2f cores on average during a measurement (idle threshold %.2f)"
                    % (doc["max_foreign_cores"], doc["idle_foreign"]))
+    if doc.get("max_steal_cores") is not None:
+        out.append("steal (the host running others while this VM wanted to run): at most %.2f cores during a measurement"
+                   % doc["max_steal_cores"])
     out.append("rounds: %d per operation, alternated authors/kdrec; medians; ratio = authors ÷ kdrec" % doc["reps"])
     out.append("")
     hdr = ("operation", "authors CPU s", "authors wall s", "kdrec CPU s", "kdrec wall s", "× CPU", "× wall", "target (wall)", "peak MiB authors/kdrec")

@@ -40,7 +40,7 @@ def fixture_doc():
                        "box", {"cpu": "Test CPU 9000", "cpus": 4, "simd": "avx2+fma", "memory": "15.5 GiB", "kernel": "6.1.0", "arch": "x86_64"},
                        2, 3, [0.12, 0.3, 0.25], [0.5, 0.4, 0.3], 0.5, 1.0, "go version go1.26 linux/amd64", "abc1234",
                        {"python": "3.11.2", "torch": "1.13.0", "numpy": "1.24.2", "blas": "libopenblas.so", "threads": 2},
-                       rows, [{"side": "authors", "op": "de", "cpu_s": 120.0}], 0.04, 0.1)
+                       rows, [{"side": "authors", "op": "de", "cpu_s": 120.0}], 0.04, 0.1, 0.02)
 
 
 class ParseBench(unittest.TestCase):
@@ -157,7 +157,12 @@ class Records(unittest.TestCase):
                           datetime.datetime(2030, 1, 2, 1, tzinfo=datetime.timezone.utc), "box", {}, 2, 1,
                           [3.5, 1, 1], [1, 1, 1], 3.5, 1.0, "", "", None, [], [], ab.max_foreign([{"foreign_cores": None}]), 0.1)
         self.assertNotIn("max_foreign_cores", doc)
+        self.assertNotIn("max_steal_cores", doc)
         self.assertTrue(ab.not_idle(doc))
+        # The steal time is reported, not judged.
+        self.assertEqual(ab.max_foreign([{"steal_cores": 0.0}, {"steal_cores": 0.4}], "steal_cores"), 0.4)
+        s = ab.summary(fixture_doc())
+        self.assertIn("steal (the host running others while this VM wanted to run): at most 0.02 cores", s)
 
     def test_run_child_usage(self):
         # run_child reports the child's own CPU time: a sleeping child
@@ -167,6 +172,7 @@ class Records(unittest.TestCase):
         self.assertEqual(rc, 0)
         self.assertLess(usage["process_cpu_s"], 0.15)
         self.assertGreaterEqual(usage["foreign_cores"], 0.0)
+        self.assertGreaterEqual(usage["steal_cores"], 0.0)
         spin = {}
         rc, _, _, _ = ab.run_child([sys.executable, "-c", "import time\nt=time.process_time()\nwhile time.process_time()-t<0.4: pass"],
                                    HERE, dict(os.environ), 30, spin)
