@@ -14,22 +14,30 @@ import (
 // perUser hides the ScoreUsers method of a model.
 type perUser struct{ model.Scorer }
 
-func TestFullRankingBlockedScoringMatchesPerUser(t *testing.T) {
-	rng := nn.NewRand(4, 4)
+// randomRatioSplit is the 80/10/10 split (seed) of nu users with perUser
+// random interactions each (repeats merged) over ni items.
+func randomRatioSplit(t *testing.T, nu, ni, perUser int, seed uint64) *data.Split {
+	t.Helper()
+	rng := nn.NewRand(seed, seed)
 	var pairs []data.Pair
-	for u := 0; u < 37; u++ {
-		for k := 0; k < 12; k++ {
-			pairs = append(pairs, data.Pair{User: int32(u), Item: int32(rng.IntN(300))})
+	for u := 0; u < nu; u++ {
+		for k := 0; k < perUser; k++ {
+			pairs = append(pairs, data.Pair{User: int32(u), Item: int32(rng.IntN(ni))})
 		}
 	}
-	x, err := data.FromPairs(37, 300, pairs)
+	x, err := data.FromPairs(nu, ni, pairs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := data.RatioSplit801010(x, 1)
+	s, err := data.RatioSplit801010(x, seed-3)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s
+}
+
+func TestFullRankingBlockedScoringMatchesPerUser(t *testing.T) {
+	s := randomRatioSplit(t, 37, 300, 12, 4)
 	m, _ := model.NewBPR(model.BPRConfig{Users: 37, Items: 300, Dim: 24, InitStd: 1, Seed: 3})
 	if _, ok := any(m).(eval.UsersScorer); !ok {
 		t.Fatal("BPR does not implement UsersScorer")
@@ -58,21 +66,7 @@ func TestFullRankingBlockedScoringMatchesPerUser(t *testing.T) {
 // the shared pass (blocks over the union of the parts' users) gives the
 // results of the separate calls (blocks over each part's users).
 func TestFullRankingPartsBlocked(t *testing.T) {
-	rng := nn.NewRand(5, 5)
-	var pairs []data.Pair
-	for u := 0; u < 61; u++ {
-		for k := 0; k < 20; k++ {
-			pairs = append(pairs, data.Pair{User: int32(u), Item: int32(rng.IntN(400))})
-		}
-	}
-	x, err := data.FromPairs(61, 400, pairs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := data.RatioSplit801010(x, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := randomRatioSplit(t, 61, 400, 20, 5)
 	// Some users without a valid or a test item, so that the parts' user
 	// sets differ and the blocks of the union are not the parts' blocks.
 	for u := range s.Valid {

@@ -376,16 +376,21 @@ func checkAgainstRef(t *testing.T, r *Result, ref map[int32][]float64) {
 	}
 }
 
+// quantise rounds the scores of every every-th user to multiples of
+// 1/scale, so that their rankings have ties.
+func quantise(m tableScorer, every int, scale float64) {
+	for u := 0; u < len(m); u += every {
+		for i := range m[u] {
+			m[u][i] = float32(math.Round(float64(m[u][i]) * scale))
+		}
+	}
+}
+
 func TestProtocolsAgainstReference(t *testing.T) {
 	const nu, ni = 120, 700
 	ctx := context.Background()
 	m := materialise(newDenseScorer(nu, ni, 8, 11))
-	// Quantise a third of the users' scores to create ties.
-	for u := 0; u < nu; u += 3 {
-		for i := range m[u] {
-			m[u][i] = float32(math.Round(float64(m[u][i]) * 4))
-		}
-	}
+	quantise(m, 3, 4) // a third of the users' scores tie
 	loo := randomSplit(t, nu, ni, 15, 1, 1, 99, true, 5)
 	ratio := randomSplit(t, nu, ni, 30, 6, 9, 0, true, 6)
 	for _, part := range []string{Valid, Test} {
@@ -478,11 +483,7 @@ func TestFullRankingPartsMatchesSeparate(t *testing.T) {
 	const nu, ni = 150, 600
 	ctx := context.Background()
 	m := materialise(newDenseScorer(nu, ni, 8, 17))
-	for u := 0; u < nu; u += 4 {
-		for i := range m[u] {
-			m[u][i] = float32(math.Round(float64(m[u][i]) * 3))
-		}
-	}
+	quantise(m, 4, 3)
 	s := randomSplit(t, nu, ni, 25, 5, 7, 0, true, 12)
 	opt := Options{Cutoffs: []int{1, 10, 50}, Workers: 3}
 	for _, parts := range [][]string{{Valid, Test}, {Test, Valid}, {Test}} {
