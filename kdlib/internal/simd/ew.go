@@ -39,3 +39,13 @@ func sumIntoGo(y, x []float32) {
 		y[t] += v
 	}
 }
+
+// indexAboveGo is IndexAbove's portable loop.
+func indexAboveGo(s []float32, thr float32) int {
+	for i, v := range s {
+		if v > thr {
+			return i
+		}
+	}
+	return len(s)
+}

@@ -59,3 +59,18 @@ func SumInto(y, x []float32) {
 	}
 	sumIntoGo(y[n:], x[n:])
 }
+
+//go:noescape
+func indexAboveAVX(s []float32, thr float32) int
+
+// IndexAbove returns the index of the first value of s greater than thr, or
+// len(s) when there is none. NaN is never greater (nor is anything greater
+// than a NaN thr). With AVX, 32 values are compared per step and the scan
+// stops at the first block that holds a greater value.
+func IndexAbove(s []float32, thr float32) int {
+	i := 0
+	if useAVX && len(s) >= 32 {
+		i = indexAboveAVX(s, thr)
+	}
+	return i + indexAboveGo(s[i:], thr)
+}

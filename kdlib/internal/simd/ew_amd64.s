@@ -101,3 +101,35 @@ aloop:
 adone:
 	VZEROUPPER
 	RET
+
+// func indexAboveAVX(s []float32, thr float32) int
+// Returns the offset of the first block of 32 values of s holding a value
+// greater than thr (ordered comparison: NaN never is), or len(s)&^31 when
+// no whole block does. The caller finds the value within the block.
+TEXT ·indexAboveAVX(SB), NOSPLIT, $0-40
+	MOVQ s_base+0(FP), SI
+	MOVQ s_len+8(FP), CX
+	VBROADCASTSS thr+24(FP), Y0
+	XORQ AX, AX
+	SHRQ $5, CX
+	JZ   iadone
+
+ialoop:
+	VCMPPS  $0x11, (SI), Y0, Y1   // thr < s (LT_OQ: false for NaN)
+	VCMPPS  $0x11, 32(SI), Y0, Y2
+	VCMPPS  $0x11, 64(SI), Y0, Y3
+	VCMPPS  $0x11, 96(SI), Y0, Y4
+	VORPS   Y1, Y2, Y1
+	VORPS   Y3, Y4, Y3
+	VORPS   Y1, Y3, Y1
+	VTESTPS Y1, Y1
+	JNZ     iadone
+	ADDQ    $128, SI
+	ADDQ    $32, AX
+	DECQ    CX
+	JNZ     ialoop
+
+iadone:
+	MOVQ AX, ret+32(FP)
+	VZEROUPPER
+	RET

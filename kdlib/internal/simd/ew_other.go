@@ -14,3 +14,8 @@ func MaskScale(g, z []float32, a float32) { maskScaleGo(g, z, a) }
 
 // SumInto computes y += x (len(y) ≥ len(x)): AddTo for long vectors.
 func SumInto(y, x []float32) { sumIntoGo(y, x) }
+
+// IndexAbove returns the index of the first value of s greater than thr, or
+// len(s) when there is none. NaN is never greater (nor is anything greater
+// than a NaN thr).
+func IndexAbove(s []float32, thr float32) int { return indexAboveGo(s, thr) }
