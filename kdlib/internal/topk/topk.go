@@ -2,7 +2,10 @@ package topk
 
 import (
 	"math"
+	"slices"
 	"sync"
+
+	"github.com/kdrec/kdrec/kdlib/internal/simd"
 )
 
 // rankKey maps a score to the value it is ranked by: NaN ranks like −Inf, so
@@ -23,15 +26,20 @@ func rankKey(v float32) float32 {
 //
 // exclude must be sorted ascending; duplicates and indices outside
 // [0, len(scores)) are ignored. out is reused when cap(out) ≥ k and
-// allocated otherwise; TopK allocates nothing else.
+// allocated otherwise; TopK allocates nothing else in steady state.
 //
-// The selection is a single pass over scores that keeps a k-element heap of
-// the best items seen so far. Once the heap is full an item costs one
-// comparison against the worst kept score unless it enters the heap, so the
-// cost is O(len(scores) + k·log k·log(len(scores)/k)) in expectation for
-// scores in random order, not the O(m log m) of a full sort.
+// The selection is a single pass over scores that collects candidates in a
+// buffer of a few times k entries. The worst of the first k items is a
+// threshold: a later item is a candidate only if its score is strictly
+// greater (every later item has a larger index, so it loses a tie), and the
+// scan for such items compares 32 scores per step (simd.IndexAbove). When
+// the buffer is full it is cut back to its best k (a quickselect) and the
+// k-th best becomes the threshold. For scores in random
+// order about k·ln(len(scores)/k) items pass the threshold, so the cost is
+// one vector comparison per 32 scores plus O(k·log(len(scores)/k)), not the
+// O(m log m) of a full sort, and no heap is maintained per candidate.
 func TopK(scores []float32, k int, exclude []int32, out []int32) []int32 {
-	h, ok := newTopHeap(scores, k, out)
+	sel, ok := newSelector(scores, k)
 	if !ok {
 		return out[:0]
 	}
@@ -45,160 +53,176 @@ func TopK(scores []float32, k int, exclude []int32, out []int32) []int32 {
 		if end > n {
 			end = n
 		}
-		h.scan(pos, end)
+		sel.scan(pos, end, nil)
 		pos = end + 1
 		if pos >= n {
 			break
 		}
 	}
 	if pos < n {
-		h.scan(pos, n)
+		sel.scan(pos, n, nil)
 	}
-	return h.sorted()
+	return sel.result(out)
 }
 
 // TopKFunc is TopK with the excluded indices given by a predicate: index i is
 // skipped when skip(i) is true. skip may be nil. It is evaluated only for
-// indices whose score would enter the current top k, so a costly predicate
-// is called far fewer than len(scores) times.
+// indices whose score would enter the current candidates, so a costly
+// predicate is called far fewer than len(scores) times.
 func TopKFunc(scores []float32, k int, skip func(i int32) bool, out []int32) []int32 {
-	h, ok := newTopHeap(scores, k, out)
+	sel, ok := newSelector(scores, k)
 	if !ok {
 		return out[:0]
 	}
-	if skip == nil {
-		h.scan(0, len(scores))
-		return h.sorted()
-	}
-	i := 0
-	for ; i < len(scores) && len(h.idx) < h.k; i++ {
-		if !skip(int32(i)) {
-			h.push(i)
-		}
-	}
-	if i < len(scores) {
-		thr := h.key[0]
-		for j, v := range scores[i:] {
-			if v > thr && !skip(int32(i+j)) {
-				h.replaceRoot(i+j, v)
-				thr = h.key[0]
-			}
-		}
-	}
-	return h.sorted()
+	sel.scan(0, len(scores), skip)
+	return sel.result(out)
 }
 
-// keyPool recycles the key arrays of topHeap, so TopK does not allocate in
+// cand is a candidate item: its index and rankKey of its score.
+type cand struct {
+	key float32
+	idx int32
+}
+
+// better reports whether a ranks above b: a higher key, or the same key
+// and a lower index. Candidates have distinct indices, so this is a strict
+// total order.
+func better(a, b cand) bool { return a.key > b.key || (a.key == b.key && a.idx < b.idx) }
+
+// bufPool recycles the candidate buffers, so TopK does not allocate in
 // steady state whatever k is.
-var keyPool = sync.Pool{New: func() any { return new([]float32) }}
+var bufPool = sync.Pool{New: func() any { return new([]cand) }}
 
-// topHeap is a binary heap of item indices whose root is the worst kept
-// item: the lowest score, and among equal scores the highest index. key
-// holds rankKey of the score of every kept index, parallel to idx, so heap
-// operations neither chase indices nor test for NaN.
-type topHeap struct {
-	s    []float32
-	idx  []int32
-	key  []float32
-	keys *[]float32
-	k    int
+// selector collects the candidates of one selection.
+type selector struct {
+	s     []float32
+	k     int
+	limit int    // the buffer is cut back to k when it reaches limit
+	buf   []cand // the candidates
+	pool  *[]cand
+	cut   bool    // k candidates have been seen: thr holds
+	thr   float32 // once cut: the k-th best key seen so far, or lower
 }
 
-// newTopHeap prepares a heap of capacity min(k, len(scores)) backed by out.
-func newTopHeap(scores []float32, k int, out []int32) (topHeap, bool) {
+// newSelector prepares the selection of the best min(k, len(scores)) of
+// scores.
+func newSelector(scores []float32, k int) (selector, bool) {
 	k = min(k, len(scores))
 	if k <= 0 {
-		return topHeap{}, false
+		return selector{}, false
 	}
-	if cap(out) < k {
-		out = make([]int32, k)
+	limit := 4*k + 64
+	p := bufPool.Get().(*[]cand)
+	if cap(*p) < limit {
+		*p = make([]cand, 0, limit)
 	}
-	keys := keyPool.Get().(*[]float32)
-	if cap(*keys) < k {
-		*keys = make([]float32, k)
-	}
-	return topHeap{s: scores, idx: out[:0:k], key: (*keys)[:0:k], keys: keys, k: k}, true
+	return selector{s: scores, k: k, limit: limit, buf: (*p)[:0], pool: p}, true
 }
 
-// worse reports whether the item at heap slot a ranks below the one at b.
-func (h *topHeap) worse(a, b int) bool {
-	ka, kb := h.key[a], h.key[b]
-	return ka < kb || (ka == kb && h.idx[a] > h.idx[b])
-}
-
-// swap exchanges heap slots a and b.
-func (h *topHeap) swap(a, b int) {
-	h.idx[a], h.idx[b] = h.idx[b], h.idx[a]
-	h.key[a], h.key[b] = h.key[b], h.key[a]
-}
-
-// push adds item i while the heap is not full.
-func (h *topHeap) push(i int) {
-	h.idx = append(h.idx, int32(i))
-	h.key = append(h.key, rankKey(h.s[i]))
-	c := len(h.idx) - 1
-	for c > 0 {
-		p := (c - 1) / 2
-		if !h.worse(c, p) {
-			break
-		}
-		h.swap(c, p)
-		c = p
-	}
-}
-
-// replaceRoot puts item i with key v in place of the worst kept item.
-func (h *topHeap) replaceRoot(i int, v float32) {
-	h.idx[0], h.key[0] = int32(i), v
-	h.down(0, len(h.idx))
-}
-
-// down restores the heap order below slot p within the first n slots.
-func (h *topHeap) down(p, n int) {
-	for {
-		c := 2*p + 1
-		if c >= n {
-			return
-		}
-		if c+1 < n && h.worse(c+1, c) {
-			c++
-		}
-		if !h.worse(c, p) {
-			return
-		}
-		h.swap(c, p)
-		p = c
-	}
-}
-
-// scan offers the items lo..hi-1, in ascending index order. Because every
-// offered index is larger than every kept one, an item enters a full heap
-// only if its score is strictly greater than the worst kept score; NaN never
-// passes that test, matching rankKey.
-func (h *topHeap) scan(lo, hi int) {
+// scan offers the items lo..hi-1, in ascending index order; skip, if not
+// nil, is asked only about items that would become candidates.
+func (t *selector) scan(lo, hi int, skip func(int32) bool) {
 	i := lo
-	for ; i < hi && len(h.idx) < h.k; i++ {
-		h.push(i)
+	// Until k candidates are seen every item is one (fewer than k may exist,
+	// NaN and −Inf scores included).
+	for ; i < hi && !t.cut; i++ {
+		if skip == nil || !skip(int32(i)) {
+			t.add(i)
+		}
 	}
-	if i >= hi {
-		return
+	for i < hi {
+		i += simd.IndexAbove(t.s[i:hi], t.thr)
+		if i >= hi {
+			return
+		}
+		if skip == nil || !skip(int32(i)) {
+			t.add(i)
+		}
+		i++
 	}
-	thr := h.key[0]
-	for j, v := range h.s[i:hi] {
-		if v > thr {
-			h.replaceRoot(i+j, v)
-			thr = h.key[0]
+}
+
+// add makes item i a candidate. The first k candidates set the first
+// threshold, the worst of them; after that the buffer is cut back to its
+// best k whenever it is full, and the k-th best is the threshold.
+func (t *selector) add(i int) {
+	t.buf = append(t.buf, cand{rankKey(t.s[i]), int32(i)})
+	switch len(t.buf) {
+	case t.limit:
+		selectBest(t.buf, t.k)
+		t.buf = t.buf[:t.k]
+		t.thr = t.buf[t.k-1].key
+	case t.k:
+		if !t.cut {
+			w := t.buf[0]
+			for _, c := range t.buf[1:] {
+				if better(w, c) {
+					w = c
+				}
+			}
+			t.thr, t.cut = w.key, true
 		}
 	}
 }
 
-// sorted heap-sorts the kept items in place, best first, releases the key
-// array and returns the items.
-func (h *topHeap) sorted() []int32 {
-	for end := len(h.idx) - 1; end > 0; end-- {
-		h.swap(0, end)
-		h.down(0, end)
+// result writes the best k candidates, best first, into out and releases
+// the buffer.
+func (t *selector) result(out []int32) []int32 {
+	c := t.buf
+	if len(c) > t.k {
+		selectBest(c, t.k)
+		c = c[:t.k]
 	}
-	keyPool.Put(h.keys)
-	return h.idx
+	slices.SortFunc(c, func(a, b cand) int {
+		if better(a, b) {
+			return -1
+		}
+		return 1
+	})
+	if cap(out) < len(c) {
+		out = make([]int32, len(c))
+	}
+	out = out[:len(c)]
+	for j, x := range c {
+		out[j] = x.idx
+	}
+	*t.pool = t.buf[:0]
+	bufPool.Put(t.pool)
+	return out
+}
+
+// selectBest reorders c so that its best k elements come first, the k-th
+// best at c[k-1] (quickselect with a median-of-three pivot; 0 < k ≤ len(c)).
+func selectBest(c []cand, k int) {
+	lo, hi := 0, len(c)-1
+	for hi > lo {
+		mid := lo + (hi-lo)/2
+		// Median of three to c[hi], the pivot.
+		if better(c[mid], c[lo]) {
+			c[mid], c[lo] = c[lo], c[mid]
+		}
+		if better(c[hi], c[lo]) {
+			c[hi], c[lo] = c[lo], c[hi]
+		}
+		if better(c[mid], c[hi]) {
+			c[mid], c[hi] = c[hi], c[mid]
+		}
+		p := c[hi]
+		j := lo
+		for i := lo; i < hi; i++ {
+			if better(c[i], p) {
+				c[i], c[j] = c[j], c[i]
+				j++
+			}
+		}
+		c[j], c[hi] = c[hi], c[j]
+		switch {
+		case j == k-1:
+			return
+		case j < k-1:
+			lo = j + 1
+		default:
+			hi = j - 1
+		}
+	}
 }

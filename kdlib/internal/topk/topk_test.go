@@ -106,6 +106,53 @@ func TestTopKRandom(t *testing.T) {
 	}
 }
 
+// TestTopKManyCuts checks long score vectors against small k, so that the
+// candidate buffer is cut back many times (rising scores make every item a
+// candidate), with ties, NaN, ±Inf and exclusions, TopK and TopKFunc alike.
+func TestTopKManyCuts(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for trial := range 60 {
+		n := 1000 + rng.IntN(4000)
+		scores := make([]float32, n)
+		for i := range scores {
+			switch {
+			case trial%3 == 0: // ascending: every item passes the threshold
+				scores[i] = float32(i / 3)
+			case rng.IntN(30) == 0:
+				scores[i] = float32(math.NaN())
+			case rng.IntN(30) == 0:
+				scores[i] = float32(math.Inf(rng.IntN(2)*2 - 1))
+			default:
+				scores[i] = float32(rng.IntN(50))
+			}
+		}
+		excluded := map[int32]bool{}
+		var ex []int32
+		for range rng.IntN(200) {
+			e := int32(rng.IntN(n))
+			if !excluded[e] {
+				excluded[e] = true
+				ex = append(ex, e)
+			}
+		}
+		slices.Sort(ex)
+		for _, k := range []int{1, 2, 7, 50, 300} {
+			want := refTopK(scores, k, excluded)
+			if got := TopK(scores, k, ex, nil); !slices.Equal(got, want) {
+				t.Fatalf("trial %d k=%d: TopK = %v, want %v", trial, k, got, want)
+			}
+			calls := 0
+			got := TopKFunc(scores, k, func(i int32) bool { calls++; return excluded[i] }, nil)
+			if !slices.Equal(got, want) {
+				t.Fatalf("trial %d k=%d: TopKFunc = %v, want %v", trial, k, got, want)
+			}
+			if trial%3 != 0 && k <= 7 && calls > n/2 {
+				t.Errorf("trial %d k=%d: the predicate was asked about %d of %d items", trial, k, calls, n)
+			}
+		}
+	}
+}
+
 func TestTopKNoAlloc(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts are not meaningful under -race")
