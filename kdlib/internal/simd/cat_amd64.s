@@ -1,0 +1,389 @@
+//go:build amd64 && !noasm && !gccgo && !safe
+
+#include "textflag.h"
+
+// Kernels over a whole catalogue row (HetComp): several dot products of one
+// row against the rows of a transposed item table, the scores of one user
+// through their clamped exponentials, and the masked sums of those
+// exponentials in blocks of 256.
+
+// The dot products follow dotSSE's order on every alignment: an 8-lane
+// accumulator [s0..s3 | p0..p3] takes x·w at offsets 0..7 and then 8..15 of
+// each block of 16 (s gets offsets j and 8+j, p gets 4+j and 12+j, in that
+// order), then s += p, s += x·w per remaining group of 4, s0 += x·w per
+// remaining element, and (s0+s1)+(s2+s3). Products are rounded before they
+// are added (VMULPS then VADDPS, no FMA). Y4, Y5 hold x; Y6, Y7 scratch.
+
+#define DOTBLK(ptr, acc) \
+	VMULPS (ptr), Y4, Y6    \
+	VADDPS Y6, acc, acc     \
+	VMULPS 32(ptr), Y5, Y7  \
+	VADDPS Y7, acc, acc     \
+	ADDQ   $64, ptr
+
+#define FOLD(acc, xacc) \
+	VEXTRACTF128 $1, acc, X6 \
+	VADDPS       X6, xacc, xacc
+
+#define DOT4(ptr, xacc) \
+	VMULPS (ptr), X4, X6 \
+	VADDPS X6, xacc, xacc \
+	ADDQ   $16, ptr
+
+#define DOT1(ptr, xacc) \
+	VMULSS (ptr), X4, X6 \
+	VADDSS X6, xacc, xacc \
+	ADDQ   $4, ptr
+
+// func dots4AVX(x []float32, w *float32, stride int, out *float32)
+// out[r] = Σ x[t]·w[r·stride/4 + t] for r < 4 (stride in bytes).
+TEXT ·dots4AVX(SB), NOSPLIT, $0-48
+	MOVQ x_base+0(FP), SI
+	MOVQ x_len+8(FP), CX
+	MOVQ w+24(FP), R8
+	MOVQ stride+32(FP), DX
+	LEAQ (R8)(DX*1), R9
+	LEAQ (R9)(DX*1), R10
+	LEAQ (R10)(DX*1), R11
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+d4blk:
+	CMPQ    CX, $16
+	JL      d4fold
+	VMOVUPS (SI), Y4
+	VMOVUPS 32(SI), Y5
+	DOTBLK(R8, Y0)
+	DOTBLK(R9, Y1)
+	DOTBLK(R10, Y2)
+	DOTBLK(R11, Y3)
+	ADDQ    $64, SI
+	SUBQ    $16, CX
+	JMP     d4blk
+
+d4fold:
+	FOLD(Y0, X0)
+	FOLD(Y1, X1)
+	FOLD(Y2, X2)
+	FOLD(Y3, X3)
+
+d4tail4:
+	CMPQ    CX, $4
+	JL      d4tail1
+	VMOVUPS (SI), X4
+	DOT4(R8, X0)
+	DOT4(R9, X1)
+	DOT4(R10, X2)
+	DOT4(R11, X3)
+	ADDQ    $16, SI
+	SUBQ    $4, CX
+	JMP     d4tail4
+
+d4tail1:
+	CMPQ   CX, $0
+	JE     d4sum
+	VMOVSS (SI), X4
+	DOT1(R8, X0)
+	DOT1(R9, X1)
+	DOT1(R10, X2)
+	DOT1(R11, X3)
+	ADDQ   $4, SI
+	DECQ   CX
+	JMP    d4tail1
+
+d4sum:
+	VHADDPS X1, X0, X4
+	VHADDPS X3, X2, X5
+	VHADDPS X5, X4, X6
+	MOVQ    out+40(FP), DI
+	VMOVUPS X6, (DI)
+	VZEROUPPER
+	RET
+
+// func dots2AVX(x []float32, w *float32, stride int, out *float32)
+// dots4AVX for two rows.
+TEXT ·dots2AVX(SB), NOSPLIT, $0-48
+	MOVQ x_base+0(FP), SI
+	MOVQ x_len+8(FP), CX
+	MOVQ w+24(FP), R8
+	MOVQ stride+32(FP), DX
+	LEAQ (R8)(DX*1), R9
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+
+d2blk:
+	CMPQ    CX, $16
+	JL      d2fold
+	VMOVUPS (SI), Y4
+	VMOVUPS 32(SI), Y5
+	DOTBLK(R8, Y0)
+	DOTBLK(R9, Y1)
+	ADDQ    $64, SI
+	SUBQ    $16, CX
+	JMP     d2blk
+
+d2fold:
+	FOLD(Y0, X0)
+	FOLD(Y1, X1)
+
+d2tail4:
+	CMPQ    CX, $4
+	JL      d2tail1
+	VMOVUPS (SI), X4
+	DOT4(R8, X0)
+	DOT4(R9, X1)
+	ADDQ    $16, SI
+	SUBQ    $4, CX
+	JMP     d2tail4
+
+d2tail1:
+	CMPQ   CX, $0
+	JE     d2sum
+	VMOVSS (SI), X4
+	DOT1(R8, X0)
+	DOT1(R9, X1)
+	ADDQ   $4, SI
+	DECQ   CX
+	JMP    d2tail1
+
+d2sum:
+	VHADDPS X1, X0, X4
+	VHADDPS X4, X4, X6
+	MOVQ    out+40(FP), DI
+	VMOVSD  X6, (DI)
+	VZEROUPPER
+	RET
+
+// func dots1AVX(x []float32, w *float32, out *float32)
+// dots4AVX for one row.
+TEXT ·dots1AVX(SB), NOSPLIT, $0-40
+	MOVQ x_base+0(FP), SI
+	MOVQ x_len+8(FP), CX
+	MOVQ w+24(FP), R8
+	VXORPS Y0, Y0, Y0
+
+d1blk:
+	CMPQ    CX, $16
+	JL      d1fold
+	VMOVUPS (SI), Y4
+	VMOVUPS 32(SI), Y5
+	DOTBLK(R8, Y0)
+	ADDQ    $64, SI
+	SUBQ    $16, CX
+	JMP     d1blk
+
+d1fold:
+	FOLD(Y0, X0)
+
+d1tail4:
+	CMPQ    CX, $4
+	JL      d1tail1
+	VMOVUPS (SI), X4
+	DOT4(R8, X0)
+	ADDQ    $16, SI
+	SUBQ    $4, CX
+	JMP     d1tail4
+
+d1tail1:
+	CMPQ   CX, $0
+	JE     d1sum
+	VMOVSS (SI), X4
+	DOT1(R8, X0)
+	ADDQ   $4, SI
+	DECQ   CX
+	JMP    d1tail1
+
+d1sum:
+	VHADDPS X0, X0, X4
+	VHADDPS X4, X4, X6
+	MOVQ    out+32(FP), DI
+	VMOVSS  X6, (DI)
+	VZEROUPPER
+	RET
+
+// Masked absolute value of 8 exponentials of block k at offset BX (floats):
+// |e| (e negated when e < 0, as the scalar code does, so NaN and −0 stay)
+// where the mark is 0, +0 elsewhere. Y14 holds the sign bit, Y15 zero;
+// Y8, Y9 scratch.
+#define MASKABS(k, yk) \
+	VMOVUPS   (k*1024)(SI)(BX*4), yk \
+	VPMOVZXBD (k*256)(DI)(BX*1), Y8  \
+	VPCMPEQD  Y15, Y8, Y8            \
+	VCMPPS    $1, Y15, yk, Y9        \
+	VANDPS    Y14, Y9, Y9            \
+	VXORPS    Y9, yk, yk             \
+	VANDPS    Y8, yk, yk
+
+// func restMassAVX(row []float32, mark []uint8, out []float32)
+// For every group g of 8 consecutive blocks of 256 (len(row) = 2048·g):
+// out[8g+k] = the float32 sum, in order, of the masked |e| of block k.
+// Lane k of Y13 is block k's sum; each step loads 8 entries of each of
+// the 8 blocks, transposes them and adds the 8 columns in order.
+TEXT ·restMassAVX(SB), NOSPLIT, $0-72
+	MOVQ     row_base+0(FP), SI
+	MOVQ     row_len+8(FP), CX
+	MOVQ     mark_base+24(FP), DI
+	MOVQ     out_base+48(FP), R8
+	VXORPS   Y15, Y15, Y15
+	VPCMPEQD Y14, Y14, Y14
+	VPSLLD   $31, Y14, Y14
+
+rmgroup:
+	CMPQ   CX, $2048
+	JL     rmdone
+	VXORPS Y13, Y13, Y13
+	XORQ   BX, BX
+
+rminner:
+	MASKABS(0, Y0)
+	MASKABS(1, Y1)
+	MASKABS(2, Y2)
+	MASKABS(3, Y3)
+	MASKABS(4, Y4)
+	MASKABS(5, Y5)
+	MASKABS(6, Y6)
+	MASKABS(7, Y7)
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y9
+	VUNPCKLPS  Y3, Y2, Y0
+	VUNPCKHPS  Y3, Y2, Y1
+	VUNPCKLPS  Y5, Y4, Y2
+	VUNPCKHPS  Y5, Y4, Y3
+	VUNPCKLPS  Y7, Y6, Y4
+	VUNPCKHPS  Y7, Y6, Y5
+	VSHUFPS    $0x44, Y0, Y8, Y6
+	VSHUFPS    $0xEE, Y0, Y8, Y7
+	VSHUFPS    $0x44, Y1, Y9, Y10
+	VSHUFPS    $0xEE, Y1, Y9, Y11
+	VSHUFPS    $0x44, Y4, Y2, Y8
+	VSHUFPS    $0xEE, Y4, Y2, Y9
+	VSHUFPS    $0x44, Y5, Y3, Y0
+	VSHUFPS    $0xEE, Y5, Y3, Y1
+	VPERM2F128 $0x20, Y8, Y6, Y2
+	VADDPS     Y2, Y13, Y13
+	VPERM2F128 $0x20, Y9, Y7, Y3
+	VADDPS     Y3, Y13, Y13
+	VPERM2F128 $0x20, Y0, Y10, Y4
+	VADDPS     Y4, Y13, Y13
+	VPERM2F128 $0x20, Y1, Y11, Y5
+	VADDPS     Y5, Y13, Y13
+	VPERM2F128 $0x31, Y8, Y6, Y2
+	VADDPS     Y2, Y13, Y13
+	VPERM2F128 $0x31, Y9, Y7, Y3
+	VADDPS     Y3, Y13, Y13
+	VPERM2F128 $0x31, Y0, Y10, Y4
+	VADDPS     Y4, Y13, Y13
+	VPERM2F128 $0x31, Y1, Y11, Y5
+	VADDPS     Y5, Y13, Y13
+	ADDQ       $8, BX
+	CMPQ       BX, $256
+	JL         rminner
+
+	VMOVUPS Y13, (R8)
+	ADDQ    $32, R8
+	ADDQ    $8192, SI
+	ADDQ    $2048, DI
+	SUBQ    $2048, CX
+	JMP     rmgroup
+
+rmdone:
+	VZEROUPPER
+	RET
+
+// func scoreExpAVX512(p []float32, w *float32, stride int, row []float32, k *expK)
+// For every block of 16 entries of row (len(row) a multiple of 16, len(p)
+// ≥ 1): s = Σ_r p[r]·w[r·stride/4 + j] from +0 in order r = 0, 1, …
+// (VMULPS then VADDPS), then expClampAVX's operations on 16 lanes: the
+// float64 range reduction on two halves of 8, the float32 Horner
+// polynomial, 2^n and the sign, each lane as in the 4-lane kernel.
+TEXT ·scoreExpAVX512(SB), NOSPLIT, $0-72
+	MOVQ p_base+0(FP), R8
+	MOVQ p_len+8(FP), R9
+	MOVQ w+24(FP), SI
+	MOVQ stride+32(FP), DX
+	MOVQ row_base+40(FP), DI
+	MOVQ row_len+48(FP), CX
+	MOVQ k+64(FP), AX
+	VBROADCASTSD 0(AX), Z8   // log2e
+	VBROADCASTSD 8(AX), Z9   // 128.5
+	VBROADCASTSD 16(AX), Z10 // ln2
+	VBROADCASTSS 24(AX), Z11 // C
+	VBROADCASTSS 28(AX), Z12 // −C
+	VBROADCASTSS 32(AX), Z16 // 1/720
+	VBROADCASTSS 36(AX), Z17 // 1/120
+	VBROADCASTSS 40(AX), Z18 // 1/24
+	VBROADCASTSS 44(AX), Z19 // 1/6
+	VBROADCASTSS 48(AX), Z20 // 0.5
+	VBROADCASTSS 52(AX), Z21 // 1
+	VBROADCASTSS 56(AX), Z13 // int32 128
+	VBROADCASTSS 60(AX), Z14 // int32 127
+	VBROADCASTSS 64(AX), Z15 // sign bit
+
+se16:
+	CMPQ   CX, $16
+	JL     sedone
+	VXORPS Z1, Z1, Z1
+	MOVQ   SI, BX
+	MOVQ   R8, R10
+	MOVQ   R9, R11
+
+serow:
+	VBROADCASTSS (R10), Z22
+	VMULPS       (BX), Z22, Z2
+	VADDPS       Z2, Z1, Z1
+	ADDQ         DX, BX
+	ADDQ         $4, R10
+	DECQ         R11
+	JNZ          serow
+
+	VMINPS        Z11, Z1, Z2
+	VMAXPS        Z12, Z2, Z2   // c
+	VCVTPS2PD     Y2, Z3
+	VEXTRACTF64X4 $1, Z2, Y4
+	VCVTPS2PD     Y4, Z4
+	VMULPD        Z8, Z3, Z3    // t = c·log2e
+	VMULPD        Z8, Z4, Z4
+	VADDPD        Z9, Z3, Z5
+	VADDPD        Z9, Z4, Z6
+	VCVTTPD2DQ    Z5, Y5
+	VCVTTPD2DQ    Z6, Y6
+	VINSERTI64X4  $1, Y6, Z5, Z5
+	VPSUBD        Z13, Z5, Z5   // n
+	VCVTDQ2PD     Y5, Z6
+	VEXTRACTI64X4 $1, Z5, Y7
+	VCVTDQ2PD     Y7, Z7
+	VSUBPD        Z6, Z3, Z3    // t − n
+	VSUBPD        Z7, Z4, Z4
+	VMULPD        Z10, Z3, Z3
+	VMULPD        Z10, Z4, Z4
+	VCVTPD2PS     Z3, Y3
+	VCVTPD2PS     Z4, Y4
+	VINSERTF64X4  $1, Y4, Z3, Z3 // f
+	VMULPS        Z3, Z16, Z6
+	VADDPS        Z17, Z6, Z6
+	VMULPS        Z3, Z6, Z6
+	VADDPS        Z18, Z6, Z6
+	VMULPS        Z3, Z6, Z6
+	VADDPS        Z19, Z6, Z6
+	VMULPS        Z3, Z6, Z6
+	VADDPS        Z20, Z6, Z6
+	VMULPS        Z3, Z6, Z6
+	VADDPS        Z21, Z6, Z6
+	VMULPS        Z3, Z6, Z6
+	VADDPS        Z21, Z6, Z6   // p
+	VPADDD        Z14, Z5, Z5
+	VPSLLD        $23, Z5, Z5   // 2^n
+	VMULPS        Z5, Z6, Z6    // e
+	VCMPPS        $4, Z1, Z2, K1 // c ≠ s (NEQ_UQ)
+	VXORPS        Z15, Z6, K1, Z6
+	VMOVUPS       Z6, (DI)
+	ADDQ          $64, DI
+	ADDQ          $64, SI
+	SUBQ          $16, CX
+	JMP           se16
+
+sedone:
+	VZEROUPPER
+	RET
