@@ -630,13 +630,10 @@ func (t *HetCompTerm) userRow(u int, grow, dp []float32, w *hcWorker) float64 {
 	for _, i := range pi[:nList] {
 		w.mark[i] = 2
 	}
-	// Scores: Σ_r p_ur·Qᵀ[r] (same float32 operations as dotN).
-	clear(grow)
-	for r := 0; r < d; r++ {
-		nn.Axpy(pu[r], t.qt[r*m:(r+1)*m], grow)
-	}
-	// Pass 1: e_j = exp(clamp(s_j)), negated when clamped; Z over the rest.
-	z := restMass(grow, w.mark[:m], C)
+	// Scores Σ_r p_ur·Qᵀ[r] (same float32 operations as dotN), then
+	// e_j = exp(clamp(s_j)), negated when clamped; Z over the rest.
+	simd.ScoreExpClamp(pu, t.qt, m, grow, C)
+	z := simd.RestMass(grow, w.mark[:m])
 	// The listed items' clamped scores, in float64.
 	score := func(i int32) (s float64, live bool) {
 		v := float64(dotN(pu, q[int(i)*d:int(i)*d+d]))
@@ -720,10 +717,8 @@ func (t *HetCompTerm) userRow(u int, grow, dp []float32, w *hcWorker) float64 {
 			grow[x] = float32(g * t.o.Lambda2)
 		}
 	}
-	// ∂L/∂p_u = Σ_j g_j q_j.
-	for r := 0; r < d; r++ {
-		dp[r] = nn.Dot(grow, t.qt[r*m:(r+1)*m])
-	}
+	// ∂L/∂p_u = Σ_j g_j q_j (nn.Dot of grow and each row of Qᵀ).
+	simd.Dots(grow, t.qt, m, dp[:d])
 	for _, i := range train {
 		w.mark[i] = 0
 	}
@@ -731,28 +726,6 @@ func (t *HetCompTerm) userRow(u int, grow, dp []float32, w *hcWorker) float64 {
 		w.mark[i] = 0
 	}
 	return loss
-}
-
-// restMass replaces every score s of row by e = exp(clamp(s, ±C)), negated
-// when s was clamped (no gradient), and returns Σ |e| over the entries
-// whose mark is 0, summed in float32 blocks of 256 into a float64. The
-// exponentials are vectorised (simd.ExpClamp); the sum keeps its sequential
-// order, so the results are those of the scalar code bit for bit.
-func restMass(row []float32, mark []uint8, C float32) float64 {
-	simd.ExpClamp(row, C)
-	var z float64
-	for lo := 0; lo < len(row); lo += 256 {
-		hi := min(lo+256, len(row))
-		blk, mk := row[lo:hi], mark[lo:hi]
-		var zc float32
-		for j, e := range blk {
-			if mk[j] == 0 {
-				zc += abs32(e)
-			}
-		}
-		z += float64(zc)
-	}
-	return z
 }
 
 // plMass is the relaxed Plackett–Luce loss of an ordered list above a set
@@ -793,13 +766,6 @@ func dotN(a, b []float32) float32 {
 		s += x * b[k]
 	}
 	return s
-}
-
-func abs32(x float32) float32 {
-	if x < 0 {
-		return -x
-	}
-	return x
 }
 
 func init() {
