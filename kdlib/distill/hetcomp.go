@@ -212,6 +212,8 @@ type hcWorker struct {
 	mark    []uint8
 	seq, gs []float64
 	sc      []float64
+	pa      []float32 // a chunk's non-zero p_ur (Batch)
+	poff    []int     // and the offsets of their gradient rows
 }
 
 // HetComp returns HetComp's term for the BPR-MF student st (its user and
@@ -545,15 +547,20 @@ func (t *HetCompTerm) Batch(b *train.Batch) float64 {
 		t.parallel(len(chunk), func(c int, w *hcWorker) {
 			t.loss[c] = t.userRow(int(chunk[c]), t.grow[c*m:(c+1)*m], t.dp[c*d:(c+1)*d], w)
 		})
-		// Phase B: item gradients, one tile per task, users in order.
-		t.parallel(tiles, func(c int, _ *hcWorker) {
+		// Phase B: item gradients, one tile per task, users in order:
+		// gt[r] += p_ur·g_u for every user with p_ur ≠ 0 (nn.Axpy skips
+		// the others), the tile of gt[r] kept in registers.
+		t.parallel(tiles, func(c int, w *hcWorker) {
 			j0, j1 := c*hcTile, min((c+1)*hcTile, m)
-			for k, u := range chunk {
-				pu := P.Row(int(u))
-				g := t.grow[k*m+j0 : k*m+j1]
-				for r := 0; r < d; r++ {
-					nn.Axpy(pu[r], g, t.gt[r*m+j0:r*m+j1])
+			for r := 0; r < d; r++ {
+				a, off := w.pa[:0], w.poff[:0]
+				for k, u := range chunk {
+					if v := P.Row(int(u))[r]; v != 0 {
+						a, off = append(a, v), append(off, k*m+j0)
+					}
 				}
+				w.pa, w.poff = a, off
+				simd.AxpyRows(t.gt[r*m+j0:r*m+j1], a, t.grow, off)
 			}
 		})
 		for k, u := range chunk {

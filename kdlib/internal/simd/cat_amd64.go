@@ -17,6 +17,9 @@ func dots1AVX(x []float32, w *float32, out *float32)
 func restMassAVX(row []float32, mark []uint8, out []float32)
 
 //go:noescape
+func axpyRowsAVX(y []float32, a []float32, off []int, x *float32)
+
+//go:noescape
 func scoreExpAVX512(p []float32, w *float32, stride int, row []float32, k *expK)
 
 // useAVX512Rows selects ScoreExpClamp's 16-lane kernel: AVX-512 F (with the
@@ -114,4 +117,27 @@ func RestMass(row []float32, mark []uint8) float64 {
 		z += float64(restBlockGo(row[lo:hi], mark[lo:hi]))
 	}
 	return z
+}
+
+// AxpyRows computes y += a[i]·x[off[i] : off[i]+len(y)] for i = 0, 1, …
+// in order, each entry rounded as Axpy rounds (the product, then the sum):
+// the values of one Axpy per i, with y's blocks kept in registers across
+// the rows. A zero a[i] is not skipped (drop it to get nn.Axpy's values on
+// non-finite x).
+func AxpyRows(y, a []float32, x []float32, off []int) {
+	n := len(y)
+	a = a[:len(off)]
+	for _, o := range off {
+		_ = x[o : o+n]
+	}
+	b := 0
+	if useAVX && len(off) > 0 {
+		b = n &^ 7
+		if b > 0 {
+			axpyRowsAVX(y[:b], a, off, &x[0])
+		}
+	}
+	for i, o := range off {
+		axpyGo(a[i], x[o+b:o+n], y[b:])
+	}
 }

@@ -387,3 +387,96 @@ serow:
 sedone:
 	VZEROUPPER
 	RET
+
+// AXPYBLK adds a·x at byte offset off of the current block to the
+// accumulator acc (VMULPS then VADDPS, no FMA); Y9 holds a, Y10 scratch.
+#define AXPYBLK(off, acc) \
+	VMULPS off(R12), Y9, Y10 \
+	VADDPS Y10, acc, acc
+
+// func axpyRowsAVX(y []float32, a []float32, off []int, x *float32)
+// For len(y) a multiple of 8 and i = 0, 1, … in order:
+// y[t] += a[i]·x[off[i]+t]. Blocks of 64 entries of y stay in Y0..Y7
+// while every row is added; a last group of 8 per row step in Y0.
+TEXT ·axpyRowsAVX(SB), NOSPLIT, $0-80
+	MOVQ y_base+0(FP), DI
+	MOVQ y_len+8(FP), CX
+	MOVQ a_base+24(FP), R8
+	MOVQ a_len+32(FP), R9
+	MOVQ off_base+48(FP), R10
+	MOVQ x+72(FP), SI
+	SHLQ $2, CX             // len(y) in bytes
+	XORQ DX, DX             // byte offset of the block in y
+
+ar64:
+	MOVQ    CX, AX
+	SUBQ    DX, AX
+	CMPQ    AX, $256        // 64 floats left?
+	JL      ar8
+	VMOVUPS (DI)(DX*1), Y0
+	VMOVUPS 32(DI)(DX*1), Y1
+	VMOVUPS 64(DI)(DX*1), Y2
+	VMOVUPS 96(DI)(DX*1), Y3
+	VMOVUPS 128(DI)(DX*1), Y4
+	VMOVUPS 160(DI)(DX*1), Y5
+	VMOVUPS 192(DI)(DX*1), Y6
+	VMOVUPS 224(DI)(DX*1), Y7
+	XORQ    BX, BX
+
+ar64row:
+	CMPQ         BX, R9
+	JGE          ar64store
+	VBROADCASTSS (R8)(BX*4), Y9
+	MOVQ         (R10)(BX*8), R12
+	LEAQ         (SI)(R12*4), R12
+	ADDQ         DX, R12
+	AXPYBLK(0, Y0)
+	AXPYBLK(32, Y1)
+	AXPYBLK(64, Y2)
+	AXPYBLK(96, Y3)
+	AXPYBLK(128, Y4)
+	AXPYBLK(160, Y5)
+	AXPYBLK(192, Y6)
+	AXPYBLK(224, Y7)
+	INCQ         BX
+	JMP          ar64row
+
+ar64store:
+	VMOVUPS Y0, (DI)(DX*1)
+	VMOVUPS Y1, 32(DI)(DX*1)
+	VMOVUPS Y2, 64(DI)(DX*1)
+	VMOVUPS Y3, 96(DI)(DX*1)
+	VMOVUPS Y4, 128(DI)(DX*1)
+	VMOVUPS Y5, 160(DI)(DX*1)
+	VMOVUPS Y6, 192(DI)(DX*1)
+	VMOVUPS Y7, 224(DI)(DX*1)
+	ADDQ    $256, DX
+	JMP     ar64
+
+ar8:
+	CMPQ    AX, $32
+	JL      ardone
+	VMOVUPS (DI)(DX*1), Y0
+	XORQ    BX, BX
+
+ar8row:
+	CMPQ         BX, R9
+	JGE          ar8store
+	VBROADCASTSS (R8)(BX*4), Y9
+	MOVQ         (R10)(BX*8), R12
+	LEAQ         (SI)(R12*4), R12
+	ADDQ         DX, R12
+	AXPYBLK(0, Y0)
+	INCQ         BX
+	JMP          ar8row
+
+ar8store:
+	VMOVUPS Y0, (DI)(DX*1)
+	ADDQ    $32, DX
+	MOVQ    CX, AX
+	SUBQ    DX, AX
+	JMP     ar8
+
+ardone:
+	VZEROUPPER
+	RET

@@ -21,3 +21,13 @@ func ScoreExpClamp(p, w []float32, stride int, row []float32, C float32) {
 // in float32 over consecutive blocks of RestBlock entries, in order, and
 // the blocks' sums added in order into a float64.
 func RestMass(row []float32, mark []uint8) float64 { return restMassGo(row, mark[:len(row)], 0) }
+
+// AxpyRows computes y += a[i]·x[off[i] : off[i]+len(y)] for i = 0, 1, …
+// in order, each entry rounded as Axpy rounds (the product, then the sum).
+// A zero a[i] is not skipped.
+func AxpyRows(y, a []float32, x []float32, off []int) {
+	n := len(y)
+	for i, o := range off {
+		axpyGo(a[i], x[o:o+n], y)
+	}
+}

@@ -188,3 +188,35 @@ func TestRestMassIsScalar(t *testing.T) {
 		}
 	}
 }
+
+// TestAxpyRowsIsAxpy checks AxpyRows against one gonum Axpy per row, in
+// order, bit for bit: lengths 0..300 and a tile of 1024, 0 to 40 rows at
+// arbitrary offsets of a shared buffer.
+func TestAxpyRowsIsAxpy(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	x := catVec(r, 50000, 1, false)
+	lengths := []int{1024, 1000}
+	for n := range 301 {
+		lengths = append(lengths, n)
+	}
+	for _, n := range lengths {
+		rows := r.IntN(41)
+		a := catVec(r, rows, 2, false)
+		off := make([]int, rows)
+		for i := range off {
+			off[i] = r.IntN(len(x) - n + 1)
+			if a[i] == 0 {
+				a[i] = 1
+			}
+		}
+		y0 := catVec(r, n, 1, false)
+		got, want := append([]float32(nil), y0...), append([]float32(nil), y0...)
+		AxpyRows(got, a, x, off)
+		for i, o := range off {
+			blas32.Axpy(a[i], blas32.Vector{N: n, Data: x[o : o+n], Inc: 1}, blas32.Vector{N: n, Data: want, Inc: 1})
+		}
+		if k := sameBits(got, want); k >= 0 {
+			t.Fatalf("n=%d rows=%d entry %d: %v, Axpy %v", n, rows, k, got[k], want[k])
+		}
+	}
+}
