@@ -59,11 +59,11 @@ func Dots(x, w []float32, stride int, out []float32) {
 // exponential as ExpClamp does: the values of clearing row, adding
 // nn.Axpy(p[r], row r of w) for every r and calling ExpClamp, bit for bit.
 // With AVX-512 blocks of 16 entries are scored and exponentiated in one
-// pass when no p[r] is 0.
+// pass when no p[r] is 0 and there are at most 8 rows.
 func ScoreExpClamp(p, w []float32, stride int, row []float32, C float32) {
 	n := len(row)
 	b := n &^ 15
-	if !useAVX512Rows || b == 0 || len(p) == 0 || hasZero(p) {
+	if !useAVX512Rows || b == 0 || len(p) == 0 || len(p) > 8 || hasZero(p) {
 		scoreExpGo(p, w, stride, row, C)
 		return
 	}

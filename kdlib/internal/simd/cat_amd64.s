@@ -293,11 +293,12 @@ rmdone:
 	RET
 
 // func scoreExpAVX512(p []float32, w *float32, stride int, row []float32, k *expK)
-// For every block of 16 entries of row (len(row) a multiple of 16, len(p)
-// ≥ 1): s = Σ_r p[r]·w[r·stride/4 + j] from +0 in order r = 0, 1, …
-// (VMULPS then VADDPS), then expClampAVX's operations on 16 lanes: the
-// float64 range reduction on two halves of 8, the float32 Horner
-// polynomial, 2^n and the sign, each lane as in the 4-lane kernel.
+// For every block of 16 entries of row (len(row) a multiple of 16,
+// 1 ≤ len(p) ≤ 8): s = Σ_r p[r]·w[r·stride/4 + j] from +0 in order r = 0,
+// 1, … (VMULPS then VADDPS; p[r] broadcast in Z22+r), then expClampAVX's
+// operations on 16 lanes: the float64 range reduction on two halves of 8,
+// the float32 Horner polynomial, 2^n and the sign, each lane as in the
+// 4-lane kernel.
 TEXT ·scoreExpAVX512(SB), NOSPLIT, $0-72
 	MOVQ p_base+0(FP), R8
 	MOVQ p_len+8(FP), R9
@@ -320,24 +321,70 @@ TEXT ·scoreExpAVX512(SB), NOSPLIT, $0-72
 	VBROADCASTSS 56(AX), Z13 // int32 128
 	VBROADCASTSS 60(AX), Z14 // int32 127
 	VBROADCASTSS 64(AX), Z15 // sign bit
+	LEAQ         (DX)(DX*2), R12 // 3·stride
+	LEAQ         (DX)(DX*4), R13 // 5·stride
+	LEAQ         (R12)(DX*4), AX // 7·stride
+
+	// p[r] → Z22+r for r < len(p).
+	VBROADCASTSS 0(R8), Z22
+	CMPQ         R9, $2
+	JL           se16
+	VBROADCASTSS 4(R8), Z23
+	CMPQ         R9, $3
+	JL           se16
+	VBROADCASTSS 8(R8), Z24
+	CMPQ         R9, $4
+	JL           se16
+	VBROADCASTSS 12(R8), Z25
+	CMPQ         R9, $5
+	JL           se16
+	VBROADCASTSS 16(R8), Z26
+	CMPQ         R9, $6
+	JL           se16
+	VBROADCASTSS 20(R8), Z27
+	CMPQ         R9, $7
+	JL           se16
+	VBROADCASTSS 24(R8), Z28
+	CMPQ         R9, $8
+	JL           se16
+	VBROADCASTSS 28(R8), Z29
 
 se16:
 	CMPQ   CX, $16
 	JL     sedone
 	VXORPS Z1, Z1, Z1
-	MOVQ   SI, BX
-	MOVQ   R8, R10
-	MOVQ   R9, R11
+	VMULPS (SI), Z22, Z2
+	VADDPS Z2, Z1, Z1
+	CMPQ   R9, $1
+	JE     seexp
+	VMULPS (SI)(DX*1), Z23, Z2
+	VADDPS Z2, Z1, Z1
+	CMPQ   R9, $2
+	JE     seexp
+	VMULPS (SI)(DX*2), Z24, Z2
+	VADDPS Z2, Z1, Z1
+	CMPQ   R9, $3
+	JE     seexp
+	VMULPS (SI)(R12*1), Z25, Z2
+	VADDPS Z2, Z1, Z1
+	CMPQ   R9, $4
+	JE     seexp
+	VMULPS (SI)(DX*4), Z26, Z2
+	VADDPS Z2, Z1, Z1
+	CMPQ   R9, $5
+	JE     seexp
+	VMULPS (SI)(R13*1), Z27, Z2
+	VADDPS Z2, Z1, Z1
+	CMPQ   R9, $6
+	JE     seexp
+	VMULPS (SI)(R12*2), Z28, Z2
+	VADDPS Z2, Z1, Z1
+	CMPQ   R9, $7
+	JE     seexp
+	VMULPS (SI)(AX*1), Z29, Z2
+	VADDPS Z2, Z1, Z1
 
-serow:
-	VBROADCASTSS (R10), Z22
-	VMULPS       (BX), Z22, Z2
-	VADDPS       Z2, Z1, Z1
-	ADDQ         DX, BX
-	ADDQ         $4, R10
-	DECQ         R11
-	JNZ          serow
-
+seexp:
 	VMINPS        Z11, Z1, Z2
 	VMAXPS        Z12, Z2, Z2   // c
 	VCVTPS2PD     Y2, Z3

@@ -95,7 +95,7 @@ func scoreExpRef(p, w []float32, stride int, row []float32, C float32) {
 }
 
 // TestScoreExpClampIsScalar checks ScoreExpClamp against the scalar score
-// pass bit for bit: lengths 0..100 and a catalogue's 25,181, d = 1..8,
+// pass bit for bit: lengths 0..100 and a catalogue's 25,181, d = 1..9,
 // scores beyond the clamp, zero coefficients.
 func TestScoreExpClampIsScalar(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
@@ -105,7 +105,7 @@ func TestScoreExpClampIsScalar(t *testing.T) {
 		lengths = append(lengths, n)
 	}
 	for _, n := range lengths {
-		for d := 1; d <= 8; d++ {
+		for d := 1; d <= 9; d++ {
 			p := catVec(r, d, 3, false)
 			if r.IntN(4) == 0 {
 				p[r.IntN(d)] = 0
