@@ -20,6 +20,12 @@ func restMassAVX(row []float32, mark []uint8, out []float32)
 func axpyRowsAVX(y []float32, a []float32, off []int, x *float32)
 
 //go:noescape
+func axpyRowsAVX512(y []float32, a []float32, off []int, x *float32)
+
+//go:noescape
+func restGradAVX512(row []float32, mark []uint8, c float32)
+
+//go:noescape
 func scoreExpAVX512(p []float32, w *float32, stride int, row []float32, k *expK)
 
 // useAVX512Rows selects ScoreExpClamp's 16-lane kernel: AVX-512 F (with the
@@ -121,8 +127,8 @@ func RestMass(row []float32, mark []uint8) float64 {
 
 // AxpyRows computes y += a[i]·x[off[i] : off[i]+len(y)] for i = 0, 1, …
 // in order, each entry rounded as Axpy rounds (the product, then the sum):
-// the values of one Axpy per i, with y's blocks kept in registers across
-// the rows. A zero a[i] is not skipped (drop it to get nn.Axpy's values on
+// the values of one Axpy per i, with y's blocks (128 entries with
+// AVX-512, 64 or 8 with AVX) kept in registers across the rows. A zero a[i] is not skipped (drop it to get nn.Axpy's values on
 // non-finite x).
 func AxpyRows(y, a []float32, x []float32, off []int) {
 	n := len(y)
@@ -131,10 +137,16 @@ func AxpyRows(y, a []float32, x []float32, off []int) {
 		_ = x[o : o+n]
 	}
 	b := 0
-	if useAVX && len(off) > 0 {
-		b = n &^ 7
+	if useAVX512Rows && len(off) > 0 {
+		b = n &^ 127
 		if b > 0 {
-			axpyRowsAVX(y[:b], a, off, &x[0])
+			axpyRowsAVX512(y[:b], a, off, &x[0])
+		}
+	}
+	if useAVX && len(off) > 0 {
+		if e := b + (n-b)&^7; e > b {
+			axpyRowsAVX(y[b:e], a, off, &x[b])
+			b = e
 		}
 	}
 	for i, o := range off {

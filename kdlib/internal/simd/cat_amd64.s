@@ -527,3 +527,96 @@ ar8store:
 ardone:
 	VZEROUPPER
 	RET
+
+// func restGradAVX512(row []float32, mark []uint8, c float32)
+// restGradAVX on 16 lanes (len(row) a multiple of 16): row = c·row where
+// mark = 0 and row ≥ 0 (GE_OS: false for NaN), +0 elsewhere.
+TEXT ·restGradAVX512(SB), NOSPLIT, $0-52
+	MOVQ         row_base+0(FP), SI
+	MOVQ         row_len+8(FP), CX
+	MOVQ         mark_base+24(FP), DI
+	VBROADCASTSS c+48(FP), Z8
+	VXORPS       Z9, Z9, Z9
+
+rg16:
+	CMPQ      CX, $16
+	JL        rgdone
+	VMOVUPS   (SI), Z1
+	VPMOVZXBD (DI), Z2
+	VPTESTNMD Z2, Z2, K1              // mark == 0
+	VCMPPS    $0x0D, Z9, Z1, K1, K2   // and row ≥ 0
+	VMULPS.Z  Z8, Z1, K2, Z1
+	VMOVUPS   Z1, (SI)
+	ADDQ      $64, SI
+	ADDQ      $16, DI
+	SUBQ      $16, CX
+	JMP       rg16
+
+rgdone:
+	VZEROUPPER
+	RET
+
+// AXPYBLK512 is AXPYBLK on 16 lanes: Z9 holds a, Z10 scratch.
+#define AXPYBLK512(off, acc) \
+	VMULPS off(R12), Z9, Z10 \
+	VADDPS Z10, acc, acc
+
+// func axpyRowsAVX512(y []float32, a []float32, off []int, x *float32)
+// axpyRowsAVX with blocks of 128 entries of y in Z0..Z7 (len(y) a
+// multiple of 128).
+TEXT ·axpyRowsAVX512(SB), NOSPLIT, $0-80
+	MOVQ y_base+0(FP), DI
+	MOVQ y_len+8(FP), CX
+	MOVQ a_base+24(FP), R8
+	MOVQ a_len+32(FP), R9
+	MOVQ off_base+48(FP), R10
+	MOVQ x+72(FP), SI
+	SHLQ $2, CX             // len(y) in bytes
+	XORQ DX, DX             // byte offset of the block in y
+
+az128:
+	CMPQ    DX, CX
+	JGE     azdone
+	VMOVUPS (DI)(DX*1), Z0
+	VMOVUPS 64(DI)(DX*1), Z1
+	VMOVUPS 128(DI)(DX*1), Z2
+	VMOVUPS 192(DI)(DX*1), Z3
+	VMOVUPS 256(DI)(DX*1), Z4
+	VMOVUPS 320(DI)(DX*1), Z5
+	VMOVUPS 384(DI)(DX*1), Z6
+	VMOVUPS 448(DI)(DX*1), Z7
+	XORQ    BX, BX
+
+az128row:
+	CMPQ         BX, R9
+	JGE          az128store
+	VBROADCASTSS (R8)(BX*4), Z9
+	MOVQ         (R10)(BX*8), R12
+	LEAQ         (SI)(R12*4), R12
+	ADDQ         DX, R12
+	AXPYBLK512(0, Z0)
+	AXPYBLK512(64, Z1)
+	AXPYBLK512(128, Z2)
+	AXPYBLK512(192, Z3)
+	AXPYBLK512(256, Z4)
+	AXPYBLK512(320, Z5)
+	AXPYBLK512(384, Z6)
+	AXPYBLK512(448, Z7)
+	INCQ         BX
+	JMP          az128row
+
+az128store:
+	VMOVUPS Z0, (DI)(DX*1)
+	VMOVUPS Z1, 64(DI)(DX*1)
+	VMOVUPS Z2, 128(DI)(DX*1)
+	VMOVUPS Z3, 192(DI)(DX*1)
+	VMOVUPS Z4, 256(DI)(DX*1)
+	VMOVUPS Z5, 320(DI)(DX*1)
+	VMOVUPS Z6, 384(DI)(DX*1)
+	VMOVUPS Z7, 448(DI)(DX*1)
+	ADDQ    $512, DX
+	JMP     az128
+
+azdone:
+	VZEROUPPER
+	RET

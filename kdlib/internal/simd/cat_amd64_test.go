@@ -54,9 +54,9 @@ func TestDotKernelsAreDotSSE(t *testing.T) {
 	}
 }
 
-// TestCatalogueKernelPaths checks that ScoreExpClamp and RestMass give the
-// same bits with and without their AVX-512 and AVX2 kernels, and Dots
-// without AVX.
+// TestCatalogueKernelPaths checks that ScoreExpClamp, RestMass, RestGrad,
+// Dots and AxpyRows give the same bits with and without their AVX-512, AVX2
+// and AVX kernels.
 func TestCatalogueKernelPaths(t *testing.T) {
 	defer func(a, b, c bool) { useAVX512Rows, useAVX2, useAVX = a, b, c }(useAVX512Rows, useAVX2, useAVX)
 	r := rand.New(rand.NewPCG(23, 24))
@@ -76,20 +76,26 @@ func TestCatalogueKernelPaths(t *testing.T) {
 		}
 		var rows [2][]float32
 		var z [2]float64
-		var dots [2][]float32
+		var dots, ys [2][]float32
 		for k, on := range []bool{true, false} {
 			useAVX512Rows, useAVX2, useAVX = on && useAVX512Rows, on && useAVX2, on && useAVX
 			rows[k] = make([]float32, n)
 			ScoreExpClamp(p, w, n, rows[k], C)
 			z[k] = RestMass(rows[k], mark)
+			RestGrad(rows[k], mark, 0.37)
 			dots[k] = make([]float32, d)
 			Dots(rows[k], w, n, dots[k])
+			ys[k] = append([]float32(nil), w[:n]...)
+			AxpyRows(ys[k], p, rows[k], []int{0, 0, 0, 0, 0, 0})
 		}
 		if k := sameBits(rows[0], rows[1]); k >= 0 {
 			t.Fatalf("n=%d: ScoreExpClamp entry %d: %v with the kernels, %v without", n, k, rows[0][k], rows[1][k])
 		}
 		if math.Float64bits(z[0]) != math.Float64bits(z[1]) {
 			t.Fatalf("n=%d: RestMass %v with the kernels, %v without", n, z[0], z[1])
+		}
+		if k := sameBits(ys[0], ys[1]); k >= 0 {
+			t.Fatalf("n=%d: AxpyRows entry %d: %v with the kernels, %v without", n, k, ys[0][k], ys[1][k])
 		}
 		if k := sameBits(dots[0], dots[1]); k >= 0 {
 			t.Fatalf("n=%d: Dots row %d: %v with the kernels, %v without", n, k, dots[0][k], dots[1][k])

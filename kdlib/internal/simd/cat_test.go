@@ -220,3 +220,34 @@ func TestAxpyRowsIsAxpy(t *testing.T) {
 		}
 	}
 }
+
+// TestRestGradIsScalar checks RestGrad against its scalar loop bit for bit
+// on finite rows (negative entries, zeros of both signs, every mark) of
+// lengths 0..100 and a catalogue's.
+func TestRestGradIsScalar(t *testing.T) {
+	r := rand.New(rand.NewPCG(19, 20))
+	lengths := []int{25181}
+	for n := range 101 {
+		lengths = append(lengths, n)
+	}
+	for _, n := range lengths {
+		row := catVec(r, n, 1, false)
+		mark := make([]uint8, n)
+		for k := range row {
+			switch r.IntN(10) {
+			case 0:
+				row[k] = 0
+			case 1:
+				row[k] = float32(math.Copysign(0, -1))
+			case 2:
+				mark[k] = uint8(1 + r.IntN(2))
+			}
+		}
+		got, want := append([]float32(nil), row...), append([]float32(nil), row...)
+		RestGrad(got, mark, 0.37)
+		restGradGo(want, mark, 0.37)
+		if k := sameBits(got, want); k >= 0 {
+			t.Fatalf("n=%d entry %d (e=%v, mark %d): %v, scalar %v", n, k, row[k], mark[k], got[k], want[k])
+		}
+	}
+}
