@@ -197,10 +197,12 @@ type HetCompTerm struct {
 
 	workers int
 	ws      []*hcWorker
-	grow    []float32 // chunk·m gradient coefficients
-	qt, gt  []float32 // Qᵀ and the transposed item gradient, d·m
-	dp      []float32 // chunk·d user gradients
-	loss    []float64 // chunk
+	grow    []float32   // chunk·m gradient coefficients
+	qt, gt  []float32   // Qᵀ and the transposed item gradient, d·m
+	dp      []float32   // chunk·d user gradients
+	loss    []float64   // chunk
+	pa      [][]float32 // per r, a chunk's non-zero p_ur (Batch)
+	poff    [][]int     // and the offsets of their rows in grow
 }
 
 const (
@@ -212,8 +214,6 @@ type hcWorker struct {
 	mark    []uint8
 	seq, gs []float64
 	sc      []float64
-	pa      []float32 // a chunk's non-zero p_ur (Batch)
-	poff    []int     // and the offsets of their gradient rows
 }
 
 // HetComp returns HetComp's term for the BPR-MF student st (its user and
@@ -531,6 +531,7 @@ func (t *HetCompTerm) Batch(b *train.Batch) float64 {
 	if len(t.qt) != d*m {
 		t.qt = make([]float32, d*m)
 		t.gt = make([]float32, d*m)
+		t.pa, t.poff = make([][]float32, d), make([][]int, d)
 	}
 	P, Q := t.st.P, t.st.Q
 	for j := 0; j < m; j++ {
@@ -550,17 +551,19 @@ func (t *HetCompTerm) Batch(b *train.Batch) float64 {
 		// Phase B: item gradients, one tile per task, users in order:
 		// gt[r] += p_ur·g_u for every user with p_ur ≠ 0 (nn.Axpy skips
 		// the others), the tile of gt[r] kept in registers.
-		t.parallel(tiles, func(c int, w *hcWorker) {
+		for r := 0; r < d; r++ {
+			a, off := t.pa[r][:0], t.poff[r][:0]
+			for k, u := range chunk {
+				if v := P.Row(int(u))[r]; v != 0 {
+					a, off = append(a, v), append(off, k*m)
+				}
+			}
+			t.pa[r], t.poff[r] = a, off
+		}
+		t.parallel(tiles, func(c int, _ *hcWorker) {
 			j0, j1 := c*hcTile, min((c+1)*hcTile, m)
 			for r := 0; r < d; r++ {
-				a, off := w.pa[:0], w.poff[:0]
-				for k, u := range chunk {
-					if v := P.Row(int(u))[r]; v != 0 {
-						a, off = append(a, v), append(off, k*m+j0)
-					}
-				}
-				w.pa, w.poff = a, off
-				simd.AxpyRows(t.gt[r*m+j0:r*m+j1], a, t.grow, off)
+				simd.AxpyRows(t.gt[r*m+j0:r*m+j1], t.pa[r], t.grow[j0:], t.poff[r])
 			}
 		})
 		for k, u := range chunk {
