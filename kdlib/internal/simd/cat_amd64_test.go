@@ -45,8 +45,13 @@ func TestDotKernelsAreDotSSE(t *testing.T) {
 							}
 						}
 					}
-					if got := Dot(xo, wo[:n]); !same32(got, want[0]) {
-						t.Fatalf("n=%d offsets %d,%d special=%v: Dot %v, dotSSE %v", n, ox, ow, special, got, want[0])
+					for _, avx := range []bool{true, false} {
+						useAVX = avx
+						got := Dot(xo, wo[:n])
+						useAVX = true
+						if !same32(got, want[0]) {
+							t.Fatalf("n=%d offsets %d,%d special=%v AVX=%v: Dot %v, dotSSE %v", n, ox, ow, special, avx, got, want[0])
+						}
 					}
 				}
 			}
