@@ -5,6 +5,9 @@ package simd
 import "golang.org/x/sys/cpu"
 
 //go:noescape
+func dots6AVX(x []float32, w *float32, stride int, out *float32)
+
+//go:noescape
 func dots4AVX(x []float32, w *float32, stride int, out *float32)
 
 //go:noescape
@@ -34,7 +37,7 @@ func scoreExpAVX512(p []float32, w *float32, stride int, row []float32, k *expK)
 var useAVX512Rows = cpu.X86.HasAVX512F && !envSet("KDREC_NOAVX512")
 
 // Dots sets out[r] = Dot(x, w[r·stride : r·stride+len(x)]) for every r:
-// four rows (then two, then one) per pass over x, each in Dot's order.
+// six rows (then four, two, one) per pass over x, each in Dot's order.
 func Dots(x, w []float32, stride int, out []float32) {
 	n := len(x)
 	if !useAVX || n == 0 {
@@ -47,6 +50,9 @@ func Dots(x, w []float32, stride int, out []float32) {
 		_ = w[(len(out)-1)*stride+n-1]
 	}
 	r := 0
+	for ; r+6 <= len(out); r += 6 {
+		dots6AVX(x, &w[r*stride], 4*stride, &out[r])
+	}
 	for ; r+4 <= len(out); r += 4 {
 		dots4AVX(x, &w[r*stride], 4*stride, &out[r])
 	}

@@ -35,6 +35,90 @@
 	VADDSS X6, xacc, xacc \
 	ADDQ   $4, ptr
 
+// func dots6AVX(x []float32, w *float32, stride int, out *float32)
+// out[r] = Σ x[t]·w[r·stride/4 + t] for r < 6 (stride in bytes). Each
+// accumulator's additions form a chain across the blocks, so a pass costs
+// about the same for one row as for six: the more rows per pass the better.
+TEXT ·dots6AVX(SB), NOSPLIT, $0-48
+	MOVQ x_base+0(FP), SI
+	MOVQ x_len+8(FP), CX
+	MOVQ w+24(FP), R8
+	MOVQ stride+32(FP), DX
+	LEAQ (R8)(DX*1), R9
+	LEAQ (R9)(DX*1), R10
+	LEAQ (R10)(DX*1), R11
+	LEAQ (R11)(DX*1), R12
+	LEAQ (R12)(DX*1), R13
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+
+d6blk:
+	CMPQ    CX, $16
+	JL      d6fold
+	VMOVUPS (SI), Y4
+	VMOVUPS 32(SI), Y5
+	DOTBLK(R8, Y0)
+	DOTBLK(R9, Y1)
+	DOTBLK(R10, Y2)
+	DOTBLK(R11, Y3)
+	DOTBLK(R12, Y8)
+	DOTBLK(R13, Y9)
+	ADDQ    $64, SI
+	SUBQ    $16, CX
+	JMP     d6blk
+
+d6fold:
+	FOLD(Y0, X0)
+	FOLD(Y1, X1)
+	FOLD(Y2, X2)
+	FOLD(Y3, X3)
+	FOLD(Y8, X8)
+	FOLD(Y9, X9)
+
+d6tail4:
+	CMPQ    CX, $4
+	JL      d6tail1
+	VMOVUPS (SI), X4
+	DOT4(R8, X0)
+	DOT4(R9, X1)
+	DOT4(R10, X2)
+	DOT4(R11, X3)
+	DOT4(R12, X8)
+	DOT4(R13, X9)
+	ADDQ    $16, SI
+	SUBQ    $4, CX
+	JMP     d6tail4
+
+d6tail1:
+	CMPQ   CX, $0
+	JE     d6sum
+	VMOVSS (SI), X4
+	DOT1(R8, X0)
+	DOT1(R9, X1)
+	DOT1(R10, X2)
+	DOT1(R11, X3)
+	DOT1(R12, X8)
+	DOT1(R13, X9)
+	ADDQ   $4, SI
+	DECQ   CX
+	JMP    d6tail1
+
+d6sum:
+	VHADDPS X1, X0, X4
+	VHADDPS X3, X2, X5
+	VHADDPS X5, X4, X6
+	MOVQ    out+40(FP), DI
+	VMOVUPS X6, (DI)
+	VHADDPS X9, X8, X4
+	VHADDPS X4, X4, X6
+	VMOVSD  X6, 16(DI)
+	VZEROUPPER
+	RET
+
 // func dots4AVX(x []float32, w *float32, stride int, out *float32)
 // out[r] = Σ x[t]·w[r·stride/4 + t] for r < 4 (stride in bytes).
 TEXT ·dots4AVX(SB), NOSPLIT, $0-48

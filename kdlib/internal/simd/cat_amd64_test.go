@@ -8,8 +8,8 @@ import (
 	"testing"
 )
 
-// TestDotKernelsAreDotSSE checks the dot-product kernels (one, two and four
-// rows) against dotSSE, the definition of Dot's order, bit for bit: lengths
+// TestDotKernelsAreDotSSE checks the dot-product kernels (one, two, four
+// and six rows) against dotSSE, the definition of Dot's order, bit for bit: lengths
 // 0..300, the four alignments of each operand, with NaNs, infinities,
 // denormals and zeros of both signs.
 func TestDotKernelsAreDotSSE(t *testing.T) {
@@ -20,24 +20,27 @@ func TestDotKernelsAreDotSSE(t *testing.T) {
 	for n := 0; n <= 300; n++ {
 		for _, special := range []bool{false, true} {
 			x := catVec(r, n, 1, special)
-			w := catVec(r, 4*n+4, 1, special)
+			w := catVec(r, 6*n+6, 1, special)
 			stride := n + 1
 			for ox := range 4 {
 				for ow := range 4 {
 					xo, wo := offsetCopy(x, ox), offsetCopy(w, ow)
-					var want [4]float32
+					var want [6]float32
 					for k := range want {
 						want[k] = dotSSE(xo, wo[k*stride:k*stride+n])
 					}
-					var got [3][4]float32
+					var got [4][6]float32
 					if n > 0 {
-						dots4AVX(xo, &wo[0], 4*stride, &got[0][0])
-						dots2AVX(xo, &wo[0], 4*stride, &got[1][0])
-						dots1AVX(xo, &wo[0], &got[2][0])
+						dots6AVX(xo, &wo[0], 4*stride, &got[0][0])
+						dots4AVX(xo, &wo[0], 4*stride, &got[1][0])
+						dots2AVX(xo, &wo[0], 4*stride, &got[2][0])
+						dots1AVX(xo, &wo[0], &got[3][0])
 					} else {
-						got[0], got[1], got[2] = want, want, want // no kernel call on empty rows
+						for k := range got {
+							got[k] = want // no kernel call on empty rows
+						}
 					}
-					for k, rows := range []int{4, 2, 1} {
+					for k, rows := range []int{6, 4, 2, 1} {
 						for q := 0; q < rows; q++ {
 							if !same32(got[k][q], want[q]) {
 								t.Fatalf("n=%d offsets %d,%d special=%v: %d-row kernel row %d %v (%08x), dotSSE %v (%08x)",
