@@ -197,10 +197,12 @@ type HetCompTerm struct {
 
 	workers int
 	ws      []*hcWorker
-	grow    []float32 // chunk·m gradient coefficients
-	qt, gt  []float32 // Qᵀ and the transposed item gradient, d·m
-	dp      []float32 // chunk·d user gradients
-	loss    []float64 // chunk
+	grow    []float32   // chunk·m gradient coefficients
+	qt, gt  []float32   // Qᵀ and the transposed item gradient, d·m
+	dp      []float32   // chunk·d user gradients
+	loss    []float64   // chunk
+	pa      [][]float32 // per r, a chunk's non-zero p_ur (Batch)
+	poff    [][]int     // and the offsets of their rows in grow
 }
 
 const (
@@ -529,6 +531,7 @@ func (t *HetCompTerm) Batch(b *train.Batch) float64 {
 	if len(t.qt) != d*m {
 		t.qt = make([]float32, d*m)
 		t.gt = make([]float32, d*m)
+		t.pa, t.poff = make([][]float32, d), make([][]int, d)
 	}
 	P, Q := t.st.P, t.st.Q
 	for j := 0; j < m; j++ {
@@ -545,15 +548,22 @@ func (t *HetCompTerm) Batch(b *train.Batch) float64 {
 		t.parallel(len(chunk), func(c int, w *hcWorker) {
 			t.loss[c] = t.userRow(int(chunk[c]), t.grow[c*m:(c+1)*m], t.dp[c*d:(c+1)*d], w)
 		})
-		// Phase B: item gradients, one tile per task, users in order.
+		// Phase B: item gradients, one tile per task, users in order:
+		// gt[r] += p_ur·g_u for every user with p_ur ≠ 0 (nn.Axpy skips
+		// the others), the tile of gt[r] kept in registers.
+		for r := 0; r < d; r++ {
+			a, off := t.pa[r][:0], t.poff[r][:0]
+			for k, u := range chunk {
+				if v := P.Row(int(u))[r]; v != 0 {
+					a, off = append(a, v), append(off, k*m)
+				}
+			}
+			t.pa[r], t.poff[r] = a, off
+		}
 		t.parallel(tiles, func(c int, _ *hcWorker) {
 			j0, j1 := c*hcTile, min((c+1)*hcTile, m)
-			for k, u := range chunk {
-				pu := P.Row(int(u))
-				g := t.grow[k*m+j0 : k*m+j1]
-				for r := 0; r < d; r++ {
-					nn.Axpy(pu[r], g, t.gt[r*m+j0:r*m+j1])
-				}
+			for r := 0; r < d; r++ {
+				simd.AxpyRows(t.gt[r*m+j0:r*m+j1], t.pa[r], t.grow[j0:], t.poff[r])
 			}
 		})
 		for k, u := range chunk {
@@ -630,13 +640,10 @@ func (t *HetCompTerm) userRow(u int, grow, dp []float32, w *hcWorker) float64 {
 	for _, i := range pi[:nList] {
 		w.mark[i] = 2
 	}
-	// Scores: Σ_r p_ur·Qᵀ[r] (same float32 operations as dotN).
-	clear(grow)
-	for r := 0; r < d; r++ {
-		nn.Axpy(pu[r], t.qt[r*m:(r+1)*m], grow)
-	}
-	// Pass 1: e_j = exp(clamp(s_j)), negated when clamped; Z over the rest.
-	z := restMass(grow, w.mark[:m], C)
+	// Scores Σ_r p_ur·Qᵀ[r] (same float32 operations as dotN), then
+	// e_j = exp(clamp(s_j)), negated when clamped; Z over the rest.
+	simd.ScoreExpClamp(pu, t.qt, m, grow, C)
+	z := simd.RestMass(grow, w.mark[:m])
 	// The listed items' clamped scores, in float64.
 	score := func(i int32) (s float64, live bool) {
 		v := float64(dotN(pu, q[int(i)*d:int(i)*d+d]))
@@ -720,10 +727,8 @@ func (t *HetCompTerm) userRow(u int, grow, dp []float32, w *hcWorker) float64 {
 			grow[x] = float32(g * t.o.Lambda2)
 		}
 	}
-	// ∂L/∂p_u = Σ_j g_j q_j.
-	for r := 0; r < d; r++ {
-		dp[r] = nn.Dot(grow, t.qt[r*m:(r+1)*m])
-	}
+	// ∂L/∂p_u = Σ_j g_j q_j (nn.Dot of grow and each row of Qᵀ).
+	simd.Dots(grow, t.qt, m, dp[:d])
 	for _, i := range train {
 		w.mark[i] = 0
 	}
@@ -731,28 +736,6 @@ func (t *HetCompTerm) userRow(u int, grow, dp []float32, w *hcWorker) float64 {
 		w.mark[i] = 0
 	}
 	return loss
-}
-
-// restMass replaces every score s of row by e = exp(clamp(s, ±C)), negated
-// when s was clamped (no gradient), and returns Σ |e| over the entries
-// whose mark is 0, summed in float32 blocks of 256 into a float64. The
-// exponentials are vectorised (simd.ExpClamp); the sum keeps its sequential
-// order, so the results are those of the scalar code bit for bit.
-func restMass(row []float32, mark []uint8, C float32) float64 {
-	simd.ExpClamp(row, C)
-	var z float64
-	for lo := 0; lo < len(row); lo += 256 {
-		hi := min(lo+256, len(row))
-		blk, mk := row[lo:hi], mark[lo:hi]
-		var zc float32
-		for j, e := range blk {
-			if mk[j] == 0 {
-				zc += abs32(e)
-			}
-		}
-		z += float64(zc)
-	}
-	return z
 }
 
 // plMass is the relaxed Plackett–Luce loss of an ordered list above a set
@@ -793,13 +776,6 @@ func dotN(a, b []float32) float32 {
 		s += x * b[k]
 	}
 	return s
-}
-
-func abs32(x float32) float32 {
-	if x < 0 {
-		return -x
-	}
-	return x
 }
 
 func init() {

@@ -14,16 +14,20 @@
 // round differently from the Go loop.
 //
 // The row kernels of the distillation methods (files rows_*, dot_*,
-// vmath_*): Axpy, Axpy2, Dot, DotRows, DotRowsStride, ExpClamp, RestGrad,
-// ExpSlice, LogSlice and the Prefetch hints. Their assembly is built with
-// the constraint amd64 && !noasm && !gccgo && !safe; any other build uses
-// the Go twins (the prefetch hints become no-ops). The kernels and the twins
-// give the same values bit for bit — Axpy and Axpy2 round as y += a·x
-// without fusing, ExpClamp and RestGrad as their Go loops over FastExp,
-// ExpSlice and LogSlice as math.Exp and math.Log (checked against them at
-// start-up, see vmath_amd64.go), Dot as gonum's blas32.Dot (nn.Dot) — so
-// the portable build differs only where gonum's own kernels do: under
-// -tags noasm gonum's dot product is a Go loop with another rounding.
+// vmath_*, cat_*): Axpy, Axpy2, Dot, DotRows, DotRowsStride, ExpClamp,
+// RestGrad, ExpSlice, LogSlice, the Prefetch hints, and HetComp's catalogue
+// kernels ScoreExpClamp, RestMass, Dots and AxpyRows. Their assembly is
+// built with the constraint amd64 && !noasm && !gccgo && !safe; any other
+// build uses the Go twins (the prefetch hints become no-ops). The kernels
+// and the twins give the same values bit for bit — Axpy, Axpy2 and
+// AxpyRows round as y += a·x without fusing, ExpClamp and RestGrad as
+// their Go loops over FastExp, ScoreExpClamp as the axpys then ExpClamp,
+// RestMass as its sequential float32 sum per block, ExpSlice and LogSlice
+// as math.Exp and math.Log (checked against them at start-up, see
+// vmath_amd64.go), Dot as gonum's blas32.Dot (nn.Dot) and Dots as one Dot
+// per row — so the portable build differs only where gonum's own kernels
+// do: under -tags noasm gonum's dot product is a Go loop with another
+// rounding.
 //
 // Check both builds with
 //

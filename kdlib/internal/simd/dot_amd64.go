@@ -54,9 +54,19 @@ func DotRowsStride(x, w []float32, stride int, keys []int32, out []float32) {
 // to the first after the blocks, every remaining group of 4 added lane by
 // lane, and the result (l0+l1)+(l2+l3). Every product is rounded to float32
 // before it is added, as MULPS then ADDPS do: the explicit conversions keep
-// the compiler from fusing them (it would with GOAMD64=v3).
+// the compiler from fusing them (it would with GOAMD64=v3). With AVX the
+// assembly kernel dots1AVX computes dotSSE's order on any alignment (one
+// 8-lane register holds both sets of lane sums) and serves every case but
+// lengths 4, 8 and 12 with an aligned operand, where the Go loop above is
+// as fast.
 func Dot(x, y []float32) float32 {
 	n := len(x)
+	if useAVX && n > 0 && (n >= 16 || n&3 != 0 || !aligned16(x) && !aligned16(y)) {
+		y = y[:n]
+		var s float32
+		dots1AVX(x, &y[0], &s)
+		return s
+	}
 	if !aligned16(y) {
 		if !aligned16(x) {
 			return dotSSE(x, y)

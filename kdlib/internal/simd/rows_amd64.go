@@ -68,9 +68,19 @@ func ExpClamp(row []float32, C float32) {
 
 // RestGrad turns the exponentials left by ExpClamp into gradients:
 // c·e for the rest (mark 0, not clamped), 0 elsewhere (the listed items
-// are set by the caller); groups of four go through AVX.
+// are set by the caller); groups of sixteen go through AVX-512 where the
+// machine has it, then groups of four through AVX, lane by lane the same
+// operations.
 func RestGrad(row []float32, mark []uint8, c float32) {
 	n := 0
+	if useAVX512Rows {
+		n = len(row) &^ 15
+		if n > 0 {
+			restGradAVX512(row[:n], mark[:n], c)
+		}
+		row, mark = row[n:], mark[n:]
+		n = 0
+	}
 	if useAVX {
 		n = len(row) &^ 3
 		if n > 0 {
