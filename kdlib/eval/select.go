@@ -11,21 +11,23 @@ import "github.com/kdrec/kdrec/kdlib/internal/topk"
 //
 // exclude must be sorted ascending; duplicates and indices outside
 // [0, len(scores)) are ignored. out is reused when cap(out) ≥ k and
-// allocated otherwise; TopK allocates nothing else.
+// allocated otherwise; TopK allocates nothing else in steady state (its
+// candidate buffer is pooled).
 //
-// The selection is a single pass over scores that keeps a k-element heap of
-// the best items seen so far, so it costs O(len(scores) + k·log k·log(len(scores)/k))
-// in expectation for scores in random order, not the O(m log m) of a full
-// sort. It is the selection of package internal/topk, which distillation
-// methods use directly.
+// The selection is a single pass over scores that keeps the candidates
+// above a rising threshold, compared with it several scores at a time, so
+// it costs O(len(scores) + k·log(len(scores)/k)) in expectation for scores
+// in random order, not the O(m log m) of a full sort. It is the selection
+// of package internal/topk, which distillation methods use directly.
 func TopK(scores []float32, k int, exclude []int32, out []int32) []int32 {
 	return topk.TopK(scores, k, exclude, out)
 }
 
 // TopKFunc is TopK with the excluded indices given by a predicate: index i is
-// skipped when skip(i) is true. skip may be nil. It is evaluated only for
-// indices whose score would enter the current top k, so a costly predicate
-// is called far fewer than len(scores) times.
+// skipped when skip(i) is true. skip may be nil. It is asked about the first
+// k indices and then only about indices whose score beats the selection's
+// current threshold (topk.TopKFunc), so a costly predicate is called far
+// fewer than len(scores) times.
 func TopKFunc(scores []float32, k int, skip func(i int32) bool, out []int32) []int32 {
 	return topk.TopKFunc(scores, k, skip, out)
 }

@@ -73,8 +73,9 @@ func BenchmarkEvalLOOD200ValidTest(b *testing.B) { benchEvalHook(b, LOO, 200) }
 func BenchmarkEvalFullD200ValidTest(b *testing.B) { benchEvalHook(b, Full, 200) }
 
 // BenchmarkEvalFullD20ValidTest is BenchmarkEvalFullD200ValidTest for the
-// d=20 student, whose evaluation is bound by the selection of each user's
-// top 50 rather than by the scoring.
+// d=20 student, whose evaluation costs more in the selection of each
+// user's top 50 (reading the scores back from the block of users) than in
+// the scoring.
 func BenchmarkEvalFullD20ValidTest(b *testing.B) { benchEvalHook(b, Full, 20) }
 
 func benchEvalHook(b *testing.B, p Protocol, dim int) {

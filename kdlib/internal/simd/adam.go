@@ -45,11 +45,11 @@ func (k *AdamStep) Decay(w, m, v []float32) {
 func (k *AdamStep) updateGo(w, g, m, v []float32) {
 	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
 	for j := range w {
-		gj := g[j] + k.WD*w[j]
-		mj := k.B1*m[j] + k.C1*gj
-		vj := k.B2*v[j] + k.C2*gj*gj
+		gj := g[j] + float32(k.WD*w[j])
+		mj := float32(k.B1*m[j]) + float32(k.C1*gj)
+		vj := float32(k.B2*v[j]) + float32(k.C2*gj*gj)
 		m[j], v[j] = mj, vj
-		w[j] -= k.StepSize * mj / (float32(math.Sqrt(float64(vj)))*k.InvBC2 + k.Eps)
+		w[j] -= float32(k.StepSize*mj) / (float32(float32(math.Sqrt(float64(vj)))*k.InvBC2) + k.Eps)
 	}
 }
 
@@ -58,9 +58,9 @@ func (k *AdamStep) decayGo(w, m, v []float32) {
 	m, v = m[:len(w)], v[:len(w)]
 	for j := range w {
 		gj := k.WD * w[j]
-		mj := k.B1*m[j] + k.C1*gj
-		vj := k.B2*v[j] + k.C2*gj*gj
+		mj := float32(k.B1*m[j]) + float32(k.C1*gj)
+		vj := float32(k.B2*v[j]) + float32(k.C2*gj*gj)
 		m[j], v[j] = mj, vj
-		w[j] -= k.StepSize * mj / (float32(math.Sqrt(float64(vj)))*k.InvBC2 + k.Eps)
+		w[j] -= float32(k.StepSize*mj) / (float32(float32(math.Sqrt(float64(vj)))*k.InvBC2) + k.Eps)
 	}
 }

@@ -5,13 +5,15 @@ import "math"
 // Row kernels of the BPR path of the listwise distillation terms. Every
 // element is rounded as in the scalar expression y[t] += a·x[t] (the
 // product, then the sum; no fused multiply-add), so all versions give the
-// values of nn.Axpy.
+// values of nn.Axpy. The portable twins write each product as an explicit
+// float32 conversion, which keeps the compiler from fusing it with the sum
+// (Go may fuse x*y + z on arm64 and with GOAMD64=v3 otherwise).
 
 // axpyGo is Axpy's portable twin.
 func axpyGo(a float32, x, y []float32) {
 	y = y[:len(x)]
 	for t, v := range x {
-		y[t] += a * v
+		y[t] += float32(a * v)
 	}
 }
 
@@ -19,8 +21,8 @@ func axpyGo(a float32, x, y []float32) {
 func axpy2Go(a float32, x, y, u, v []float32) {
 	y, u, v = y[:len(x)], u[:len(x)], v[:len(x)]
 	for t, xv := range x {
-		y[t] += a * xv
-		v[t] += a * u[t]
+		y[t] += float32(a * xv)
+		v[t] += float32(a * u[t])
 	}
 }
 
@@ -40,10 +42,10 @@ func AddTo(y, x []float32) {
 // exponent bits. Relative error < 1e−6. ExpClamp's vector kernel computes
 // exactly these operations.
 func FastExp(x float32) float32 {
-	t := float64(x) * 1.4426950408889634
+	t := float64(float64(x) * 1.4426950408889634)
 	n := int32(t+128.5) - 128 // round to nearest for |t| < 128
 	f := float32((t - float64(n)) * 0.6931471805599453)
-	p := 1 + f*(1+f*(0.5+f*(1.0/6+f*(1.0/24+f*(1.0/120+f*(1.0/720))))))
+	p := 1 + float32(f*(1+float32(f*(0.5+float32(f*(1.0/6+float32(f*(1.0/24+float32(f*(1.0/120+float32(f*(1.0/720))))))))))))
 	return p * math.Float32frombits(uint32(n+127)<<23)
 }
 

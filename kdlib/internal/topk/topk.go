@@ -66,9 +66,12 @@ func TopK(scores []float32, k int, exclude []int32, out []int32) []int32 {
 }
 
 // TopKFunc is TopK with the excluded indices given by a predicate: index i is
-// skipped when skip(i) is true. skip may be nil. It is evaluated only for
-// indices whose score would enter the current candidates, so a costly
-// predicate is called far fewer than len(scores) times.
+// skipped when skip(i) is true. skip may be nil. It is asked about the first
+// k indices and then only about indices whose score beats the current
+// threshold, at most once each, so a costly predicate is called far fewer
+// than len(scores) times: O(k·log(len(scores)/k)) in expectation for scores
+// in random order (the threshold rises only when the candidate buffer is
+// cut back, so a few times as often as a heap of the best k would ask).
 func TopKFunc(scores []float32, k int, skip func(i int32) bool, out []int32) []int32 {
 	sel, ok := newSelector(scores, k)
 	if !ok {
@@ -111,7 +114,7 @@ func newSelector(scores []float32, k int) (selector, bool) {
 	if k <= 0 {
 		return selector{}, false
 	}
-	limit := 4*k + 64
+	limit := min(4*k+64, len(scores)) // no cut is needed beyond len(scores)
 	p := bufPool.Get().(*[]cand)
 	if cap(*p) < limit {
 		*p = make([]cand, 0, limit)
