@@ -434,6 +434,24 @@ func TestRunsTableSaysResumed(t *testing.T) {
 	if cost[0][7] != "290.0" || cost[1][7] != "–" {
 		t.Errorf("evaluation seconds %q and %q", cost[0][7], cost[1][7])
 	}
+	if rows[0][7] != "2.00" {
+		t.Errorf("s/epoch %q, want 2.00", rows[0][7])
+	}
+	if n := RunsTable(sr).Notes; len(n) != 0 {
+		t.Errorf("notes without a cached model: %q", n)
+	}
+	// A teacher row that loaded a model trained elsewhere: its epochs are
+	// the model's, it trained none.
+	loaded := rec(nil)
+	loaded.Result.TrainSeconds = 0
+	sr.Entries = append(sr.Entries, Entry{Run: Run{Label: "teacher"}, Record: loaded})
+	tb := RunsTable(sr)
+	if got := tb.Rows[2][7]; got != "– (untimed)" {
+		t.Errorf("s/epoch of a cached model %q", got)
+	}
+	if len(tb.Notes) != 1 || !strings.Contains(tb.Notes[0], "no training time") {
+		t.Errorf("notes %q", tb.Notes)
+	}
 }
 
 // TestForeignCheckpointDiscarded puts the checkpoint of one run under the

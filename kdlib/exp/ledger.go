@@ -606,9 +606,14 @@ func (l *Ledger) Sweeps() ([]string, error) {
 // trained, code revision, the 1-minute load at start and end, wall time
 // and training seconds per epoch (timings are comparable only at similar
 // load). The wall time of a run resumed from a training checkpoint is its
-// last process's, followed by the epochs it resumed after.
+// last process's, followed by the epochs it resumed after. A run that
+// reports a model's epochs with no training time (an ensemble sweep's
+// teacher row: its model comes through the artefact cache, trained by
+// `kdsweep teachers`, at the run's start, or loaded, untimed) has no
+// s/epoch: "– (untimed)", explained in a note.
 func RunsTable(sr *SweepResults) *report.Table {
 	t := &report.Table{Header: []string{"row", "seed", "run", "epochs", "code", "load", "wall", "s/epoch"}}
+	untimed := false
 	for _, e := range sr.Entries {
 		rec := e.Record
 		if rec == nil {
@@ -623,7 +628,11 @@ func RunsTable(sr *SweepResults) *report.Table {
 			code = code[len(code)-12:]
 		}
 		spe := "–"
-		if rec.Result.Epochs > 0 {
+		switch {
+		case rec.Result.Epochs > 0 && rec.Result.TrainSeconds == 0:
+			spe = "– (untimed)"
+			untimed = true
+		case rec.Result.Epochs > 0:
 			spe = fmt.Sprintf("%.2f", rec.Result.TrainSeconds/float64(rec.Result.Epochs))
 		}
 		wall := fmt.Sprintf("%.1f min", rec.Seconds()/60)
@@ -632,6 +641,9 @@ func RunsTable(sr *SweepResults) *report.Table {
 		}
 		t.Rows = append(t.Rows, []string{e.Run.Label, fmt.Sprint(e.Run.Spec.Seed), rec.ID, fmt.Sprint(rec.Result.Epochs), code, load,
 			wall, spe})
+	}
+	if untimed {
+		t.Notes = append(t.Notes, "– (untimed): the row's epochs are those of a model the run took from the artefact cache (an ensemble's teacher, trained by `kdsweep teachers`, at the run's start or by an earlier run); the record holds no training time for it, and its wall time includes whatever training the run itself did.")
 	}
 	return t
 }
