@@ -76,6 +76,14 @@ func (s *SweepResults) Metrics() []string {
 func (s *SweepResults) CheckMetrics(ms []string) error {
 	known := s.Metrics()
 	for _, m := range ms {
+		if IsDiscrepancyMetric(m) {
+			// Trace quantities are named by epoch; a run without a
+			// trace simply has no value.
+			if _, err := parseDiscrepancyMetric(m); err != nil {
+				return err
+			}
+			continue
+		}
 		if !slices.Contains(known, m) {
 			return fmt.Errorf("metric %q: the runs of %s report %s", clipText(m), s.Sweep, strings.Join(known, ", "))
 		}
@@ -395,6 +403,9 @@ func (r *SummaryRow) values(m, source string) []float64 {
 }
 
 func recordValue(rec *Record, m, source string) (float64, bool) {
+	if IsDiscrepancyMetric(m) {
+		return discrepancyValue(rec, m)
+	}
 	switch m {
 	case MetricParams:
 		return float64(rec.Result.Params), rec.Result.Params > 0

@@ -35,7 +35,8 @@ const (
 	// ClaimLess: Row's mean is below Baseline's by more than Tol (Tol may
 	// be 0), for quantities where less is better: the inference time per
 	// user (MetricCPUMsPerUser, MetricMsPerUser), the parameters
-	// (MetricParams). There are no
+	// (MetricParams), a distance of the discrepancy trace
+	// (MetricDiscrepancyPrefix). There are no
 	// per-user values to test, so the verdict compares the means over the
 	// seeds (at least MinSeeds each).
 	ClaimLess = "less"
@@ -95,6 +96,19 @@ type Claim struct {
 	// Reason says why a ClaimUnavailable cannot be checked, or notes the
 	// analysis of a claim that fails.
 	Reason string `json:"reason,omitempty"`
+	// BaselineMetric, when set, is the quantity read from the baseline
+	// row instead of Metric, so that a claim can compare two quantities
+	// of one row ("early in training the student is closer to the
+	// teachers' first checkpoints than to the converged teachers":
+	// discrepancy:stage0@50 against discrepancy:teachers@50, Baseline
+	// the same row). Only for kinds at-least, close and less, which
+	// compare means over seeds.
+	BaselineMetric string `json:"baseline_metric,omitempty"`
+	// BaselineSweep, when set, is the sweep holding the baseline row
+	// instead of Sweep ("the student is farther from heterogeneous
+	// teachers than from homogeneous ones": one row in two sweeps). Only
+	// for kinds at-least, close and less.
+	BaselineSweep string `json:"baseline_sweep,omitempty"`
 	// Tune, when TuneValid, makes Baseline the label of a grid variant
 	// ("DE (tuned)") rather than a row: the baseline is the grid point a
 	// grid search on validation picks, the row whose best validation Metric
@@ -234,6 +248,27 @@ func checkClaim(c Claim, needSweep bool) error {
 	if c.ValueSource != "" && c.ValueSource != SourceBest && c.ValueSource != SourceFinal {
 		return fmt.Errorf("value_source %q: want %s or %s", c.ValueSource, SourceBest, SourceFinal)
 	}
+	if c.BaselineMetric != "" || c.BaselineSweep != "" {
+		if c.Kind != ClaimAtLeast && c.Kind != ClaimClose && c.Kind != ClaimLess {
+			return fmt.Errorf("baseline_metric and baseline_sweep compare means over seeds: kinds %s, %s and %s, not %s",
+				ClaimAtLeast, ClaimClose, ClaimLess, c.Kind)
+		}
+		if len(c.Others) > 0 || c.Tune != "" {
+			return errors.New("baseline_metric and baseline_sweep take one baseline row: no others, no tune")
+		}
+	}
+	for _, m := range []string{c.Metric, c.BaselineMetric} {
+		if !IsDiscrepancyMetric(m) {
+			continue
+		}
+		if _, err := parseDiscrepancyMetric(m); err != nil {
+			return err
+		}
+		if c.Kind == ClaimBetter || c.Kind == ClaimBeatsBest {
+			return fmt.Errorf("metric %q has no per-user values to test: kind %s does not apply (use %s, %s or %s)",
+				clipText(m), c.Kind, ClaimLess, ClaimAtLeast, ClaimClose)
+		}
+	}
 	switch {
 	case c.Tune == "":
 	case c.Tune != TuneValid:
@@ -343,8 +378,10 @@ func checkClaims(s *Spec, runs []Run) error {
 				return fmt.Errorf("%s: no row %q (rows: %s)", where, clipText(r), strings.Join(rows, ", "))
 			}
 		}
-		if !slices.Contains(metrics, c.Metric) {
-			return fmt.Errorf("%s: metric %q: the runs report %s", where, clipText(c.Metric), strings.Join(metrics, ", "))
+		for _, m := range []string{c.Metric, c.BaselineMetric} {
+			if m != "" && !IsDiscrepancyMetric(m) && !slices.Contains(metrics, m) {
+				return fmt.Errorf("%s: metric %q: the runs report %s", where, clipText(m), strings.Join(metrics, ", "))
+			}
 		}
 	}
 	return nil
@@ -405,6 +442,14 @@ func EvaluateClaims(l SweepSource, claims []Claim) ([]ClaimResult, error) {
 		}
 		if c.Kind == ClaimBeatsBest {
 			r, err := judgeBeatsBest(c, summary)
+			if err != nil {
+				return nil, fmt.Errorf("claim %s: %w", c.ID, err)
+			}
+			out = append(out, r)
+			continue
+		}
+		if c.BaselineMetric != "" || c.BaselineSweep != "" {
+			r, err := judgeAcross(c, summary)
 			if err != nil {
 				return nil, fmt.Errorf("claim %s: %w", c.ID, err)
 			}
@@ -513,6 +558,82 @@ func judgeBeatsBest(c Claim, summary func(Claim) (*Summary, error)) (ClaimResult
 	rb.Evidence = fmt.Sprintf("best of %s by mean %s: %s; %s", strings.Join(append([]string{c.Baseline}, c.Others...), ", "), m,
 		strings.Join(means, ", "), rb.Evidence)
 	return rb, nil
+}
+
+// judgeAcross judges a claim whose baseline is read with another metric
+// (BaselineMetric) or from another sweep (BaselineSweep): both rows need
+// MinSeeds seeds, and the kind's rule (at-least, close, less) is applied
+// to the means over seeds; the evidence lists every seed's values.
+func judgeAcross(c Claim, summary func(Claim) (*Summary, error)) (ClaimResult, error) {
+	r := ClaimResult{Claim: c}
+	minSeeds := c.MinSeeds
+	if minSeeds == 0 {
+		minSeeds = 3
+	}
+	bc := Claim{Sweep: c.Sweep, Metric: c.Metric, ValueSource: c.ValueSource, Alpha: c.Alpha}
+	if c.BaselineSweep != "" {
+		bc.Sweep = c.BaselineSweep
+	}
+	if c.BaselineMetric != "" {
+		bc.Metric = c.BaselineMetric
+	}
+	side := func(q Claim, name string) (*SummaryRow, string, error) {
+		plain := q
+		plain.Baseline = ""
+		s, err := summary(plain)
+		if errors.Is(err, ErrNotRecorded) {
+			return nil, fmt.Sprintf("sweep %s is not in the ledger", q.Sweep), nil
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		row := findRow(s, name)
+		if row == nil || row.N[q.Metric] == 0 {
+			return nil, fmt.Sprintf("no value of %s for row %q in sweep %s", q.Metric, name, q.Sweep), nil
+		}
+		return row, "", nil
+	}
+	row, why, err := side(c, c.Row)
+	if err != nil || row == nil {
+		r.Verdict, r.Evidence = NoEvidence, why
+		return r, err
+	}
+	base, why, err := side(bc, c.Baseline)
+	if err != nil || base == nil {
+		r.Verdict, r.Evidence = NoEvidence, why
+		return r, err
+	}
+	src := c.ValueSource
+	if src == "" {
+		src = SourceBest
+	}
+	desc := func(x *SummaryRow, q Claim) string {
+		m := q.Metric
+		var vs []string
+		for _, v := range x.values(m, src) {
+			vs = append(vs, strconv.FormatFloat(v, 'f', 4, 64))
+		}
+		return fmt.Sprintf("%s in %s: %s %.4f ± %.4f (n=%d; per seed %s)", x.Name(), q.Sweep, m, x.Mean[m], x.Std[m], x.N[m], strings.Join(vs, ", "))
+	}
+	r.Mean, r.N = row.Mean[c.Metric], row.N[c.Metric]
+	r.BaselineMean, r.BaselineN = base.Mean[bc.Metric], base.N[bc.Metric]
+	if r.N < minSeeds || r.BaselineN < minSeeds {
+		r.Verdict, r.Evidence = NoEvidence, fmt.Sprintf("%s vs %s: %d seeds needed on each side", desc(row, c), desc(base, bc), minSeeds)
+		return r, nil
+	}
+	d := r.Mean - r.BaselineMean
+	ev := fmt.Sprintf("%s vs %s: %+.4f", desc(row, c), desc(base, bc), d)
+	switch c.Kind {
+	case ClaimAtLeast:
+		r.Evidence, r.Verdict = fmt.Sprintf("%s (tolerance %.3g)", ev, c.Tol), verdict(d >= -c.Tol)
+	case ClaimClose:
+		r.Evidence, r.Verdict = fmt.Sprintf("%s (tolerance %.3g)", ev, c.Tol), verdict(math.Abs(d) <= c.Tol)
+	case ClaimLess:
+		r.Evidence, r.Verdict = fmt.Sprintf("%s (margin %.3g)", ev, c.Tol), verdict(d < -c.Tol)
+	default:
+		return r, fmt.Errorf("kind %s cannot compare across metrics or sweeps", c.Kind)
+	}
+	return r, nil
 }
 
 // tunedBaseline returns the row of c.Baseline's grid variant that a grid
@@ -805,7 +926,11 @@ func ClaimsTestTable(rs []ClaimResult) *report.Table {
 		if c.Kind == ClaimValue {
 			base = strconv.FormatFloat(c.Value, 'f', 4, 64)
 		}
-		t.Rows = append(t.Rows, []string{text, c.Metric, num(r.Mean, r.N), base, diff, ps, r.Verdict})
+		metric := c.Metric
+		if c.BaselineMetric != "" && c.BaselineMetric != c.Metric {
+			metric += " vs " + c.BaselineMetric
+		}
+		t.Rows = append(t.Rows, []string{text, metric, num(r.Mean, r.N), base, diff, ps, r.Verdict})
 		if r.Verdict == NoEvidence || r.Verdict == CannotRun {
 			t.Notes = append(t.Notes, fmt.Sprintf("%s: %s", text, r.Evidence))
 		}
