@@ -139,6 +139,24 @@ type Figure struct {
 	Legend LegendPos
 	// Series holds the data, drawn and listed in the legend in order.
 	Series []*Series
+	// Events mark epochs (x values) where something happened to a run,
+	// such as HetComp's switch to its second phase: each is a thin
+	// dotted vertical line across a line figure with its label at the
+	// top, and CaptionText says what the lines are. Bar figures ignore
+	// them.
+	Events []Event
+}
+
+// Event is a vertical mark of a line figure (Figure.Events).
+type Event struct {
+	// X is where the line stands, in data coordinates.
+	X float64
+	// Label is drawn at the top of the line ("phase 2").
+	Label string
+	// What says in the caption what the line marks ("HetComp's switch
+	// to phase 2 in seed 0 (epoch 120)"); the caption lists the events'
+	// What in order.
+	What string
 }
 
 // NewLearningCurve returns a one-column line figure with x = epoch and
@@ -500,6 +518,17 @@ func (f *Figure) notes(infos []seriesInfo) []string {
 		}
 		out = append(out, fmt.Sprintf("%s: %s.", what, strings.Join(refs, ", ")))
 	}
+	if f.Kind == Lines && len(f.Events) > 0 {
+		var what []string
+		for _, e := range f.Events {
+			w := e.What
+			if w == "" {
+				w = fmt.Sprintf("%s at %s", e.Label, strconv.FormatFloat(e.X, 'g', 6, 64))
+			}
+			what = append(what, w)
+		}
+		out = append(out, fmt.Sprintf("Dotted vertical lines mark %s.", strings.Join(what, "; ")))
+	}
 	if lo, hi, ok := f.yRange(infos); ok && (lo > 0 || hi < 0) {
 		at := lo
 		if hi < 0 {
@@ -818,6 +847,16 @@ func (f *Figure) addLines(p *plot.Plot, b *built) error {
 	if !haveX {
 		xlo, xhi = 0, 1
 	}
+	fs := f.FontSize
+	if fs == 0 {
+		fs = LabelFont
+	}
+	for _, e := range f.Events {
+		// Drawn first, under the data.
+		if !math.IsNaN(e.X) && !math.IsInf(e.X, 0) {
+			p.Add(&eventLine{x: e.X, label: e.Label, font: fs - 1})
+		}
+	}
 	for k := range b.infos {
 		in := &b.infos[k]
 		st := in.style
@@ -1051,6 +1090,33 @@ func seriesPoints(stats []Stat, u Uncertainty) []vg.Point {
 		}
 	}
 	return pts
+}
+
+// eventLine is an Event drawn as a thin dotted grey vertical line across
+// the data area with its label at the top (plot.Plotter,
+// plot.DataRanger: the x axis includes it).
+type eventLine struct {
+	x     float64
+	label string
+	font  vg.Length
+}
+
+func (e *eventLine) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, _ := p.Transforms(&c)
+	x := trX(e.x)
+	ls := draw.LineStyle{Color: color.Gray{Y: 0x70}, Width: vg.Points(0.6), Dashes: []vg.Length{vg.Points(1), vg.Points(1.5)}}
+	c.StrokeLine2(ls, x, c.Min.Y, x, c.Max.Y)
+	if e.label == "" {
+		return
+	}
+	sty := draw.TextStyle{Color: color.Gray{Y: 0x40}, Font: p.X.Label.TextStyle.Font, XAlign: draw.XLeft, YAlign: draw.YTop, Handler: p.X.Label.TextStyle.Handler}
+	sty.Font.Size = e.font
+	c.FillText(sty, vg.Point{X: x + vg.Points(1.5), Y: c.Max.Y - vg.Points(1)}, e.label)
+}
+
+// DataRange covers the line's x; its y is the other series'.
+func (e *eventLine) DataRange() (xmin, xmax, ymin, ymax float64) {
+	return e.x, e.x, math.Inf(1), math.Inf(-1)
 }
 
 // refLine draws a constant reference across the whole data area: a line

@@ -243,7 +243,7 @@ func (r *Recorded) ShowTopology(name string) error {
 	return nil
 }
 
-// HetCompMembers are the rows of hetcomp-table's teachers, in the order of
+// HetCompMembers are the rows of the HetComp sweeps' teachers, in the order of
 // the spec's teachers (the order of HetComp's stages, distill.DKCRecord's
 // MeanStage).
 var HetCompMembers = []string{"MF", "ML", "DL", "GNN", "AE", "I-AE"}

@@ -210,16 +210,17 @@ var DissertationFigures = []DissertationFigure{
 	{
 		Figure: "HetComp 2-a, benchmark setup", Source: "HetComp README [V-page]",
 		X: "epoch (test recall every 10 epochs)", Y: "test Recall (presumably @50)", Series: "w/o KD, DCD, HetComp", Panels: "2 panels",
-		Name: "ch4-hetcomp-curves", Notebook: "ch4-hetcomp", Sweep: "hetcomp-table", Same: false,
+		Name: "ch4-hetcomp-curves", Notebook: "ch4-hetcomp", Sweep: "hetcomp-protocol", Same: false,
 		Note: "one panel, CiteULike: the README's panels are not described in methods.md and its other data sets are not available here; " +
-			"a curve ends where early stopping ended its run (the README holds the last value to the end: we draw measured values only)",
+			"a curve ends where early stopping ended its run (the README holds the last value to the end: we draw measured values only); " +
+			"dotted vertical lines mark HetComp's switch to phase 2 in each seed",
 		Want: Grammar{X: []string{epoch}, Y: []string{"test Recall@50"}, Series: []string{"w/o KD", "DCD", "HetComp"}},
 		draw: func(sweep sweepFunc, name string) error {
-			sw, err := sweep("hetcomp-table", "w/o KD", "DCD", "HetComp")
+			sw, err := sweep("hetcomp-protocol", "w/o KD", "DCD", "HetComp")
 			if err != nil {
 				return err
 			}
-			return sw.ShowCurves(name, exp.CurveOptions{Metric: "Recall@50", Part: "test"})
+			return sw.ShowHetCompCurves(name, exp.CurveOptions{Metric: "Recall@50", Part: "test"})
 		},
 	},
 	{
@@ -349,11 +350,11 @@ var DissertationFigures = []DissertationFigure{
 	{
 		Figure: "HetComp: trajectory of the average stage v over epochs", Source: "HetComp paper [R]",
 		X: "epoch", Y: "average stage v", Series: "one per teacher",
-		Name: "ch4-hetcomp-stages", Notebook: "ch4-hetcomp", Sweep: "hetcomp-table", Same: true,
+		Name: "ch4-hetcomp-stages", Notebook: "ch4-hetcomp", Sweep: "hetcomp-protocol", Same: true,
 		Note: "the stage after every DKC step, averaged over the users; the teachers' own trajectories are a figure of their own (ch4-hetcomp-trajectories)",
 		Want: Grammar{X: []string{epoch}, Y: []string{"mean stage over users"}, Series: HetCompMembers},
 		draw: func(sweep sweepFunc, name string) error {
-			sw, err := sweep("hetcomp-table")
+			sw, err := sweep("hetcomp-protocol")
 			if err != nil {
 				return err
 			}
@@ -363,12 +364,12 @@ var DissertationFigures = []DissertationFigure{
 	{
 		Figure: "HetComp: per-teacher stage distributions", Source: "HetComp paper [R]",
 		X: "stage", Y: "share of users", Series: "one per teacher",
-		Name: "ch4-hetcomp-stage-shares", Notebook: "ch4-hetcomp", Sweep: "hetcomp-table", Same: true,
+		Name: "ch4-hetcomp-stage-shares", Notebook: "ch4-hetcomp", Sweep: "hetcomp-protocol", Same: true,
 		Note: "after the first, the middle and the last DKC step, one panel each, one bar per teacher (the paper's choice of steps is recalled, unverified); " +
 			"the counts of users per stage recorded at every DKC step (distill.DKCRecord.StageUsers)",
 		Want: Grammar{X: repeat("stage", 3), Y: repeat("share of users", 3), Series: HetCompMembers},
 		draw: func(sweep sweepFunc, name string) error {
-			sw, err := sweep("hetcomp-table")
+			sw, err := sweep("hetcomp-protocol")
 			if err != nil {
 				return err
 			}

@@ -8,6 +8,7 @@ package nbkit
 // lacks its runs.
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -449,4 +450,52 @@ func (r *Recorded) ShowStageShares(name string, members []string) error {
 	fig.SameY = true
 	fig.Caption = caption
 	return ShowFigure(fig, name, hc.Notice())
+}
+
+// ShowHetCompCurves draws the learning curves of r's rows (r.Curves with
+// o) as ShowCurves does, and marks on them, with a dotted vertical line
+// per seed, the epoch at which each recorded HetComp run of r switched to
+// phase 2 (the first DKC step of exp.ExtraDKC in phase 2): the README's
+// figure with the point where the list-wise half of the method begins. A
+// HetComp run that never switched is named in the caption. It shows and
+// saves the figure as name.
+func (r *Recorded) ShowHetCompCurves(name string, o exp.CurveOptions) error {
+	fig, err := r.Curves(o)
+	if errors.Is(err, exp.ErrNoData) {
+		return NotRecorded(name, r)
+	}
+	if err != nil {
+		return err
+	}
+	var never []string
+	for _, e := range r.Entries {
+		if e.Record == nil || e.Run.Label != "HetComp" || e.Record.Result.Extra[exp.ExtraDKC] == nil {
+			continue
+		}
+		dkc, _, err := e.Record.Result.DKC()
+		if err != nil {
+			return fmt.Errorf("%s: run %s: %w", name, e.Run.ID, err)
+		}
+		at := slices.IndexFunc(dkc, func(d distill.DKCRecord) bool { return d.Phase == 2 })
+		if at < 0 {
+			never = append(never, fmt.Sprint(e.Run.Spec.Seed))
+			continue
+		}
+		ep := dkc[at].Epoch
+		fig.Events = append(fig.Events, report.Event{X: float64(ep), Label: "phase 2",
+			What: fmt.Sprintf("HetComp's switch to phase 2 (AKT's list-wise loss) in seed %d, at epoch %d", e.Run.Spec.Seed, ep)})
+	}
+	// One label, on the earliest line: the seeds' switches are close
+	// together and their labels would overlap.
+	slices.SortStableFunc(fig.Events, func(a, b report.Event) int { return cmp.Compare(a.X, b.X) })
+	for k := 1; k < len(fig.Events); k++ {
+		fig.Events[k].Label = ""
+	}
+	if len(never) > 0 {
+		if fig.Caption != "" {
+			fig.Caption += " "
+		}
+		fig.Caption += fmt.Sprintf("HetComp did not reach phase 2 in seed %s.", strings.Join(never, ", "))
+	}
+	return ShowFigure(fig, name, r.Notice())
 }

@@ -232,3 +232,47 @@ func TestHetCompAblation(t *testing.T) {
 		t.Errorf("note %q, %v", note, err)
 	}
 }
+
+// TestShowHetCompCurves: the curves of the rows with a dotted line at
+// every HetComp seed's switch to phase 2 (one label, on the earliest),
+// and the seeds that never switched named in the caption.
+func TestShowHetCompCurves(t *testing.T) {
+	dir := figureDir(t)
+	got := shown(t)
+	sw := syntheticResults(t, "hetcomp-protocol", func(r exp.Run) bool {
+		return r.Label == "HetComp" || r.Label == "w/o KD"
+	}, func(r exp.Run) exp.RunResult {
+		res := fakeResult(r, 300, false)
+		if r.Label == "HetComp" {
+			var dkc []distill.DKCRecord
+			for ep := 10; ep <= 200; ep += 10 {
+				phase := 1
+				// Seed 0 switches at 120, seed 1 at 140, seed 2 never.
+				if (r.Spec.Seed == 0 && ep >= 120) || (r.Spec.Seed == 1 && ep >= 140) {
+					phase = 2
+				}
+				dkc = append(dkc, distill.DKCRecord{Epoch: ep, MeanStage: make([]float64, 6), Phase: phase})
+			}
+			res.Extra = map[string]any{exp.ExtraDKC: dkc}
+		}
+		return res
+	})
+	sel, err := sw.Rows("w/o KD", "HetComp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sel.ShowHetCompCurves("hc", exp.CurveOptions{Metric: "Recall@50", Part: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	f := got["hc"].(*report.Figure)
+	if len(f.Events) != 2 || f.Events[0].X != 120 || f.Events[1].X != 140 || f.Events[0].Label != "phase 2" || f.Events[1].Label != "" {
+		t.Fatalf("events %+v", f.Events)
+	}
+	c := readCaption(t, dir, "hc")
+	for _, want := range []string{"Dotted vertical lines mark HetComp's switch to phase 2 (AKT's list-wise loss) in seed 0, at epoch 120; HetComp's switch",
+		"in seed 1, at epoch 140.", "HetComp did not reach phase 2 in seed 2."} {
+		if !strings.Contains(c, want) {
+			t.Errorf("caption lacks %q:\n%s", want, c)
+		}
+	}
+}
