@@ -103,8 +103,9 @@ func datasetSize(ds DatasetSpec) (name, size string) {
 // name, in order), the runs recorded of all, the hours they took (wall
 // time from start to record, one process per run at GOMAXPROCS 1, so
 // hours of a one-CPU pod), and an estimate of the hours still to go: each
-// run without a record at the mean of the recorded runs of its row label
-// in the same sweep, and counted apart when its label has no record yet.
+// run without a record at LedgerEstimates' estimate (its row's records, or
+// its label's, made by their newest code), and counted apart when its
+// label has no record yet.
 // A sweep with no record at all has no estimate (srs[k] is nil). A run
 // resumed from a checkpoint counts only its last process's time, so the
 // sweep's hours are then a lower bound ("≥"). The times come from the
@@ -138,8 +139,6 @@ func HoursTable(names []string, srs []*SweepResults) *report.Table {
 			t.Rows = append(t.Rows, []string{name, "0", "–", "–", "all (not started)"})
 			continue
 		}
-		sum := map[string]float64{}
-		n := map[string]int{}
 		done, hours, lower := 0, 0.0, false
 		var inTotal []bool // per entry: counted in the total (its first sweep)
 		for _, e := range sr.Entries {
@@ -148,8 +147,6 @@ func HoursTable(names []string, srs []*SweepResults) *report.Table {
 		for k, e := range sr.Entries {
 			if rec := e.Record; rec != nil {
 				h := rec.Seconds() / 3600
-				sum[e.Run.Label] += h
-				n[e.Run.Label]++
 				done++
 				hours += h
 				resumed := len(rec.Result.Resumed) > 0
@@ -164,6 +161,7 @@ func HoursTable(names []string, srs []*SweepResults) *report.Table {
 			}
 		}
 		togo, unknown := 0.0, 0
+		est := sweepEstimates(sr)
 		for k, e := range sr.Entries {
 			if inTotal[k] {
 				totRuns++
@@ -171,8 +169,8 @@ func HoursTable(names []string, srs []*SweepResults) *report.Table {
 			if e.Record != nil {
 				continue
 			}
-			if c := n[e.Run.Label]; c > 0 {
-				h := sum[e.Run.Label] / float64(c)
+			if d, ok := est(&e.Run); ok {
+				h := d.Hours()
 				togo += h
 				if inTotal[k] {
 					totGo += h
@@ -210,15 +208,21 @@ func HoursTable(names []string, srs []*SweepResults) *report.Table {
 
 // LedgerEstimates returns an estimate of a run's wall time from the
 // ledger's records of sweep (a key or a unique spec name), for
-// SweepOptions.Estimate: the mean wall time (Record.Seconds) of the
-// recorded runs of the same row — the same label and grid point but for
-// the seed — or, when that row has no record, of the same label. A run of
-// a row and label with no record, or of a sweep the ledger does not hold,
-// has no estimate. The times are the recording machine's, under its load;
-// a resumed run's is its last process's, so they err on the short side. A
-// record whose model was loaded from the cache (RunResult.Cached: a
-// plain run's model trained by another sweep) took seconds where a
-// training takes hours, and is left out.
+// SweepOptions.Estimate: the mean duration of the recorded runs of the
+// same row — the same label and grid point but for the seed — or, when
+// that row has no record, of the same label. Only the records made by the
+// code revision of the row's (or label's) most recently finished record
+// count, so that an estimate follows the code when it gets faster or
+// slower (HetComp's students after its catalogue kernels ran in a third
+// of the time of the records before them). A record's duration is its
+// wall time (Record.Seconds), or its training seconds when they are more:
+// a run resumed from a checkpoint has its last process's wall time but
+// every process's training time. A run of a row and label with no
+// record, or of a sweep the ledger does not hold, has no estimate. The
+// times are the recording machine's, under its load. A record whose model
+// was loaded from the cache (RunResult.Cached: a plain run's model
+// trained by another sweep) took seconds where a training takes hours,
+// and is left out.
 func LedgerEstimates(l *Ledger, sweep string) (func(r *Run) (time.Duration, bool), error) {
 	sr, err := l.Sweep(sweep)
 	if errors.Is(err, ErrNotRecorded) {
@@ -232,36 +236,45 @@ func LedgerEstimates(l *Ledger, sweep string) (func(r *Run) (time.Duration, bool
 
 // sweepEstimates is LedgerEstimates of the records of sr.
 func sweepEstimates(sr *SweepResults) func(r *Run) (time.Duration, bool) {
-	type mean struct {
-		sum float64
-		n   int
-	}
-	byRow, byLabel := map[string]*mean{}, map[string]*mean{}
-	add := func(m map[string]*mean, k string, s float64) {
-		if m[k] == nil {
-			m[k] = &mean{}
-		}
-		m[k].sum += s
-		m[k].n++
-	}
+	byRow, byLabel := map[string][]*Record{}, map[string][]*Record{}
 	for _, e := range sr.Entries {
 		if e.Record == nil || e.Record.Result.Cached {
 			continue
 		}
-		s := e.Record.Seconds()
-		add(byRow, estimateRow(&e.Run), s)
-		add(byLabel, e.Run.Label, s)
+		byRow[estimateRow(&e.Run)] = append(byRow[estimateRow(&e.Run)], e.Record)
+		byLabel[e.Run.Label] = append(byLabel[e.Run.Label], e.Record)
 	}
 	return func(r *Run) (time.Duration, bool) {
-		m := byRow[estimateRow(r)]
-		if m == nil {
-			m = byLabel[r.Label]
+		recs := byRow[estimateRow(r)]
+		if len(recs) == 0 {
+			recs = byLabel[r.Label]
 		}
-		if m == nil {
+		if len(recs) == 0 {
 			return 0, false
 		}
-		return time.Duration(m.sum / float64(m.n) * float64(time.Second)), true
+		return time.Duration(newestCodeMean(recs) * float64(time.Second)), true
 	}
+}
+
+// newestCodeMean is the mean duration (the larger of wall time and
+// training seconds) of the records made by the code revision of the most
+// recently finished of recs.
+func newestCodeMean(recs []*Record) float64 {
+	newest := recs[0]
+	for _, rec := range recs[1:] {
+		if rec.Finished.After(newest.Finished) {
+			newest = rec
+		}
+	}
+	sum, n := 0.0, 0
+	for _, rec := range recs {
+		if rec.Code.Revision != newest.Code.Revision {
+			continue
+		}
+		sum += max(rec.Seconds(), rec.Result.TrainSeconds)
+		n++
+	}
+	return sum / float64(n)
 }
 
 // estimateRow names a run's row for LedgerEstimates: its label and grid

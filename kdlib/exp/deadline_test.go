@@ -182,3 +182,32 @@ func TestEstimatesSkipCached(t *testing.T) {
 		t.Errorf("Student, only a cached record: estimate %v, want none", got)
 	}
 }
+
+// TestEstimatesFollowNewestCode checks that a row's estimate is the mean
+// of the records made by the code of its most recently finished record
+// (older, slower code left out), and that a resumed run counts its
+// training seconds when they exceed its last process's wall time.
+func TestEstimatesFollowNewestCode(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	rec := func(rev string, finished, sec int, train float64) *Record {
+		end := t0.Add(time.Duration(finished) * time.Hour)
+		r := &Record{Started: end.Add(-time.Duration(sec) * time.Second), Finished: end, Code: CodeVersion{Revision: rev}}
+		r.Result.TrainSeconds = train
+		return r
+	}
+	sr := &SweepResults{Entries: []Entry{
+		{Run: Run{Label: "HetComp"}, Record: rec("old", 1, 6000, 5900)},
+		{Run: Run{Label: "HetComp"}, Record: rec("new", 3, 2000, 1900)},
+		{Run: Run{Label: "HetComp"}, Record: rec("old", 2, 7000, 6900)},
+		{Run: Run{Label: "HetComp"}, Record: rec("new", 2, 1000, 900)},
+		// Resumed twice: its last process ran 400 s of 2,400 s of training.
+		{Run: Run{Label: "Ablation"}, Record: rec("new", 1, 400, 2400)},
+	}}
+	est := sweepEstimates(sr)
+	if got, ok := est(&Run{Label: "HetComp"}); !ok || got != 1500*time.Second {
+		t.Errorf("HetComp: estimate %v %v, want 25m0s (the new code's two records)", got, ok)
+	}
+	if got, ok := est(&Run{Label: "Ablation"}); !ok || got != 2400*time.Second {
+		t.Errorf("Ablation: estimate %v %v, want 40m0s (its training seconds)", got, ok)
+	}
+}
