@@ -79,7 +79,7 @@ func (s *SweepResults) CheckMetrics(ms []string) error {
 		if IsDiscrepancyMetric(m) {
 			// Trace quantities are named by epoch; a run without a
 			// trace simply has no value.
-			if _, err := parseDiscrepancyMetric(m); err != nil {
+			if err := s.checkDiscrepancyTarget(m); err != nil {
 				return err
 			}
 			continue

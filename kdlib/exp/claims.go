@@ -33,7 +33,7 @@ const (
 	// ClaimValue: Row's mean is within Tol of Value (an authors' number).
 	ClaimValue = "value"
 	// ClaimLess: Row's mean is below Baseline's by more than Tol (Tol may
-	// be 0), for quantities where less is better: the inference time per
+	// be 0), for quantities claimed to be smaller: the inference time per
 	// user (MetricCPUMsPerUser, MetricMsPerUser), the parameters
 	// (MetricParams), a distance of the discrepancy trace
 	// (MetricDiscrepancyPrefix). There are no
@@ -598,6 +598,7 @@ func judgeAcross(c Claim, summary func(Claim) (*Summary, error)) (ClaimResult, e
 		r.Verdict, r.Evidence = NoEvidence, why
 		return r, err
 	}
+	r.Mean, r.N = row.Mean[c.Metric], row.N[c.Metric]
 	base, why, err := side(bc, c.Baseline)
 	if err != nil || base == nil {
 		r.Verdict, r.Evidence = NoEvidence, why
@@ -610,12 +611,13 @@ func judgeAcross(c Claim, summary func(Claim) (*Summary, error)) (ClaimResult, e
 	desc := func(x *SummaryRow, q Claim) string {
 		m := q.Metric
 		var vs []string
-		for _, v := range x.values(m, src) {
-			vs = append(vs, strconv.FormatFloat(v, 'f', 4, 64))
+		for _, seed := range x.Seeds {
+			if v, ok := recordValue(x.recs[seed], m, src); ok {
+				vs = append(vs, fmt.Sprintf("%d: %s", seed, strconv.FormatFloat(v, 'f', 4, 64)))
+			}
 		}
 		return fmt.Sprintf("%s in %s: %s %.4f ± %.4f (n=%d; per seed %s)", x.Name(), q.Sweep, m, x.Mean[m], x.Std[m], x.N[m], strings.Join(vs, ", "))
 	}
-	r.Mean, r.N = row.Mean[c.Metric], row.N[c.Metric]
 	r.BaselineMean, r.BaselineN = base.Mean[bc.Metric], base.N[bc.Metric]
 	if r.N < minSeeds || r.BaselineN < minSeeds {
 		r.Verdict, r.Evidence = NoEvidence, fmt.Sprintf("%s vs %s: %d seeds needed on each side", desc(row, c), desc(base, bc), minSeeds)

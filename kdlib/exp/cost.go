@@ -105,7 +105,7 @@ func datasetSize(ds DatasetSpec) (name, size string) {
 // hours of a one-CPU pod), and an estimate of the hours still to go: each
 // run without a record at LedgerEstimates' estimate (its row's records, or
 // its label's, made by their newest code), and counted apart when its
-// label has no record yet.
+// label has no record yet that is not a cached model's.
 // A sweep with no record at all has no estimate (srs[k] is nil). A run
 // resumed from a checkpoint counts only its last process's time, so the
 // sweep's hours are then a lower bound ("≥"). The times come from the
@@ -257,8 +257,10 @@ func sweepEstimates(sr *SweepResults) func(r *Run) (time.Duration, bool) {
 }
 
 // newestCodeMean is the mean duration (the larger of wall time and
-// training seconds) of the records made by the code revision of the most
-// recently finished of recs.
+// training seconds) of the records made by the code version (revision and
+// dirty mark, CodeVersion.String) of the most recently finished of recs.
+// Every commit is a new revision, so the mean often rests on one record:
+// the estimate follows the code at the price of the seeds' spread.
 func newestCodeMean(recs []*Record) float64 {
 	newest := recs[0]
 	for _, rec := range recs[1:] {
@@ -268,7 +270,7 @@ func newestCodeMean(recs []*Record) float64 {
 	}
 	sum, n := 0.0, 0
 	for _, rec := range recs {
-		if rec.Code.Revision != newest.Code.Revision {
+		if rec.Code.String() != newest.Code.String() {
 			continue
 		}
 		sum += max(rec.Seconds(), rec.Result.TrainSeconds)

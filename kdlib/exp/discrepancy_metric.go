@@ -19,13 +19,16 @@ import (
 // <target> is "teachers" (the mean over the converged teachers of the
 // distances to each), "ensemble", a teacher's role ("MF"), or "stage<v>"
 // (the teachers' stage-v trajectory checkpoints, averaged over the
-// teachers, v = 0 the earliest). The distance is the trace's: the mean
-// over users of 1 − wNDCG@K between the student's top-K unobserved items
-// and the target's. At an epoch between two measurements the earlier one
-// is taken (the student as it was last measured); an epoch before the
-// first measurement, or a run without a trace, has no value. These
-// quantities have no per-user values, so claims about them compare means
-// over seeds (kinds less, at-least, close and value).
+// teachers, v = 0 the earliest; the converged stage is "teachers"). The
+// distance is the trace's: the mean over users of 1 − wNDCG@K between the
+// student's top-K unobserved items and the target's. At an epoch between
+// two measurements the earlier one is taken (the student as it was last
+// measured); an epoch before the first measurement or after the last (a
+// run that stopped earlier), or a run without a trace, has no value, so a
+// claim at an epoch compares only runs that reached it. "end" is each
+// run's last measurement, which early stopping puts at different epochs.
+// These quantities have no per-user values, so claims about them compare
+// means over seeds (kinds less, at-least, close and value).
 const MetricDiscrepancyPrefix = "discrepancy:"
 
 // IsDiscrepancyMetric reports whether m names a trace quantity
@@ -85,6 +88,9 @@ func discrepancyValue(rec *Record, m string) (float64, bool) {
 func (d discrepancyMetric) value(tr *DiscrepancyTrace) (float64, bool) {
 	j := len(tr.Epoch) - 1
 	if d.epoch >= 0 {
+		if j < 0 || d.epoch > tr.Epoch[j] {
+			return 0, false // not reached
+		}
 		j = -1
 		for k, e := range tr.Epoch {
 			if e <= d.epoch {
@@ -130,4 +136,46 @@ func (d discrepancyMetric) value(tr *DiscrepancyTrace) (float64, bool) {
 		return 0, false
 	}
 	return at(tr.Distance[s])
+}
+
+// checkDiscrepancyTarget reports a trace quantity whose target none of
+// the sweep's recorded traces has (a misspelt role, a stage beyond the
+// trajectories' intermediate ones), so that a typo is an error rather
+// than a column of dashes. Sweeps whose records hold no trace say
+// nothing.
+func (s *SweepResults) checkDiscrepancyTarget(m string) error {
+	d, err := parseDiscrepancyMetric(m)
+	if err != nil {
+		return err
+	}
+	var sources []string
+	stages, traced := 0, false
+	for _, e := range s.Entries {
+		if e.Record == nil {
+			continue
+		}
+		tr, ok, err := e.Record.Result.Discrepancy()
+		if !ok || err != nil {
+			continue
+		}
+		traced = true
+		for _, src := range tr.Sources {
+			if !slices.Contains(sources, src) {
+				sources = append(sources, src)
+			}
+		}
+		stages = max(stages, len(tr.Stages))
+	}
+	switch {
+	case !traced, d.target == "teachers", d.target == "ensemble":
+		return nil
+	case d.stage >= 0:
+		if d.stage < stages {
+			return nil
+		}
+		return fmt.Errorf("metric %q: the traces of %s have stages 0 to %d (the converged stage is \"teachers\")", clipText(m), s.Sweep, stages-1)
+	case slices.Contains(sources, d.target):
+		return nil
+	}
+	return fmt.Errorf("metric %q: target %q: want teachers, ensemble, stage<v> or a teacher's role (%s)", clipText(m), clipText(d.target), strings.Join(sources, ", "))
 }

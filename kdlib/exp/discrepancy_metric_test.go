@@ -51,8 +51,9 @@ func TestDiscrepancyMetricValues(t *testing.T) {
 		{"discrepancy:ensemble@20", 0.15, true},
 		{"discrepancy:GNN@10", 0.7, true},
 		{"discrepancy:stage0@10", 0.4, true},
-		{"discrepancy:stage1@10", 0, false}, // no such stage
-		{"discrepancy:DL@10", 0, false},     // no such teacher
+		{"discrepancy:stage1@10", 0, false},   // no such stage
+		{"discrepancy:DL@10", 0, false},       // no such teacher
+		{"discrepancy:teachers@21", 0, false}, // after the last measurement: not reached
 		{"discrepancy:teachers@x", 0, false},
 		{"discrepancy:teachers", 0, false},
 	} {
@@ -63,6 +64,18 @@ func TestDiscrepancyMetricValues(t *testing.T) {
 	}
 	if _, ok := recordValue(&Record{}, "discrepancy:teachers@end", SourceBest); ok {
 		t.Error("a record without a trace has a value")
+	}
+	sr := traceSweep("s", "RRD", 1, 0.6)
+	if err := sr.CheckMetrics([]string{"discrepancy:GNN@10", "discrepancy:stage0@end", "discrepancy:ensemble@5", "HR@5"}); err == nil || !strings.Contains(err.Error(), "HR@5") {
+		t.Errorf("known targets (and an unreported metric): %v", err)
+	}
+	for _, bad := range []string{"discrepancy:DL@10", "discrepancy:teacher@10", "discrepancy:stage1@10"} {
+		if err := sr.CheckMetrics([]string{bad}); err == nil {
+			t.Errorf("%s: no target error", bad)
+		}
+	}
+	if err := (&SweepResults{Sweep: "none"}).CheckMetrics([]string{"discrepancy:DL@10"}); err != nil {
+		t.Errorf("a sweep without traces: %v", err)
 	}
 	for _, bad := range []string{"discrepancy:@3", "discrepancy:teachers@-1", "discrepancy:stagex@3", "discrepancy:teachers@"} {
 		if _, err := parseDiscrepancyMetric(bad); err == nil {
@@ -85,6 +98,7 @@ func TestClaimAcrossMetricsAndSweeps(t *testing.T) {
 		{ID: "hom", Kind: ClaimLess, Sweep: "hom", Row: "RRD", Baseline: "RRD", BaselineSweep: "het", Metric: "discrepancy:teachers@10"},
 		{ID: "seeds", Kind: ClaimLess, Sweep: "two", Row: "RRD", Baseline: "RRD", BaselineSweep: "het", Metric: "discrepancy:teachers@10"},
 		{ID: "absent", Kind: ClaimLess, Sweep: "nope", Row: "RRD", Baseline: "RRD", BaselineSweep: "het", Metric: "discrepancy:teachers@10"},
+		{ID: "nobase", Kind: ClaimAtLeast, Sweep: "hom", Row: "RRD", Baseline: "RRD", BaselineSweep: "gone", Metric: "discrepancy:teachers@10", Tol: 0.1},
 		{ID: "close", Kind: ClaimClose, Sweep: "hom", Row: "RRD", Baseline: "RRD", BaselineSweep: "het", Metric: "discrepancy:teachers@10", Tol: 0.31},
 	}
 	for _, c := range claims {
@@ -96,21 +110,27 @@ func TestClaimAcrossMetricsAndSweeps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{"early": Holds, "late": Fails, "hom": Holds, "seeds": NoEvidence, "absent": NoEvidence, "close": Holds}
+	want := map[string]string{"early": Holds, "late": Fails, "hom": Holds, "seeds": NoEvidence, "absent": NoEvidence, "nobase": NoEvidence, "close": Holds}
 	for _, r := range res {
 		if r.Verdict != want[r.Claim.ID] {
 			t.Errorf("%s: %s (%s), want %s", r.Claim.ID, r.Verdict, r.Evidence, want[r.Claim.ID])
 		}
 	}
 	if r := res[0]; math.Abs(r.Mean-0.41) > 1e-12 || math.Abs(r.BaselineMean-0.66) > 1e-12 ||
-		!strings.Contains(r.Evidence, "per seed 0.4000, 0.4100, 0.4200") || !strings.Contains(r.Evidence, "discrepancy:teachers@10") {
+		!strings.Contains(r.Evidence, "per seed 0: 0.4000, 1: 0.4100, 2: 0.4200") || !strings.Contains(r.Evidence, "discrepancy:teachers@10") {
 		t.Errorf("early: means %v / %v, evidence %s", r.Mean, r.BaselineMean, r.Evidence)
 	}
 	if r := res[2]; !strings.Contains(r.Evidence, "in hom") || !strings.Contains(r.Evidence, "in het") {
 		t.Errorf("hom: evidence names the sweeps: %s", r.Evidence)
 	}
+	if r := res[3]; r.N != 2 || math.Abs(r.Mean-0.355) > 1e-12 || r.BaselineN != 3 {
+		t.Errorf("seeds: the row's two seeds are reported (%v over %d), and the baseline's three (%d)", r.Mean, r.N, r.BaselineN)
+	}
 	if r := res[4]; !strings.Contains(r.Evidence, "sweep nope is not in the ledger") {
 		t.Errorf("absent: %s", r.Evidence)
+	}
+	if r := res[5]; r.N != 3 || r.BaselineN != 0 || !strings.Contains(r.Evidence, "sweep gone is not in the ledger") {
+		t.Errorf("nobase: %d / %d seeds, %s", r.N, r.BaselineN, r.Evidence)
 	}
 	if tb := ClaimsTestTable(res[:1]); tb.Rows[0][1] != "discrepancy:stage0@10 vs discrepancy:teachers@10" {
 		t.Errorf("metric column %q", tb.Rows[0][1])

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"math"
 	"strings"
 	"testing"
 )
@@ -35,6 +36,23 @@ func TestFigureEvents(t *testing.T) {
 	f.Events = []Event{{X: 15, Label: "phase 2"}}
 	if c := f.CaptionText(); !strings.Contains(c, "Dotted vertical lines mark phase 2 at 15.") {
 		t.Errorf("caption %q", c)
+	}
+	// Events that cannot be drawn are not drawn, nor captioned.
+	f.Events = []Event{{X: math.NaN(), Label: "nan"}, {X: 12}, {X: 0, Label: "start"}}
+	if c := f.CaptionText(); !strings.Contains(c, "Dotted vertical lines mark start at 0.") || strings.Contains(c, "nan") {
+		t.Errorf("caption %q", c)
+	}
+	lg := NewLearningCurve("Recall@50")
+	lg.LogX = true
+	if err := lg.AddCurve("HetComp", []int{10, 20, 50}, []float64{0.1, 0.2, 0.3}); err != nil {
+		t.Fatal(err)
+	}
+	lg.Events = []Event{{X: 0, Label: "at zero"}, {X: 5000, Label: "far"}}
+	if _, _, err := lg.Plot(); err != nil {
+		t.Errorf("log x with events: %v", err)
+	}
+	if c := lg.CaptionText(); strings.Contains(c, "Dotted") {
+		t.Errorf("log x caption %q", c)
 	}
 	b := &Figure{Kind: Bars, Categories: []string{"a", "b"}, Events: []Event{{X: 1, Label: "x"}}}
 	b.Add("HetComp", 0, 0.3)

@@ -142,8 +142,9 @@ type Figure struct {
 	// Events mark epochs (x values) where something happened to a run,
 	// such as HetComp's switch to its second phase: each is a thin
 	// dotted vertical line across a line figure with its label at the
-	// top, and CaptionText says what the lines are. Bar figures ignore
-	// them.
+	// top (the x axis reaches it), and CaptionText says what the lines
+	// are. Bar figures and LogX figures ignore them, as they ignore an
+	// event whose X is not finite or that has neither Label nor What.
 	Events []Event
 }
 
@@ -518,9 +519,9 @@ func (f *Figure) notes(infos []seriesInfo) []string {
 		}
 		out = append(out, fmt.Sprintf("%s: %s.", what, strings.Join(refs, ", ")))
 	}
-	if f.Kind == Lines && len(f.Events) > 0 {
+	if evs := f.events(); len(evs) > 0 {
 		var what []string
-		for _, e := range f.Events {
+		for _, e := range evs {
 			w := e.What
 			if w == "" {
 				w = fmt.Sprintf("%s at %s", e.Label, strconv.FormatFloat(e.X, 'g', 6, 64))
@@ -848,12 +849,12 @@ func (f *Figure) addLines(p *plot.Plot, b *built) error {
 		xlo, xhi = 0, 1
 	}
 	fs := f.FontSize
-	if fs == 0 {
+	if fs <= 0 {
 		fs = LabelFont
 	}
-	for _, e := range f.Events {
-		// Drawn first, under the data.
-		if !math.IsNaN(e.X) && !math.IsInf(e.X, 0) {
+	if haveX {
+		for _, e := range f.events() {
+			// Drawn first, under the data.
 			p.Add(&eventLine{x: e.X, label: e.Label, font: fs - 1})
 		}
 	}
@@ -1090,6 +1091,22 @@ func seriesPoints(stats []Stat, u Uncertainty) []vg.Point {
 		}
 	}
 	return pts
+}
+
+// events returns the events the figure draws (Figure.Events): none for
+// bars or a log x axis, and only those with a finite X and a Label or
+// What.
+func (f *Figure) events() []Event {
+	if f.Kind != Lines || f.LogX {
+		return nil
+	}
+	var out []Event
+	for _, e := range f.Events {
+		if !math.IsNaN(e.X) && !math.IsInf(e.X, 0) && (e.Label != "" || e.What != "") {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // eventLine is an Event drawn as a thin dotted grey vertical line across

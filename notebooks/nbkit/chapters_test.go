@@ -319,3 +319,20 @@ func TestNoticeNamesRowsForReaders(t *testing.T) {
 		t.Errorf("%q", got)
 	}
 }
+
+// TestClaimNumbersAcross: a claim whose baseline is another quantity or
+// the row in another sweep names both sides in full, and says that means
+// are compared.
+func TestClaimNumbersAcross(t *testing.T) {
+	r := exp.ClaimResult{Claim: exp.Claim{ID: "h", Kind: exp.ClaimLess, Sweep: "hom", Row: "RRD", Baseline: "RRD", BaselineSweep: "het",
+		Metric: "discrepancy:teachers@end"}, Verdict: exp.Holds, Mean: 0.3, N: 3, BaselineMean: 0.6, BaselineN: 3}
+	got := claimNumbers(r)
+	want := "RRD in hom, discrepancy:teachers@end 0.3000 (n = 3 seeds), against RRD in het, discrepancy:teachers@end 0.6000 (n = 3 seeds): a difference of -0.3000, compared as means over the seeds."
+	if got != want {
+		t.Errorf("baseline sweep:\n got %q\nwant %q", got, want)
+	}
+	r.Claim.BaselineSweep, r.Claim.Sweep, r.Claim.BaselineMetric = "", "het", "discrepancy:stage0@50"
+	if got := claimNumbers(r); !strings.HasPrefix(got, "RRD in het, discrepancy:teachers@end 0.3000 (n = 3 seeds), against RRD in het, discrepancy:stage0@50 0.6000") {
+		t.Errorf("baseline metric: %q", got)
+	}
+}

@@ -231,6 +231,19 @@ func claimNumbers(r exp.ClaimResult) string {
 	}
 	out := fmt.Sprintf("%s %s %.4f (%s) against %s %.4f (%s), a difference of %+.4f",
 		c.Row, c.Metric, r.Mean, seeds(r.N), c.Baseline, r.BaselineMean, seeds(r.BaselineN), r.Mean-r.BaselineMean)
+	if c.BaselineMetric != "" || c.BaselineSweep != "" {
+		// The baseline is another quantity of the row, or the row in
+		// another sweep: name both sides in full.
+		bm, bs := c.Metric, c.Sweep
+		if c.BaselineMetric != "" {
+			bm = c.BaselineMetric
+		}
+		if c.BaselineSweep != "" {
+			bs = c.BaselineSweep
+		}
+		out = fmt.Sprintf("%s in %s, %s %.4f (%s), against %s in %s, %s %.4f (%s): a difference of %+.4f, compared as means over the seeds",
+			c.Row, c.Sweep, c.Metric, r.Mean, seeds(r.N), c.Baseline, bs, bm, r.BaselineMean, seeds(r.BaselineN), r.Mean-r.BaselineMean)
+	}
 	switch {
 	case len(r.PerSeed) > 0:
 		var ps []string
@@ -271,40 +284,56 @@ func (l *Ledger) openClaims(res []exp.ClaimResult) []string {
 			continue
 		}
 		c := r.Claim
-		var rows []string
-		for _, x := range append([]string{c.Row, c.Baseline}, c.Others...) {
-			if x != "" && !slices.Contains(rows, x) {
-				rows = append(rows, x)
+		// The rows the claim reads, per sweep: its own sweep's, and the
+		// baseline in the baseline sweep when it names one.
+		type part struct {
+			sweep string
+			rows  []string
+		}
+		parts := []part{{sweep: c.Sweep}}
+		names := append([]string{c.Row, c.Baseline}, c.Others...)
+		if c.BaselineSweep != "" && c.BaselineSweep != c.Sweep {
+			names = append([]string{c.Row}, c.Others...)
+			parts = append(parts, part{sweep: c.BaselineSweep, rows: []string{c.Baseline}})
+		}
+		for _, x := range names {
+			if x != "" && !slices.Contains(parts[0].rows, x) {
+				parts[0].rows = append(parts[0].rows, x)
 			}
 		}
-		var miss []string
-		sw, err := sweeps[c.Sweep], errs[c.Sweep]
-		if sw == nil && err == nil {
-			sw, err = l.Sweep(c.Sweep)
-			sweeps[c.Sweep], errs[c.Sweep] = sw, err
-		}
-		if err == nil && len(rows) > 0 {
-			var sel *Recorded
-			if sel, err = sw.Rows(rows...); err == nil {
-				miss = sel.MissingRows()
+		waiting := false
+		for _, pt := range parts {
+			sw, err := sweeps[pt.sweep], errs[pt.sweep]
+			if sw == nil && err == nil {
+				sw, err = l.Sweep(pt.sweep)
+				sweeps[pt.sweep], errs[pt.sweep] = sw, err
 			}
+			var miss []string
+			if err == nil && len(pt.rows) > 0 {
+				if sel, err := sw.Rows(pt.rows...); err == nil {
+					miss = sel.MissingRows()
+				}
+			}
+			if len(miss) == 0 {
+				continue
+			}
+			waiting = true
+			g, ok := groups[pt.sweep]
+			if !ok {
+				g = &group{sw: sw}
+				groups[pt.sweep] = g
+				order = append(order, pt.sweep)
+			}
+			for _, m := range miss {
+				if !slices.Contains(g.rows, m) {
+					g.rows = append(g.rows, m)
+				}
+			}
+			g.claims = append(g.claims, claimText(r))
 		}
-		if err != nil || len(miss) == 0 {
+		if !waiting {
 			out = append(out, "- "+claimText(r)+": "+strings.TrimSuffix(r.Evidence, ".")+".")
-			continue
 		}
-		g, ok := groups[c.Sweep]
-		if !ok {
-			g = &group{sw: sw}
-			groups[c.Sweep] = g
-			order = append(order, c.Sweep)
-		}
-		for _, m := range miss {
-			if !slices.Contains(g.rows, m) {
-				g.rows = append(g.rows, m)
-			}
-		}
-		g.claims = append(g.claims, claimText(r))
 	}
 	var grouped []string
 	for _, name := range order {

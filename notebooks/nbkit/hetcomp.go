@@ -482,6 +482,9 @@ func (r *Recorded) ShowHetCompCurves(name string, o exp.CurveOptions) error {
 			continue
 		}
 		ep := dkc[at].Epoch
+		if o.MaxEpoch > 0 && ep > o.MaxEpoch {
+			continue // beyond the curves drawn
+		}
 		fig.Events = append(fig.Events, report.Event{X: float64(ep), Label: "phase 2",
 			What: fmt.Sprintf("HetComp's switch to phase 2 (AKT's list-wise loss) in seed %d, at epoch %d", e.Run.Spec.Seed, ep)})
 	}
