@@ -32,6 +32,18 @@ func TestFigureEvents(t *testing.T) {
 	if !strings.Contains(svg, "phase 2") {
 		t.Error("the event's label is not drawn")
 	}
+	if v := CheckStyle(f); len(v) != 0 {
+		t.Errorf("style: %v", v)
+	}
+	small := *f
+	small.FontSize = 8 // tick and event labels at 7 pt
+	found := false
+	for _, v := range CheckStyle(&small) {
+		found = found || strings.Contains(v.Msg, "event labels at 7 pt")
+	}
+	if !found {
+		t.Errorf("event labels at 7 pt not flagged: %v", CheckStyle(&small))
+	}
 	// Without What, the label and x.
 	f.Events = []Event{{X: 15, Label: "phase 2"}}
 	if c := f.CaptionText(); !strings.Contains(c, "Dotted vertical lines mark phase 2 at 15.") {

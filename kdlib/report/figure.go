@@ -848,14 +848,10 @@ func (f *Figure) addLines(p *plot.Plot, b *built) error {
 	if !haveX {
 		xlo, xhi = 0, 1
 	}
-	fs := f.FontSize
-	if fs <= 0 {
-		fs = LabelFont
-	}
 	if haveX {
 		for _, e := range f.events() {
 			// Drawn first, under the data.
-			p.Add(&eventLine{x: e.X, label: e.Label, font: fs - 1})
+			p.Add(&eventLine{x: e.X, label: e.Label, font: f.eventFont()})
 		}
 	}
 	for k := range b.infos {
@@ -1107,6 +1103,16 @@ func (f *Figure) events() []Event {
 		}
 	}
 	return out
+}
+
+// eventFont is the size of the events' labels: that of the tick labels,
+// a point below the axis labels.
+func (f *Figure) eventFont() vg.Length {
+	fs := f.FontSize
+	if fs <= 0 {
+		fs = LabelFont
+	}
+	return fs - 1
 }
 
 // eventLine is an Event drawn as a thin dotted grey vertical line across

@@ -64,7 +64,7 @@ var statesSeeds = regexp.MustCompile(`\bn ?= ?\d+`)
 //
 //   - size: the printed width is ColumnWidth or TextWidth, the height
 //     between 1.2 and 9 in;
-//   - font: axis labels, tick labels, legends, titles at 8–9 pt;
+//   - font: axis labels, tick labels, legends, titles and event labels at 8–9 pt;
 //   - palette: a series named after a method, model kind or role
 //     (LookupMethod) is drawn in its row's colour and dash pattern, unless
 //     an earlier series of the same panel holds that colour, or the panel
@@ -179,6 +179,11 @@ func checkBuilt(f *Figure, b built, where, caption string, add func(rule, format
 	}
 	if f.Legend != LegendNone { // a figure without a legend keeps gonum's unused default
 		fonts["legend"] = p.Legend.TextStyle.Font.Size
+	}
+	for _, e := range f.events() {
+		if e.Label != "" {
+			fonts["event labels"] = f.eventFont()
+		}
 	}
 	for what, size := range fonts {
 		if size < 8 || size > 9 {
