@@ -8,9 +8,9 @@ package nbkit
 // lacks its runs.
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -468,6 +468,7 @@ func (r *Recorded) ShowHetCompCurves(name string, o exp.CurveOptions) error {
 		return err
 	}
 	var never []string
+	switched := map[int][]string{} // epoch → seeds
 	for _, e := range r.Entries {
 		if e.Record == nil || e.Run.Label != "HetComp" || e.Record.Result.Extra[exp.ExtraDKC] == nil {
 			continue
@@ -485,14 +486,22 @@ func (r *Recorded) ShowHetCompCurves(name string, o exp.CurveOptions) error {
 		if o.MaxEpoch > 0 && ep > o.MaxEpoch {
 			continue // beyond the curves drawn
 		}
-		fig.Events = append(fig.Events, report.Event{X: float64(ep), Label: "phase 2",
-			What: fmt.Sprintf("HetComp's switch to phase 2 (AKT's list-wise loss) in seed %d, at epoch %d", e.Run.Spec.Seed, ep)})
+		switched[ep] = append(switched[ep], fmt.Sprint(e.Run.Spec.Seed))
 	}
-	// One label, on the earliest line: the seeds' switches are close
-	// together and their labels would overlap.
-	slices.SortStableFunc(fig.Events, func(a, b report.Event) int { return cmp.Compare(a.X, b.X) })
-	for k := 1; k < len(fig.Events); k++ {
-		fig.Events[k].Label = ""
+	// One line per epoch (seeds that switched together share it), and one
+	// label, on the earliest line: the seeds' switches are close together
+	// and their labels would overlap.
+	epochs := slices.Sorted(maps.Keys(switched))
+	for k, ep := range epochs {
+		label, word := "", "seed"
+		if k == 0 {
+			label = "phase 2"
+		}
+		if len(switched[ep]) > 1 {
+			word = "seeds"
+		}
+		fig.Events = append(fig.Events, report.Event{X: float64(ep), Label: label,
+			What: fmt.Sprintf("HetComp's switch to phase 2 (AKT's list-wise loss) in %s %s, at epoch %d", word, strings.Join(switched[ep], ", "), ep)})
 	}
 	if len(never) > 0 {
 		if fig.Caption != "" {

@@ -239,25 +239,37 @@ func TestHetCompAblation(t *testing.T) {
 func TestShowHetCompCurves(t *testing.T) {
 	dir := figureDir(t)
 	got := shown(t)
-	sw := syntheticResults(t, "hetcomp-protocol", func(r exp.Run) bool {
-		return r.Label == "HetComp" || r.Label == "w/o KD"
-	}, func(r exp.Run) exp.RunResult {
-		res := fakeResult(r, 300, false)
-		if r.Label == "HetComp" {
-			var dkc []distill.DKCRecord
-			for ep := 10; ep <= 200; ep += 10 {
-				phase := 1
-				// Seed 0 switches at 120, seed 1 at 140, seed 2 never.
-				if (r.Spec.Seed == 0 && ep >= 120) || (r.Spec.Seed == 1 && ep >= 140) {
-					phase = 2
+	// Seed 0 switches at 120, seed 1 at at1, seed 2 never.
+	synth := func(at1 int) *Recorded {
+		return syntheticResults(t, "hetcomp-protocol", func(r exp.Run) bool {
+			return r.Label == "HetComp" || r.Label == "w/o KD"
+		}, func(r exp.Run) exp.RunResult {
+			res := fakeResult(r, 300, false)
+			if r.Label == "HetComp" {
+				var dkc []distill.DKCRecord
+				for ep := 10; ep <= 200; ep += 10 {
+					phase := 1
+					if (r.Spec.Seed == 0 && ep >= 120) || (r.Spec.Seed == 1 && ep >= at1) {
+						phase = 2
+					}
+					dkc = append(dkc, distill.DKCRecord{Epoch: ep, MeanStage: make([]float64, 6), Phase: phase})
 				}
-				dkc = append(dkc, distill.DKCRecord{Epoch: ep, MeanStage: make([]float64, 6), Phase: phase})
+				res.Extra = map[string]any{exp.ExtraDKC: dkc}
 			}
-			res.Extra = map[string]any{exp.ExtraDKC: dkc}
-		}
-		return res
-	})
-	sel, err := sw.Rows("w/o KD", "HetComp")
+			return res
+		})
+	}
+	together, err := synth(120).Rows("w/o KD", "HetComp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := together.ShowHetCompCurves("hc2", exp.CurveOptions{Metric: "Recall@50", Part: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if f := got["hc2"].(*report.Figure); len(f.Events) != 1 || !strings.Contains(f.Events[0].What, "in seeds 0, 1, at epoch 120") {
+		t.Errorf("seeds switching together: %+v", f.Events)
+	}
+	sel, err := synth(140).Rows("w/o KD", "HetComp")
 	if err != nil {
 		t.Fatal(err)
 	}
