@@ -31,6 +31,9 @@ func restGradAVX512(row []float32, mark []uint8, c float32)
 //go:noescape
 func scoreExpAVX512(p []float32, w *float32, stride int, row []float32, k *expK)
 
+//go:noescape
+func scoreExpAVX2(p []float32, w *float32, stride int, row []float32, k *expK)
+
 // useAVX512Rows selects ScoreExpClamp's 16-lane kernel: AVX-512 F (with the
 // operating system's support, which x/sys/cpu checks); KDREC_NOAVX512 turns
 // it off as it does DotNT's AVX-512 blocks. Both paths give the same bits.
@@ -70,18 +73,29 @@ func Dots(x, w []float32, stride int, out []float32) {
 // skipped, as nn.Axpy skips them), and replaces it by its clamped
 // exponential as ExpClamp does: the values of clearing row, adding
 // nn.Axpy(p[r], row r of w) for every r and calling ExpClamp, bit for bit.
-// With AVX-512 blocks of 16 entries are scored and exponentiated in one
-// pass when no p[r] is 0 and there are at most 8 rows.
+// Blocks of 16 entries (AVX-512) or 8 (AVX2) are scored and exponentiated
+// in one pass when no p[r] is 0 and there are at most 8 rows.
 func ScoreExpClamp(p, w []float32, stride int, row []float32, C float32) {
 	n := len(row)
-	b := n &^ 15
-	if !useAVX512Rows || b == 0 || len(p) == 0 || len(p) > 8 || hasZero(p) {
+	blk := 0
+	switch {
+	case useAVX512Rows:
+		blk = 16
+	case useAVX2:
+		blk = 8
+	}
+	if blk == 0 || n < blk || len(p) == 0 || len(p) > 8 || hasZero(p) {
 		scoreExpGo(p, w, stride, row, C)
 		return
 	}
+	b := n / blk * blk
 	_ = w[(len(p)-1)*stride+n-1]
 	k := newExpK(C)
-	scoreExpAVX512(p, &w[0], 4*stride, row[:b], &k)
+	if blk == 16 {
+		scoreExpAVX512(p, &w[0], 4*stride, row[:b], &k)
+	} else {
+		scoreExpAVX2(p, &w[0], 4*stride, row[:b], &k)
+	}
 	for j := b; j < n; j++ {
 		var s float32
 		for r, a := range p {

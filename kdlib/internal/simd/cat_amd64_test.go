@@ -63,13 +63,23 @@ func TestDotKernelsAreDotSSE(t *testing.T) {
 }
 
 // TestCatalogueKernelPaths checks that ScoreExpClamp, RestMass, RestGrad,
-// Dots and AxpyRows give the same bits with and without their AVX-512, AVX2
-// and AVX kernels.
+// Dots and AxpyRows give the same bits with all their kernels, with the
+// AVX2 and AVX ones only (the path of machines without AVX-512) and with
+// none.
 func TestCatalogueKernelPaths(t *testing.T) {
 	defer func(a, b, c bool) { useAVX512Rows, useAVX2, useAVX = a, b, c }(useAVX512Rows, useAVX2, useAVX)
+	all512, all2, all1 := useAVX512Rows, useAVX2, useAVX
+	paths := []struct {
+		name             string
+		avx512, avx2, av bool
+	}{
+		{"all kernels", all512, all2, all1},
+		{"AVX2 and AVX", false, all2, all1},
+		{"no kernels", false, false, false},
+	}
 	r := rand.New(rand.NewPCG(23, 24))
 	const C = 40
-	for _, n := range []int{5, 16, 37, 2048, 25181} {
+	for _, n := range []int{5, 8, 16, 37, 2048, 25181} {
 		d := 6
 		p := catVec(r, d, 3, false)
 		w := catVec(r, d*n, 2, false)
@@ -82,11 +92,10 @@ func TestCatalogueKernelPaths(t *testing.T) {
 		for k := range mark {
 			mark[k] = uint8(r.IntN(3)) * uint8(r.IntN(2))
 		}
-		var rows [2][]float32
-		var z [2]float64
-		var dots, ys [2][]float32
-		for k, on := range []bool{true, false} {
-			useAVX512Rows, useAVX2, useAVX = on && useAVX512Rows, on && useAVX2, on && useAVX
+		var rows, dots, ys [3][]float32
+		var z [3]float64
+		for k, c := range paths {
+			useAVX512Rows, useAVX2, useAVX = c.avx512, c.avx2, c.av
 			rows[k] = make([]float32, n)
 			ScoreExpClamp(p, w, n, rows[k], C)
 			z[k] = RestMass(rows[k], mark)
@@ -96,17 +105,60 @@ func TestCatalogueKernelPaths(t *testing.T) {
 			ys[k] = append([]float32(nil), w[:n]...)
 			AxpyRows(ys[k], p, rows[k], []int{0, 0, 0, 0, 0, 0})
 		}
-		if k := sameBits(rows[0], rows[1]); k >= 0 {
-			t.Fatalf("n=%d: ScoreExpClamp entry %d: %v with the kernels, %v without", n, k, rows[0][k], rows[1][k])
+		for k := 0; k < 2; k++ {
+			name := paths[k].name
+			if j := sameBits(rows[k], rows[2]); j >= 0 {
+				t.Fatalf("n=%d: ScoreExpClamp entry %d: %v with %s, %v without", n, j, rows[k][j], name, rows[2][j])
+			}
+			if math.Float64bits(z[k]) != math.Float64bits(z[2]) {
+				t.Fatalf("n=%d: RestMass %v with %s, %v without", n, z[k], name, z[2])
+			}
+			if j := sameBits(ys[k], ys[2]); j >= 0 {
+				t.Fatalf("n=%d: AxpyRows entry %d: %v with %s, %v without", n, j, ys[k][j], name, ys[2][j])
+			}
+			if j := sameBits(dots[k], dots[2]); j >= 0 {
+				t.Fatalf("n=%d: Dots row %d: %v with %s, %v without", n, j, dots[k][j], name, dots[2][j])
+			}
 		}
-		if math.Float64bits(z[0]) != math.Float64bits(z[1]) {
-			t.Fatalf("n=%d: RestMass %v with the kernels, %v without", n, z[0], z[1])
+	}
+}
+
+// TestExpClampPaths checks ExpClamp's 8-lane (AVX2) and 4-lane (AVX)
+// kernels against its scalar twin bit for bit: lengths 0..100 and a
+// catalogue's, scores beyond and at the clamp, zeros of both signs,
+// denormals and values near the float32 limits.
+func TestExpClampPaths(t *testing.T) {
+	if !useAVX {
+		t.Skip("no AVX")
+	}
+	defer func(b bool) { useAVX2 = b }(useAVX2)
+	all2 := useAVX2
+	r := rand.New(rand.NewPCG(25, 26))
+	const C = 40
+	specials := []float32{C, -C, C + 1e-5, -C - 1e-5, 0, float32(math.Copysign(0, -1)), 1e-40, -1e-40,
+		math.MaxFloat32, -math.MaxFloat32, 88, -87, 0.5, -0.5}
+	lengths := []int{25181}
+	for n := range 101 {
+		lengths = append(lengths, n)
+	}
+	for _, n := range lengths {
+		row := make([]float32, n)
+		for j := range row {
+			if r.IntN(5) == 0 {
+				row[j] = specials[r.IntN(len(specials))]
+			} else {
+				row[j] = float32(r.NormFloat64() * 30)
+			}
 		}
-		if k := sameBits(ys[0], ys[1]); k >= 0 {
-			t.Fatalf("n=%d: AxpyRows entry %d: %v with the kernels, %v without", n, k, ys[0][k], ys[1][k])
-		}
-		if k := sameBits(dots[0], dots[1]); k >= 0 {
-			t.Fatalf("n=%d: Dots row %d: %v with the kernels, %v without", n, k, dots[0][k], dots[1][k])
+		want := append([]float32(nil), row...)
+		expClampGo(want, C)
+		for _, avx2 := range []bool{all2, false} {
+			useAVX2 = avx2
+			got := append([]float32(nil), row...)
+			ExpClamp(got, C)
+			if j := sameBits(got, want); j >= 0 {
+				t.Fatalf("n=%d AVX2=%v entry %d (s=%v): %v, scalar %v", n, avx2, j, row[j], got[j], want[j])
+			}
 		}
 	}
 }

@@ -51,17 +51,29 @@ func expClampAVX(row []float32, k *expK)
 //go:noescape
 func restGradAVX(row []float32, mark []uint8, c float32)
 
+//go:noescape
+func expClampAVX2(row []float32, k *expK)
+
+//go:noescape
+func restGradAVX2(row []float32, mark []uint8, c float32)
+
 // ExpClamp replaces every score s of row by e = FastExp(clamp(s, ±C)),
-// negated when s was clamped; groups of four go through AVX, with the
+// negated when s was clamped; groups of eight go through AVX2 and then
+// groups of four through AVX, lane by lane the same operations, with the
 // same results as the scalar code for finite scores.
 func ExpClamp(row []float32, C float32) {
-	n := 0
-	if useAVX {
-		n = len(row) &^ 3
-		if n > 0 {
-			k := newExpK(C)
-			expClampAVX(row[:n], &k)
-		}
+	if !useAVX || len(row) < 4 {
+		expClampGo(row, C)
+		return
+	}
+	k := newExpK(C)
+	if n := len(row) &^ 7; useAVX2 && n > 0 {
+		expClampAVX2(row[:n], &k)
+		row = row[n:]
+	}
+	n := len(row) &^ 3
+	if n > 0 {
+		expClampAVX(row[:n], &k)
 	}
 	expClampGo(row[n:], C)
 }
@@ -69,8 +81,8 @@ func ExpClamp(row []float32, C float32) {
 // RestGrad turns the exponentials left by ExpClamp into gradients:
 // c·e for the rest (mark 0, not clamped), 0 elsewhere (the listed items
 // are set by the caller); groups of sixteen go through AVX-512 where the
-// machine has it, then groups of four through AVX, lane by lane the same
-// operations.
+// machine has it, then groups of eight through AVX2 and of four through
+// AVX, lane by lane the same operations.
 func RestGrad(row []float32, mark []uint8, c float32) {
 	n := 0
 	if useAVX512Rows {
@@ -80,6 +92,10 @@ func RestGrad(row []float32, mark []uint8, c float32) {
 		}
 		row, mark = row[n:], mark[n:]
 		n = 0
+	}
+	if n8 := len(row) &^ 7; useAVX2 && n8 > 0 {
+		restGradAVX2(row[:n8], mark[:n8], c)
+		row, mark = row[n8:], mark[n8:]
 	}
 	if useAVX {
 		n = len(row) &^ 3

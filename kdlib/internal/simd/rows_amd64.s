@@ -348,3 +348,193 @@ pline:
 
 pdone:
 	RET
+
+// EXP8 sets Y6 to expClampAVX's value of each of the 8 lanes of Y1, lane
+// by lane the same operations: the float64 range reduction on the two
+// halves of 4 (Y3, Y4), the float32 Horner polynomial on 8, 2^n and the
+// sign. Constants: Y8 log2e, Y9 128.5, Y10 ln2 (float64), Y11 C, Y12 −C,
+// Y13 int32 128, Y14 int32 127, Y15 the sign bit, the polynomial's
+// coefficients read from the expK at AX. Scratch: Y0, Y2–Y5, Y7 (Y2 = c).
+#define EXP8 \
+	VMINPS       Y11, Y1, Y2     \
+	VMAXPS       Y12, Y2, Y2     \
+	VCVTPS2PD    X2, Y3          \
+	VEXTRACTF128 $1, Y2, X4      \
+	VCVTPS2PD    X4, Y4          \
+	VMULPD       Y8, Y3, Y3      \
+	VMULPD       Y8, Y4, Y4      \
+	VADDPD       Y9, Y3, Y5      \
+	VADDPD       Y9, Y4, Y6      \
+	VCVTTPD2DQY  Y5, X5          \
+	VCVTTPD2DQY  Y6, X6          \
+	VINSERTI128  $1, X6, Y5, Y5  \
+	VPSUBD       Y13, Y5, Y5     \
+	VCVTDQ2PD    X5, Y6          \
+	VEXTRACTI128 $1, Y5, X7      \
+	VCVTDQ2PD    X7, Y7          \
+	VSUBPD       Y6, Y3, Y3      \
+	VSUBPD       Y7, Y4, Y4      \
+	VMULPD       Y10, Y3, Y3     \
+	VMULPD       Y10, Y4, Y4     \
+	VCVTPD2PSY   Y3, X3          \
+	VCVTPD2PSY   Y4, X4          \
+	VINSERTF128  $1, X4, Y3, Y3  \
+	VBROADCASTSS 32(AX), Y6      \
+	VMULPS       Y3, Y6, Y6      \
+	VBROADCASTSS 36(AX), Y7      \
+	VADDPS       Y7, Y6, Y6      \
+	VMULPS       Y3, Y6, Y6      \
+	VBROADCASTSS 40(AX), Y7      \
+	VADDPS       Y7, Y6, Y6      \
+	VMULPS       Y3, Y6, Y6      \
+	VBROADCASTSS 44(AX), Y7      \
+	VADDPS       Y7, Y6, Y6      \
+	VMULPS       Y3, Y6, Y6      \
+	VBROADCASTSS 48(AX), Y7      \
+	VADDPS       Y7, Y6, Y6      \
+	VMULPS       Y3, Y6, Y6      \
+	VBROADCASTSS 52(AX), Y7      \
+	VADDPS       Y7, Y6, Y6      \
+	VMULPS       Y3, Y6, Y6      \
+	VADDPS       Y7, Y6, Y6      \
+	VPADDD       Y14, Y5, Y5     \
+	VPSLLD       $23, Y5, Y5     \
+	VMULPS       Y5, Y6, Y6      \
+	VCMPPS       $4, Y1, Y2, Y0  \
+	VANDPS       Y15, Y0, Y0     \
+	VXORPS       Y0, Y6, Y6
+
+// EXPCONSTS loads EXP8's constants from the expK at AX.
+#define EXPCONSTS \
+	VBROADCASTSD 0(AX), Y8   \
+	VBROADCASTSD 8(AX), Y9   \
+	VBROADCASTSD 16(AX), Y10 \
+	VBROADCASTSS 24(AX), Y11 \
+	VBROADCASTSS 28(AX), Y12 \
+	VBROADCASTSS 56(AX), Y13 \
+	VBROADCASTSS 60(AX), Y14 \
+	VBROADCASTSS 64(AX), Y15
+
+// func expClampAVX2(row []float32, k *expK)
+// expClampAVX on len(row)/8 groups of 8 (AVX2 for the 256-bit integer
+// operations), each lane the same operations.
+TEXT ·expClampAVX2(SB), NOSPLIT, $0-32
+	MOVQ row_base+0(FP), SI
+	MOVQ row_len+8(FP), CX
+	MOVQ k+24(FP), AX
+	EXPCONSTS
+
+ec8:
+	CMPQ    CX, $8
+	JL      ec8done
+	VMOVUPS (SI), Y1
+	EXP8
+	VMOVUPS Y6, (SI)
+	ADDQ    $32, SI
+	SUBQ    $8, CX
+	JMP     ec8
+
+ec8done:
+	VZEROUPPER
+	RET
+
+// func scoreExpAVX2(p []float32, w *float32, stride int, row []float32, k *expK)
+// scoreExpAVX512 on blocks of 8 (len(row) a multiple of 8, 1 ≤ len(p) ≤ 8):
+// s = Σ_r p[r]·w[r·stride/4 + j] from +0 in order r = 0, 1, … (VMULPS then
+// VADDPS, p[r] broadcast from memory), then EXP8.
+TEXT ·scoreExpAVX2(SB), NOSPLIT, $0-72
+	MOVQ p_base+0(FP), R8
+	MOVQ p_len+8(FP), R9
+	MOVQ w+24(FP), SI
+	MOVQ stride+32(FP), DX
+	MOVQ row_base+40(FP), DI
+	MOVQ row_len+48(FP), CX
+	MOVQ k+64(FP), AX
+	EXPCONSTS
+	LEAQ (DX)(DX*2), R12  // 3·stride
+	LEAQ (DX)(DX*4), R13  // 5·stride
+	LEAQ (R12)(DX*4), R14 // 7·stride
+
+se8:
+	CMPQ         CX, $8
+	JL           se8done
+	VXORPS       Y1, Y1, Y1
+	VBROADCASTSS 0(R8), Y2
+	VMULPS       (SI), Y2, Y2
+	VADDPS       Y2, Y1, Y1
+	CMPQ         R9, $1
+	JE           se8exp
+	VBROADCASTSS 4(R8), Y2
+	VMULPS       (SI)(DX*1), Y2, Y2
+	VADDPS       Y2, Y1, Y1
+	CMPQ         R9, $2
+	JE           se8exp
+	VBROADCASTSS 8(R8), Y2
+	VMULPS       (SI)(DX*2), Y2, Y2
+	VADDPS       Y2, Y1, Y1
+	CMPQ         R9, $3
+	JE           se8exp
+	VBROADCASTSS 12(R8), Y2
+	VMULPS       (SI)(R12*1), Y2, Y2
+	VADDPS       Y2, Y1, Y1
+	CMPQ         R9, $4
+	JE           se8exp
+	VBROADCASTSS 16(R8), Y2
+	VMULPS       (SI)(DX*4), Y2, Y2
+	VADDPS       Y2, Y1, Y1
+	CMPQ         R9, $5
+	JE           se8exp
+	VBROADCASTSS 20(R8), Y2
+	VMULPS       (SI)(R13*1), Y2, Y2
+	VADDPS       Y2, Y1, Y1
+	CMPQ         R9, $6
+	JE           se8exp
+	VBROADCASTSS 24(R8), Y2
+	VMULPS       (SI)(R12*2), Y2, Y2
+	VADDPS       Y2, Y1, Y1
+	CMPQ         R9, $7
+	JE           se8exp
+	VBROADCASTSS 28(R8), Y2
+	VMULPS       (SI)(R14*1), Y2, Y2
+	VADDPS       Y2, Y1, Y1
+
+se8exp:
+	EXP8
+	VMOVUPS Y6, (DI)
+	ADDQ    $32, DI
+	ADDQ    $32, SI
+	SUBQ    $8, CX
+	JMP     se8
+
+se8done:
+	VZEROUPPER
+	RET
+
+// func restGradAVX2(row []float32, mark []uint8, c float32)
+// restGradAVX on len(row)/8 groups of 8.
+TEXT ·restGradAVX2(SB), NOSPLIT, $0-52
+	MOVQ         row_base+0(FP), SI
+	MOVQ         row_len+8(FP), CX
+	MOVQ         mark_base+24(FP), DI
+	VBROADCASTSS c+48(FP), Y8
+	VXORPS       Y9, Y9, Y9
+
+rg8:
+	CMPQ      CX, $8
+	JL        rg8done
+	VMOVUPS   (SI), Y1
+	VPMOVZXBD (DI), Y2
+	VPCMPEQD  Y9, Y2, Y2       // mark == 0
+	VCMPPS    $0x0D, Y9, Y1, Y3 // row ≥ 0 (GE_OS)
+	VANDPS    Y3, Y2, Y2
+	VMULPS    Y8, Y1, Y1
+	VANDPS    Y2, Y1, Y1
+	VMOVUPS   Y1, (SI)
+	ADDQ      $32, SI
+	ADDQ      $8, DI
+	SUBQ      $8, CX
+	JMP       rg8
+
+rg8done:
+	VZEROUPPER
+	RET
