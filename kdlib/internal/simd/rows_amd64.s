@@ -438,6 +438,13 @@ ec8done:
 	VZEROUPPER
 	RET
 
+// SEROW adds p[r]·(the 8 entries at mem) to Y1: p[r] (at byte offset poff
+// of R8) broadcast, the product rounded, then the sum (no FMA).
+#define SEROW(poff, mem) \
+	VBROADCASTSS poff(R8), Y2 \
+	VMULPS       mem, Y2, Y2  \
+	VADDPS       Y2, Y1, Y1
+
 // func scoreExpAVX2(p []float32, w *float32, stride int, row []float32, k *expK)
 // scoreExpAVX512 on blocks of 8 (len(row) a multiple of 8, 1 ≤ len(p) ≤ 8):
 // s = Σ_r p[r]·w[r·stride/4 + j] from +0 in order r = 0, 1, … (VMULPS then
@@ -456,47 +463,31 @@ TEXT ·scoreExpAVX2(SB), NOSPLIT, $0-72
 	LEAQ (R12)(DX*4), R14 // 7·stride
 
 se8:
-	CMPQ         CX, $8
-	JL           se8done
-	VXORPS       Y1, Y1, Y1
-	VBROADCASTSS 0(R8), Y2
-	VMULPS       (SI), Y2, Y2
-	VADDPS       Y2, Y1, Y1
-	CMPQ         R9, $1
-	JE           se8exp
-	VBROADCASTSS 4(R8), Y2
-	VMULPS       (SI)(DX*1), Y2, Y2
-	VADDPS       Y2, Y1, Y1
-	CMPQ         R9, $2
-	JE           se8exp
-	VBROADCASTSS 8(R8), Y2
-	VMULPS       (SI)(DX*2), Y2, Y2
-	VADDPS       Y2, Y1, Y1
-	CMPQ         R9, $3
-	JE           se8exp
-	VBROADCASTSS 12(R8), Y2
-	VMULPS       (SI)(R12*1), Y2, Y2
-	VADDPS       Y2, Y1, Y1
-	CMPQ         R9, $4
-	JE           se8exp
-	VBROADCASTSS 16(R8), Y2
-	VMULPS       (SI)(DX*4), Y2, Y2
-	VADDPS       Y2, Y1, Y1
-	CMPQ         R9, $5
-	JE           se8exp
-	VBROADCASTSS 20(R8), Y2
-	VMULPS       (SI)(R13*1), Y2, Y2
-	VADDPS       Y2, Y1, Y1
-	CMPQ         R9, $6
-	JE           se8exp
-	VBROADCASTSS 24(R8), Y2
-	VMULPS       (SI)(R12*2), Y2, Y2
-	VADDPS       Y2, Y1, Y1
-	CMPQ         R9, $7
-	JE           se8exp
-	VBROADCASTSS 28(R8), Y2
-	VMULPS       (SI)(R14*1), Y2, Y2
-	VADDPS       Y2, Y1, Y1
+	CMPQ   CX, $8
+	JL     se8done
+	VXORPS Y1, Y1, Y1
+	SEROW(0, (SI))
+	CMPQ   R9, $1
+	JE     se8exp
+	SEROW(4, (SI)(DX*1))
+	CMPQ   R9, $2
+	JE     se8exp
+	SEROW(8, (SI)(DX*2))
+	CMPQ   R9, $3
+	JE     se8exp
+	SEROW(12, (SI)(R12*1))
+	CMPQ   R9, $4
+	JE     se8exp
+	SEROW(16, (SI)(DX*4))
+	CMPQ   R9, $5
+	JE     se8exp
+	SEROW(20, (SI)(R13*1))
+	CMPQ   R9, $6
+	JE     se8exp
+	SEROW(24, (SI)(R12*2))
+	CMPQ   R9, $7
+	JE     se8exp
+	SEROW(28, (SI)(R14*1))
 
 se8exp:
 	EXP8
