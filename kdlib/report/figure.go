@@ -379,7 +379,8 @@ func summarise(ys []float64) Stat {
 var markerRadius = vg.Points(2.2)
 
 // maxErrorBars is the number of points above which a line's spread is
-// drawn as a shaded band rather than error bars, and markers are thinned.
+// drawn as a shaded band rather than error bars, and markers are thinned;
+// in a figure that has such a line, every line is drawn so.
 const maxErrorBars = 25
 
 // seriesInfo is what a Figure draws for one series.
@@ -401,6 +402,8 @@ type seriesInfo struct {
 	spread     bool
 	// band: the spread is a shaded band (else error bars).
 	band bool
+	// thin: the markers are thinned to about a dozen.
+	thin bool
 }
 
 // analyse works out what the figure draws for each series, in order.
@@ -439,6 +442,15 @@ func (f *Figure) analyse() []seriesInfo {
 		}
 		in.band = in.level != nil || (f.Kind == Lines && len(in.stats) > maxErrorBars) || (in.ref && f.Kind == Lines)
 		infos = append(infos, in)
+	}
+	// When one line of the figure is dense (more than maxErrorBars points),
+	// every line draws its spread as a band and thins its markers, so that
+	// the curves of one panel look alike whatever their number of points
+	// (a run stopped early has fewer evaluations than its neighbours).
+	if f.Kind == Lines && slices.ContainsFunc(infos, func(in seriesInfo) bool { return len(in.stats) > maxErrorBars }) {
+		for k := range infos {
+			infos[k].band, infos[k].thin = true, true
+		}
 	}
 	// The number of seeds goes into the legend when it differs.
 	nset := map[[2]int]bool{}
@@ -904,7 +916,7 @@ func (f *Figure) addLines(p *plot.Plot, b *built) error {
 			continue
 		}
 		marks := xys
-		if len(xys) > maxErrorBars {
+		if in.thin {
 			// Thin the markers to about a dozen, staggered per series so
 			// coinciding curves stay distinguishable.
 			step := (len(xys) + 11) / 12

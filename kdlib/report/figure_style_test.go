@@ -152,6 +152,49 @@ func TestSeedsWrittenWhenUncertaintyDrawn(t *testing.T) {
 	}
 }
 
+// TestDenseLinesDrawnAlike checks that in a figure where one line has more
+// points than error bars can show (a long run) every line draws its
+// spread as a band and thins its markers, so that a run stopped early
+// looks like its neighbours; a figure of short lines keeps error bars.
+func TestDenseLinesDrawnAlike(t *testing.T) {
+	mk := func(long int) *Figure {
+		f := NewLearningCurve("Recall@50")
+		for seed := range 3 {
+			for e := 0; e <= long; e++ {
+				f.Add("RRD", float64(10*e), 0.1+0.001*float64(e)+0.01*float64(seed))
+			}
+			for e := 0; e <= 17; e++ {
+				f.Add("HetComp", float64(10*e), 0.12+0.001*float64(e)+0.01*float64(seed))
+			}
+		}
+		return f
+	}
+	b, err := mk(42).build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range b.infos {
+		if !in.band || !in.thin {
+			t.Errorf("dense figure: %s band %v thin %v, want both", in.s.Name, in.band, in.thin)
+		}
+	}
+	if c := mk(42).CaptionText(); !strings.Contains(c, "; shaded bands: ") {
+		t.Errorf("dense figure caption %q: want shaded bands alone", c)
+	}
+	b, err = mk(20).build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range b.infos {
+		if in.band || in.thin {
+			t.Errorf("short lines: %s band %v thin %v, want error bars and every marker", in.s.Name, in.band, in.thin)
+		}
+	}
+	if c := mk(20).CaptionText(); !strings.Contains(c, "; error bars: ") {
+		t.Errorf("short lines caption %q: want error bars", c)
+	}
+}
+
 func TestSizesMatchColumnWidths(t *testing.T) {
 	if OneColumn.Width != 3.33*vg.Inch || TwoColumn.Width != 7*vg.Inch {
 		t.Fatalf("OneColumn %v, TwoColumn %v wide", OneColumn.Width, TwoColumn.Width)
