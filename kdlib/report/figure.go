@@ -443,11 +443,12 @@ func (f *Figure) analyse() []seriesInfo {
 		in.band = in.level != nil || (f.Kind == Lines && len(in.stats) > maxErrorBars) || (in.ref && f.Kind == Lines)
 		infos = append(infos, in)
 	}
-	// When one line of the figure is dense (more than maxErrorBars points),
-	// every line draws its spread as a band and thins its markers, so that
-	// the curves of one panel look alike whatever their number of points
-	// (a run stopped early has fewer evaluations than its neighbours).
-	if f.Kind == Lines && slices.ContainsFunc(infos, func(in seriesInfo) bool { return len(in.stats) > maxErrorBars }) {
+	// When one measured line of the figure is dense (more than maxErrorBars
+	// points; a long reference curve does not count), every line draws its
+	// spread as a band and thins its markers, so that the curves of one
+	// panel look alike whatever their number of points (a run stopped early
+	// has fewer evaluations than its neighbours).
+	if f.Kind == Lines && slices.ContainsFunc(infos, func(in seriesInfo) bool { return !in.ref && len(in.stats) > maxErrorBars }) {
 		for k := range infos {
 			infos[k].band, infos[k].thin = true, true
 		}

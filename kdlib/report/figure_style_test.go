@@ -193,6 +193,22 @@ func TestDenseLinesDrawnAlike(t *testing.T) {
 	if c := mk(20).CaptionText(); !strings.Contains(c, "; error bars: ") {
 		t.Errorf("short lines caption %q: want error bars", c)
 	}
+	// A long reference curve does not make the measured lines dense.
+	f := mk(20)
+	ref := f.Get("teacher")
+	ref.Reference = true
+	for e := 0; e <= 60; e++ {
+		ref.Add(float64(10*e), 0.3+0.0001*float64(e))
+	}
+	b, err = f.build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range b.infos {
+		if !in.ref && (in.band || in.thin) {
+			t.Errorf("long reference: %s band %v thin %v, want error bars and every marker", in.s.Name, in.band, in.thin)
+		}
+	}
 }
 
 func TestSizesMatchColumnWidths(t *testing.T) {

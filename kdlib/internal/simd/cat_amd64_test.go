@@ -62,6 +62,12 @@ func TestDotKernelsAreDotSSE(t *testing.T) {
 	}
 }
 
+// catPath is one choice of the catalogue kernels' vector paths.
+type catPath struct {
+	name             string
+	avx512, avx2, av bool
+}
+
 // TestCatalogueKernelPaths checks that ScoreExpClamp, RestMass, RestGrad,
 // Dots and AxpyRows give the same bits with all their kernels, with the
 // AVX2 and AVX ones only (the path of machines without AVX-512) and with
@@ -69,56 +75,63 @@ func TestDotKernelsAreDotSSE(t *testing.T) {
 func TestCatalogueKernelPaths(t *testing.T) {
 	defer func(a, b, c bool) { useAVX512Rows, useAVX2, useAVX = a, b, c }(useAVX512Rows, useAVX2, useAVX)
 	all512, all2, all1 := useAVX512Rows, useAVX2, useAVX
-	paths := []struct {
-		name             string
-		avx512, avx2, av bool
-	}{
+	paths := [3]catPath{
 		{"all kernels", all512, all2, all1},
 		{"AVX2 and AVX", false, all2, all1},
 		{"no kernels", false, false, false},
 	}
 	r := rand.New(rand.NewPCG(23, 24))
-	const C = 40
 	for _, n := range []int{5, 8, 16, 37, 2048, 25181} {
-		d := 6
-		p := catVec(r, d, 3, false)
-		w := catVec(r, d*n, 2, false)
-		for k := range w {
-			if r.IntN(50) == 0 {
-				w[k] *= 1e3
-			}
+		for d := 1; d <= 8; d++ {
+			catPaths(t, r, paths[:], n, d)
 		}
-		mark := make([]uint8, n)
-		for k := range mark {
-			mark[k] = uint8(r.IntN(3)) * uint8(r.IntN(2))
+	}
+}
+
+// catPaths runs TestCatalogueKernelPaths for one length n and d rows (a
+// stride of n plus up to 16, so that the rows are not adjacent).
+func catPaths(t *testing.T, r *rand.Rand, paths []catPath, n, d int) {
+	t.Helper()
+	const C = 40
+	stride := n + r.IntN(17)
+	p := catVec(r, d, 3, false)
+	w := catVec(r, d*stride, 2, false)
+	for k := range w {
+		if r.IntN(50) == 0 {
+			w[k] *= 1e3
 		}
-		var rows, dots, ys [3][]float32
-		var z [3]float64
-		for k, c := range paths {
-			useAVX512Rows, useAVX2, useAVX = c.avx512, c.avx2, c.av
-			rows[k] = make([]float32, n)
-			ScoreExpClamp(p, w, n, rows[k], C)
-			z[k] = RestMass(rows[k], mark)
-			RestGrad(rows[k], mark, 0.37)
-			dots[k] = make([]float32, d)
-			Dots(rows[k], w, n, dots[k])
-			ys[k] = append([]float32(nil), w[:n]...)
-			AxpyRows(ys[k], p, rows[k], []int{0, 0, 0, 0, 0, 0})
+	}
+	mark := make([]uint8, n)
+	for k := range mark {
+		mark[k] = uint8(r.IntN(3)) * uint8(r.IntN(2))
+	}
+	var rows, dots, ys [3][]float32
+	var z [3]float64
+	off := make([]int, d)
+	for k, c := range paths {
+		useAVX512Rows, useAVX2, useAVX = c.avx512, c.avx2, c.av
+		rows[k] = make([]float32, n)
+		ScoreExpClamp(p, w, stride, rows[k], C)
+		z[k] = RestMass(rows[k], mark)
+		RestGrad(rows[k], mark, 0.37)
+		dots[k] = make([]float32, d)
+		Dots(rows[k], w, stride, dots[k])
+		ys[k] = append([]float32(nil), w[:n]...)
+		AxpyRows(ys[k], p, rows[k], off)
+	}
+	for k := 0; k < 2; k++ {
+		name := paths[k].name
+		if j := sameBits(rows[k], rows[2]); j >= 0 {
+			t.Fatalf("n=%d d=%d: ScoreExpClamp entry %d: %v with %s, %v without", n, d, j, rows[k][j], name, rows[2][j])
 		}
-		for k := 0; k < 2; k++ {
-			name := paths[k].name
-			if j := sameBits(rows[k], rows[2]); j >= 0 {
-				t.Fatalf("n=%d: ScoreExpClamp entry %d: %v with %s, %v without", n, j, rows[k][j], name, rows[2][j])
-			}
-			if math.Float64bits(z[k]) != math.Float64bits(z[2]) {
-				t.Fatalf("n=%d: RestMass %v with %s, %v without", n, z[k], name, z[2])
-			}
-			if j := sameBits(ys[k], ys[2]); j >= 0 {
-				t.Fatalf("n=%d: AxpyRows entry %d: %v with %s, %v without", n, j, ys[k][j], name, ys[2][j])
-			}
-			if j := sameBits(dots[k], dots[2]); j >= 0 {
-				t.Fatalf("n=%d: Dots row %d: %v with %s, %v without", n, j, dots[k][j], name, dots[2][j])
-			}
+		if math.Float64bits(z[k]) != math.Float64bits(z[2]) {
+			t.Fatalf("n=%d d=%d: RestMass %v with %s, %v without", n, d, z[k], name, z[2])
+		}
+		if j := sameBits(ys[k], ys[2]); j >= 0 {
+			t.Fatalf("n=%d d=%d: AxpyRows entry %d: %v with %s, %v without", n, d, j, ys[k][j], name, ys[2][j])
+		}
+		if j := sameBits(dots[k], dots[2]); j >= 0 {
+			t.Fatalf("n=%d d=%d: Dots row %d: %v with %s, %v without", n, d, j, dots[k][j], name, dots[2][j])
 		}
 	}
 }
