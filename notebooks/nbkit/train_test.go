@@ -173,4 +173,21 @@ func TestTrainingSpecData(t *testing.T) {
 	if err != nil || spec.Name != "hetcomp-table" || data != "" {
 		t.Errorf("hetcomp-table: %s %q %v", spec.Name, data, err)
 	}
+	// A data set that is not embedded and not found: the embedded one
+	// stands in at reduced scale, with the same split.
+	l, _ := exp.BuiltinSpec("hetcomp-protocol-lastfm", "")
+	spec, data, err = trainingSpec(l)
+	if err != nil || spec.Name != "hetcomp-protocol-lastfm.embedded" || spec.Dataset.Name != "citeulike-t" ||
+		spec.Split.Kind != exp.SplitRatio602020 || !strings.Contains(data, "stands in for lastfm") {
+		t.Fatalf("hetcomp-protocol-lastfm: %s on %s, split %+v: %q %v", spec.Name, spec.Dataset.Name, spec.Split, data, err)
+	}
+	if _, err := spec.Expand(); err != nil {
+		t.Fatal(err)
+	}
+	// Not at full scale: there the data set is needed.
+	t.Setenv(EnvQuick, "")
+	spec, data, err = trainingSpec(l)
+	if err != nil || spec.Name != "hetcomp-protocol-lastfm" || spec.Dataset.Name != "lastfm" || data != "" {
+		t.Errorf("hetcomp-protocol-lastfm at full scale: %s on %s: %q %v", spec.Name, spec.Dataset.Name, data, err)
+	}
 }
