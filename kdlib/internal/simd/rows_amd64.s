@@ -288,6 +288,19 @@ done:
 	VZEROUPPER
 	RET
 
+// RESTGRAD sets the lanes at (SI) to c·row where their marks at (DI) are
+// 0 and row ≥ 0, else to 0: row, mark and ge are scratch, c holds c in
+// every lane and zero is all zeros (X registers: 4 lanes, Y: 8).
+#define RESTGRAD(row, mark, ge, c, zero) \
+	VMOVUPS   (SI), row          \
+	VPMOVZXBD (DI), mark         \
+	VPCMPEQD  zero, mark, mark   \
+	VCMPPS    $0x0D, zero, row, ge \
+	VANDPS    ge, mark, mark     \
+	VMULPS    c, row, row        \
+	VANDPS    mark, row, row     \
+	VMOVUPS   row, (SI)
+
 // func restGradAVX(row []float32, mark []uint8, c float32)
 // For len(row)/4 groups of 4: row = mark ≠ 0 or row < 0 ? 0 : c·row.
 TEXT ·restGradAVX(SB), NOSPLIT, $0-52
@@ -300,14 +313,7 @@ TEXT ·restGradAVX(SB), NOSPLIT, $0-52
 grad4:
 	CMPQ CX, $4
 	JL   gdone
-	VMOVUPS (SI), X1
-	VPMOVZXBD (DI), X2
-	VPCMPEQD X9, X2, X2      // mark == 0
-	VCMPPS $0x0D, X9, X1, X3 // row ≥ 0 (GE_OS)
-	VANDPS X3, X2, X2
-	VMULPS X8, X1, X1
-	VANDPS X2, X1, X1
-	VMOVUPS X1, (SI)
+	RESTGRAD(X1, X2, X3, X8, X9)
 	ADDQ $16, SI
 	ADDQ $4, DI
 	SUBQ $4, CX
@@ -513,14 +519,7 @@ TEXT ·restGradAVX2(SB), NOSPLIT, $0-52
 rg8:
 	CMPQ      CX, $8
 	JL        rg8done
-	VMOVUPS   (SI), Y1
-	VPMOVZXBD (DI), Y2
-	VPCMPEQD  Y9, Y2, Y2       // mark == 0
-	VCMPPS    $0x0D, Y9, Y1, Y3 // row ≥ 0 (GE_OS)
-	VANDPS    Y3, Y2, Y2
-	VMULPS    Y8, Y1, Y1
-	VANDPS    Y2, Y1, Y1
-	VMOVUPS   Y1, (SI)
+	RESTGRAD(Y1, Y2, Y3, Y8, Y9)
 	ADDQ      $32, SI
 	ADDQ      $8, DI
 	SUBQ      $8, CX
