@@ -10,6 +10,7 @@ package exp
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/gob"
 	"encoding/json"
@@ -17,6 +18,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 
 	"github.com/kdrec/kdrec/kdlib/data"
 	"github.com/kdrec/kdrec/kdlib/distill"
@@ -133,6 +135,51 @@ func (r *RunResult) DKC() ([]distill.DKCRecord, bool, error) {
 	var v []distill.DKCRecord
 	ok, err := r.extra(ExtraDKC, &v)
 	return v, ok, err
+}
+
+// EnsembleTemperature is the ensemble's temperature choice a run of
+// RunEnsembleKD recorded (ExtraEnsembleT, ExtraTValid, ExtraTEdge).
+type EnsembleTemperature struct {
+	// T is the chosen temperature.
+	T float64
+	// Ts are the candidates in ascending order and Valid the converged
+	// ensemble's validation Recall@50 at each.
+	Ts, Valid []float64
+	// Edge says whether T is the grid's smallest or largest candidate.
+	Edge bool
+}
+
+// EnsembleTemperature returns the run's temperature choice (false when the
+// run recorded none), or an error naming a candidate that is not a number.
+func (r *RunResult) EnsembleTemperature() (*EnsembleTemperature, bool, error) {
+	var (
+		v     EnsembleTemperature
+		valid map[string]float64
+	)
+	ok, err := r.extra(ExtraTValid, &valid)
+	if !ok || err != nil {
+		return nil, false, err
+	}
+	if _, err := r.extra(ExtraEnsembleT, &v.T); err != nil {
+		return nil, false, err
+	}
+	if _, err := r.extra(ExtraTEdge, &v.Edge); err != nil {
+		return nil, false, err
+	}
+	type cand struct{ t, r float64 }
+	cands := make([]cand, 0, len(valid))
+	for k, r := range valid {
+		T, err := strconv.ParseFloat(k, 64)
+		if err != nil {
+			return nil, false, fmt.Errorf("extra %s: candidate %q is not a number", ExtraTValid, k)
+		}
+		cands = append(cands, cand{T, r})
+	}
+	slices.SortFunc(cands, func(a, b cand) int { return cmp.Compare(a.t, b.t) })
+	for _, c := range cands {
+		v.Ts, v.Valid = append(v.Ts, c.t), append(v.Valid, c.r)
+	}
+	return &v, true, nil
 }
 
 // StageTargets returns the run's ExtraStageTargets (false when the run has

@@ -169,6 +169,16 @@ func TestEnsembleSweep(t *testing.T) {
 		if _, ok := x[ExtraTValid].(map[string]any); !ok || x[ExtraEnsembleT] == nil || x[ExtraTEdge] == nil {
 			t.Errorf("%s: temperature choice not recorded: %v", l, x)
 		}
+		et, ok, err := byLabel[l].EnsembleTemperature()
+		if err != nil || !ok {
+			t.Fatalf("%s: EnsembleTemperature: %v, %v", l, ok, err)
+		}
+		temps, _ := ensembleSettings(&sr.Entries[0].Run.Spec)
+		best := slices.Index(et.Ts, et.T)
+		if !slices.Equal(et.Ts, temps) || len(et.Valid) != len(temps) || best < 0 || et.Valid[best] != slices.Max(et.Valid) ||
+			et.Edge != (best == 0 || best == len(temps)-1) {
+			t.Errorf("%s: temperature choice %+v, grid %v", l, et, temps)
+		}
 	}
 	// The summary table has every row, with the significance test against
 	// the student without KD.
@@ -438,5 +448,25 @@ func TestHomogeneousTeachers(t *testing.T) {
 	}
 	if res.Extra["member"] != "MF-2" || !(res.Final["Recall@50"] > 0) {
 		t.Errorf("MF-2 row: %v, Recall@50 %v", res.Extra["member"], res.Final["Recall@50"])
+	}
+}
+
+// TestEnsembleTemperatureExtra reads a temperature choice as a ledger
+// record restores it (a JSON tree), in ascending T whatever the map's
+// order, and refuses a candidate that is not a number.
+func TestEnsembleTemperatureExtra(t *testing.T) {
+	r := &RunResult{Extra: map[string]any{}}
+	if _, ok, err := r.EnsembleTemperature(); ok || err != nil {
+		t.Fatalf("no choice recorded: %v, %v", ok, err)
+	}
+	r.Extra[ExtraEnsembleT], r.Extra[ExtraTEdge] = 200.0, true
+	r.Extra[ExtraTValid] = map[string]any{"200": 0.31, "5": 0.2, "50": 0.3, "1000": 0.305}
+	et, ok, err := r.EnsembleTemperature()
+	if err != nil || !ok || et.T != 200 || !et.Edge || !slices.Equal(et.Ts, []float64{5, 50, 200, 1000}) || !slices.Equal(et.Valid, []float64{0.2, 0.3, 0.31, 0.305}) {
+		t.Errorf("got %+v, %v, %v", et, ok, err)
+	}
+	r.Extra[ExtraTValid] = map[string]any{"hot": 0.2}
+	if _, _, err := r.EnsembleTemperature(); err == nil || !strings.Contains(err.Error(), `"hot"`) {
+		t.Errorf("a candidate that is not a number: %v", err)
 	}
 }

@@ -111,6 +111,10 @@ func HetCompAblation(sweep sweepFunc, name string) error {
 // paper starts from.
 const discrepancyRow = "RRD"
 
+// ensembleRow is the row of a HetComp sweep that evaluates the teachers'
+// ensemble (ShowEnsembleTemperature reads its temperature choice).
+const ensembleRow = "Ensemble"
+
 // The series of ShowDiscrepancy.
 const (
 	homogeneousSeries   = "homogeneous teachers"
@@ -510,4 +514,141 @@ func (r *Recorded) ShowHetCompCurves(name string, o exp.CurveOptions) error {
 		fig.Caption += fmt.Sprintf("HetComp did not reach phase 2 in seed %s.", strings.Join(never, ", "))
 	}
 	return ShowFigure(fig, name, r.Notice())
+}
+
+// dataNames are the data sets' names in figure legends.
+var dataNames = map[string]string{
+	"citeulike-t": "CiteULike-t", "lastfm": "Last.fm", "ml-1m": "MovieLens-1M",
+	"gowalla-lightgcn": "Gowalla", "amazon-book-kgat": "Amazon-book",
+}
+
+// teacherSetLabel names a HetComp sweep's data and teachers for a legend:
+// "CiteULike-t, heterogeneous teachers", or "…, homogeneous teachers" when
+// every teacher is of one kind (the kind itself is left to the caption:
+// a method's name in a legend would claim the method's colour).
+func teacherSetLabel(spec *exp.RunSpec) string {
+	data := spec.Dataset.Name
+	if n, ok := dataNames[data]; ok {
+		data = n
+	}
+	kinds := map[string]bool{}
+	for _, t := range spec.Teachers {
+		kinds[t.Kind] = true
+	}
+	if len(kinds) == 1 {
+		return data + ", " + homogeneousSeries
+	}
+	return data + ", " + heterogeneousSeries
+}
+
+// ShowEnsembleTemperature draws where the rank ensemble's temperature T
+// lands (distill.Ensemble, Eq. 8): the converged teachers' ensemble's
+// validation Recall@50 at every T of each sweep's grid (exp's
+// EnsembleTemperature, recorded by its Ensemble rows), mean ± sd over the
+// seeds on a log T axis, one line per sweep, and a table of the chosen T
+// per seed with whether it lies at the grid's edge. It shows both and
+// saves the figure as name; while no sweep holds an Ensemble record, the
+// note (naming the missing runs) stands in for them.
+func ShowEnsembleTemperature(name string, sets ...*Recorded) error {
+	fig := report.NewSizeSweep("ensemble temperature T", "validation Recall@50", report.Lines)
+	tb := &report.Table{Title: "The ensemble's temperature, chosen on validation Recall@50",
+		Header: []string{"teachers", "seed", "grid", "chosen T", "validation Recall@50", "at the grid's edge"}}
+	var (
+		rows    []*Recorded
+		notices []string
+	)
+	for k, s := range sets {
+		ens, err := s.Rows(ensembleRow)
+		if err != nil {
+			return err
+		}
+		if err := ens.Fill(); err != nil {
+			return err
+		}
+		rows = append(rows, ens)
+		for _, e := range ens.Entries {
+			if e.Record == nil {
+				continue
+			}
+			et, ok, err := e.Record.Result.EnsembleTemperature()
+			if err != nil {
+				return fmt.Errorf("%s: run %s: %w", name, e.Run.ID, err)
+			}
+			if !ok {
+				continue
+			}
+			label := teacherSetLabel(&e.Run.Spec)
+			st := report.Style{Color: report.OkabeIto[k%len(report.OkabeIto)], Glyph: temperatureGlyphs[k%len(temperatureGlyphs)],
+				Dashes: temperatureDashes[k%len(temperatureDashes)]}
+			ser := fig.Get(label)
+			ser.Style = &st
+			for j, T := range et.Ts {
+				ser.Add(T, et.Valid[j])
+			}
+			best := slices.Index(et.Ts, et.T)
+			edge := "no"
+			if et.Edge {
+				edge = "yes"
+			}
+			tb.AddRow(label, e.Run.Spec.Seed, fmt.Sprintf("%g–%g", et.Ts[0], et.Ts[len(et.Ts)-1]), fmt.Sprintf("%g", et.T),
+				fmt.Sprintf("%.4f", et.Valid[best]), edge)
+		}
+		if n := ens.Notice(); n != "" {
+			notices = append(notices, n)
+		}
+	}
+	if len(fig.Series) == 0 {
+		for _, s := range rows {
+			if s.trained() {
+				return fmt.Errorf("%s: the Ensemble runs that the notebook trained hold no %q", name, exp.ExtraTValid)
+			}
+		}
+		if slices.ContainsFunc(rows, (*Recorded).Recorded) {
+			return NotDrawn(name, fmt.Sprintf("the recorded Ensemble runs were recorded before the runners kept %q in their records", exp.ExtraTValid))
+		}
+		return notRecorded(name, rows...)
+	}
+	fig.Caption = "Validation Recall@50 of the converged teachers' rank ensemble (Eq. 8) at each candidate temperature T of its sweep's grid; " +
+		"each row of the sweep uses the T with the highest value. Heterogeneous teachers: one of each of HetComp's six families; " +
+		"homogeneous: six teachers of one kind" + kindsNote(rows) + " (ledger sweeps " + sweepNames(rows) + ")."
+	for _, s := range rows {
+		tb.Notes = append(tb.Notes, s.TableNotes()...)
+	}
+	tb.Notes = slices.Compact(tb.Notes)
+	report.DisplayTable(tb)
+	return ShowFigure(fig, name, strings.Join(notices, "; "))
+}
+
+// temperatureGlyphs and temperatureDashes tell the lines of
+// ShowEnsembleTemperature apart in greyscale.
+var (
+	temperatureGlyphs = []draw.GlyphDrawer{draw.CircleGlyph{}, draw.TriangleGlyph{}, draw.SquareGlyph{}, draw.CrossGlyph{}}
+	temperatureDashes = [][]vg.Length{nil, {vg.Points(3), vg.Points(1.5)}, {vg.Points(1), vg.Points(1.5)}, {vg.Points(4), vg.Points(1.5), vg.Points(1), vg.Points(1.5)}}
+)
+
+// kindsNote names the kind of the homogeneous sets among rs: ", BPR-MF".
+func kindsNote(rs []*Recorded) string {
+	var kinds []string
+	for _, r := range rs {
+		if len(r.Entries) == 0 || len(r.Entries[0].Run.Spec.Teachers) == 0 {
+			continue
+		}
+		sp := &r.Entries[0].Run.Spec
+		if k := report.HumanName(sp.Teachers[0].Kind); strings.HasSuffix(teacherSetLabel(sp), homogeneousSeries) && !slices.Contains(kinds, k) {
+			kinds = append(kinds, k)
+		}
+	}
+	if len(kinds) == 0 {
+		return ""
+	}
+	return ", " + strings.Join(kinds, ", ")
+}
+
+// sweepNames lists the sweeps' names.
+func sweepNames(rs []*Recorded) string {
+	var names []string
+	for _, r := range rs {
+		names = append(names, r.Name)
+	}
+	return strings.Join(names, ", ")
 }

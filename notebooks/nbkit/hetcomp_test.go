@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -286,5 +287,83 @@ func TestShowHetCompCurves(t *testing.T) {
 		if !strings.Contains(c, want) {
 			t.Errorf("caption lacks %q:\n%s", want, c)
 		}
+	}
+}
+
+// tChoice is a synthetic temperature choice over grid: validation recall
+// rising to its maximum at best and falling by 0.001 per step after it.
+func tChoice(grid []float64, best int) map[string]any {
+	valid := map[string]any{}
+	for j, T := range grid {
+		v := 0.3 - 0.02*float64(max(best-j, 0)) - 0.001*float64(max(j-best, 0))
+		valid[strconv.FormatFloat(T, 'g', -1, 64)] = v
+	}
+	return map[string]any{exp.ExtraEnsembleT: grid[best], exp.ExtraTValid: valid, exp.ExtraTEdge: best == 0 || best == len(grid)-1}
+}
+
+// TestShowEnsembleTemperature: one line per sweep over its own grid, the
+// mean over the seeds at each T, labelled by data set and teachers; the
+// Ensemble rows not recorded named on the figure; no record in any sweep
+// gives one note naming the sweeps.
+func TestShowEnsembleTemperature(t *testing.T) {
+	dir := figureDir(t)
+	got := shown(t)
+	cite := []float64{1, 2, 5, 10, 20, 50, 100, 200}
+	lastfm := append(slices.Clone(cite), 500, 1000)
+	het := synthetic(t, "hetcomp-protocol", func(r exp.Run) bool { return r.Label == "Ensemble" && r.Spec.Seed < 2 }, func(r exp.Run) map[string]any {
+		return tChoice(cite, 6+int(r.Spec.Seed)) // T = 100, then 200 (the edge)
+	})
+	homo := synthetic(t, "hetcomp-homogeneous", func(r exp.Run) bool { return r.Label == "Ensemble" }, func(r exp.Run) map[string]any {
+		return tChoice(cite, 7)
+	})
+	lfm := synthetic(t, "hetcomp-protocol-lastfm", func(r exp.Run) bool { return r.Label == "Ensemble" && r.Spec.Seed == 0 }, func(r exp.Run) map[string]any {
+		return tChoice(lastfm, 8)
+	})
+	if err := ShowEnsembleTemperature("temp", het, homo, lfm); err != nil {
+		t.Fatal(err)
+	}
+	fig := got["temp"].(*report.Figure)
+	var names []string
+	for _, s := range fig.Series {
+		names = append(names, s.Name)
+	}
+	if !slices.Equal(names, []string{"CiteULike-t, heterogeneous teachers", "CiteULike-t, homogeneous teachers", "Last.fm, heterogeneous teachers"}) {
+		t.Fatalf("series %q", names)
+	}
+	// CiteULike-t heterogeneous at T = 200: 0.299 (seed 0, one step past
+	// its best) and 0.3 (seed 1).
+	st := fig.Series[0].Stats()
+	if len(st) != len(cite) || st[7].X != 200 || st[7].N != 2 || math.Abs(st[7].Mean-0.2995) > 1e-12 {
+		t.Errorf("CiteULike-t heterogeneous: %+v", st)
+	}
+	if st := fig.Series[2].Stats(); len(st) != len(lastfm) || st[9].X != 1000 || st[9].N != 1 || math.Abs(st[9].Mean-0.299) > 1e-12 {
+		t.Errorf("Last.fm: %+v", st)
+	}
+	if !fig.LogX {
+		t.Error("the T axis is not logarithmic")
+	}
+	c := readCaption(t, dir, "temp")
+	for _, want := range []string{"Ensemble (seed 2)", "Ensemble (seeds 1, 2)", "hetcomp-protocol, hetcomp-homogeneous, hetcomp-protocol-lastfm", "six teachers of one kind, BPR-MF ("} {
+		if !strings.Contains(c, want) {
+			t.Errorf("caption lacks %q: %s", want, c)
+		}
+	}
+	// No sweep recorded: one note naming them.
+	none := func(name string) *Recorded {
+		return synthetic(t, name, func(exp.Run) bool { return false }, func(exp.Run) map[string]any { return nil })
+	}
+	if err := ShowEnsembleTemperature("temp", none("hetcomp-protocol"), none("hetcomp-protocol-lastfm")); err != nil {
+		t.Fatal(err)
+	}
+	note, err := os.ReadFile(filepath.Join(dir, "temp"+MissingExt))
+	if err != nil || !strings.Contains(string(note), "sweep: hetcomp-protocol, hetcomp-protocol-lastfm\n") {
+		t.Errorf("note %q, %v", note, err)
+	}
+	// A candidate that is not a number is an error naming the run.
+	bad := synthetic(t, "hetcomp-protocol", func(r exp.Run) bool { return r.Label == "Ensemble" }, func(exp.Run) map[string]any {
+		return map[string]any{exp.ExtraTValid: map[string]any{"warm": 0.3}}
+	})
+	if err := ShowEnsembleTemperature("temp", bad); err == nil || !strings.Contains(err.Error(), `"warm"`) {
+		t.Errorf("bad candidate: %v", err)
 	}
 }
