@@ -470,3 +470,59 @@ func TestEnsembleTemperatureExtra(t *testing.T) {
 		t.Errorf("a candidate that is not a number: %v", err)
 	}
 }
+
+// TestEnsembleListsBeyondCatalogue runs the ensemble rows with lists
+// longer than the catalogue (ensemble.n = 1000 over 400 items, as
+// hetcomp-protocol-ml1m's 5000 over MovieLens-1M's 3,706): every row
+// holds the user's unobserved items only, and the rows train and record
+// their temperature choice as with shorter lists.
+func TestEnsembleListsBeyondCatalogue(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains two teachers and two students")
+	}
+	s := ensembleSpec()
+	s.Ensemble = &EnsembleSpec{Temperatures: []float64{5, 1000}, N: 1000}
+	s.Variants = slices.DeleteFunc(s.Variants, func(v Variant) bool { return v.Label != "Ensemble" && v.Label != "RRD" && v.Label != "HetComp" })
+	s.Report.Baseline = "Ensemble"
+	env, err := NewEnv(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	if rep, err := RunSweep(context.Background(), s, SweepOptions{Out: out, Env: env}); err != nil || rep.Ran != 3 {
+		t.Fatalf("%+v, %v", rep, err)
+	}
+	sr, err := LoadSweep(out, s.SweepKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range sr.Entries {
+		res := e.Record.Result
+		et, ok, err := res.EnsembleTemperature()
+		if r := res.Final["Recall@50"]; err != nil || !ok || len(et.Ts) != 2 || !(r > 0 && r <= 1) {
+			t.Errorf("%s: Recall@50 %v, temperature %+v (%v, %v)", e.Run.Label, r, et, ok, err)
+		}
+	}
+	// The stored stage lists: no row longer than the user's unobserved items.
+	runs, _ := s.Expand()
+	r := &runs[0].Spec
+	split, err := env.Split(r.Dataset, r.Split, Full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, _, err := ensembleTrajectoryOptions(r, split, env.Cache.Dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tts, err := BuildTrajectories(context.Background(), split, o)
+	if err != nil || len(tts) != 2 || !tts[0].Cached {
+		t.Fatalf("trajectories: %v", err)
+	}
+	for _, st := range tts[0].Traj.Stages {
+		for u := range split.Train.NumUsers {
+			if n, free := int(st.Len[u]), split.Train.NumItems-len(split.Train.Items(u)); n != free {
+				t.Fatalf("user %d: a stage list of %d items, %d unobserved", u, n, free)
+			}
+		}
+	}
+}
