@@ -593,8 +593,15 @@ func ShowEnsembleTemperature(name string, sets ...*Recorded) error {
 			tb.AddRow(label, e.Run.Spec.Seed, fmt.Sprintf("%g–%g", et.Ts[0], et.Ts[len(et.Ts)-1]), fmt.Sprintf("%g", et.T),
 				fmt.Sprintf("%.4f", et.Valid[best]), edge)
 		}
-		if n := ens.Notice(); n != "" {
-			notices = append(notices, n)
+		// The missing rows, named with their sweep's data and teachers.
+		if miss := ens.MissingRows(); len(miss) > 0 && len(ens.Entries) > 0 {
+			for j, m := range miss {
+				miss[j] = shortSettings.ReplaceAllString(m, "$1")
+			}
+			notices = append(notices, fmt.Sprintf("%s: not in the ledger yet: %s.", teacherSetLabel(&ens.Entries[0].Run.Spec), strings.Join(miss, "; ")))
+		}
+		if ens.Data != "" {
+			notices = append(notices, ens.Data)
 		}
 	}
 	if len(fig.Series) == 0 {
@@ -616,7 +623,7 @@ func ShowEnsembleTemperature(name string, sets ...*Recorded) error {
 	}
 	tb.Notes = slices.Compact(tb.Notes)
 	report.DisplayTable(tb)
-	return ShowFigure(fig, name, strings.Join(notices, "; "))
+	return ShowFigure(fig, name, strings.Join(notices, " "))
 }
 
 // temperatureGlyphs and temperatureDashes tell the lines of

@@ -343,7 +343,7 @@ func TestShowEnsembleTemperature(t *testing.T) {
 		t.Error("the T axis is not logarithmic")
 	}
 	c := readCaption(t, dir, "temp")
-	for _, want := range []string{"Ensemble (seed 2)", "Ensemble (seeds 1, 2)", "hetcomp-protocol, hetcomp-homogeneous, hetcomp-protocol-lastfm", "six teachers of one kind, BPR-MF ("} {
+	for _, want := range []string{"CiteULike-t, heterogeneous teachers: not in the ledger yet: Ensemble (seed 2).", "Last.fm, heterogeneous teachers: not in the ledger yet: Ensemble (seeds 1, 2).", "hetcomp-protocol, hetcomp-homogeneous, hetcomp-protocol-lastfm", "six teachers of one kind, BPR-MF ("} {
 		if !strings.Contains(c, want) {
 			t.Errorf("caption lacks %q: %s", want, c)
 		}
