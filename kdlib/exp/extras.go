@@ -145,12 +145,15 @@ type EnsembleTemperature struct {
 	// Ts are the candidates in ascending order and Valid the converged
 	// ensemble's validation Recall@50 at each.
 	Ts, Valid []float64
-	// Edge says whether T is the grid's smallest or largest candidate.
+	// Edge says whether T is the grid's smallest or largest candidate
+	// (false for a grid of one candidate).
 	Edge bool
 }
 
 // EnsembleTemperature returns the run's temperature choice (false when the
-// run recorded none), or an error naming a candidate that is not a number.
+// run recorded none), or an error when the record is incomplete: no
+// candidate, a candidate that is not a number, no chosen T or one that is
+// not a candidate, no edge flag.
 func (r *RunResult) EnsembleTemperature() (*EnsembleTemperature, bool, error) {
 	var (
 		v     EnsembleTemperature
@@ -160,11 +163,17 @@ func (r *RunResult) EnsembleTemperature() (*EnsembleTemperature, bool, error) {
 	if !ok || err != nil {
 		return nil, false, err
 	}
-	if _, err := r.extra(ExtraEnsembleT, &v.T); err != nil {
-		return nil, false, err
+	if len(valid) == 0 {
+		return nil, false, fmt.Errorf("extra %s: no candidate", ExtraTValid)
 	}
-	if _, err := r.extra(ExtraTEdge, &v.Edge); err != nil {
-		return nil, false, err
+	for key, dst := range map[string]any{ExtraEnsembleT: &v.T, ExtraTEdge: &v.Edge} {
+		ok, err := r.extra(key, dst)
+		if err != nil {
+			return nil, false, err
+		}
+		if !ok {
+			return nil, false, fmt.Errorf("extra %s is recorded without %s", ExtraTValid, key)
+		}
 	}
 	type cand struct{ t, r float64 }
 	cands := make([]cand, 0, len(valid))
@@ -178,6 +187,9 @@ func (r *RunResult) EnsembleTemperature() (*EnsembleTemperature, bool, error) {
 	slices.SortFunc(cands, func(a, b cand) int { return cmp.Compare(a.t, b.t) })
 	for _, c := range cands {
 		v.Ts, v.Valid = append(v.Ts, c.t), append(v.Valid, c.r)
+	}
+	if !slices.Contains(v.Ts, v.T) {
+		return nil, false, fmt.Errorf("extra %s: the chosen T = %v is not a candidate (%v)", ExtraEnsembleT, v.T, v.Ts)
 	}
 	return &v, true, nil
 }

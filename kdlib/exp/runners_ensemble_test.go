@@ -289,7 +289,12 @@ func TestHetCompProtocolSpecs(t *testing.T) {
 	}
 	wantRows := []string{"MF", "ML", "DL", "GNN", "AE", "I-AE", "Ensemble", "w/o KD", "RRD", "MTD", "CL-DRD", "DCD",
 		"HetComp", "HetComp w/o DKC", "HetComp w/o AKT"}
+	// The ensemble's grid and list length: CiteULike-t's first protocol
+	// sweep searches T up to 200 over lists of 1000, the later data sets'
+	// up to 1000 over lists of 5000 (N = 5·T_max in both).
+	grids := map[string][2]float64{"hetcomp-protocol": {200, 1000}, "hetcomp-protocol-ml1m": {1000, 5000}, "hetcomp-protocol-lastfm": {1000, 5000}}
 	for name, ds := range map[string]string{"hetcomp-protocol": "citeulike-t", "hetcomp-protocol-ml1m": "ml-1m", "hetcomp-protocol-lastfm": "lastfm"} {
+		maxT, listN := grids[name][0], int(grids[name][1])
 		for _, budget := range []string{"full", "quick"} {
 			s, err := BuiltinSpec(name, budget)
 			if err != nil {
@@ -325,7 +330,7 @@ func TestHetCompProtocolSpecs(t *testing.T) {
 					continue
 				}
 				temps, n := ensembleSettings(r)
-				if n != 1000 || temps[0] != 1 || temps[len(temps)-1] != 200 {
+				if n != listN || temps[0] != 1 || temps[len(temps)-1] != maxT {
 					t.Errorf("%s: ensemble grid %v, n %d", name, temps, n)
 				}
 				if budget == "full" && (r.Budget.Epochs != 1000 || r.Budget.EvalEvery != 10 || r.Budget.Patience != 5) {
@@ -341,7 +346,7 @@ func TestHetCompProtocolSpecs(t *testing.T) {
 						want[k].Epochs, want[k].EvalEvery, want[k].Patience = 2, 1, 0
 					}
 				}
-				if o.N != 1000 || !reflect.DeepEqual(o.Teachers, want) {
+				if o.N != listN || !reflect.DeepEqual(o.Teachers, want) {
 					t.Errorf("%s %s: N %d, teachers\n %+v\nwant\n %+v", name, budget, o.N, o.Teachers, want)
 				}
 			}
@@ -459,15 +464,27 @@ func TestEnsembleTemperatureExtra(t *testing.T) {
 	if _, ok, err := r.EnsembleTemperature(); ok || err != nil {
 		t.Fatalf("no choice recorded: %v, %v", ok, err)
 	}
-	r.Extra[ExtraEnsembleT], r.Extra[ExtraTEdge] = 200.0, true
-	r.Extra[ExtraTValid] = map[string]any{"200": 0.31, "5": 0.2, "50": 0.3, "1000": 0.305}
+	r.Extra[ExtraEnsembleT], r.Extra[ExtraTEdge] = 1000.0, true
+	r.Extra[ExtraTValid] = map[string]any{"200": 0.3, "5": 0.2, "50": 0.29, "1000": 0.305}
 	et, ok, err := r.EnsembleTemperature()
-	if err != nil || !ok || et.T != 200 || !et.Edge || !slices.Equal(et.Ts, []float64{5, 50, 200, 1000}) || !slices.Equal(et.Valid, []float64{0.2, 0.3, 0.31, 0.305}) {
+	if err != nil || !ok || et.T != 1000 || !et.Edge || !slices.Equal(et.Ts, []float64{5, 50, 200, 1000}) || !slices.Equal(et.Valid, []float64{0.2, 0.29, 0.3, 0.305}) {
 		t.Errorf("got %+v, %v, %v", et, ok, err)
 	}
-	r.Extra[ExtraTValid] = map[string]any{"hot": 0.2}
-	if _, _, err := r.EnsembleTemperature(); err == nil || !strings.Contains(err.Error(), `"hot"`) {
-		t.Errorf("a candidate that is not a number: %v", err)
+	// Incomplete records are errors, not a T of 0.
+	for _, c := range []struct {
+		extra map[string]any
+		want  string
+	}{
+		{map[string]any{ExtraTValid: map[string]any{"hot": 0.2}, ExtraEnsembleT: 5.0, ExtraTEdge: false}, `"hot"`},
+		{map[string]any{ExtraTValid: map[string]any{}, ExtraEnsembleT: 5.0, ExtraTEdge: false}, "no candidate"},
+		{map[string]any{ExtraTValid: map[string]any{"5": 0.2}, ExtraTEdge: false}, "without " + ExtraEnsembleT},
+		{map[string]any{ExtraTValid: map[string]any{"5": 0.2}, ExtraEnsembleT: 5.0}, "without " + ExtraTEdge},
+		{map[string]any{ExtraTValid: map[string]any{"5": 0.2}, ExtraEnsembleT: 7.0, ExtraTEdge: false}, "not a candidate"},
+	} {
+		r.Extra = c.extra
+		if _, ok, err := r.EnsembleTemperature(); ok || err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: %v, %v, want an error with %q", c.extra, ok, err, c.want)
+		}
 	}
 }
 
@@ -515,13 +532,15 @@ func TestEnsembleListsBeyondCatalogue(t *testing.T) {
 		t.Fatal(err)
 	}
 	tts, err := BuildTrajectories(context.Background(), split, o)
-	if err != nil || len(tts) != 2 || !tts[0].Cached {
+	if err != nil || len(tts) != 2 || !tts[0].Cached || !tts[1].Cached {
 		t.Fatalf("trajectories: %v", err)
 	}
-	for _, st := range tts[0].Traj.Stages {
-		for u := range split.Train.NumUsers {
-			if n, free := int(st.Len[u]), split.Train.NumItems-len(split.Train.Items(u)); n != free {
-				t.Fatalf("user %d: a stage list of %d items, %d unobserved", u, n, free)
+	for _, tt := range tts {
+		for v, st := range tt.Traj.Stages {
+			for u := range split.Train.NumUsers {
+				if n, free := int(st.Len[u]), split.Train.NumItems-len(split.Train.Items(u)); n != free {
+					t.Fatalf("%s stage %d, user %d: a list of %d items, %d unobserved", tt.Spec.Name, v, u, n, free)
+				}
 			}
 		}
 	}

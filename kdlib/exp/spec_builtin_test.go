@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -36,6 +37,14 @@ func TestBuiltinFilesListed(t *testing.T) {
 	}
 }
 
+// builtinAfter19 names the built-in specs added after the nineteen that
+// builtinRunsDigest19 covers (the inference-time table and the t-SNE run of
+// issue 20, the HetComp protocol specs of issue 21).
+var builtinAfter19 = map[string]bool{
+	"derrd-inference": true, "de-tsne": true,
+	"hetcomp-protocol": true, "hetcomp-protocol-ml1m": true, "hetcomp-protocol-lastfm": true,
+}
+
 // builtinRunDigests holds, per built-in spec, the SHA-256 (first 8 bytes)
 // of its runs at both budgets (name, budget, index, run id): the run ids
 // are the keys of stored results, cached teachers and ledger records, so
@@ -56,14 +65,6 @@ func TestBuiltinFilesListed(t *testing.T) {
 // hetcomp-protocol-ml1m and -lastfm changed, before any of their runs was
 // recorded, when their ensemble grid widened to T = 500 and 1000 over lists
 // of 5000 items (docs/hetcomp.md, where T lands).
-// builtinAfter19 names the built-in specs added after the nineteen that
-// builtinRunsDigest19 covers (the inference-time table and the t-SNE run of
-// issue 20, the HetComp protocol specs of issue 21).
-var builtinAfter19 = map[string]bool{
-	"derrd-inference": true, "de-tsne": true,
-	"hetcomp-protocol": true, "hetcomp-protocol-ml1m": true, "hetcomp-protocol-lastfm": true,
-}
-
 var builtinRunDigests = map[string]string{
 	"derrd-students":          "9c1024c4b07dc4f3",
 	"derrd-table":             "e15c61cae30ad33f",
@@ -129,5 +130,47 @@ func TestBuiltinRunIDsPinned(t *testing.T) {
 	}
 	if got := hex.EncodeToString(first.Sum(nil)[:8]); got != builtinRunsDigest19 {
 		t.Errorf("the first nineteen built-in specs' run ids changed (digest %s, pinned %s)", got, builtinRunsDigest19)
+	}
+}
+
+// TestSpecsGrowOnlyByAppendedRuns checks the spec of every sweep of the
+// committed ledger (its results/specs file, else the built-in spec)
+// against the sweep's recorded manifest: the ledger takes a grown sweep
+// only as runs appended at the end (Ledger.AddManifest), so an edit that
+// reorders or changes recorded runs — seeds added to a spec, whose axis is
+// the innermost and interleaves the new runs with the old — fails here,
+// not at the next `kdsweep run --ledger results`.
+func TestSpecsGrowOnlyByAppendedRuns(t *testing.T) {
+	dir := filepath.Join("..", "..", "results")
+	ms, err := LoadManifests(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) == 0 {
+		t.Fatalf("no manifests in %s", dir)
+	}
+	l, err := OpenLedgerExisting(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, m := range ms {
+		name, budget, _ := strings.Cut(key, "@")
+		spec, _, err := l.SpecFor(name)
+		if err == nil && budget != "" {
+			spec, err = BuiltinSpec(name, budget)
+		}
+		if err != nil {
+			t.Errorf("sweep %s: %v", key, err)
+			continue
+		}
+		runs, err := spec.Expand()
+		if err != nil {
+			t.Errorf("sweep %s: %v", key, err)
+			continue
+		}
+		if len(runs) < len(m.Runs) || !sameRuns(m.Runs, runs[:len(m.Runs)]) {
+			t.Errorf("sweep %s: the spec's %d runs do not start with the %d recorded in the manifest, in order: the ledger would refuse it (give the spec another name, or append the new runs at its end)",
+				key, len(runs), len(m.Runs))
+		}
 	}
 }

@@ -10,6 +10,7 @@ package nbkit
 import (
 	"errors"
 	"fmt"
+	"image/color"
 	"maps"
 	"slices"
 	"strings"
@@ -556,8 +557,9 @@ func ShowEnsembleTemperature(name string, sets ...*Recorded) error {
 	var (
 		rows    []*Recorded
 		notices []string
+		labels  []string // in order of appearance: each label's style
 	)
-	for k, s := range sets {
+	for _, s := range sets {
 		ens, err := s.Rows(ensembleRow)
 		if err != nil {
 			return err
@@ -578,7 +580,11 @@ func ShowEnsembleTemperature(name string, sets ...*Recorded) error {
 				continue
 			}
 			label := teacherSetLabel(&e.Run.Spec)
-			st := report.Style{Color: report.OkabeIto[k%len(report.OkabeIto)], Glyph: temperatureGlyphs[k%len(temperatureGlyphs)],
+			k := slices.Index(labels, label)
+			if k < 0 {
+				k, labels = len(labels), append(labels, label)
+			}
+			st := report.Style{Color: temperatureColors[k%len(temperatureColors)], Glyph: temperatureGlyphs[k%len(temperatureGlyphs)],
 				Dashes: temperatureDashes[k%len(temperatureDashes)]}
 			ser := fig.Get(label)
 			ser.Style = &st
@@ -616,8 +622,7 @@ func ShowEnsembleTemperature(name string, sets ...*Recorded) error {
 		return notRecorded(name, rows...)
 	}
 	fig.Caption = "Validation Recall@50 of the converged teachers' rank ensemble (Eq. 8) at each candidate temperature T of its sweep's grid; " +
-		"each row of the sweep uses the T with the highest value. Heterogeneous teachers: one of each of HetComp's six families; " +
-		"homogeneous: six teachers of one kind" + kindsNote(rows) + " (ledger sweeps " + sweepNames(rows) + ")."
+		"each row of the sweep uses the T with the highest value." + setsNote(labels, rows) + " (ledger sweeps " + sweepNames(rows) + ")."
 	for _, s := range rows {
 		tb.Notes = append(tb.Notes, s.TableNotes()...)
 	}
@@ -626,29 +631,44 @@ func ShowEnsembleTemperature(name string, sets ...*Recorded) error {
 	return ShowFigure(fig, name, strings.Join(notices, " "))
 }
 
-// temperatureGlyphs and temperatureDashes tell the lines of
-// ShowEnsembleTemperature apart in greyscale.
+// temperatureColors, temperatureGlyphs and temperatureDashes tell the
+// lines of ShowEnsembleTemperature apart, in greyscale too, in the order
+// the lines first appear: the first two as ShowDiscrepancy draws the
+// heterogeneous and the homogeneous teachers (setStyles), the others in
+// hues of Tol's vibrant scheme that no method's fixed colour uses.
 var (
+	temperatureColors = []color.Color{report.Neutral[0], report.OkabeIto[1], report.TolVibrant[1], report.TolVibrant[3]}
 	temperatureGlyphs = []draw.GlyphDrawer{draw.CircleGlyph{}, draw.TriangleGlyph{}, draw.SquareGlyph{}, draw.CrossGlyph{}}
 	temperatureDashes = [][]vg.Length{nil, {vg.Points(3), vg.Points(1.5)}, {vg.Points(1), vg.Points(1.5)}, {vg.Points(4), vg.Points(1.5), vg.Points(1), vg.Points(1.5)}}
 )
 
-// kindsNote names the kind of the homogeneous sets among rs: ", BPR-MF".
-func kindsNote(rs []*Recorded) string {
+// setsNote says what the teacher sets of the drawn labels are: "
+// Heterogeneous teachers: one of each of HetComp's teacher families;
+// homogeneous: teachers of one kind (BPR-MF)", or "" with neither.
+func setsNote(labels []string, rs []*Recorded) string {
+	var parts []string
+	if slices.ContainsFunc(labels, func(l string) bool { return strings.HasSuffix(l, heterogeneousSeries) }) {
+		parts = append(parts, "heterogeneous teachers: one of each of HetComp's teacher families")
+	}
 	var kinds []string
 	for _, r := range rs {
 		if len(r.Entries) == 0 || len(r.Entries[0].Run.Spec.Teachers) == 0 {
 			continue
 		}
 		sp := &r.Entries[0].Run.Spec
-		if k := report.HumanName(sp.Teachers[0].Kind); strings.HasSuffix(teacherSetLabel(sp), homogeneousSeries) && !slices.Contains(kinds, k) {
+		label := teacherSetLabel(sp)
+		if k := report.HumanName(sp.Teachers[0].Kind); strings.HasSuffix(label, homogeneousSeries) && slices.Contains(labels, label) && !slices.Contains(kinds, k) {
 			kinds = append(kinds, k)
 		}
 	}
-	if len(kinds) == 0 {
+	if len(kinds) > 0 {
+		parts = append(parts, "homogeneous: teachers of one kind ("+strings.Join(kinds, ", ")+")")
+	}
+	if len(parts) == 0 {
 		return ""
 	}
-	return ", " + strings.Join(kinds, ", ")
+	note := " " + strings.Join(parts, "; ")
+	return strings.Replace(note, " h", " H", 1)
 }
 
 // sweepNames lists the sweeps' names.

@@ -342,8 +342,20 @@ func TestShowEnsembleTemperature(t *testing.T) {
 	if !fig.LogX {
 		t.Error("the T axis is not logarithmic")
 	}
+	// Each line its own colour, marker and dashes; the CiteULike-t sets
+	// styled as the discrepancy figure styles them.
+	for j, a := range fig.Series {
+		for _, b := range fig.Series[j+1:] {
+			if a.Style == nil || b.Style == nil || a.Style.Color == b.Style.Color || a.Style.Glyph == b.Style.Glyph || slices.Equal(a.Style.Dashes, b.Style.Dashes) {
+				t.Errorf("lines %q and %q are not styled apart: %+v, %+v", a.Name, b.Name, a.Style, b.Style)
+			}
+		}
+	}
+	if st := setStyles[homogeneousSeries]; fig.Series[1].Style.Color != st.Color || !slices.Equal(fig.Series[1].Style.Dashes, st.Dashes) {
+		t.Errorf("homogeneous line %+v, the discrepancy figure's %+v", fig.Series[1].Style, st)
+	}
 	c := readCaption(t, dir, "temp")
-	for _, want := range []string{"CiteULike-t, heterogeneous teachers: not in the ledger yet: Ensemble (seed 2).", "Last.fm, heterogeneous teachers: not in the ledger yet: Ensemble (seeds 1, 2).", "hetcomp-protocol, hetcomp-homogeneous, hetcomp-protocol-lastfm", "six teachers of one kind, BPR-MF ("} {
+	for _, want := range []string{"CiteULike-t, heterogeneous teachers: not in the ledger yet: Ensemble (seed 2).", "Last.fm, heterogeneous teachers: not in the ledger yet: Ensemble (seeds 1, 2).", "hetcomp-protocol, hetcomp-homogeneous, hetcomp-protocol-lastfm", "Heterogeneous teachers: one of each of HetComp's teacher families; homogeneous: teachers of one kind (BPR-MF) ("} {
 		if !strings.Contains(c, want) {
 			t.Errorf("caption lacks %q: %s", want, c)
 		}
@@ -361,7 +373,7 @@ func TestShowEnsembleTemperature(t *testing.T) {
 	}
 	// A candidate that is not a number is an error naming the run.
 	bad := synthetic(t, "hetcomp-protocol", func(r exp.Run) bool { return r.Label == "Ensemble" }, func(exp.Run) map[string]any {
-		return map[string]any{exp.ExtraTValid: map[string]any{"warm": 0.3}}
+		return map[string]any{exp.ExtraTValid: map[string]any{"warm": 0.3}, exp.ExtraEnsembleT: 5.0, exp.ExtraTEdge: false}
 	})
 	if err := ShowEnsembleTemperature("temp", bad); err == nil || !strings.Contains(err.Error(), `"warm"`) {
 		t.Errorf("bad candidate: %v", err)
