@@ -320,7 +320,7 @@ func (s *Spec) SweepClaims() []Claim {
 			c.Sweep = s.SweepKey()
 		}
 		if c.MinSeeds == 0 {
-			c.MinSeeds = max(1, len(s.Seeds))
+			c.MinSeeds = max(1, len(s.Seeds)+len(s.AddedSeeds))
 		}
 		c.Others = slices.Clone(c.Others)
 		out[k] = c

@@ -59,6 +59,13 @@ type Spec struct {
 	// Seeds, if set, adds a grid axis "seed" (the innermost one) over these
 	// values; it must not be combined with a "seed" key in Grid.
 	Seeds []uint64 `json:"seeds,omitempty"`
+	// AddedSeeds, if set (with Seeds, none in common), are seeds whose runs
+	// come after every run of Seeds: each variant and grid point again, in
+	// the same order, over these seeds. A sweep recorded with Seeds grows by
+	// them as appended runs, the only way the ledger takes a grown sweep
+	// (Ledger.AddManifest); adding them to Seeds instead would interleave
+	// the new runs with the recorded ones (seed is the innermost axis).
+	AddedSeeds []uint64 `json:"added_seeds,omitempty"`
 	// Variants are named override sets applied to the base, one per table
 	// row (Student, DE, RRD, …). None means one unnamed variant.
 	Variants []Variant `json:"variants,omitempty"`
@@ -385,6 +392,9 @@ type NamedBudget struct {
 	Budget
 	// Seeds replaces Spec.Seeds when set.
 	Seeds []uint64 `json:"seeds,omitempty"`
+	// AddedSeeds replaces Spec.AddedSeeds when it or Seeds is set: a
+	// budget with seeds of its own keeps only the added seeds it names.
+	AddedSeeds []uint64 `json:"added_seeds,omitempty"`
 	// Teachers, when set, replaces the budget of every teacher (Teacher and
 	// Teachers): the quick budget of a spec whose teachers have budgets of
 	// their own (HetComp's) makes quick teachers too.
@@ -678,8 +688,11 @@ func (s *Spec) withNamed(name string, nb NamedBudget) (*Spec, error) {
 		return nil, err
 	}
 	c.Budget = nb.Budget
-	if len(nb.Seeds) > 0 {
-		c.Seeds = slices.Clone(nb.Seeds)
+	if len(nb.Seeds) > 0 || len(nb.AddedSeeds) > 0 {
+		if len(nb.Seeds) > 0 {
+			c.Seeds = slices.Clone(nb.Seeds)
+		}
+		c.AddedSeeds = slices.Clone(nb.AddedSeeds)
 	}
 	if nb.Teachers != nil {
 		if c.Teacher != nil {
@@ -783,7 +796,8 @@ func (s *Spec) SweepKey() string {
 // Expand returns the runs of s in a deterministic order: variants in
 // order; within a variant, the grid axes (the spec's and the variant's)
 // in sorted path order with the first path outermost, and "seed" (from
-// Seeds or the grid) innermost. For every run, the base is copied, the
+// Seeds or the grid) innermost; then, with AddedSeeds, the same variants
+// and points again over the added seeds. For every run, the base is copied, the
 // variant's Set is applied (paths in sorted order, so "kd" comes before
 // "kd[0].lambda"), then the grid point; the result is normalised and
 // validated. Two runs with the same hash are an error.
@@ -809,6 +823,14 @@ func (s *Spec) Expand() ([]Run, error) {
 			return nil, fmt.Errorf("spec %s: both seeds and grid[\"seed\"] are set", s.Name)
 		}
 	}
+	if len(s.AddedSeeds) > 0 && len(s.Seeds) == 0 {
+		return nil, fmt.Errorf("spec %s: added_seeds extend seeds, which is not set", s.Name)
+	}
+	for k, x := range s.AddedSeeds {
+		if slices.Contains(s.Seeds, x) || slices.Contains(s.AddedSeeds[:k], x) {
+			return nil, fmt.Errorf("spec %s: added_seeds: seed %d is already a seed of the spec", s.Name, x)
+		}
+	}
 	for k, v := range s.Variants {
 		for j := range k {
 			if strings.EqualFold(s.Variants[j].Label, v.Label) {
@@ -823,69 +845,85 @@ func (s *Spec) Expand() ([]Run, error) {
 	base := s.RunSpec
 	var runs []Run
 	seen := map[string]int{}
-	for _, v := range variants {
-		axes, err := s.axes(v)
-		if err != nil {
-			return nil, err
-		}
-		n := 1
-		for _, a := range axes {
-			if len(a.values) == 0 {
-				return nil, fmt.Errorf("spec %s: variant %q: grid axis %s has no values", s.Name, v.Label, a.path)
-			}
-			n *= len(a.values)
-		}
-		idx := make([]int, len(axes))
-		for c := 0; c < n; c++ {
-			// Decode c into one index per axis, the last axis varying fastest.
-			rem := c
-			for k := len(axes) - 1; k >= 0; k-- {
-				idx[k] = rem % len(axes[k].values)
-				rem /= len(axes[k].values)
-			}
-			tree, err := toTree(base)
-			if err != nil {
+	passes := [][]uint64{s.Seeds}
+	if len(s.AddedSeeds) > 0 {
+		passes = append(passes, s.AddedSeeds)
+	}
+	for _, seeds := range passes {
+		for _, v := range variants {
+			if err := s.expandVariant(v, seeds, base, &runs, seen); err != nil {
 				return nil, err
 			}
-			if err := setPaths(tree, v.Set); err != nil {
-				return nil, fmt.Errorf("spec %s: variant %q: %w", s.Name, v.Label, err)
-			}
-			point := make([]Setting, len(axes))
-			for k, a := range axes {
-				val := a.values[idx[k]]
-				raw, err := json.Marshal(val)
-				if err != nil {
-					return nil, fmt.Errorf("spec %s: grid %s: %w", s.Name, a.path, err)
-				}
-				if err := setPath(tree, a.path, raw); err != nil {
-					return nil, fmt.Errorf("spec %s: variant %q: grid: %w", s.Name, v.Label, err)
-				}
-				point[k] = Setting{Path: a.path, Value: raw}
-			}
-			rs, err := fromTree(tree)
-			if err != nil {
-				return nil, fmt.Errorf("spec %s: variant %q %v: %w", s.Name, v.Label, point, err)
-			}
-			if v.Label != "" {
-				rs.Label = v.Label
-			}
-			rs.Normalize()
-			if err := rs.Validate(); err != nil {
-				return nil, fmt.Errorf("spec %s: variant %q %v: %w", s.Name, v.Label, point, err)
-			}
-			h, err := rs.Hash()
-			if err != nil {
-				return nil, err
-			}
-			r := Run{Index: len(runs), ID: h[:16], Hash: h, Label: rs.Label, Point: point, Spec: rs}
-			if j, dup := seen[h]; dup {
-				return nil, fmt.Errorf("spec %s: runs %d (%s) and %d (%s) are identical", s.Name, j, runs[j].Name(), r.Index, r.Name())
-			}
-			seen[h] = r.Index
-			runs = append(runs, r)
 		}
 	}
 	return runs, nil
+}
+
+// expandVariant appends the runs of variant v over seeds (Spec.Seeds or
+// Spec.AddedSeeds) to runs; seen maps the hashes of the runs so
+// far to their indices.
+func (s *Spec) expandVariant(v Variant, seeds []uint64, base RunSpec, runs *[]Run, seen map[string]int) error {
+	axes, err := s.axes(v, seeds)
+	if err != nil {
+		return err
+	}
+	n := 1
+	for _, a := range axes {
+		if len(a.values) == 0 {
+			return fmt.Errorf("spec %s: variant %q: grid axis %s has no values", s.Name, v.Label, a.path)
+		}
+		n *= len(a.values)
+	}
+	idx := make([]int, len(axes))
+	for c := 0; c < n; c++ {
+		// Decode c into one index per axis, the last axis varying fastest.
+		rem := c
+		for k := len(axes) - 1; k >= 0; k-- {
+			idx[k] = rem % len(axes[k].values)
+			rem /= len(axes[k].values)
+		}
+		tree, err := toTree(base)
+		if err != nil {
+			return err
+		}
+		if err := setPaths(tree, v.Set); err != nil {
+			return fmt.Errorf("spec %s: variant %q: %w", s.Name, v.Label, err)
+		}
+		point := make([]Setting, len(axes))
+		for k, a := range axes {
+			val := a.values[idx[k]]
+			raw, err := json.Marshal(val)
+			if err != nil {
+				return fmt.Errorf("spec %s: grid %s: %w", s.Name, a.path, err)
+			}
+			if err := setPath(tree, a.path, raw); err != nil {
+				return fmt.Errorf("spec %s: variant %q: grid: %w", s.Name, v.Label, err)
+			}
+			point[k] = Setting{Path: a.path, Value: raw}
+		}
+		rs, err := fromTree(tree)
+		if err != nil {
+			return fmt.Errorf("spec %s: variant %q %v: %w", s.Name, v.Label, point, err)
+		}
+		if v.Label != "" {
+			rs.Label = v.Label
+		}
+		rs.Normalize()
+		if err := rs.Validate(); err != nil {
+			return fmt.Errorf("spec %s: variant %q %v: %w", s.Name, v.Label, point, err)
+		}
+		h, err := rs.Hash()
+		if err != nil {
+			return err
+		}
+		r := Run{Index: len(*runs), ID: h[:16], Hash: h, Label: rs.Label, Point: point, Spec: rs}
+		if j, dup := seen[h]; dup {
+			return fmt.Errorf("spec %s: runs %d (%s) and %d (%s) are identical", s.Name, j, (*runs)[j].Name(), r.Index, r.Name())
+		}
+		seen[h] = r.Index
+		*runs = append(*runs, r)
+	}
+	return nil
 }
 
 type axis struct {
@@ -894,7 +932,7 @@ type axis struct {
 }
 
 // axes returns the grid axes of variant v in expansion order.
-func (s *Spec) axes(v Variant) ([]axis, error) {
+func (s *Spec) axes(v Variant, seeds []uint64) ([]axis, error) {
 	m := map[string][]any{}
 	for k, vals := range s.Grid {
 		m[k] = vals
@@ -905,12 +943,12 @@ func (s *Spec) axes(v Variant) ([]axis, error) {
 		}
 		m[k] = vals
 	}
-	if len(s.Seeds) > 0 {
+	if len(seeds) > 0 {
 		if _, dup := m["seed"]; dup {
 			return nil, fmt.Errorf("spec %s: variant %q: both seeds and a seed grid are set", s.Name, v.Label)
 		}
-		vals := make([]any, len(s.Seeds))
-		for k, x := range s.Seeds {
+		vals := make([]any, len(seeds))
+		for k, x := range seeds {
 			vals[k] = x
 		}
 		m["seed"] = vals

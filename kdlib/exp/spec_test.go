@@ -255,3 +255,85 @@ func TestSpecBuiltins(t *testing.T) {
 		t.Fatal("a runner for an unknown model kind")
 	}
 }
+
+// TestSpecAddedSeeds: added seeds come after every run of the spec's
+// seeds, the variants and points again in the same order, so the spec
+// with them starts with exactly the runs of the spec without (what the
+// ledger takes as a grown sweep); a budget with seeds of its own keeps only
+// the added seeds it names; overlapping or orphan added seeds are errors.
+func TestSpecAddedSeeds(t *testing.T) {
+	s := tinySpec()
+	s.Seeds = []uint64{0}
+	before, err := s.Expand()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.AddedSeeds = []uint64{1, 2}
+	after, err := s.Expand()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != 3*len(before) || !sameRuns(before, after[:len(before)]) {
+		t.Fatalf("%d runs, the first %d not the %d runs without added seeds", len(after), len(before), len(before))
+	}
+	var names []string
+	for _, r := range after[len(before):] {
+		names = append(names, r.Name())
+		if r.Index != len(before)+len(names)-1 {
+			t.Errorf("run %s has index %d", r.Name(), r.Index)
+		}
+	}
+	want := "Small [seed=1]|Small [seed=2]|Large [seed=1]|Large [seed=2]"
+	if strings.Join(names, "|") != want {
+		t.Errorf("appended runs %q, want %q", strings.Join(names, "|"), want)
+	}
+	// The same runs as the spec with all three seeds, in another order.
+	all := tinySpec()
+	full, err := all.Expand()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]bool{}
+	for _, r := range full {
+		ids[r.ID] = true
+	}
+	for _, r := range after {
+		if !ids[r.ID] {
+			t.Errorf("run %s (%s) is not a run of the spec with seeds 0, 1, 2", r.Name(), r.ID)
+		}
+	}
+	// Budgets: the quick budget names its own seeds and no added ones.
+	q, err := s.WithBudget("quick")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if runs, err := q.Expand(); err != nil || len(runs) != 2 {
+		t.Errorf("quick budget: %d runs, %v; want 2 (seed 0 only)", len(runs), err)
+	}
+	s.Budgets["full"] = NamedBudget{Budget: Budget{Epochs: 2}, Seeds: []uint64{0}, AddedSeeds: []uint64{1}}
+	if f, err := s.WithBudget("full"); err != nil || len(f.AddedSeeds) != 1 {
+		t.Errorf("full budget: added seeds %v, %v", f.AddedSeeds, err)
+	}
+	// The JSON form keeps them.
+	b, err := s.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s2, err := ParseSpec(b); err != nil || len(s2.AddedSeeds) != 2 {
+		t.Errorf("round trip: %v, %v", s2, err)
+	}
+	for _, c := range []struct {
+		seeds, added []uint64
+		want         string
+	}{
+		{[]uint64{0}, []uint64{0}, "already a seed"},
+		{[]uint64{0}, []uint64{1, 1}, "already a seed"},
+		{nil, []uint64{1}, "seeds, which is not set"},
+	} {
+		bad := tinySpec()
+		bad.Seeds, bad.AddedSeeds = c.seeds, c.added
+		if _, err := bad.Expand(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("seeds %v, added %v: %v, want an error with %q", c.seeds, c.added, err, c.want)
+		}
+	}
+}
