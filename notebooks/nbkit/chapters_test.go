@@ -293,7 +293,7 @@ func TestFindingsOpenSweep(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"Of the chapter's 2 claims (the table above), 0 hold, 0 fail, 1 waits for runs and 1 cannot",
-		"- `td-params` lacks HTD (K) (kd[0].options.groups=30) (seed 0); Student (seed 0); `go run ./cmd/kdsweep run --ledger " + dir + " td-params` records them. They decide: HTD beats FTD at d = 20.",
+		"- `td-params` lacks HTD (K) (kd[0].options.groups=30) (seeds 0–2); Student (seeds 0–2); `go run ./cmd/kdsweep run --ledger " + dir + " td-params` records them. They decide: HTD beats FTD at d = 20.",
 		"*Not checkable here:*\n\n- the Foursquare column: no data."} {
 		if !strings.Contains(md, want) {
 			t.Errorf("findings lack %q:\n%s", want, md)
