@@ -10,7 +10,6 @@ package nbkit
 import (
 	"errors"
 	"fmt"
-	"image/color"
 	"maps"
 	"slices"
 	"strings"
@@ -584,8 +583,7 @@ func ShowEnsembleTemperature(name string, sets ...*Recorded) error {
 			if k < 0 {
 				k, labels = len(labels), append(labels, label)
 			}
-			st := report.Style{Color: temperatureColors[k%len(temperatureColors)], Glyph: temperatureGlyphs[k%len(temperatureGlyphs)],
-				Dashes: temperatureDashes[k%len(temperatureDashes)]}
+			st := temperatureStyles[k%len(temperatureStyles)]
 			ser := fig.Get(label)
 			ser.Style = &st
 			for j, T := range et.Ts {
@@ -600,11 +598,8 @@ func ShowEnsembleTemperature(name string, sets ...*Recorded) error {
 				fmt.Sprintf("%.4f", et.Valid[best]), edge)
 		}
 		// The missing rows, named with their sweep's data and teachers.
-		if miss := ens.MissingRows(); len(miss) > 0 && len(ens.Entries) > 0 {
-			for j, m := range miss {
-				miss[j] = shortSettings.ReplaceAllString(m, "$1")
-			}
-			notices = append(notices, fmt.Sprintf("%s: not in the ledger yet: %s.", teacherSetLabel(&ens.Entries[0].Run.Spec), strings.Join(miss, "; ")))
+		if miss := ens.missingText(); miss != "" && len(ens.Entries) > 0 {
+			notices = append(notices, fmt.Sprintf("%s: not in the ledger yet: %s.", teacherSetLabel(&ens.Entries[0].Run.Spec), miss))
 		}
 		if ens.Data != "" {
 			notices = append(notices, ens.Data)
@@ -631,16 +626,16 @@ func ShowEnsembleTemperature(name string, sets ...*Recorded) error {
 	return ShowFigure(fig, name, strings.Join(notices, " "))
 }
 
-// temperatureColors, temperatureGlyphs and temperatureDashes tell the
-// lines of ShowEnsembleTemperature apart, in greyscale too, in the order
-// the lines first appear: the first two as ShowDiscrepancy draws the
-// heterogeneous and the homogeneous teachers (setStyles), the others in
-// hues of Tol's vibrant scheme that no method's fixed colour uses.
-var (
-	temperatureColors = []color.Color{report.Neutral[0], report.OkabeIto[1], report.TolVibrant[1], report.TolVibrant[3]}
-	temperatureGlyphs = []draw.GlyphDrawer{draw.CircleGlyph{}, draw.TriangleGlyph{}, draw.SquareGlyph{}, draw.CrossGlyph{}}
-	temperatureDashes = [][]vg.Length{nil, {vg.Points(3), vg.Points(1.5)}, {vg.Points(1), vg.Points(1.5)}, {vg.Points(4), vg.Points(1.5), vg.Points(1), vg.Points(1.5)}}
-)
+// temperatureStyles tell the lines of ShowEnsembleTemperature apart, in
+// greyscale too, in the order the lines first appear: the first two are
+// ShowDiscrepancy's heterogeneous and homogeneous teachers (setStyles), the
+// others hues of Tol's vibrant scheme that no method's fixed colour uses.
+var temperatureStyles = []report.Style{
+	setStyles[heterogeneousSeries],
+	setStyles[homogeneousSeries],
+	{Color: report.TolVibrant[1], Glyph: draw.SquareGlyph{}, Dashes: []vg.Length{vg.Points(1), vg.Points(1.5)}},
+	{Color: report.TolVibrant[3], Glyph: draw.CrossGlyph{}, Dashes: []vg.Length{vg.Points(4), vg.Points(1.5), vg.Points(1), vg.Points(1.5)}},
+}
 
 // setsNote says what the teacher sets of the drawn labels are: "
 // Heterogeneous teachers: one of each of HetComp's teacher families;
@@ -648,7 +643,7 @@ var (
 func setsNote(labels []string, rs []*Recorded) string {
 	var parts []string
 	if slices.ContainsFunc(labels, func(l string) bool { return strings.HasSuffix(l, heterogeneousSeries) }) {
-		parts = append(parts, "heterogeneous teachers: one of each of HetComp's teacher families")
+		parts = append(parts, "Heterogeneous teachers: one of each of HetComp's teacher families")
 	}
 	var kinds []string
 	for _, r := range rs {
@@ -662,13 +657,16 @@ func setsNote(labels []string, rs []*Recorded) string {
 		}
 	}
 	if len(kinds) > 0 {
-		parts = append(parts, "homogeneous: teachers of one kind ("+strings.Join(kinds, ", ")+")")
+		what := "homogeneous: teachers of one kind (" + strings.Join(kinds, ", ") + ")"
+		if len(parts) == 0 {
+			what = "Homogeneous teachers" + strings.TrimPrefix(what, "homogeneous")
+		}
+		parts = append(parts, what)
 	}
 	if len(parts) == 0 {
 		return ""
 	}
-	note := " " + strings.Join(parts, "; ")
-	return strings.Replace(note, " h", " H", 1)
+	return " " + strings.Join(parts, "; ")
 }
 
 // sweepNames lists the sweeps' names.

@@ -269,14 +269,21 @@ func seedList(seeds []uint64) string {
 // row by its coordinates' last names: "DE (experts=5) (seeds 0–4)") or the
 // notebook trained them on other data than the spec's (Data), or "".
 func (r *Recorded) Notice() string {
-	miss := r.MissingRows()
-	if len(miss) == 0 {
+	miss := r.missingText()
+	if miss == "" {
 		return r.Data
 	}
+	return joinNotice(r.Data, fmt.Sprintf("Not in the ledger yet: %s.", miss))
+}
+
+// missingText lists the rows the ledger lacks for readers ("RRD (seed 2);
+// HTD (α) (alpha=0.9, seeds 0–2)"), or "" when none is missing.
+func (r *Recorded) missingText() string {
+	miss := r.MissingRows()
 	for k, m := range miss {
 		miss[k] = shortSettings.ReplaceAllString(m, "$1")
 	}
-	return joinNotice(r.Data, fmt.Sprintf("Not in the ledger yet: %s.", strings.Join(miss, "; ")))
+	return strings.Join(miss, "; ")
 }
 
 // shortSettings matches the path of a grid coordinate up to its last
